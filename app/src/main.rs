@@ -1,0 +1,126 @@
+//! The `vici` binary: one executable that runs the whole shop (`up`) or chosen services (`serve`),
+//! and administers their databases (`migrate`, `seed`) and configuration (`config`).
+
+mod platform;
+mod run;
+mod services;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use vici_kit::{Config, ServiceName};
+
+#[derive(Parser)]
+#[command(name = "vici", version, about = "vici: the backend of an online shop, eleven services in one binary")]
+struct Cli {
+    /// Configuration file (default: ./vici.toml when present). Environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct Overrides {
+    /// Where embedded databases, files and the search index live (VICI_DATA_DIR).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// First of the eleven consecutive ports, the gateway's (VICI_PORT_BASE).
+    #[arg(long, value_name = "N")]
+    port_base: Option<u16>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run all eleven services in this process; seeds the demo shop on an empty data dir.
+    Up(Overrides),
+    /// Run only the named services (one per container in production).
+    Serve {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// Services to run: gateway auth user product inventory cart order payment
+        /// recommendation event notification.
+        #[arg(required = true, value_parser = parse_service)]
+        services: Vec<ServiceName>,
+    },
+    /// Create databases and apply migrations (all services, or the named ones).
+    Migrate {
+        #[command(flatten)]
+        overrides: Overrides,
+        #[arg(value_parser = parse_service)]
+        services: Vec<ServiceName>,
+    },
+    /// Load catalogue data into every service's database (idempotent).
+    Seed {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The bundled demo shop (the default).
+        #[arg(long, conflicts_with_all = ["file", "synthetic"])]
+        demo: bool,
+        /// A catalogue file in the format of seed/catalog.json.
+        #[arg(long, value_name = "FILE", conflicts_with = "synthetic")]
+        file: Option<PathBuf>,
+        /// N generated products over the demo categories, for benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
+    },
+    /// Print the effective configuration, secrets masked.
+    Config(Overrides),
+}
+
+fn parse_service(s: &str) -> Result<ServiceName, String> {
+    s.parse()
+}
+
+fn load_config(file: Option<&PathBuf>, o: &Overrides) -> anyhow::Result<Config> {
+    // Flags are the most specific source: they act as environment overrides.
+    // SAFETY: set before any thread is spawned (the runtime is built after this).
+    unsafe {
+        if let Some(d) = &o.data_dir {
+            std::env::set_var("VICI_DATA_DIR", d);
+        }
+        if let Some(p) = o.port_base {
+            std::env::set_var("VICI_PORT_BASE", p.to_string());
+        }
+    }
+    Ok(Config::load(file.map(PathBuf::as_path))?)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = match &cli.command {
+        Command::Up(o) | Command::Config(o) => o.clone(),
+        Command::Serve { overrides, .. } | Command::Migrate { overrides, .. } | Command::Seed { overrides, .. } => overrides.clone(),
+    };
+    let config = match load_config(cli.config.as_ref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vici: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    vici_kit::telemetry::init(config.log_format, &config.log_level);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Up(_) => run::up(config).await,
+            Command::Serve { services, .. } => run::serve(config, services).await,
+            Command::Migrate { services, .. } => run::migrate(config, services).await,
+            Command::Seed { file, synthetic, .. } => run::seed(config, file, synthetic).await,
+            Command::Config(_) => {
+                for (key, value, source) in config.describe() {
+                    println!("{key} = {value:?}    # {source}");
+                }
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vici: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The table of services: how each one migrates, seeds and starts on a [`Platform`]. This is the
+//! only place that knows every service crate.
+use vici_kit::ServiceName;
+use vici_kit::seed::Catalog;
+use vici_kit::server::ServiceApp;
+use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_store::{Db, Migration};
+
+use crate::platform::Platform;
+
+pub fn migrations(s: ServiceName) -> &'static [Migration] {
+    match s {
+        ServiceName::Gateway => &[],
+        ServiceName::Auth => vici_auth::MIGRATIONS,
+        ServiceName::User => vici_user::MIGRATIONS,
+        ServiceName::Product => vici_product::MIGRATIONS,
+        ServiceName::Inventory => vici_inventory::MIGRATIONS,
+        ServiceName::Cart => vici_cart::MIGRATIONS,
+        ServiceName::Order => vici_order::MIGRATIONS,
+        ServiceName::Payment => vici_payment::MIGRATIONS,
+        ServiceName::Recommendation => vici_recommendation::MIGRATIONS,
+        ServiceName::Event => vici_event::MIGRATIONS,
+        ServiceName::Notification => vici_notification::MIGRATIONS,
+    }
+}
+
+/// Loads `service`'s share of `catalog` into its database; a summary for the log.
+pub async fn seed(s: ServiceName, db: &Db, catalog: &Catalog) -> anyhow::Result<Option<String>> {
+    Ok(match s {
+        ServiceName::Product => Some(format!("{:?}", vici_product::seed(db, catalog).await?)),
+        ServiceName::Inventory => Some(format!("{} stock records created", vici_inventory::seed(db, catalog).await?)),
+        _ => None,
+    })
+}
+
+pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
+    match s {
+        ServiceName::Gateway => {
+            let clients = vici_gateway::Clients::connect(&p.config)?;
+            vici_gateway::start(vici_gateway::Deps { config: p.config.clone(), clients, blob: p.blob.clone() }).await
+        }
+        ServiceName::Product => {
+            let base = p.base(s).await?;
+            vici_product::start(vici_product::Deps {
+                db: base.db,
+                bus: base.bus,
+                blob: p.blob.clone(),
+                inventory: InventoryServiceClient::new(p.channel(ServiceName::Inventory)?),
+                public_url: p.config.public_url.clone(),
+                shutdown: base.shutdown,
+            })
+            .await
+        }
+        ServiceName::Inventory => vici_inventory::start(p.base(s).await?).await,
+        ServiceName::Auth => vici_auth::start(p.base(s).await?).await,
+        ServiceName::User => vici_user::start(p.base(s).await?).await,
+        ServiceName::Cart => vici_cart::start(p.base(s).await?).await,
+        ServiceName::Order => vici_order::start(p.base(s).await?).await,
+        ServiceName::Payment => vici_payment::start(p.base(s).await?).await,
+        ServiceName::Recommendation => vici_recommendation::start(p.base(s).await?).await,
+        ServiceName::Event => vici_event::start(p.base(s).await?).await,
+        ServiceName::Notification => vici_notification::start(p.base(s).await?).await,
+    }
+}

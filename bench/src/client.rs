@@ -1,0 +1,337 @@
+//! A minimal HTTP/1.1 client over one keep-alive `TcpStream`: `GET` only, `Content-Length`,
+//! chunked and read-until-close bodies. Cheap enough that the load generator, which shares the
+//! machine with the server under test, spends as little CPU as possible per request.
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use anyhow::{Context as _, bail};
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Largest response head (status line and headers) accepted.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// Where requests go: a resolved address plus the `Host` header and request target.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub addr: SocketAddr,
+    pub host: String,
+    pub path: String,
+}
+
+impl Target {
+    /// Parses `http://host[:port][/path][?query]` (no TLS, no userinfo) and resolves the host.
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let rest = url
+            .strip_prefix("http://")
+            .with_context(|| format!("{url}: only http:// URLs are supported"))?;
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) if rest.as_bytes()[i] == b'?' => (&rest[..i], format!("/{}", &rest[i..])),
+            Some(i) => (&rest[..i], rest[i..].to_string()),
+            None => (rest, "/".to_string()),
+        };
+        if authority.is_empty() || authority.contains('@') {
+            bail!("{url}: expected http://host[:port]/path");
+        }
+        let with_port = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        let addr = with_port
+            .to_socket_addrs()
+            .with_context(|| format!("resolving {authority}"))?
+            .next()
+            .with_context(|| format!("{authority} resolves to no address"))?;
+        Ok(Self {
+            addr,
+            host: authority.to_string(),
+            path,
+        })
+    }
+
+    /// The bytes of a `GET` request for this target.
+    pub fn request(&self) -> Vec<u8> {
+        format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: vici-bench\r\nAccept: */*\r\n\r\n",
+            self.path, self.host
+        )
+        .into_bytes()
+    }
+}
+
+/// One response: its status, body size, and the body itself when it was asked for.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body_len: usize,
+    pub body: Option<Vec<u8>>,
+    pub content_type: Option<String>,
+    /// False when the server closed or will close the connection after this response.
+    pub reusable: bool,
+}
+
+/// One keep-alive connection; a failed request leaves it unusable (drop it and reconnect).
+pub struct Conn {
+    stream: TcpStream,
+    buf: BytesMut,
+    request: Vec<u8>,
+}
+
+impl Conn {
+    pub async fn connect(target: &Target) -> io::Result<Self> {
+        let stream = TcpStream::connect(target.addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buf: BytesMut::with_capacity(16 * 1024),
+            request: target.request(),
+        })
+    }
+
+    /// Sends one `GET` and reads the whole response; `keep_body` copies the body out.
+    pub async fn get(&mut self, keep_body: bool) -> io::Result<Response> {
+        self.stream.write_all(&self.request).await?;
+        let head_len = self.read_head().await?;
+        let head = parse_head(&self.buf[..head_len]).map_err(invalid)?;
+        self.buf.advance(head_len);
+        let mut body = keep_body.then(Vec::new);
+        let mut reusable = head.keep_alive;
+        let body_len = if matches!(head.status, 100..=199 | 204 | 304) {
+            0
+        } else if head.chunked {
+            self.read_chunked(&mut body).await?
+        } else if let Some(n) = head.content_length {
+            self.read_exact_body(n, &mut body).await?
+        } else {
+            reusable = false;
+            self.read_to_close(&mut body).await?
+        };
+        Ok(Response {
+            status: head.status,
+            body_len,
+            body,
+            content_type: head.content_type,
+            reusable,
+        })
+    }
+
+    /// Reads more bytes into the buffer; end of stream is an error.
+    async fn fill(&mut self) -> io::Result<()> {
+        if self.buf.capacity() - self.buf.len() < 4096 {
+            self.buf.reserve(16 * 1024);
+        }
+        match self.stream.read_buf(&mut self.buf).await? {
+            0 => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed by the server",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    async fn read_head(&mut self) -> io::Result<usize> {
+        let mut searched = 0;
+        loop {
+            if let Some(i) = find(&self.buf[searched..], b"\r\n\r\n") {
+                return Ok(searched + i + 4);
+            }
+            searched = self.buf.len().saturating_sub(3);
+            if self.buf.len() > MAX_HEAD {
+                return Err(invalid("response head larger than 64 KiB"));
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn read_exact_body(&mut self, n: usize, body: &mut Option<Vec<u8>>) -> io::Result<usize> {
+        let mut left = n;
+        loop {
+            let take = left.min(self.buf.len());
+            if let Some(b) = body.as_mut() {
+                b.extend_from_slice(&self.buf[..take]);
+            }
+            self.buf.advance(take);
+            left -= take;
+            if left == 0 {
+                return Ok(n);
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn read_line(&mut self) -> io::Result<String> {
+        loop {
+            if let Some(i) = find(&self.buf, b"\r\n") {
+                let line = String::from_utf8_lossy(&self.buf[..i]).into_owned();
+                self.buf.advance(i + 2);
+                return Ok(line);
+            }
+            if self.buf.len() > MAX_HEAD {
+                return Err(invalid("chunk header too long"));
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn read_chunked(&mut self, body: &mut Option<Vec<u8>>) -> io::Result<usize> {
+        let mut total = 0;
+        loop {
+            let line = self.read_line().await?;
+            let size = line.split(';').next().unwrap_or("").trim();
+            let size = usize::from_str_radix(size, 16).map_err(|_| invalid("bad chunk size"))?;
+            if size == 0 {
+                // Trailers, if any, end with an empty line.
+                while !self.read_line().await?.is_empty() {}
+                return Ok(total);
+            }
+            total += self.read_exact_body(size, body).await?;
+            if !self.read_line().await?.is_empty() {
+                return Err(invalid("chunk not followed by CRLF"));
+            }
+        }
+    }
+
+    async fn read_to_close(&mut self, body: &mut Option<Vec<u8>>) -> io::Result<usize> {
+        let mut total = 0;
+        loop {
+            total += self.buf.len();
+            if let Some(b) = body.as_mut() {
+                b.extend_from_slice(&self.buf);
+            }
+            self.buf.clear();
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+struct Head {
+    status: u16,
+    content_length: Option<usize>,
+    chunked: bool,
+    keep_alive: bool,
+    content_type: Option<String>,
+}
+
+fn parse_head(head: &[u8]) -> Result<Head, String> {
+    let text = std::str::from_utf8(head).map_err(|_| "response head is not UTF-8".to_string())?;
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let status = parts.next().and_then(|s| s.parse::<u16>().ok());
+    let Some(status) = status.filter(|_| version.starts_with("HTTP/1.")) else {
+        return Err(format!("bad status line {status_line:?}"));
+    };
+    let mut h = Head {
+        status,
+        content_length: None,
+        chunked: false,
+        keep_alive: version == "HTTP/1.1",
+        content_type: None,
+    };
+    for line in lines.filter(|l| !l.is_empty()) {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(format!("bad header line {line:?}"));
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            h.content_length = Some(
+                value
+                    .parse()
+                    .map_err(|_| format!("bad content-length {value:?}"))?,
+            );
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            h.chunked = value.to_ascii_lowercase().contains("chunked");
+        } else if name.eq_ignore_ascii_case("connection") {
+            let v = value.to_ascii_lowercase();
+            if v.contains("close") {
+                h.keep_alive = false;
+            } else if v.contains("keep-alive") {
+                h.keep_alive = true;
+            }
+        } else if name.eq_ignore_ascii_case("content-type") {
+            h.content_type = Some(value.to_string());
+        }
+    }
+    Ok(h)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn invalid(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg.into())
+}
+
+/// One request on a fresh connection, for probes and one-off fetches.
+pub async fn get_once(target: &Target) -> io::Result<Response> {
+    Conn::connect(target).await?.get(true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let t = Target::parse("http://127.0.0.1:4000/api/products?limit=20").unwrap();
+        assert_eq!(t.addr.port(), 4000);
+        assert_eq!(t.host, "127.0.0.1:4000");
+        assert_eq!(t.path, "/api/products?limit=20");
+        assert_eq!(Target::parse("http://127.0.0.1:9").unwrap().path, "/");
+        assert_eq!(
+            Target::parse("http://127.0.0.1:9?q=1").unwrap().path,
+            "/?q=1"
+        );
+        assert!(Target::parse("https://127.0.0.1/").is_err());
+    }
+
+    #[test]
+    fn parses_heads() {
+        let h = parse_head(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\ncontent-type: application/json\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (h.status, h.content_length, h.chunked, h.keep_alive),
+            (200, Some(12), false, true)
+        );
+        assert_eq!(h.content_type.as_deref(), Some("application/json"));
+        let h = parse_head(
+            b"HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!((h.status, h.chunked, h.keep_alive), (503, true, false));
+        assert!(parse_head(b"garbage\r\n\r\n").is_err());
+    }
+
+    #[tokio::test]
+    async fn reads_chunked_and_fixed_bodies_on_one_connection() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await.unwrap();
+            s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").await.unwrap();
+            let _ = s.read(&mut buf).await.unwrap();
+            s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope")
+                .await
+                .unwrap();
+        });
+        let target = Target::parse(&format!("http://{addr}/x")).unwrap();
+        let mut conn = Conn::connect(&target).await.unwrap();
+        let r = conn.get(true).await.unwrap();
+        assert_eq!((r.status, r.body.as_deref()), (200, Some(&b"abcde"[..])));
+        let r = conn.get(false).await.unwrap();
+        assert_eq!((r.status, r.body_len, r.reusable), (404, 4, true));
+    }
+}

@@ -1,0 +1,256 @@
+//! The `vici-bench` command line: `load`, `baseline`, `fetch`, `rss`, `wait-ready`, `report`.
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use vici_bench::baseline::{self, BaselineConfig};
+use vici_bench::client::{Target, get_once};
+use vici_bench::load::{self, LoadConfig};
+use vici_bench::procs::{self, WaitConfig};
+use vici_bench::report;
+
+#[derive(Parser)]
+#[command(
+    name = "vici-bench",
+    about = "Benchmark tooling for vici (see bench/README.md)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Closed-loop HTTP/1.1 load: C keep-alive connections, one worker task each.
+    Load {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 1)]
+        connections: usize,
+        /// Measured time, after the warm-up.
+        #[arg(long, default_value_t = 10.0)]
+        duration_secs: f64,
+        /// Requests are sent but not counted for this long first.
+        #[arg(long, default_value_t = 0.0)]
+        warmup_secs: f64,
+        /// Per connect and per request; slower ones count as errors.
+        #[arg(long, default_value_t = 5.0)]
+        timeout_secs: f64,
+        /// Runtime worker threads of the load generator (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print one JSON object instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the bytes of a file from memory for every GET: the baseline vici is compared against.
+    Baseline {
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        body_file: PathBuf,
+        #[arg(long, default_value = "application/json")]
+        content_type: String,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Extra response header `name: value` (repeatable).
+        #[arg(long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// Runtime worker threads (default: one per core, like vici).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// GET a URL once; fails unless it answers 200. Writes the body to --out or stdout.
+    Fetch {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Resident memory (VmRSS, and the peak VmHWM) of a process, from /proc.
+    Rss {
+        #[arg(long)]
+        pid: u32,
+        /// Print only VmRSS in KiB.
+        #[arg(long, conflicts_with = "json")]
+        kib: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Poll a URL until it answers 200 (and the expected JSON fields); print the elapsed ms.
+    WaitReady {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 30.0)]
+        timeout_secs: f64,
+        #[arg(long, default_value_t = 10)]
+        interval_ms: u64,
+        /// Top-level JSON string field the body must have, `key=value` (repeatable).
+        #[arg(long = "expect-json", value_name = "KEY=VALUE")]
+        expect: Vec<String>,
+        /// Fail at once when this process exits.
+        #[arg(long)]
+        pid: Option<u32>,
+        /// Count the elapsed time from this instant (`date +%s%N`) rather than from now.
+        #[arg(long)]
+        since_unix_ns: Option<u128>,
+    },
+    /// Render a results file (JSON lines written by bench/run.sh) as Markdown tables of medians.
+    Report {
+        #[arg(long)]
+        results: PathBuf,
+    },
+}
+
+fn runtime(threads: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        b.worker_threads(n.max(1));
+    }
+    Ok(b.enable_all().build()?)
+}
+
+fn secs(s: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(s)
+        .with_context(|| format!("{flag} must be a non-negative number of seconds"))
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Load {
+            url,
+            connections,
+            duration_secs,
+            warmup_secs,
+            timeout_secs,
+            threads,
+            json,
+        } => {
+            let config = LoadConfig {
+                url,
+                connections,
+                duration: secs(duration_secs, "--duration-secs")?,
+                warmup: secs(warmup_secs, "--warmup-secs")?,
+                timeout: secs(timeout_secs, "--timeout-secs")?,
+            };
+            let report = runtime(threads)?.block_on(load::run(&config))?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", report.human());
+            }
+        }
+        Command::Baseline {
+            port,
+            body_file,
+            content_type,
+            bind,
+            headers,
+            threads,
+        } => {
+            let body = std::fs::read(&body_file)
+                .with_context(|| format!("reading {}", body_file.display()))?;
+            let headers = headers
+                .iter()
+                .map(|h| {
+                    h.split_once(':')
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                })
+                .collect::<Option<Vec<_>>>()
+                .context("--header must look like `name: value`")?;
+            let config = BaselineConfig {
+                addr: SocketAddr::new(bind, port),
+                body: body.into(),
+                content_type,
+                headers,
+            };
+            runtime(threads)?.block_on(baseline::serve(config))?;
+        }
+        Command::Fetch { url, out } => {
+            let target = Target::parse(&url)?;
+            let r = runtime(Some(1))?.block_on(async {
+                tokio::time::timeout(Duration::from_secs(30), get_once(&target))
+                    .await
+                    .context("timed out after 30 s")
+            })??;
+            let body = r.body.unwrap_or_default();
+            anyhow::ensure!(
+                r.status == 200,
+                "{url} answered {}: {}",
+                r.status,
+                String::from_utf8_lossy(&body)
+            );
+            eprintln!(
+                "{url}: 200, {} bytes, content-type {}",
+                body.len(),
+                r.content_type.as_deref().unwrap_or("none")
+            );
+            match out {
+                Some(path) => std::fs::write(&path, &body)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => std::io::stdout().write_all(&body)?,
+            }
+        }
+        Command::Rss { pid, kib, json } => {
+            let r = procs::rss(pid)?;
+            if kib {
+                println!("{}", r.rss_kib);
+            } else if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!(
+                    "pid {pid}: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+                    r.rss_kib as f64 / 1024.0,
+                    r.hwm_kib as f64 / 1024.0
+                );
+            }
+        }
+        Command::WaitReady {
+            url,
+            timeout_secs,
+            interval_ms,
+            expect,
+            pid,
+            since_unix_ns,
+        } => {
+            let expect = expect
+                .iter()
+                .map(|e| {
+                    e.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
+                .collect::<Option<Vec<_>>>()
+                .context("--expect-json must look like `key=value`")?;
+            let config = WaitConfig {
+                url,
+                timeout: secs(timeout_secs, "--timeout-secs")?,
+                interval: Duration::from_millis(interval_ms.max(1)),
+                expect,
+                pid,
+                since_unix_ns,
+            };
+            let elapsed = runtime(Some(1))?.block_on(procs::wait_ready(&config))?;
+            println!("{elapsed:.1}");
+        }
+        Command::Report { results } => {
+            let text = std::fs::read_to_string(&results)
+                .with_context(|| format!("reading {}", results.display()))?;
+            print!("{}", report::render(&report::parse(&text)?));
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vici-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

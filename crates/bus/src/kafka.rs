@@ -1,0 +1,372 @@
+//! The Kafka adapter (any Kafka-protocol broker, e.g. Apache Kafka, Redpanda, tansu): an
+//! idempotent producer, consumer-group subscriptions that commit explicitly, and topic creation
+//! through the admin API.
+//!
+//! Broker findings that shaped it (tansu 0.6, our test broker, with librdkafka 2.12):
+//! - tansu does not auto-create topics: a produce to an unknown topic just times out. So the
+//!   adapter creates a topic the first time this process publishes or subscribes to it (as the
+//!   in-process broker does), treating "already exists" as success. Behaviour thus never hangs
+//!   on a broker's `auto.create.topics.enable`.
+//! - The idempotent producer, consumer groups, synchronous commits, CreateTopics with replication
+//!   factor -1 and `retention.ms` all work against it.
+//! - A member joining a group that already has one waits about 3 s for the rebalance before its
+//!   first delivery; a member that leaves cleanly hands its partitions over in under a second.
+//! - With `memory://` storage, topics, messages and committed offsets vanish when it restarts.
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::topics::{self, TopicSpec};
+use crate::{Bus, Delivery, Subscription};
+
+/// How long a publish may wait for the broker's acknowledgement (librdkafka retries inside it).
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long topic creation may take.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `/ready` waits for the broker's metadata.
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// Retention of a topic events.md does not list (a `.dlq` topic keeps its source's retention).
+const DEFAULT_RETENTION_DAYS: u32 = 7;
+/// Longest pause between retries of a receive error librdkafka reports as non-fatal.
+const MAX_RECEIVE_BACKOFF: Duration = Duration::from_secs(5);
+
+pub struct KafkaBus {
+    brokers: String,
+    partitions: i32,
+    producer: FutureProducer,
+    admin: AdminClient<DefaultClientContext>,
+    /// Topics known to exist, so only a topic's first use costs a create request.
+    known_topics: Mutex<HashSet<String>>,
+}
+
+impl KafkaBus {
+    /// Clients for the comma-separated `host:port` list `brokers`; topics it creates get
+    /// `partitions` partitions. No connection is made yet: [`Bus::ping`] tells whether the
+    /// broker answers, so a service can start before its broker and report not-ready meanwhile.
+    pub async fn connect(brokers: &str, partitions: i32) -> anyhow::Result<Self> {
+        if brokers.trim().is_empty() {
+            bail!("the Kafka bus URL names no broker (expected kafka://host:port,…)");
+        }
+        let producer: FutureProducer = client_config(brokers)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set(
+                "message.timeout.ms",
+                DELIVERY_TIMEOUT.as_millis().to_string(),
+            )
+            // The Java client's partitioner, so a key lands on the same partition whichever
+            // language produced it.
+            .set("partitioner", "murmur2_random")
+            .set("linger.ms", "5")
+            .create()
+            .with_context(|| format!("creating the Kafka producer for {brokers}"))?;
+        let admin = client_config(brokers)
+            .create()
+            .with_context(|| format!("creating the Kafka admin client for {brokers}"))?;
+        Ok(Self {
+            brokers: brokers.to_owned(),
+            partitions: partitions.max(1),
+            producer,
+            admin,
+            known_topics: Mutex::default(),
+        })
+    }
+
+    /// Creates those of `topics` this process has not yet seen exist. A failure (e.g. no right
+    /// to create topics on a cluster whose topics are pre-provisioned) is only logged: the
+    /// publish or subscribe that follows fails on its own if a topic is really missing.
+    async fn create_unseen(&self, topics: &[&str]) {
+        let unknown: Vec<(&str, u32)> = {
+            let known = self
+                .known_topics
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            topics
+                .iter()
+                .filter(|t| !known.contains(**t))
+                .map(|t| (*t, retention_days_of(t)))
+                .collect()
+        };
+        if unknown.is_empty() {
+            return;
+        }
+        if let Err(e) = self.create_topics(&unknown).await {
+            tracing::warn!(error = %format!("{e:#}"), "could not ensure Kafka topics; going on");
+        }
+    }
+
+    /// Creates each `(name, retention days)` of `specs` that does not exist yet.
+    async fn create_topics(&self, specs: &[(&str, u32)]) -> anyhow::Result<()> {
+        // librdkafka refuses a request naming a topic twice ("Bad message format").
+        let mut seen = HashSet::new();
+        let specs: Vec<(&str, u32)> = specs
+            .iter()
+            .copied()
+            .filter(|(name, _)| seen.insert(*name))
+            .collect();
+        let retention: Vec<String> = specs
+            .iter()
+            .map(|(_, days)| (u64::from(*days) * 86_400_000).to_string())
+            .collect();
+        let new_topics: Vec<NewTopic> = specs
+            .iter()
+            .zip(&retention)
+            // Replication -1 takes the broker's default.replication.factor, right for a
+            // one-node test broker and a three-node cluster alike.
+            .map(|((name, _), ms)| {
+                NewTopic::new(name, self.partitions, TopicReplication::Fixed(-1))
+                    .set("retention.ms", ms)
+            })
+            .collect();
+        let options = AdminOptions::new()
+            .operation_timeout(Some(ADMIN_TIMEOUT))
+            .request_timeout(Some(ADMIN_TIMEOUT));
+        let names = || {
+            specs
+                .iter()
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let results = tokio::time::timeout(
+            ADMIN_TIMEOUT + Duration::from_secs(2),
+            self.admin.create_topics(&new_topics, &options),
+        )
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "Kafka at {} did not answer within {ADMIN_TIMEOUT:?}",
+                self.brokers
+            )
+        })
+        .and_then(|r| Ok(r?))
+        .with_context(|| format!("creating Kafka topics {}", names()))?;
+        let mut failures = Vec::new();
+        let mut known = self
+            .known_topics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for result in results {
+            match result {
+                Ok(name) | Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                    known.insert(name);
+                }
+                Err((name, code)) => failures.push(format!("{name}: {code}")),
+            }
+        }
+        if !failures.is_empty() {
+            bail!(
+                "creating Kafka topics at {} failed: {}",
+                self.brokers,
+                failures.join("; ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Settings every client of ours shares.
+fn client_config(brokers: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", brokers)
+        .set("client.id", "vici");
+    config
+}
+
+/// The retention of `topic` in days: its events.md one, or its source topic's for a DLQ.
+fn retention_days_of(topic: &str) -> u32 {
+    let base = topic.strip_suffix(".dlq").unwrap_or(topic);
+    topics::ALL
+        .iter()
+        .find(|s| s.name == base)
+        .map_or(DEFAULT_RETENTION_DAYS, |s| s.retention_days)
+}
+
+#[async_trait::async_trait]
+impl Bus for KafkaBus {
+    async fn publish(&self, topic: &str, key: &str, payload: &[u8]) -> anyhow::Result<()> {
+        self.create_unseen(&[topic]).await;
+        // Dead letters wrap an event with its error, so they are plain JSON, not CloudEvents.
+        let content_type = if topic.ends_with(".dlq") {
+            "application/json"
+        } else {
+            "application/cloudevents+json"
+        };
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "content-type",
+            value: Some(content_type),
+        });
+        let record = FutureRecord::to(topic)
+            .key(key)
+            .payload(payload)
+            .headers(headers);
+        // librdkafka ends the delivery at message.timeout.ms; the outer bound only guards against
+        // a report that never comes.
+        let sent = tokio::time::timeout(
+            DELIVERY_TIMEOUT + Duration::from_secs(5),
+            self.producer.send(record, DELIVERY_TIMEOUT),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err((e, _))) => Err(e).with_context(|| {
+                format!("publishing to Kafka topic `{topic}` at {}", self.brokers)
+            }),
+            Err(_) => bail!(
+                "publishing to Kafka topic `{topic}` at {}: no delivery report",
+                self.brokers
+            ),
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        group: &str,
+        topics: &[&str],
+    ) -> anyhow::Result<Box<dyn Subscription>> {
+        if topics.is_empty() {
+            bail!("group `{group}` must subscribe to at least one topic");
+        }
+        self.create_unseen(topics).await;
+        let consumer: StreamConsumer = client_config(&self.brokers)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            // Kafka's lowest allowed session timeout by default: a crashed member's partitions
+            // move on quickly. Heartbeats carry the news of a rebalance, so a shorter interval
+            // than the default 3 s lets members rejoin promptly when another joins.
+            .set("session.timeout.ms", "6000")
+            .set("heartbeat.interval.ms", "1000")
+            .create()
+            .with_context(|| {
+                format!(
+                    "creating a Kafka consumer for group `{group}` at {}",
+                    self.brokers
+                )
+            })?;
+        consumer
+            .subscribe(topics)
+            .with_context(|| format!("subscribing group `{group}` to {}", topics.join(", ")))?;
+        Ok(Box::new(KafkaSubscription {
+            consumer: Some(Arc::new(consumer)),
+            group: group.to_owned(),
+        }))
+    }
+
+    async fn ensure_topics(&self, topics: &[TopicSpec]) -> anyhow::Result<()> {
+        let specs: Vec<(&str, u32)> = topics.iter().map(|s| (s.name, s.retention_days)).collect();
+        self.create_topics(&specs).await
+    }
+
+    async fn ping(&self) -> anyhow::Result<()> {
+        let producer = self.producer.clone();
+        // fetch_metadata blocks its thread until the broker answers or the timeout passes.
+        tokio::task::spawn_blocking(move || producer.client().fetch_metadata(None, PING_TIMEOUT))
+            .await
+            .context("the Kafka ping task failed")?
+            .with_context(|| {
+                format!(
+                    "Kafka at {} did not answer a metadata request within {PING_TIMEOUT:?}",
+                    self.brokers
+                )
+            })?;
+        Ok(())
+    }
+}
+
+struct KafkaSubscription {
+    /// Taken on drop, to close the consumer off the async threads.
+    consumer: Option<Arc<StreamConsumer>>,
+    group: String,
+}
+
+impl KafkaSubscription {
+    fn consumer(&self) -> &Arc<StreamConsumer> {
+        self.consumer
+            .as_ref()
+            .expect("the consumer lives until drop")
+    }
+}
+
+#[async_trait::async_trait]
+impl Subscription for KafkaSubscription {
+    // Cancel-safe: `recv` is, and the backoff sleep holds no message.
+    async fn next(&mut self) -> anyhow::Result<Delivery> {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.consumer().recv().await {
+                Ok(m) => {
+                    return Ok(Delivery {
+                        topic: m.topic().to_owned(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        key: String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
+                        payload: bytes::Bytes::copy_from_slice(m.payload().unwrap_or_default()),
+                    });
+                }
+                // librdkafka reports consumer errors as informational unless fatal: it keeps
+                // fetching (e.g. while a new topic's metadata propagates), so we wait with it
+                // rather than make the caller rejoin the group.
+                Err(KafkaError::MessageConsumption(code)) => {
+                    tracing::warn!(group = %self.group, error = %code, "Kafka receive error; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_RECEIVE_BACKOFF);
+                }
+                Err(KafkaError::PartitionEOF(_)) => {}
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("receiving from Kafka for group `{}`", self.group)
+                    });
+                }
+            }
+        }
+    }
+
+    async fn commit(&mut self, delivery: &Delivery) -> anyhow::Result<()> {
+        let mut offsets = TopicPartitionList::new();
+        offsets
+            .add_partition_offset(
+                &delivery.topic,
+                delivery.partition,
+                Offset::Offset(delivery.offset + 1),
+            )
+            .context("building the commit request")?;
+        let consumer = self.consumer().clone();
+        // A synchronous commit so that, once this returns, a new member resumes after it; it
+        // blocks its thread until the coordinator answers.
+        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+            .await
+            .context("the Kafka commit task failed")?
+            .with_context(|| {
+                format!(
+                    "committing {}/{}@{} for group `{}`",
+                    delivery.topic, delivery.partition, delivery.offset, self.group
+                )
+            })
+    }
+}
+
+impl Drop for KafkaSubscription {
+    // Dropping a consumer leaves the group (so its partitions move at once rather than after the
+    // session timeout), which blocks until the coordinator answers: do it on a blocking thread.
+    fn drop(&mut self) {
+        let Some(consumer) = self.consumer.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn_blocking(move || drop(consumer));
+        }
+    }
+}

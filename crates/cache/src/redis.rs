@@ -1,0 +1,324 @@
+//! The Redis adapter: each operation is one Redis command (or one Lua script where two steps
+//! must be atomic) over a reconnecting multiplexed connection.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, FromRedisValue};
+
+use crate::redact;
+
+/// Start-up fails fast on a wrong address instead of hanging.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Generous next to Redis's sub-millisecond answers, so a busy machine does not turn into
+/// spurious errors, yet short enough that a hung server fails requests instead of stalling them.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// INCRBY and "PEXPIRE if this call created the key" in one atomic step, so a fixed window
+/// can neither miss its expiry (crash between two commands) nor have it extended by later hits.
+/// Sent with EVAL (the workspace builds redis without its `script` feature); Redis caches the
+/// compiled script, so this costs only the few bytes of its text.
+const INCR_BY: &str = r"
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if created and tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return value
+";
+
+/// The Redis [`crate::Cache`].
+pub struct RedisCache {
+    conn: ConnectionManager,
+    namespace: String,
+}
+
+impl RedisCache {
+    /// Connects to `url` (`redis://[:password@]host:port[/db]`) and checks it answers.
+    /// `namespace` is prepended to every key; production uses none so the keys of
+    /// `recommendations.md` are exact, tests use a random one so parallel runs never collide.
+    pub async fn connect(url: &str, namespace: Option<&str>) -> anyhow::Result<Self> {
+        let shown = redact(url);
+        let client =
+            redis::Client::open(url).with_context(|| format!("invalid Redis URL {shown}"))?;
+        // One plain connection first: the manager retries with backoff, which would turn
+        // "connection refused" or "wrong password" into a bare timeout.
+        let probe = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        let mut first = client
+            .get_multiplexed_async_connection_with_config(&probe)
+            .await
+            .with_context(|| format!("cannot connect to Redis at {shown}"))?;
+        let _: String = redis::cmd("PING")
+            .query_async(&mut first)
+            .await
+            .with_context(|| format!("Redis at {shown} does not answer PING"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        let conn = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {CONNECT_TIMEOUT:?}"))
+        .and_then(|r| r.map_err(anyhow::Error::from))
+        .with_context(|| format!("cannot connect to Redis at {shown}"))?;
+        tracing::info!(url = %shown, "cache: Redis");
+        Ok(Self {
+            conn,
+            namespace: namespace.unwrap_or_default().to_string(),
+        })
+    }
+
+    /// Deletes every key of this cache's namespace (test clean-up). Refuses without a
+    /// namespace, where it would empty the whole database.
+    pub async fn clear_namespace(&self) -> anyhow::Result<usize> {
+        anyhow::ensure!(
+            !self.namespace.is_empty(),
+            "refusing to clear a Redis cache without a namespace"
+        );
+        let mut pattern = String::new();
+        for c in self.namespace.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('*');
+        let mut cursor = 0u64;
+        let mut deleted = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .run(
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(500),
+                )
+                .await?;
+            if !keys.is_empty() {
+                deleted += self.run::<usize>(redis::cmd("DEL").arg(&keys)).await?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+
+    /// `name key`, with the namespace applied to the key; chain further arguments on it.
+    fn cmd(&self, name: &str, key: &str) -> Cmd {
+        let mut cmd = redis::cmd(name);
+        cmd.arg(format!("{}{key}", self.namespace));
+        cmd
+    }
+
+    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> anyhow::Result<T> {
+        cmd.query_async(&mut self.conn.clone())
+            .await
+            .with_context(|| format!("redis {} failed", describe(cmd)))
+    }
+
+    /// The size of the collection at `key`. Redis rejects commands given no members, so calls
+    /// with nothing to add or remove run this instead: it still fails on a key of another type,
+    /// as the memory adapter does.
+    async fn len(&self, len_cmd: &str, key: &str) -> anyhow::Result<usize> {
+        self.run(&self.cmd(len_cmd, key)).await
+    }
+}
+
+/// The command name and key, for error messages (values may be large or private).
+fn describe(cmd: &Cmd) -> String {
+    let words: Vec<String> = cmd
+        .args_iter()
+        .take(2)
+        .filter_map(|a| match a {
+            redis::Arg::Simple(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Redis takes whole milliseconds and rejects 0; a sub-millisecond TTL rounds up to 1 ms.
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+#[async_trait::async_trait]
+impl crate::Cache for RedisCache {
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        self.run(&self.cmd("GET", key)).await
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> anyhow::Result<()> {
+        self.run(
+            self.cmd("SET", key)
+                .arg(value)
+                .arg(ttl.map(|t| ("PX", millis(t)))),
+        )
+        .await
+    }
+
+    async fn set_nx(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> anyhow::Result<bool> {
+        let reply: redis::Value = self
+            .run(
+                self.cmd("SET", key)
+                    .arg(value)
+                    .arg("NX")
+                    .arg(ttl.map(|t| ("PX", millis(t)))),
+            )
+            .await?;
+        Ok(!matches!(reply, redis::Value::Nil))
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<bool> {
+        self.run(&self.cmd("DEL", key)).await
+    }
+
+    async fn exists(&self, key: &str) -> anyhow::Result<bool> {
+        self.run(&self.cmd("EXISTS", key)).await
+    }
+
+    async fn incr_by(
+        &self,
+        key: &str,
+        by: i64,
+        ttl_if_new: Option<Duration>,
+    ) -> anyhow::Result<i64> {
+        let mut eval = redis::cmd("EVAL");
+        eval.arg(INCR_BY)
+            .arg(1)
+            .arg(format!("{}{key}", self.namespace));
+        eval.arg(by).arg(ttl_if_new.map_or(0, millis));
+        eval.query_async(&mut self.conn.clone())
+            .await
+            .with_context(|| format!("redis INCRBY {key} failed"))
+    }
+
+    async fn expire(&self, key: &str, ttl: Duration) -> anyhow::Result<bool> {
+        self.run(self.cmd("PEXPIRE", key).arg(millis(ttl))).await
+    }
+
+    async fn ttl(&self, key: &str) -> anyhow::Result<Option<Duration>> {
+        // PTTL answers -2 for an absent key and -1 for one without expiry.
+        let ms: i64 = self.run(&self.cmd("PTTL", key)).await?;
+        Ok(u64::try_from(ms).ok().map(Duration::from_millis))
+    }
+
+    async fn zadd(&self, key: &str, members: &[(&str, f64)]) -> anyhow::Result<usize> {
+        if members.is_empty() {
+            return self.len("ZCARD", key).await.map(|_| 0);
+        }
+        let pairs: Vec<(f64, &str)> = members.iter().map(|&(m, s)| (s, m)).collect();
+        self.run(self.cmd("ZADD", key).arg(pairs)).await
+    }
+
+    async fn zincr_by(&self, key: &str, member: &str, by: f64) -> anyhow::Result<f64> {
+        self.run(self.cmd("ZINCRBY", key).arg(by).arg(member)).await
+    }
+
+    async fn zrevrange_with_scores(
+        &self,
+        key: &str,
+        start: isize,
+        stop: isize,
+    ) -> anyhow::Result<Vec<(String, f64)>> {
+        self.run(
+            self.cmd("ZREVRANGE", key)
+                .arg(start)
+                .arg(stop)
+                .arg("WITHSCORES"),
+        )
+        .await
+    }
+
+    async fn zscore(&self, key: &str, member: &str) -> anyhow::Result<Option<f64>> {
+        self.run(self.cmd("ZSCORE", key).arg(member)).await
+    }
+
+    async fn zrem(&self, key: &str, members: &[&str]) -> anyhow::Result<usize> {
+        if members.is_empty() {
+            return self.len("ZCARD", key).await.map(|_| 0);
+        }
+        self.run(self.cmd("ZREM", key).arg(members)).await
+    }
+
+    async fn zcard(&self, key: &str) -> anyhow::Result<usize> {
+        self.len("ZCARD", key).await
+    }
+
+    async fn zremrangebyrank(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<usize> {
+        self.run(self.cmd("ZREMRANGEBYRANK", key).arg(start).arg(stop))
+            .await
+    }
+
+    async fn lpush(&self, key: &str, values: &[&str]) -> anyhow::Result<usize> {
+        if values.is_empty() {
+            return self.len("LLEN", key).await;
+        }
+        self.run(self.cmd("LPUSH", key).arg(values)).await
+    }
+
+    async fn lrange(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<Vec<String>> {
+        self.run(self.cmd("LRANGE", key).arg(start).arg(stop)).await
+    }
+
+    async fn ltrim(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<()> {
+        self.run(self.cmd("LTRIM", key).arg(start).arg(stop)).await
+    }
+
+    async fn lrem(&self, key: &str, count: isize, value: &str) -> anyhow::Result<usize> {
+        self.run(self.cmd("LREM", key).arg(count).arg(value)).await
+    }
+
+    async fn hset(&self, key: &str, fields: &[(&str, &str)]) -> anyhow::Result<usize> {
+        if fields.is_empty() {
+            return self.len("HLEN", key).await.map(|_| 0);
+        }
+        self.run(self.cmd("HSET", key).arg(fields)).await
+    }
+
+    async fn hget(&self, key: &str, field: &str) -> anyhow::Result<Option<String>> {
+        self.run(self.cmd("HGET", key).arg(field)).await
+    }
+
+    async fn hgetall(&self, key: &str) -> anyhow::Result<HashMap<String, String>> {
+        self.run(&self.cmd("HGETALL", key)).await
+    }
+
+    async fn sadd(&self, key: &str, members: &[&str]) -> anyhow::Result<usize> {
+        if members.is_empty() {
+            return self.len("SCARD", key).await.map(|_| 0);
+        }
+        self.run(self.cmd("SADD", key).arg(members)).await
+    }
+
+    async fn srem(&self, key: &str, members: &[&str]) -> anyhow::Result<usize> {
+        if members.is_empty() {
+            return self.len("SCARD", key).await.map(|_| 0);
+        }
+        self.run(self.cmd("SREM", key).arg(members)).await
+    }
+
+    async fn sismember(&self, key: &str, member: &str) -> anyhow::Result<bool> {
+        self.run(self.cmd("SISMEMBER", key).arg(member)).await
+    }
+
+    async fn smembers(&self, key: &str) -> anyhow::Result<Vec<String>> {
+        let mut members: Vec<String> = self.run(&self.cmd("SMEMBERS", key)).await?;
+        members.sort();
+        Ok(members)
+    }
+
+    async fn ping(&self) -> anyhow::Result<()> {
+        let _: String = self.run(&redis::cmd("PING")).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The server every service runs on one port: its gRPC API and `/health`, `/ready`, `/metrics`
+//! over HTTP, with request context and metrics layers, and a graceful drain on shutdown.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio_util::sync::CancellationToken;
+
+use crate::ServiceName;
+
+/// A dependency whose health decides readiness (a database, the broker, the cache).
+#[async_trait::async_trait]
+pub trait ReadyCheck: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn check(&self) -> anyhow::Result<()>;
+}
+
+/// How long a service may drain in-flight requests after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// What a service crate hands to the runner: its routes, readiness checks and background tasks.
+pub struct ServiceApp {
+    pub name: ServiceName,
+    router: Router,
+    checks: Vec<Arc<dyn ReadyCheck>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    own_health: bool,
+}
+
+impl ServiceApp {
+    /// A gRPC service (plus the standard gRPC health service).
+    pub fn grpc(name: ServiceName, routes: tonic::service::Routes) -> Self {
+        let (reporter, health) = tonic_health::server::health_reporter();
+        drop(reporter); // The default status of the health service is SERVING.
+        let router = routes.add_service(health).into_axum_router();
+        Self { name, router, checks: Vec::new(), tasks: Vec::new(), own_health: false }
+    }
+
+    /// An HTTP application (the gateway) that answers `/health` itself.
+    pub fn http(name: ServiceName, router: Router) -> Self {
+        Self { name, router, checks: Vec::new(), tasks: Vec::new(), own_health: true }
+    }
+
+    pub fn with_check(mut self, check: Arc<dyn ReadyCheck>) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// A background task (outbox relay, consumer, sweeper) that stops when `shutdown` fires.
+    pub fn with_task(mut self, task: tokio::task::JoinHandle<()>) -> Self {
+        self.tasks.push(task);
+        self
+    }
+
+    fn into_router(self) -> (Router, Vec<tokio::task::JoinHandle<()>>) {
+        let checks = Arc::new(self.checks);
+        let mut ops = Router::new()
+            .route("/ready", get(move || ready(checks.clone())))
+            .route("/metrics", get(|| async { crate::metrics::render() }));
+        if !self.own_health {
+            ops = ops.route("/health", get(|| async { axum::Json(serde_json::json!({"status": "up"})) }));
+        }
+        let router = self
+            .router
+            .merge(ops)
+            .layer(axum::middleware::from_fn_with_state(self.name, crate::metrics::track))
+            .layer(axum::middleware::from_fn(crate::context::request_context));
+        (router, self.tasks)
+    }
+}
+
+async fn ready(checks: Arc<Vec<Arc<dyn ReadyCheck>>>) -> impl IntoResponse {
+    let results = futures::future::join_all(checks.iter().map(|c| async move {
+        let outcome = tokio::time::timeout(Duration::from_secs(2), c.check()).await;
+        let problem = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("{e:#}")),
+            Err(_) => Some("timed out after 2s".to_string()),
+        };
+        (c.name(), problem)
+    }))
+    .await;
+    let all_ok = results.iter().all(|(_, p)| p.is_none());
+    let body: serde_json::Map<String, serde_json::Value> = results
+        .into_iter()
+        .map(|(n, p)| (n.to_string(), p.map_or("up".into(), |e| format!("down: {e}")).into()))
+        .collect();
+    let status = if all_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(serde_json::json!({"ready": all_ok, "checks": body})))
+}
+
+/// Binds `addr`, failing with a message that names the service when the port is taken.
+pub async fn bind(name: ServiceName, addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("{name}: cannot listen on {addr}: {e}"))
+}
+
+/// Serves `app` until `shutdown` fires, then drains in-flight requests (bounded by
+/// [`DRAIN_TIMEOUT`]) and waits for its background tasks.
+pub async fn serve(app: ServiceApp, listener: tokio::net::TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let name = app.name;
+    let (router, tasks) = app.into_router();
+    let addr = listener.local_addr()?;
+    tracing::info!(service = %name, %addr, "listening");
+    let signal = shutdown.clone();
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move { signal.cancelled().await });
+    let server = tokio::spawn(async move { server.await });
+    shutdown.cancelled().await;
+    if tokio::time::timeout(DRAIN_TIMEOUT, server).await.is_err() {
+        tracing::warn!(service = %name, "drain timed out; dropping remaining connections");
+    }
+    for task in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(1), task).await;
+    }
+    tracing::info!(service = %name, "stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+pub use tokio_util::sync::CancellationToken as Shutdown;

@@ -1,0 +1,147 @@
+//! Connection pools: SQLite files (WAL, one serialised writer so concurrent writers queue instead
+//! of failing with SQLITE_BUSY) or PostgreSQL (created on first use), behind one `Db`.
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection as _, Executor as _};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A service's database. `reader()` serves queries; `writer()` serves transactions that change
+/// data. On PostgreSQL both are the same pool; on SQLite the writer has a single connection.
+#[derive(Clone)]
+pub struct Db {
+    reader: AnyPool,
+    writer: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`), creating the SQLite file or the
+    /// PostgreSQL database when missing.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            Self::connect_sqlite(path).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(url).await
+        } else {
+            anyhow::bail!("unsupported database URL scheme in `{}`", vici_kit::config::mask_url(url))
+        }
+    }
+
+    async fn connect_sqlite(path: &str) -> anyhow::Result<Self> {
+        let path = path.split('?').next().unwrap_or(path);
+        if path != ":memory:"
+            && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+        let url = format!("sqlite://{path}?mode=rwc");
+        let opts = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; \
+                             PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+        };
+        let writer = pool(1).connect_with(opts.clone()).await.with_context(|| format!("opening SQLite database {path}"))?;
+        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() as u32 * 2).max(4);
+        let reader = pool(readers).connect_with(opts).await.with_context(|| format!("opening SQLite database {path}"))?;
+        Ok(Self { reader, writer, backend: Backend::Sqlite })
+    }
+
+    async fn connect_postgres(url: &str) -> anyhow::Result<Self> {
+        ensure_postgres_database(url).await?;
+        let opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .with_context(|| format!("connecting to {}", vici_kit::config::mask_url(url)))?;
+        Ok(Self { reader: pool.clone(), writer: pool, backend: Backend::Postgres })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        self.writer.begin().await
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// Creates the database named in a PostgreSQL URL when it does not exist, so `vici serve` can
+/// start against a bare server. Two processes racing to create it are both fine.
+async fn ensure_postgres_database(url: &str) -> anyhow::Result<()> {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, name) = base
+        .rsplit_once('/')
+        .filter(|(s, n)| s.contains("://") && !s.ends_with('/') && !n.is_empty())
+        .ok_or_else(|| anyhow::anyhow!("database URL must name a database: {}", vici_kit::config::mask_url(url)))?;
+    anyhow::ensure!(
+        name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        "database name `{name}` may only contain letters, digits and underscores"
+    );
+    let admin_url = format!("{server}/postgres{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+    let mut conn = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .with_context(|| format!("connecting to {}", vici_kit::config::mask_url(&admin_url)))?;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut conn)
+        .await?;
+    if exists.is_none()
+        && let Err(e) = conn.execute(format!("CREATE DATABASE \"{name}\"").as_str()).await {
+            let raced = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42P04" || c == "23505");
+            if !raced {
+                return Err(e).with_context(|| format!("creating database {name}"));
+            }
+        }
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// Readiness check for a database.
+pub struct DbReady(pub Db);
+
+#[async_trait::async_trait]
+impl vici_kit::server::ReadyCheck for DbReady {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+    async fn check(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(self.0.reader()).await?;
+        Ok(())
+    }
+}

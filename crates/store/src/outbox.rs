@@ -1,0 +1,111 @@
+//! The transactional outbox: an event is written in the same transaction as the change it
+//! announces, and a relay publishes pending rows to the bus in order, at least once.
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{AnyConnection, Row as _};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use vici_bus::{CloudEvent, SharedBus};
+
+use crate::{Db, now_ms};
+
+/// Writes `event` to the outbox of the transaction behind `conn`.
+pub async fn enqueue(conn: &mut AnyConnection, topic: &str, key: &str, event: &CloudEvent) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO outbox (id, topic, event_key, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&event.id)
+        .bind(topic)
+        .bind(key)
+        .bind(String::from_utf8_lossy(&event.to_json()).into_owned())
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Handle to a service's outbox relay; `wake` after a commit publishes without waiting for the
+/// next poll.
+#[derive(Clone)]
+pub struct Outbox {
+    notify: Arc<Notify>,
+}
+
+const BATCH: i64 = 200;
+const POLL: Duration = Duration::from_millis(500);
+/// Published rows are kept this long for inspection, then purged.
+const KEEP_PUBLISHED_MS: i64 = 24 * 3600 * 1000;
+
+impl Outbox {
+    /// Starts the relay for `db`, publishing to `bus` until `shutdown`.
+    pub fn start(db: Db, bus: SharedBus, shutdown: CancellationToken) -> (Self, tokio::task::JoinHandle<()>) {
+        let notify = Arc::new(Notify::new());
+        let wake = notify.clone();
+        let task = tokio::spawn(async move {
+            let mut backoff = POLL;
+            let mut last_purge = 0i64;
+            loop {
+                match relay_once(&db, &bus).await {
+                    Ok(n) if n as i64 == BATCH => continue,
+                    Ok(_) => backoff = POLL,
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "outbox relay: publishing failed; will retry");
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                    }
+                }
+                if now_ms() - last_purge > 3600 * 1000 {
+                    last_purge = now_ms();
+                    let _ = sqlx::query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
+                        .bind(now_ms() - KEEP_PUBLISHED_MS)
+                        .execute(db.writer())
+                        .await;
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+            }
+            // Publish what committed before shutdown, best effort.
+            let _ = tokio::time::timeout(Duration::from_secs(2), relay_once(&db, &bus)).await;
+        });
+        (Self { notify }, task)
+    }
+
+    pub fn wake(&self) {
+        self.notify.notify_one();
+    }
+}
+
+/// Publishes one batch of pending rows in creation order; stops at the first failure so order
+/// per key is kept. Returns how many were published.
+pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
+    let rows = sqlx::query(
+        "SELECT id, topic, event_key, payload FROM outbox WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1",
+    )
+    .bind(BATCH)
+    .fetch_all(db.reader())
+    .await?;
+    let mut published = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let topic: String = row.try_get("topic")?;
+        let key: String = row.try_get("event_key")?;
+        let payload: String = row.try_get("payload")?;
+        if let Err(e) = bus.publish(&topic, &key, payload.as_bytes()).await {
+            sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = $1").bind(&id).execute(db.writer()).await?;
+            return Err(e.context(format!("publishing outbox event {id} to {topic}")));
+        }
+        sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(&id)
+            .execute(db.writer())
+            .await?;
+        published += 1;
+    }
+    Ok(published)
+}
+
+/// Number of events not yet published (for tests and metrics).
+pub async fn pending(db: &Db) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(db.reader()).await?)
+}

@@ -1,0 +1,123 @@
+//! An optional in-process micro-cache for public catalogue reads: a burst of identical GETs
+//! (a shop page opened by many visitors at once) costs one product-service call per TTL.
+//! Off unless `gateway.cache_ttl_ms` > 0. Only answers that cannot depend on the caller are
+//! cached; a route that personalises must not sit behind this layer.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// Bounds memory: past this many keys the expired ones go, and if that is not enough, all.
+const MAX_ENTRIES: usize = 2048;
+/// Larger answers are passed through uncached.
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+#[derive(Clone)]
+struct Entry {
+    stored: Instant,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+pub struct MicroCache {
+    ttl: Duration,
+    entries: Arc<Mutex<HashMap<String, Entry>>>,
+}
+
+impl MicroCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Arc::default(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Entry> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|e| e.stored.elapsed() < self.ttl)
+            .cloned()
+    }
+
+    fn put(&self, key: String, headers: HeaderMap, body: Bytes) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, e| e.stored.elapsed() < self.ttl);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key,
+            Entry {
+                stored: Instant::now(),
+                headers,
+                body,
+            },
+        );
+    }
+}
+
+/// Middleware: serves a fresh copy of a successful GET by path and query, else stores one.
+pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    let key = req.uri().path_and_query().map_or_else(
+        || req.uri().path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
+    if let Some(hit) = cache.get(&key) {
+        let mut response = Response::new(Body::from(hit.body));
+        *response.headers_mut() = hit.headers;
+        return response;
+    }
+    let response = next.run(req).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Handlers answer with in-memory JSON, so collecting it costs a copy at most.
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            if bytes.len() <= MAX_BODY_BYTES {
+                cache.put(key, parts.headers.clone(), bytes.clone());
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(e) => ApiError::internal(anyhow::anyhow!(
+            "micro-cache could not read the answer to {key}: {e}"
+        ))
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_the_map_stays_bounded() {
+        let cache = MicroCache::new(Duration::from_millis(30));
+        cache.put("/a".into(), HeaderMap::new(), Bytes::from_static(b"1"));
+        assert_eq!(
+            cache.get("/a").map(|e| e.body),
+            Some(Bytes::from_static(b"1"))
+        );
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(cache.get("/a").is_none());
+        for i in 0..MAX_ENTRIES + 10 {
+            cache.put(format!("/k{i}"), HeaderMap::new(), Bytes::new());
+        }
+        assert!(cache.entries.lock().unwrap().len() <= MAX_ENTRIES);
+    }
+}

@@ -1,0 +1,289 @@
+//! Extractors whose rejections are contract envelopes (JSON bodies, query pairs, path
+//! segments), and the identity extractors routes declare their access level with.
+//!
+//! Identity is not wired yet: [`MaybeAuthUser`] is always anonymous and [`AuthUser`] /
+//! [`AdminUser`] always reject with 401. The identity issue replaces these three bodies with
+//! JWT verification; routes keep their signatures.
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use vici_kit::ErrorCode;
+
+use crate::error::ApiError;
+
+/// A JSON body; anything else (wrong content type, malformed, wrong shape) is a 400 envelope
+/// and an over-long body a 413.
+pub struct Json<T>(pub T);
+
+const MISSING_JSON_TYPE: &str = "Expected a JSON body with `Content-Type: application/json`";
+const NOT_JSON: &str = "The request body is not valid JSON";
+const WRONG_SHAPE: &str = "The request body has the wrong shape";
+
+fn too_large() -> ApiError {
+    ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large")
+}
+
+fn unreadable() -> ApiError {
+    ApiError::new(ErrorCode::Validation, "The request body could not be read")
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(ErrorCode::Validation, MISSING_JSON_TYPE)
+        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(ErrorCode::Validation, NOT_JSON),
+        // Names the offending field and what was expected, e.g. "quantity: invalid type".
+        JsonRejection::JsonDataError(e) => ApiError::new(
+            ErrorCode::Validation,
+            format!("{WRONG_SHAPE}: {}", e.body_text()),
+        ),
+        _ => unreadable(),
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|axum::Json(v)| Self(v))
+            .map_err(json_rejection)
+    }
+}
+
+/// A JSON body that may be left out entirely: the client sends logout, clear, remove and cancel
+/// as a POST/DELETE with no body and no `Content-Type`.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                unreadable()
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        if !is_json {
+            return Err(ApiError::new(ErrorCode::Validation, MISSING_JSON_TYPE));
+        }
+        serde_json::from_slice(&bytes)
+            .map(|v| Self(Some(v)))
+            .map_err(|e| {
+                let message = if e.is_data() {
+                    format!("{WRONG_SHAPE}: {e}")
+                } else {
+                    NOT_JSON.to_string()
+                };
+                ApiError::new(ErrorCode::Validation, message)
+            })
+    }
+}
+
+/// The query string as raw `(name, value)` pairs, for [`crate::query`]'s parsers.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|Query(pairs)| Self(pairs))
+            .map_err(|_| ApiError::new(ErrorCode::Validation, "The query string could not be read"))
+    }
+}
+
+/// Path segments; one that cannot be decoded names no resource, hence 404.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        <axum::extract::Path<T> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Self(v))
+            .map_err(|_| ApiError::not_found("No such resource"))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Customer,
+    Admin,
+}
+
+/// Who is calling, from a verified access token.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub user_id: uuid::Uuid,
+    pub role: Role,
+}
+
+/// A private route's caller: 401 `Authentication required` without a valid token.
+pub struct AuthUser(pub Identity);
+
+/// An admin route's caller: 401 without a valid token, 403 for a non-admin.
+pub struct AdminUser(pub Identity);
+
+/// A public route's caller, when one is logged in. A missing, expired or garbage token is
+/// anonymous, never a 401: the client sends its token on every request.
+pub struct MaybeAuthUser(pub Option<Identity>);
+
+/// Until identity arrives no token verifies, so every caller is anonymous.
+fn verify(_parts: &Parts) -> Option<Identity> {
+    None
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        verify(parts).map(Self).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let identity = verify(parts).ok_or_else(ApiError::unauthorized)?;
+        if identity.role != Role::Admin {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "Administrator access required",
+            ));
+        }
+        Ok(Self(identity))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(verify(parts)))
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(verify(parts).map(Self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::post;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn status_of(app: &Router, content_type: Option<&str>, body: &'static str) -> u16 {
+        let mut request = Request::post("/").header("authorization", "Bearer garbage");
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    fn app() -> Router {
+        Router::new()
+            .route(
+                "/",
+                post(|_: MaybeAuthUser, Json(v): Json<Value>| async move { axum::Json(v) }),
+            )
+            .route(
+                "/optional",
+                post(|OptionalJson(v): OptionalJson<Value>| async move { axum::Json(v) }),
+            )
+            .layer(DefaultBodyLimit::max(64))
+    }
+
+    #[tokio::test]
+    async fn json_bodies_are_checked_with_envelope_rejections() {
+        let app = app();
+        assert_eq!(
+            status_of(&app, Some("application/json"), r#"{"a":1}"#).await,
+            200
+        );
+        assert_eq!(status_of(&app, Some("application/json"), "{").await, 400);
+        assert_eq!(status_of(&app, Some("text/plain"), "{}").await, 400);
+        assert_eq!(status_of(&app, None, "").await, 400);
+        let big = Box::leak(format!("[{}]", "1,".repeat(100) + "1").into_boxed_str());
+        assert_eq!(status_of(&app, Some("application/json"), big).await, 413);
+    }
+
+    #[tokio::test]
+    async fn optional_bodies_may_be_left_out() {
+        let app = app();
+        let call = |content_type: Option<&'static str>, body: &'static str| {
+            let app = app.clone();
+            async move {
+                let mut request = Request::post("/optional");
+                if let Some(t) = content_type {
+                    request = request.header("content-type", t);
+                }
+                let response = app
+                    .oneshot(request.body(Body::from(body)).unwrap())
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                (status, String::from_utf8_lossy(&bytes).into_owned())
+            }
+        };
+        assert_eq!(call(None, "").await, (200, "null".into()));
+        assert_eq!(
+            call(Some("application/json"), " ").await,
+            (200, "null".into())
+        );
+        assert_eq!(
+            call(
+                Some("application/json; charset=utf-8"),
+                r#"{"allDevices":true}"#
+            )
+            .await,
+            (200, r#"{"allDevices":true}"#.into())
+        );
+        assert_eq!(
+            call(None, "{}").await.0,
+            400,
+            "a body needs its JSON content type"
+        );
+        assert_eq!(call(Some("application/json"), "{oops").await.0, 400);
+    }
+}

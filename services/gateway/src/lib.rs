@@ -1,0 +1,115 @@
+//! The REST gateway: the only public entry of the shop. It serves the contract of
+//! `api-contract.md` under `/api`, translating each call into gRPC calls on the services and
+//! their answers into the contract's JSON envelopes.
+//!
+//! Follow a request: [`routes`] (which handler) → [`query`] (its parameters) → a gRPC client in
+//! [`Clients`] → [`dto`] (rendering) → [`envelope`] / [`error`].
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tonic_health::pb::health_client::HealthClient;
+use tower_http::compression::CompressionLayer;
+use vici_kit::grpc::{self, Channel};
+use vici_kit::server::ServiceApp;
+use vici_kit::{Config, ServiceName};
+use vici_proto::product::v1::product_service_client::ProductServiceClient;
+
+mod cache;
+mod dto;
+mod envelope;
+mod error;
+pub mod extract;
+mod middleware;
+mod openapi;
+mod query;
+mod routes;
+
+pub use error::{ApiError, ApiResult};
+
+/// What the gateway runs on; the app wires it.
+pub struct Deps {
+    pub config: Arc<Config>,
+    pub clients: Clients,
+    pub blob: vici_blob::SharedBlob,
+}
+
+/// gRPC clients of the services the gateway calls. Channels connect lazily (a service that is
+/// not up yet does not stop the gateway) and fail within 500 ms when a service is down.
+#[derive(Clone)]
+pub struct Clients {
+    pub product: ProductServiceClient<Channel>,
+    /// One health probe per downstream service (every service but the gateway), for `/health`.
+    pub health: Vec<(ServiceName, HealthClient<Channel>)>,
+}
+
+impl Clients {
+    pub fn connect(config: &Config) -> anyhow::Result<Self> {
+        let timeout = config.gateway.timeout;
+        let product = ProductServiceClient::new(grpc::channel(
+            &config.service_url(ServiceName::Product),
+            timeout,
+        )?)
+        .max_decoding_message_size(grpc::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
+        let health = ServiceName::ALL
+            .into_iter()
+            .filter(|s| *s != ServiceName::Gateway)
+            .map(|s| {
+                Ok((
+                    s,
+                    HealthClient::new(grpc::channel(
+                        &config.service_url(s),
+                        routes::ops::PROBE_TIMEOUT,
+                    )?),
+                ))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self { product, health })
+    }
+}
+
+/// Shared by every handler; cloning is a reference-count bump.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Deps>);
+
+impl AppState {
+    /// gRPC clients take `&mut self`; a clone shares the channel.
+    pub(crate) fn products(&self) -> ProductServiceClient<Channel> {
+        self.0.clients.product.clone()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Deps;
+    fn deref(&self) -> &Deps {
+        &self.0
+    }
+}
+
+/// The whole REST app, with its layers (outermost first): request context, access log, CORS,
+/// gzip, request deadline; body limits sit on the route groups.
+pub fn router(deps: Deps) -> Router {
+    let config = deps.config.clone();
+    let state = AppState(Arc::new(deps));
+    Router::new()
+        .nest("/api", routes::api(&config))
+        .route("/health", get(routes::ops::health))
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .with_state(state)
+        .layer(from_fn_with_state(
+            config.gateway.timeout,
+            middleware::deadline,
+        ))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(middleware::cors(&config.gateway))
+        .layer(from_fn(middleware::access_log))
+        .layer(from_fn(middleware::ensure_request_context))
+}
+
+pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
+    Ok(ServiceApp::http(ServiceName::Gateway, router(deps)))
+}

@@ -1,0 +1,122 @@
+//! The layers every gateway response passes through: request context, access log, CORS,
+//! request deadline, body limit, and the envelopes for unknown routes and wrong methods.
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use vici_kit::ErrorCode;
+use vici_kit::config::GatewayConfig;
+use vici_kit::context::{REQUEST_ID_HEADER, current_request_id, request_context};
+
+use crate::envelope::TOTAL_COUNT_HEADER;
+use crate::error::ApiError;
+
+/// The kit's server wraps every app in `request_context`; `router()` is also served bare (tests,
+/// embedding), so it adds the context only when none is active — a second one would mint a
+/// second id and the body's `requestId` would differ from the header.
+pub async fn ensure_request_context(req: Request, next: Next) -> Response {
+    if current_request_id().is_some() {
+        next.run(req).await
+    } else {
+        request_context(req, next).await
+    }
+}
+
+/// One structured line per request; JSON when the log format is JSON.
+pub async fn access_log(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    tracing::info!(
+        target: "vici::access",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_ms,
+        request_id = current_request_id().as_deref().unwrap_or("-"),
+        "request"
+    );
+    response
+}
+
+/// Bounds the whole request, so a slow dependency costs the caller a 503, never a hang.
+pub async fn deadline(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiError::unavailable("The request took too long; please retry shortly").into_response()
+        }
+    }
+}
+
+/// Refuses a declared over-long body before any handler runs, even one that never reads its
+/// body (a 501 route must not swallow 2 MB). Streamed bodies without a length are bounded by
+/// `DefaultBodyLimit` where an extractor reads them.
+pub async fn body_limit(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        let message = format!(
+            "The request body is larger than the {} KB allowed",
+            limit / 1024
+        );
+        return ApiError::new(ErrorCode::PayloadTooLarge, message).into_response();
+    }
+    next.run(req).await
+}
+
+/// CORS per contract §1; preflights are answered here, before any route or token check.
+pub fn cors(config: &GatewayConfig) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    let allow_origin = if config.cors_origins.iter().any(|o| o == "*") || origins.is_empty() {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins)
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-requested-with"),
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-session-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            HeaderName::from_static(TOTAL_COUNT_HEADER),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("No such route; every endpoint lives under /api (see /api/docs)")
+}
+
+/// axum keeps its `Allow` header on this response.
+pub async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed on this route"),
+    )
+}

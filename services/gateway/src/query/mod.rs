@@ -1,0 +1,340 @@
+//! Query-string parsing for the catalogue routes, as pure functions from the raw `(name, value)`
+//! pairs to typed requests: malformed values and unknown enum values become per-field problems
+//! (→ 400 with `details`), unknown parameters are ignored, `limit` above its maximum is clamped.
+//! An empty value (`?minPrice=`) counts as absent, as HTML forms send them.
+use std::collections::BTreeMap;
+
+use crate::error::ApiError;
+
+mod fields;
+mod proto;
+#[cfg(test)]
+mod tests;
+
+pub use fields::{parse_bool, parse_dollars, parse_limit, parse_page, parse_rating};
+
+/// Most results one page may hold; larger `limit`s are clamped.
+pub const MAX_LIMIT: u32 = 100;
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const CURATED_DEFAULT_LIMIT: u32 = 10;
+pub const SUGGEST_DEFAULT_LIMIT: u32 = 5;
+pub const SUGGEST_MAX_LIMIT: u32 = 20;
+/// Longer free-text queries are refused rather than sent to the search engine.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Per-field problems of one query string, keyed by the parameter name the client used.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Invalid(pub BTreeMap<String, String>);
+
+impl Invalid {
+    /// One sentence naming the offending parameters (the details carry the specifics).
+    pub fn message(&self) -> String {
+        match self.0.iter().next() {
+            Some((field, problem)) if self.0.len() == 1 => {
+                format!("Invalid query parameter `{field}`: {problem}")
+            }
+            _ => {
+                let names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+                format!(
+                    "Invalid query parameters: {} (see details)",
+                    names.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        ApiError::validation(invalid.message(), invalid.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageQuery {
+    pub page: u32,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FilterQuery {
+    pub category: Option<String>,
+    pub min_price_cents: Option<i64>,
+    pub max_price_cents: Option<i64>,
+    pub min_rating: Option<f64>,
+    pub in_stock: Option<bool>,
+    pub is_featured: Option<bool>,
+    pub is_new: Option<bool>,
+    pub is_on_sale: Option<bool>,
+    pub tags: Vec<String>,
+}
+
+/// Generates a closed enum of accepted values with its wire spelling and a tolerant parser
+/// (case-insensitive, `_` or space for `-`).
+macro_rules! wire_enum {
+    ($name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $wire),+ }
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                let norm = raw.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+                Self::ALL.iter().copied().find(|v| v.as_str() == norm).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("must be one of {}", names.join(", "))
+                })
+            }
+        }
+    };
+}
+
+wire_enum!(ProductSort {
+    Featured = "featured",
+    PriceAsc = "price-asc",
+    PriceDesc = "price-desc",
+    Rating = "rating",
+    Newest = "newest",
+    Name = "name",
+    Relevance = "relevance",
+});
+
+wire_enum!(ReviewSort { Newest = "newest", Helpful = "helpful", RatingDesc = "rating-desc", RatingAsc = "rating-asc" });
+
+/// `GET /products`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    pub filter: FilterQuery,
+    pub sort: ProductSort,
+    pub page: PageQuery,
+    /// `search` or `q`: switches the listing to search-backed relevance.
+    pub search: Option<String>,
+}
+
+/// `GET /products/search`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchQuery {
+    pub query: String,
+    pub filter: FilterQuery,
+    pub sort: ProductSort,
+    pub page: PageQuery,
+}
+
+/// `GET /products/{id}/reviews`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReviewsQuery {
+    pub page: PageQuery,
+    pub sort: ReviewSort,
+}
+
+/// The curated shelves (recommended, trending, new arrivals, related, bought together).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CuratedQuery {
+    pub limit: u32,
+    pub category: Option<String>,
+}
+
+/// `GET /products/suggest`: a blank `q` yields no suggestions rather than an error, since
+/// autocomplete fires on every keystroke.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuggestQuery {
+    pub query: Option<String>,
+    pub limit: u32,
+}
+
+/// Reads named parameters from the raw pairs and collects every problem before failing, so one
+/// 400 reports all offending fields at once.
+struct Reader<'a> {
+    pairs: &'a [(String, String)],
+    problems: BTreeMap<String, String>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(pairs: &'a [(String, String)]) -> Self {
+        Self {
+            pairs,
+            problems: BTreeMap::new(),
+        }
+    }
+
+    /// The first non-blank value of the first of `names` (a name and its aliases) present.
+    fn raw(&self, names: &[&'static str]) -> Option<(&'static str, &'a str)> {
+        names.iter().find_map(|name| {
+            self.pairs
+                .iter()
+                .find(|(k, v)| k == name && !v.trim().is_empty())
+                .map(|(_, v)| (*name, v.trim()))
+        })
+    }
+
+    /// Parses the parameter when present; a problem is recorded under the name the client used.
+    fn parse<T>(
+        &mut self,
+        names: &[&'static str],
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let (name, raw) = self.raw(names)?;
+        f(raw)
+            .map_err(|problem| self.problems.insert(name.to_string(), problem))
+            .ok()
+    }
+
+    fn text(&mut self, names: &[&'static str]) -> Option<String> {
+        self.parse(names, |raw| {
+            if raw.chars().count() > MAX_QUERY_CHARS {
+                Err(format!("must be at most {MAX_QUERY_CHARS} characters"))
+            } else {
+                Ok(raw.to_string())
+            }
+        })
+    }
+
+    fn page(&mut self, default_limit: u32) -> PageQuery {
+        PageQuery {
+            page: self.parse(&["page"], parse_page).unwrap_or(1),
+            limit: self
+                .parse(&["limit", "pageSize"], |raw| parse_limit(raw, MAX_LIMIT))
+                .unwrap_or(default_limit),
+        }
+    }
+
+    fn filter(&mut self) -> FilterQuery {
+        // 0 means "unbounded" for both price bounds (contract §3).
+        let price = |raw: &str| parse_dollars(raw).map(|c| (c > 0).then_some(c));
+        let min_price_cents = self.parse(&["minPrice"], price).flatten();
+        let max_price_cents = self.parse(&["maxPrice"], price).flatten();
+        if let (Some(min), Some(max)) = (min_price_cents, max_price_cents)
+            && min > max
+        {
+            self.problems.insert(
+                "minPrice".into(),
+                "must not be greater than maxPrice".into(),
+            );
+        }
+        let tags = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k == "tags")
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .fold(Vec::<String>::new(), |mut acc, t| {
+                if !acc.iter().any(|seen| seen == t) {
+                    acc.push(t.to_string());
+                }
+                acc
+            });
+        FilterQuery {
+            category: self.text(&["category"]),
+            min_price_cents,
+            max_price_cents,
+            min_rating: self.parse(&["rating", "minRating"], parse_rating),
+            in_stock: self.parse(&["inStock"], parse_bool),
+            is_featured: self.parse(&["isFeatured"], parse_bool),
+            is_new: self.parse(&["isNew"], parse_bool),
+            is_on_sale: self.parse(&["isOnSale"], parse_bool),
+            tags,
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Invalid> {
+        if self.problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(Invalid(self.problems))
+        }
+    }
+}
+
+pub fn list(pairs: &[(String, String)]) -> Result<ListQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let search = r.text(&["search", "q"]);
+    let default_sort = if search.is_some() {
+        ProductSort::Relevance
+    } else {
+        ProductSort::Featured
+    };
+    let sort = r
+        .parse(&["sort"], ProductSort::parse)
+        .unwrap_or(default_sort);
+    let query = ListQuery {
+        filter: r.filter(),
+        sort,
+        page: r.page(DEFAULT_LIMIT),
+        search,
+    };
+    r.finish(query)
+}
+
+pub fn search(pairs: &[(String, String)]) -> Result<SearchQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let query = r.text(&["q", "search"]);
+    if query.is_none() && !r.problems.contains_key("q") {
+        r.problems.insert("q".into(), "is required".into());
+    }
+    let sort = r
+        .parse(&["sort"], ProductSort::parse)
+        .unwrap_or(ProductSort::Relevance);
+    let parsed = SearchQuery {
+        query: query.unwrap_or_default(),
+        filter: r.filter(),
+        sort,
+        page: r.page(DEFAULT_LIMIT),
+    };
+    r.finish(parsed)
+}
+
+pub fn reviews(pairs: &[(String, String)]) -> Result<ReviewsQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let sort = r
+        .parse(&["sort"], ReviewSort::parse)
+        .unwrap_or(ReviewSort::Newest);
+    let query = ReviewsQuery {
+        page: r.page(DEFAULT_LIMIT),
+        sort,
+    };
+    r.finish(query)
+}
+
+pub fn curated(pairs: &[(String, String)]) -> Result<CuratedQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let limit = r
+        .parse(&["limit", "pageSize"], |raw| parse_limit(raw, MAX_LIMIT))
+        .unwrap_or(CURATED_DEFAULT_LIMIT);
+    let query = CuratedQuery {
+        limit,
+        category: r.text(&["category"]),
+    };
+    r.finish(query)
+}
+
+pub fn suggest(pairs: &[(String, String)]) -> Result<SuggestQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let limit = r
+        .parse(&["limit"], |raw| parse_limit(raw, SUGGEST_MAX_LIMIT))
+        .unwrap_or(SUGGEST_DEFAULT_LIMIT);
+    let query = SuggestQuery {
+        query: r.text(&["q", "search"]),
+        limit,
+    };
+    r.finish(query)
+}
+
+/// `GET /products/categories`: `tree=true` nests children.
+pub fn categories(pairs: &[(String, String)]) -> Result<bool, Invalid> {
+    let mut r = Reader::new(pairs);
+    let tree = r.parse(&["tree"], parse_bool).unwrap_or(false);
+    r.finish(tree)
+}
+
+/// `GET /products/price-range`: the optional `category`.
+pub fn price_range(pairs: &[(String, String)]) -> Result<Option<String>, Invalid> {
+    let mut r = Reader::new(pairs);
+    let category = r.text(&["category"]);
+    r.finish(category)
+}

@@ -1,0 +1,62 @@
+//! Admin routes (`/api/admin/...`). Every one requires the admin role, so until identity
+//! arrives each answers 401; a catch-all keeps unknown admin paths at 401 too, so an anonymous
+//! caller learns nothing about which admin routes exist.
+use axum::Router;
+use axum::routing::any;
+
+use super::planned::{Access, Group, Planned, Verb, routes_of, row, upload};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::AdminUser;
+
+/// Every admin row has the same access level.
+const fn a(verb: Verb, path: &'static str, status: u16, summary: &'static str) -> Planned {
+    row(verb, path, Access::Admin, status, summary)
+}
+
+use Verb::{Delete, Get, Post, Put};
+
+#[rustfmt::skip] // A table: one route per line reads best.
+pub const GROUPS: &[Group] = &[Group {
+    tag: "Admin",
+    feature: "Administration",
+    routes: &[
+        a(Get, "/admin/dashboard", 200, "Revenue, orders, customers, low stock, recent orders"),
+        a(Get, "/admin/analytics", 200, "Sales analytics between `from` and `to`"),
+        a(Get, "/admin/products", 200, "All products, every status"),
+        a(Post, "/admin/products", 201, "Create a product"),
+        a(Put, "/admin/products/{id}", 200, "Update a product"),
+        a(Delete, "/admin/products/{id}", 200, "Retire a product (soft delete)"),
+        upload("/admin/products/{id}/images", Access::Admin, "Upload a product image (multipart)"),
+        a(Get, "/admin/categories", 200, "All categories"),
+        a(Post, "/admin/categories", 201, "Create a category"),
+        a(Put, "/admin/categories/{id}", 200, "Update a category"),
+        a(Delete, "/admin/categories/{id}", 200, "Delete a category"),
+        a(Get, "/admin/inventory/{productId}", 200, "A product's stock"),
+        a(Put, "/admin/inventory/{productId}", 200, "Adjust stock: ADD, SUBTRACT or SET"),
+        a(Get, "/admin/inventory/{productId}/movements", 200, "A product's stock movements"),
+        a(Get, "/admin/orders", 200, "All orders, filtered"),
+        a(Put, "/admin/orders/{id}/status", 200, "Move an order to a new status"),
+        a(Get, "/admin/users", 200, "All users"),
+        a(Put, "/admin/users/{id}", 200, "Change a user's role or activity"),
+        a(Get, "/admin/coupons", 200, "All coupons"),
+        a(Post, "/admin/coupons", 201, "Create a coupon"),
+        a(Put, "/admin/coupons/{id}", 200, "Update a coupon"),
+        a(Delete, "/admin/coupons/{id}", 200, "Delete a coupon"),
+    ],
+}];
+
+/// Authentication first, then "no such admin route".
+async fn unknown_admin_route(_: AdminUser) -> ApiError {
+    ApiError::not_found("No such admin route")
+}
+
+pub fn router(uploads: bool) -> Router<AppState> {
+    let routes = routes_of(GROUPS, uploads);
+    if uploads {
+        return routes;
+    }
+    routes
+        .route("/admin", any(unknown_admin_route))
+        .route("/admin/{*rest}", any(unknown_admin_route))
+}

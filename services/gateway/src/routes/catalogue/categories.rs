@@ -1,0 +1,99 @@
+//! Categories and the price range of a category.
+use axum::extract::State;
+use axum::response::Response;
+use vici_proto::product::v1::{GetCategoryRequest, ListCategoriesRequest, PriceRangeRequest};
+
+use super::empty_if_unknown_category;
+use crate::AppState;
+use crate::dto::params::{CategoriesParams, CategoryParams};
+use crate::dto::{CategoryDto, PriceRangeDto};
+use crate::envelope::{self, Envelope, ListEnvelope, Pagination};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{MaybeAuthUser, Path, QueryPairs};
+use crate::query;
+
+/// List categories
+///
+/// Top-level categories sorted by `sortOrder` then name; `tree=true` nests their children.
+#[utoipa::path(
+    get, path = "/api/products/categories", tag = "Categories", operation_id = "list_categories",
+    params(CategoriesParams),
+    responses(
+        (status = 200, description = "Active categories", body = ListEnvelope<Vec<CategoryDto>>),
+        (status = 400, description = "A malformed `tree`", body = ErrorBody),
+        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(rpc = "ListCategories"))]
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: MaybeAuthUser,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let tree = query::categories(&pairs)?;
+    let request = ListCategoriesRequest {
+        tree,
+        include_inactive: false,
+    };
+    let categories = state
+        .products()
+        .list_categories(request)
+        .await?
+        .into_inner()
+        .categories;
+    let dtos: Vec<CategoryDto> = categories.iter().map(CategoryDto::from_list).collect();
+    let pagination = Pagination::whole(dtos.len(), dtos.len() as u32);
+    Ok(envelope::list(dtos, pagination))
+}
+
+/// Get a category by id or slug, with its children
+#[utoipa::path(
+    get, path = "/api/products/categories/{idOrSlug}", tag = "Categories", operation_id = "get_category",
+    params(("idOrSlug" = String, Path, description = "Category id or slug")),
+    responses(
+        (status = 200, description = "The category and its children", body = Envelope<CategoryDto>),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(rpc = "GetCategory", id_or_slug = %id_or_slug))]
+pub async fn one(
+    State(state): State<AppState>,
+    _caller: MaybeAuthUser,
+    Path(id_or_slug): Path<String>,
+) -> ApiResult<Response> {
+    let category = state
+        .products()
+        .get_category(GetCategoryRequest { id_or_slug })
+        .await?
+        .into_inner();
+    Ok(envelope::ok(CategoryDto::with_children(&category)))
+}
+
+/// Price range of the ACTIVE products (optionally of a category)
+///
+/// All zeros when nothing matches, including for an unknown category.
+#[utoipa::path(
+    get, path = "/api/products/price-range", tag = "Categories",
+    params(CategoryParams),
+    responses(
+        (status = 200, description = "Lowest, highest and average price in dollars", body = Envelope<PriceRangeDto>),
+        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(rpc = "GetPriceRange"))]
+pub async fn price_range(
+    State(state): State<AppState>,
+    _caller: MaybeAuthUser,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let category = query::price_range(&pairs)?;
+    let result = state
+        .products()
+        .get_price_range(PriceRangeRequest {
+            category: category.clone(),
+        })
+        .await;
+    let range = empty_if_unknown_category(result, category.as_deref())?;
+    Ok(envelope::ok(PriceRangeDto::from(&range)))
+}

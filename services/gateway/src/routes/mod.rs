@@ -1,0 +1,44 @@
+//! Route assembly under `/api`: the catalogue (working), the routes later issues implement
+//! (registered now, answering 401/501), operations, and media. Upload routes get their own,
+//! larger body limit.
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use vici_kit::Config;
+
+use crate::AppState;
+use crate::cache::MicroCache;
+use crate::middleware::body_limit;
+
+pub mod admin;
+pub mod catalogue;
+pub mod media;
+pub mod ops;
+pub mod pending;
+pub mod planned;
+
+/// Multipart image uploads (avatars ≤ 2 MB, product images) may exceed the JSON body limit.
+pub const UPLOAD_LIMIT_BYTES: usize = 10 * 1024 * 1024;
+
+fn limited(router: Router<AppState>, limit: usize) -> Router<AppState> {
+    router
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn_with_state(limit, body_limit))
+}
+
+/// Everything the gateway serves under `/api`.
+pub fn api(config: &Config) -> Router<AppState> {
+    let ttl = config.gateway.cache_ttl;
+    let cache = (!ttl.is_zero()).then(|| MicroCache::new(ttl));
+    let json = Router::new()
+        .merge(catalogue::router(cache))
+        .merge(pending::router(false))
+        .merge(admin::router(false))
+        .route("/health", get(ops::health))
+        .route("/openapi.json", get(ops::openapi_json))
+        .route("/docs", get(ops::docs))
+        .route("/media/{*key}", get(media::serve));
+    let uploads = pending::router(true).merge(admin::router(true));
+    limited(json, config.gateway.body_limit_bytes).merge(limited(uploads, UPLOAD_LIMIT_BYTES))
+}

@@ -1,0 +1,117 @@
+//! The contract's non-admin routes that later issues implement (auth, users, reviews, tracking,
+//! cart, checkout, orders, payments): registered now, answering 401 or 501 (see
+//! [`super::planned`]).
+use axum::Router;
+
+use super::planned::{Access, Group, Verb, routes_of, row as r, upload};
+use crate::AppState;
+
+use Access::{Public, User};
+use Verb::{Delete, Get, Post, Put};
+
+#[rustfmt::skip] // A table: one route per line reads best.
+pub const GROUPS: &[Group] = &[
+    Group {
+        tag: "Auth",
+        feature: "Accounts and sign-in",
+        routes: &[
+            r(Post, "/auth/register", Public, 201, "Create an account"),
+            r(Post, "/auth/login", Public, 200, "Sign in with email and password"),
+            r(Post, "/auth/refresh", Public, 200, "Exchange a refresh token for a new token pair"),
+            r(Post, "/auth/logout", User, 200, "End this session (or all sessions)"),
+            r(Post, "/auth/forgot-password", Public, 200, "Email a password-reset link"),
+            r(Post, "/auth/reset-password", Public, 200, "Set a new password with a reset token"),
+            r(Post, "/auth/verify-email", Public, 200, "Confirm an email address"),
+            r(Post, "/auth/change-password", User, 200, "Change the caller's password"),
+            r(Get, "/auth/jwks", Public, 200, "Public keys that verify access tokens"),
+        ],
+    },
+    Group {
+        tag: "Users",
+        feature: "User accounts",
+        routes: &[
+            r(Get, "/users/profile", User, 200, "The caller's profile"),
+            r(Put, "/users/profile", User, 200, "Update the caller's profile"),
+            upload("/users/avatar", User, "Upload an avatar image (JPEG/PNG/WebP, ≤ 2 MB)"),
+            r(Get, "/users/addresses", User, 200, "The caller's addresses"),
+            r(Post, "/users/addresses", User, 201, "Add an address"),
+            r(Put, "/users/addresses/{id}", User, 200, "Update an address"),
+            r(Delete, "/users/addresses/{id}", User, 200, "Delete an address"),
+            r(Get, "/users/preferences", User, 200, "The caller's preferences"),
+            r(Put, "/users/preferences", User, 200, "Update preferences"),
+            r(Get, "/users/wishlist", User, 200, "The caller's wishlist"),
+            r(Post, "/users/wishlist", User, 201, "Add a product to the wishlist"),
+            r(Delete, "/users/wishlist/{productId}", User, 200, "Remove a product from the wishlist"),
+            r(Get, "/users/notifications", User, 200, "The caller's notifications, newest first"),
+        ],
+    },
+    Group {
+        tag: "Reviews",
+        feature: "Writing reviews",
+        routes: &[
+            r(Post, "/products/{id}/reviews", User, 201, "Review a product"),
+            r(Post, "/products/reviews/{reviewId}/helpful", User, 200, "Mark a review helpful"),
+        ],
+    },
+    Group {
+        tag: "Tracking",
+        feature: "Behaviour tracking",
+        routes: &[
+            r(Post, "/products/{id}/view", Public, 202, "Record a product view"),
+            r(Get, "/products/recently-viewed", Public, 200, "Products the caller (or X-Session-Id) viewed"),
+            r(Post, "/events", Public, 202, "Record one behaviour event"),
+            r(Post, "/events/batch", Public, 202, "Record up to 500 behaviour events"),
+        ],
+    },
+    Group {
+        tag: "Cart",
+        feature: "The shopping cart",
+        routes: &[
+            r(Get, "/cart", User, 200, "The caller's cart"),
+            r(Delete, "/cart", User, 200, "Empty the cart"),
+            r(Post, "/cart/items", User, 201, "Add a product to the cart"),
+            r(Put, "/cart/items/{itemId}", User, 200, "Change a line's quantity (0 removes it)"),
+            r(Delete, "/cart/items/{itemId}", User, 200, "Remove a line"),
+            r(Delete, "/cart/clear", User, 200, "Empty the cart"),
+            r(Post, "/cart/coupon", User, 200, "Apply a coupon"),
+            r(Delete, "/cart/coupon", User, 200, "Remove the coupon"),
+            r(Post, "/cart/merge", User, 200, "Merge a guest cart into the caller's"),
+        ],
+    },
+    Group {
+        tag: "Checkout",
+        feature: "Checkout",
+        routes: &[
+            r(Post, "/checkout/calculate", User, 200, "Price the caller's cart"),
+            r(Post, "/checkout/payment-intent", User, 201, "Start a card payment for the cart total"),
+            r(Post, "/checkout/confirm", User, 201, "Place the order and take the payment"),
+        ],
+    },
+    Group {
+        tag: "Orders",
+        feature: "Orders",
+        routes: &[
+            r(Post, "/orders", User, 201, "Create an order from the cart"),
+            r(Get, "/orders", User, 200, "The caller's orders, newest first"),
+            r(Get, "/orders/{id}", User, 200, "One of the caller's orders"),
+            r(Get, "/orders/{id}/history", User, 200, "An order's status history"),
+            r(Post, "/orders/{id}/pay", User, 200, "Pay for a pending order"),
+            r(Post, "/orders/{id}/cancel", User, 200, "Cancel an order before it ships"),
+        ],
+    },
+    Group {
+        tag: "Payments",
+        feature: "Payment webhooks",
+        routes: &[r(
+            Post,
+            "/payments/webhook",
+            Public,
+            200,
+            "Stripe webhook (signed)",
+        )],
+    },
+];
+
+pub fn router(uploads: bool) -> Router<AppState> {
+    routes_of(GROUPS, uploads)
+}

@@ -1,0 +1,204 @@
+//! Sort orders and paging of product lists. Every order ends with name then id, so the order is
+//! total and consecutive pages never overlap or skip a product. The store's `ORDER BY` clauses
+//! (`store::products::order_by`) spell the same orders in SQL.
+use std::cmp::Ordering;
+
+use vici_kit::{Error, Result};
+
+use super::Facts;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    /// Featured products first, then by rating.
+    Featured,
+    PriceAsc,
+    PriceDesc,
+    Rating,
+    Newest,
+    Name,
+    /// Search score; without a query there is no score, so it means `Featured`.
+    Relevance,
+}
+
+pub const ACCEPTED_SORTS: &str = "featured, price-asc, price-desc, rating, newest, name, relevance";
+
+impl Sort {
+    /// Parses a caller's sort; empty means "the default" (`None`). Underscored forms
+    /// (`price_asc`) are accepted as the REST contract promises.
+    pub fn parse(raw: &str) -> Result<Option<Sort>> {
+        let s = raw.trim().to_ascii_lowercase().replace('_', "-");
+        let sort = match s.as_str() {
+            "" => return Ok(None),
+            "featured" => Sort::Featured,
+            "price-asc" => Sort::PriceAsc,
+            "price-desc" => Sort::PriceDesc,
+            "rating" => Sort::Rating,
+            "newest" => Sort::Newest,
+            "name" => Sort::Name,
+            "relevance" => Sort::Relevance,
+            _ => {
+                return Err(Error::validation(
+                    "sort",
+                    format!(
+                        "Unknown sort `{}`; use one of: {ACCEPTED_SORTS}",
+                        raw.trim()
+                    ),
+                ));
+            }
+        };
+        Ok(Some(sort))
+    }
+
+    /// The order a list without a search query uses.
+    pub fn without_query(self) -> Sort {
+        if self == Sort::Relevance {
+            Sort::Featured
+        } else {
+            self
+        }
+    }
+
+    /// Orders two search hits (`score` is the text relevance, higher first).
+    pub fn compare(self, a: (&Facts, f32), b: (&Facts, f32)) -> Ordering {
+        let ((fa, sa), (fb, sb)) = (a, b);
+        let primary = match self {
+            Sort::Relevance => sb.total_cmp(&sa),
+            Sort::Featured => fb
+                .is_featured
+                .cmp(&fa.is_featured)
+                .then(fb.rating.total_cmp(&fa.rating)),
+            Sort::PriceAsc => fa.price_cents.cmp(&fb.price_cents),
+            Sort::PriceDesc => fb.price_cents.cmp(&fa.price_cents),
+            Sort::Rating => fb.rating.total_cmp(&fa.rating),
+            Sort::Newest => fb.created_at.cmp(&fa.created_at),
+            Sort::Name => Ordering::Equal,
+        };
+        primary
+            .then_with(|| fa.name.cmp(&fb.name))
+            .then_with(|| fa.id.cmp(&fb.id))
+    }
+}
+
+/// A validated page request: `page` from 1, `limit` 1..=100 (default 20).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub page: u32,
+    pub limit: u32,
+}
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+impl Page {
+    /// Clamps rather than refuses: the gateway already answered 400 for malformed values, and
+    /// the contract clamps `limit` above 100.
+    pub fn new(page: u32, limit: u32) -> Self {
+        let limit = if limit == 0 {
+            DEFAULT_LIMIT
+        } else {
+            limit.min(MAX_LIMIT)
+        };
+        Self {
+            page: page.max(1),
+            limit,
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.limit)
+    }
+
+    /// The index range of this page in a list of `total` items.
+    pub fn window(self, total: usize) -> std::ops::Range<usize> {
+        let start = usize::try_from(self.offset())
+            .unwrap_or(usize::MAX)
+            .min(total);
+        let end = start.saturating_add(self.limit as usize).min(total);
+        start..end
+    }
+}
+
+/// A result limit for short lists (suggestions, curated rows): `default` when 0, at most `max`.
+pub fn clamp_limit(limit: u32, default: u32, max: u32) -> usize {
+    (if limit == 0 { default } else { limit.min(max) }) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(id: &str, name: &str, price: i64, rating: f64, featured: bool) -> Facts {
+        Facts {
+            id: id.into(),
+            name: name.into(),
+            price_cents: price,
+            rating,
+            is_featured: featured,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn sorts_parse_with_both_spellings_and_refuse_unknown_ones() {
+        assert_eq!(Sort::parse("price_asc").unwrap(), Some(Sort::PriceAsc));
+        assert_eq!(Sort::parse(" Price-Desc ").unwrap(), Some(Sort::PriceDesc));
+        assert_eq!(Sort::parse("").unwrap(), None);
+        let err = Sort::parse("cheapest").unwrap_err();
+        assert_eq!(err.code, vici_kit::ErrorCode::Validation);
+        assert!(err.message.contains("price-asc"));
+        assert!(err.details.contains_key("sort"));
+        assert_eq!(Sort::Relevance.without_query(), Sort::Featured);
+    }
+
+    #[test]
+    fn featured_comes_first_then_rating_then_name_then_id() {
+        let mut v = [
+            facts("3", "b", 100, 4.0, false),
+            facts("2", "a", 100, 4.0, false),
+            facts("1", "a", 100, 4.0, false),
+            facts("4", "z", 100, 3.0, true),
+            facts("5", "c", 100, 4.9, false),
+        ];
+        v.sort_by(|a, b| Sort::Featured.compare((a, 0.0), (b, 0.0)));
+        let ids: Vec<_> = v.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["4", "5", "1", "2", "3"]);
+    }
+
+    #[test]
+    fn relevance_orders_by_score_then_name() {
+        let (a, b) = (
+            facts("1", "b", 1, 0.0, false),
+            facts("2", "a", 1, 0.0, false),
+        );
+        assert_eq!(
+            Sort::Relevance.compare((&a, 2.0), (&b, 1.0)),
+            Ordering::Less
+        );
+        assert_eq!(
+            Sort::Relevance.compare((&a, 1.0), (&b, 1.0)),
+            Ordering::Greater
+        );
+        assert_eq!(
+            Sort::PriceDesc.compare((&a, 0.0), (&b, 0.0)),
+            Ordering::Greater
+        );
+    }
+
+    #[test]
+    fn pages_are_clamped_and_windows_stay_in_bounds() {
+        assert_eq!(Page::new(0, 0), Page { page: 1, limit: 20 });
+        assert_eq!(
+            Page::new(3, 500),
+            Page {
+                page: 3,
+                limit: 100
+            }
+        );
+        assert_eq!(Page::new(2, 10).offset(), 10);
+        assert_eq!(Page::new(2, 10).window(15), 10..15);
+        assert_eq!(Page::new(9, 10).window(15), 15..15);
+        assert_eq!(Page::new(u32::MAX, 100).window(3), 3..3);
+        assert_eq!(clamp_limit(0, 5, 20), 5);
+        assert_eq!(clamp_limit(50, 5, 20), 20);
+    }
+}

@@ -1,0 +1,69 @@
+//! Keeping every replica's search index in step. The process that makes a change updates its
+//! own index right after the commit; every other replica learns of it from `product-events`
+//! (`product.created`, `product.updated`, `product.deleted`, `product.price_changed`) and
+//! re-reads that product from the shared database, so it indexes the stored truth rather
+//! than the event's copy and the order in which events arrive does not matter.
+//!
+//! Each replica consumes under its own consumer group (every replica must see every event).
+//! Re-indexing is idempotent, so the processed-event ledger that `vici_store::consumer` keeps
+//! is not needed for correctness; its rows are the price of reusing the shared consumer
+//! (retries, dead letters). Events older than the index built at start are skipped: the
+//! build already read their effect.
+//!
+//! Not covered: renaming a category emits no event (events.md defines none), so other
+//! replicas show the old category name in search until they restart.
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
+use vici_bus::{CloudEvent, SharedBus};
+use vici_kit::server::Shutdown as CancellationToken;
+use vici_store::Db;
+use vici_store::consumer::{self, EventHandler};
+
+use crate::search::SearchIndex;
+use crate::store;
+
+struct Reindex {
+    index: Arc<SearchIndex>,
+    /// Events stamped before this (unix ms) are already reflected in the index.
+    since_ms: i64,
+}
+
+#[async_trait::async_trait]
+impl EventHandler for Reindex {
+    async fn handle(&self, conn: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
+        let at = chrono::DateTime::parse_from_rfc3339(&event.time)
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MAX);
+        if !event.event_type.starts_with("product.") || at < self.since_ms {
+            return Ok(());
+        }
+        let Some(product) = store::products::get(conn, Some(&event.subject), None).await? else {
+            return Ok(());
+        };
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.upsert(&[product])).await??;
+        Ok(())
+    }
+}
+
+/// Starts this replica's consumer of `product-events`.
+pub fn spawn(
+    db: Db,
+    bus: SharedBus,
+    index: Arc<SearchIndex>,
+    since_ms: i64,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    // One group per replica process; `consumer::spawn` wants a name that lives forever.
+    let group: &'static str =
+        Box::leak(format!("product-search-{}", vici_kit::ids::new_id()).into_boxed_str());
+    consumer::spawn(
+        db,
+        bus,
+        group,
+        &[vici_bus::topics::PRODUCT_EVENTS],
+        Arc::new(Reindex { index, since_ms }),
+        shutdown,
+    )
+}

@@ -1,0 +1,355 @@
+//! Full-text product search: a tantivy index in RAM, built from the database at start and kept
+//! in step with every product write in this process (commit, then an immediate reader reload,
+//! so a change is searchable at once).
+//!
+//! A query is one pass: tantivy yields every matching `(slot, score)`; the in-memory
+//! [`table::Table`] then filters them with the same [`Filter`] rules the SQL listing uses,
+//! counts facets over the whole match set, and ranks only as far as the requested page. Only
+//! that page's products are read back from SQL. Everything here is blocking CPU work: callers
+//! run it on the blocking pool.
+//!
+//! Other replicas keep their own index in step by consuming `product-events` and re-reading the
+//! product from the shared database (`crate::replica`).
+
+pub mod query;
+pub mod table;
+
+use std::sync::{Mutex, RwLock};
+
+use anyhow::Context as _;
+use tantivy::schema::{FAST, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use self::query::{Mode, WeightedField};
+use self::table::{SLOT_FIELD, ScoredSlots, Table};
+use crate::domain::facets::Facets;
+use crate::domain::{Facts, Filter, Page, Product, Scope, Sort, Status};
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    slot: tantivy::schema::Field,
+    /// name, description, long description, tags, category name, sku.
+    text: [WeightedField; 6],
+    table: RwLock<Table>,
+}
+
+/// What one search asks for.
+pub struct SearchParams<'a> {
+    pub text: &'a str,
+    pub filter: &'a Filter,
+    pub scope: &'a Scope,
+    pub sort: Sort,
+    pub page: Page,
+}
+
+/// One page of matches, the total across pages, facets over all of them, and the names of the
+/// best few (for suggestions).
+#[derive(Debug, Default)]
+pub struct SearchHits {
+    pub ids: Vec<String>,
+    pub total: u64,
+    pub facets: Facets,
+    pub best_names: Vec<String>,
+}
+
+/// How many of the best matches feed the "did you mean" suggestions.
+const BEST: usize = 5;
+/// Writer memory: enough to index a 100 000-product catalogue in a handful of segments.
+const WRITER_BYTES: usize = 64 * 1024 * 1024;
+
+impl SearchIndex {
+    pub fn new() -> anyhow::Result<Self> {
+        let mut schema = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(query::ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let mut field = |name: &str, boost: f32, fuzzy: bool, prefix: bool| WeightedField {
+            field: schema.add_text_field(name, text.clone()),
+            boost,
+            fuzzy,
+            prefix,
+        };
+        let fields = [
+            field("name", 3.0, true, true),
+            field("description", 1.0, true, true),
+            field("long_description", 0.5, false, false),
+            field("tags", 2.0, true, true),
+            field("category", 1.5, true, true),
+            field("sku", 2.0, false, true),
+        ];
+        // The slot is indexed (to delete a product's old document) and fast (to read per match).
+        let slot = schema.add_u64_field(SLOT_FIELD, INDEXED | FAST);
+        let index = Index::create_in_ram(schema.build());
+        index
+            .tokenizers()
+            .register(query::ANALYZER, query::index_analyzer());
+        let writer = index
+            .writer_with_num_threads(1, WRITER_BYTES)
+            .context("creating the search index writer")?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            slot,
+            text: fields,
+            table: RwLock::new(Table::default()),
+        })
+    }
+
+    fn document(&self, slot: u32, p: &Product) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        let [name, description, long_description, tags, category, sku] = self.text.map(|f| f.field);
+        doc.add_u64(self.slot, u64::from(slot));
+        doc.add_text(name, &p.name);
+        doc.add_text(description, &p.description);
+        doc.add_text(long_description, &p.long_description);
+        doc.add_text(tags, p.tags.join(" "));
+        doc.add_text(category, &p.category_name);
+        doc.add_text(sku, &p.sku);
+        for v in &p.variants {
+            doc.add_text(sku, &v.sku);
+        }
+        doc
+    }
+
+    /// Adds or replaces products and makes them searchable before returning.
+    pub fn upsert(&self, products: &[Product]) -> anyhow::Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for p in products {
+            let slot = self
+                .table
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .put(Facts::from(p));
+            writer.delete_term(Term::from_field_u64(self.slot, u64::from(slot)));
+            writer.add_document(self.document(slot, p))?;
+        }
+        writer.commit().context("committing the search index")?;
+        self.reader
+            .reload()
+            .context("reloading the search reader")?;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Matches of `text` as `(slot, score)`: all words if any product has them all, else any.
+    fn matches(
+        &self,
+        text: &str,
+        fields: &[WeightedField],
+        min_prefix: usize,
+    ) -> anyhow::Result<Vec<(u32, f32)>> {
+        let words = query::words(text, min_prefix);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let hits = searcher.search(&query::build(fields, &words, Mode::All), &ScoredSlots)?;
+        if hits.is_empty() && words.len() > 1 {
+            return Ok(searcher.search(&query::build(fields, &words, Mode::Any), &ScoredSlots)?);
+        }
+        Ok(hits)
+    }
+
+    pub fn search(&self, p: &SearchParams<'_>) -> anyhow::Result<SearchHits> {
+        let mut hits = self.matches(p.text, &self.text, 2)?;
+        let table = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let mut facets = Facets::default();
+        let mut per_category = vec![0u64; table.category_count()];
+        hits.retain(|&(slot, _)| match table.get(slot) {
+            Some(f) if p.filter.admits(p.scope, f) => {
+                facets.add_price_and_rating(f);
+                per_category[table.category_of(slot)] += 1;
+                true
+            }
+            _ => false,
+        });
+        for (number, &n) in per_category.iter().enumerate().filter(|(_, n)| **n > 0) {
+            facets.add_category(table.category_id(number), n);
+        }
+        let total = hits.len();
+        let window = p.page.window(total);
+        let ranked = top(&mut hits, window.end.max(BEST), |a, b| {
+            p.sort
+                .compare((fact(&table, a.0), a.1), (fact(&table, b.0), b.1))
+        });
+        Ok(SearchHits {
+            ids: ranked[window.start.min(ranked.len())..window.end.min(ranked.len())]
+                .iter()
+                .map(|&(slot, _)| fact(&table, slot).id.clone())
+                .collect(),
+            total: total as u64,
+            facets,
+            best_names: ranked
+                .iter()
+                .take(BEST)
+                .map(|&(slot, _)| fact(&table, slot).name.clone())
+                .collect(),
+        })
+    }
+
+    /// ACTIVE products whose names match `prefix` as typed, best first: `(id, name, slug)`.
+    pub fn suggest(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(String, String, String)>> {
+        let mut hits = self.matches(prefix, &self.text[..1], 1)?;
+        let table = self.table.read().unwrap_or_else(|e| e.into_inner());
+        hits.retain(|&(slot, _)| table.get(slot).is_some_and(|f| f.status == Status::Active));
+        // Among equal scores, the product more people reviewed is the likelier completion.
+        let ranked = top(&mut hits, limit * 2, |a, b| {
+            let (fa, fb) = (fact(&table, a.0), fact(&table, b.0));
+            b.1.total_cmp(&a.1)
+                .then(fb.review_count.cmp(&fa.review_count))
+                .then_with(|| fa.name.cmp(&fb.name))
+        });
+        let mut seen = std::collections::HashSet::new();
+        Ok(ranked
+            .iter()
+            .map(|&(slot, _)| fact(&table, slot))
+            .filter(|f| seen.insert(f.name.to_lowercase()))
+            .take(limit)
+            .map(|f| (f.id.clone(), f.name.clone(), f.slug.clone()))
+            .collect())
+    }
+}
+
+fn fact(table: &Table, slot: u32) -> &Facts {
+    table.get(slot).expect("hits were filtered to known slots")
+}
+
+/// Sorts just enough of `hits` to return its first `n` in order: a linear selection first, so a
+/// query matching the whole catalogue does not sort the whole catalogue.
+fn top<T, F>(hits: &mut Vec<T>, n: usize, mut cmp: F) -> &[T]
+where
+    F: FnMut(&T, &T) -> std::cmp::Ordering,
+{
+    if n == 0 {
+        return &[];
+    }
+    if n < hits.len() {
+        hits.select_nth_unstable_by(n - 1, &mut cmp);
+        hits.truncate(n);
+    }
+    hits.sort_by(cmp);
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The synthetic catalogue as stored products (category slugs stand in for their names).
+    fn products(n: usize) -> Vec<Product> {
+        let catalog = vici_kit::seed::Catalog::synthetic(n);
+        catalog
+            .products
+            .iter()
+            .map(|p| Product {
+                id: p.id().to_string(),
+                name: p.name.clone(),
+                slug: p.slug.clone(),
+                description: p.description.clone(),
+                long_description: p.long_description.clone(),
+                price_cents: p.price_cents,
+                original_price_cents: p.original_price_cents,
+                currency: catalog.currency.clone(),
+                category_id: vici_kit::seed::category_id(&p.category).to_string(),
+                category_name: p.category.replace('-', " "),
+                category_slug: p.category.clone(),
+                images: p.images.clone(),
+                rating: p.rating,
+                review_count: p.review_count,
+                specifications: "{}".into(),
+                tags: p.tags.clone(),
+                is_new: p.is_new,
+                is_featured: p.is_featured,
+                is_on_sale: p.is_on_sale,
+                sku: p.sku.clone(),
+                status: Status::parse(&p.status).unwrap_or_default(),
+                variants: Vec::new(),
+                created_at: p.created_at.timestamp_millis(),
+                updated_at: p.created_at.timestamp_millis(),
+            })
+            .collect()
+    }
+
+    /// In-process timing of the index on a large catalogue (`VICI_BENCH_PRODUCTS`, default
+    /// 100 000): `cargo test -p vici-product --release -- --ignored --nocapture search_latency`.
+    /// Printed, never asserted; performance proper lives in `bench/`.
+    #[test]
+    #[ignore]
+    fn search_latency() {
+        let n = std::env::var("VICI_BENCH_PRODUCTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let all = products(n);
+        let index = SearchIndex::new().unwrap();
+        let started = std::time::Instant::now();
+        for chunk in all.chunks(5_000) {
+            index.upsert(chunk).unwrap();
+        }
+        println!("indexed {n} products in {:?}", started.elapsed());
+        let filter = Filter::active();
+        let scope = Scope::default();
+        let queries = [
+            "speaker",
+            "wireless headphones",
+            "acme pro",
+            "camra",
+            "vint",
+            "northwind jacket",
+            "kettle",
+            "model",
+        ];
+        let mut times = Vec::new();
+        for round in 0..10 {
+            for q in queries {
+                let sort = if round % 2 == 0 {
+                    Sort::Relevance
+                } else {
+                    Sort::PriceAsc
+                };
+                let t = std::time::Instant::now();
+                let hits = index
+                    .search(&SearchParams {
+                        text: q,
+                        filter: &filter,
+                        scope: &scope,
+                        sort,
+                        page: Page::new(1, 20),
+                    })
+                    .unwrap();
+                times.push((t.elapsed(), q, hits.total));
+            }
+        }
+        times.sort();
+        let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+        println!(
+            "search p50 {:?} p99 {:?} max {:?}",
+            at(0.5),
+            at(0.99),
+            times.last().unwrap()
+        );
+    }
+
+    #[test]
+    fn top_returns_the_smallest_in_order() {
+        let mut v = vec![5, 1, 4, 2, 3];
+        assert_eq!(top(&mut v, 3, |a, b| a.cmp(b)), [1, 2, 3]);
+        let mut v = vec![2, 1];
+        assert_eq!(top(&mut v, 5, |a, b| a.cmp(b)), [1, 2]);
+        assert!(top(&mut v, 0, |a: &i32, b| a.cmp(b)).is_empty());
+    }
+}

@@ -1,0 +1,277 @@
+//! Shopper-facing reads: listings, search, autocomplete, one product, batches, curated rows
+//! and price ranges. Every list answers with live stock from one inventory call.
+use std::collections::HashSet;
+
+use vici_kit::error::ResultExt as _;
+use vici_kit::{Error, Result};
+use vici_store::error::SqlxResultExt as _;
+
+use super::{Service, Stocked, visible};
+use crate::domain::category;
+use crate::domain::curated::{self, Kind};
+use crate::domain::facets::Facets;
+use crate::domain::sort::clamp_limit;
+use crate::domain::text::{suggestions, words_start_with};
+use crate::domain::{Filter, Page, Sort};
+use crate::search::SearchParams;
+use crate::store;
+
+/// A search answer: one page, the total, "did you mean" suggestions and facets over every match.
+#[derive(Debug, Default)]
+pub struct SearchResult {
+    pub products: Vec<Stocked>,
+    pub total: u64,
+    pub suggestions: Vec<String>,
+    /// `(id, name, count)`, largest first.
+    pub categories: Vec<(String, String, u64)>,
+    pub facets: Facets,
+}
+
+/// One autocomplete entry: a product name or a category name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    pub text: String,
+    pub product_id: Option<String>,
+    pub slug: Option<String>,
+}
+
+pub enum ProductKey {
+    Id(String),
+    Slug(String),
+}
+
+/// Most ids a batch lookup takes (a cart holds at most 50 lines).
+const MAX_BATCH: usize = 200;
+const MAX_EXCLUDED: usize = 1_000;
+
+impl Service {
+    /// A filtered page; with a `query` the page comes from search (relevance by default).
+    pub async fn list(
+        &self,
+        filter: Filter,
+        sort: Option<Sort>,
+        page: Page,
+        query: Option<String>,
+    ) -> Result<(Vec<Stocked>, u64)> {
+        if let Some(text) = query.filter(|q| !q.trim().is_empty()) {
+            let found = self.search(text, filter, sort, page).await?;
+            return Ok((found.products, found.total));
+        }
+        let categories = if filter.category.is_some() {
+            self.categories().await?
+        } else {
+            Vec::new()
+        };
+        let scope = self.scope(&filter, &categories).await?;
+        if scope.is_empty(&filter) {
+            return Ok((Vec::new(), 0));
+        }
+        let sort = sort.unwrap_or(Sort::Featured);
+        let (products, total) =
+            store::listing::list(&mut *self.read_conn().await?, &filter, &scope, sort, page)
+                .await?;
+        Ok((self.with_stock(products).await?, total))
+    }
+
+    pub async fn search(
+        &self,
+        text: String,
+        filter: Filter,
+        sort: Option<Sort>,
+        page: Page,
+    ) -> Result<SearchResult> {
+        if text.trim().is_empty() {
+            return Err(Error::validation(
+                "q",
+                "A search needs some words to look for",
+            ));
+        }
+        let categories = self.categories().await?;
+        let scope = self.scope(&filter, &categories).await?;
+        if scope.is_empty(&filter) {
+            return Ok(SearchResult::default());
+        }
+        let index = self.index.clone();
+        let query = text.clone();
+        let sort = sort.unwrap_or(Sort::Relevance);
+        let hits = tokio::task::spawn_blocking(move || {
+            index.search(&SearchParams {
+                text: &query,
+                filter: &filter,
+                scope: &scope,
+                sort,
+                page,
+            })
+        })
+        .await
+        .context("search task")?
+        .context("searching the index")?;
+        let products = store::products::get_many(&mut *self.read_conn().await?, &hits.ids)
+            .await
+            .db_err()?;
+        let best: Vec<&str> = hits.best_names.iter().map(String::as_str).collect();
+        let names = |id: &str| {
+            categories
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name.clone())
+        };
+        Ok(SearchResult {
+            products: self.with_stock(products).await?,
+            total: hits.total,
+            suggestions: suggestions(&text, &best, 5),
+            categories: hits
+                .facets
+                .categories_by_count()
+                .into_iter()
+                .filter_map(|(id, n)| Some((id.to_string(), names(id)?, n)))
+                .collect(),
+            facets: hits.facets,
+        })
+    }
+
+    /// Autocomplete: product names matching the words typed so far, then (at most half the
+    /// list) category names with words starting so.
+    pub async fn suggest(&self, text: String, limit: u32) -> Result<Vec<Suggestion>> {
+        let limit = clamp_limit(limit, 5, 20);
+        if text.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let categories = self.categories().await?;
+        let cats: Vec<Suggestion> = categories
+            .iter()
+            .filter(|c| c.is_active && words_start_with(&c.name, &text))
+            .take(limit / 2)
+            .map(|c| Suggestion {
+                text: c.name.clone(),
+                product_id: None,
+                slug: Some(c.slug.clone()),
+            })
+            .collect();
+        let index = self.index.clone();
+        let wanted = limit - cats.len();
+        let products = tokio::task::spawn_blocking(move || index.suggest(&text, wanted))
+            .await
+            .context("suggest task")?
+            .context("autocomplete")?;
+        let mut out: Vec<Suggestion> = products
+            .into_iter()
+            .map(|(id, name, slug)| Suggestion {
+                text: name,
+                product_id: Some(id),
+                slug: Some(slug),
+            })
+            .collect();
+        out.extend(cats);
+        Ok(out)
+    }
+
+    /// One product by id or slug; unknown, INACTIVE and DRAFT are NOT_FOUND unless `include_all`.
+    pub async fn get(&self, key: ProductKey, include_all: bool) -> Result<Stocked> {
+        let (id, slug) = match &key {
+            ProductKey::Id(id) => (Some(id.trim()), None),
+            ProductKey::Slug(slug) => (None, Some(slug.trim())),
+        };
+        let found = store::products::get(&mut *self.read_conn().await?, id, slug)
+            .await
+            .db_err()?;
+        let product = visible(found, include_all)?;
+        Ok(self.with_stock(vec![product]).await?.remove(0))
+    }
+
+    /// The visible products among `ids`, in the order asked; unknown ids are left out.
+    pub async fn get_many(&self, ids: Vec<String>, include_all: bool) -> Result<Vec<Stocked>> {
+        let mut seen = HashSet::new();
+        let ids: Vec<String> = ids
+            .into_iter()
+            .map(|i| i.trim().to_string())
+            .filter(|i| seen.insert(i.clone()))
+            .collect();
+        if ids.len() > MAX_BATCH {
+            return Err(Error::validation(
+                "ids",
+                format!("At most {MAX_BATCH} products per batch"),
+            ));
+        }
+        let found = store::products::get_many(&mut *self.read_conn().await?, &ids)
+            .await
+            .db_err()?;
+        let shown = found
+            .into_iter()
+            .filter(|p| include_all || p.status.is_public())
+            .collect();
+        self.with_stock(shown).await
+    }
+
+    /// A curated row: the documented fallbacks of `domain::curated`.
+    pub async fn curated(
+        &self,
+        kind: Kind,
+        product_id: Option<String>,
+        category: Option<String>,
+        limit: u32,
+        mut exclude: Vec<String>,
+    ) -> Result<Vec<Stocked>> {
+        let limit = clamp_limit(limit, curated::DEFAULT_LIMIT, curated::MAX_LIMIT);
+        exclude.truncate(MAX_EXCLUDED);
+        let category = category.filter(|c| !c.trim().is_empty());
+        let (scope, own_category) = if kind.needs_product() {
+            let id = product_id.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
+                Error::validation(
+                    "productId",
+                    "This list is built around a product; give its id",
+                )
+            })?;
+            let product = self.load(&id, false).await?;
+            exclude.push(product.id.clone());
+            let all = self.categories().await?;
+            // The parent's subtree holds the product's own category and its siblings.
+            let parent = all
+                .iter()
+                .find(|c| c.id == product.category_id)
+                .and_then(|c| c.parent_id.clone())
+                .unwrap_or_else(|| product.category_id.clone());
+            (
+                Some(category::subtree(&all, &parent)),
+                Some(product.category_id),
+            )
+        } else if let Some(key) = category {
+            let ids = category::filter_ids(&self.categories().await?, &key);
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            (Some(ids), None)
+        } else {
+            (None, None)
+        };
+        let products = store::listing::curated(
+            &mut *self.read_conn().await?,
+            kind,
+            scope.as_ref(),
+            own_category.as_deref(),
+            &exclude,
+            limit,
+        )
+        .await
+        .db_err()?;
+        self.with_stock(products).await
+    }
+
+    /// `(min, max, avg, count)` of ACTIVE prices, optionally within a category and its
+    /// descendants; zeros when nothing matches (an unknown category included).
+    pub async fn price_range(&self, category: Option<String>) -> Result<(i64, i64, i64, u64)> {
+        let scope = match category.filter(|c| !c.trim().is_empty()) {
+            Some(key) => {
+                let ids = category::filter_ids(&self.categories().await?, &key);
+                if ids.is_empty() {
+                    return Ok((0, 0, 0, 0));
+                }
+                Some(ids)
+            }
+            None => None,
+        };
+        store::listing::price_range(&mut *self.read_conn().await?, scope.as_ref())
+            .await
+            .db_err()
+    }
+}

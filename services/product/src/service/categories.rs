@@ -1,0 +1,92 @@
+//! Categories: the tree with product counts, one category with its children, and admin edits.
+//! Category changes announce no event (events.md defines none); renaming one re-indexes its
+//! products here, and other replicas pick the new name up at their next start (see `replica`).
+use vici_kit::ids::new_id;
+use vici_kit::{Error, Result};
+use vici_store::error::{SqlxResultExt as _, map_sqlx};
+use vici_store::now_ms;
+
+use super::Service;
+use crate::domain::category::{self, CategoryPatch, Node};
+use crate::store;
+
+impl Service {
+    /// Top-level categories by sort order then name; `tree` nests every level below.
+    pub async fn list_categories(&self, tree: bool, include_inactive: bool) -> Result<Vec<Node>> {
+        let mut conn = self.read_conn().await?;
+        let all = store::categories::all(&mut conn).await.db_err()?;
+        let counts = store::listing::active_counts(&mut conn).await.db_err()?;
+        let depth = if tree { usize::MAX } else { 0 };
+        Ok(category::tree(&all, &counts, None, depth, include_inactive))
+    }
+
+    /// One category by id or slug, with its (active) children nested.
+    pub async fn get_category(&self, key: &str) -> Result<Node> {
+        let mut conn = self.read_conn().await?;
+        let all = store::categories::all(&mut conn).await.db_err()?;
+        let found =
+            category::find(&all, key).ok_or_else(|| Error::not_found("Category not found"))?;
+        let counts = store::listing::active_counts(&mut conn).await.db_err()?;
+        Ok(category::node(&all, &counts, found, usize::MAX, false))
+    }
+
+    pub async fn create_category(&self, patch: CategoryPatch) -> Result<Node> {
+        let mut tx = self.db.begin().await.db_err()?;
+        let all = store::categories::all(&mut tx).await.db_err()?;
+        let created = patch.create(&all, new_id().to_string())?;
+        store::categories::insert(&mut tx, &created, now_ms())
+            .await
+            .map_err(|e| map_sqlx(e, store::categories::CONFLICTS))?;
+        tx.commit().await.db_err()?;
+        self.get_category(&created.id).await
+    }
+
+    pub async fn update_category(&self, id: &str, patch: CategoryPatch) -> Result<Node> {
+        let mut tx = self.db.begin().await.db_err()?;
+        let all = store::categories::all(&mut tx).await.db_err()?;
+        let mut edited = all
+            .iter()
+            .find(|c| c.id == id.trim())
+            .cloned()
+            .ok_or_else(|| Error::not_found("Category not found"))?;
+        let renamed = patch.apply(&all, &mut edited)?;
+        store::categories::update(&mut tx, &edited, now_ms())
+            .await
+            .map_err(|e| map_sqlx(e, store::categories::CONFLICTS))?;
+        let products = if renamed {
+            store::categories::product_ids(&mut tx, &edited.id)
+                .await
+                .db_err()?
+        } else {
+            Vec::new()
+        };
+        tx.commit().await.db_err()?;
+        if !products.is_empty() {
+            self.reindex(products).await;
+        }
+        self.get_category(&edited.id).await
+    }
+
+    /// Refuses with CONFLICT while products (of any status) or child categories remain.
+    pub async fn delete_category(&self, id: &str) -> Result<()> {
+        let mut tx = self.db.begin().await.db_err()?;
+        let all = store::categories::all(&mut tx).await.db_err()?;
+        if !all.iter().any(|c| c.id == id.trim()) {
+            return Err(Error::not_found("Category not found"));
+        }
+        match store::categories::delete_if_empty(&mut tx, id.trim())
+            .await
+            .db_err()?
+        {
+            Some(("products", n)) => Err(Error::conflict(format!(
+                "This category still holds {n} products; move them first"
+            ))
+            .with_detail("products", n)),
+            Some((what, n)) => Err(Error::conflict(format!(
+                "This category still has {n} subcategories; move or delete them first"
+            ))
+            .with_detail(what, n)),
+            None => tx.commit().await.db_err(),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Reviews: lists with the product's rating summary, posting one (folded into the product's
+//! rating in the same transaction) and helpful votes.
+use vici_kit::ids::new_id;
+use vici_kit::{Error, Result};
+use vici_store::error::{SqlxResultExt as _, is_unique_violation};
+use vici_store::now_ms;
+
+use super::{Service, visible};
+use crate::domain::Page;
+use crate::domain::review::{Review, ReviewDraft, ReviewSort, distribution};
+use crate::domain::text::display_rating;
+use crate::{events, store};
+
+/// The summary beside a review list: the product's own aggregate and the stored stars.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewSummary {
+    pub average: f64,
+    pub count: u64,
+    pub distribution: [u64; 5],
+}
+
+impl Service {
+    pub async fn list_reviews(
+        &self,
+        product_id: &str,
+        sort: ReviewSort,
+        page: Page,
+    ) -> Result<(Vec<Review>, u64, ReviewSummary)> {
+        let mut conn = self.read_conn().await?;
+        let found = store::products::get(&mut conn, Some(product_id.trim()), None)
+            .await
+            .db_err()?;
+        let product = visible(found, false)?;
+        let (reviews, total) = store::reviews::list(&mut conn, &product.id, sort, page)
+            .await
+            .db_err()?;
+        let stars = store::reviews::star_counts(&mut conn, &product.id)
+            .await
+            .db_err()?;
+        let summary = ReviewSummary {
+            average: display_rating(product.rating),
+            count: product.review_count.max(0) as u64,
+            distribution: distribution(&stars),
+        };
+        Ok((reviews, total, summary))
+    }
+
+    /// One review per user per product (a second → CONFLICT); the product's rating becomes
+    /// the weighted mean including it and `product.updated` announces the new rating.
+    pub async fn create_review(&self, product_id: &str, mut draft: ReviewDraft) -> Result<Review> {
+        draft.validate()?;
+        let now = now_ms();
+        let mut tx = self.db.begin().await.db_err()?;
+        let found = store::products::get(&mut tx, Some(product_id.trim()), None)
+            .await
+            .db_err()?;
+        let product = visible(found, false)?;
+        let review = Review {
+            id: new_id().to_string(),
+            product_id: product.id.clone(),
+            user_id: draft.user_id.trim().to_string(),
+            user_name: draft.user_name,
+            user_avatar: None,
+            rating: draft.rating,
+            title: draft.title,
+            comment: draft.comment,
+            images: draft.images,
+            helpful: 0,
+            verified: draft.verified,
+            created_at: now,
+        };
+        if let Err(e) = store::reviews::insert(&mut tx, &review).await {
+            return Err(if is_unique_violation(&e) {
+                Error::conflict("You have already reviewed this product")
+                    .with_detail("productId", "already reviewed")
+            } else {
+                Error::internal(anyhow::Error::new(e).context("storing a review"))
+            });
+        }
+        store::reviews::fold_into_product(&mut tx, &product.id, review.rating, now)
+            .await
+            .db_err()?;
+        let rated = store::products::get(&mut tx, Some(&product.id), None)
+            .await
+            .db_err()?
+            .ok_or_else(|| {
+                Error::internal(anyhow::anyhow!(
+                    "product {} vanished inside its own transaction",
+                    product.id
+                ))
+            })?;
+        events::emit(
+            &mut tx,
+            &events::updated(&rated, &["rating", "reviewCount"]),
+        )
+        .await
+        .db_err()?;
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        self.reindex(vec![product.id]).await;
+        Ok(review)
+    }
+
+    /// Counts `user_id`'s helpful vote on a review once; voting again changes nothing.
+    pub async fn mark_helpful(&self, review_id: &str, user_id: &str) -> Result<Review> {
+        if user_id.trim().is_empty() {
+            return Err(Error::validation(
+                "userId",
+                "A helpful vote needs the voting user",
+            ));
+        }
+        let mut tx = self.db.begin().await.db_err()?;
+        if store::reviews::get(&mut tx, review_id.trim())
+            .await
+            .db_err()?
+            .is_none()
+        {
+            return Err(Error::not_found("Review not found"));
+        }
+        store::reviews::vote_helpful(&mut tx, review_id.trim(), user_id.trim(), now_ms())
+            .await
+            .db_err()?;
+        let review = store::reviews::get(&mut tx, review_id.trim())
+            .await
+            .db_err()?;
+        tx.commit().await.db_err()?;
+        review.ok_or_else(|| Error::not_found("Review not found"))
+    }
+}

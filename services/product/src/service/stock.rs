@@ -1,0 +1,99 @@
+//! Stock comes from the inventory service, never from this service's database.
+//!
+//! Why stock is not copied into the product tables: the inventory service owns it and changes
+//! it on every reservation, release and sale — far more often than the catalogue changes. A
+//! copy here would be stale between an `inventory.stock_changed` event and its consumption, and
+//! a shopper would then see "in stock" for an item the checkout then refuses (or the reverse).
+//! So every response asks inventory once for the whole page (`GetStockLevels` with all its
+//! product ids — never one call per product), and the in-stock filter asks once for the ids
+//! that are unavailable (`ListUnavailable`) and excludes them in the query. When inventory does
+//! not answer, a read fails with UNAVAILABLE rather than pretending stock is zero.
+use std::collections::{HashMap, HashSet};
+
+use vici_kit::Result;
+use vici_kit::grpc::Channel;
+use vici_proto::common::v1::Empty;
+use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::inventory::v1::{GetStockLevelsRequest, InitStockItem, InitStockRequest};
+
+use crate::domain::Product;
+
+/// Available stock of a product and of each of its variants (by variant id).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StockLevel {
+    pub available: i64,
+    pub variants: HashMap<String, i64>,
+}
+
+#[derive(Clone)]
+pub struct Stock {
+    client: InventoryServiceClient<Channel>,
+}
+
+impl Stock {
+    pub fn new(client: InventoryServiceClient<Channel>) -> Self {
+        Self { client }
+    }
+
+    /// Stock of `ids` in one call; ids inventory does not know report zero (its contract).
+    pub async fn levels(&self, ids: Vec<String>) -> Result<HashMap<String, StockLevel>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let reply = self
+            .client
+            .clone()
+            .get_stock_levels(GetStockLevelsRequest { product_ids: ids })
+            .await?;
+        Ok(reply
+            .into_inner()
+            .levels
+            .into_iter()
+            .map(|l| {
+                let variants = l
+                    .variants
+                    .into_iter()
+                    .map(|v| (v.variant_id, v.available))
+                    .collect();
+                (
+                    l.product_id,
+                    StockLevel {
+                        available: l.available,
+                        variants,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Ids of products whose own available stock is zero.
+    pub async fn unavailable(&self) -> Result<HashSet<String>> {
+        let reply = self.client.clone().list_unavailable(Empty {}).await?;
+        Ok(reply.into_inner().product_ids.into_iter().collect())
+    }
+
+    /// Creates zero-stock records for a new product and its variants. Runs after the product
+    /// committed, so a failure cannot undo it: it is logged, and the inventory service treats a
+    /// product it has no record of as zero stock until an admin sets some (InitStock is
+    /// idempotent, so a later retry is safe).
+    pub async fn init(&self, p: &Product) {
+        let mut items = vec![InitStockItem {
+            product_id: p.id.clone(),
+            variant_id: None,
+            quantity: 0,
+        }];
+        items.extend(p.variants.iter().map(|v| InitStockItem {
+            product_id: p.id.clone(),
+            variant_id: Some(v.id.clone()),
+            quantity: 0,
+        }));
+        if let Err(status) = self
+            .client
+            .clone()
+            .init_stock(InitStockRequest { items })
+            .await
+        {
+            tracing::warn!(product_id = %p.id, code = ?status.code(), error = %status.message(), "inventory InitStock failed; stock reads as zero until set");
+        }
+    }
+}

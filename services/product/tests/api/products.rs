@@ -1,0 +1,188 @@
+//! Single products, batches and curated rows.
+use tonic::Code;
+use vici_kit::seed::Catalog;
+use vici_proto::product::v1::{
+    GetProductRequest, GetProductsRequest, ListCuratedRequest, Product, get_product_request::Key,
+};
+
+use crate::harness::Env;
+
+pub async fn products_by_id_slug_and_batch(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let get = |key: Key, all: bool| {
+        let mut client = app.client.clone();
+        async move {
+            client
+                .get_product(GetProductRequest {
+                    key: Some(key),
+                    include_all_statuses: all,
+                })
+                .await
+        }
+    };
+    let dell = get(Key::Slug("dell-xps-15".into()), false)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (dell.name.as_str(), dell.stock, dell.category_slug.as_str()),
+        ("Dell XPS 15", 97, "computers-accessories")
+    );
+    assert_eq!(
+        get(Key::Id(dell.id.clone()), false)
+            .await
+            .unwrap()
+            .into_inner(),
+        dell
+    );
+    assert_eq!(
+        get(Key::Slug("no-such-product".into()), false)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        get(Key::Id("not-a-uuid".into()), false)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+
+    let delete = vici_proto::product::v1::DeleteProductRequest {
+        id: dell.id.clone(),
+    };
+    app.client.clone().delete_product(delete).await.unwrap();
+    assert_eq!(
+        get(Key::Id(dell.id.clone()), false)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        get(Key::Id(dell.id.clone()), true)
+            .await
+            .unwrap()
+            .into_inner()
+            .status,
+        "INACTIVE"
+    );
+
+    let iphone = app.id_of("iphone-15-pro-max");
+    let ids = vec![
+        iphone.clone(),
+        "0190a000-0000-7000-8000-000000000000".into(),
+        dell.id.clone(),
+        app.id_of("dell-xps-15"),
+    ];
+    let batch = app
+        .client
+        .clone()
+        .get_products(GetProductsRequest {
+            ids: ids.clone(),
+            include_all_statuses: false,
+        })
+        .await
+        .unwrap();
+    let got: Vec<String> = batch
+        .into_inner()
+        .products
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(got, [iphone], "unknown and inactive ids are left out");
+    let batch = app
+        .client
+        .clone()
+        .get_products(GetProductsRequest {
+            ids,
+            include_all_statuses: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(batch.into_inner().products.len(), 2);
+}
+
+pub async fn curated_rows_follow_their_fallbacks(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let curated = |kind: &str,
+                   product: Option<String>,
+                   category: Option<&str>,
+                   limit: u32,
+                   exclude: Vec<String>| {
+        let req = ListCuratedRequest {
+            kind: kind.into(),
+            product_id: product,
+            category: category.map(String::from),
+            limit,
+            exclude_ids: exclude,
+        };
+        let mut client = app.client.clone();
+        async move {
+            client
+                .list_curated(req)
+                .await
+                .map(|r| r.into_inner().products)
+        }
+    };
+    let recommended = curated("recommended", None, None, 0, vec![]).await.unwrap();
+    assert_eq!(recommended.len(), 10, "default limit");
+    assert!(recommended[0].is_featured);
+
+    let macbook = app.id_of("macbook-pro-16-m3");
+    let related = curated(
+        "related",
+        Some(macbook.clone()),
+        None,
+        20,
+        vec![app.id_of("dell-xps-15")],
+    )
+    .await
+    .unwrap();
+    let slugs: Vec<&str> = related.iter().map(|p| p.slug.as_str()).collect();
+    assert!(
+        !slugs.contains(&"macbook-pro-16-m3") && !slugs.contains(&"dell-xps-15"),
+        "{slugs:?}"
+    );
+    assert_eq!(related.len(), 6, "the rest of Electronics: {slugs:?}");
+    assert!(
+        related[..2]
+            .iter()
+            .all(|p| p.category_slug == "computers-accessories"),
+        "own category first: {slugs:?}"
+    );
+    let fbt = curated("frequently_bought_together", Some(macbook), None, 3, vec![])
+        .await
+        .unwrap();
+    assert_eq!(fbt.len(), 3);
+    let missing = curated("related", None, None, 5, vec![]).await.unwrap_err();
+    assert_eq!(missing.code(), Code::InvalidArgument);
+
+    let trending = curated("trending", None, Some("fashion"), 10, vec![])
+        .await
+        .unwrap();
+    assert_eq!(trending.len(), 3);
+    assert!(trending.iter().all(|p| {
+        ["mens-clothing", "womens-clothing", "shoes"].contains(&p.category_slug.as_str())
+    }));
+    let score = |p: &Product| p.rating * p.review_count as f64;
+    assert!(trending.windows(2).all(|w| score(&w[0]) >= score(&w[1])));
+    let newest = curated("new-arrivals", None, None, 5, vec![])
+        .await
+        .unwrap();
+    assert_eq!(newest[0].slug, "macbook-pro-16-m3");
+    assert!(
+        newest
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at)
+    );
+    assert_eq!(
+        curated("best", None, None, 5, vec![])
+            .await
+            .unwrap_err()
+            .code(),
+        Code::InvalidArgument
+    );
+}

@@ -1,0 +1,125 @@
+//! Black-box harness for the system tests: boots the real `vici` binary — either `vici up` on
+//! embedded engines, or eleven `vici serve` processes on PostgreSQL, Redis and Kafka — on free
+//! ports, and offers typed request helpers. `VICI_SYSTEM_MODE` picks `embedded` (default) or
+//! `distributed`.
+
+mod process;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub use process::{Deployment, Mode, free_port_base, vici_bin};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// The shop every test of a run shares (booting it costs seconds, so it happens once). It is
+/// booted from a thread that lives as long as the test process: the parent-death signal of its
+/// processes follows the thread that started them, and each test runs on a short-lived thread.
+pub fn shop() -> &'static Shop {
+    static SHOP: OnceLock<Shop> = OnceLock::new();
+    SHOP.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let booted = std::panic::catch_unwind(|| Shop::boot(Mode::from_env()));
+            let _ = tx.send(booted.map_err(|e| {
+                e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+            }));
+            loop {
+                std::thread::park();
+            }
+        });
+        match rx.recv() {
+            Ok(Ok(shop)) => shop,
+            Ok(Err(why)) => panic!("booting the shop failed: {why}"),
+            Err(_) => panic!("booting the shop failed"),
+        }
+    })
+}
+
+pub struct Shop {
+    pub deployment: Deployment,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+/// One HTTP answer, decoded.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `data` of a success envelope, after checking the envelope.
+    pub fn data(&self) -> &Value {
+        assert!((200..300).contains(&self.status), "expected success, got {}: {}", self.status, self.body);
+        assert_eq!(self.body["success"], true, "{}", self.body);
+        &self.body["data"]
+    }
+
+    /// Checks an error envelope and returns its `error` code.
+    pub fn error(&self, status: u16) -> &str {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.body["success"], false);
+        assert_eq!(self.body["statusCode"], status);
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
+        assert_eq!(self.body["requestId"].as_str(), self.header("x-request-id"), "requestId must equal X-Request-Id");
+        self.body["error"].as_str().expect("error code")
+    }
+}
+
+impl Shop {
+    pub fn boot(mode: Mode) -> Self {
+        let deployment = Deployment::start(mode);
+        let base = format!("http://127.0.0.1:{}", deployment.port_base);
+        let shop = Self { deployment, base, client: reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("client") };
+        shop.wait_until_healthy(Duration::from_secs(90));
+        shop
+    }
+
+    fn wait_until_healthy(&self, limit: Duration) {
+        let started = Instant::now();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let mut last = String::new();
+        while started.elapsed() < limit {
+            let outcome = rt.block_on(async {
+                let r = self.client.get(format!("{}/health", self.base)).send().await?;
+                anyhow::Ok(r.json::<Value>().await?)
+            });
+            match outcome {
+                Ok(v) if v["status"] == "up" => return,
+                Ok(v) => last = v.to_string(),
+                Err(e) => last = e.to_string(),
+            }
+            self.deployment.assert_alive();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("the shop did not become healthy within {limit:?}: {last}\n{}", self.deployment.logs_tail());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let r = req.send().await.expect("request sent");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+}

@@ -1,0 +1,177 @@
+//! Starting and stopping `vici` processes for tests. Children get SIGTERM when the test process
+//! exits (Linux parent-death signal), so an aborted run leaves nothing behind.
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `vici up`: one process, SQLite, in-process bus and cache, local files.
+    Embedded,
+    /// Eleven `vici serve` processes on PostgreSQL, Redis and Kafka.
+    Distributed,
+}
+
+impl Mode {
+    pub fn from_env() -> Self {
+        match std::env::var("VICI_SYSTEM_MODE").as_deref() {
+            Ok("distributed") => Self::Distributed,
+            Ok("embedded") | Err(_) => Self::Embedded,
+            Ok(other) => panic!("VICI_SYSTEM_MODE must be `embedded` or `distributed`, not `{other}`"),
+        }
+    }
+}
+
+pub const SERVICES: [&str; 11] = [
+    "gateway", "auth", "user", "product", "inventory", "cart", "order", "payment", "recommendation", "event", "notification",
+];
+
+/// The built `vici` binary: `VICI_BIN`, else `target/debug/vici` of this workspace.
+pub fn vici_bin() -> PathBuf {
+    let path = std::env::var_os("VICI_BIN").map(PathBuf::from).unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        target.join("debug/vici")
+    });
+    assert!(path.exists(), "{} is missing: build it first with `cargo build -p vici`", path.display());
+    path
+}
+
+/// Eleven consecutive free ports (checked by binding them), starting at a random base.
+pub fn free_port_base() -> u16 {
+    for _ in 0..200 {
+        let base = 20_000 + (rand_u16() % 30_000);
+        let all_free = (0..11).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no eleven consecutive free ports found");
+}
+
+fn rand_u16() -> u16 {
+    (uuid::Uuid::new_v4().as_u128() & 0xffff) as u16
+}
+
+pub struct Deployment {
+    pub mode: Mode,
+    pub port_base: u16,
+    pub data_dir: PathBuf,
+    pub env: Vec<(String, String)>,
+    children: Mutex<Vec<(String, Child)>>,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Deployment {
+    pub fn start(mode: Mode) -> Self {
+        let port_base = free_port_base();
+        let data_dir = std::env::temp_dir().join(format!("vici-system-{}", uuid::Uuid::new_v4().simple()));
+        let mut env = vec![
+            ("VICI_PORT_BASE".to_string(), port_base.to_string()),
+            ("VICI_DATA_DIR".into(), data_dir.display().to_string()),
+            ("VICI_LOG_FORMAT".into(), "json".into()),
+            ("VICI_LOG".into(), "warn".into()),
+        ];
+        if mode == Mode::Distributed {
+            let run = uuid::Uuid::new_v4().simple().to_string();
+            let pg = std::env::var("VICI_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
+            env.push(("VICI_DATABASE_URL".into(), format!("{}vici_sys_{}_{{service}}", pg.trim_end_matches('/').to_string() + "/", &run[..8])));
+            env.push(("VICI_CACHE_URL".into(), std::env::var("VICI_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())));
+            let kafka = std::env::var("VICI_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:9092".into());
+            env.push(("VICI_BUS_URL".into(), format!("kafka://{kafka}")));
+            let s3 = std::env::var("VICI_SYSTEM_S3_URL")
+                .expect("VICI_SYSTEM_S3_URL must name the S3 bucket of the distributed run (scripts/engines.sh sets it)");
+            env.push(("VICI_BLOB_URL".into(), s3));
+        }
+        let d = Self { mode, port_base, data_dir, env, children: Mutex::new(Vec::new()), logs: Arc::default() };
+        match mode {
+            Mode::Embedded => d.spawn("up", &["up"]),
+            Mode::Distributed => {
+                d.run_to_end(&["migrate"]);
+                d.run_to_end(&["seed", "--demo"]);
+                for s in SERVICES {
+                    d.spawn(s, &["serve", s]);
+                }
+            }
+        }
+        d
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(vici_bin());
+        cmd.args(args).envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    fn run_to_end(&self, args: &[&str]) {
+        let out = self.command(args).output().expect("vici runs");
+        assert!(out.status.success(), "vici {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Starts `vici args…` in the background, keeping its output for failure reports.
+    pub fn spawn(&self, label: &str, args: &[&str]) {
+        let mut cmd = self.command(args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // SAFETY: prctl is async-signal-safe; it only sets the parent-death signal of the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("vici starts");
+        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|s| Box::new(s) as _)]
+            .into_iter()
+            .flatten()
+        {
+            let logs = self.logs.clone();
+            let label = label.to_string();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut l = logs.lock().unwrap();
+                    l.push(format!("[{label}] {line}"));
+                    if l.len() > 400 {
+                        l.remove(0);
+                    }
+                }
+            });
+        }
+        self.children.lock().unwrap().push((label.to_string(), child));
+    }
+
+    /// Panics with the logs when a process has exited.
+    pub fn assert_alive(&self) {
+        for (label, child) in self.children.lock().unwrap().iter_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("`{label}` exited with {status}\n{}", self.logs_tail());
+            }
+        }
+    }
+
+    pub fn logs_tail(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    /// Sends SIGTERM to the process labelled `label`; returns it for the caller to wait on.
+    pub fn terminate(&self, label: &str) -> Option<Child> {
+        let mut children = self.children.lock().unwrap();
+        let idx = children.iter().position(|(l, _)| l == label)?;
+        let (_, child) = children.remove(idx);
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        Some(child)
+    }
+}
+
+impl Drop for Deployment {
+    fn drop(&mut self) {
+        for (_, child) in self.children.lock().unwrap().iter_mut() {
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}

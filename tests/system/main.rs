@@ -1,0 +1,7 @@
+//! System tests: black-box journeys over HTTP against a booted shop (see `vici_system_tests`).
+//! The same tests run on `vici up` and on the eleven-process deployment.
+
+mod bad_input;
+mod catalogue;
+mod lifecycle;
+mod operations;
