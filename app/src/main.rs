@@ -87,6 +87,30 @@ fn load_config(file: Option<&PathBuf>, o: &Overrides) -> anyhow::Result<Config> 
     Ok(Config::load(file.map(PathBuf::as_path))?)
 }
 
+/// The effective configuration: every set key with its source, what unset engines fall back
+/// to, and where each service listens, is reached and keeps its data.
+fn print_config(config: &Config) {
+    for (key, value, source) in config.describe() {
+        println!("{key} = {value:?}    # {source}");
+    }
+    let embedded = [
+        ("database_url", config.database_url.is_none(), "SQLite file per service under data_dir"),
+        ("cache_url", config.cache_url.is_none(), "in-process cache"),
+        ("bus_url", config.bus_url.is_none(), "in-process event bus"),
+        ("blob_url", config.blob_url.is_none(), "directory data_dir/blobs"),
+    ];
+    for (key, unset, meaning) in embedded {
+        if unset {
+            println!("# {key} unset: {meaning}");
+        }
+    }
+    println!("# public_url = {:?}", config.public_url);
+    for s in ServiceName::ALL {
+        let db = if s.has_database() { vici_kit::config::mask_url(&config.database_url_for(s)) } else { "-".into() };
+        println!("# {s:<14} port {}  reached at {}  database {db}", config.port_of(s), config.service_url(s));
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let overrides = match &cli.command {
@@ -109,9 +133,7 @@ fn main() -> ExitCode {
             Command::Migrate { services, .. } => run::migrate(config, services).await,
             Command::Seed { file, synthetic, .. } => run::seed(config, file, synthetic).await,
             Command::Config(_) => {
-                for (key, value, source) in config.describe() {
-                    println!("{key} = {value:?}    # {source}");
-                }
+                print_config(&config);
                 Ok(())
             }
         }

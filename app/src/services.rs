@@ -37,7 +37,10 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
     match s {
         ServiceName::Gateway => {
             let clients = vici_gateway::Clients::connect(&p.config)?;
-            vici_gateway::start(vici_gateway::Deps { config: p.config.clone(), clients, blob: p.blob.clone() }).await
+            let app = vici_gateway::start(vici_gateway::Deps { config: p.config.clone(), clients, blob: p.blob.clone() }).await?;
+            // The shared cache holds the gateway's rate limits and token deny-list (identity issue);
+            // its readiness already reflects it.
+            Ok(app.with_check(std::sync::Arc::new(vici_cache::CacheReady(p.cache.clone()))))
         }
         ServiceName::Product => {
             let base = p.base(s).await?;

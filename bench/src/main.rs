@@ -172,18 +172,17 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Fetch { url, out } => {
             let target = Target::parse(&url)?;
-            let r = runtime(Some(1))?.block_on(async {
-                tokio::time::timeout(Duration::from_secs(30), get_once(&target))
-                    .await
-                    .context("timed out after 30 s")
-            })??;
+            let r = runtime(Some(1))?
+                .block_on(async {
+                    tokio::time::timeout(Duration::from_secs(30), get_once(&target))
+                        .await
+                        .context("timed out after 30 s")
+                })
+                .and_then(|r| Ok(r?))
+                .with_context(|| format!("GET {url}"))?;
             let body = r.body.unwrap_or_default();
-            anyhow::ensure!(
-                r.status == 200,
-                "{url} answered {}: {}",
-                r.status,
-                String::from_utf8_lossy(&body)
-            );
+            let text: String = String::from_utf8_lossy(&body).chars().take(300).collect();
+            anyhow::ensure!(r.status == 200, "GET {url} answered {}: {text}", r.status);
             eprintln!(
                 "{url}: 200, {} bytes, content-type {}",
                 body.len(),

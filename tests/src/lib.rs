@@ -77,7 +77,14 @@ impl Shop {
     pub fn boot(mode: Mode) -> Self {
         let deployment = Deployment::start(mode);
         let base = format!("http://127.0.0.1:{}", deployment.port_base);
-        let shop = Self { deployment, base, client: reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("client") };
+        // No idle pooling: each test has its own runtime, and a pooled connection dies with the
+        // runtime of the test that opened it.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
+        let shop = Self { deployment, base, client };
         shop.wait_until_healthy(Duration::from_secs(90));
         shop
     }

@@ -25,7 +25,9 @@ async fn bodies_that_are_not_json_or_too_large_are_refused() {
     let s = shop();
     let r = s.send(s.client.post(s.url("/api/admin/products")).header("content-type", "application/json").body("{oops")).await;
     assert!(r.status == 400 || r.status == 401, "{}", r.body);
-    let big = vec![b'a'; 2 * 1024 * 1024];
+    // Just over the 1 MiB limit: the gateway answers 413 without reading the rest, and a body this
+    // size still fits the socket buffers, so the client always gets to read that answer.
+    let big = vec![b'a'; 1024 * 1024 + 1024];
     let r = s.send(s.client.post(s.url("/api/events")).header("content-type", "application/json").body(big)).await;
     assert_eq!(r.error(413), "PAYLOAD_TOO_LARGE");
     assert_eq!(s.get("/api/no/such/route").await.error(404), "NOT_FOUND");

@@ -10,6 +10,9 @@ use crate::domain::curated::Kind;
 use crate::domain::{Filter, Page, Product, Scope, Sort, Status, StockScope};
 
 /// Bound parameters a statement may use: SQLite's default limit is 32 766, PostgreSQL's 65 535.
+/// The in-stock filter binds one per unavailable product; SQLite's cost of binding `$N`
+/// parameters grows with their square, so a shop with many thousands of products out of stock
+/// at once would want that filter kept in a table instead (not needed at today's scale).
 const MAX_PARAMS: usize = 30_000;
 
 /// Appends ` WHERE …` for `filter` within `scope` (never called with an empty scope).

@@ -9,6 +9,7 @@
 mod admin;
 mod browse;
 mod catalogue;
+mod context;
 mod harness;
 mod inventory;
 mod media;
@@ -61,6 +62,7 @@ on_both_backends!(
     admin::admin_input_is_validated_field_by_field,
     admin::replicas_follow_product_events,
     media::images_are_sniffed_stored_and_linked,
+    context::request_ids_reach_the_events_a_request_causes,
 );
 
 /// Seeding and start-up time of a large synthetic catalogue (`VICI_BENCH_PRODUCTS`, default
