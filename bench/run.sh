@@ -263,7 +263,7 @@ title="Benchmark run $STARTED_AT"
   if [[ $SELF_TEST == 1 ]]; then
     echo "subject = a second \`vici-bench baseline\` serving a 4.5 KB JSON body for every path;"
   else
-    echo "vici with VICI_LOG=warn VICI_RATE_LIMITS=off, other settings default (gateway cache off);"
+    echo "vici with VICI_LOG=warn VICI_RATE_LIMITS=off VICI_GATEWAY_CACHE_TTL_MS=${VICI_GATEWAY_CACHE_TTL_MS:-default (1000)}, other settings default;"
   fi
   echo "closed-loop HTTP/1.1 keep-alive load over 127.0.0.1, ${DURATION} s measured after ${WARMUP} s warm-up,"
   echo "$REPS runs per cell (subject and baseline alternating); load average at start: $LOADAVG."

@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use vici_kit::{Config, ServiceName};
 
 #[derive(Parser)]
-#[command(name = "vici", version, about = "vici: the backend of an online shop, eleven services in one binary")]
+#[command(
+    name = "vici",
+    version,
+    about = "vici: the backend of an online shop, eleven services in one binary"
+)]
 struct Cli {
     /// Configuration file (default: ./vici.toml when present). Environment variables override it.
     #[arg(long, global = true, value_name = "FILE")]
@@ -94,10 +98,18 @@ fn print_config(config: &Config) {
         println!("{key} = {value:?}    # {source}");
     }
     let embedded = [
-        ("database_url", config.database_url.is_none(), "SQLite file per service under data_dir"),
+        (
+            "database_url",
+            config.database_url.is_none(),
+            "SQLite file per service under data_dir",
+        ),
         ("cache_url", config.cache_url.is_none(), "in-process cache"),
         ("bus_url", config.bus_url.is_none(), "in-process event bus"),
-        ("blob_url", config.blob_url.is_none(), "directory data_dir/blobs"),
+        (
+            "blob_url",
+            config.blob_url.is_none(),
+            "directory data_dir/blobs",
+        ),
     ];
     for (key, unset, meaning) in embedded {
         if unset {
@@ -106,8 +118,16 @@ fn print_config(config: &Config) {
     }
     println!("# public_url = {:?}", config.public_url);
     for s in ServiceName::ALL {
-        let db = if s.has_database() { vici_kit::config::mask_url(&config.database_url_for(s)) } else { "-".into() };
-        println!("# {s:<14} port {}  reached at {}  database {db}", config.port_of(s), config.service_url(s));
+        let db = if s.has_database() {
+            vici_kit::config::mask_url(&config.database_url_for(s))
+        } else {
+            "-".into()
+        };
+        println!(
+            "# {s:<14} port {}  reached at {}  database {db}",
+            config.port_of(s),
+            config.service_url(s)
+        );
     }
 }
 
@@ -115,7 +135,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let overrides = match &cli.command {
         Command::Up(o) | Command::Config(o) => o.clone(),
-        Command::Serve { overrides, .. } | Command::Migrate { overrides, .. } | Command::Seed { overrides, .. } => overrides.clone(),
+        Command::Serve { overrides, .. }
+        | Command::Migrate { overrides, .. }
+        | Command::Seed { overrides, .. } => overrides.clone(),
     };
     let config = match load_config(cli.config.as_ref(), &overrides) {
         Ok(c) => c,
@@ -125,13 +147,18 @@ fn main() -> ExitCode {
         }
     };
     vici_kit::telemetry::init(config.log_format, &config.log_level);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Up(_) => run::up(config).await,
             Command::Serve { services, .. } => run::serve(config, services).await,
             Command::Migrate { services, .. } => run::migrate(config, services).await,
-            Command::Seed { file, synthetic, .. } => run::seed(config, file, synthetic).await,
+            Command::Seed {
+                file, synthetic, ..
+            } => run::seed(config, file, synthetic).await,
             Command::Config(_) => {
                 print_config(&config);
                 Ok(())

@@ -22,12 +22,23 @@ impl Platform {
         let bus = vici_bus::open(config.bus_url.as_deref(), config.bus_partitions)
             .await
             .context("opening the bus (bus_url)")?;
-        bus.ensure_topics(vici_bus::topics::ALL).await.context("creating topics")?;
-        let cache = vici_cache::open(config.cache_url.as_deref()).await.context("opening the cache (cache_url)")?;
+        bus.ensure_topics(vici_bus::topics::ALL)
+            .await
+            .context("creating topics")?;
+        let cache = vici_cache::open(config.cache_url.as_deref())
+            .await
+            .context("opening the cache (cache_url)")?;
         let blob = vici_blob::open(config.blob_url.as_deref(), &config.data_dir.join("blobs"))
             .await
             .context("opening the blob store (blob_url)")?;
-        Ok(Self { config: Arc::new(config), databases: Default::default(), bus, cache, blob, shutdown: CancellationToken::new() })
+        Ok(Self {
+            config: Arc::new(config),
+            databases: Default::default(),
+            bus,
+            cache,
+            blob,
+            shutdown: CancellationToken::new(),
+        })
     }
 
     /// Connects to `service`'s database (creating it when missing) and migrates it.
@@ -42,18 +53,27 @@ impl Platform {
     }
 
     pub async fn base(&self, service: ServiceName) -> anyhow::Result<ServiceBase> {
-        Ok(ServiceBase { db: self.database(service).await?, bus: self.bus.clone(), shutdown: self.shutdown.clone() })
+        Ok(ServiceBase {
+            db: self.database(service).await?,
+            bus: self.bus.clone(),
+            shutdown: self.shutdown.clone(),
+        })
     }
 
     /// A lazily connected gRPC channel to `service`.
     pub fn channel(&self, service: ServiceName) -> anyhow::Result<vici_kit::grpc::Channel> {
-        vici_kit::grpc::channel(&self.config.service_url(service), self.config.gateway.timeout)
+        vici_kit::grpc::channel(
+            &self.config.service_url(service),
+            self.config.gateway.timeout,
+        )
     }
 }
 
 pub async fn open_database(config: &Config, service: ServiceName) -> anyhow::Result<Db> {
     let url = config.database_url_for(service);
-    let db = Db::connect(&url).await.with_context(|| format!("{service}: opening its database"))?;
+    let db = Db::connect(&url)
+        .await
+        .with_context(|| format!("{service}: opening its database"))?;
     db.migrate(service.as_str(), crate::services::migrations(service))
         .await
         .with_context(|| format!("{service}: migrating its database"))?;

@@ -44,7 +44,9 @@ async fn run(platform: Platform, names: Vec<ServiceName>) -> anyhow::Result<()> 
     }
     let mut apps: Vec<(ServiceApp, tokio::net::TcpListener)> = Vec::new();
     for (name, listener) in bound {
-        let app = services::start(&platform, name).await.with_context(|| format!("starting {name}"))?;
+        let app = services::start(&platform, name)
+            .await
+            .with_context(|| format!("starting {name}"))?;
         apps.push((app, listener));
     }
     let mut running = JoinSet::new();
@@ -80,7 +82,11 @@ fn dedup(mut names: Vec<ServiceName>) -> Vec<ServiceName> {
 }
 
 fn with_databases(names: Vec<ServiceName>) -> Vec<ServiceName> {
-    let names = if names.is_empty() { ServiceName::ALL.to_vec() } else { dedup(names) };
+    let names = if names.is_empty() {
+        ServiceName::ALL.to_vec()
+    } else {
+        dedup(names)
+    };
     names.into_iter().filter(|s| s.has_database()).collect()
 }
 
@@ -93,11 +99,17 @@ pub async fn migrate(config: Config, names: Vec<ServiceName>) -> anyhow::Result<
     Ok(())
 }
 
-pub async fn seed(config: Config, file: Option<PathBuf>, synthetic: Option<usize>) -> anyhow::Result<()> {
+pub async fn seed(
+    config: Config,
+    file: Option<PathBuf>,
+    synthetic: Option<usize>,
+) -> anyhow::Result<()> {
     let catalog = match (file, synthetic) {
         (Some(path), _) => {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            Catalog::parse(&text).with_context(|| format!("{} is not a valid catalogue", path.display()))?
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Catalog::parse(&text)
+                .with_context(|| format!("{} is not a valid catalogue", path.display()))?
         }
         (None, Some(n)) => Catalog::synthetic(n),
         (None, None) => Catalog::demo(),
@@ -106,11 +118,18 @@ pub async fn seed(config: Config, file: Option<PathBuf>, synthetic: Option<usize
     seed_catalog(&platform, &ServiceName::ALL, &catalog).await
 }
 
-async fn seed_catalog(platform: &Platform, names: &[ServiceName], catalog: &Catalog) -> anyhow::Result<()> {
+async fn seed_catalog(
+    platform: &Platform,
+    names: &[ServiceName],
+    catalog: &Catalog,
+) -> anyhow::Result<()> {
     for &s in names.iter().filter(|s| s.has_database()) {
         let started = Instant::now();
         let db = platform.database(s).await?;
-        if let Some(summary) = services::seed(s, &db, catalog).await.with_context(|| format!("seeding {s}"))? {
+        if let Some(summary) = services::seed(s, &db, catalog)
+            .await
+            .with_context(|| format!("seeding {s}"))?
+        {
             tracing::info!(service = %s, elapsed_ms = started.elapsed().as_millis() as u64, "seeded: {summary}");
         }
     }

@@ -28,7 +28,10 @@ pub fn migrations(s: ServiceName) -> &'static [Migration] {
 pub async fn seed(s: ServiceName, db: &Db, catalog: &Catalog) -> anyhow::Result<Option<String>> {
     Ok(match s {
         ServiceName::Product => Some(format!("{:?}", vici_product::seed(db, catalog).await?)),
-        ServiceName::Inventory => Some(format!("{} stock records created", vici_inventory::seed(db, catalog).await?)),
+        ServiceName::Inventory => Some(format!(
+            "{} stock records created",
+            vici_inventory::seed(db, catalog).await?
+        )),
         _ => None,
     })
 }
@@ -37,7 +40,12 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
     match s {
         ServiceName::Gateway => {
             let clients = vici_gateway::Clients::connect(&p.config)?;
-            let app = vici_gateway::start(vici_gateway::Deps { config: p.config.clone(), clients, blob: p.blob.clone() }).await?;
+            let app = vici_gateway::start(vici_gateway::Deps {
+                config: p.config.clone(),
+                clients,
+                blob: p.blob.clone(),
+            })
+            .await?;
             // The shared cache holds the gateway's rate limits and token deny-list (identity issue);
             // its readiness already reflects it.
             Ok(app.with_check(std::sync::Arc::new(vici_cache::CacheReady(p.cache.clone()))))

@@ -22,7 +22,10 @@ pub fn shop() -> &'static Shop {
         std::thread::spawn(move || {
             let booted = std::panic::catch_unwind(|| Shop::boot(Mode::from_env()));
             let _ = tx.send(booted.map_err(|e| {
-                e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+                e.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
             }));
             loop {
                 std::thread::park();
@@ -57,7 +60,12 @@ impl Reply {
 
     /// `data` of a success envelope, after checking the envelope.
     pub fn data(&self) -> &Value {
-        assert!((200..300).contains(&self.status), "expected success, got {}: {}", self.status, self.body);
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
         assert_eq!(self.body["success"], true, "{}", self.body);
         &self.body["data"]
     }
@@ -67,8 +75,16 @@ impl Reply {
         assert_eq!(self.status, status, "{}", self.body);
         assert_eq!(self.body["success"], false);
         assert_eq!(self.body["statusCode"], status);
-        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
-        assert_eq!(self.body["requestId"].as_str(), self.header("x-request-id"), "requestId must equal X-Request-Id");
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.body
+        );
+        assert_eq!(
+            self.body["requestId"].as_str(),
+            self.header("x-request-id"),
+            "requestId must equal X-Request-Id"
+        );
         self.body["error"].as_str().expect("error code")
     }
 }
@@ -84,18 +100,29 @@ impl Shop {
             .pool_max_idle_per_host(0)
             .build()
             .expect("client");
-        let shop = Self { deployment, base, client };
+        let shop = Self {
+            deployment,
+            base,
+            client,
+        };
         shop.wait_until_healthy(Duration::from_secs(90));
         shop
     }
 
     fn wait_until_healthy(&self, limit: Duration) {
         let started = Instant::now();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let mut last = String::new();
         while started.elapsed() < limit {
             let outcome = rt.block_on(async {
-                let r = self.client.get(format!("{}/health", self.base)).send().await?;
+                let r = self
+                    .client
+                    .get(format!("{}/health", self.base))
+                    .send()
+                    .await?;
                 anyhow::Ok(r.json::<Value>().await?)
             });
             match outcome {
@@ -106,7 +133,10 @@ impl Shop {
             self.deployment.assert_alive();
             std::thread::sleep(Duration::from_millis(200));
         }
-        panic!("the shop did not become healthy within {limit:?}: {last}\n{}", self.deployment.logs_tail());
+        panic!(
+            "the shop did not become healthy within {limit:?}: {last}\n{}",
+            self.deployment.logs_tail()
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -118,8 +148,13 @@ impl Shop {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let bytes = r.bytes().await.expect("body");
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        Reply { status, headers, body }
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {

@@ -20,24 +20,42 @@ impl Mode {
         match std::env::var("VICI_SYSTEM_MODE").as_deref() {
             Ok("distributed") => Self::Distributed,
             Ok("embedded") | Err(_) => Self::Embedded,
-            Ok(other) => panic!("VICI_SYSTEM_MODE must be `embedded` or `distributed`, not `{other}`"),
+            Ok(other) => {
+                panic!("VICI_SYSTEM_MODE must be `embedded` or `distributed`, not `{other}`")
+            }
         }
     }
 }
 
 pub const SERVICES: [&str; 11] = [
-    "gateway", "auth", "user", "product", "inventory", "cart", "order", "payment", "recommendation", "event", "notification",
+    "gateway",
+    "auth",
+    "user",
+    "product",
+    "inventory",
+    "cart",
+    "order",
+    "payment",
+    "recommendation",
+    "event",
+    "notification",
 ];
 
 /// The built `vici` binary: `VICI_BIN`, else `target/debug/vici` of this workspace.
 pub fn vici_bin() -> PathBuf {
-    let path = std::env::var_os("VICI_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-        target.join("debug/vici")
-    });
-    assert!(path.exists(), "{} is missing: build it first with `cargo build -p vici`", path.display());
+    let path = std::env::var_os("VICI_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+            target.join("debug/vici")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: build it first with `cargo build -p vici`",
+        path.display()
+    );
     path
 }
 
@@ -69,7 +87,8 @@ pub struct Deployment {
 impl Deployment {
     pub fn start(mode: Mode) -> Self {
         let port_base = free_port_base();
-        let data_dir = std::env::temp_dir().join(format!("vici-system-{}", uuid::Uuid::new_v4().simple()));
+        let data_dir =
+            std::env::temp_dir().join(format!("vici-system-{}", uuid::Uuid::new_v4().simple()));
         let mut env = vec![
             ("VICI_PORT_BASE".to_string(), port_base.to_string()),
             ("VICI_DATA_DIR".into(), data_dir.display().to_string()),
@@ -78,16 +97,36 @@ impl Deployment {
         ];
         if mode == Mode::Distributed {
             let run = uuid::Uuid::new_v4().simple().to_string();
-            let pg = std::env::var("VICI_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
-            env.push(("VICI_DATABASE_URL".into(), format!("{}vici_sys_{}_{{service}}", pg.trim_end_matches('/').to_string() + "/", &run[..8])));
-            env.push(("VICI_CACHE_URL".into(), std::env::var("VICI_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())));
-            let kafka = std::env::var("VICI_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:9092".into());
+            let pg = std::env::var("VICI_TEST_DATABASE_URL")
+                .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
+            env.push((
+                "VICI_DATABASE_URL".into(),
+                format!(
+                    "{}vici_sys_{}_{{service}}",
+                    pg.trim_end_matches('/').to_string() + "/",
+                    &run[..8]
+                ),
+            ));
+            env.push((
+                "VICI_CACHE_URL".into(),
+                std::env::var("VICI_TEST_REDIS_URL")
+                    .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            ));
+            let kafka =
+                std::env::var("VICI_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:9092".into());
             env.push(("VICI_BUS_URL".into(), format!("kafka://{kafka}")));
             let s3 = std::env::var("VICI_SYSTEM_S3_URL")
                 .expect("VICI_SYSTEM_S3_URL must name the S3 bucket of the distributed run (scripts/engines.sh sets it)");
             env.push(("VICI_BLOB_URL".into(), s3));
         }
-        let d = Self { mode, port_base, data_dir, env, children: Mutex::new(Vec::new()), logs: Arc::default() };
+        let d = Self {
+            mode,
+            port_base,
+            data_dir,
+            env,
+            children: Mutex::new(Vec::new()),
+            logs: Arc::default(),
+        };
         match mode {
             Mode::Embedded => d.spawn("up", &["up"]),
             Mode::Distributed => {
@@ -109,7 +148,11 @@ impl Deployment {
 
     fn run_to_end(&self, args: &[&str]) {
         let out = self.command(args).output().expect("vici runs");
-        assert!(out.status.success(), "vici {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "vici {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Starts `vici args…` in the background, keeping its output for failure reports.
@@ -124,9 +167,15 @@ impl Deployment {
             });
         }
         let mut child = cmd.spawn().expect("vici starts");
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|s| Box::new(s) as _)]
-            .into_iter()
-            .flatten()
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as _),
+        ]
+        .into_iter()
+        .flatten()
         {
             let logs = self.logs.clone();
             let label = label.to_string();
@@ -140,7 +189,10 @@ impl Deployment {
                 }
             });
         }
-        self.children.lock().unwrap().push((label.to_string(), child));
+        self.children
+            .lock()
+            .unwrap()
+            .push((label.to_string(), child));
     }
 
     /// Panics with the logs when a process has exited.

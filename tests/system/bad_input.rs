@@ -23,26 +23,60 @@ async fn malformed_query_values_are_400_with_details() {
 #[tokio::test]
 async fn bodies_that_are_not_json_or_too_large_are_refused() {
     let s = shop();
-    let r = s.send(s.client.post(s.url("/api/admin/products")).header("content-type", "application/json").body("{oops")).await;
+    let r = s
+        .send(
+            s.client
+                .post(s.url("/api/admin/products"))
+                .header("content-type", "application/json")
+                .body("{oops"),
+        )
+        .await;
     assert!(r.status == 400 || r.status == 401, "{}", r.body);
     // Just over the 1 MiB limit: the gateway answers 413 without reading the rest, and a body this
     // size still fits the socket buffers, so the client always gets to read that answer.
     let big = vec![b'a'; 1024 * 1024 + 1024];
-    let r = s.send(s.client.post(s.url("/api/events")).header("content-type", "application/json").body(big)).await;
+    let r = s
+        .send(
+            s.client
+                .post(s.url("/api/events"))
+                .header("content-type", "application/json")
+                .body(big),
+        )
+        .await;
     assert_eq!(r.error(413), "PAYLOAD_TOO_LARGE");
     assert_eq!(s.get("/api/no/such/route").await.error(404), "NOT_FOUND");
-    let r = s.send(s.client.delete(s.url("/api/products/categories"))).await;
+    let r = s
+        .send(s.client.delete(s.url("/api/products/categories")))
+        .await;
     assert_eq!(r.error(405), "METHOD_NOT_ALLOWED");
 }
 
 #[tokio::test]
 async fn public_routes_ignore_garbage_tokens_and_private_routes_refuse_them() {
     let s = shop();
-    let r = s.send(s.client.get(s.url("/api/products")).bearer_auth("garbage.token.here")).await;
+    let r = s
+        .send(
+            s.client
+                .get(s.url("/api/products"))
+                .bearer_auth("garbage.token.here"),
+        )
+        .await;
     r.data();
-    let r = s.send(s.client.get(s.url("/api/cart")).bearer_auth("garbage.token.here")).await;
+    let r = s
+        .send(
+            s.client
+                .get(s.url("/api/cart"))
+                .bearer_auth("garbage.token.here"),
+        )
+        .await;
     assert_eq!(r.error(401), "UNAUTHORIZED");
-    let r = s.send(s.client.post(s.url("/api/admin/products")).json(&serde_json::json!({"name": "x"}))).await;
+    let r = s
+        .send(
+            s.client
+                .post(s.url("/api/admin/products"))
+                .json(&serde_json::json!({"name": "x"})),
+        )
+        .await;
     assert_eq!(r.error(401), "UNAUTHORIZED");
 }
 
@@ -55,7 +89,10 @@ async fn cors_preflight_succeeds_without_a_token() {
                 .request(reqwest::Method::OPTIONS, s.url("/api/products"))
                 .header("origin", "http://localhost:5173")
                 .header("access-control-request-method", "GET")
-                .header("access-control-request-headers", "authorization,x-session-id"),
+                .header(
+                    "access-control-request-headers",
+                    "authorization,x-session-id",
+                ),
         )
         .await;
     assert!(r.status == 200 || r.status == 204, "{}", r.status);

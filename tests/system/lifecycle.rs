@@ -12,10 +12,23 @@ fn command(envs: &[(String, String)], port_base: u16) -> std::process::Command {
     cmd
 }
 
+/// Stops and reaps a child even when an assertion fails first.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 async fn wait_for(url: &str, limit: Duration) {
     let started = Instant::now();
     while started.elapsed() < limit {
-        if reqwest::get(url).await.is_ok_and(|r| r.status().is_success()) {
+        if reqwest::get(url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -27,11 +40,13 @@ async fn wait_for(url: &str, limit: Duration) {
 async fn a_gateway_whose_product_service_is_down_answers_503_fast() {
     let port_base = free_port_base();
     let closed = free_port_base(); // nothing listens there
-    let mut gateway = command(&shop().deployment.env, port_base)
-        .args(["serve", "gateway"])
-        .env("VICI_PRODUCT_URL", format!("http://127.0.0.1:{closed}"))
-        .spawn()
-        .expect("gateway starts");
+    let _gateway = KillOnDrop(
+        command(&shop().deployment.env, port_base)
+            .args(["serve", "gateway"])
+            .env("VICI_PRODUCT_URL", format!("http://127.0.0.1:{closed}"))
+            .spawn()
+            .expect("gateway starts"),
+    );
     let base = format!("http://127.0.0.1:{port_base}");
     wait_for(&format!("{base}/ready"), Duration::from_secs(20)).await;
     let started = Instant::now();
@@ -41,15 +56,20 @@ async fn a_gateway_whose_product_service_is_down_answers_503_fast() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "UNAVAILABLE");
     assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
-    let health: serde_json::Value = reqwest::get(format!("{base}/health")).await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = reqwest::get(format!("{base}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["services"]["product"], "down");
-    gateway.kill().ok();
 }
 
 #[tokio::test]
 async fn sigterm_drains_and_stops_within_ten_seconds() {
     let port_base = free_port_base();
-    let data_dir = std::env::temp_dir().join(format!("vici-shutdown-{}", uuid::Uuid::new_v4().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("vici-shutdown-{}", uuid::Uuid::new_v4().simple()));
     let mut cmd = command(&shop().deployment.env, port_base);
     cmd.env("VICI_DATA_DIR", &data_dir);
     // The embedded run exercises the whole process; the distributed run one real-engine service.
@@ -58,7 +78,11 @@ async fn sigterm_drains_and_stops_within_ten_seconds() {
         Mode::Distributed => (&["serve", "inventory"], 4),
     };
     let mut child = cmd.args(args).spawn().expect("vici starts");
-    wait_for(&format!("http://127.0.0.1:{}/ready", port_base + probe_offset), Duration::from_secs(60)).await;
+    wait_for(
+        &format!("http://127.0.0.1:{}/ready", port_base + probe_offset),
+        Duration::from_secs(60),
+    )
+    .await;
     // SAFETY: signalling our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let started = Instant::now();
@@ -66,7 +90,10 @@ async fn sigterm_drains_and_stops_within_ten_seconds() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "still running 10 s after SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "exit status {status}");

@@ -21,17 +21,49 @@ async fn every_port_serves_health_ready_and_metrics() {
         let health = s.client.get(format!("{base}/health")).send().await.unwrap();
         assert_eq!(health.status(), 200, "port +{offset} /health");
         let ready = s.client.get(format!("{base}/ready")).send().await.unwrap();
-        assert_eq!(ready.status(), 200, "port +{offset} /ready: {}", ready.text().await.unwrap());
-        let metrics = s.client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-        for needle in ["vici_build_info", "process_resident_memory_bytes", "process_open_fds", "vici_requests_total"] {
-            assert!(metrics.contains(needle), "port +{offset} /metrics lacks {needle}");
+        assert_eq!(
+            ready.status(),
+            200,
+            "port +{offset} /ready: {}",
+            ready.text().await.unwrap()
+        );
+        let metrics = s
+            .client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for needle in [
+            "vici_build_info",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "vici_requests_total",
+        ] {
+            assert!(
+                metrics.contains(needle),
+                "port +{offset} /metrics lacks {needle}"
+            );
         }
     }
     // Catalogue traffic shows up as per-RPC metrics on the product service.
     s.get("/api/products").await.data();
     let product = format!("http://127.0.0.1:{}/metrics", s.deployment.port_base + 3);
-    let text = s.client.get(product).send().await.unwrap().text().await.unwrap();
-    assert!(text.contains("/vici.product.v1.ProductService/ListProducts"), "per-RPC metrics");
+    let text = s
+        .client
+        .get(product)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("/vici.product.v1.ProductService/ListProducts"),
+        "per-RPC metrics"
+    );
 }
 
 #[tokio::test]
@@ -39,7 +71,13 @@ async fn request_ids_are_minted_or_echoed() {
     let s = shop();
     let minted = s.get("/api/products?limit=1").await;
     assert!(minted.header("x-request-id").is_some_and(|v| v.len() >= 16));
-    let echoed = s.send(s.client.get(s.url("/api/products?limit=1")).header("x-request-id", "storefront-abc-123")).await;
+    let echoed = s
+        .send(
+            s.client
+                .get(s.url("/api/products?limit=1"))
+                .header("x-request-id", "storefront-abc-123"),
+        )
+        .await;
     assert_eq!(echoed.header("x-request-id"), Some("storefront-abc-123"));
 }
 
@@ -48,17 +86,30 @@ async fn the_openapi_document_and_docs_page_are_served() {
     let s = shop();
     let doc = s.get("/api/openapi.json").await;
     assert_eq!(doc.status, 200);
-    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc.body["openapi"]);
+    assert!(
+        doc.body["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc.body["openapi"]
+    );
     assert!(doc.body["paths"]["/api/products"].is_object());
     let page = s.send(s.client.get(s.url("/api/docs"))).await;
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
 }
 
 #[tokio::test]
 async fn not_yet_built_features_say_so() {
     // Reviews need identity; until then writing one is refused as unauthenticated.
-    let r = shop().post_json("/api/products/x/reviews", &serde_json::json!({"rating": 5})).await;
+    let r = shop()
+        .post_json("/api/products/x/reviews", &serde_json::json!({"rating": 5}))
+        .await;
     assert_eq!(r.error(401), "UNAUTHORIZED");
-    assert!(matches!(shop().deployment.mode, Mode::Embedded | Mode::Distributed));
+    assert!(matches!(
+        shop().deployment.mode,
+        Mode::Embedded | Mode::Distributed
+    ));
 }

@@ -15,7 +15,12 @@ struct Key {
 }
 
 const fn key(name: &'static str, env: &'static str, default: Option<&'static str>) -> Key {
-    Key { name, env, default, secret: false }
+    Key {
+        name,
+        env,
+        default,
+        secret: false,
+    }
 }
 
 const KEYS: &[Key] = &[
@@ -23,17 +28,49 @@ const KEYS: &[Key] = &[
     key("port_base", "VICI_PORT_BASE", Some("3000")),
     key("bind", "VICI_BIND", Some("127.0.0.1")),
     key("public_url", "VICI_PUBLIC_URL", None),
-    Key { name: "database_url", env: "VICI_DATABASE_URL", default: None, secret: true },
-    Key { name: "cache_url", env: "VICI_CACHE_URL", default: None, secret: true },
-    Key { name: "bus_url", env: "VICI_BUS_URL", default: None, secret: true },
-    Key { name: "blob_url", env: "VICI_BLOB_URL", default: None, secret: true },
+    Key {
+        name: "database_url",
+        env: "VICI_DATABASE_URL",
+        default: None,
+        secret: true,
+    },
+    Key {
+        name: "cache_url",
+        env: "VICI_CACHE_URL",
+        default: None,
+        secret: true,
+    },
+    Key {
+        name: "bus_url",
+        env: "VICI_BUS_URL",
+        default: None,
+        secret: true,
+    },
+    Key {
+        name: "blob_url",
+        env: "VICI_BLOB_URL",
+        default: None,
+        secret: true,
+    },
     key("log_format", "VICI_LOG_FORMAT", Some("text")),
     key("log_level", "VICI_LOG", Some("info")),
     key("bus.partitions", "VICI_BUS_PARTITIONS", Some("3")),
     key("gateway.cors_origins", "VICI_CORS_ORIGINS", Some("*")),
-    key("gateway.timeout_ms", "VICI_GATEWAY_TIMEOUT_MS", Some("5000")),
-    key("gateway.body_limit_bytes", "VICI_BODY_LIMIT_BYTES", Some("1048576")),
-    key("gateway.cache_ttl_ms", "VICI_GATEWAY_CACHE_TTL_MS", Some("0")),
+    key(
+        "gateway.timeout_ms",
+        "VICI_GATEWAY_TIMEOUT_MS",
+        Some("5000"),
+    ),
+    key(
+        "gateway.body_limit_bytes",
+        "VICI_BODY_LIMIT_BYTES",
+        Some("1048576"),
+    ),
+    key(
+        "gateway.cache_ttl_ms",
+        "VICI_GATEWAY_CACHE_TTL_MS",
+        Some("1000"),
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,9 +161,15 @@ impl Config {
             flatten("", &toml::Value::Table(table), &mut flat);
             for (name, value) in flat {
                 let known = KEYS.iter().any(|k| k.name == name)
-                    || name.strip_prefix("services.").is_some_and(|s| s.parse::<ServiceName>().is_ok());
+                    || name
+                        .strip_prefix("services.")
+                        .is_some_and(|s| s.parse::<ServiceName>().is_ok());
                 if !known {
-                    return Err(ConfigError { key: name, source_name: path.into(), problem: "unknown key".into() });
+                    return Err(ConfigError {
+                        key: name,
+                        source_name: path.into(),
+                        problem: "unknown key".into(),
+                    });
                 }
                 values.insert(name, (value, path.into()));
             }
@@ -138,7 +181,10 @@ impl Config {
         }
         for s in ServiceName::ALL {
             if let Some(v) = env.get(&service_url_env(s)).filter(|v| !v.is_empty()) {
-                values.insert(format!("services.{s}"), (v.clone(), format!("env {}", service_url_env(s))));
+                values.insert(
+                    format!("services.{s}"),
+                    (v.clone(), format!("env {}", service_url_env(s))),
+                );
             }
         }
         Self::build(values)
@@ -153,7 +199,10 @@ impl Config {
         };
         let parse_num = |name: &str, min: u64, max: u64| -> Result<u64, ConfigError> {
             let raw = get(name).unwrap_or_default();
-            let n: u64 = raw.trim().parse().map_err(|_| bad(name, format!("`{raw}` is not a whole number")))?;
+            let n: u64 = raw
+                .trim()
+                .parse()
+                .map_err(|_| bad(name, format!("`{raw}` is not a whole number")))?;
             if n < min || n > max {
                 return Err(bad(name, format!("{n} is outside {min}..={max}")));
             }
@@ -163,7 +212,12 @@ impl Config {
         let log_format = match get("log_format").as_deref() {
             Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
-            other => return Err(bad("log_format", format!("`{}` is not `text` or `json`", other.unwrap_or("")))),
+            other => {
+                return Err(bad(
+                    "log_format",
+                    format!("`{}` is not `text` or `json`", other.unwrap_or("")),
+                ));
+            }
         };
         let check_url = |name: &str, schemes: &[&str]| -> Result<Option<String>, ConfigError> {
             let Some(v) = get(name) else { return Ok(None) };
@@ -171,7 +225,14 @@ impl Config {
             // A blob URL may also be a bare directory path.
             let plain_dir = schemes.contains(&"dir") && !v.contains("://");
             if !scheme_ok && !plain_dir {
-                return Err(bad(name, format!("`{}` must start with one of {}", mask_url(&v), schemes.join("://, ") + "://")));
+                return Err(bad(
+                    name,
+                    format!(
+                        "`{}` must start with one of {}",
+                        mask_url(&v),
+                        schemes.join("://, ") + "://"
+                    ),
+                ));
             }
             Ok(Some(v))
         };
@@ -188,7 +249,10 @@ impl Config {
             let name = format!("services.{s}");
             if let Some(url) = get(&name) {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(bad(&name, format!("`{url}` must be an http:// or https:// URL")));
+                    return Err(bad(
+                        &name,
+                        format!("`{url}` must be an http:// or https:// URL"),
+                    ));
                 }
                 service_urls.insert(s, url.trim_end_matches('/').to_string());
             }
@@ -203,13 +267,18 @@ impl Config {
             .iter()
             .map(|(k, (v, src))| {
                 let secret = KEYS.iter().any(|key| key.name == k && key.secret);
-                (k.clone(), if secret { mask_url(v) } else { v.clone() }, leak_source(src))
+                (
+                    k.clone(),
+                    if secret { mask_url(v) } else { v.clone() },
+                    leak_source(src),
+                )
             })
             .collect();
         Ok(Self {
             data_dir: PathBuf::from(get("data_dir").unwrap_or_default()),
             port_base,
-            public_url: get("public_url").unwrap_or_else(|| format!("http://localhost:{port_base}")),
+            public_url: get("public_url")
+                .unwrap_or_else(|| format!("http://localhost:{port_base}")),
             bind,
             database_url,
             cache_url,
@@ -265,14 +334,26 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&name, v, out);
             }
         }
         toml::Value::String(s) => out.push((prefix.into(), s.clone())),
         toml::Value::Array(items) => out.push((
             prefix.into(),
-            items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(","),
+            items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(","),
         )),
         other => out.push((prefix.into(), other.to_string())),
     }
@@ -285,16 +366,23 @@ pub fn mask_url(url: &str) -> String {
     if let Some(scheme_end) = out.find("://") {
         let rest_start = scheme_end + 3;
         if let Some(at) = out[rest_start..].find('@').map(|i| i + rest_start)
-            && let Some(colon) = out[rest_start..at].find(':').map(|i| i + rest_start) {
-                out.replace_range(colon + 1..at, "****");
-            }
+            && let Some(colon) = out[rest_start..at].find(':').map(|i| i + rest_start)
+        {
+            out.replace_range(colon + 1..at, "****");
+        }
     }
     if let Some(q) = out.find('?') {
         let (base, query) = out.split_at(q + 1);
         let masked: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if ["secret", "key", "password", "token"].iter().any(|s| k.to_lowercase().contains(s)) => format!("{k}=****"),
+                Some((k, _))
+                    if ["secret", "key", "password", "token"]
+                        .iter()
+                        .any(|s| k.to_lowercase().contains(s)) =>
+                {
+                    format!("{k}=****")
+                }
                 _ => pair.to_string(),
             })
             .collect();
@@ -308,7 +396,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -316,15 +407,30 @@ mod tests {
         let c = Config::from_sources(None, &env(&[])).unwrap();
         assert_eq!(c.port_base, 3000);
         assert_eq!(c.port_of(ServiceName::Product), 3003);
-        assert_eq!(c.service_url(ServiceName::Inventory), "http://127.0.0.1:3004");
-        assert_eq!(c.database_url_for(ServiceName::Cart), "sqlite://./data/cart.db");
+        assert_eq!(
+            c.service_url(ServiceName::Inventory),
+            "http://127.0.0.1:3004"
+        );
+        assert_eq!(
+            c.database_url_for(ServiceName::Cart),
+            "sqlite://./data/cart.db"
+        );
         assert!(c.cache_url.is_none() && c.bus_url.is_none());
+        assert_eq!(
+            c.gateway.cache_ttl,
+            Duration::from_secs(1),
+            "catalogue micro-cache on by default"
+        );
     }
 
     #[test]
     fn environment_beats_file_beats_default() {
         let file = "port_base = 4000\nlog_format = \"json\"\n[services]\nproduct = \"http://product:3003\"\n";
-        let c = Config::from_sources(Some(("vici.toml", file)), &env(&[("VICI_PORT_BASE", "5000")])).unwrap();
+        let c = Config::from_sources(
+            Some(("vici.toml", file)),
+            &env(&[("VICI_PORT_BASE", "5000")]),
+        )
+        .unwrap();
         assert_eq!(c.port_base, 5000);
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.service_url(ServiceName::Product), "http://product:3003");
@@ -332,8 +438,18 @@ mod tests {
 
     #[test]
     fn database_placeholder_names_each_service() {
-        let c = Config::from_sources(None, &env(&[("VICI_DATABASE_URL", "postgres://root@127.0.0.1/vici_{service}")])).unwrap();
-        assert_eq!(c.database_url_for(ServiceName::Order), "postgres://root@127.0.0.1/vici_order");
+        let c = Config::from_sources(
+            None,
+            &env(&[(
+                "VICI_DATABASE_URL",
+                "postgres://root@127.0.0.1/vici_{service}",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.database_url_for(ServiceName::Order),
+            "postgres://root@127.0.0.1/vici_order"
+        );
     }
 
     #[test]
@@ -350,10 +466,21 @@ mod tests {
 
     #[test]
     fn secrets_are_masked() {
-        assert_eq!(mask_url("postgres://root:hunter2@db/x"), "postgres://root:****@db/x");
-        assert_eq!(mask_url("s3://b?endpoint=http://m:9000&secret_access_key=abc"), "s3://b?endpoint=http://m:9000&secret_access_key=****");
-        let c = Config::from_sources(None, &env(&[("VICI_CACHE_URL", "redis://:pw@r:6379")])).unwrap();
-        let shown = c.describe().iter().find(|(k, _, _)| k == "cache_url").unwrap();
+        assert_eq!(
+            mask_url("postgres://root:hunter2@db/x"),
+            "postgres://root:****@db/x"
+        );
+        assert_eq!(
+            mask_url("s3://b?endpoint=http://m:9000&secret_access_key=abc"),
+            "s3://b?endpoint=http://m:9000&secret_access_key=****"
+        );
+        let c =
+            Config::from_sources(None, &env(&[("VICI_CACHE_URL", "redis://:pw@r:6379")])).unwrap();
+        let shown = c
+            .describe()
+            .iter()
+            .find(|(k, _, _)| k == "cache_url")
+            .unwrap();
         assert!(!shown.1.contains("pw"));
     }
 }

@@ -28,7 +28,9 @@ pub async fn with_request_id<F: Future>(id: Arc<str>, fut: F) -> F::Output {
 pub fn sanitize_request_id(raw: &str) -> Option<&str> {
     let ok = !raw.is_empty()
         && raw.len() <= 128
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     ok.then_some(raw)
 }
 
@@ -43,7 +45,9 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         .map(Arc::from)
         .unwrap_or_else(|| Arc::from(uuid::Uuid::now_v7().to_string()));
     let span = tracing::info_span!("request", request_id = %id);
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(req).instrument(span)).await;
+    let mut response = REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span))
+        .await;
     if let Ok(v) = http::HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
@@ -55,7 +59,9 @@ pub fn traceparent(request_id: &str) -> String {
     let trace: String = match uuid::Uuid::parse_str(request_id) {
         Ok(u) => u.simple().to_string(),
         Err(_) => {
-            let h = request_id.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+            let h = request_id.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100000001b3)
+            });
             format!("{h:016x}{:016x}", h.rotate_left(17))
         }
     };

@@ -117,7 +117,10 @@ impl ErrorCode {
     }
 
     pub fn is_server_fault(self) -> bool {
-        matches!(self, Self::Internal | Self::Unavailable | Self::NotImplemented)
+        matches!(
+            self,
+            Self::Internal | Self::Unavailable | Self::NotImplemented
+        )
     }
 }
 
@@ -134,7 +137,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: BTreeMap::new(), source: None }
+        Self {
+            code,
+            message: message.into(),
+            details: BTreeMap::new(),
+            source: None,
+        }
     }
 
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
@@ -155,7 +163,10 @@ impl Error {
     }
 
     pub fn not_implemented(what: &str) -> Self {
-        Self::new(ErrorCode::NotImplemented, format!("{what} is not available yet"))
+        Self::new(
+            ErrorCode::NotImplemented,
+            format!("{what} is not available yet"),
+        )
     }
 
     /// A failure on our side; the cause is logged, never shown.
@@ -187,34 +198,52 @@ impl Error {
         let Some(code) = tagged else {
             let code = ErrorCode::from_grpc(status.code());
             let message = match code {
-                ErrorCode::Unavailable => "A service needed for this request is unavailable; please retry shortly".to_string(),
+                ErrorCode::Unavailable => {
+                    "A service needed for this request is unavailable; please retry shortly"
+                        .to_string()
+                }
                 ErrorCode::NotImplemented => "This feature is not available yet".to_string(),
-                _ if code.is_server_fault() => "Something went wrong on our side; please try again".to_string(),
+                _ if code.is_server_fault() => {
+                    "Something went wrong on our side; please try again".to_string()
+                }
                 _ => status.message().to_string(),
             };
             let mut err = Self::new(code, message);
             if code.is_server_fault() {
-                err.source = Some(anyhow::anyhow!("peer status {:?}: {}", status.code(), status.message()));
+                err.source = Some(anyhow::anyhow!(
+                    "peer status {:?}: {}",
+                    status.code(),
+                    status.message()
+                ));
             }
             return err;
         };
-        let details = serde_json::from_slice::<BTreeMap<String, Value>>(status.details())
-            .unwrap_or_default();
-        Self { code, message: status.message().to_string(), details, source: None }
+        let details =
+            serde_json::from_slice::<BTreeMap<String, Value>>(status.details()).unwrap_or_default();
+        Self {
+            code,
+            message: status.message().to_string(),
+            details,
+            source: None,
+        }
     }
 
     pub fn into_status(self) -> tonic::Status {
         if self.code.is_server_fault()
-            && let Some(src) = &self.source {
-                tracing::error!(error = ?src, code = self.code.as_str(), "request failed");
-            }
+            && let Some(src) = &self.source
+        {
+            tracing::error!(error = ?src, code = self.code.as_str(), "request failed");
+        }
         let details = if self.details.is_empty() {
             bytes::Bytes::new()
         } else {
             serde_json::to_vec(&self.details).unwrap_or_default().into()
         };
         let mut meta = tonic::metadata::MetadataMap::new();
-        meta.insert(ERROR_CODE_METADATA, MetadataValue::from_static(self.code.as_str()));
+        meta.insert(
+            ERROR_CODE_METADATA,
+            MetadataValue::from_static(self.code.as_str()),
+        );
         tonic::Status::with_details_and_metadata(self.code.grpc_code(), self.message, details, meta)
     }
 }

@@ -15,9 +15,10 @@ pub struct PropagateContext;
 impl Interceptor for PropagateContext {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(id) = current_request_id()
-            && let Ok(v) = id.parse() {
-                req.metadata_mut().insert(REQUEST_ID_HEADER, v);
-            }
+            && let Ok(v) = id.parse()
+        {
+            req.metadata_mut().insert(REQUEST_ID_HEADER, v);
+        }
         Ok(req)
     }
 }
@@ -33,7 +34,10 @@ pub fn channel(url: &str, timeout: Duration) -> anyhow::Result<Channel> {
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(20))
         .keep_alive_while_idle(true);
-    Ok(InterceptedService::new(endpoint.connect_lazy(), PropagateContext))
+    Ok(InterceptedService::new(
+        endpoint.connect_lazy(),
+        PropagateContext,
+    ))
 }
 
 /// Largest message a service accepts or sends (image uploads travel over gRPC).

@@ -7,8 +7,8 @@ pub mod error;
 pub mod grpc;
 pub mod ids;
 pub mod metrics;
-pub mod server;
 pub mod seed;
+pub mod server;
 pub mod service;
 pub mod telemetry;
 

@@ -6,7 +6,9 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, TextEncoder,
+};
 
 use crate::ServiceName;
 
@@ -18,13 +20,21 @@ struct Red {
 static RED: LazyLock<Red> = LazyLock::new(|| {
     let registry = prometheus::default_registry();
     let requests = IntCounterVec::new(
-        Opts::new("vici_requests_total", "Requests served, per service, protocol, route and status"),
+        Opts::new(
+            "vici_requests_total",
+            "Requests served, per service, protocol, route and status",
+        ),
         &["service", "protocol", "route", "status"],
     )
     .expect("valid metric");
     let latency = HistogramVec::new(
-        HistogramOpts::new("vici_request_duration_seconds", "Request latency per service, protocol and route")
-            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+        HistogramOpts::new(
+            "vici_request_duration_seconds",
+            "Request latency per service, protocol and route",
+        )
+        .buckets(vec![
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ]),
         &["service", "protocol", "route"],
     )
     .expect("valid metric");
@@ -69,7 +79,9 @@ pub async fn track(State(service): State<ServiceName>, req: Request, next: Next)
         response.status().as_u16().to_string()
     };
     let red = &*RED;
-    red.requests.with_label_values(&[service.as_str(), protocol, &route, &status]).inc();
+    red.requests
+        .with_label_values(&[service.as_str(), protocol, &route, &status])
+        .inc();
     red.latency
         .with_label_values(&[service.as_str(), protocol, &route])
         .observe(started.elapsed().as_secs_f64());

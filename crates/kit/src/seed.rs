@@ -132,15 +132,29 @@ impl Catalog {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        let slugs: std::collections::HashSet<&str> = self.categories.iter().map(|c| c.slug.as_str()).collect();
+        let slugs: std::collections::HashSet<&str> =
+            self.categories.iter().map(|c| c.slug.as_str()).collect();
         for c in &self.categories {
             if let Some(p) = &c.parent {
-                anyhow::ensure!(slugs.contains(p.as_str()), "category `{}` has unknown parent `{p}`", c.slug);
+                anyhow::ensure!(
+                    slugs.contains(p.as_str()),
+                    "category `{}` has unknown parent `{p}`",
+                    c.slug
+                );
             }
         }
         for p in &self.products {
-            anyhow::ensure!(slugs.contains(p.category.as_str()), "product `{}` has unknown category `{}`", p.slug, p.category);
-            anyhow::ensure!(p.price_cents >= 0 && p.stock >= 0, "product `{}` has a negative price or stock", p.slug);
+            anyhow::ensure!(
+                slugs.contains(p.category.as_str()),
+                "product `{}` has unknown category `{}`",
+                p.slug,
+                p.category
+            );
+            anyhow::ensure!(
+                p.price_cents >= 0 && p.stock >= 0,
+                "product `{}` has a negative price or stock",
+                p.slug
+            );
         }
         Ok(())
     }
@@ -151,17 +165,59 @@ impl Catalog {
         let leaves: Vec<&SeedCategory> = demo
             .categories
             .iter()
-            .filter(|c| !demo.categories.iter().any(|o| o.parent.as_deref() == Some(c.slug.as_str())))
+            .filter(|c| {
+                !demo
+                    .categories
+                    .iter()
+                    .any(|o| o.parent.as_deref() == Some(c.slug.as_str()))
+            })
             .collect();
         const ADJ: [&str; 16] = [
-            "Classic", "Premium", "Compact", "Wireless", "Ultra", "Smart", "Eco", "Pro", "Vintage", "Modern",
-            "Portable", "Deluxe", "Rugged", "Slim", "Heavy-Duty", "Essential",
+            "Classic",
+            "Premium",
+            "Compact",
+            "Wireless",
+            "Ultra",
+            "Smart",
+            "Eco",
+            "Pro",
+            "Vintage",
+            "Modern",
+            "Portable",
+            "Deluxe",
+            "Rugged",
+            "Slim",
+            "Heavy-Duty",
+            "Essential",
         ];
         const NOUN: [&str; 16] = [
-            "Speaker", "Jacket", "Blender", "Backpack", "Lamp", "Headphones", "Sneakers", "Novel", "Keyboard",
-            "Watch", "Tent", "Chair", "Camera", "Kettle", "Monitor", "Dress",
+            "Speaker",
+            "Jacket",
+            "Blender",
+            "Backpack",
+            "Lamp",
+            "Headphones",
+            "Sneakers",
+            "Novel",
+            "Keyboard",
+            "Watch",
+            "Tent",
+            "Chair",
+            "Camera",
+            "Kettle",
+            "Monitor",
+            "Dress",
         ];
-        const BRAND: [&str; 8] = ["Acme", "Northwind", "Contoso", "Fabrikam", "Umbra", "Vertex", "Lumen", "Orbit"];
+        const BRAND: [&str; 8] = [
+            "Acme",
+            "Northwind",
+            "Contoso",
+            "Fabrikam",
+            "Umbra",
+            "Vertex",
+            "Lumen",
+            "Orbit",
+        ];
         let mut state: u64 = 0x9E3779B97F4A7C15;
         let mut next = move || {
             state ^= state << 13;
@@ -169,18 +225,28 @@ impl Catalog {
             state ^= state << 17;
             state
         };
-        let base = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").expect("valid").to_utc();
+        let base = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .expect("valid")
+            .to_utc();
         let products = (0..n)
             .map(|i| {
                 let r = next();
-                let (adj, noun, brand) = (ADJ[(r % 16) as usize], NOUN[((r >> 8) % 16) as usize], BRAND[((r >> 16) % 8) as usize]);
+                let (adj, noun, brand) = (
+                    ADJ[(r % 16) as usize],
+                    NOUN[((r >> 8) % 16) as usize],
+                    BRAND[((r >> 16) % 8) as usize],
+                );
                 let cat = leaves[((r >> 24) as usize) % leaves.len()];
                 let price = 499 + (r >> 32) as i64 % 199_500;
                 let on_sale = r % 5 == 0;
                 SeedProduct {
                     slug: format!("{}-{}-{}-{i}", brand, adj, noun).to_lowercase(),
                     name: format!("{brand} {adj} {noun} {}", i % 1000),
-                    description: format!("A {} {} by {brand}.", adj.to_lowercase(), noun.to_lowercase()),
+                    description: format!(
+                        "A {} {} by {brand}.",
+                        adj.to_lowercase(),
+                        noun.to_lowercase()
+                    ),
                     long_description: format!(
                         "The {brand} {adj} {noun} is built for everyday use in {}. Model {i}.",
                         cat.name.to_lowercase()
@@ -189,7 +255,10 @@ impl Catalog {
                     original_price_cents: on_sale.then_some(price + price / 5),
                     category: cat.slug.clone(),
                     images: vec![format!("https://picsum.photos/seed/vici{i}/800/800")],
-                    specifications: serde_json::Map::from_iter([("brand".to_string(), brand.into())]),
+                    specifications: serde_json::Map::from_iter([(
+                        "brand".to_string(),
+                        brand.into(),
+                    )]),
                     tags: vec![noun.to_lowercase(), brand.to_lowercase()],
                     rating: ((r >> 40) % 41) as f64 / 10.0 + 1.0,
                     review_count: ((r >> 48) % 2000) as i64,
@@ -197,14 +266,24 @@ impl Catalog {
                     is_new: r % 11 == 0,
                     is_on_sale: on_sale,
                     sku: format!("SYN-{i:07}"),
-                    status: if r % 50 == 0 { "INACTIVE".into() } else { "ACTIVE".into() },
+                    status: if r % 50 == 0 {
+                        "INACTIVE".into()
+                    } else {
+                        "ACTIVE".into()
+                    },
                     stock: ((r >> 20) % 200) as i64,
                     created_at: base + chrono::Duration::minutes(i as i64),
                     variants: Vec::new(),
                 }
             })
             .collect();
-        Self { currency: demo.currency, categories: demo.categories, products, users: Vec::new(), coupons: Vec::new() }
+        Self {
+            currency: demo.currency,
+            categories: demo.categories,
+            products,
+            users: Vec::new(),
+            coupons: Vec::new(),
+        }
     }
 }
 
@@ -214,17 +293,26 @@ pub fn category_id(slug: &str) -> Uuid {
 
 impl SeedProduct {
     pub fn id(&self) -> Uuid {
-        seeded_id(self.created_at.timestamp_millis() as u64, &format!("product:{}", self.slug))
+        seeded_id(
+            self.created_at.timestamp_millis() as u64,
+            &format!("product:{}", self.slug),
+        )
     }
 
     pub fn variant_id(&self, sku: &str) -> Uuid {
-        seeded_id(self.created_at.timestamp_millis() as u64, &format!("variant:{}:{sku}", self.slug))
+        seeded_id(
+            self.created_at.timestamp_millis() as u64,
+            &format!("variant:{}:{sku}", self.slug),
+        )
     }
 }
 
 impl SeedUser {
     pub fn id(&self) -> Uuid {
-        seeded_id(SEED_EPOCH_MS, &format!("user:{}", self.email.to_lowercase()))
+        seeded_id(
+            SEED_EPOCH_MS,
+            &format!("user:{}", self.email.to_lowercase()),
+        )
     }
 }
 
@@ -237,7 +325,11 @@ mod tests {
         let c = Catalog::demo();
         assert_eq!(c.products.len(), 16);
         assert_eq!(c.products[0].id(), Catalog::demo().products[0].id());
-        let under_200 = c.products.iter().filter(|p| p.price_cents <= 20_000 && p.status == "ACTIVE").count();
+        let under_200 = c
+            .products
+            .iter()
+            .filter(|p| p.price_cents <= 20_000 && p.status == "ACTIVE")
+            .count();
         assert_eq!(under_200, 7);
     }
 
@@ -252,7 +344,11 @@ mod tests {
 
     #[test]
     fn bad_catalogues_are_refused() {
-        let bad = DEMO.replacen("\"category\": \"computers-accessories\"", "\"category\": \"nope\"", 1);
+        let bad = DEMO.replacen(
+            "\"category\": \"computers-accessories\"",
+            "\"category\": \"nope\"",
+            1,
+        );
         assert!(Catalog::parse(&bad).is_err());
     }
 }

@@ -37,12 +37,24 @@ impl ServiceApp {
         let (reporter, health) = tonic_health::server::health_reporter();
         drop(reporter); // The default status of the health service is SERVING.
         let router = routes.add_service(health).into_axum_router();
-        Self { name, router, checks: Vec::new(), tasks: Vec::new(), own_health: false }
+        Self {
+            name,
+            router,
+            checks: Vec::new(),
+            tasks: Vec::new(),
+            own_health: false,
+        }
     }
 
     /// An HTTP application (the gateway) that answers `/health` itself.
     pub fn http(name: ServiceName, router: Router) -> Self {
-        Self { name, router, checks: Vec::new(), tasks: Vec::new(), own_health: true }
+        Self {
+            name,
+            router,
+            checks: Vec::new(),
+            tasks: Vec::new(),
+            own_health: true,
+        }
     }
 
     pub fn with_check(mut self, check: Arc<dyn ReadyCheck>) -> Self {
@@ -62,12 +74,18 @@ impl ServiceApp {
             .route("/ready", get(move || ready(checks.clone())))
             .route("/metrics", get(|| async { crate::metrics::render() }));
         if !self.own_health {
-            ops = ops.route("/health", get(|| async { axum::Json(serde_json::json!({"status": "up"})) }));
+            ops = ops.route(
+                "/health",
+                get(|| async { axum::Json(serde_json::json!({"status": "up"})) }),
+            );
         }
         let router = self
             .router
             .merge(ops)
-            .layer(axum::middleware::from_fn_with_state(self.name, crate::metrics::track))
+            .layer(axum::middleware::from_fn_with_state(
+                self.name,
+                crate::metrics::track,
+            ))
             .layer(axum::middleware::from_fn(crate::context::request_context));
         (router, self.tasks)
     }
@@ -87,10 +105,22 @@ async fn ready(checks: Arc<Vec<Arc<dyn ReadyCheck>>>) -> impl IntoResponse {
     let all_ok = results.iter().all(|(_, p)| p.is_none());
     let body: serde_json::Map<String, serde_json::Value> = results
         .into_iter()
-        .map(|(n, p)| (n.to_string(), p.map_or("up".into(), |e| format!("down: {e}")).into()))
+        .map(|(n, p)| {
+            (
+                n.to_string(),
+                p.map_or("up".into(), |e| format!("down: {e}")).into(),
+            )
+        })
         .collect();
-    let status = if all_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, axum::Json(serde_json::json!({"ready": all_ok, "checks": body})))
+    let status = if all_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({"ready": all_ok, "checks": body})),
+    )
 }
 
 /// Binds `addr`, failing with a message that names the service when the port is taken.
@@ -102,7 +132,11 @@ pub async fn bind(name: ServiceName, addr: SocketAddr) -> anyhow::Result<tokio::
 
 /// Serves `app` until `shutdown` fires, then drains in-flight requests (bounded by
 /// [`DRAIN_TIMEOUT`]) and waits for its background tasks.
-pub async fn serve(app: ServiceApp, listener: tokio::net::TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn serve(
+    app: ServiceApp,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let name = app.name;
     let (router, tasks) = app.into_router();
     let addr = listener.local_addr()?;
@@ -113,8 +147,11 @@ pub async fn serve(app: ServiceApp, listener: tokio::net::TcpListener, shutdown:
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move { signal.cancelled().await });
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { signal.cancelled().await });
     let server = tokio::spawn(async move { server.await });
     shutdown.cancelled().await;
     if tokio::time::timeout(DRAIN_TIMEOUT, server).await.is_err() {
@@ -134,7 +171,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -73,7 +73,10 @@ impl FromStr for ServiceName {
             .find(|n| n.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = Self::ALL.iter().map(|n| n.as_str()).collect();
-                format!("unknown service `{s}` (expected one of: {})", names.join(", "))
+                format!(
+                    "unknown service `{s}` (expected one of: {})",
+                    names.join(", ")
+                )
             })
     }
 }

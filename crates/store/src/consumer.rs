@@ -70,7 +70,13 @@ pub fn spawn(
 
 /// Applies one delivery at most once in effect. Errors only when the database itself fails, in
 /// which case the delivery must not be committed.
-pub async fn process(db: &Db, bus: &SharedBus, consumer: &str, handler: &dyn EventHandler, d: &Delivery) -> anyhow::Result<Outcome> {
+pub async fn process(
+    db: &Db,
+    bus: &SharedBus,
+    consumer: &str,
+    handler: &dyn EventHandler,
+    d: &Delivery,
+) -> anyhow::Result<Outcome> {
     let event = match CloudEvent::from_json(&d.payload) {
         Ok(e) => e,
         Err(e) => return dead_letter(bus, d, &format!("not a CloudEvent: {e}")).await,
@@ -115,7 +121,12 @@ async fn dead_letter(bus: &SharedBus, d: &Delivery, error: &str) -> anyhow::Resu
         "offset": d.offset,
         "payload": String::from_utf8_lossy(&d.payload),
     });
-    bus.publish(&vici_bus::topics::dlq(&d.topic), &d.key, body.to_string().as_bytes()).await?;
+    bus.publish(
+        &vici_bus::topics::dlq(&d.topic),
+        &d.key,
+        body.to_string().as_bytes(),
+    )
+    .await?;
     tracing::error!(topic = %d.topic, offset = d.offset, error, "event dead-lettered");
     Ok(Outcome::DeadLettered)
 }

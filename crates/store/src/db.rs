@@ -32,16 +32,22 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Self::connect_postgres(url).await
         } else {
-            anyhow::bail!("unsupported database URL scheme in `{}`", vici_kit::config::mask_url(url))
+            anyhow::bail!(
+                "unsupported database URL scheme in `{}`",
+                vici_kit::config::mask_url(url)
+            )
         }
     }
 
     async fn connect_sqlite(path: &str) -> anyhow::Result<Self> {
         let path = path.split('?').next().unwrap_or(path);
         if path != ":memory:"
-            && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            }
+            && let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
         let url = format!("sqlite://{path}?mode=rwc");
         let opts = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let pool = |max: u32| {
@@ -60,10 +66,22 @@ impl Db {
                     })
                 })
         };
-        let writer = pool(1).connect_with(opts.clone()).await.with_context(|| format!("opening SQLite database {path}"))?;
-        let readers = std::thread::available_parallelism().map_or(4, |n| n.get() as u32 * 2).max(4);
-        let reader = pool(readers).connect_with(opts).await.with_context(|| format!("opening SQLite database {path}"))?;
-        Ok(Self { reader, writer, backend: Backend::Sqlite })
+        let writer = pool(1)
+            .connect_with(opts.clone())
+            .await
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        let readers = std::thread::available_parallelism()
+            .map_or(4, |n| n.get() as u32 * 2)
+            .max(4);
+        let reader = pool(readers)
+            .connect_with(opts)
+            .await
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        Ok(Self {
+            reader,
+            writer,
+            backend: Backend::Sqlite,
+        })
     }
 
     async fn connect_postgres(url: &str) -> anyhow::Result<Self> {
@@ -75,7 +93,11 @@ impl Db {
             .connect_with(opts)
             .await
             .with_context(|| format!("connecting to {}", vici_kit::config::mask_url(url)))?;
-        Ok(Self { reader: pool.clone(), writer: pool, backend: Backend::Postgres })
+        Ok(Self {
+            reader: pool.clone(),
+            writer: pool,
+            backend: Backend::Postgres,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -104,16 +126,26 @@ impl Db {
 /// Creates the database named in a PostgreSQL URL when it does not exist, so `vici serve` can
 /// start against a bare server. Two processes racing to create it are both fine.
 async fn ensure_postgres_database(url: &str) -> anyhow::Result<()> {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let (server, name) = base
         .rsplit_once('/')
         .filter(|(s, n)| s.contains("://") && !s.ends_with('/') && !n.is_empty())
-        .ok_or_else(|| anyhow::anyhow!("database URL must name a database: {}", vici_kit::config::mask_url(url)))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "database URL must name a database: {}",
+                vici_kit::config::mask_url(url)
+            )
+        })?;
     anyhow::ensure!(
         name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
         "database name `{name}` may only contain letters, digits and underscores"
     );
-    let admin_url = format!("{server}/postgres{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+    let admin_url = format!(
+        "{server}/postgres{}",
+        query.map(|q| format!("?{q}")).unwrap_or_default()
+    );
     let mut conn = sqlx::AnyConnection::connect(&admin_url)
         .await
         .with_context(|| format!("connecting to {}", vici_kit::config::mask_url(&admin_url)))?;
@@ -122,12 +154,18 @@ async fn ensure_postgres_database(url: &str) -> anyhow::Result<()> {
         .fetch_optional(&mut conn)
         .await?;
     if exists.is_none()
-        && let Err(e) = conn.execute(format!("CREATE DATABASE \"{name}\"").as_str()).await {
-            let raced = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42P04" || c == "23505");
-            if !raced {
-                return Err(e).with_context(|| format!("creating database {name}"));
-            }
+        && let Err(e) = conn
+            .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .await
+    {
+        let raced = e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "42P04" || c == "23505");
+        if !raced {
+            return Err(e).with_context(|| format!("creating database {name}"));
         }
+    }
     conn.close().await.ok();
     Ok(())
 }

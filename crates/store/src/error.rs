@@ -40,7 +40,8 @@ pub fn map_sqlx(e: sqlx::Error, conflicts: &[Unique]) -> Error {
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| {
         matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation)
-            || d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+            || d.code()
+                .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
     })
 }
 

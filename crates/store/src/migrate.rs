@@ -16,7 +16,12 @@ pub struct Migration {
 
 impl Migration {
     pub const fn new(version: i64, name: &'static str, sql: &'static str) -> Self {
-        Self { version, name, sql, postgres_sql: None }
+        Self {
+            version,
+            name,
+            sql,
+            postgres_sql: None,
+        }
     }
 }
 
@@ -49,12 +54,16 @@ impl Db {
         let mut lock = None;
         if self.backend() == Backend::Postgres {
             let mut conn = self.writer().acquire().await?;
-            sqlx::query("SELECT pg_advisory_lock(7370113)").execute(&mut *conn).await?;
+            sqlx::query("SELECT pg_advisory_lock(7370113)")
+                .execute(&mut *conn)
+                .await?;
             lock = Some(conn);
         }
         let result = self.migrate_locked(service, migrations).await;
         if let Some(mut conn) = lock {
-            sqlx::query("SELECT pg_advisory_unlock(7370113)").execute(&mut *conn).await?;
+            sqlx::query("SELECT pg_advisory_unlock(7370113)")
+                .execute(&mut *conn)
+                .await?;
         }
         result
     }
@@ -76,14 +85,19 @@ impl Db {
         let mut versions: Vec<i64> = migrations.iter().map(|m| m.version).collect();
         versions.sort_unstable();
         versions.dedup();
-        anyhow::ensure!(versions.len() == migrations.len(), "{scope}: duplicate migration versions");
+        anyhow::ensure!(
+            versions.len() == migrations.len(),
+            "{scope}: duplicate migration versions"
+        );
         for m in migrations {
             let mut tx = self.begin().await?;
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE scope = $1 AND version = $2")
-                .bind(scope)
-                .bind(m.version)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let done: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM schema_migrations WHERE scope = $1 AND version = $2",
+            )
+            .bind(scope)
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
             if done.is_some() {
                 continue;
             }
@@ -103,7 +117,12 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            tracing::debug!(scope, version = m.version, name = m.name, "migration applied");
+            tracing::debug!(
+                scope,
+                version = m.version,
+                name = m.name,
+                "migration applied"
+            );
         }
         Ok(())
     }

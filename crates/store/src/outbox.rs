@@ -11,7 +11,12 @@ use vici_bus::{CloudEvent, SharedBus};
 use crate::{Db, now_ms};
 
 /// Writes `event` to the outbox of the transaction behind `conn`.
-pub async fn enqueue(conn: &mut AnyConnection, topic: &str, key: &str, event: &CloudEvent) -> Result<(), sqlx::Error> {
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    topic: &str,
+    key: &str,
+    event: &CloudEvent,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO outbox (id, topic, event_key, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&event.id)
         .bind(topic)
@@ -37,7 +42,11 @@ const KEEP_PUBLISHED_MS: i64 = 24 * 3600 * 1000;
 
 impl Outbox {
     /// Starts the relay for `db`, publishing to `bus` until `shutdown`.
-    pub fn start(db: Db, bus: SharedBus, shutdown: CancellationToken) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        db: Db,
+        bus: SharedBus,
+        shutdown: CancellationToken,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let notify = Arc::new(Notify::new());
         let wake = notify.clone();
         let task = tokio::spawn(async move {
@@ -54,10 +63,12 @@ impl Outbox {
                 }
                 if now_ms() - last_purge > 3600 * 1000 {
                     last_purge = now_ms();
-                    let _ = sqlx::query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
-                        .bind(now_ms() - KEEP_PUBLISHED_MS)
-                        .execute(db.writer())
-                        .await;
+                    let _ = sqlx::query(
+                        "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1",
+                    )
+                    .bind(now_ms() - KEEP_PUBLISHED_MS)
+                    .execute(db.writer())
+                    .await;
                 }
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -92,7 +103,10 @@ pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
         let key: String = row.try_get("event_key")?;
         let payload: String = row.try_get("payload")?;
         if let Err(e) = bus.publish(&topic, &key, payload.as_bytes()).await {
-            sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = $1").bind(&id).execute(db.writer()).await?;
+            sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = $1")
+                .bind(&id)
+                .execute(db.writer())
+                .await?;
             return Err(e.context(format!("publishing outbox event {id} to {topic}")));
         }
         sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
@@ -107,5 +121,9 @@ pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
 
 /// Number of events not yet published (for tests and metrics).
 pub async fn pending(db: &Db) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(db.reader()).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(db.reader())
+            .await?,
+    )
 }

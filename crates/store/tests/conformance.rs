@@ -26,18 +26,14 @@ const MIGRATIONS: &[Migration] = &[Migration::new(
 )];
 
 async fn sqlite() -> Db {
-    let dir = std::env::temp_dir().join(format!("vici-store-{}", uuid::Uuid::new_v4().simple()));
-    let db = Db::connect(&format!("sqlite://{}/test.db", dir.display())).await.expect("sqlite opens");
-    db.migrate("test", MIGRATIONS).await.expect("migrates");
-    db
+    migrated(vici_store::testing::fresh_sqlite("store").await).await
 }
 
 async fn postgres() -> Db {
-    let base = std::env::var("VICI_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
-    let url = format!("{}/vici_test_store_{}", base.trim_end_matches('/'), &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let db = Db::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {base} for these tests: {e:#}"));
+    migrated(vici_store::testing::fresh_postgres("store").await).await
+}
+
+async fn migrated(db: Db) -> Db {
     db.migrate("test", MIGRATIONS).await.expect("migrates");
     db
 }
@@ -59,11 +55,14 @@ on_both_backends!(
 );
 
 async fn migrations_are_idempotent(db: Db) {
-    db.migrate("test", MIGRATIONS).await.expect("second run is a no-op");
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations WHERE scope = 'test'")
-        .fetch_one(db.reader())
+    db.migrate("test", MIGRATIONS)
         .await
-        .unwrap();
+        .expect("second run is a no-op");
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations WHERE scope = 'test'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
     assert_eq!(applied, 1);
 }
 
@@ -83,7 +82,10 @@ async fn portable_types_round_trip(db: Db) {
         .fetch_one(db.reader())
         .await
         .unwrap();
-    assert_eq!(row.try_get::<i64, _>("price_cents").unwrap(), 1_999_999_999_999);
+    assert_eq!(
+        row.try_get::<i64, _>("price_cents").unwrap(),
+        1_999_999_999_999
+    );
     assert_eq!(row.try_get::<f64, _>("rating").unwrap(), 4.5);
     assert!(vici_store::get_flag(&row, "active").unwrap());
     assert_eq!(row.try_get::<Option<String>, _>("note").unwrap(), None);
@@ -98,20 +100,31 @@ async fn unique_violations_become_field_conflicts(db: Db) {
     insert("a").await.unwrap();
     let e = insert("b").await.unwrap_err();
     assert!(vici_store::error::is_unique_violation(&e));
-    let unique = [Unique { table: "widgets", column: "slug", field: "slug", message: "That slug is taken" }];
+    let unique = [Unique {
+        table: "widgets",
+        column: "slug",
+        field: "slug",
+        message: "That slug is taken",
+    }];
     let mapped = map_sqlx(e, &unique);
     assert_eq!(mapped.code, ErrorCode::Conflict);
     assert_eq!(mapped.details["slug"], "That slug is taken");
 }
 
 async fn concurrent_writers_never_lose_an_update(db: Db) {
-    sqlx::query("INSERT INTO counters (name, value) VALUES ('hits', 0)").execute(db.writer()).await.unwrap();
+    sqlx::query("INSERT INTO counters (name, value) VALUES ('hits', 0)")
+        .execute(db.writer())
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..40)
         .map(|_| {
             let db = db.clone();
             tokio::spawn(async move {
                 let mut tx = db.begin().await.unwrap();
-                sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'hits'").execute(&mut *tx).await.unwrap();
+                sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'hits'")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
             })
         })
@@ -119,7 +132,10 @@ async fn concurrent_writers_never_lose_an_update(db: Db) {
     for t in tasks {
         t.await.unwrap();
     }
-    let v: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'hits'").fetch_one(db.reader()).await.unwrap();
+    let v: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'hits'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
     assert_eq!(v, 40);
 }
 
@@ -128,7 +144,14 @@ async fn outbox_events_commit_with_their_change_and_relay_in_order(db: Db) {
     let topic = "widget-events";
     // A rolled-back change leaves no event behind.
     let mut tx = db.begin().await.unwrap();
-    outbox::enqueue(&mut tx, topic, "w", &CloudEvent::new("test", "widget.lost", "w", serde_json::json!({}))).await.unwrap();
+    outbox::enqueue(
+        &mut tx,
+        topic,
+        "w",
+        &CloudEvent::new("test", "widget.lost", "w", serde_json::json!({})),
+    )
+    .await
+    .unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(outbox::pending(&db).await.unwrap(), 0);
     for i in 0..5 {
@@ -142,10 +165,17 @@ async fn outbox_events_commit_with_their_change_and_relay_in_order(db: Db) {
     assert_eq!(outbox::relay_once(&db, &bus).await.unwrap(), 5);
     assert_eq!(outbox::pending(&db).await.unwrap(), 0);
     for i in 0..5 {
-        let d = tokio::time::timeout(std::time::Duration::from_secs(5), sub.next()).await.unwrap().unwrap();
+        let d = tokio::time::timeout(std::time::Duration::from_secs(5), sub.next())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(CloudEvent::from_json(&d.payload).unwrap().data["seq"], i);
     }
-    assert_eq!(outbox::relay_once(&db, &bus).await.unwrap(), 0, "published rows are not sent again");
+    assert_eq!(
+        outbox::relay_once(&db, &bus).await.unwrap(),
+        0,
+        "published rows are not sent again"
+    );
 }
 
 struct CountingHandler {
@@ -156,7 +186,10 @@ struct CountingHandler {
 impl EventHandler for CountingHandler {
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
         anyhow::ensure!(event.event_type != "widget.poison", "cannot handle poison");
-        sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1)").bind(&event.id).execute(tx).await?;
+        sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1)")
+            .bind(&event.id)
+            .execute(tx)
+            .await?;
         self.applied.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -164,23 +197,53 @@ impl EventHandler for CountingHandler {
 
 async fn consumers_apply_each_event_once_and_dead_letter_failures(db: Db) {
     let bus: SharedBus = Arc::new(MemoryBus::new(1));
-    let handler = CountingHandler { applied: AtomicUsize::new(0) };
+    let handler = CountingHandler {
+        applied: AtomicUsize::new(0),
+    };
     let good = CloudEvent::new("test", "widget.changed", "w", serde_json::json!({}));
-    bus.publish("widget-events", "w", &good.to_json()).await.unwrap();
+    bus.publish("widget-events", "w", &good.to_json())
+        .await
+        .unwrap();
     let mut sub = bus.subscribe("counter", &["widget-events"]).await.unwrap();
     let d = sub.next().await.unwrap();
-    assert_eq!(consumer::process(&db, &bus, "counter", &handler, &d).await.unwrap(), Outcome::Applied);
-    assert_eq!(consumer::process(&db, &bus, "counter", &handler, &d).await.unwrap(), Outcome::Duplicate);
+    assert_eq!(
+        consumer::process(&db, &bus, "counter", &handler, &d)
+            .await
+            .unwrap(),
+        Outcome::Applied
+    );
+    assert_eq!(
+        consumer::process(&db, &bus, "counter", &handler, &d)
+            .await
+            .unwrap(),
+        Outcome::Duplicate
+    );
     assert_eq!(handler.applied.load(Ordering::SeqCst), 1);
 
-    let mut dlq = bus.subscribe("dlq-reader", &["widget-events.dlq"]).await.unwrap();
+    let mut dlq = bus
+        .subscribe("dlq-reader", &["widget-events.dlq"])
+        .await
+        .unwrap();
     let poison = CloudEvent::new("test", "widget.poison", "w", serde_json::json!({}));
-    bus.publish("widget-events", "w", &poison.to_json()).await.unwrap();
+    bus.publish("widget-events", "w", &poison.to_json())
+        .await
+        .unwrap();
     let d = sub.next().await.unwrap();
-    assert_eq!(consumer::process(&db, &bus, "counter", &handler, &d).await.unwrap(), Outcome::DeadLettered);
-    let dead = tokio::time::timeout(std::time::Duration::from_secs(5), dlq.next()).await.unwrap().unwrap();
+    assert_eq!(
+        consumer::process(&db, &bus, "counter", &handler, &d)
+            .await
+            .unwrap(),
+        Outcome::DeadLettered
+    );
+    let dead = tokio::time::timeout(std::time::Duration::from_secs(5), dlq.next())
+        .await
+        .unwrap()
+        .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&dead.payload).unwrap();
     assert!(body["error"].as_str().unwrap().contains("poison"));
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counters").fetch_one(db.reader()).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counters")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
     assert_eq!(rows, 1, "the failed event left no effect");
 }

@@ -1,6 +1,7 @@
 //! An optional in-process micro-cache for public catalogue reads: a burst of identical GETs
 //! (a shop page opened by many visitors at once) costs one product-service call per TTL.
-//! Off unless `gateway.cache_ttl_ms` > 0. Only answers that cannot depend on the caller are
+//! On by default for one second (`gateway.cache_ttl_ms`, 0 = off; see docs/decisions.md). Only
+//! answers that cannot depend on the caller are
 //! cached; a route that personalises must not sit behind this layer.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -14,7 +14,10 @@ impl Operation {
             "ADD" => Ok(Self::Add),
             "SUBTRACT" => Ok(Self::Subtract),
             "SET" => Ok(Self::Set),
-            _ => Err(Error::validation("operation", "`operation` must be ADD, SUBTRACT or SET")),
+            _ => Err(Error::validation(
+                "operation",
+                "`operation` must be ADD, SUBTRACT or SET",
+            )),
         }
     }
 }
@@ -23,10 +26,16 @@ impl Operation {
 /// stock negative.
 pub fn apply_operation(available: i64, op: Operation, quantity: i64) -> Result<i64> {
     if quantity < 0 {
-        return Err(Error::validation("quantity", "`quantity` must be zero or more"));
+        return Err(Error::validation(
+            "quantity",
+            "`quantity` must be zero or more",
+        ));
     }
     if quantity > 1_000_000_000 {
-        return Err(Error::validation("quantity", "`quantity` is unreasonably large"));
+        return Err(Error::validation(
+            "quantity",
+            "`quantity` is unreasonably large",
+        ));
     }
     match op {
         Operation::Add => Ok(available + quantity),

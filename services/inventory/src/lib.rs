@@ -13,7 +13,11 @@ use vici_store::{Db, Migration, ServiceBase};
 
 pub use domain::{Operation, apply_operation};
 
-pub const MIGRATIONS: &[Migration] = &[Migration::new(1, "stock", include_str!("../migrations/0001_stock.sql"))];
+pub const MIGRATIONS: &[Migration] = &[Migration::new(
+    1,
+    "stock",
+    include_str!("../migrations/0001_stock.sql"),
+)];
 
 pub async fn start(base: ServiceBase) -> anyhow::Result<ServiceApp> {
     let (outbox, relay) = base.outbox();

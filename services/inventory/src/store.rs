@@ -15,7 +15,10 @@ pub struct StockRow {
 
 /// `$1, $2, …, $n`: placeholders for an `IN` list (values are always bound, never spliced).
 fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Stock rows (products and their variants) of `product_ids`.
@@ -149,14 +152,21 @@ pub async fn adjust(
             },
         };
         for event in announce(&adjusted) {
-            vici_store::outbox::enqueue(&mut tx, vici_bus::topics::INVENTORY_EVENTS, product_id, &event)
-                .await
-                .db_err()?;
+            vici_store::outbox::enqueue(
+                &mut tx,
+                vici_bus::topics::INVENTORY_EVENTS,
+                product_id,
+                &event,
+            )
+            .await
+            .db_err()?;
         }
         tx.commit().await.db_err()?;
         return Ok(adjusted);
     }
-    Err(Error::unavailable("Stock is changing too quickly; please retry"))
+    Err(Error::unavailable(
+        "Stock is changing too quickly; please retry",
+    ))
 }
 
 pub struct Movement {
@@ -171,7 +181,12 @@ pub struct Movement {
     pub at: i64,
 }
 
-pub async fn movements(db: &Db, product_id: &str, limit: i64, offset: i64) -> Result<(Vec<Movement>, i64)> {
+pub async fn movements(
+    db: &Db,
+    product_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Movement>, i64)> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movements WHERE product_id = $1")
         .bind(product_id)
         .fetch_one(db.reader())

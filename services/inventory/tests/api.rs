@@ -23,29 +23,36 @@ impl Drop for Harness {
 }
 
 async fn start(db: Db) -> Harness {
-    db.migrate("inventory", vici_inventory::MIGRATIONS).await.unwrap();
+    db.migrate("inventory", vici_inventory::MIGRATIONS)
+        .await
+        .unwrap();
     vici_inventory::seed(&db, &Catalog::demo()).await.unwrap();
     let bus: SharedBus = Arc::new(MemoryBus::new(1));
     let shutdown = CancellationToken::new();
-    let base = ServiceBase { db: db.clone(), bus: bus.clone(), shutdown: shutdown.clone() };
+    let base = ServiceBase {
+        db: db.clone(),
+        bus: bus.clone(),
+        shutdown: shutdown.clone(),
+    };
     let app = vici_inventory::start(base).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
     let channel = vici_kit::grpc::channel(&url, Duration::from_secs(10)).unwrap();
-    Harness { client: InventoryServiceClient::new(channel), bus, db, shutdown }
+    Harness {
+        client: InventoryServiceClient::new(channel),
+        bus,
+        db,
+        shutdown,
+    }
 }
 
 async fn sqlite() -> Harness {
-    let dir = std::env::temp_dir().join(format!("vici-inv-{}", uuid::Uuid::new_v4().simple()));
-    start(Db::connect(&format!("sqlite://{}/inventory.db", dir.display())).await.unwrap()).await
+    start(vici_store::testing::fresh_sqlite("inventory").await).await
 }
 
 async fn postgres() -> Harness {
-    let base = std::env::var("VICI_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
-    let url = format!("{}/vici_test_inventory_{}", base.trim_end_matches('/'), &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {base}: {e:#}"));
-    start(db).await
+    start(vici_store::testing::fresh_postgres("inventory").await).await
 }
 
 macro_rules! on_both_backends {
@@ -64,12 +71,30 @@ on_both_backends!(
 );
 
 fn demo_id(slug: &str) -> String {
-    Catalog::demo().products.iter().find(|p| p.slug == slug).unwrap().id().to_string()
+    Catalog::demo()
+        .products
+        .iter()
+        .find(|p| p.slug == slug)
+        .unwrap()
+        .id()
+        .to_string()
 }
 
 async fn seeded_stock_is_read_in_one_batch(mut h: Harness) {
-    let ids = vec![demo_id("iphone-15-pro-max"), demo_id("peloton-bike-plus"), uuid::Uuid::now_v7().to_string()];
-    let levels = h.client.get_stock_levels(pb::GetStockLevelsRequest { product_ids: ids.clone() }).await.unwrap().into_inner().levels;
+    let ids = vec![
+        demo_id("iphone-15-pro-max"),
+        demo_id("peloton-bike-plus"),
+        uuid::Uuid::now_v7().to_string(),
+    ];
+    let levels = h
+        .client
+        .get_stock_levels(pb::GetStockLevelsRequest {
+            product_ids: ids.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .levels;
     assert_eq!(levels.len(), 3, "one level per requested id, in order");
     assert_eq!(levels[0].product_id, ids[0]);
     assert_eq!(levels[0].available, 139);
@@ -79,12 +104,19 @@ async fn seeded_stock_is_read_in_one_batch(mut h: Harness) {
 }
 
 async fn seeding_twice_changes_nothing(h: Harness) {
-    assert_eq!(vici_inventory::seed(&h.db, &Catalog::demo()).await.unwrap(), 0);
+    assert_eq!(
+        vici_inventory::seed(&h.db, &Catalog::demo()).await.unwrap(),
+        0
+    );
 }
 
 async fn adjustments_record_movements_and_announce_changes(mut h: Harness) {
     let id = demo_id("peloton-bike-plus");
-    let mut events = h.bus.subscribe("test", &[vici_bus::topics::INVENTORY_EVENTS]).await.unwrap();
+    let mut events = h
+        .bus
+        .subscribe("test", &[vici_bus::topics::INVENTORY_EVENTS])
+        .await
+        .unwrap();
     let adjust = |op: &str, quantity: i64| pb::AdjustRequest {
         product_id: id.clone(),
         operation: op.into(),
@@ -93,41 +125,99 @@ async fn adjustments_record_movements_and_announce_changes(mut h: Harness) {
         actor: "admin-1".into(),
         ..Default::default()
     };
-    assert_eq!(h.client.adjust(adjust("ADD", 20)).await.unwrap().into_inner().available, 23);
-    assert_eq!(h.client.adjust(adjust("SET", 5)).await.unwrap().into_inner().available, 5);
-    assert_eq!(h.client.adjust(adjust("SUBTRACT", 5)).await.unwrap().into_inner().available, 0);
-    let unavailable = h.client.list_unavailable(vici_proto::common::v1::Empty {}).await.unwrap().into_inner();
+    for (op, quantity, expected) in [("ADD", 20, 23), ("SET", 5, 5), ("SUBTRACT", 5, 0)] {
+        let level = h
+            .client
+            .adjust(adjust(op, quantity))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(level.available, expected, "{op} {quantity}");
+    }
+    let unavailable = h
+        .client
+        .list_unavailable(vici_proto::common::v1::Empty {})
+        .await
+        .unwrap()
+        .into_inner();
     assert!(unavailable.product_ids.contains(&id));
     let page = h
         .client
-        .list_movements(pb::ListMovementsRequest { product_id: id.clone(), page: None })
+        .list_movements(pb::ListMovementsRequest {
+            product_id: id.clone(),
+            page: None,
+        })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(page.movements.len(), 3);
-    assert_eq!((page.movements[0].before, page.movements[0].after), (5, 0), "newest first");
+    assert_eq!(
+        (page.movements[0].before, page.movements[0].after),
+        (5, 0),
+        "newest first"
+    );
     assert_eq!(page.movements[2].actor, "admin-1");
     let mut types = Vec::new();
     while types.len() < 5 {
-        let d = tokio::time::timeout(Duration::from_secs(5), events.next()).await.expect("events relayed").unwrap();
+        let d = tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .expect("events relayed")
+            .unwrap();
         types.push(CloudEvent::from_json(&d.payload).unwrap().event_type);
     }
     assert_eq!(
         types,
-        ["inventory.stock_changed", "inventory.stock_changed", "inventory.low_stock", "inventory.stock_changed", "inventory.out_of_stock"]
+        [
+            "inventory.stock_changed",
+            "inventory.stock_changed",
+            "inventory.low_stock",
+            "inventory.stock_changed",
+            "inventory.out_of_stock"
+        ]
     );
 }
 
 async fn bad_adjustments_are_refused_and_change_nothing(mut h: Harness) {
     let id = demo_id("peloton-bike-plus");
-    for (op, qty, reason) in [("SUBTRACT", 4, "x"), ("ADD", -1, "x"), ("REMOVE", 1, "x"), ("ADD", 1, "")] {
-        let req = pb::AdjustRequest { product_id: id.clone(), operation: op.into(), quantity: qty, reason: reason.into(), ..Default::default() };
+    for (op, qty, reason) in [
+        ("SUBTRACT", 4, "x"),
+        ("ADD", -1, "x"),
+        ("REMOVE", 1, "x"),
+        ("ADD", 1, ""),
+    ] {
+        let req = pb::AdjustRequest {
+            product_id: id.clone(),
+            operation: op.into(),
+            quantity: qty,
+            reason: reason.into(),
+            ..Default::default()
+        };
         let status = h.client.adjust(req).await.unwrap_err();
-        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{op} {qty} {reason:?}: {status:?}");
+        assert_eq!(
+            status.code(),
+            tonic::Code::InvalidArgument,
+            "{op} {qty} {reason:?}: {status:?}"
+        );
     }
-    let bad_id = pb::AdjustRequest { product_id: "not-a-uuid".into(), operation: "ADD".into(), quantity: 1, reason: "x".into(), ..Default::default() };
-    assert_eq!(h.client.adjust(bad_id).await.unwrap_err().code(), tonic::Code::InvalidArgument);
-    let level = h.client.get_stock_levels(pb::GetStockLevelsRequest { product_ids: vec![id] }).await.unwrap().into_inner();
+    let bad_id = pb::AdjustRequest {
+        product_id: "not-a-uuid".into(),
+        operation: "ADD".into(),
+        quantity: 1,
+        reason: "x".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.client.adjust(bad_id).await.unwrap_err().code(),
+        tonic::Code::InvalidArgument
+    );
+    let level = h
+        .client
+        .get_stock_levels(pb::GetStockLevelsRequest {
+            product_ids: vec![id],
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(level.levels[0].available, 3);
 }
 
@@ -138,7 +228,13 @@ async fn concurrent_subtractions_never_oversell(h: Harness) {
             let mut client = h.client.clone();
             let id = id.clone();
             tokio::spawn(async move {
-                let req = pb::AdjustRequest { product_id: id, operation: "SUBTRACT".into(), quantity: 1, reason: "sale".into(), ..Default::default() };
+                let req = pb::AdjustRequest {
+                    product_id: id,
+                    operation: "SUBTRACT".into(),
+                    quantity: 1,
+                    reason: "sale".into(),
+                    ..Default::default()
+                };
                 client.adjust(req).await.is_ok()
             })
         })
@@ -149,6 +245,12 @@ async fn concurrent_subtractions_never_oversell(h: Harness) {
     }
     assert_eq!(succeeded, 3, "exactly the stock on hand can be taken");
     let mut client = h.client.clone();
-    let level = client.get_stock_levels(pb::GetStockLevelsRequest { product_ids: vec![id] }).await.unwrap().into_inner();
+    let level = client
+        .get_stock_levels(pb::GetStockLevelsRequest {
+            product_ids: vec![id],
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(level.levels[0].available, 0);
 }

@@ -2,7 +2,9 @@
 //! service already runs, migrates its database and reports health, readiness and metrics.
 use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
-use vici_proto::notification::v1::notification_service_server::{NotificationService, NotificationServiceServer};
+use vici_proto::notification::v1::notification_service_server::{
+    NotificationService, NotificationServiceServer,
+};
 use vici_store::{Migration, ServiceBase};
 
 pub const MIGRATIONS: &[Migration] = &[];

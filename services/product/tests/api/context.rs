@@ -28,5 +28,8 @@ pub async fn request_ids_reach_the_events_a_request_causes(env: Env) {
     assert_eq!(event.subject, created.id);
     assert_eq!(event.requestid.as_deref(), Some("storefront-req-42"));
     let traceparent = event.traceparent.expect("traceparent set");
-    assert!(traceparent.starts_with("00-") && traceparent.len() == 55, "{traceparent}");
+    assert!(
+        traceparent.starts_with("00-") && traceparent.len() == 55,
+        "{traceparent}"
+    );
 }
