@@ -16,6 +16,13 @@ psql -h 127.0.0.1 -U root -d postgres -Atc \
 export CARGO_TERM_COLOR=never RUST_BACKTRACE=1
 step() { echo; echo "==> $*"; }
 
+step "deploy files: docker compose configuration"
+if ! command -v docker-compose >/dev/null 2>&1; then
+  (apt-get install -y -q docker-compose || { apt-get update -q && apt-get install -y -q docker-compose; }) >/dev/null \
+    || { echo "cannot install docker-compose to validate deploy/docker-compose.yml" >&2; exit 1; }
+fi
+docker-compose -f deploy/docker-compose.yml config --quiet
+
 step "build (workspace, all targets)"
 cargo build --locked --workspace --all-targets
 

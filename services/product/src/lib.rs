@@ -76,7 +76,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let index = Arc::new(SearchIndex::new()?);
     build_index(&db, &index).await?;
     let (outbox, relay) = Outbox::start(db.clone(), bus.clone(), shutdown.clone());
-    let replica = replica::spawn(db.clone(), bus, index.clone(), built_from, shutdown);
+    let replica = replica::spawn(db.clone(), bus.clone(), index.clone(), built_from, shutdown);
     let service = Service {
         db: db.clone(),
         index,
@@ -90,6 +90,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     Ok(
         ServiceApp::grpc(ServiceName::Product, tonic::service::Routes::new(api))
             .with_check(Arc::new(vici_store::db::DbReady(db)))
+            .with_check(Arc::new(vici_bus::BusReady(bus)))
             .with_task(relay)
             .with_task(replica),
     )
