@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod catalogue;
+mod cli;
 mod lifecycle;
 mod operations;

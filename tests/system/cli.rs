@@ -1,0 +1,69 @@
+//! The `vici` command line as an operator meets it: configuration errors, masked secrets, help.
+use std::process::Command;
+
+use vici_system_tests::vici_bin;
+
+fn vici(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let out = Command::new(vici_bin())
+        .args(args)
+        .env_remove("VICI_DATABASE_URL")
+        .envs(env.iter().copied())
+        .output()
+        .expect("vici runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn a_bad_value_stops_start_up_naming_its_key() {
+    let (code, text) = vici(&["up"], &[("VICI_PORT_BASE", "abc")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("port_base") && text.contains("VICI_PORT_BASE"),
+        "{text}"
+    );
+    let (code, text) = vici(&["serve", "product"], &[("VICI_BUS_URL", "amqp://broker")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("bus_url"), "{text}");
+    let (code, text) = vici(&["serve", "shipping"], &[]);
+    assert_ne!(code, 0);
+    assert!(text.contains("unknown service `shipping`"), "{text}");
+}
+
+#[test]
+fn config_shows_effective_values_with_secrets_masked() {
+    let (code, text) = vici(
+        &["config"],
+        &[
+            (
+                "VICI_DATABASE_URL",
+                "postgres://shop:hunter2@db/vici_{service}",
+            ),
+            ("VICI_PORT_BASE", "4000"),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains("postgres://shop:****@db/vici_product"),
+        "{text}"
+    );
+    assert!(
+        text.contains("port_base = \"4000\"    # env VICI_PORT_BASE"),
+        "{text}"
+    );
+    assert!(text.contains("cache_url unset: in-process cache"), "{text}");
+}
+
+#[test]
+fn help_lists_every_command() {
+    let (code, text) = vici(&["--help"], &[]);
+    assert_eq!(code, 0);
+    for command in ["up", "serve", "migrate", "seed", "config"] {
+        assert!(text.contains(command), "{command} missing from:\n{text}");
+    }
+}
