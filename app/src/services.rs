@@ -46,8 +46,8 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
                 blob: p.blob.clone(),
             })
             .await?;
-            // The shared cache holds the gateway's rate limits and token deny-list (identity issue);
-            // its readiness already reflects it.
+            // The shared cache will hold the gateway's rate limits and token deny-list (identity
+            // issue); readiness checks it from now so a missing Redis shows before then.
             Ok(app.with_check(std::sync::Arc::new(vici_cache::CacheReady(p.cache.clone()))))
         }
         ServiceName::Product => {

@@ -157,6 +157,22 @@ impl Shop {
         }
     }
 
+    /// The body of `GET /metrics` on the port `offset` above the gateway's.
+    pub async fn metrics(&self, offset: u16) -> String {
+        let url = format!(
+            "http://127.0.0.1:{}/metrics",
+            self.deployment.port_base + offset
+        );
+        self.client
+            .get(url)
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.client.get(self.url(path))).await
     }

@@ -27,15 +27,7 @@ async fn every_port_serves_health_ready_and_metrics() {
             "port +{offset} /ready: {}",
             ready.text().await.unwrap()
         );
-        let metrics = s
-            .client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = s.metrics(offset).await;
         for needle in [
             "vici_build_info",
             "process_resident_memory_bytes",
@@ -50,16 +42,7 @@ async fn every_port_serves_health_ready_and_metrics() {
     }
     // Catalogue traffic shows up as per-RPC metrics on the product service.
     s.get("/api/products").await.data();
-    let product = format!("http://127.0.0.1:{}/metrics", s.deployment.port_base + 3);
-    let text = s
-        .client
-        .get(product)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = s.metrics(3).await;
     assert!(
         text.contains("/vici.product.v1.ProductService/ListProducts"),
         "per-RPC metrics"
