@@ -44,10 +44,10 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
                 config: p.config.clone(),
                 clients,
                 blob: p.blob.clone(),
+                cache: p.cache.clone(),
             })
             .await?;
-            // The shared cache will hold the gateway's rate limits and token deny-list (identity
-            // issue); readiness checks it from now so a missing Redis shows before then.
+            // The shared cache holds the rate limits and the token deny-list.
             Ok(app.with_check(std::sync::Arc::new(vici_cache::CacheReady(p.cache.clone()))))
         }
         ServiceName::Product => {

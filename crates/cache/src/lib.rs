@@ -25,6 +25,15 @@ pub type SharedCache = Arc<dyn Cache>;
 pub trait Cache: Send + Sync {
     /// The bytes stored at `key`, if it holds a string.
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// [`Cache::get`] of several keys, in order, in one round trip where the engine allows
+    /// (the gateway's per-request revocation check reads three keys).
+    async fn get_many(&self, keys: &[String]) -> anyhow::Result<Vec<Option<Vec<u8>>>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     /// Stores `value`, replacing any value and TTL; `ttl: None` keeps it until deleted.
     async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> anyhow::Result<()>;
     /// Stores `value` only if `key` is absent; `true` when it was stored. The building block of

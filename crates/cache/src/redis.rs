@@ -157,6 +157,17 @@ impl crate::Cache for RedisCache {
         self.run(&self.cmd("GET", key)).await
     }
 
+    async fn get_many(&self, keys: &[String]) -> anyhow::Result<Vec<Option<Vec<u8>>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut mget = redis::cmd("MGET");
+        for key in keys {
+            mget.arg(format!("{}{key}", self.namespace));
+        }
+        self.run(&mget).await
+    }
+
     async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> anyhow::Result<()> {
         self.run(
             self.cmd("SET", key)

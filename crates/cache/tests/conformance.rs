@@ -34,6 +34,7 @@ macro_rules! conformance {
 
 conformance!(
     strings,
+    get_many_reads_in_order,
     ttl_expiry,
     expired_collections_are_absent,
     set_nx_once,
@@ -91,6 +92,20 @@ async fn strings(c: Arc<dyn Cache>) {
     assert!(c.delete("s").await.unwrap());
     assert!(!c.delete("s").await.unwrap());
     assert_eq!(c.get_string("s").await.unwrap(), None);
+}
+
+async fn get_many_reads_in_order(c: SharedCache) {
+    assert_eq!(
+        c.get_many(&[]).await.unwrap(),
+        Vec::<Option<Vec<u8>>>::new()
+    );
+    c.set("m1", b"one", None).await.unwrap();
+    c.set("m3", b"three", None).await.unwrap();
+    let keys = ["m1", "m2", "m3"].map(String::from);
+    assert_eq!(
+        c.get_many(&keys).await.unwrap(),
+        vec![Some(b"one".to_vec()), None, Some(b"three".to_vec())]
+    );
 }
 
 async fn ttl_expiry(c: SharedCache) {

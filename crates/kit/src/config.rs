@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::ServiceName;
+use crate::limits::RateLimits;
 
 /// One configuration key: its dotted name in `vici.toml`, its environment variable, its default.
 struct Key {
@@ -71,6 +72,23 @@ const KEYS: &[Key] = &[
         "VICI_GATEWAY_CACHE_TTL_MS",
         Some("1000"),
     ),
+    key("gateway.rate_limits", "VICI_RATE_LIMITS", Some("on")),
+    key(
+        "gateway.trust_forwarded_for",
+        "VICI_TRUST_FORWARDED_FOR",
+        Some("false"),
+    ),
+    Key {
+        name: "auth.signing_keys",
+        env: "VICI_AUTH_SIGNING_KEYS",
+        default: None,
+        secret: true,
+    },
+    key(
+        "auth.key_rotation_days",
+        "VICI_AUTH_KEY_ROTATION_DAYS",
+        Some("30"),
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +104,18 @@ pub struct GatewayConfig {
     pub body_limit_bytes: usize,
     /// How long public catalogue answers may be served from the gateway's micro-cache (0 = off).
     pub cache_ttl: Duration,
+    pub rate_limits: RateLimits,
+    /// Take the client's IP from `X-Forwarded-For` (behind a trusted load balancer only: a
+    /// client can write that header itself).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// The signing keyring as a secret (JSON); unset = a key file in the data directory.
+    pub signing_keys: Option<String>,
+    /// How old the newest key of a key file may get before a new one takes over.
+    pub key_rotation: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +132,7 @@ pub struct Config {
     pub log_level: String,
     pub bus_partitions: i32,
     pub gateway: GatewayConfig,
+    pub auth: AuthConfig,
     service_urls: BTreeMap<ServiceName, String>,
     /// Every effective value with where it came from, for `vici config`.
     effective: Vec<(String, String, &'static str)>,
@@ -208,6 +239,13 @@ impl Config {
             }
             Ok(n)
         };
+        let parse_bool = |name: &str| -> Result<bool, ConfigError> {
+            match get(name).unwrap_or_default().trim() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" | "" => Ok(false),
+                other => Err(bad(name, format!("`{other}` is not true or false"))),
+            }
+        };
         let port_base = parse_num("port_base", 1, 65535 - 10)? as u16;
         let log_format = match get("log_format").as_deref() {
             Some("text") => LogFormat::Text,
@@ -269,7 +307,7 @@ impl Config {
                 let secret = KEYS.iter().any(|key| key.name == k && key.secret);
                 (
                     k.clone(),
-                    if secret { mask_url(v) } else { v.clone() },
+                    if secret { mask_secret(v) } else { v.clone() },
                     leak_source(src),
                 )
             })
@@ -292,6 +330,15 @@ impl Config {
                 timeout: Duration::from_millis(parse_num("gateway.timeout_ms", 50, 600_000)?),
                 body_limit_bytes: parse_num("gateway.body_limit_bytes", 1024, 1 << 30)? as usize,
                 cache_ttl: Duration::from_millis(parse_num("gateway.cache_ttl_ms", 0, 3_600_000)?),
+                rate_limits: RateLimits::parse(&get("gateway.rate_limits").unwrap_or_default())
+                    .map_err(|e| bad("gateway.rate_limits", e))?,
+                trust_forwarded_for: parse_bool("gateway.trust_forwarded_for")?,
+            },
+            auth: AuthConfig {
+                signing_keys: get("auth.signing_keys").filter(|s| !s.trim().is_empty()),
+                key_rotation: Duration::from_secs(
+                    parse_num("auth.key_rotation_days", 1, 3650)? * 86_400,
+                ),
             },
             service_urls,
             effective,
@@ -361,6 +408,16 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
 
 /// Hides the password of a URL (`postgres://u:secret@h` → `postgres://u:****@h`) and any
 /// `secret`/`key`/`password` query value.
+/// A secret as `vici config` shows it: a URL keeps everything but its credentials, anything
+/// else (a key, a keyring) is hidden whole.
+fn mask_secret(value: &str) -> String {
+    if value.contains("://") {
+        mask_url(value)
+    } else {
+        "****".into()
+    }
+}
+
 pub fn mask_url(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
@@ -450,6 +507,30 @@ mod tests {
             c.database_url_for(ServiceName::Order),
             "postgres://root@127.0.0.1/vici_order"
         );
+    }
+
+    #[test]
+    fn identity_settings_parse_and_keyrings_stay_hidden() {
+        let c = Config::from_sources(
+            None,
+            &env(&[
+                ("VICI_RATE_LIMITS", "login=3/1m"),
+                ("VICI_TRUST_FORWARDED_FOR", "true"),
+                ("VICI_AUTH_SIGNING_KEYS", r#"{"keys":[]}"#),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.gateway.rate_limits.login.requests, 3);
+        assert!(c.gateway.trust_forwarded_for);
+        assert_eq!(c.auth.key_rotation, Duration::from_secs(30 * 86_400));
+        let shown = c.describe().iter().find(|(k, ..)| k == "auth.signing_keys");
+        assert_eq!(shown.map(|(_, v, _)| v.as_str()), Some("****"));
+        let e =
+            Config::from_sources(None, &env(&[("VICI_RATE_LIMITS", "login=lots")])).unwrap_err();
+        assert_eq!(e.key, "gateway.rate_limits");
+        let e =
+            Config::from_sources(None, &env(&[("VICI_TRUST_FORWARDED_FOR", "maybe")])).unwrap_err();
+        assert_eq!(e.key, "gateway.trust_forwarded_for");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod grpc;
 pub mod ids;
+pub mod limits;
 pub mod metrics;
 pub mod seed;
 pub mod server;

@@ -1,8 +1,8 @@
 //! An optional in-process micro-cache for public catalogue reads: a burst of identical GETs
 //! (a shop page opened by many visitors at once) costs one product-service call per TTL.
 //! On by default for one second (`gateway.cache_ttl_ms`, 0 = off; see docs/decisions.md). Only
-//! answers that cannot depend on the caller are
-//! cached; a route that personalises must not sit behind this layer.
+//! answers that are the same for every non-admin caller are cached; a route that personalises
+//! must not sit behind this layer, and admins are never served from it.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::identity::Caller;
 
 /// Bounds memory: past this many keys the expired ones go, and if that is not enough, all.
 const MAX_ENTRIES: usize = 2048;
@@ -69,8 +70,13 @@ impl MicroCache {
 }
 
 /// Middleware: serves a fresh copy of a successful GET by path and query, else stores one.
+/// Admins bypass it both ways: they see products of every status, which nobody else may.
 pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET {
+    let admin = req
+        .extensions()
+        .get::<Caller>()
+        .is_some_and(Caller::is_admin);
+    if req.method() != Method::GET || admin {
         return next.run(req).await;
     }
     let key = req.uri().path_and_query().map_or_else(

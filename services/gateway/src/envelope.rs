@@ -85,6 +85,21 @@ pub fn ok<T: Serialize>(data: T) -> Response {
     .into_response()
 }
 
+/// 201 with the created object.
+pub fn created<T: Serialize>(data: T) -> Response {
+    (axum::http::StatusCode::CREATED, ok(data)).into_response()
+}
+
+/// 200 with a message and no payload worth returning (`data` is null).
+pub fn done(message: &str) -> Response {
+    Json(Envelope {
+        success: true,
+        data: serde_json::Value::Null,
+        message: Some(message.to_string()),
+    })
+    .into_response()
+}
+
 pub fn list<T: Serialize>(data: T, pagination: Pagination) -> Response {
     with_total(
         ListEnvelope {

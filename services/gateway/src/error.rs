@@ -16,6 +16,8 @@ pub struct ApiError(pub Error);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+const RETRY_AFTER_DETAIL: &str = "retryAfter";
+
 /// The sentence shown for any failure on our side; the cause goes to the log only.
 const INTERNAL_MESSAGE: &str = "Something went wrong on our side; please try again";
 
@@ -52,6 +54,14 @@ impl ApiError {
 
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self(Error::internal(source))
+    }
+
+    /// A 429 whose `Retry-After` header (and `details.retryAfter`) say when to come back.
+    pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self(
+            Error::new(ErrorCode::RateLimited, message)
+                .with_detail(RETRY_AFTER_DETAIL, retry_after_secs.max(1)),
+        )
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -118,6 +128,10 @@ impl IntoResponse for ApiError {
         };
         let status =
             StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = (code == ErrorCode::RateLimited)
+            .then(|| details.get(RETRY_AFTER_DETAIL).and_then(Value::as_u64))
+            .flatten()
+            .unwrap_or(1);
         let body = ErrorBody {
             success: false,
             status_code: status.as_u16(),
@@ -128,6 +142,14 @@ impl IntoResponse for ApiError {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
         };
+        if code == ErrorCode::RateLimited {
+            return (
+                status,
+                [(http::header::RETRY_AFTER, retry_after.to_string())],
+                Json(body),
+            )
+                .into_response();
+        }
         (status, Json(body)).into_response()
     }
 }

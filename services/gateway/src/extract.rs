@@ -1,18 +1,21 @@
 //! Extractors whose rejections are contract envelopes (JSON bodies, query pairs, path
 //! segments), and the identity extractors routes declare their access level with.
 //!
-//! Identity is not wired yet: [`MaybeAuthUser`] is always anonymous and [`AuthUser`] /
-//! [`AdminUser`] always reject with 401. The identity issue replaces these three bodies with
-//! JWT verification; routes keep their signatures.
+//! The identity extractors read what [`crate::guard`] verified once per request; none of
+//! them calls the auth service.
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use vici_kit::ErrorCode;
 
 use crate::error::ApiError;
+use crate::guard::ClientIp;
+pub use crate::identity::{Caller, Identity, Role};
 
 /// A JSON body; anything else (wrong content type, malformed, wrong shape) is a 400 envelope
 /// and an over-long body a 413.
@@ -127,39 +130,44 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Customer,
-    Admin,
-}
-
-/// Who is calling, from a verified access token.
-#[derive(Clone, Debug)]
-pub struct Identity {
-    pub user_id: uuid::Uuid,
-    pub role: Role,
-}
-
-/// A private route's caller: 401 `Authentication required` without a valid token.
-pub struct AuthUser(pub Identity);
+/// A private route's caller: 401 `Authentication required` without a valid token (503 when
+/// tokens cannot be checked right now).
+pub struct AuthUser(pub Arc<Identity>);
 
 /// An admin route's caller: 401 without a valid token, 403 for a non-admin.
-pub struct AdminUser(pub Identity);
+pub struct AdminUser(pub Arc<Identity>);
 
 /// A public route's caller, when one is logged in. A missing, expired or garbage token is
 /// anonymous, never a 401: the client sends its token on every request.
-pub struct MaybeAuthUser(pub Option<Identity>);
+pub struct MaybeAuthUser(pub Option<Arc<Identity>>);
 
-/// Until identity arrives no token verifies, so every caller is anonymous.
-fn verify(_parts: &Parts) -> Option<Identity> {
-    None
+/// The address the request came from (see [`crate::guard`]).
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// What [`crate::guard`] found; anonymous where it did not run (unit tests of handlers).
+fn caller(parts: &Parts) -> Caller {
+    parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn signed_in(parts: &Parts) -> Result<Arc<Identity>, ApiError> {
+    match caller(parts) {
+        Caller::User(identity) => Ok(identity),
+        Caller::Unavailable => Err(ApiError::unavailable(
+            "Sign-in cannot be checked right now; please try again shortly",
+        )),
+        Caller::Anonymous | Caller::Refused => Err(ApiError::unauthorized()),
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        verify(parts).map(Self).ok_or_else(ApiError::unauthorized)
+        signed_in(parts).map(Self)
     }
 }
 
@@ -167,7 +175,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let identity = verify(parts).ok_or_else(ApiError::unauthorized)?;
+        let identity = signed_in(parts)?;
         if identity.role != Role::Admin {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
@@ -182,15 +190,19 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(verify(parts)))
+        Ok(Self(caller(parts).identity().cloned()))
     }
 }
 
-impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(verify(parts).map(Self))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts.extensions.get::<ClientIp>().map_or(
+            std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            |ClientIp(ip)| *ip,
+        );
+        Ok(Self(ip))
     }
 }
 

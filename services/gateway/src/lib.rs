@@ -15,13 +15,18 @@ use tower_http::compression::CompressionLayer;
 use vici_kit::grpc::{self, Channel};
 use vici_kit::server::ServiceApp;
 use vici_kit::{Config, ServiceName};
+use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
+use vici_proto::user::v1::user_service_client::UserServiceClient;
 
 mod cache;
 mod dto;
 mod envelope;
 mod error;
 pub mod extract;
+mod guard;
+mod identity;
+mod limits;
 mod middleware;
 mod openapi;
 mod query;
@@ -34,6 +39,8 @@ pub struct Deps {
     pub config: Arc<Config>,
     pub clients: Clients,
     pub blob: vici_blob::SharedBlob,
+    /// Shared by every replica: rate-limit counters and the token deny-list.
+    pub cache: vici_cache::SharedCache,
 }
 
 /// gRPC clients of the services the gateway calls. Channels connect lazily (a service that is
@@ -41,19 +48,21 @@ pub struct Deps {
 #[derive(Clone)]
 pub struct Clients {
     pub product: ProductServiceClient<Channel>,
+    pub auth: AuthServiceClient<Channel>,
+    pub user: UserServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
 
 impl Clients {
     pub fn connect(config: &Config) -> anyhow::Result<Self> {
-        let timeout = config.gateway.timeout;
-        let product = ProductServiceClient::new(grpc::channel(
-            &config.service_url(ServiceName::Product),
-            timeout,
-        )?)
-        .max_decoding_message_size(grpc::MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
+        let channel = |s| grpc::channel(&config.service_url(s), config.gateway.timeout);
+        let product = ProductServiceClient::new(channel(ServiceName::Product)?)
+            .max_decoding_message_size(grpc::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
+        let auth = AuthServiceClient::new(channel(ServiceName::Auth)?);
+        let user = UserServiceClient::new(channel(ServiceName::User)?)
+            .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
         let health = ServiceName::ALL
             .into_iter()
             .filter(|s| *s != ServiceName::Gateway)
@@ -67,25 +76,64 @@ impl Clients {
                 ))
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Self { product, health })
+        Ok(Self {
+            product,
+            auth,
+            user,
+            health,
+        })
     }
+}
+
+struct Shared {
+    deps: Deps,
+    authenticator: identity::Authenticator,
+    limiter: limits::RateLimiter,
 }
 
 /// Shared by every handler; cloning is a reference-count bump.
 #[derive(Clone)]
-pub(crate) struct AppState(Arc<Deps>);
+pub(crate) struct AppState(Arc<Shared>);
 
 impl AppState {
+    fn new(deps: Deps) -> Self {
+        let authenticator =
+            identity::Authenticator::new(deps.clients.auth.clone(), deps.cache.clone());
+        let limiter =
+            limits::RateLimiter::new(deps.cache.clone(), deps.config.gateway.rate_limits.clone());
+        Self(Arc::new(Shared {
+            deps,
+            authenticator,
+            limiter,
+        }))
+    }
+
     /// gRPC clients take `&mut self`; a clone shares the channel.
     pub(crate) fn products(&self) -> ProductServiceClient<Channel> {
-        self.0.clients.product.clone()
+        self.clients.product.clone()
+    }
+
+    pub(crate) fn auth(&self) -> AuthServiceClient<Channel> {
+        self.clients.auth.clone()
+    }
+
+    pub(crate) fn users(&self) -> UserServiceClient<Channel> {
+        self.clients.user.clone()
+    }
+
+    pub(crate) fn authenticator(&self) -> &identity::Authenticator {
+        &self.0.authenticator
+    }
+
+    pub(crate) fn limiter(&self) -> &limits::RateLimiter {
+        &self.0.limiter
     }
 }
 
 impl Deref for AppState {
     type Target = Deps;
     fn deref(&self) -> &Deps {
-        &self.0
+        &self.0.deps
     }
 }
 
@@ -93,9 +141,12 @@ impl Deref for AppState {
 /// gzip, request deadline; body limits sit on the route groups.
 pub fn router(deps: Deps) -> Router {
     let config = deps.config.clone();
-    let state = AppState(Arc::new(deps));
+    let state = AppState::new(deps);
     Router::new()
-        .nest("/api", routes::api(&config))
+        .nest(
+            "/api",
+            routes::api(&config).layer(from_fn_with_state(state.clone(), guard::guard)),
+        )
         .route("/health", get(routes::ops::health))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)

@@ -1,5 +1,6 @@
 //! The JSON objects of contract §2 and their converters from the product service's messages.
 //! Money travels as integer cents everywhere inside; only these converters render dollars.
+pub mod account;
 mod catalogue;
 pub mod params;
 mod product;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::error::ApiError;
 
+pub mod account;
 mod fields;
 mod proto;
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! Admin routes (`/api/admin/...`). Every one requires the admin role, so until identity
-//! arrives each answers 401; a catch-all keeps unknown admin paths at 401 too, so an anonymous
-//! caller learns nothing about which admin routes exist.
+//! Admin routes (`/api/admin/...`) as a documented table. Every one requires the admin role:
+//! 401 without a token, 403 for a customer; rows marked `.live()` are implemented elsewhere
+//! (users: [`super::account`]), the others answer 501 past that check. A catch-all keeps
+//! unknown admin paths behind the same check, so a non-admin learns nothing about which admin
+//! routes exist.
 use axum::Router;
 use axum::routing::any;
 
@@ -37,8 +39,8 @@ pub const GROUPS: &[Group] = &[Group {
         a(Get, "/admin/inventory/{productId}/movements", 200, "A product's stock movements"),
         a(Get, "/admin/orders", 200, "All orders, filtered"),
         a(Put, "/admin/orders/{id}/status", 200, "Move an order to a new status"),
-        a(Get, "/admin/users", 200, "All users"),
-        a(Put, "/admin/users/{id}", 200, "Change a user's role or activity"),
+        a(Get, "/admin/users", 200, "All users, searched by email or name").live(),
+        a(Put, "/admin/users/{id}", 200, "Change a user's role or activity").live(),
         a(Get, "/admin/coupons", 200, "All coupons"),
         a(Post, "/admin/coupons", 201, "Create a coupon"),
         a(Put, "/admin/coupons/{id}", 200, "Update a coupon"),

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::cache::MicroCache;
 use crate::middleware::body_limit;
 
+pub mod account;
 pub mod admin;
 pub mod catalogue;
 pub mod media;
@@ -33,12 +34,15 @@ pub fn api(config: &Config) -> Router<AppState> {
     let cache = (!ttl.is_zero()).then(|| MicroCache::new(ttl));
     let json = Router::new()
         .merge(catalogue::router(cache))
+        .merge(account::router())
         .merge(pending::router(false))
         .merge(admin::router(false))
         .route("/health", get(ops::health))
         .route("/openapi.json", get(ops::openapi_json))
         .route("/docs", get(ops::docs))
         .route("/media/{*key}", get(media::serve));
-    let uploads = pending::router(true).merge(admin::router(true));
+    let uploads = pending::router(true)
+        .merge(admin::router(true))
+        .merge(account::uploads());
     limited(json, config.gateway.body_limit_bytes).merge(limited(uploads, UPLOAD_LIMIT_BYTES))
 }

@@ -41,6 +41,16 @@ pub struct Planned {
     pub status: u16,
     /// Multipart uploads get the larger body limit.
     pub upload: bool,
+    /// Implemented elsewhere: the row only documents the route.
+    pub live: bool,
+}
+
+impl Planned {
+    /// Marks a row whose route is implemented (by its own handler): documented, not stubbed.
+    pub const fn live(mut self) -> Self {
+        self.live = true;
+        self
+    }
 }
 
 /// Routes of one feature, sharing a tag in the document and the "… is not available yet" text.
@@ -65,6 +75,7 @@ pub const fn row(
         summary,
         status,
         upload: false,
+        live: false,
     }
 }
 
@@ -77,6 +88,7 @@ pub const fn upload(path: &'static str, access: Access, summary: &'static str) -
         summary,
         status: 200,
         upload: true,
+        live: false,
     }
 }
 
@@ -141,7 +153,7 @@ pub fn routes_of(groups: &'static [Group], uploads: bool) -> Router<AppState> {
     groups
         .iter()
         .flat_map(|g| g.routes.iter().map(move |route| (g.feature, route)))
-        .filter(|(_, route)| route.upload == uploads)
+        .filter(|(_, route)| route.upload == uploads && !route.live)
         .fold(Router::new(), |router, (feature, route)| {
             router.route(route.path, handler(route, feature))
         })
@@ -160,31 +172,41 @@ fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
         .into()
 }
 
-/// Adds every planned route of `groups` to the document, marked as not available yet.
+/// Adds every route of `groups` to the document; planned ones are marked as not available yet.
 pub fn document(doc: &mut OpenApi, groups: &[Group]) {
     for group in groups {
-        let description = format!("{} (not available yet)", group.feature);
+        let all_live = group.routes.iter().all(|r| r.live);
+        let description = if all_live {
+            group.feature.to_string()
+        } else {
+            format!("{} (not all available yet)", group.feature)
+        };
         let tag = TagBuilder::new()
             .name(group.tag)
             .description(Some(description))
             .build();
         doc.tags.get_or_insert_with(Vec::new).push(tag);
         for route in group.routes {
+            let success = ResponseBuilder::new()
+                .description(if route.live {
+                    "Success (shapes in the contract, api-contract.md)"
+                } else {
+                    "Once implemented (see the contract)"
+                })
+                .build();
             let mut responses = ResponsesBuilder::new()
-                .response(
-                    route.status.to_string(),
-                    ResponseBuilder::new()
-                        .description("Once implemented (see the contract)")
-                        .build(),
-                )
-                .response("501", error_response("Not available yet"));
+                .response(route.status.to_string(), success)
+                .response("400", error_response("Malformed or invalid input"));
             let mut op = OperationBuilder::new()
                 .tag(group.tag)
-                .summary(Some(route.summary))
-                .description(Some(format!(
+                .summary(Some(route.summary));
+            if !route.live {
+                responses = responses.response("501", error_response("Not available yet"));
+                op = op.description(Some(format!(
                     "{} is not available yet: this route answers 501.",
                     group.feature
                 )));
+            }
             if route.access != Access::Public {
                 responses = responses.response("401", error_response("No valid access token"));
                 op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));

@@ -87,6 +87,7 @@ pub async fn deps_with(settings: &[(&str, &str)]) -> (Deps, Arc<FakeCatalogue>, 
         config: Arc::new(config),
         clients,
         blob: blob.clone(),
+        cache: Arc::new(vici_cache::MemoryCache::new()),
     };
     (deps, fake, blob)
 }

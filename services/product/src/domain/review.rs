@@ -51,6 +51,7 @@ impl ReviewSort {
 pub struct ReviewDraft {
     pub user_id: String,
     pub user_name: String,
+    pub user_avatar: Option<String>,
     pub rating: u32,
     pub title: String,
     pub comment: String,

@@ -251,6 +251,7 @@ pub fn review_draft(r: pb::CreateReviewRequest) -> (String, ReviewDraft) {
     let draft = ReviewDraft {
         user_id: r.user_id,
         user_name: r.user_name,
+        user_avatar: r.user_avatar.filter(|a| !a.is_empty()),
         rating: r.rating,
         title: r.title,
         comment: r.comment,

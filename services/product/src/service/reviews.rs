@@ -60,7 +60,7 @@ impl Service {
             product_id: product.id.clone(),
             user_id: draft.user_id.trim().to_string(),
             user_name: draft.user_name,
-            user_avatar: None,
+            user_avatar: draft.user_avatar,
             rating: draft.rating,
             title: draft.title,
             comment: draft.comment,

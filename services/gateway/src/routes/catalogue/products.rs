@@ -43,10 +43,11 @@ pub async fn list(
     ))
 }
 
-async fn get_product(state: &AppState, key: Key) -> ApiResult<Response> {
+/// Admins see products of every status; everyone else only ACTIVE ones.
+async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiResult<Response> {
     let request = GetProductRequest {
         key: Some(key),
-        include_all_statuses: false,
+        include_all_statuses: caller.0.is_some_and(|c| c.is_admin()),
     };
     let product = state.products().get_product(request).await?.into_inner();
     Ok(envelope::ok(ProductDto::from(&product)))
@@ -54,7 +55,8 @@ async fn get_product(state: &AppState, key: Key) -> ApiResult<Response> {
 
 /// Get a product by id
 ///
-/// Unknown, INACTIVE and DRAFT products are 404, and so is an id that is not a UUID.
+/// Unknown, INACTIVE and DRAFT products are 404 (admins see every status), and so is an id
+/// that is not a UUID.
 #[utoipa::path(
     get, path = "/api/products/{id}", tag = "Products", operation_id = "get_product",
     params(("id" = String, Path, format = Uuid, description = "Product id")),
@@ -67,10 +69,10 @@ async fn get_product(state: &AppState, key: Key) -> ApiResult<Response> {
 #[tracing::instrument(skip_all, fields(rpc = "GetProduct", id = %id))]
 pub async fn by_id(
     State(state): State<AppState>,
-    _caller: MaybeAuthUser,
+    caller: MaybeAuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    get_product(&state, Key::Id(product_id(&id)?)).await
+    get_product(&state, Key::Id(product_id(&id)?), caller).await
 }
 
 /// Get a product by slug
@@ -86,10 +88,10 @@ pub async fn by_id(
 #[tracing::instrument(skip_all, fields(rpc = "GetProduct", slug = %slug))]
 pub async fn by_slug(
     State(state): State<AppState>,
-    _caller: MaybeAuthUser,
+    caller: MaybeAuthUser,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
-    get_product(&state, Key::Slug(slug)).await
+    get_product(&state, Key::Slug(slug), caller).await
 }
 
 /// Search products

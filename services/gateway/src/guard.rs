@@ -1,0 +1,85 @@
+//! The middleware in front of every `/api` route: the per-IP budget, then who is calling
+//! (stored for the extractors), then the per-user budget. Route-specific budgets (login,
+//! register, refresh, password) are checked by their handlers.
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::identity::Caller;
+use crate::limits::Budget;
+
+/// The client's address: the TCP peer, or with `gateway.trust_forwarded_for` the first
+/// address of `X-Forwarded-For` (the load balancer appends, so the first is the client's).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+fn client_ip(req: &Request, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| forwarded_for(req.headers()))
+        .flatten();
+    forwarded
+        .or_else(|| {
+            req.extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip())
+        })
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    headers
+        .get("x-forwarded-for")?
+        .to_str()
+        .ok()?
+        .split(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = client_ip(&req, state.config.gateway.trust_forwarded_for);
+    if let Err(e) = state.limiter().check(Budget::Ip, &ip.to_string()).await {
+        return e.into_response();
+    }
+    let caller = state.authenticator().identify(req.headers()).await;
+    if let Some(identity) = caller.identity()
+        && let Err(e) = state
+            .limiter()
+            .check(Budget::User, &identity.user_id.to_string())
+            .await
+    {
+        return e.into_response();
+    }
+    req.extensions_mut().insert(ClientIp(ip));
+    req.extensions_mut().insert::<Caller>(caller);
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_takes_the_first_valid_address_only_when_trusted() {
+        let req = |xff: &str| {
+            Request::builder()
+                .header("x-forwarded-for", xff)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            client_ip(&req("203.0.113.9, 10.0.0.1"), true),
+            ip("203.0.113.9")
+        );
+        assert_eq!(client_ip(&req("2001:db8::1"), true), ip("2001:db8::1"));
+        assert_eq!(client_ip(&req("203.0.113.9"), false), ip("0.0.0.0"));
+        assert_eq!(client_ip(&req("garbage"), true), ip("0.0.0.0"));
+    }
+}

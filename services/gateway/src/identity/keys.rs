@@ -1,0 +1,94 @@
+//! The auth service's public keys, cached: fetched on the first token, then again only when a
+//! token names a key id the cache does not know (the auth service rotated its key), at most
+//! once per [`MIN_REFETCH`] so tokens with made-up key ids cannot hammer the auth service.
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use vici_identity::{Claims, Jwks, TokenError, Verifier};
+use vici_kit::grpc::Channel;
+use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
+use vici_proto::common::v1::Empty;
+
+const MIN_REFETCH: Duration = Duration::from_secs(5);
+
+/// Why a token did not yield claims.
+#[derive(Debug)]
+pub enum KeyFailure {
+    /// The token is bad: the caller is not who it claims to be.
+    Refused(TokenError),
+    /// The keys could not be fetched: nobody can be verified right now.
+    Unavailable(anyhow::Error),
+}
+
+pub struct KeyCache {
+    verifier: RwLock<Arc<Verifier>>,
+    /// When the keys were last fetched and whether that worked; the lock makes concurrent
+    /// misses fetch once.
+    fetched: tokio::sync::Mutex<Option<(Instant, bool)>>,
+    auth: AuthServiceClient<Channel>,
+}
+
+impl KeyCache {
+    pub fn new(auth: AuthServiceClient<Channel>) -> Self {
+        Self {
+            verifier: RwLock::new(Arc::new(Verifier::default())),
+            fetched: tokio::sync::Mutex::new(None),
+            auth,
+        }
+    }
+
+    fn current(&self) -> Arc<Verifier> {
+        self.verifier
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The claims of a valid `token` at `now` (unix seconds).
+    pub async fn verify(&self, token: &str, now: i64) -> Result<Claims, KeyFailure> {
+        match self.current().verify(token, now) {
+            Err(TokenError::UnknownKey(kid)) => {
+                self.refetch_for(&kid).await?;
+                self.current()
+                    .verify(token, now)
+                    .map_err(KeyFailure::Refused)
+            }
+            other => other.map_err(KeyFailure::Refused),
+        }
+    }
+
+    async fn refetch_for(&self, kid: &str) -> Result<(), KeyFailure> {
+        let mut fetched = self.fetched.lock().await;
+        if self.current().knows(kid) {
+            return Ok(()); // another request fetched them while this one waited
+        }
+        match *fetched {
+            // Fetched moments ago: the key id is unknown, not new.
+            Some((at, true)) if at.elapsed() < MIN_REFETCH => return Ok(()),
+            Some((at, false)) if at.elapsed() < MIN_REFETCH => {
+                return Err(KeyFailure::Unavailable(anyhow::anyhow!(
+                    "the auth service's keys could not be fetched moments ago"
+                )));
+            }
+            _ => {}
+        }
+        let result = self.fetch().await;
+        *fetched = Some((Instant::now(), result.is_ok()));
+        let verifier = result.map_err(KeyFailure::Unavailable)?;
+        *self.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(verifier);
+        Ok(())
+    }
+
+    async fn fetch(&self) -> anyhow::Result<Verifier> {
+        let jwks = self
+            .auth
+            .clone()
+            .get_jwks(Empty {})
+            .await
+            .map_err(|s| anyhow::anyhow!("fetching the JWKS: {s}"))?
+            .into_inner();
+        let doc: Jwks = serde_json::from_str(&jwks.json)
+            .map_err(|e| anyhow::anyhow!("the auth service's JWKS is not JSON: {e}"))?;
+        Verifier::from_jwks(&doc).map_err(anyhow::Error::msg)
+    }
+}

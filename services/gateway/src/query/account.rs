@@ -1,0 +1,68 @@
+//! Query parameters of the account routes: the wishlist's paging and the admin user list.
+use super::{DEFAULT_LIMIT, Invalid, PageQuery, Reader};
+
+/// `GET /admin/users`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsersQuery {
+    pub page: PageQuery,
+    pub search: String,
+    pub role: String,
+}
+
+/// A list with nothing but paging (`page`, `limit` / `pageSize`).
+pub fn paged(pairs: &[(String, String)]) -> Result<PageQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let page = r.page(DEFAULT_LIMIT);
+    r.finish(page)
+}
+
+pub fn users(pairs: &[(String, String)]) -> Result<UsersQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let search = r.text(&["search", "q"]).unwrap_or_default();
+    let role = r
+        .parse(&["role"], |raw| match raw.to_ascii_lowercase().as_str() {
+            role @ ("customer" | "admin") => Ok(role.to_string()),
+            _ => Err("must be one of customer, admin".to_string()),
+        })
+        .unwrap_or_default();
+    let query = UsersQuery {
+        page: r.page(DEFAULT_LIMIT),
+        search,
+        role,
+    };
+    r.finish(query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn user_queries_validate_role_and_paging() {
+        let q = users(&pairs(&[
+            ("search", " jane "),
+            ("role", "Admin"),
+            ("limit", "500"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (q.search.as_str(), q.role.as_str(), q.page.limit),
+            ("jane", "admin", 100)
+        );
+        let bad = users(&pairs(&[("role", "root"), ("page", "0")])).unwrap_err();
+        assert!(bad.0.contains_key("role") && bad.0.contains_key("page"));
+        assert_eq!(
+            paged(&pairs(&[])).unwrap(),
+            PageQuery {
+                page: 1,
+                limit: DEFAULT_LIMIT
+            }
+        );
+    }
+}

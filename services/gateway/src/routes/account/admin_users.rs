@@ -1,0 +1,64 @@
+//! `/admin/users`: every account, searched and paged; role changes and deactivation (which
+//! ends the account's sessions at once, in the auth service).
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use vici_proto::auth::v1 as pb;
+
+use crate::AppState;
+use crate::dto::account::AccountDto;
+use crate::envelope::{self, Pagination};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AdminUser, Json, Path, QueryPairs};
+use crate::query;
+
+#[tracing::instrument(skip_all, fields(rpc = "ListAccounts"))]
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let q = query::account::users(&pairs)?;
+    let found = state
+        .auth()
+        .list_accounts(pb::ListAccountsRequest {
+            page: Some(q.page.into()),
+            search: q.search,
+            role: q.role,
+        })
+        .await?
+        .into_inner();
+    let pagination = Pagination::from_info(found.page.as_ref(), q.page);
+    let users: Vec<AccountDto> = found.accounts.into_iter().map(Into::into).collect();
+    Ok(envelope::list(users, pagination))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountChange {
+    role: Option<String>,
+    is_active: Option<bool>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "AdminUpdateAccount"))]
+pub async fn update(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<String>,
+    Json(change): Json<AccountChange>,
+) -> ApiResult<Response> {
+    let user_id = uuid::Uuid::parse_str(id.trim())
+        .map_err(|_| ApiError::not_found("No such user"))?
+        .to_string();
+    let account = state
+        .auth()
+        .admin_update_account(pb::AdminUpdateAccountRequest {
+            user_id,
+            role: change.role.map(|r| r.trim().to_ascii_lowercase()),
+            is_active: change.is_active,
+            actor_id: admin.user_id.to_string(),
+        })
+        .await?
+        .into_inner();
+    Ok(envelope::ok(AccountDto::from(account)))
+}

@@ -1,0 +1,349 @@
+//! `/auth/*`: sign-up, sign-in, token refresh, sign-out and password flows, each a call to the
+//! auth service behind the abuse limits that guard it (the strict per-IP budgets and the
+//! failed-login lockout).
+use std::collections::BTreeMap;
+
+use axum::Json as AxumJson;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use vici_kit::ErrorCode;
+use vici_proto::auth::v1 as pb;
+use vici_proto::common::v1::Empty;
+
+use crate::AppState;
+use crate::dto::account::SessionDto;
+use crate::envelope;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AuthUser, ClientAddr, Json, OptionalJson};
+use crate::limits::Budget;
+
+/// Fields the contract requires, checked together so one 400 names every missing one.
+struct Required(BTreeMap<String, String>);
+
+impl Required {
+    fn new() -> Self {
+        Self(BTreeMap::new())
+    }
+
+    fn take(&mut self, field: &str, value: Option<String>) -> String {
+        let value = value.unwrap_or_default();
+        if value.trim().is_empty() {
+            self.0.insert(field.into(), "is required".into());
+        }
+        value
+    }
+
+    fn check(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let fields: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        Err(ApiError::validation(
+            format!("Please fill in {}", fields.join(", ")),
+            self.0,
+        ))
+    }
+}
+
+/// The address a budget is counted for.
+async fn spend(state: &AppState, budget: Budget, ClientAddr(ip): &ClientAddr) -> ApiResult<()> {
+    state.limiter().check(budget, &ip.to_string()).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterBody {
+    email: Option<String>,
+    password: Option<String>,
+    name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+/// `name` when given, else `firstName lastName`, except that the client repeats a one-word
+/// name as both (contract §3).
+fn display_name(body: &RegisterBody) -> Option<String> {
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+    if let Some(name) = given(&body.name) {
+        return Some(name.to_string());
+    }
+    match (given(&body.first_name), given(&body.last_name)) {
+        (Some(first), Some(last)) if first == last => Some(first.to_string()),
+        (Some(first), Some(last)) => Some(format!("{first} {last}")),
+        (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+        (None, None) => None,
+    }
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "Register"))]
+pub async fn register(
+    State(state): State<AppState>,
+    ip: ClientAddr,
+    Json(body): Json<RegisterBody>,
+) -> ApiResult<Response> {
+    spend(&state, Budget::Register, &ip).await?;
+    let name = display_name(&body);
+    let mut required = Required::new();
+    let request = pb::RegisterRequest {
+        email: required.take("email", body.email),
+        password: required.take("password", body.password),
+        name: required.take("name", name),
+    };
+    required.check()?;
+    let session = state.auth().register(request).await?.into_inner();
+    Ok(envelope::created(SessionDto::from_session(session, true)))
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// Emails longer than any valid one are not worth a lockout counter: the login fails anyway.
+const MAX_EMAIL_CHARS: usize = 254;
+
+#[tracing::instrument(skip_all, fields(rpc = "Login"))]
+pub async fn login(
+    State(state): State<AppState>,
+    ip: ClientAddr,
+    Json(body): Json<LoginBody>,
+) -> ApiResult<Response> {
+    spend(&state, Budget::Login, &ip).await?;
+    let mut required = Required::new();
+    let request = pb::LoginRequest {
+        email: required.take("email", body.email),
+        password: required.take("password", body.password),
+    };
+    required.check()?;
+    let account = request.email.trim().to_lowercase();
+    let account = (account.chars().count() <= MAX_EMAIL_CHARS).then_some(account);
+    if let Some(email) = &account {
+        state.limiter().ensure_login_unlocked(email).await?;
+    }
+    match state.auth().login(request).await {
+        Ok(session) => {
+            if let Some(email) = &account {
+                state.limiter().record_login_success(email).await;
+            }
+            Ok(envelope::ok(SessionDto::from_session(
+                session.into_inner(),
+                true,
+            )))
+        }
+        Err(status) => {
+            let error = ApiError::from(status);
+            if error.code() == ErrorCode::Unauthorized
+                && let Some(email) = &account
+            {
+                state.limiter().record_login_failure(email).await;
+            }
+            Err(error)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "Refresh"))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ip: ClientAddr,
+    Json(body): Json<RefreshBody>,
+) -> ApiResult<Response> {
+    spend(&state, Budget::Refresh, &ip).await?;
+    let mut required = Required::new();
+    let refresh_token = required.take("refreshToken", body.refresh_token);
+    required.check()?;
+    let session = state
+        .auth()
+        .refresh(pb::RefreshRequest { refresh_token })
+        .await?
+        .into_inner();
+    Ok(envelope::ok(SessionDto::from_session(session, false)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoutBody {
+    refresh_token: Option<String>,
+    #[serde(default)]
+    all_devices: bool,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "Logout"))]
+pub async fn logout(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    OptionalJson(body): OptionalJson<LogoutBody>,
+) -> ApiResult<Response> {
+    let body = body.unwrap_or_default();
+    state
+        .auth()
+        .logout(pb::LogoutRequest {
+            user_id: me.user_id.to_string(),
+            refresh_token: body.refresh_token.filter(|t| !t.trim().is_empty()),
+            all_devices: body.all_devices,
+            access_jti: me.token_id.clone(),
+            access_exp: me.expires_at,
+            session_id: me.session_id.clone(),
+        })
+        .await?;
+    Ok(envelope::done("You have been signed out"))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotBody {
+    email: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "ForgotPassword"))]
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    ip: ClientAddr,
+    Json(body): Json<ForgotBody>,
+) -> ApiResult<Response> {
+    spend(&state, Budget::Password, &ip).await?;
+    let mut required = Required::new();
+    let email = required.take("email", body.email);
+    required.check()?;
+    state
+        .auth()
+        .forgot_password(pb::ForgotPasswordRequest { email })
+        .await?;
+    Ok(envelope::done(
+        "If an account exists for this email, a link to reset its password is on its way",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetBody {
+    token: Option<String>,
+    password: Option<String>,
+    new_password: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "ResetPassword"))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ip: ClientAddr,
+    Json(body): Json<ResetBody>,
+) -> ApiResult<Response> {
+    spend(&state, Budget::Password, &ip).await?;
+    let mut required = Required::new();
+    let request = pb::ResetPasswordRequest {
+        token: required.take("token", body.token),
+        password: required.take("password", body.password.or(body.new_password)),
+    };
+    required.check()?;
+    state.auth().reset_password(request).await?;
+    Ok(envelope::done(
+        "Your password has been reset; please sign in",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct VerifyBody {
+    token: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "VerifyEmail"))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ip: ClientAddr,
+    Json(body): Json<VerifyBody>,
+) -> ApiResult<Response> {
+    spend(&state, Budget::Password, &ip).await?;
+    let mut required = Required::new();
+    let token = required.take("token", body.token);
+    required.check()?;
+    state
+        .auth()
+        .verify_email(pb::VerifyEmailRequest { token })
+        .await?;
+    Ok(envelope::done("Your email address is verified"))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordBody {
+    current_password: Option<String>,
+    new_password: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "ChangePassword"))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    Json(body): Json<ChangePasswordBody>,
+) -> ApiResult<Response> {
+    let mut required = Required::new();
+    let request = pb::ChangePasswordRequest {
+        user_id: me.user_id.to_string(),
+        current_password: required.take("currentPassword", body.current_password),
+        new_password: required.take("newPassword", body.new_password),
+        session_id: me.session_id.clone(),
+    };
+    required.check()?;
+    state.auth().change_password(request).await?;
+    Ok(envelope::done("Your password has been changed"))
+}
+
+/// The public keys as a bare JWKS (`{"keys": [...]}`) so JOSE libraries can read it, with the
+/// usual envelope members beside it (JWKS readers ignore members they do not know).
+#[tracing::instrument(skip_all, fields(rpc = "GetJwks"))]
+pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
+    let jwks = state.auth().get_jwks(Empty {}).await?.into_inner();
+    let keys: serde_json::Value = serde_json::from_str(&jwks.json)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("the JWKS is not JSON: {e}")))?;
+    let body = serde_json::json!({
+        "keys": keys["keys"],
+        "success": true,
+        "data": keys,
+    });
+    Ok(AxumJson(body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(name: Option<&str>, first: Option<&str>, last: Option<&str>) -> RegisterBody {
+        RegisterBody {
+            email: None,
+            password: None,
+            name: name.map(Into::into),
+            first_name: first.map(Into::into),
+            last_name: last.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn display_names_follow_the_contract() {
+        assert_eq!(
+            display_name(&body(Some(" Ann Lee "), Some("X"), None)).as_deref(),
+            Some("Ann Lee")
+        );
+        assert_eq!(
+            display_name(&body(None, Some("Ann"), Some("Lee"))).as_deref(),
+            Some("Ann Lee")
+        );
+        assert_eq!(
+            display_name(&body(None, Some("Cher"), Some("Cher"))).as_deref(),
+            Some("Cher")
+        );
+        assert_eq!(
+            display_name(&body(None, Some("Cher"), Some(" "))).as_deref(),
+            Some("Cher")
+        );
+        assert_eq!(display_name(&body(Some(""), None, None)), None);
+    }
+}
