@@ -17,16 +17,22 @@ use vici_proto::product::v1::product_service_server::ProductServiceServer;
 
 mod catalogue;
 mod fake;
+mod fake_auth;
+mod identity;
 mod ops;
 mod platform;
 mod shelves;
 
 use fake::FakeCatalogue;
+use fake_auth::FakeAuth;
+use vici_proto::auth::v1::auth_service_server::AuthServiceServer;
 
 pub struct Gateway {
     pub app: Router,
     pub fake: Arc<FakeCatalogue>,
     pub blob: Arc<MemoryBlob>,
+    pub auth: Arc<FakeAuth>,
+    pub cache: vici_cache::SharedCache,
 }
 
 /// A port nothing listens on: bound, then released.
@@ -38,13 +44,15 @@ pub fn closed_port() -> u16 {
         .port()
 }
 
-async fn serve_product(fake: Arc<FakeCatalogue>) -> SocketAddr {
+/// Serves the fake catalogue and the fake auth service on one ephemeral port.
+async fn serve_fakes(fake: Arc<FakeCatalogue>, auth: Arc<FakeAuth>) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (_reporter, health) = tonic_health::server::health_reporter();
     let server = tonic::transport::Server::builder()
         .add_service(health)
         .add_service(ProductServiceServer::from_arc(fake))
+        .add_service(AuthServiceServer::from_arc(auth))
         .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
     tokio::spawn(server);
     addr
@@ -56,18 +64,24 @@ pub async fn gateway() -> Gateway {
 
 /// A gateway with extra `VICI_*` settings (they override the test wiring).
 pub async fn gateway_with(settings: &[(&str, &str)]) -> Gateway {
-    let (deps, fake, blob) = deps_with(settings).await;
+    let (deps, fake, blob, auth) = deps_with(settings).await;
+    let cache = deps.cache.clone();
     Gateway {
         app: router(deps),
         fake,
         blob,
+        auth,
+        cache,
     }
 }
 
 /// The gateway's dependencies, for tests that run it through the kit's server.
-pub async fn deps_with(settings: &[(&str, &str)]) -> (Deps, Arc<FakeCatalogue>, Arc<MemoryBlob>) {
+pub async fn deps_with(
+    settings: &[(&str, &str)],
+) -> (Deps, Arc<FakeCatalogue>, Arc<MemoryBlob>, Arc<FakeAuth>) {
     let fake = Arc::new(FakeCatalogue::default());
-    let product = serve_product(fake.clone()).await;
+    let auth = Arc::new(FakeAuth::default());
+    let fakes = serve_fakes(fake.clone(), auth.clone()).await;
     let down = closed_port();
     let mut env: BTreeMap<String, String> = ServiceName::ALL
         .iter()
@@ -78,7 +92,8 @@ pub async fn deps_with(settings: &[(&str, &str)]) -> (Deps, Arc<FakeCatalogue>, 
             )
         })
         .collect();
-    env.insert("VICI_PRODUCT_URL".into(), format!("http://{product}"));
+    env.insert("VICI_PRODUCT_URL".into(), format!("http://{fakes}"));
+    env.insert("VICI_AUTH_URL".into(), format!("http://{fakes}"));
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_sources(None, &env).expect("test configuration");
     let clients = Clients::connect(&config).expect("lazy channels");
@@ -89,7 +104,7 @@ pub async fn deps_with(settings: &[(&str, &str)]) -> (Deps, Arc<FakeCatalogue>, 
         blob: blob.clone(),
         cache: Arc::new(vici_cache::MemoryCache::new()),
     };
-    (deps, fake, blob)
+    (deps, fake, blob, auth)
 }
 
 pub struct Answer {

@@ -180,7 +180,7 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String, St
 
 #[tokio::test]
 async fn served_by_the_kit_server_request_ids_still_match() {
-    let (deps, _, _) = deps_with(&[]).await;
+    let (deps, _, _, _) = deps_with(&[]).await;
     let app = vici_gateway::start(deps).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -110,10 +110,16 @@ async fn planned_public_routes_are_501_and_accept_bare_posts() {
     get(&gw.app, "/api/products/recently-viewed")
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
-    // Implemented routes whose service is down answer 503, not 501.
-    get(&gw.app, "/api/auth/jwks")
-        .await
-        .assert_error(503, "UNAVAILABLE");
+}
+
+#[tokio::test]
+async fn the_jwks_is_readable_by_jose_libraries_and_enveloped() {
+    let gw = gateway().await;
+    let body = get(&gw.app, "/api/auth/jwks").await.json();
+    assert_eq!(body["keys"][0]["kty"], "OKP", "{body}");
+    assert_eq!(body["keys"][0]["alg"], "EdDSA", "{body}");
+    assert_eq!(body["data"]["keys"], body["keys"], "{body}");
+    assert_eq!(body["success"], true);
 }
 
 #[tokio::test]
