@@ -4,6 +4,7 @@ use vici_kit::ServiceName;
 use vici_kit::seed::Catalog;
 use vici_kit::server::ServiceApp;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_store::{Db, Migration};
 
 use crate::platform::Platform;
@@ -64,7 +65,16 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
         }
         ServiceName::Inventory => vici_inventory::start(p.base(s).await?).await,
         ServiceName::Auth => vici_auth::start(p.base(s).await?).await,
-        ServiceName::User => vici_user::start(p.base(s).await?).await,
+        ServiceName::User => {
+            let base = p.base(s).await?;
+            vici_user::start(vici_user::Deps {
+                base,
+                blob: p.blob.clone(),
+                products: ProductServiceClient::new(p.channel(ServiceName::Product)?),
+                public_url: p.config.public_url.clone(),
+            })
+            .await
+        }
         ServiceName::Cart => vici_cart::start(p.base(s).await?).await,
         ServiceName::Order => vici_order::start(p.base(s).await?).await,
         ServiceName::Payment => vici_payment::start(p.base(s).await?).await,

@@ -4,11 +4,13 @@
 //! `distributed`.
 
 mod process;
+mod visitor;
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub use process::{Deployment, Mode, free_port_base, vici_bin};
+pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -143,7 +145,13 @@ impl Shop {
         format!("{}{path}", self.base)
     }
 
+    /// Sends `req` from a random client address unless it names one: anonymous tests then
+    /// never share a rate-limit budget.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let req = match req.try_clone().and_then(|r| r.build().ok()) {
+            Some(built) if built.headers().contains_key("x-forwarded-for") => req,
+            _ => req.header("x-forwarded-for", random_ip()),
+        };
         let r = req.send().await.expect("request sent");
         let status = r.status().as_u16();
         let headers = r.headers().clone();

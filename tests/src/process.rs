@@ -94,6 +94,9 @@ impl Deployment {
             ("VICI_DATA_DIR".into(), data_dir.display().to_string()),
             ("VICI_LOG_FORMAT".into(), "json".into()),
             ("VICI_LOG".into(), "warn".into()),
+            // Each test client says which address it comes from (X-Forwarded-For), so tests
+            // get budgets of their own and the rate-limit tests can aim at one address.
+            ("VICI_TRUST_FORWARDED_FOR".into(), "true".into()),
         ];
         if mode == Mode::Distributed {
             let run = uuid::Uuid::new_v4().simple().to_string();

@@ -1,8 +1,10 @@
 //! System tests: black-box journeys over HTTP against a booted shop (see `vici_system_tests`).
 //! The same tests run on `vici up` and on the eleven-process deployment.
 
+mod account;
 mod bad_input;
 mod catalogue;
 mod cli;
+mod identity;
 mod lifecycle;
 mod operations;

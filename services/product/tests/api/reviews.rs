@@ -16,6 +16,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
         product_id: book.clone(),
         user_id: user.into(),
         user_name: "Jane".into(),
+        user_avatar: Some(format!("https://cdn.example.com/{user}.png")),
         rating,
         title: "Changed my mornings".into(),
         comment: "Short chapters.".into(),
@@ -32,6 +33,11 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     assert_eq!(
         (created.rating, created.helpful, created.verified),
         (1, 0, true)
+    );
+    assert_eq!(
+        created.user_avatar.as_deref(),
+        Some("https://cdn.example.com/u1.png"),
+        "the reviewer's avatar is kept with the review"
     );
     let event = app.next_event().await;
     assert_eq!(

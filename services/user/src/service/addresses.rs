@@ -1,0 +1,120 @@
+//! Addresses: every write runs in one transaction under the user's lock (`store::lock_user`),
+//! so the limit and the single default hold however many requests race.
+use vici_kit::Result;
+use vici_kit::ids::new_id;
+use vici_store::error::SqlxResultExt as _;
+use vici_store::now_ms;
+
+use super::Service;
+use crate::domain::address::{
+    self, Address, Fields, MAX_ADDRESSES, Patch, limit_reached, not_found,
+};
+use crate::domain::fields::path_id;
+use crate::store::{self, addresses};
+
+impl Service {
+    pub async fn addresses(&self, user_id: &str) -> Result<Vec<Address>> {
+        addresses::list(&mut *self.read_conn().await?, user_id)
+            .await
+            .db_err()
+    }
+
+    pub async fn address(&self, user_id: &str, address_id: &str) -> Result<Address> {
+        let id = path_id(address_id).ok_or_else(not_found)?;
+        addresses::get(&mut *self.read_conn().await?, user_id, &id)
+            .await
+            .db_err()?
+            .ok_or_else(not_found)
+    }
+
+    /// Adds an address. The first one is the default whatever was asked; asking for the default
+    /// moves it from the old one.
+    pub async fn create_address(
+        &self,
+        user_id: &str,
+        patch: Patch,
+        is_default: bool,
+    ) -> Result<Address> {
+        let fields = Fields::from_complete(patch.validate(true)?);
+        let mut tx = self.db.begin().await.db_err()?;
+        store::lock_user(&mut tx, user_id, now_ms())
+            .await
+            .db_err()?;
+        // Stamped after the lock, so creation order is commit order.
+        let now = now_ms();
+        let count = addresses::count(&mut tx, user_id).await.db_err()?;
+        if count >= MAX_ADDRESSES {
+            return Err(limit_reached());
+        }
+        let is_default = is_default || count == 0;
+        if is_default {
+            addresses::clear_default(&mut tx, user_id, now)
+                .await
+                .db_err()?;
+        }
+        let created = Address {
+            id: new_id().to_string(),
+            user_id: user_id.to_string(),
+            fields,
+            is_default,
+            created_at: now,
+            updated_at: now,
+        };
+        addresses::insert(&mut tx, &created).await.db_err()?;
+        tx.commit().await.db_err()?;
+        Ok(created)
+    }
+
+    pub async fn update_address(
+        &self,
+        user_id: &str,
+        address_id: &str,
+        patch: Patch,
+        is_default: Option<bool>,
+    ) -> Result<Address> {
+        let id = path_id(address_id).ok_or_else(not_found)?;
+        let patch = patch.validate(false)?;
+        let mut tx = self.db.begin().await.db_err()?;
+        store::lock_user(&mut tx, user_id, now_ms())
+            .await
+            .db_err()?;
+        let mut found = addresses::get(&mut tx, user_id, &id)
+            .await
+            .db_err()?
+            .ok_or_else(not_found)?;
+        let promote = address::becomes_default(found.is_default, is_default)?;
+        let now = now_ms();
+        found.fields.apply(patch);
+        found.updated_at = now;
+        if promote {
+            addresses::clear_default(&mut tx, user_id, now)
+                .await
+                .db_err()?;
+            found.is_default = true;
+        }
+        addresses::update(&mut tx, &found).await.db_err()?;
+        tx.commit().await.db_err()?;
+        Ok(found)
+    }
+
+    /// Deletes an address; when it was the default, the oldest remaining one takes over.
+    pub async fn delete_address(&self, user_id: &str, address_id: &str) -> Result<()> {
+        let id = path_id(address_id).ok_or_else(not_found)?;
+        let mut tx = self.db.begin().await.db_err()?;
+        store::lock_user(&mut tx, user_id, now_ms())
+            .await
+            .db_err()?;
+        let found = addresses::get(&mut tx, user_id, &id)
+            .await
+            .db_err()?
+            .ok_or_else(not_found)?;
+        addresses::delete(&mut tx, user_id, &id).await.db_err()?;
+        if found.is_default {
+            addresses::promote_oldest(&mut tx, user_id, now_ms())
+                .await
+                .db_err()?;
+        }
+        tx.commit().await.db_err()?;
+        Ok(())
+    }
+}

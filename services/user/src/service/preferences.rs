@@ -1,0 +1,42 @@
+//! Preferences: created with the defaults on first read, changed setting by setting.
+use vici_kit::{Error, Result};
+use vici_store::error::SqlxResultExt as _;
+use vici_store::now_ms;
+
+use super::Service;
+use crate::domain::preferences::{Patch, Preferences};
+use crate::store::preferences;
+
+impl Service {
+    /// The user's preferences, storing the defaults the first time (a plain read afterwards).
+    pub async fn preferences(&self, user_id: &str) -> Result<Preferences> {
+        if let Some(found) = preferences::get(&mut *self.read_conn().await?, user_id)
+            .await
+            .db_err()?
+        {
+            return Ok(found);
+        }
+        let mut tx = self.db.begin().await.db_err()?;
+        preferences::create_if_missing(&mut tx, &Preferences::defaults(user_id), now_ms())
+            .await
+            .db_err()?;
+        let stored = preferences::get(&mut tx, user_id).await.db_err()?;
+        tx.commit().await.db_err()?;
+        stored.ok_or_else(|| Error::internal(anyhow::anyhow!("preferences vanished after insert")))
+    }
+
+    pub async fn update_preferences(&self, user_id: &str, patch: Patch) -> Result<Preferences> {
+        let patch = patch.validate()?;
+        let now = now_ms();
+        let mut tx = self.db.begin().await.db_err()?;
+        preferences::create_if_missing(&mut tx, &Preferences::defaults(user_id), now)
+            .await
+            .db_err()?;
+        preferences::update(&mut tx, user_id, &patch, now)
+            .await
+            .db_err()?;
+        let stored = preferences::get(&mut tx, user_id).await.db_err()?;
+        tx.commit().await.db_err()?;
+        stored.ok_or_else(|| Error::internal(anyhow::anyhow!("preferences vanished after update")))
+    }
+}

@@ -1,0 +1,31 @@
+//! The user service's SQL: one text for SQLite and PostgreSQL, `$n` parameters only. Functions
+//! take a connection so the service decides what shares a transaction.
+pub mod addresses;
+pub mod migrations;
+pub mod preferences;
+pub mod profiles;
+pub mod wishlist;
+
+use sqlx::AnyConnection;
+
+/// Serialises one user's writes for the rest of the transaction: the upsert creates the
+/// profile row when missing and, on PostgreSQL, row-locks it until commit (ON CONFLICT DO
+/// UPDATE locks the row it touches), so a second transaction for the same user waits here and
+/// then reads what the first committed. On SQLite the single writer connection already runs
+/// write transactions one at a time. The touched row is left unchanged.
+pub async fn lock_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO profiles (user_id, created_at, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET updated_at = profiles.updated_at",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! The `wishlist` table: one row per (user, product), newest first.
+use sqlx::{AnyConnection, Row as _};
+
+use crate::domain::wishlist::{Entry, Page};
+
+/// Adds the entry; `false` when the user already has that product (the unique pair decides,
+/// so two concurrent adds store one row).
+pub async fn insert(conn: &mut AnyConnection, e: &Entry) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO wishlist (id, user_id, product_id, added_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, product_id) DO NOTHING",
+    )
+    .bind(&e.id)
+    .bind(&e.user_id)
+    .bind(&e.product_id)
+    .bind(e.added_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One page of the user's entries, newest first, and how many there are in all.
+pub async fn page(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    page: Page,
+) -> Result<(Vec<Entry>, i64), sqlx::Error> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wishlist WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id, user_id, product_id, added_at FROM wishlist WHERE user_id = $1 \
+         ORDER BY added_at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(user_id)
+    .bind(i64::from(page.limit))
+    .bind(page.offset())
+    .fetch_all(conn)
+    .await?;
+    let entries = rows
+        .iter()
+        .map(|r| {
+            Ok(Entry {
+                id: r.try_get("id")?,
+                user_id: r.try_get("user_id")?,
+                product_id: r.try_get("product_id")?,
+                added_at: r.try_get("added_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((entries, total))
+}
+
+/// Removes the product from the user's wishlist; `false` when it was not there.
+pub async fn remove(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    product_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM wishlist WHERE user_id = $1 AND product_id = $2")
+        .bind(user_id)
+        .bind(product_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
