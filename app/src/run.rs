@@ -36,6 +36,7 @@ pub async fn serve(config: Config, services: Vec<ServiceName>) -> anyhow::Result
 /// and serves until Ctrl-C or SIGTERM; then drains within ten seconds.
 async fn run(platform: Platform, names: Vec<ServiceName>) -> anyhow::Result<()> {
     let started = Instant::now();
+    let signal = server::shutdown_signal();
     let ip: IpAddr = platform.config.bind.parse().context("bind address")?;
     let mut bound = Vec::new();
     for name in dedup(names) {
@@ -59,7 +60,7 @@ async fn run(platform: Platform, names: Vec<ServiceName>) -> anyhow::Result<()> 
         "vici is up"
     );
     tokio::select! {
-        _ = server::shutdown_signal() => tracing::info!("shutting down"),
+        _ = signal => tracing::info!("shutting down"),
         Some(ended) = running.join_next() => {
             tracing::error!(outcome = ?ended.map(|r| r.map_err(|e| format!("{e:#}"))), "a service stopped unexpectedly; shutting down");
         }

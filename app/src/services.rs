@@ -33,6 +33,10 @@ pub async fn seed(s: ServiceName, db: &Db, catalog: &Catalog) -> anyhow::Result<
             "{} stock records created",
             vici_inventory::seed(db, catalog).await?
         )),
+        ServiceName::Auth => Some(format!(
+            "{} demo accounts created",
+            vici_auth::seed(db, catalog).await?
+        )),
         _ => None,
     })
 }
@@ -64,7 +68,14 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
             .await
         }
         ServiceName::Inventory => vici_inventory::start(p.base(s).await?).await,
-        ServiceName::Auth => vici_auth::start(p.base(s).await?).await,
+        ServiceName::Auth => {
+            vici_auth::start(vici_auth::Deps {
+                base: p.base(s).await?,
+                cache: p.cache.clone(),
+                keys: vici_auth::KeySource::from_config(&p.config),
+            })
+            .await
+        }
         ServiceName::User => {
             let base = p.base(s).await?;
             vici_user::start(vici_user::Deps {

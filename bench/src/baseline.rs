@@ -81,7 +81,7 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{Target, get_once};
+    use crate::client::{Target, send_once};
 
     #[tokio::test]
     async fn serves_the_body_to_the_client() {
@@ -95,7 +95,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind(config.addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let r = get_once(&Target::parse(&format!("http://{addr}/anything?x=1")).unwrap())
+        let r = send_once(&Target::parse(&format!("http://{addr}/anything?x=1")).unwrap())
             .await
             .unwrap();
         assert_eq!(r.status, 200);

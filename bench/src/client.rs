@@ -1,8 +1,10 @@
-//! A minimal HTTP/1.1 client over one keep-alive `TcpStream`: `GET` only, `Content-Length`,
-//! chunked and read-until-close bodies. Cheap enough that the load generator, which shares the
+//! A minimal HTTP/1.1 client over one keep-alive `TcpStream`: one fixed request per target (any
+//! method, extra headers, an optional `Content-Length` body), and `Content-Length`, chunked and
+//! read-until-close response bodies. Cheap enough that the load generator, which shares the
 //! machine with the server under test, spends as little CPU as possible per request.
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use bytes::{Buf, BytesMut};
@@ -12,12 +14,52 @@ use tokio::net::TcpStream;
 /// Largest response head (status line and headers) accepted.
 const MAX_HEAD: usize = 64 * 1024;
 
-/// Where requests go: a resolved address plus the `Host` header and request target.
+/// Where requests go — a resolved address plus the `Host` header and request target — and the
+/// encoded request every connection sends there (a plain `GET` unless [`Target::with`] says
+/// otherwise).
 #[derive(Clone, Debug)]
 pub struct Target {
     pub addr: SocketAddr,
     pub host: String,
     pub path: String,
+    request: Arc<[u8]>,
+    /// `HEAD`: the response has no body whatever its headers say.
+    head: bool,
+}
+
+/// What to send besides the URL: the method, extra headers and an optional body.
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    pub method: String,
+    /// `(name, value)` pairs; `Host`, `User-Agent`, `Accept` and `Content-Type` given here replace
+    /// the defaults.
+    pub headers: Vec<(String, String)>,
+    /// Sent with `Content-Length`, and `Content-Type: application/json` unless a header sets it.
+    pub body: Option<Vec<u8>>,
+}
+
+impl Default for RequestSpec {
+    fn default() -> Self {
+        Self {
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
+/// Parses a `Name: value` header argument.
+pub fn parse_header(arg: &str) -> anyhow::Result<(String, String)> {
+    let Some((name, value)) = arg.split_once(':') else {
+        bail!("header {arg:?} must look like `Name: value`");
+    };
+    Ok((name.trim().to_string(), value.trim().to_string()))
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 impl Target {
@@ -47,20 +89,74 @@ impl Target {
             .with_context(|| format!("resolving {authority}"))?
             .next()
             .with_context(|| format!("{authority} resolves to no address"))?;
-        Ok(Self {
+        let mut target = Self {
             addr,
             host: authority.to_string(),
             path,
-        })
+            request: Arc::from(&[][..]),
+            head: false,
+        };
+        target = target.with(&RequestSpec::default())?;
+        Ok(target)
     }
 
-    /// The bytes of a `GET` request for this target.
-    pub fn request(&self) -> Vec<u8> {
-        format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: vici-bench\r\nAccept: */*\r\n\r\n",
-            self.path, self.host
-        )
-        .into_bytes()
+    /// This target with `spec` as the request every connection sends.
+    pub fn with(mut self, spec: &RequestSpec) -> anyhow::Result<Self> {
+        let method = spec.method.trim().to_ascii_uppercase();
+        anyhow::ensure!(is_token(&method), "bad method {:?}", spec.method);
+        let given = |name: &str| {
+            spec.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        let mut head = format!("{method} {} HTTP/1.1\r\n", self.path);
+        let mut line = |name: &str, value: &str| {
+            head.push_str(name);
+            head.push_str(": ");
+            head.push_str(value);
+            head.push_str("\r\n");
+        };
+        for (name, default) in [
+            ("Host", self.host.as_str()),
+            ("User-Agent", "vici-bench"),
+            ("Accept", "*/*"),
+        ] {
+            if !given(name) {
+                line(name, default);
+            }
+        }
+        if spec.body.is_some() && !given("Content-Type") {
+            line("Content-Type", "application/json");
+        }
+        let body = spec.body.as_deref().unwrap_or_default();
+        // A body, or a method that usually carries one, gets an explicit length (0 when empty).
+        if spec.body.is_some() || matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+            line("Content-Length", &body.len().to_string());
+        }
+        for (name, value) in &spec.headers {
+            anyhow::ensure!(is_token(name), "bad header name {name:?}");
+            anyhow::ensure!(
+                !value.contains(['\r', '\n']),
+                "header {name}: line breaks are not allowed in a value"
+            );
+            anyhow::ensure!(
+                !name.eq_ignore_ascii_case("content-length")
+                    && !name.eq_ignore_ascii_case("transfer-encoding"),
+                "header {name} is set from the body; do not give it"
+            );
+            line(name, value);
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        self.request = bytes.into();
+        self.head = method == "HEAD";
+        Ok(self)
+    }
+
+    /// The bytes every request to this target sends.
+    pub fn request(&self) -> &[u8] {
+        &self.request
     }
 }
 
@@ -79,7 +175,8 @@ pub struct Response {
 pub struct Conn {
     stream: TcpStream,
     buf: BytesMut,
-    request: Vec<u8>,
+    request: Arc<[u8]>,
+    head: bool,
 }
 
 impl Conn {
@@ -89,19 +186,20 @@ impl Conn {
         Ok(Self {
             stream,
             buf: BytesMut::with_capacity(16 * 1024),
-            request: target.request(),
+            request: target.request.clone(),
+            head: target.head,
         })
     }
 
-    /// Sends one `GET` and reads the whole response; `keep_body` copies the body out.
-    pub async fn get(&mut self, keep_body: bool) -> io::Result<Response> {
+    /// Sends the target's request and reads the whole response; `keep_body` copies the body out.
+    pub async fn send(&mut self, keep_body: bool) -> io::Result<Response> {
         self.stream.write_all(&self.request).await?;
         let head_len = self.read_head().await?;
         let head = parse_head(&self.buf[..head_len]).map_err(invalid)?;
         self.buf.advance(head_len);
         let mut body = keep_body.then(Vec::new);
         let mut reusable = head.keep_alive;
-        let body_len = if matches!(head.status, 100..=199 | 204 | 304) {
+        let body_len = if self.head || matches!(head.status, 100..=199 | 204 | 304) {
             0
         } else if head.chunked {
             self.read_chunked(&mut body).await?
@@ -272,8 +370,8 @@ fn invalid(msg: impl Into<String>) -> io::Error {
 }
 
 /// One request on a fresh connection, for probes and one-off fetches.
-pub async fn get_once(target: &Target) -> io::Result<Response> {
-    Conn::connect(target).await?.get(true).await
+pub async fn send_once(target: &Target) -> io::Result<Response> {
+    Conn::connect(target).await?.send(true).await
 }
 
 #[cfg(test)]
@@ -313,6 +411,89 @@ mod tests {
         assert!(parse_head(b"garbage\r\n\r\n").is_err());
     }
 
+    #[test]
+    fn encodes_methods_headers_and_bodies() {
+        let t = Target::parse("http://127.0.0.1:9/x").unwrap();
+        assert_eq!(
+            t.request(),
+            b"GET /x HTTP/1.1\r\nHost: 127.0.0.1:9\r\nUser-Agent: vici-bench\r\nAccept: */*\r\n\r\n"
+        );
+        let spec = RequestSpec {
+            method: "post".into(),
+            headers: vec![parse_header("Authorization:  Bearer a.b.c ").unwrap()],
+            body: Some(br#"{"a":1}"#.to_vec()),
+        };
+        let text = String::from_utf8(t.clone().with(&spec).unwrap().request().to_vec()).unwrap();
+        assert!(text.starts_with("POST /x HTTP/1.1\r\n"), "{text}");
+        assert!(
+            text.contains("\r\nContent-Type: application/json\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("\r\nContent-Length: 7\r\n"), "{text}");
+        assert!(
+            text.ends_with("\r\nAuthorization: Bearer a.b.c\r\n\r\n{\"a\":1}"),
+            "{text}"
+        );
+        // A given Content-Type replaces the default; a bodiless POST still says its length.
+        let spec = RequestSpec {
+            method: "POST".into(),
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: None,
+        };
+        let text = String::from_utf8(t.clone().with(&spec).unwrap().request().to_vec()).unwrap();
+        assert!(text.contains("Content-Length: 0\r\n") && !text.contains("application/json"));
+        for bad in [
+            ("Content-Length", "3"),
+            ("Bad Name", "x"),
+            ("X-Split", "a\r\nInjected: 1"),
+        ] {
+            let spec = RequestSpec {
+                headers: vec![(bad.0.into(), bad.1.into())],
+                ..RequestSpec::default()
+            };
+            assert!(t.clone().with(&spec).is_err(), "{bad:?}");
+        }
+        assert!(parse_header("no colon").is_err());
+    }
+
+    #[tokio::test]
+    async fn posts_a_body_and_reads_the_answer() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            // Read until the head and the whole 16-byte body are in.
+            while !got.ends_with(br#""password":"p"}"#) {
+                let n = s.read(&mut buf).await.unwrap();
+                assert!(n > 0, "client closed early");
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+                .await
+                .unwrap();
+            String::from_utf8(got).unwrap()
+        });
+        let spec = RequestSpec {
+            method: "POST".into(),
+            headers: vec![],
+            body: Some(br#"{"password":"p"}"#.to_vec()),
+        };
+        let target = Target::parse(&format!("http://{addr}/api/auth/login"))
+            .unwrap()
+            .with(&spec)
+            .unwrap();
+        let r = send_once(&target).await.unwrap();
+        assert_eq!((r.status, r.body.as_deref()), (201, Some(&b"ok"[..])));
+        let seen = server.await.unwrap();
+        assert!(
+            seen.starts_with("POST /api/auth/login HTTP/1.1\r\n"),
+            "{seen}"
+        );
+        assert!(seen.contains("Content-Length: 16\r\n"), "{seen}");
+    }
+
     #[tokio::test]
     async fn reads_chunked_and_fixed_bodies_on_one_connection() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -329,9 +510,9 @@ mod tests {
         });
         let target = Target::parse(&format!("http://{addr}/x")).unwrap();
         let mut conn = Conn::connect(&target).await.unwrap();
-        let r = conn.get(true).await.unwrap();
+        let r = conn.send(true).await.unwrap();
         assert_eq!((r.status, r.body.as_deref()), (200, Some(&b"abcde"[..])));
-        let r = conn.get(false).await.unwrap();
+        let r = conn.send(false).await.unwrap();
         assert_eq!((r.status, r.body_len, r.reusable), (404, 4, true));
     }
 }

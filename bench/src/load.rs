@@ -1,18 +1,21 @@
 //! Closed-loop load: C worker tasks, each owning one keep-alive connection, send the next request
-//! as soon as the previous answer arrives. Only requests that start after the warm-up and finish
-//! before the end of the measured window count; any status but 200 is an error.
+//! as soon as the previous answer arrives. Every request is the same (a `GET` by default, or any
+//! method with headers and a body). Only requests that start after the warm-up and finish before
+//! the end of the measured window count; a 2xx status is a success, any other an error.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Conn, Target};
+use crate::client::{Conn, RequestSpec, Target};
 use crate::stats::{ms, percentile};
 
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
     pub url: String,
+    /// Method, headers and body of every request.
+    pub request: RequestSpec,
     pub connections: usize,
     pub duration: Duration,
     pub warmup: Duration,
@@ -20,7 +23,7 @@ pub struct LoadConfig {
     pub timeout: Duration,
 }
 
-/// Latency percentiles of the successful (200) requests, in milliseconds.
+/// Latency percentiles of the successful (2xx) requests, in milliseconds.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Latency {
     pub mean: f64,
@@ -34,10 +37,12 @@ pub struct Latency {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoadReport {
     pub url: String,
+    #[serde(default = "default_method")]
+    pub method: String,
     pub connections: usize,
     pub duration_secs: f64,
     pub warmup_secs: f64,
-    /// Successful (200) requests in the measured window.
+    /// Successful (2xx) requests in the measured window.
     pub requests: u64,
     pub errors: u64,
     /// Successful requests per second of the measured window.
@@ -49,6 +54,10 @@ pub struct LoadReport {
     pub connects: u64,
     /// Errors by kind (`status 503`, `io ConnectionRefused`, `timeout`).
     pub error_kinds: BTreeMap<String, u64>,
+}
+
+fn default_method() -> String {
+    "GET".into()
 }
 
 #[derive(Default)]
@@ -73,7 +82,7 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
         !config.duration.is_zero(),
         "--duration-secs must be positive"
     );
-    let target = Arc::new(Target::parse(&config.url)?);
+    let target = Arc::new(Target::parse(&config.url)?.with(&config.request)?);
     let start = Instant::now();
     let measure_from = start + config.warmup;
     let end = measure_from + config.duration;
@@ -107,6 +116,7 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
     let secs = config.duration.as_secs_f64();
     Ok(LoadReport {
         url: config.url.clone(),
+        method: config.request.method.trim().to_ascii_uppercase(),
         connections: config.connections,
         duration_secs: secs,
         warmup_secs: config.warmup.as_secs_f64(),
@@ -176,7 +186,7 @@ async fn worker(
             },
         };
         let begun = Instant::now();
-        let outcome = tokio::time::timeout(timeout, c.get(false)).await;
+        let outcome = tokio::time::timeout(timeout, c.send(false)).await;
         let done = Instant::now();
         let measured = begun >= measure_from && done <= end;
         match outcome {
@@ -187,7 +197,7 @@ async fn worker(
                 if !measured {
                     continue;
                 }
-                if r.status == 200 {
+                if (200..300).contains(&r.status) {
                     s.ok += 1;
                     s.body_bytes += r.body_len as u64;
                     s.latencies
@@ -217,9 +227,10 @@ impl LoadReport {
     pub fn human(&self) -> String {
         let l = &self.latency_ms;
         let mut out = format!(
-            "{url}\n  {c} connections, {d:.0} s measured after {w:.0} s warm-up\n  \
+            "{method} {url}\n  {c} connections, {d:.0} s measured after {w:.0} s warm-up\n  \
              {rps:.0} req/s ({n} ok, {e} errors), {b:.0} B/response, {k} connects\n  \
              latency ms: mean {mean:.3}  p50 {p50:.3}  p90 {p90:.3}  p99 {p99:.3}  max {max:.3}\n",
+            method = self.method,
             url = self.url,
             c = self.connections,
             d = self.duration_secs,
@@ -261,6 +272,7 @@ mod tests {
         tokio::spawn(async move { axum::serve(listener, app).await });
         let load = LoadConfig {
             url: format!("http://{addr}/api/products"),
+            request: RequestSpec::default(),
             connections: 4,
             duration: Duration::from_millis(300),
             warmup: Duration::from_millis(100),
@@ -284,5 +296,54 @@ mod tests {
         .await
         .unwrap();
         assert!(r.requests == 0 && r.errors > 0, "{r:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn posts_bodies_with_headers_and_counts_2xx() {
+        use axum::http::{HeaderMap, StatusCode};
+        // 201 for exactly the expected request, 400 for anything else.
+        let app = axum::Router::new().route(
+            "/api/auth/register",
+            axum::routing::post(|headers: HeaderMap, body: bytes::Bytes| async move {
+                let h = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .map(String::from)
+                };
+                let ok = body.as_ref() == br#"{"email":"a@b.c"}"#
+                    && h("content-type").as_deref() == Some("application/json")
+                    && h("authorization").as_deref() == Some("Bearer t");
+                if ok {
+                    (StatusCode::CREATED, "{}")
+                } else {
+                    (StatusCode::BAD_REQUEST, "{}")
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut load = LoadConfig {
+            url: format!("http://{addr}/api/auth/register"),
+            request: RequestSpec {
+                method: "POST".into(),
+                headers: vec![("Authorization".into(), "Bearer t".into())],
+                body: Some(br#"{"email":"a@b.c"}"#.to_vec()),
+            },
+            connections: 2,
+            duration: Duration::from_millis(300),
+            warmup: Duration::from_millis(50),
+            timeout: Duration::from_secs(2),
+        };
+        let r = run(&load).await.unwrap();
+        assert!(r.requests > 10 && r.errors == 0, "{r:?}");
+        assert_eq!((r.method.as_str(), r.connects), ("POST", 2), "{r:?}");
+        // A different body is answered 400: every request an error, on kept-alive connections.
+        load.request.body = Some(b"{}".to_vec());
+        let r = run(&load).await.unwrap();
+        assert!(r.requests == 0 && r.errors > 10, "{r:?}");
+        assert_eq!(r.error_kinds.keys().collect::<Vec<_>>(), ["status 400"]);
+        assert_eq!(r.connects, 2, "{r:?}");
     }
 }

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use vici_bench::baseline::{self, BaselineConfig};
-use vici_bench::client::{Target, get_once};
+use vici_bench::client::{RequestSpec, Target, parse_header, send_once};
 use vici_bench::load::{self, LoadConfig};
 use vici_bench::procs::{self, WaitConfig};
 use vici_bench::report;
@@ -23,12 +23,48 @@ struct Cli {
     command: Command,
 }
 
+/// What `load` and `fetch` send: a `GET` unless told otherwise.
+#[derive(Args)]
+struct RequestArgs {
+    /// HTTP method.
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// Extra request header `Name: value` (repeatable); replaces a default header of that name.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Request body, sent with Content-Length (and `Content-Type: application/json` unless a
+    /// --header sets it).
+    #[arg(long)]
+    body_file: Option<PathBuf>,
+}
+
+impl RequestArgs {
+    fn spec(&self) -> anyhow::Result<RequestSpec> {
+        Ok(RequestSpec {
+            method: self.method.clone(),
+            headers: self
+                .headers
+                .iter()
+                .map(|h| parse_header(h))
+                .collect::<anyhow::Result<_>>()?,
+            body: match &self.body_file {
+                Some(path) => Some(
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+                ),
+                None => None,
+            },
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Closed-loop HTTP/1.1 load: C keep-alive connections, one worker task each.
     Load {
         #[arg(long)]
         url: String,
+        #[command(flatten)]
+        request: RequestArgs,
         #[arg(long, default_value_t = 1)]
         connections: usize,
         /// Measured time, after the warm-up.
@@ -64,10 +100,13 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// GET a URL once; fails unless it answers 200. Writes the body to --out or stdout.
+    /// One request (GET unless told otherwise); fails unless it answers 2xx. Writes the body to
+    /// --out or stdout.
     Fetch {
         #[arg(long)]
         url: String,
+        #[command(flatten)]
+        request: RequestArgs,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -123,6 +162,7 @@ fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Load {
             url,
+            request,
             connections,
             duration_secs,
             warmup_secs,
@@ -132,6 +172,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let config = LoadConfig {
                 url,
+                request: request.spec()?,
                 connections,
                 duration: secs(duration_secs, "--duration-secs")?,
                 warmup: secs(warmup_secs, "--warmup-secs")?,
@@ -170,21 +211,27 @@ fn run(command: Command) -> anyhow::Result<()> {
             };
             runtime(threads)?.block_on(baseline::serve(config))?;
         }
-        Command::Fetch { url, out } => {
-            let target = Target::parse(&url)?;
+        Command::Fetch { url, request, out } => {
+            let target = Target::parse(&url)?.with(&request.spec()?)?;
             let r = runtime(Some(1))?
                 .block_on(async {
-                    tokio::time::timeout(Duration::from_secs(30), get_once(&target))
+                    tokio::time::timeout(Duration::from_secs(30), send_once(&target))
                         .await
                         .context("timed out after 30 s")
                 })
                 .and_then(|r| Ok(r?))
-                .with_context(|| format!("GET {url}"))?;
+                .with_context(|| format!("{} {url}", request.method))?;
             let body = r.body.unwrap_or_default();
             let text: String = String::from_utf8_lossy(&body).chars().take(300).collect();
-            anyhow::ensure!(r.status == 200, "GET {url} answered {}: {text}", r.status);
+            anyhow::ensure!(
+                (200..300).contains(&r.status),
+                "{} {url} answered {}: {text}",
+                request.method,
+                r.status
+            );
             eprintln!(
-                "{url}: 200, {} bytes, content-type {}",
+                "{url}: {}, {} bytes, content-type {}",
+                r.status,
                 body.len(),
                 r.content_type.as_deref().unwrap_or("none")
             );

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use crate::client::{Target, get_once};
+use crate::client::{Target, send_once};
 
 /// Resident and peak resident memory of a process, in KiB.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -60,7 +60,7 @@ pub async fn wait_ready(config: &WaitConfig) -> anyhow::Result<f64> {
     };
     let started = Instant::now();
     loop {
-        let probe = tokio::time::timeout(Duration::from_secs(2), get_once(&target)).await;
+        let probe = tokio::time::timeout(Duration::from_secs(2), send_once(&target)).await;
         let last = match probe {
             Ok(Ok(r)) if r.status == 200 => {
                 match check_body(r.body.as_deref().unwrap_or_default(), &config.expect) {

@@ -1,6 +1,7 @@
-//! Turns the JSON lines `bench/run.sh` collects (load runs and single metrics) into Markdown
-//! tables of medians: per scenario and connection count, the subject against the baseline and
-//! their ratio of median req/s.
+//! Turns the JSON lines `bench/run.sh` and `bench/identity.sh` collect (load runs and single
+//! metrics) into Markdown tables of medians: per scenario and connection count, the subject
+//! against a reference (the baseline, or another variant of the same request) and the median of
+//! their paired req/s ratios.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -10,7 +11,8 @@ use serde::Deserialize;
 use crate::load::LoadReport;
 use crate::stats::{median, spread_pct};
 
-/// The target name that marks baseline runs; any other target is the subject (vici).
+/// The target name that marks baseline runs; any other target is the subject (vici). A section
+/// can name another reference by marking its runs `"reference": true`.
 pub const BASELINE: &str = "baseline";
 
 /// One line of the results file.
@@ -22,6 +24,10 @@ pub enum Record {
         scenario: String,
         target: String,
         result: LoadReport,
+        /// This run is the reference the section's other target is compared against (the
+        /// target named [`BASELINE`] is the reference without this mark).
+        #[serde(default)]
+        reference: bool,
     },
     Metric {
         section: String,
@@ -51,6 +57,8 @@ struct Section<'a> {
     /// (scenario, connections) → target → runs, in first-appearance order.
     loads: Vec<((String, usize), BTreeMap<String, Runs<'a>>)>,
     metrics: Vec<((String, String), Vec<f64>)>,
+    /// The target marked as the reference, if any.
+    reference: Option<String>,
 }
 
 /// Renders every section as a `###` heading with its table.
@@ -70,8 +78,12 @@ pub fn render(records: &[Record]) -> String {
                 scenario,
                 target,
                 result,
+                reference,
                 ..
             } => {
+                if *reference {
+                    s.reference = Some(target.clone());
+                }
                 let key = (scenario.clone(), result.connections);
                 let i = s
                     .loads
@@ -102,11 +114,12 @@ pub fn render(records: &[Record]) -> String {
             metric_table(&mut out, &s.metrics);
         }
         if !s.loads.is_empty() {
+            let reference = s.reference.as_deref().unwrap_or(BASELINE);
             if s.loads
                 .iter()
-                .any(|(_, t)| t.contains_key(BASELINE) && t.len() > 1)
+                .any(|(_, t)| t.contains_key(reference) && t.len() > 1)
             {
-                comparison_table(&mut out, &s.loads);
+                comparison_table(&mut out, &s.loads, reference);
             } else {
                 load_table(&mut out, &s.loads);
             }
@@ -156,25 +169,25 @@ fn summarize(runs: &Runs) -> Summary {
     }
 }
 
-fn comparison_table(out: &mut String, loads: &Groups) {
+fn comparison_table(out: &mut String, loads: &Groups, reference: &str) {
     let subject = loads
         .iter()
         .flat_map(|(_, t)| t.keys())
-        .find(|k| k.as_str() != BASELINE)
+        .find(|k| k.as_str() != reference)
         .cloned()
         .unwrap_or_else(|| "vici".into());
     let _ = writeln!(
         out,
-        "| Scenario | Conns | {subject} req/s | p50 ms | p99 ms | baseline req/s | baseline p99 ms \
-         | ratio | ratio range | errors | runs |"
+        "| Scenario | Conns | {subject} req/s | p50 ms | p99 ms | {reference} req/s | {reference} p50 ms \
+         | {reference} p99 ms | ratio | ratio range | errors | runs |"
     );
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let mut errors = 0;
     for ((scenario, conns), targets) in loads {
-        let (Some(v), Some(b)) = (targets.get(&subject), targets.get(BASELINE)) else {
+        let (Some(v), Some(b)) = (targets.get(&subject), targets.get(reference)) else {
             let _ = writeln!(
                 out,
-                "| {scenario} | {conns} | missing {subject} or baseline runs | | | | | | | | |"
+                "| {scenario} | {conns} | missing {subject} or {reference} runs | | | | | | | | | |"
             );
             continue;
         };
@@ -184,26 +197,32 @@ fn comparison_table(out: &mut String, loads: &Groups) {
         errors += v.errors + b.errors;
         let _ = writeln!(
             out,
-            "| {scenario} | {conns} | {:.0} | {} | {} | {:.0} | {} | {:.2} | {lo:.2}–{hi:.2} | {} | {} |",
+            "| {scenario} | {conns} | {:.0} | {} | {} | {:.0} | {} | {} | {:.2} | {lo:.2}–{hi:.2} | {} | {} |",
             v.rps,
             num(v.p50),
             num(v.p99),
             b.rps,
+            num(b.p50),
             num(b.p99),
             median(&ratios),
             v.errors + b.errors,
             ratios.len(),
         );
     }
+    let meaning = if reference == BASELINE {
+        "1.00 = as fast as serving the same bytes from memory"
+    } else {
+        "1.00 = no cost over the reference"
+    };
     out.push_str(&format!(
-        "\nratio = median over runs of ({subject} req/s ÷ baseline req/s), each {subject} run paired with \
-         the baseline run next to it in time, so that the machine's drift cancels out (higher is better; \
-         1.00 = as fast as serving the same bytes from memory). Other columns are medians over runs.\n\n"
+        "\nratio = median over runs of ({subject} req/s ÷ {reference} req/s), each {subject} run paired with \
+         the {reference} run next to it in time, so that the machine's drift cancels out (higher is better; \
+         {meaning}). Other columns are medians over runs.\n\n"
     ));
     warn_errors(out, errors);
 }
 
-/// Subject ÷ baseline req/s of the i-th runs of each, which `run.sh` makes adjacent in time.
+/// Subject ÷ reference req/s of the i-th runs of each, which the scripts make adjacent in time.
 fn paired_ratios(subject: &Runs, baseline: &Runs) -> Vec<f64> {
     subject
         .iter()
@@ -291,13 +310,33 @@ mod tests {
         assert!(md.contains("### Startup"), "{md}");
         assert!(md.contains("| idle RSS | 30.0 | MiB | 1 | 30.0 |"), "{md}");
         // Paired ratios 0.50, 0.80, 0.55: their median, not the ratio of the medians (0.50).
-        let row = "| list | 1 | 500 | 1.00 | 2.00 | 1000 | 1.00 | 0.55 | 0.50–0.80 | 0 | 3 |";
+        let row =
+            "| list | 1 | 500 | 1.00 | 2.00 | 1000 | 1.00 | 1.00 | 0.55 | 0.50–0.80 | 0 | 3 |";
         assert!(md.contains(row), "{md}");
         assert!(md.contains("| list | vici | 64 | 300 |"), "{md}");
         assert!(
             md.find("### Startup") < md.find("### Catalogue")
                 && md.find("### Catalogue") < md.find("### Search")
         );
+    }
+
+    #[test]
+    fn a_marked_reference_replaces_the_baseline() {
+        let mut lines = Vec::new();
+        for (with, without) in [(900.0, 1000.0), (450.0, 500.0)] {
+            lines.push(load("Token", "with token", 64, with, 2.0));
+            let anon = load("Token", "anonymous", 64, without, 1.0);
+            lines.push(anon.replacen('{', r#"{"reference":true,"#, 1));
+        }
+        let md = render(&parse(&lines.join("\n")).unwrap());
+        assert!(
+            md.contains("| with token req/s | p50 ms | p99 ms | anonymous req/s |"),
+            "{md}"
+        );
+        let row =
+            "| list | 64 | 675 | 1.00 | 2.00 | 750 | 1.00 | 1.00 | 0.90 | 0.90–0.90 | 0 | 2 |";
+        assert!(md.contains(row), "{md}");
+        assert!(md.contains("(with token req/s ÷ anonymous req/s)"), "{md}");
     }
 
     #[test]

@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub use process::{Deployment, Mode, free_port_base, vici_bin};
-pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
+pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
 
 /// The shop every test of a run shares (booting it costs seconds, so it happens once). It is
 /// booted from a thread that lives as long as the test process: the parent-death signal of its

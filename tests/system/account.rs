@@ -23,7 +23,10 @@ async fn a_new_user_edits_profile_addresses_preferences_and_wishlist() {
     assert_eq!(profile["id"], v.user["id"]);
     assert_eq!(profile["emailVerified"], false);
     let updated = v
-        .put("/api/users/profile", &json!({"name": "Jo Journey", "phone": "+44 20 7946 0958"}))
+        .put(
+            "/api/users/profile",
+            &json!({"name": "Jo Journey", "phone": "+44 20 7946 0958"}),
+        )
         .await
         .data()
         .clone();
@@ -39,7 +42,12 @@ async fn a_new_user_edits_profile_addresses_preferences_and_wishlist() {
     office["isDefault"] = json!(true);
     let office = v.post("/api/users/addresses", &office).await.data().clone();
     let list = v.get("/api/users/addresses").await.data().clone();
-    let defaults: Vec<&Value> = list.as_array().unwrap().iter().filter(|a| a["isDefault"] == true).collect();
+    let defaults: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["isDefault"] == true)
+        .collect();
     assert_eq!(defaults.len(), 1);
     assert_eq!(defaults[0]["id"], office["id"]);
     let path = format!("/api/users/addresses/{}", office["id"].as_str().unwrap());
@@ -47,7 +55,12 @@ async fn a_new_user_edits_profile_addresses_preferences_and_wishlist() {
     let list = v.get("/api/users/addresses").await.data().clone();
     assert_eq!(list[0]["id"], home["id"]);
     assert_eq!(list[0]["isDefault"], true, "the oldest left is promoted");
-    let bad = v.post("/api/users/addresses", &json!({"firstName": "X", "country": "Atlantis"})).await;
+    let bad = v
+        .post(
+            "/api/users/addresses",
+            &json!({"firstName": "X", "country": "Atlantis"}),
+        )
+        .await;
     assert_eq!(bad.error(400), "VALIDATION_ERROR");
     assert!(bad.body["details"]["country"].is_string(), "{}", bad.body);
 
@@ -55,20 +68,36 @@ async fn a_new_user_edits_profile_addresses_preferences_and_wishlist() {
     assert_eq!(prefs["emailNotifications"], true);
     assert_eq!(prefs["language"], "en");
     let prefs = v
-        .put("/api/users/preferences", &json!({"marketingEmails": true, "currency": "EUR"}))
+        .put(
+            "/api/users/preferences",
+            &json!({"marketingEmails": true, "currency": "EUR"}),
+        )
         .await
         .data()
         .clone();
-    assert_eq!((prefs["marketingEmails"].clone(), prefs["currency"].clone(), prefs["emailNotifications"].clone()),
-        (json!(true), json!("EUR"), json!(true)));
+    assert_eq!(
+        (
+            prefs["marketingEmails"].clone(),
+            prefs["currency"].clone(),
+            prefs["emailNotifications"].clone()
+        ),
+        (json!(true), json!("EUR"), json!(true))
+    );
 
     let product = first_product_id(&v).await;
-    let added = v.post("/api/users/wishlist", &json!({"productId": product})).await;
+    let added = v
+        .post("/api/users/wishlist", &json!({"productId": product}))
+        .await;
     assert_eq!(added.status, 201, "{}", added.body);
-    let dup = v.post("/api/users/wishlist", &json!({"productId": product})).await;
+    let dup = v
+        .post("/api/users/wishlist", &json!({"productId": product}))
+        .await;
     assert_eq!(dup.error(409), "CONFLICT");
     let unknown = v
-        .post("/api/users/wishlist", &json!({"productId": "0190a4c2-0000-7000-8000-000000000000"}))
+        .post(
+            "/api/users/wishlist",
+            &json!({"productId": "0190a4c2-0000-7000-8000-000000000000"}),
+        )
         .await;
     assert_eq!(unknown.error(404), "NOT_FOUND");
     let wishlist = v.get("/api/users/wishlist").await;
@@ -78,8 +107,12 @@ async fn a_new_user_edits_profile_addresses_preferences_and_wishlist() {
     for field in ["id", "name", "slug", "price", "image", "rating", "stock"] {
         assert!(!item["product"][field].is_null(), "product.{field}: {item}");
     }
-    v.bare(Method::DELETE, &format!("/api/users/wishlist/{product}")).await.data();
-    let gone = v.bare(Method::DELETE, &format!("/api/users/wishlist/{product}")).await;
+    v.bare(Method::DELETE, &format!("/api/users/wishlist/{product}"))
+        .await
+        .data();
+    let gone = v
+        .bare(Method::DELETE, &format!("/api/users/wishlist/{product}"))
+        .await;
     assert_eq!(gone.error(404), "NOT_FOUND");
 }
 
@@ -96,16 +129,28 @@ async fn a_shopper_reviews_once_and_others_vote_it_helpful() {
     assert_eq!(review["userName"], "Test reviewer");
     assert_eq!(review["verified"], false);
     assert_eq!(author.post(&path, &body).await.error(409), "CONFLICT");
-    let bad = author.post(&path, &json!({"rating": 9, "title": "x", "comment": "y"})).await;
+    let bad = author
+        .post(&path, &json!({"rating": 9, "title": "x", "comment": "y"}))
+        .await;
     assert_eq!(bad.error(400), "VALIDATION_ERROR");
     let mut fan = shop().visitor();
     fan.register("fan").await.data();
-    let helpful = format!("/api/products/reviews/{}/helpful", review["id"].as_str().unwrap());
+    let helpful = format!(
+        "/api/products/reviews/{}/helpful",
+        review["id"].as_str().unwrap()
+    );
     let voted = fan.bare(Method::POST, &helpful).await.data().clone();
     assert_eq!(voted["helpful"], 1);
     // Reviews are public reading; the product's aggregate includes the new one.
     let listed = shop().get(&format!("{path}?sort=newest&limit=100")).await;
-    assert!(listed.data().as_array().unwrap().iter().any(|r| r["id"] == review["id"]));
+    assert!(
+        listed
+            .data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == review["id"])
+    );
 }
 
 #[tokio::test]
@@ -116,26 +161,49 @@ async fn private_routes_need_a_token_and_admin_routes_an_admin() {
         (Method::PUT, "/api/users/profile"),
         (Method::GET, "/api/users/addresses"),
         (Method::POST, "/api/users/addresses"),
-        (Method::PUT, "/api/users/addresses/0190a4c2-0000-7000-8000-000000000000"),
-        (Method::DELETE, "/api/users/addresses/0190a4c2-0000-7000-8000-000000000000"),
+        (
+            Method::PUT,
+            "/api/users/addresses/0190a4c2-0000-7000-8000-000000000000",
+        ),
+        (
+            Method::DELETE,
+            "/api/users/addresses/0190a4c2-0000-7000-8000-000000000000",
+        ),
         (Method::GET, "/api/users/preferences"),
         (Method::PUT, "/api/users/preferences"),
         (Method::GET, "/api/users/wishlist"),
         (Method::POST, "/api/users/wishlist"),
-        (Method::DELETE, "/api/users/wishlist/0190a4c2-0000-7000-8000-000000000000"),
+        (
+            Method::DELETE,
+            "/api/users/wishlist/0190a4c2-0000-7000-8000-000000000000",
+        ),
         (Method::POST, "/api/users/avatar"),
         (Method::POST, "/api/auth/logout"),
         (Method::POST, "/api/auth/change-password"),
-        (Method::POST, "/api/products/reviews/0190a4c2-0000-7000-8000-000000000000/helpful"),
+        (
+            Method::POST,
+            "/api/products/reviews/0190a4c2-0000-7000-8000-000000000000/helpful",
+        ),
         (Method::GET, "/api/admin/users"),
     ] {
         let r = anonymous.bare(method.clone(), path).await;
         assert_eq!(r.error(401), "UNAUTHORIZED", "{method} {path}");
     }
     let mut customer = shop().visitor();
-    customer.login("jane.doe@example.com", DEMO_PASSWORD).await.data();
-    assert_eq!(customer.get("/api/admin/users").await.error(403), "FORBIDDEN");
-    let r = customer.put("/api/admin/users/0190a4c2-0000-7000-8000-000000000000", &json!({"role": "admin"})).await;
+    customer
+        .login("jane.doe@example.com", DEMO_PASSWORD)
+        .await
+        .data();
+    assert_eq!(
+        customer.get("/api/admin/users").await.error(403),
+        "FORBIDDEN"
+    );
+    let r = customer
+        .put(
+            "/api/admin/users/0190a4c2-0000-7000-8000-000000000000",
+            &json!({"role": "admin"}),
+        )
+        .await;
     assert_eq!(r.error(403), "FORBIDDEN");
 }
 
@@ -143,16 +211,34 @@ async fn private_routes_need_a_token_and_admin_routes_an_admin() {
 async fn another_users_address_is_not_found_and_unchanged() {
     let mut owner = shop().visitor();
     owner.register("owner").await.data();
-    let mine = owner.post("/api/users/addresses", &address("Mine")).await.data().clone();
+    let mine = owner
+        .post("/api/users/addresses", &address("Mine"))
+        .await
+        .data()
+        .clone();
     let path = format!("/api/users/addresses/{}", mine["id"].as_str().unwrap());
     let mut intruder = shop().visitor();
     intruder.register("intruder").await.data();
-    assert_eq!(intruder.put(&path, &json!({"city": "Elsewhere"})).await.error(404), "NOT_FOUND");
-    assert_eq!(intruder.bare(Method::DELETE, &path).await.error(404), "NOT_FOUND");
-    assert_eq!(intruder.get("/api/users/addresses").await.data(), &json!([]));
+    assert_eq!(
+        intruder
+            .put(&path, &json!({"city": "Elsewhere"}))
+            .await
+            .error(404),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        intruder.bare(Method::DELETE, &path).await.error(404),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        intruder.get("/api/users/addresses").await.data(),
+        &json!([])
+    );
     let still = owner.get("/api/users/addresses").await.data().clone();
     assert_eq!(still[0]["city"], "Springfield");
-    let malformed = owner.put("/api/users/addresses/not-a-uuid", &json!({"city": "X"})).await;
+    let malformed = owner
+        .put("/api/users/addresses/not-a-uuid", &json!({"city": "X"}))
+        .await;
     assert_eq!(malformed.error(404), "NOT_FOUND");
 }
 
@@ -166,9 +252,21 @@ async fn injection_is_stored_verbatim_and_oversized_text_refused() {
     let stored = v.post("/api/users/addresses", &body).await.data().clone();
     assert_eq!(stored["firstName"], evil);
     assert_eq!(stored["city"], "' OR '1'='1");
-    let renamed = v.put("/api/users/profile", &json!({"name": evil})).await.data().clone();
+    let renamed = v
+        .put("/api/users/profile", &json!({"name": evil}))
+        .await
+        .data()
+        .clone();
     assert_eq!(renamed["name"], evil);
-    assert_eq!(v.get("/api/users/addresses").await.data().as_array().unwrap().len(), 1);
+    assert_eq!(
+        v.get("/api/users/addresses")
+            .await
+            .data()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let huge = "x".repeat(10_000);
     let before = v.get("/api/users/profile").await.data().clone();
     for (path, body) in [
@@ -176,16 +274,29 @@ async fn injection_is_stored_verbatim_and_oversized_text_refused() {
         ("/api/users/profile", json!({"phone": huge})),
         ("/api/users/preferences", json!({"language": huge})),
     ] {
-        assert_eq!(v.put(path, &body).await.error(400), "VALIDATION_ERROR", "{path}");
+        assert_eq!(
+            v.put(path, &body).await.error(400),
+            "VALIDATION_ERROR",
+            "{path}"
+        );
     }
     let mut long_address = address("Long");
     long_address["addressLine1"] = json!(huge);
-    assert_eq!(v.post("/api/users/addresses", &long_address).await.error(400), "VALIDATION_ERROR");
+    assert_eq!(
+        v.post("/api/users/addresses", &long_address)
+            .await
+            .error(400),
+        "VALIDATION_ERROR"
+    );
     let register = v
         .post("/api/auth/register", &json!({"email": format!("{huge}@example.com"), "password": "Sup3r-secret", "name": huge}))
         .await;
     assert_eq!(register.error(400), "VALIDATION_ERROR");
-    assert_eq!(v.get("/api/users/profile").await.data(), &before, "nothing changed");
+    assert_eq!(
+        v.get("/api/users/profile").await.data(),
+        &before,
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
@@ -199,14 +310,30 @@ async fn admins_find_users_change_roles_and_deactivate() {
     assert_eq!(found.body["pagination"]["total"], 1, "{}", found.body);
     assert_eq!(found.data()[0]["isActive"], true);
     let path = format!("/api/admin/users/{}", target.user_id());
-    let off = admin.put(&path, &json!({"isActive": false})).await.data().clone();
+    let off = admin
+        .put(&path, &json!({"isActive": false}))
+        .await
+        .data()
+        .clone();
     assert_eq!(off["isActive"], false);
-    assert_eq!(target.get("/api/users/profile").await.error(401), "UNAUTHORIZED");
+    assert_eq!(
+        target.get("/api/users/profile").await.error(401),
+        "UNAUTHORIZED"
+    );
     assert_eq!(target.refresh().await.error(401), "UNAUTHORIZED");
     let mut again = shop().visitor();
-    assert_eq!(again.login(&email, "Sup3r-secret").await.error(403), "FORBIDDEN");
+    assert_eq!(
+        again.login(&email, "Sup3r-secret").await.error(403),
+        "FORBIDDEN"
+    );
     let me = format!("/api/admin/users/{}", admin.user_id());
-    assert_eq!(admin.put(&me, &json!({"role": "customer"})).await.error(400), "VALIDATION_ERROR");
+    assert_eq!(
+        admin
+            .put(&me, &json!({"role": "customer"}))
+            .await
+            .error(400),
+        "VALIDATION_ERROR"
+    );
     let bad_role = admin.put(&path, &json!({"role": "root"})).await;
     assert_eq!(bad_role.error(400), "VALIDATION_ERROR");
 }
@@ -217,7 +344,12 @@ async fn the_login_budget_and_the_account_lockout_answer_429() {
     let v = shop().visitor();
     let mut statuses = Vec::new();
     for _ in 0..11 {
-        let r = v.post("/api/auth/login", &json!({"email": unique_email("x"), "password": "Whatever1"})).await;
+        let r = v
+            .post(
+                "/api/auth/login",
+                &json!({"email": unique_email("x"), "password": "Whatever1"}),
+            )
+            .await;
         statuses.push(r.status);
     }
     assert_eq!(statuses[..10], [401; 10]);
@@ -227,7 +359,13 @@ async fn the_login_budget_and_the_account_lockout_answer_429() {
     victim.register("victim").await.data();
     let email = victim.user["email"].as_str().unwrap().to_string();
     for _ in 0..5 {
-        let r = shop().visitor().post("/api/auth/login", &json!({"email": email, "password": "Wrong-pass1"})).await;
+        let r = shop()
+            .visitor()
+            .post(
+                "/api/auth/login",
+                &json!({"email": email, "password": "Wrong-pass1"}),
+            )
+            .await;
         assert_eq!(r.error(401), "UNAUTHORIZED");
     }
     let mut locked = shop().visitor();

@@ -47,11 +47,18 @@ async fn registration_answers_the_contract_and_refuses_bad_or_duplicate_input() 
     let r = v.post("/api/auth/register", &body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let data = r.data();
-    assert_eq!(data["user"]["email"], email.to_lowercase(), "trimmed and lower-cased");
+    assert_eq!(
+        data["user"]["email"],
+        email.to_lowercase(),
+        "trimmed and lower-cased"
+    );
     assert_eq!(data["user"]["name"], "Ada", "a repeated one-word name");
     assert_eq!(data["user"]["role"], "customer");
     for field in ["accessToken", "token", "refreshToken"] {
-        assert!(data[field].as_str().is_some_and(|t| !t.is_empty()), "{field}");
+        assert!(
+            data[field].as_str().is_some_and(|t| !t.is_empty()),
+            "{field}"
+        );
     }
     let dup = v.post("/api/auth/register", &body).await;
     assert_eq!(dup.error(409), "CONFLICT");
@@ -64,10 +71,17 @@ async fn registration_answers_the_contract_and_refuses_bad_or_duplicate_input() 
         let body = json!({"email": unique_email("pw"), "password": password, "name": "X"});
         let r = v.post("/api/auth/register", &body).await;
         assert_eq!(r.error(400), "VALIDATION_ERROR", "{why}");
-        assert!(r.body["details"]["password"].is_string(), "{why}: {}", r.body);
+        assert!(
+            r.body["details"]["password"].is_string(),
+            "{why}: {}",
+            r.body
+        );
     }
     let r = v
-        .post("/api/auth/register", &json!({"email": "not-an-email", "password": "Sup3r-secret", "name": "X"}))
+        .post(
+            "/api/auth/register",
+            &json!({"email": "not-an-email", "password": "Sup3r-secret", "name": "X"}),
+        )
         .await;
     assert!(r.body["details"]["email"].is_string(), "{}", r.body);
     let r = v.post("/api/auth/register", &json!({})).await;
@@ -78,10 +92,16 @@ async fn registration_answers_the_contract_and_refuses_bad_or_duplicate_input() 
 async fn wrong_credentials_get_one_answer() {
     let v = shop().visitor();
     let unknown = v
-        .post("/api/auth/login", &json!({"email": unique_email("nobody"), "password": "Whatever1"}))
+        .post(
+            "/api/auth/login",
+            &json!({"email": unique_email("nobody"), "password": "Whatever1"}),
+        )
         .await;
     let wrong = v
-        .post("/api/auth/login", &json!({"email": "jane.doe@example.com", "password": "Wrong-pass1"}))
+        .post(
+            "/api/auth/login",
+            &json!({"email": "jane.doe@example.com", "password": "Wrong-pass1"}),
+        )
         .await;
     assert_eq!(unknown.error(401), "UNAUTHORIZED");
     assert_eq!(wrong.error(401), "UNAUTHORIZED");
@@ -110,7 +130,9 @@ async fn two_refreshes_at_once_both_succeed_with_the_same_pair() {
     // The new pair rotates on.
     v.refresh().await.data();
     v.get("/api/users/profile").await.data();
-    let garbage = v.post("/api/auth/refresh", &json!({"refreshToken": "garbage"})).await;
+    let garbage = v
+        .post("/api/auth/refresh", &json!({"refreshToken": "garbage"}))
+        .await;
     assert_eq!(garbage.error(401), "UNAUTHORIZED");
 }
 
@@ -157,7 +179,10 @@ async fn logout_on_all_devices_ends_every_session() {
         .post("/api/auth/logout", &json!({"allDevices": true}))
         .await
         .data();
-    assert_eq!(phone.get("/api/users/profile").await.error(401), "UNAUTHORIZED");
+    assert_eq!(
+        phone.get("/api/users/profile").await.error(401),
+        "UNAUTHORIZED"
+    );
     assert_eq!(phone.refresh().await.error(401), "UNAUTHORIZED");
 }
 
@@ -167,17 +192,30 @@ async fn changing_the_password_checks_the_current_one_without_a_401() {
     v.register("chpw").await.data();
     let email = v.user["email"].as_str().unwrap().to_string();
     let wrong = v
-        .post("/api/auth/change-password", &json!({"currentPassword": "Nope-nope1", "newPassword": "An0ther-secret"}))
+        .post(
+            "/api/auth/change-password",
+            &json!({"currentPassword": "Nope-nope1", "newPassword": "An0ther-secret"}),
+        )
         .await;
     assert_eq!(wrong.error(400), "VALIDATION_ERROR");
-    assert!(wrong.body["details"]["currentPassword"].is_string(), "{}", wrong.body);
-    v.post("/api/auth/change-password", &json!({"currentPassword": "Sup3r-secret", "newPassword": "An0ther-secret"}))
-        .await
-        .data();
+    assert!(
+        wrong.body["details"]["currentPassword"].is_string(),
+        "{}",
+        wrong.body
+    );
+    v.post(
+        "/api/auth/change-password",
+        &json!({"currentPassword": "Sup3r-secret", "newPassword": "An0ther-secret"}),
+    )
+    .await
+    .data();
     // This session stays signed in; the new password works, the old one does not.
     v.get("/api/users/profile").await.data();
     let mut other = shop().visitor();
-    assert_eq!(other.login(&email, "Sup3r-secret").await.error(401), "UNAUTHORIZED");
+    assert_eq!(
+        other.login(&email, "Sup3r-secret").await.error(401),
+        "UNAUTHORIZED"
+    );
     other.login(&email, "An0ther-secret").await.data();
 }
 
@@ -185,19 +223,30 @@ async fn changing_the_password_checks_the_current_one_without_a_401() {
 async fn forgot_password_answers_the_same_for_anyone_and_reset_tokens_are_checked() {
     let v = shop().visitor();
     let known = v
-        .post("/api/auth/forgot-password", &json!({"email": "jane.doe@example.com"}))
+        .post(
+            "/api/auth/forgot-password",
+            &json!({"email": "jane.doe@example.com"}),
+        )
         .await;
     let unknown = v
-        .post("/api/auth/forgot-password", &json!({"email": unique_email("ghost")}))
+        .post(
+            "/api/auth/forgot-password",
+            &json!({"email": unique_email("ghost")}),
+        )
         .await;
     assert_eq!(known.status, 200, "{}", known.body);
     assert_eq!(known.body["message"], unknown.body["message"]);
     assert_eq!(known.body["data"], unknown.body["data"]);
     let bad = v
-        .post("/api/auth/reset-password", &json!({"token": "made-up", "password": "Val1d-password"}))
+        .post(
+            "/api/auth/reset-password",
+            &json!({"token": "made-up", "password": "Val1d-password"}),
+        )
         .await;
     assert_eq!(bad.error(400), "VALIDATION_ERROR");
-    let verify = v.post("/api/auth/verify-email", &json!({"token": "made-up"})).await;
+    let verify = v
+        .post("/api/auth/verify-email", &json!({"token": "made-up"}))
+        .await;
     assert_eq!(verify.error(400), "VALIDATION_ERROR");
 }
 
@@ -216,5 +265,8 @@ async fn the_jwks_verifies_issued_tokens() {
     )
     .unwrap();
     assert_eq!(header["alg"], "EdDSA");
-    assert!(keys.iter().any(|k| k["kid"] == header["kid"] && k["crv"] == "Ed25519"));
+    assert!(
+        keys.iter()
+            .any(|k| k["kid"] == header["kid"] && k["crv"] == "Ed25519")
+    );
 }

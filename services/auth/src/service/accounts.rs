@@ -1,0 +1,157 @@
+//! The account record: read, rename, and the admin's list and role/active changes.
+use vici_kit::{Error, Result};
+use vici_store::error::SqlxResultExt as _;
+
+use super::{Service, account_not_found};
+use crate::events;
+use crate::store::sessions::reason;
+use crate::store::{Account, accounts, sessions as refresh};
+use crate::validate;
+
+const ROLES: [&str; 2] = ["customer", "admin"];
+const SEARCH_MAX_CHARS: usize = 200;
+
+/// An admin's change to an account; `None` leaves a value as it is.
+pub struct AdminChange {
+    pub user_id: String,
+    pub role: Option<String>,
+    pub is_active: Option<bool>,
+    /// The admin making the change.
+    pub actor_id: String,
+}
+
+fn role(field: &str, value: &str) -> Result<String> {
+    let v = value.trim().to_lowercase();
+    if ROLES.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(Error::validation(field, "Role must be customer or admin"))
+    }
+}
+
+impl Service {
+    pub async fn get_account(&self, user_id: &str) -> Result<Account> {
+        let id = vici_kit::ids::parse_id("userId", user_id)?.to_string();
+        accounts::by_id(self.db.reader(), &id)
+            .await?
+            .ok_or_else(account_not_found)
+    }
+
+    /// The caller renaming themselves; announced as `user.updated {fields: ["name"]}` when the
+    /// name actually changed.
+    pub async fn update_account(&self, user_id: &str, name: Option<&str>) -> Result<Account> {
+        let account = self.get_account(user_id).await?;
+        let Some(raw) = name else {
+            return Ok(account);
+        };
+        let name = validate::name(raw)?;
+        if name == account.name {
+            return Ok(account);
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await.db_err()?;
+        accounts::set_name(&mut tx, &account.id, &name, now).await?;
+        events::enqueue(&mut tx, &events::updated(&account.id, &["name"])).await?;
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        Ok(Account {
+            name,
+            updated_at: now,
+            ..account
+        })
+    }
+
+    /// A page of accounts, newest first; `page` counts from 1, `limit` 0 means 20 and is
+    /// clamped to 100.
+    pub async fn list_accounts(
+        &self,
+        search: &str,
+        role_filter: &str,
+        page: u32,
+        limit: u32,
+    ) -> Result<(Vec<Account>, u64, u32, u32)> {
+        let search = search.trim().to_lowercase();
+        if search.chars().count() > SEARCH_MAX_CHARS {
+            return Err(Error::validation(
+                "search",
+                "Search must be at most 200 characters long",
+            ));
+        }
+        let role_filter = match role_filter.trim() {
+            "" => None,
+            r => Some(role("role", r)?),
+        };
+        let limit = if limit == 0 { 20 } else { limit.min(100) };
+        let page = page.max(1);
+        let offset = i64::from(page - 1) * i64::from(limit);
+        let (list, total) = accounts::list(
+            &self.db,
+            Some(search.as_str()).filter(|s| !s.is_empty()),
+            role_filter.as_deref(),
+            i64::from(limit),
+            offset,
+        )
+        .await?;
+        Ok((list, total.max(0) as u64, page, limit))
+    }
+
+    /// Role and active flag. Deactivation ends every session at once; a role change denies
+    /// the old tokens (which carry the old role) so the client refreshes into the new one.
+    pub async fn admin_update(&self, c: AdminChange) -> Result<Account> {
+        let user_id = vici_kit::ids::parse_id("userId", &c.user_id)?.to_string();
+        let new_role = c.role.as_deref().map(|r| role("role", r)).transpose()?;
+        // Compared as UUIDs, so another spelling of the same id is still "themselves".
+        let is_self = uuid::Uuid::parse_str(c.actor_id.trim())
+            .is_ok_and(|actor| actor.to_string() == user_id);
+        if is_self && new_role.as_deref() == Some("customer") {
+            return Err(Error::validation(
+                "role",
+                "You cannot remove your own administrator access",
+            ));
+        }
+        if is_self && c.is_active == Some(false) {
+            return Err(Error::validation(
+                "isActive",
+                "You cannot deactivate your own account",
+            ));
+        }
+        let account = accounts::by_id(self.db.reader(), &user_id)
+            .await?
+            .ok_or_else(account_not_found)?;
+        let role = new_role.unwrap_or_else(|| account.role.clone());
+        let is_active = c.is_active.unwrap_or(account.is_active);
+        let mut fields = Vec::new();
+        if role != account.role {
+            fields.push("role");
+        }
+        if is_active != account.is_active {
+            fields.push("isActive");
+        }
+        if fields.is_empty() {
+            return Ok(account);
+        }
+        let deactivated = account.is_active && !is_active;
+        let now = self.now();
+        let mut tx = self.db.begin().await.db_err()?;
+        accounts::set_role_and_active(&mut tx, &user_id, &role, is_active, now).await?;
+        let ended = match deactivated {
+            true => refresh::revoke_user(&mut tx, &user_id, None, reason::DEACTIVATED, now).await?,
+            false => Vec::new(),
+        };
+        events::enqueue(&mut tx, &events::updated(&user_id, &fields)).await?;
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        tracing::info!(user_id, actor = %c.actor_id, ?fields, "account changed by an admin");
+        // Either change makes every token issued so far wrong: deny them all. A token minted in
+        // this very second escapes the user entry (one-second resolution), so ended sessions
+        // are denied by id too.
+        Self::log_deny_failure(self.deny_user(&user_id).await, "user", &user_id);
+        Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
+        Ok(Account {
+            role,
+            is_active,
+            updated_at: now,
+            ..account
+        })
+    }
+}

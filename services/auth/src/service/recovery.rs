@@ -1,0 +1,174 @@
+//! Passwords and mailed links: forgot/reset password, email verification, change password.
+use vici_kit::{Error, ErrorCode, Result};
+use vici_store::error::SqlxResultExt as _;
+
+use super::{DEACTIVATED, Service};
+use crate::events;
+use crate::store::sessions::reason;
+use crate::store::{accounts, links, sessions as refresh};
+use crate::tokens;
+use crate::validate::{self, report};
+
+const BAD_RESET_LINK: &str = "This reset link is invalid or has expired";
+const BAD_VERIFY_LINK: &str = "This verification link is invalid or has expired";
+const WRONG_CURRENT: &str = "The current password is incorrect";
+
+/// The stored digest of a link token, or the link's error for input that cannot be one.
+fn link_digest(token: &str, message: &'static str) -> Result<String> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > tokens::MAX_TOKEN_CHARS {
+        return Err(Error::validation("token", message));
+    }
+    Ok(tokens::digest(token))
+}
+
+impl Service {
+    /// Mails a reset link to an active account. The answer is the same whether or not the
+    /// email belongs to anyone, so this cannot be used to find out who has an account.
+    pub async fn forgot_password(&self, email: &str) -> Result<()> {
+        let email = validate::email(email)?;
+        let Some(account) = accounts::by_email(self.db.reader(), &email).await? else {
+            tracing::info!("password reset requested for an unknown email");
+            return Ok(());
+        };
+        if !account.is_active {
+            return Ok(());
+        }
+        let token = tokens::random();
+        let now = self.now();
+        let expires = now + tokens::ms(tokens::RESET_TTL);
+        let mut tx = self.db.begin().await.db_err()?;
+        let digest = tokens::digest(&token);
+        links::insert(&mut tx, &digest, &account.id, links::RESET, now, expires).await?;
+        let event = events::link_requested(
+            events::RESET_REQUESTED,
+            &account.id,
+            &account.email,
+            &token,
+            expires,
+        );
+        events::enqueue(&mut tx, &event).await?;
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// Sets a new password with a reset link (once), ends every session and denies every
+    /// access token issued so far.
+    pub async fn reset_password(&self, token: &str, password: &str) -> Result<()> {
+        report(
+            [
+                link_digest(token, BAD_RESET_LINK)
+                    .err()
+                    .map(|_| problem("token", BAD_RESET_LINK)),
+                validate::password("password", password).err(),
+            ]
+            .into_iter()
+            .flatten(),
+        )?;
+        let digest = link_digest(token, BAD_RESET_LINK)?;
+        // Hash before the transaction: the write lock is not held through 19 MiB of Argon2.
+        let new_hash = self.passwords.hash(password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await.db_err()?;
+        let user_id = links::consume(&mut tx, &digest, links::RESET, now)
+            .await?
+            .ok_or_else(|| Error::validation("token", BAD_RESET_LINK))?;
+        accounts::reset_password(&mut tx, &user_id, &new_hash, now).await?;
+        links::void_all(&mut tx, &user_id, links::RESET, now).await?;
+        let ended =
+            refresh::revoke_user(&mut tx, &user_id, None, reason::PASSWORD_RESET, now).await?;
+        events::enqueue(&mut tx, &events::password_changed(&user_id)).await?;
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        // The user entry denies older tokens; ended sessions are denied by id as well, which
+        // also covers a token minted in this very second.
+        Self::log_deny_failure(self.deny_user(&user_id).await, "user", &user_id);
+        Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
+        Ok(())
+    }
+
+    pub async fn verify_email(&self, token: &str) -> Result<()> {
+        let digest = link_digest(token, BAD_VERIFY_LINK)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await.db_err()?;
+        let user_id = links::consume(&mut tx, &digest, links::VERIFY, now)
+            .await?
+            .ok_or_else(|| Error::validation("token", BAD_VERIFY_LINK))?;
+        if accounts::verify_email(&mut tx, &user_id, now).await? {
+            events::enqueue(&mut tx, &events::updated(&user_id, &["emailVerified"])).await?;
+        }
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// A signed-in user changing their password: the session `session_id` stays signed in,
+    /// every other one ends. A wrong current password is a validation error, never 401 (the
+    /// client would refresh and retry).
+    pub async fn change_password(
+        &self,
+        user_id: &str,
+        current: &str,
+        new: &str,
+        session_id: &str,
+    ) -> Result<()> {
+        let user_id = vici_kit::ids::parse_id("userId", user_id)?.to_string();
+        report(
+            [
+                validate::required("currentPassword", current, 1024).err(),
+                validate::password("newPassword", new).err(),
+            ]
+            .into_iter()
+            .flatten(),
+        )?;
+        let account = self.get_account(&user_id).await?;
+        if !account.is_active {
+            return Err(Error::new(ErrorCode::Forbidden, DEACTIVATED));
+        }
+        let verified = self
+            .passwords
+            .verify(current, &account.password_hash)
+            .await?;
+        if !verified.matches {
+            return Err(Error::validation("currentPassword", WRONG_CURRENT));
+        }
+        if current == new {
+            return Err(Error::validation(
+                "newPassword",
+                "The new password must be different from the current one",
+            ));
+        }
+        let new_hash = self.passwords.hash(new).await?;
+        let now = self.now();
+        let keep = Some(session_id.trim()).filter(|s| !s.is_empty());
+        let mut tx = self.db.begin().await.db_err()?;
+        let swapped = accounts::replace_hash(
+            &mut tx,
+            &user_id,
+            &account.password_hash,
+            &new_hash,
+            Some(now),
+        )
+        .await?;
+        if !swapped {
+            return Err(Error::conflict(
+                "Your password was changed meanwhile; please try again",
+            ));
+        }
+        let ended =
+            refresh::revoke_user(&mut tx, &user_id, keep, reason::PASSWORD_CHANGED, now).await?;
+        events::enqueue(&mut tx, &events::password_changed(&user_id)).await?;
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
+        Ok(())
+    }
+}
+
+fn problem(field: &'static str, message: &str) -> validate::Problem {
+    validate::Problem {
+        field,
+        message: message.to_string(),
+    }
+}

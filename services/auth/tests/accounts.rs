@@ -1,0 +1,218 @@
+//! The account record: listing and search, admin changes, renaming, seeding.
+use tonic::Code;
+use vici_identity::revocation::user_key;
+use vici_kit::seed::Catalog;
+use vici_proto::auth::v1 as pb;
+use vici_proto::common::v1::PageRequest;
+
+use crate::harness::{ADMIN, App, DEMO_PASSWORD, JANE, assert_refused};
+
+async fn list(app: &App, search: &str, role: &str, page: u32, limit: u32) -> pb::AccountPage {
+    let req = pb::ListAccountsRequest {
+        page: Some(PageRequest { page, limit }),
+        search: search.into(),
+        role: role.into(),
+    };
+    app.client
+        .clone()
+        .list_accounts(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn emails(page: &pb::AccountPage) -> Vec<&str> {
+    page.accounts.iter().map(|a| a.email.as_str()).collect()
+}
+
+pub async fn accounts_are_listed_newest_first_and_searched_literally(app: App) {
+    let people = [
+        ("percent@example.com", "Fifty % Off"),
+        ("under_score@example.com", "Under Score"),
+        ("plain@example.com", "Plain Percentless"),
+        ("bang@example.com", "Bang! Escape"),
+    ];
+    for (email, name) in people {
+        app.register(email, name).await;
+    }
+    let all = list(&app, "", "", 1, 0).await;
+    let info = all.page.unwrap();
+    assert_eq!((info.page, info.limit, info.total), (1, 20, 6));
+    assert_eq!(
+        emails(&all)[..4],
+        [
+            "bang@example.com",
+            "plain@example.com",
+            "under_score@example.com",
+            "percent@example.com"
+        ],
+        "newest first"
+    );
+
+    // LIKE wildcards match only themselves.
+    assert_eq!(
+        emails(&list(&app, "%", "", 1, 0).await),
+        ["percent@example.com"]
+    );
+    assert_eq!(
+        emails(&list(&app, "_", "", 1, 0).await),
+        ["under_score@example.com"]
+    );
+    assert_eq!(
+        emails(&list(&app, "!", "", 1, 0).await),
+        ["bang@example.com"]
+    );
+    assert_eq!(
+        emails(&list(&app, "p_a", "", 1, 0).await),
+        Vec::<&str>::new()
+    );
+    // Case-insensitive, on email or name.
+    assert_eq!(emails(&list(&app, "JANE", "", 1, 0).await), [JANE]);
+    assert_eq!(emails(&list(&app, "admin user", "", 1, 0).await), [ADMIN]);
+    let percent = list(&app, "PERCENT", "", 1, 0).await;
+    assert_eq!(percent.page.unwrap().total, 2, "percent@ and Percentless");
+    // Role filter.
+    assert_eq!(emails(&list(&app, "", "admin", 1, 0).await), [ADMIN]);
+    assert_eq!(
+        list(&app, "", "customer", 1, 0).await.page.unwrap().total,
+        5
+    );
+    // Pages never overlap; limits are clamped.
+    let p1 = list(&app, "", "", 1, 4).await;
+    let p2 = list(&app, "", "", 2, 4).await;
+    assert_eq!(p1.accounts.len(), 4);
+    assert_eq!(p2.accounts.len(), 2);
+    assert!(
+        p1.accounts
+            .iter()
+            .all(|a| !p2.accounts.iter().any(|b| b.id == a.id))
+    );
+    assert_eq!(list(&app, "", "", 0, 1000).await.page.unwrap().limit, 100);
+    assert!(list(&app, "", "", 9, 20).await.accounts.is_empty());
+}
+
+pub async fn an_admin_cannot_demote_or_deactivate_themselves(app: App) {
+    let admin_id = app.id_of(ADMIN).await;
+    let demote = app
+        .admin_update(&admin_id, Some("customer"), None, &admin_id)
+        .await;
+    let err = assert_refused(demote, Code::InvalidArgument, Some("role"));
+    assert_eq!(
+        err.message,
+        "You cannot remove your own administrator access"
+    );
+    let off = app
+        .admin_update(&admin_id, None, Some(false), &admin_id)
+        .await;
+    let err = assert_refused(off, Code::InvalidArgument, Some("isActive"));
+    assert_eq!(err.message, "You cannot deactivate your own account");
+    let shouted = app
+        .admin_update(&admin_id, Some("customer"), None, &admin_id.to_uppercase())
+        .await;
+    assert_refused(shouted, Code::InvalidArgument, Some("role"));
+    assert_eq!(app.account(&admin_id).await.role, "admin");
+    // A no-op on themselves is fine.
+    let same = app
+        .admin_update(&admin_id, Some("admin"), Some(true), &admin_id)
+        .await
+        .unwrap();
+    assert!(same.is_active);
+
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let missing = app
+        .admin_update(&unknown, Some("admin"), None, &admin_id)
+        .await;
+    assert_refused(missing, Code::NotFound, None);
+    let jane = app.id_of(JANE).await;
+    let bogus = app.admin_update(&jane, Some("root"), None, &admin_id).await;
+    assert_refused(bogus, Code::InvalidArgument, Some("role"));
+    assert!(
+        app.events().await.is_empty(),
+        "nothing changed, nothing announced"
+    );
+}
+
+pub async fn a_role_change_denies_old_tokens_and_refresh_carries_the_new_role(app: App) {
+    let admin_id = app.id_of(ADMIN).await;
+    let s = app.login(JANE, DEMO_PASSWORD).await.unwrap();
+    let jane = s.user.as_ref().unwrap().id.clone();
+    app.clock.advance(std::time::Duration::from_secs(2));
+    let promoted = app
+        .admin_update(&jane, Some("admin"), None, &admin_id)
+        .await
+        .unwrap();
+    assert_eq!(promoted.role, "admin");
+    let (value, ttl) = app.cached(&user_key(&jane)).await.expect("user entry");
+    let old = app.verify(&s.access_token).await;
+    assert!(
+        old.iat < value.parse::<i64>().unwrap(),
+        "the old token is denied"
+    );
+    assert!(ttl.as_secs() > 800);
+    let refreshed = app
+        .refresh(&s.refresh_token)
+        .await
+        .expect("the session lives on");
+    let new = app.verify(&refreshed.access_token).await;
+    assert_eq!(new.role, "admin");
+    assert!(
+        new.iat >= value.parse::<i64>().unwrap(),
+        "the new token is not denied"
+    );
+    let updated = app.events_of("user.updated", &jane).await;
+    assert_eq!(updated.len(), 1);
+    assert_eq!(
+        updated[0].data,
+        serde_json::json!({"userId": jane, "fields": ["role"]})
+    );
+    // Jane, now an admin, may demote the other admin (but not herself).
+    let back = app
+        .admin_update(&admin_id, Some("customer"), None, &jane)
+        .await;
+    assert_eq!(back.unwrap().role, "customer");
+}
+
+pub async fn renaming_is_validated_and_announced_once(app: App) {
+    let s = app.register("rename@example.com", "Old Name").await;
+    let id = s.user.unwrap().id;
+    let mut c = app.client.clone();
+    let rename = |name: Option<&str>| pb::UpdateAccountRequest {
+        user_id: id.clone(),
+        name: name.map(str::to_string),
+    };
+    let a = c
+        .update_account(rename(Some("  New Name ")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(a.name, "New Name");
+    assert_eq!(app.account(&id).await.name, "New Name");
+    c.update_account(rename(Some("New Name"))).await.unwrap();
+    c.update_account(rename(None)).await.unwrap();
+    let updated = app.events_of("user.updated", &id).await;
+    assert_eq!(updated.len(), 1, "only a real change is announced");
+    assert_eq!(updated[0].data["fields"], serde_json::json!(["name"]));
+    let empty = c.update_account(rename(Some("  "))).await;
+    assert_refused(empty, Code::InvalidArgument, Some("name"));
+    let unknown = pb::UpdateAccountRequest {
+        user_id: uuid::Uuid::now_v7().to_string(),
+        name: Some("X".into()),
+    };
+    assert_refused(c.update_account(unknown).await, Code::NotFound, None);
+    let missing = pb::AccountRef {
+        user_id: uuid::Uuid::now_v7().to_string(),
+    };
+    assert_refused(c.get_account(missing).await, Code::NotFound, None);
+}
+
+pub async fn seeding_is_idempotent_with_deterministic_ids(app: App) {
+    let catalog = Catalog::demo();
+    assert_eq!(vici_auth::seed(&app.db, &catalog).await.unwrap(), 0);
+    for user in &catalog.users {
+        let account = app.account(&user.id().to_string()).await;
+        assert_eq!(account.email, user.email);
+        assert_eq!(account.role, user.role);
+        assert!(account.email_verified && account.is_active);
+        assert!(account.last_login_at.is_none());
+    }
+}

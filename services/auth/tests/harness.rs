@@ -1,0 +1,383 @@
+//! Boots the auth service for one case: a fresh database (SQLite file or PostgreSQL database),
+//! the in-memory bus and cache, a shifted clock, a key file in a temporary directory, and a
+//! gRPC client. The environment is removed once the case has passed.
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{Connection as _, Executor as _, Row as _};
+use tonic::Status;
+use vici_auth::{KeySource, ShiftedClock};
+use vici_bus::CloudEvent;
+use vici_bus::memory::MemoryBus;
+use vici_cache::{Cache as _, MemoryCache};
+use vici_identity::{Claims, Jwks, Verifier};
+use vici_kit::grpc::Channel;
+use vici_kit::seed::Catalog;
+use vici_kit::server::Shutdown;
+use vici_proto::auth::v1::{self as pb, auth_service_client::AuthServiceClient};
+use vici_proto::common::v1::Empty;
+use vici_store::{Db, ServiceBase};
+
+pub type Client = AuthServiceClient<Channel>;
+
+/// The seed's demo password.
+pub const DEMO_PASSWORD: &str = "password123";
+pub const JANE: &str = "jane.doe@example.com";
+pub const ADMIN: &str = "admin@example.com";
+/// A password that satisfies the policy.
+pub const GOOD_PASSWORD: &str = "Correct1Horse";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running auth service and everything around it.
+pub struct App {
+    pub client: Client,
+    pub db: Db,
+    pub cache: Arc<MemoryCache>,
+    pub bus: Arc<MemoryBus>,
+    pub clock: Arc<ShiftedClock>,
+    pub dir: PathBuf,
+    shutdown: Shutdown,
+}
+
+struct Cleanup {
+    shutdown: Shutdown,
+    db: Db,
+    dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+/// `(server URL without a database, query string)` of `VICI_TEST_DATABASE_URL`.
+fn postgres_server() -> (String, String) {
+    let url = std::env::var("VICI_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url.as_str(), String::new()), |(b, q)| (b, format!("?{q}")));
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    (server.to_string(), query)
+}
+
+/// Runs `case` against a fresh service on `backend`, then removes the environment.
+pub async fn run<F, Fut>(backend: Backend, case: F)
+where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let name = format!("vici_test_auth_{}", uuid::Uuid::new_v4().simple());
+    let dir = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (url, postgres) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}", dir.join("auth.db").display()), None),
+        Backend::Postgres => {
+            let (server, query) = postgres_server();
+            (
+                format!("{server}/{name}{query}"),
+                Some((format!("{server}/postgres{query}"), name.clone())),
+            )
+        }
+    };
+    let db = Db::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{backend:?} database must be reachable: {e:#}"));
+    db.migrate("auth", vici_auth::MIGRATIONS)
+        .await
+        .expect("migrations apply");
+    vici_auth::seed(&db, &Catalog::demo())
+        .await
+        .expect("seeding");
+    let cache = Arc::new(MemoryCache::new());
+    let bus = Arc::new(MemoryBus::new(1));
+    let clock = Arc::new(ShiftedClock::new());
+    let shutdown = Shutdown::new();
+    let keys = key_file(&dir);
+    let parts = (
+        db.clone(),
+        bus.clone(),
+        cache.clone(),
+        clock.clone(),
+        shutdown.clone(),
+    );
+    let client = boot(parts, keys).await.expect("the service starts");
+    let app = App {
+        client,
+        db: db.clone(),
+        cache,
+        bus,
+        clock,
+        dir: dir.clone(),
+        shutdown,
+    };
+    let cleanup = Cleanup {
+        shutdown: app.shutdown.clone(),
+        db,
+        dir,
+        postgres,
+    };
+    case(app).await;
+    cleanup.run().await;
+}
+
+fn key_path(dir: &std::path::Path) -> PathBuf {
+    dir.join("keys").join("auth-keys.json")
+}
+
+/// The key file every case starts with, rotated after 30 days.
+fn key_file(dir: &std::path::Path) -> KeySource {
+    KeySource::File {
+        path: key_path(dir),
+        rotate_after: Duration::from_secs(30 * 86_400),
+    }
+}
+
+type Parts = (
+    Db,
+    Arc<MemoryBus>,
+    Arc<MemoryCache>,
+    Arc<ShiftedClock>,
+    Shutdown,
+);
+
+async fn boot((db, bus, cache, clock, shutdown): Parts, keys: KeySource) -> anyhow::Result<Client> {
+    let deps = vici_auth::Deps {
+        base: ServiceBase {
+            db,
+            bus,
+            shutdown: shutdown.clone(),
+        },
+        cache,
+        keys,
+    };
+    let app = vici_auth::start_with_clock(deps, clock).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(vici_kit::server::serve(app, listener, shutdown));
+    let channel = vici_kit::grpc::channel(&format!("http://{addr}"), Duration::from_secs(30))?;
+    Ok(AuthServiceClient::new(channel))
+}
+
+impl Cleanup {
+    async fn run(self) {
+        self.shutdown.cancel();
+        self.db.close().await;
+        if let Some((admin_url, name)) = self.postgres {
+            let mut conn = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .expect("admin connection");
+            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                .await
+                .expect("drop test database");
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl App {
+    pub fn key_path(&self) -> PathBuf {
+        key_path(&self.dir)
+    }
+
+    pub fn key_file(&self) -> KeySource {
+        key_file(&self.dir)
+    }
+
+    /// Starts another process of the service on the same database, bus, cache and clock
+    /// (a restart, as far as anything stored is concerned) and returns its client.
+    pub async fn boot(&self, keys: KeySource) -> anyhow::Result<Client> {
+        let parts = (
+            self.db.clone(),
+            self.bus.clone(),
+            self.cache.clone(),
+            self.clock.clone(),
+            self.shutdown.clone(),
+        );
+        boot(parts, keys).await
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        use vici_auth::Clock as _;
+        self.clock.now_secs()
+    }
+
+    pub async fn register(&self, email: &str, name: &str) -> pb::Session {
+        self.try_register(email, GOOD_PASSWORD, name)
+            .await
+            .unwrap_or_else(|s| panic!("register {email}: {s:?}"))
+    }
+
+    pub async fn try_register(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<pb::Session, Status> {
+        let req = pb::RegisterRequest {
+            email: email.into(),
+            password: password.into(),
+            name: name.into(),
+        };
+        self.client
+            .clone()
+            .register(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<pb::Session, Status> {
+        let req = pb::LoginRequest {
+            email: email.into(),
+            password: password.into(),
+        };
+        self.client.clone().login(req).await.map(|r| r.into_inner())
+    }
+
+    pub async fn refresh(&self, token: &str) -> Result<pb::Session, Status> {
+        let req = pb::RefreshRequest {
+            refresh_token: token.into(),
+        };
+        self.client
+            .clone()
+            .refresh(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn jwks(&self) -> Jwks {
+        let json = self
+            .client
+            .clone()
+            .get_jwks(Empty {})
+            .await
+            .unwrap()
+            .into_inner()
+            .json;
+        serde_json::from_str(&json).expect("the JWKS is JSON")
+    }
+
+    /// The claims of `token`, verified with the service's own JWKS at the service's now.
+    pub async fn verify(&self, token: &str) -> Claims {
+        let verifier = Verifier::from_jwks(&self.jwks().await).expect("a usable JWKS");
+        verifier
+            .verify(token, self.now_secs())
+            .unwrap_or_else(|e| panic!("token does not verify: {e}"))
+    }
+
+    pub async fn account(&self, user_id: &str) -> pb::Account {
+        let req = pb::AccountRef {
+            user_id: user_id.into(),
+        };
+        self.client
+            .clone()
+            .get_account(req)
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// The id of the account with `email`.
+    pub async fn id_of(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap()
+    }
+
+    /// Every `account-events` event written so far, oldest first, read from the outbox.
+    pub async fn events(&self) -> Vec<CloudEvent> {
+        let rows = sqlx::query(
+            "SELECT payload FROM outbox WHERE topic = 'account-events' ORDER BY created_at, id",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        rows.iter()
+            .map(|r| CloudEvent::from_json(r.get::<String, _>("payload").as_bytes()).unwrap())
+            .collect()
+    }
+
+    /// Events of type `kind` about `user_id`.
+    pub async fn events_of(&self, kind: &str, user_id: &str) -> Vec<CloudEvent> {
+        let mut events = self.events().await;
+        events.retain(|e| e.event_type == kind && e.subject == user_id);
+        events
+    }
+
+    /// The value and remaining TTL of a cache key, if present.
+    pub async fn cached(&self, key: &str) -> Option<(String, Duration)> {
+        let value = self.cache.get_string(key).await.unwrap()?;
+        let ttl = self
+            .cache
+            .ttl(key)
+            .await
+            .unwrap()
+            .expect("deny-list keys expire");
+        Some((value, ttl))
+    }
+
+    pub async fn admin_update(
+        &self,
+        user_id: &str,
+        role: Option<&str>,
+        is_active: Option<bool>,
+        actor_id: &str,
+    ) -> Result<pb::Account, Status> {
+        let req = pb::AdminUpdateAccountRequest {
+            user_id: user_id.into(),
+            role: role.map(str::to_string),
+            is_active,
+            actor_id: actor_id.into(),
+        };
+        self.client
+            .clone()
+            .admin_update_account(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+}
+
+/// The service error a status carries (code, message, field details).
+pub fn error(status: Status) -> vici_kit::Error {
+    vici_kit::Error::from_status(&status)
+}
+
+/// Asserts `result` failed with gRPC `code` and, when given, a problem on `field`.
+#[track_caller]
+pub fn assert_refused<T: std::fmt::Debug>(
+    result: Result<T, Status>,
+    code: tonic::Code,
+    field: Option<&str>,
+) -> vici_kit::Error {
+    let status = result.expect_err("the call must fail");
+    assert_eq!(status.code(), code, "{status:?}");
+    let err = error(status);
+    if let Some(field) = field {
+        assert!(
+            err.details.contains_key(field),
+            "expected details.{field}, got {:?} ({})",
+            err.details,
+            err.message
+        );
+    }
+    err
+}
+
+/// The claims of `token` without verifying anything (for tokens that have since expired).
+pub fn peek(token: &str) -> Claims {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("claims")
+}
