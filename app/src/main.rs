@@ -76,6 +76,9 @@ enum Command {
     },
     /// Print the effective configuration, secrets masked.
     Config(Overrides),
+    /// Print a new token-signing keyring (JSON) for `VICI_AUTH_SIGNING_KEYS`, the secret every
+    /// auth process of a cluster shares. To rotate, add its key to the existing keyring.
+    Keyring,
 }
 
 fn parse_service(s: &str) -> Result<ServiceName, String> {
@@ -138,7 +141,15 @@ fn print_config(config: &Config) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Keyring = cli.command {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        println!("{}", vici_auth::new_keyring_json(now));
+        return ExitCode::SUCCESS;
+    }
     let overrides = match &cli.command {
+        Command::Keyring => Overrides::default(),
         Command::Up(o) | Command::Config(o) => o.clone(),
         Command::Serve { overrides, .. }
         | Command::Migrate { overrides, .. }
@@ -168,6 +179,7 @@ fn main() -> ExitCode {
                 print_config(&config);
                 Ok(())
             }
+            Command::Keyring => Ok(()),
         }
     });
     match result {

@@ -121,6 +121,14 @@ impl Deployment {
             let s3 = std::env::var("VICI_SYSTEM_S3_URL")
                 .expect("VICI_SYSTEM_S3_URL must name the S3 bucket of the distributed run (scripts/engines.sh sets it)");
             env.push(("VICI_BLOB_URL".into(), s3));
+            // As a cluster runs it: one signing keyring shared by configuration, not a key file.
+            let keyring = Command::new(vici_bin())
+                .arg("keyring")
+                .output()
+                .expect("vici keyring runs");
+            assert!(keyring.status.success(), "vici keyring failed");
+            let keyring = String::from_utf8(keyring.stdout).expect("UTF-8 keyring");
+            env.push(("VICI_AUTH_SIGNING_KEYS".into(), keyring.trim().to_string()));
         }
         let d = Self {
             mode,

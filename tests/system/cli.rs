@@ -63,7 +63,24 @@ fn config_shows_effective_values_with_secrets_masked() {
 fn help_lists_every_command() {
     let (code, text) = vici(&["--help"], &[]);
     assert_eq!(code, 0);
-    for command in ["up", "serve", "migrate", "seed", "config"] {
+    for command in ["up", "serve", "migrate", "seed", "config", "keyring"] {
         assert!(text.contains(command), "{command} missing from:\n{text}");
     }
+}
+
+#[test]
+fn keyring_prints_a_fresh_secret_that_config_masks() {
+    let (code, first) = vici(&["keyring"], &[]);
+    assert_eq!(code, 0, "{first}");
+    let keyring: serde_json::Value = serde_json::from_str(first.trim()).expect("JSON keyring");
+    assert_eq!(keyring["keys"].as_array().map(Vec::len), Some(1), "{first}");
+    let (_, second) = vici(&["keyring"], &[]);
+    assert_ne!(first, second, "every keyring is new");
+    let (code, text) = vici(&["config"], &[("VICI_AUTH_SIGNING_KEYS", first.trim())]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        !text.contains(first.trim()),
+        "the keyring is a secret: {text}"
+    );
+    assert!(text.contains("auth.signing_keys = \"****\""), "{text}");
 }

@@ -64,6 +64,17 @@ impl ApiError {
         )
     }
 
+    /// Reports a problem under the name the client used for the field (the contract accepts
+    /// aliases such as `newPassword` for `password`).
+    pub fn with_detail_renamed(mut self, from: &str, to: &str) -> Self {
+        if from != to
+            && let Some(problem) = self.0.details.remove(from)
+        {
+            self.0.details.insert(to.to_string(), problem);
+        }
+        self
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.0.code
     }

@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::identity::Caller;
-use crate::limits::Budget;
+use crate::limits::{Budget, ip_subject};
 
-/// The client's address: the TCP peer, or with `gateway.trust_forwarded_for` the first
-/// address of `X-Forwarded-For` (the load balancer appends, so the first is the client's).
+/// The client's address: the TCP peer, or with `gateway.trust_forwarded_for` the last address
+/// of `X-Forwarded-For`, the one the trusted load balancer appended (anything before it was
+/// written by the client and proves nothing).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub IpAddr);
 
@@ -35,7 +36,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
         .get("x-forwarded-for")?
         .to_str()
         .ok()?
-        .split(',')
+        .rsplit(',')
         .next()?
         .trim()
         .parse()
@@ -44,7 +45,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let ip = client_ip(&req, state.config.gateway.trust_forwarded_for);
-    if let Err(e) = state.limiter().check(Budget::Ip, &ip.to_string()).await {
+    if let Err(e) = state.limiter().check(Budget::Ip, &ip_subject(ip)).await {
         return e.into_response();
     }
     let caller = state.authenticator().identify(req.headers()).await;
@@ -66,7 +67,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forwarded_for_takes_the_first_valid_address_only_when_trusted() {
+    fn forwarded_for_takes_the_last_hop_only_when_trusted() {
         let req = |xff: &str| {
             Request::builder()
                 .header("x-forwarded-for", xff)
@@ -75,8 +76,9 @@ mod tests {
         };
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         assert_eq!(
-            client_ip(&req("203.0.113.9, 10.0.0.1"), true),
-            ip("203.0.113.9")
+            client_ip(&req("6.6.6.6, 203.0.113.9"), true),
+            ip("203.0.113.9"),
+            "a first hop the client wrote itself is ignored"
         );
         assert_eq!(client_ip(&req("2001:db8::1"), true), ip("2001:db8::1"));
         assert_eq!(client_ip(&req("203.0.113.9"), false), ip("0.0.0.0"));

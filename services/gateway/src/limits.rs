@@ -2,6 +2,7 @@
 //! fixed-window request budgets (per IP, per user, stricter per IP on the auth routes) and the
 //! failed-login lockout of one account. A cache failure lets the request through (logged): a
 //! Redis blip must not take the shop down, and the limits only defend against floods.
+use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use vici_cache::SharedCache;
@@ -30,6 +31,21 @@ impl Budget {
             Budget::Refresh => "refresh",
             Budget::Password => "password",
         }
+    }
+}
+
+/// What a per-IP budget is counted for: an IPv4 address, or an IPv6 /64 — one host usually
+/// holds a whole /64, so counting single IPv6 addresses would give it 2^64 budgets.
+pub fn ip_subject(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -100,60 +116,71 @@ impl RateLimiter {
         format!("rl:fail:{email}")
     }
 
-    /// 429 while `email`'s logins are locked, whatever the password: the answer must not
-    /// reveal whether it was right.
-    pub async fn ensure_login_unlocked(&self, email: &str) -> ApiResult<()> {
+    fn locked(left: std::time::Duration) -> ApiError {
+        let minutes = left.as_secs().div_ceil(60).max(1);
+        ApiError::rate_limited(
+            format!(
+                "Too many failed sign-in attempts for this account; please try again in {minutes} minutes"
+            ),
+            secs_ceil(left.as_millis() as u64),
+        )
+    }
+
+    /// Counts a password attempt on `email`'s account *before* the password is checked, so
+    /// attempts sent at once cannot all slip past the count. Past the limit, the account is
+    /// locked and the answer is 429 whatever the password: it must not reveal whether it was
+    /// right. Follow with [`Self::attempt_succeeded`] or [`Self::attempt_not_judged`]; a failed
+    /// attempt simply stays counted.
+    pub async fn begin_password_attempt(&self, email: &str) -> ApiResult<()> {
         if !self.limits.enabled {
             return Ok(());
         }
-        match self.cache.ttl(&Self::lock_key(email)).await {
-            Ok(Some(left)) => {
-                let minutes = left.as_secs().div_ceil(60).max(1);
-                Err(ApiError::rate_limited(
-                    format!(
-                        "Too many failed sign-in attempts for this account; please try again in {minutes} minutes"
-                    ),
-                    secs_ceil(left.as_millis() as u64),
-                ))
+        let lockout = self.limits.lockout;
+        let result = async {
+            if let Some(left) = self.cache.ttl(&Self::lock_key(email)).await? {
+                return anyhow::Ok(Some(left));
             }
+            let attempts = self
+                .cache
+                .incr_by(&Self::failures_key(email), 1, Some(lockout.window))
+                .await?;
+            if attempts <= i64::from(lockout.requests) {
+                return Ok(None);
+            }
+            self.cache
+                .set(&Self::lock_key(email), b"1", Some(lockout.window))
+                .await?;
+            self.cache.delete(&Self::failures_key(email)).await?;
+            Ok(Some(lockout.window))
+        };
+        match result.await {
+            Ok(Some(left)) => Err(Self::locked(left)),
             Ok(None) => Ok(()),
             Err(e) => {
-                tracing::warn!(error = %e, "login lockout not checked: the cache is unreachable");
+                tracing::warn!(error = %e, "password attempt not counted: the cache is unreachable");
                 Ok(())
             }
         }
     }
 
-    /// Counts a failed login; the one that reaches the limit locks the account.
-    pub async fn record_login_failure(&self, email: &str) {
-        if !self.limits.enabled {
-            return;
-        }
-        let lockout = self.limits.lockout;
-        let result = async {
-            let failures = self
-                .cache
-                .incr_by(&Self::failures_key(email), 1, Some(lockout.window))
-                .await?;
-            if failures >= i64::from(lockout.requests) {
-                self.cache
-                    .set(&Self::lock_key(email), b"1", Some(lockout.window))
-                    .await?;
-                self.cache.delete(&Self::failures_key(email)).await?;
-            }
-            anyhow::Ok(())
-        };
-        if let Err(e) = result.await {
-            tracing::warn!(error = %e, "failed login not counted: the cache is unreachable");
-        }
-    }
-
-    /// A successful login forgives earlier failures.
-    pub async fn record_login_success(&self, email: &str) {
+    /// The password was right: earlier failures are forgiven.
+    pub async fn attempt_succeeded(&self, email: &str) {
         if self.limits.enabled
             && let Err(e) = self.cache.delete(&Self::failures_key(email)).await
         {
-            tracing::warn!(error = %e, "failed logins not reset: the cache is unreachable");
+            tracing::warn!(error = %e, "failed attempts not reset: the cache is unreachable");
+        }
+    }
+
+    /// The attempt never reached a password check (bad input, a service down): uncount it.
+    pub async fn attempt_not_judged(&self, email: &str) {
+        if self.limits.enabled
+            && let Err(e) = self
+                .cache
+                .incr_by(&Self::failures_key(email), -1, None)
+                .await
+        {
+            tracing::warn!(error = %e, "password attempt not uncounted: the cache is unreachable");
         }
     }
 }
@@ -185,22 +212,53 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failed_logins_lock_the_account_and_success_forgives() {
+    async fn attempts_past_the_limit_lock_the_account_and_success_forgives() {
         let limiter = limiter("lockout=3/1h");
-        limiter.record_login_failure("a@x.io").await;
-        limiter.record_login_failure("a@x.io").await;
-        limiter.record_login_success("a@x.io").await;
-        limiter.record_login_failure("a@x.io").await;
-        limiter.record_login_failure("a@x.io").await;
-        assert!(limiter.ensure_login_unlocked("a@x.io").await.is_ok());
-        limiter.record_login_failure("a@x.io").await;
-        let locked = limiter.ensure_login_unlocked("a@x.io").await.unwrap_err();
+        let attempt = |email| limiter.begin_password_attempt(email);
+        attempt("a@x.io").await.unwrap();
+        attempt("a@x.io").await.unwrap();
+        limiter.attempt_succeeded("a@x.io").await;
+        for _ in 0..3 {
+            attempt("a@x.io").await.unwrap(); // three failures, counted up front
+        }
+        attempt("b@x.io").await.unwrap();
+        limiter.attempt_not_judged("b@x.io").await;
+        let locked = attempt("a@x.io").await.unwrap_err();
         assert!(
             locked.0.message.contains("60 minutes"),
             "{}",
             locked.0.message
         );
-        assert!(limiter.ensure_login_unlocked("b@x.io").await.is_ok());
+        assert!(attempt("a@x.io").await.is_err(), "stays locked");
+        for _ in 0..3 {
+            attempt("b@x.io").await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn simultaneous_attempts_cannot_exceed_the_limit() {
+        let limiter = limiter("lockout=5/1h");
+        let attempts: Vec<_> = (0..40)
+            .map(|_| limiter.begin_password_attempt("a@x.io"))
+            .collect();
+        let passed = futures::future::join_all(attempts)
+            .await
+            .into_iter()
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(passed, 5);
+    }
+
+    #[test]
+    fn ipv6_budgets_are_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(ip_subject(a), ip_subject(b));
+        assert_ne!(
+            ip_subject(a),
+            ip_subject("2001:db8:1:3::1".parse().unwrap())
+        );
+        assert_eq!(ip_subject("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.1");
     }
 
     #[tokio::test]
@@ -208,8 +266,7 @@ mod tests {
         let limiter = limiter("off");
         for _ in 0..1000 {
             limiter.check(Budget::Login, "1.1.1.1").await.unwrap();
-            limiter.record_login_failure("a@x.io").await;
+            limiter.begin_password_attempt("a@x.io").await.unwrap();
         }
-        assert!(limiter.ensure_login_unlocked("a@x.io").await.is_ok());
     }
 }

@@ -9,6 +9,8 @@ use vici_kit::grpc::Channel;
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::common::v1::Empty;
 
+use super::verified::VerifiedTokens;
+
 const MIN_REFETCH: Duration = Duration::from_secs(5);
 
 /// Why a token did not yield claims.
@@ -26,6 +28,7 @@ pub struct KeyCache {
     /// misses fetch once.
     fetched: tokio::sync::Mutex<Option<(Instant, bool)>>,
     auth: AuthServiceClient<Channel>,
+    verified: VerifiedTokens,
 }
 
 impl KeyCache {
@@ -34,6 +37,7 @@ impl KeyCache {
             verifier: RwLock::new(Arc::new(Verifier::default())),
             fetched: tokio::sync::Mutex::new(None),
             auth,
+            verified: VerifiedTokens::default(),
         }
     }
 
@@ -46,15 +50,19 @@ impl KeyCache {
 
     /// The claims of a valid `token` at `now` (unix seconds).
     pub async fn verify(&self, token: &str, now: i64) -> Result<Claims, KeyFailure> {
-        match self.current().verify(token, now) {
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = match self.current().verify(token, now) {
             Err(TokenError::UnknownKey(kid)) => {
                 self.refetch_for(&kid).await?;
-                self.current()
-                    .verify(token, now)
-                    .map_err(KeyFailure::Refused)
+                self.current().verify(token, now)
             }
-            other => other.map_err(KeyFailure::Refused),
+            other => other,
         }
+        .map_err(KeyFailure::Refused)?;
+        self.verified.insert(token, claims.clone(), now);
+        Ok(claims)
     }
 
     async fn refetch_for(&self, kid: &str) -> Result<(), KeyFailure> {
@@ -76,6 +84,9 @@ impl KeyCache {
         *fetched = Some((Instant::now(), result.is_ok()));
         let verifier = result.map_err(KeyFailure::Unavailable)?;
         *self.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(verifier);
+        // A key may have left the set (retired early, or compromised): its tokens must not
+        // keep passing on the strength of an old check.
+        self.verified.clear();
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use vici_kit::grpc::Channel;
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 
 mod keys;
+mod verified;
 
 use keys::{KeyCache, KeyFailure};
 

@@ -16,7 +16,7 @@ use crate::dto::account::SessionDto;
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, ClientAddr, Json, OptionalJson};
-use crate::limits::Budget;
+use crate::limits::{Budget, ip_subject};
 
 /// Fields the contract requires, checked together so one 400 names every missing one.
 struct Required(BTreeMap<String, String>);
@@ -46,9 +46,34 @@ impl Required {
     }
 }
 
-/// The address a budget is counted for.
+/// Spends one request of the caller's address on `budget`.
 async fn spend(state: &AppState, budget: Budget, ClientAddr(ip): &ClientAddr) -> ApiResult<()> {
-    state.limiter().check(budget, &ip.to_string()).await
+    state.limiter().check(budget, &ip_subject(*ip)).await
+}
+
+/// Runs a password check (`call`) under the account's attempt counter: counted before it runs,
+/// forgiven when the password was right, uncounted when it was never judged. `is_wrong` says
+/// which failures were a wrong password.
+async fn judged<T>(
+    state: &AppState,
+    account: Option<&str>,
+    call: impl Future<Output = Result<T, ApiError>>,
+    is_wrong: impl Fn(&ApiError) -> bool,
+) -> ApiResult<T> {
+    let Some(email) = account else {
+        return call.await;
+    };
+    let limiter = state.limiter();
+    limiter.begin_password_attempt(email).await?;
+    let outcome = call.await;
+    match &outcome {
+        Ok(_) => limiter.attempt_succeeded(email).await,
+        Err(e) if is_wrong(e) => {}
+        // A deactivated account answers 403 only to the right password.
+        Err(e) if e.code() == ErrorCode::Forbidden => limiter.attempt_succeeded(email).await,
+        Err(_) => limiter.attempt_not_judged(email).await,
+    }
+    outcome
 }
 
 #[derive(Deserialize)]
@@ -86,14 +111,25 @@ pub async fn register(
 ) -> ApiResult<Response> {
     spend(&state, Budget::Register, &ip).await?;
     let name = display_name(&body);
+    // A client that sends `firstName`/`lastName` hears about its name under `firstName`.
+    let name_field = if body.name.is_some() {
+        "name"
+    } else {
+        "firstName"
+    };
     let mut required = Required::new();
     let request = pb::RegisterRequest {
         email: required.take("email", body.email),
         password: required.take("password", body.password),
-        name: required.take("name", name),
+        name: required.take(name_field, name),
     };
     required.check()?;
-    let session = state.auth().register(request).await?.into_inner();
+    let session = state
+        .auth()
+        .register(request)
+        .await
+        .map_err(|s| ApiError::from(s).with_detail_renamed("name", name_field))?
+        .into_inner();
     Ok(envelope::created(SessionDto::from_session(session, true)))
 }
 
@@ -121,29 +157,12 @@ pub async fn login(
     required.check()?;
     let account = request.email.trim().to_lowercase();
     let account = (account.chars().count() <= MAX_EMAIL_CHARS).then_some(account);
-    if let Some(email) = &account {
-        state.limiter().ensure_login_unlocked(email).await?;
-    }
-    match state.auth().login(request).await {
-        Ok(session) => {
-            if let Some(email) = &account {
-                state.limiter().record_login_success(email).await;
-            }
-            Ok(envelope::ok(SessionDto::from_session(
-                session.into_inner(),
-                true,
-            )))
-        }
-        Err(status) => {
-            let error = ApiError::from(status);
-            if error.code() == ErrorCode::Unauthorized
-                && let Some(email) = &account
-            {
-                state.limiter().record_login_failure(email).await;
-            }
-            Err(error)
-        }
-    }
+    let login = async { Ok(state.auth().login(request).await?.into_inner()) };
+    let session = judged(&state, account.as_deref(), login, |e| {
+        e.code() == ErrorCode::Unauthorized
+    })
+    .await?;
+    Ok(envelope::ok(SessionDto::from_session(session, true)))
 }
 
 #[derive(Deserialize)]
@@ -238,13 +257,22 @@ pub async fn reset_password(
     Json(body): Json<ResetBody>,
 ) -> ApiResult<Response> {
     spend(&state, Budget::Password, &ip).await?;
+    let field = if body.password.is_none() && body.new_password.is_some() {
+        "newPassword"
+    } else {
+        "password"
+    };
     let mut required = Required::new();
     let request = pb::ResetPasswordRequest {
         token: required.take("token", body.token),
-        password: required.take("password", body.password.or(body.new_password)),
+        password: required.take(field, body.password.or(body.new_password)),
     };
     required.check()?;
-    state.auth().reset_password(request).await?;
+    state
+        .auth()
+        .reset_password(request)
+        .await
+        .map_err(|s| ApiError::from(s).with_detail_renamed("password", field))?;
     Ok(envelope::done(
         "Your password has been reset; please sign in",
     ))
@@ -293,7 +321,12 @@ pub async fn change_password(
         session_id: me.session_id.clone(),
     };
     required.check()?;
-    state.auth().change_password(request).await?;
+    // Guessing the current password with a stolen token counts like failed logins.
+    let change = async { Ok(state.auth().change_password(request).await?) };
+    judged(&state, Some(&me.email), change, |e| {
+        e.0.details.contains_key("currentPassword")
+    })
+    .await?;
     Ok(envelope::done("Your password has been changed"))
 }
 
