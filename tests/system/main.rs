@@ -2,6 +2,7 @@
 //! The same tests run on `vici up` and on the eleven-process deployment.
 
 mod account;
+mod avatar;
 mod bad_input;
 mod catalogue;
 mod cli;

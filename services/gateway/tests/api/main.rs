@@ -19,6 +19,7 @@ mod catalogue;
 mod fake;
 mod fake_auth;
 mod identity;
+mod limits;
 mod ops;
 mod platform;
 mod shelves;
