@@ -38,6 +38,12 @@ pub struct Claims {
     pub sid: String,
     /// Unique per token, for the deny-list that makes logout immediate.
     pub jti: String,
+    /// The account's token version when the token was minted. The auth service bumps it on
+    /// every change that must cut off existing tokens (role change, deactivation, password
+    /// reset), and the deny-list refuses tokens older than the stored version. Absent in
+    /// tokens minted before versions existed, which then read as 0.
+    #[serde(default)]
+    pub ver: i64,
     /// Issued at, unix seconds.
     pub iat: i64,
     /// Expires at, unix seconds.

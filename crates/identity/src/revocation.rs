@@ -17,10 +17,15 @@ pub fn session_key(sid: &str) -> String {
     format!("auth:deny:sid:{sid}")
 }
 
-/// Every access token of one user issued before the stored unix second (value as ASCII
-/// digits), denied for [`ENTRY_TTL_SECS`]: deactivation, password reset, role change.
+/// The account's current token version (value as ASCII digits), kept for [`ENTRY_TTL_SECS`]:
+/// every access token of the user whose `ver` is lower is denied. The auth service bumps the
+/// version in the same transaction as a deactivation, password reset or role change, and
+/// stamps every token it mints with the version it read in the transaction that minted it.
+///
+/// Named apart from the unix-second cut-off (`auth:nbf:`) it replaces, so an entry of the old
+/// kind is never read as a version.
 pub fn user_key(sub: &str) -> String {
-    format!("auth:nbf:{sub}")
+    format!("auth:ver:{sub}")
 }
 
 /// The three keys that decide whether `claims` is revoked, in the order
@@ -33,9 +38,11 @@ pub fn keys_for(claims: &Claims) -> [String; 3] {
     ]
 }
 
-/// Whether the values read for [`keys_for`] deny `claims`. A token issued in the very second
-/// of a user-wide revocation stays valid: tokens minted right after it (a role change makes
-/// the client refresh at once) must work, and `iat` has one-second resolution.
+/// Whether the values read for [`keys_for`] deny `claims`: a token or session entry is
+/// present, or the user entry holds a version above the token's `ver`. Versions, unlike issue
+/// times, order tokens exactly: one minted in the very second of a role change is denied if it
+/// was minted before the change and accepted if after. A user value that is not an integer
+/// denies nothing.
 pub fn is_revoked(claims: &Claims, values: &[Option<Vec<u8>>]) -> bool {
     let present = |i: usize| values.get(i).is_some_and(Option::is_some);
     if present(0) || present(1) {
@@ -46,20 +53,21 @@ pub fn is_revoked(claims: &Claims, values: &[Option<Vec<u8>>]) -> bool {
         .and_then(|v| v.as_deref())
         .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| v.parse::<i64>().ok())
-        .is_some_and(|not_before| claims.iat < not_before)
+        .is_some_and(|current| claims.ver < current)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn claims(iat: i64) -> Claims {
+    fn claims(iat: i64, ver: i64) -> Claims {
         Claims {
             sub: "u".into(),
             email: "e".into(),
             role: "customer".into(),
             sid: "s".into(),
             jti: "j".into(),
+            ver,
             iat,
             exp: iat + ACCESS_TTL_SECS,
             iss: crate::ISSUER.into(),
@@ -67,18 +75,48 @@ mod tests {
         }
     }
 
+    fn user(value: &str) -> [Option<Vec<u8>>; 3] {
+        [None, None, Some(value.as_bytes().to_vec())]
+    }
+
     #[test]
     fn each_entry_denies_what_it_names() {
-        let c = claims(100);
+        let c = claims(100, 4);
         assert_eq!(
             keys_for(&c),
-            ["auth:deny:jti:j", "auth:deny:sid:s", "auth:nbf:u"]
+            ["auth:deny:jti:j", "auth:deny:sid:s", "auth:ver:u"]
         );
         assert!(!is_revoked(&c, &[None, None, None]));
+        assert!(!is_revoked(&c, &[]), "nothing read, nothing denied");
         assert!(is_revoked(&c, &[Some(b"1".to_vec()), None, None]));
         assert!(is_revoked(&c, &[None, Some(b"1".to_vec()), None]));
-        assert!(is_revoked(&c, &[None, None, Some(b"101".to_vec())]));
-        assert!(!is_revoked(&c, &[None, None, Some(b"100".to_vec())]));
-        assert!(!is_revoked(&c, &[None, None, Some(b"garbage".to_vec())]));
+        assert!(is_revoked(&c, &user("5")), "an older version");
+        assert!(!is_revoked(&c, &user("4")), "the current version");
+        assert!(!is_revoked(&c, &user("3")));
+        assert!(!is_revoked(&c, &user("garbage")));
+        assert!(!is_revoked(&c, &user(" 5")), "not ASCII digits");
+    }
+
+    #[test]
+    fn versions_order_tokens_minted_in_the_same_second() {
+        // A role change bumps the version 0 -> 1 at second 100: the token minted earlier in that
+        // second is denied, the one minted (by refresh) after it is accepted.
+        let before = claims(100, 0);
+        let after = claims(100, 1);
+        assert!(is_revoked(&before, &user("1")));
+        assert!(!is_revoked(&after, &user("1")));
+    }
+
+    #[test]
+    fn an_older_version_is_denied_whatever_its_seconds() {
+        // Issue times no longer matter: a token of an old version is denied even when its
+        // `iat` is later than the change (a refresh that read the account before the change).
+        for iat in [90, 100, 110] {
+            assert!(is_revoked(&claims(iat, 2), &user("3")), "iat {iat}");
+            assert!(!is_revoked(&claims(iat, 3), &user("3")), "iat {iat}");
+        }
+        // Tokens minted before versions existed carry 0 and fall to the first bump.
+        assert!(is_revoked(&claims(100, 0), &user("1")));
+        assert!(!is_revoked(&claims(100, 0), &user("0")));
     }
 }

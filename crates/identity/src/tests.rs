@@ -10,6 +10,7 @@ fn claims() -> Claims {
         role: "customer".into(),
         sid: "0190a4c2-0000-7000-8000-0000000000aa".into(),
         jti: "0190a4c2-0000-7000-8000-0000000000bb".into(),
+        ver: 3,
         iat: NOW,
         exp: NOW + ACCESS_TTL_SECS,
         iss: ISSUER.into(),
@@ -59,6 +60,23 @@ fn a_signed_token_verifies_and_round_trips_its_claims() {
     let token = key.sign(&claims());
     assert_eq!(verifier_for(&[&key]).verify(&token, NOW + 10), Ok(claims()));
     assert_eq!(token, key.sign(&claims()), "signatures are deterministic");
+}
+
+#[test]
+fn a_token_minted_before_versions_existed_reads_as_version_0() {
+    let key = SigningKey::generate();
+    let mut old = serde_json::to_value(claims()).unwrap();
+    old.as_object_mut().unwrap().remove("ver");
+    let header = serde_json::json!({"alg": ALG, "typ": "JWT", "kid": key.kid()});
+    let input = format!(
+        "{}.{}",
+        B64.encode(header.to_string()),
+        B64.encode(old.to_string())
+    );
+    let signature = key.key.sign(input.as_bytes());
+    let token = format!("{input}.{}", B64.encode(signature.to_bytes()));
+    let verified = verifier_for(&[&key]).verify(&token, NOW).unwrap();
+    assert_eq!(verified, Claims { ver: 0, ..claims() });
 }
 
 #[test]

@@ -32,11 +32,14 @@ pub use keys::{KeySource, new_keyring_json};
 pub use tokens::REFRESH_GRACE;
 
 /// The auth service's schema, applied with `Db::migrate("auth", MIGRATIONS)`.
-pub const MIGRATIONS: &[Migration] = &[Migration::new(
-    1,
-    "auth",
-    include_str!("../migrations/0001_auth.sql"),
-)];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::new(1, "auth", include_str!("../migrations/0001_auth.sql")),
+    Migration::new(
+        2,
+        "token_version",
+        include_str!("../migrations/0002_token_version.sql"),
+    ),
+];
 
 /// How often the key file is checked for rotation and expired tokens are swept.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
@@ -135,6 +138,7 @@ pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<usize> {
             created_at: now,
             updated_at: now,
             last_login_at: None,
+            token_version: 0,
         })
         .collect();
     store::accounts::insert_missing(db, &accounts).await

@@ -54,14 +54,16 @@ pub struct Subject<'a> {
     pub role: &'a str,
 }
 
-/// The claims of an access token of session `sid`, issued at `iat` (unix seconds).
-pub fn claims(who: &Subject<'_>, sid: &str, jti: &str, iat: i64) -> Claims {
+/// The claims of an access token of session `sid`, issued at `iat` (unix seconds) under the
+/// account's token version `ver`.
+pub fn claims(who: &Subject<'_>, sid: &str, jti: &str, iat: i64, ver: i64) -> Claims {
     Claims {
         sub: who.user_id.to_string(),
         email: who.email.to_string(),
         role: who.role.to_string(),
         sid: sid.to_string(),
         jti: jti.to_string(),
+        ver,
         iat,
         exp: iat + ACCESS_TTL_SECS,
         iss: ISSUER.to_string(),

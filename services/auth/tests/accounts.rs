@@ -1,6 +1,8 @@
 //! The account record: listing and search, admin changes, renaming, seeding.
+use std::time::Duration;
 use tonic::Code;
-use vici_identity::revocation::user_key;
+
+use vici_identity::revocation::{ENTRY_TTL_SECS, user_key};
 use vici_kit::seed::Catalog;
 use vici_proto::auth::v1 as pb;
 use vici_proto::common::v1::PageRequest;
@@ -143,22 +145,20 @@ pub async fn a_role_change_denies_old_tokens_and_refresh_carries_the_new_role(ap
         .unwrap();
     assert_eq!(promoted.role, "admin");
     let (value, ttl) = app.cached(&user_key(&jane)).await.expect("user entry");
+    assert_eq!(value, "1", "the account's new token version");
+    assert_eq!(app.token_version(&jane).await, 1);
+    assert!(ttl.as_secs() <= ENTRY_TTL_SECS as u64 && ttl.as_secs() > 800);
     let old = app.verify(&s.access_token).await;
-    assert!(
-        old.iat < value.parse::<i64>().unwrap(),
-        "the old token is denied"
-    );
-    assert!(ttl.as_secs() > 800);
+    assert_eq!(old.ver, 0);
+    assert!(app.denied(&old).await, "the old token is denied");
     let refreshed = app
         .refresh(&s.refresh_token)
         .await
         .expect("the session lives on");
     let new = app.verify(&refreshed.access_token).await;
     assert_eq!(new.role, "admin");
-    assert!(
-        new.iat >= value.parse::<i64>().unwrap(),
-        "the new token is not denied"
-    );
+    assert_eq!(new.ver, 1);
+    assert!(!app.denied(&new).await, "the new token is not denied");
     let updated = app.events_of("user.updated", &jane).await;
     assert_eq!(updated.len(), 1);
     assert_eq!(
@@ -170,6 +170,133 @@ pub async fn a_role_change_denies_old_tokens_and_refresh_carries_the_new_role(ap
         .admin_update(&admin_id, Some("customer"), None, &jane)
         .await;
     assert_eq!(back.unwrap().role, "customer");
+}
+
+pub async fn a_role_change_denies_a_token_minted_earlier_in_the_same_second(app: App) {
+    let admin_id = app.id_of(ADMIN).await;
+    let s = app.login(JANE, DEMO_PASSWORD).await.unwrap();
+    let jane = s.user.as_ref().unwrap().id.clone();
+    let mut refresh_token = s.refresh_token;
+    // Each round: a token, the role change, a token by refresh, all meant to fall in one
+    // second; a round that straddles a second boundary (a slow machine) is played again.
+    for (round, role) in ["admin", "customer", "admin", "customer", "admin"]
+        .into_iter()
+        .enumerate()
+    {
+        app.start_a_second();
+        let before = app.refresh(&refresh_token).await.unwrap();
+        app.admin_update(&jane, Some(role), None, &admin_id)
+            .await
+            .unwrap();
+        let after = app
+            .refresh(&before.refresh_token)
+            .await
+            .expect("the session lives on");
+        refresh_token = after.refresh_token.clone();
+        let old = app.verify(&before.access_token).await;
+        let new = app.verify(&after.access_token).await;
+        let version = round as i64 + 1;
+        assert_eq!((old.ver, new.ver), (version - 1, version));
+        assert_eq!(
+            app.cached(&user_key(&jane)).await.unwrap().0,
+            version.to_string()
+        );
+        assert_ne!(old.role, role);
+        assert!(app.denied(&old).await, "minted before the change: denied");
+        assert_eq!(new.role, role, "minted after the change: the new role");
+        assert!(!app.denied(&new).await, "minted after the change: accepted");
+        // A replay inside the grace window re-signs the very same token, new version and all.
+        let replay = app.refresh(&before.refresh_token).await.unwrap();
+        assert_eq!(replay.access_token, after.access_token);
+        if old.iat == new.iat {
+            return;
+        }
+    }
+    panic!("no round fitted in one second");
+}
+
+pub async fn a_deactivation_denies_a_token_minted_earlier_in_the_same_second(app: App) {
+    let admin_id = app.id_of(ADMIN).await;
+    let s = app.login(JANE, DEMO_PASSWORD).await.unwrap();
+    let jane = s.user.as_ref().unwrap().id.clone();
+    app.start_a_second();
+    let minted = app.refresh(&s.refresh_token).await.unwrap();
+    app.admin_update(&jane, None, Some(false), &admin_id)
+        .await
+        .unwrap();
+    let old = app.verify(&minted.access_token).await;
+    assert_eq!(
+        old.iat,
+        app.now_secs(),
+        "minted in the second of the change"
+    );
+    // The user entry alone denies it, whatever the session entry says.
+    let (value, _) = app.cached(&user_key(&jane)).await.expect("user entry");
+    assert_eq!(value, "1");
+    let user_only = [None, None, Some(value.into_bytes())];
+    assert!(vici_identity::revocation::is_revoked(&old, &user_only));
+    assert!(app.denied(&old).await);
+    assert_refused(
+        app.refresh(&minted.refresh_token).await,
+        Code::Unauthenticated,
+        None,
+    );
+    assert_eq!(app.live_refresh_tokens(&jane).await, 0);
+    // Reactivated, she signs in again under the next version, in that very second too.
+    app.admin_update(&jane, None, Some(true), &admin_id)
+        .await
+        .unwrap();
+    let again = app.login(JANE, DEMO_PASSWORD).await.unwrap();
+    let new = app.verify(&again.access_token).await;
+    assert_eq!(new.ver, 2);
+    assert!(!app.denied(&new).await);
+    assert!(app.denied(&old).await);
+}
+
+/// Refreshes racing admin changes (on PostgreSQL truly concurrent): a token minted by the race
+/// carries the new version and role, or is denied; after a deactivation no refresh token of
+/// the account still works, and every token minted is denied.
+pub async fn refreshes_racing_admin_changes_mint_nothing_that_outlives_them(app: App) {
+    let admin_id = app.id_of(ADMIN).await;
+    let jane = app.id_of(JANE).await;
+    for (round, role) in ["admin", "customer", "admin"].into_iter().enumerate() {
+        let s = app.login(JANE, DEMO_PASSWORD).await.unwrap();
+        let refresh = async {
+            // Now and then the change gets a head start.
+            if round % 2 == 1 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            app.refresh(&s.refresh_token).await
+        };
+        let (refreshed, changed) = tokio::join!(
+            refresh,
+            app.admin_update(&jane, Some(role), None, &admin_id)
+        );
+        changed.expect("the change is made");
+        if let Ok(refreshed) = refreshed {
+            let claims = app.verify(&refreshed.access_token).await;
+            let current = app.token_version(&jane).await;
+            assert!(
+                (claims.ver == current && claims.role == role) || app.denied(&claims).await,
+                "round {round}: {claims:?} under version {current}"
+            );
+        }
+        let s = app.login(JANE, DEMO_PASSWORD).await.unwrap();
+        let (minted, deactivated) = tokio::join!(
+            app.refresh(&s.refresh_token),
+            app.admin_update(&jane, None, Some(false), &admin_id)
+        );
+        deactivated.expect("the change is made");
+        if let Ok(minted) = minted {
+            let claims = app.verify(&minted.access_token).await;
+            assert!(app.denied(&claims).await, "round {round}: {claims:?}");
+            assert!(claims.ver < app.token_version(&jane).await);
+        }
+        assert_eq!(app.live_refresh_tokens(&jane).await, 0, "round {round}");
+        app.admin_update(&jane, None, Some(true), &admin_id)
+            .await
+            .unwrap();
+    }
 }
 
 pub async fn renaming_is_validated_and_announced_once(app: App) {

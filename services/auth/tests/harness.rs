@@ -209,6 +209,46 @@ impl App {
         self.clock.now_secs()
     }
 
+    /// Moves the clock to just after the start of the next second, so the calls that follow
+    /// most likely fall in one second (`iat` resolution).
+    pub fn start_a_second(&self) {
+        use vici_auth::Clock as _;
+        let into = self.clock.now_ms().rem_euclid(1000);
+        self.clock
+            .advance(Duration::from_millis((1000 - into + 20) as u64));
+    }
+
+    /// Whether the gateway would deny `claims` now: the three deny-list entries it reads,
+    /// decided by the same rule.
+    pub async fn denied(&self, claims: &Claims) -> bool {
+        let values = self
+            .cache
+            .get_many(&vici_identity::revocation::keys_for(claims))
+            .await
+            .unwrap();
+        vici_identity::revocation::is_revoked(claims, &values)
+    }
+
+    /// The stored token version of account `user_id`.
+    pub async fn token_version(&self, user_id: &str) -> i64 {
+        sqlx::query_scalar("SELECT token_version FROM accounts WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap()
+    }
+
+    /// How many refresh tokens of `user_id` still work.
+    pub async fn live_refresh_tokens(&self, user_id: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(self.db.reader())
+        .await
+        .unwrap()
+    }
+
     pub async fn register(&self, email: &str, name: &str) -> pb::Session {
         self.try_register(email, GOOD_PASSWORD, name)
             .await

@@ -95,8 +95,9 @@ impl Service {
         Ok((list, total.max(0) as u64, page, limit))
     }
 
-    /// Role and active flag. Deactivation ends every session at once; a role change denies
-    /// the old tokens (which carry the old role) so the client refreshes into the new one.
+    /// Role and active flag. Either change bumps the token version, denying every access
+    /// token minted before it; deactivation also ends every session, while after a role change
+    /// the client refreshes into the new role.
     pub async fn admin_update(&self, c: AdminChange) -> Result<Account> {
         let user_id = vici_kit::ids::parse_id("userId", &c.user_id)?.to_string();
         let new_role = c.role.as_deref().map(|r| role("role", r)).transpose()?;
@@ -133,7 +134,9 @@ impl Service {
         let deactivated = account.is_active && !is_active;
         let now = self.now();
         let mut tx = self.db.begin().await.db_err()?;
-        accounts::set_role_and_active(&mut tx, &user_id, &role, is_active, now).await?;
+        let version = accounts::set_role_and_active(&mut tx, &user_id, &role, is_active, now)
+            .await?
+            .ok_or_else(account_not_found)?;
         let ended = match deactivated {
             true => refresh::revoke_user(&mut tx, &user_id, None, reason::DEACTIVATED, now).await?,
             false => Vec::new(),
@@ -142,15 +145,16 @@ impl Service {
         tx.commit().await.db_err()?;
         self.outbox.wake();
         tracing::info!(user_id, actor = %c.actor_id, ?fields, "account changed by an admin");
-        // Either change makes every token issued so far wrong: deny them all. A token minted in
-        // this very second escapes the user entry (one-second resolution), so ended sessions
-        // are denied by id too.
-        Self::log_deny_failure(self.deny_user(&user_id).await, "user", &user_id);
+        // Either change makes every token minted so far wrong: the version moved on in the
+        // transaction above, and the user entry denies every token of an older one. Ended
+        // sessions are denied by id as well.
+        Self::log_deny_failure(self.deny_user(&user_id, version).await, "user", &user_id);
         Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
         Ok(Account {
             role,
             is_active,
             updated_at: now,
+            token_version: version,
             ..account
         })
     }

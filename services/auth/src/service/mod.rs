@@ -18,11 +18,14 @@ use crate::clock::SharedClock;
 use crate::keys::Keys;
 use crate::password::Passwords;
 use crate::store::sessions::RefreshRow;
-use crate::store::{Account, sessions as refresh};
+use crate::store::{Account, accounts as account_rows, sessions as refresh};
 use crate::tokens::{self, Subject};
 
 pub use accounts::AdminChange;
 pub use sessions::LogoutInput;
+
+/// How many times [`Service::deny_user`] writes a version that moved on meanwhile.
+const DENY_USER_ROUNDS: usize = 5;
 
 pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
 pub const SESSION_EXPIRED: &str = "Your session has expired; please sign in again";
@@ -66,7 +69,9 @@ impl Service {
     }
 
     /// Starts a new session (refresh-token family) for `account` inside the caller's
-    /// transaction and signs its first access token.
+    /// transaction and signs its first access token. `account` must have been read (or
+    /// written) in that transaction, so the token carries the account's current
+    /// `token_version`.
     async fn open_session(
         &self,
         conn: &mut AnyConnection,
@@ -86,6 +91,7 @@ impl Service {
             successor_id: None,
             access_jti: vici_kit::ids::new_id().to_string(),
             access_iat: now.div_euclid(1000),
+            access_ver: account.token_version,
         };
         refresh::insert(conn, &row).await?;
         Ok(Issued {
@@ -95,14 +101,15 @@ impl Service {
         })
     }
 
-    /// The access token that goes with refresh row `row`. Deterministic (Ed25519), so signing
-    /// the same row again yields the same bytes.
+    /// The access token that goes with refresh row `row`, under the token version stored on
+    /// the row. Deterministic (Ed25519), so signing the same row again yields the same bytes.
     fn sign(&self, account: &Account, row: &RefreshRow) -> String {
         let claims = tokens::claims(
             &subject(account),
             &row.family_id,
             &row.access_jti,
             row.access_iat,
+            row.access_ver,
         );
         self.keys.current().sign(&claims)
     }
@@ -121,12 +128,27 @@ impl Service {
         Ok(())
     }
 
-    /// Denies every access token of `user_id` issued before now (they carry an old role or
-    /// belong to sessions that just ended).
-    async fn deny_user(&self, user_id: &str) -> anyhow::Result<()> {
-        let now = self.clock.now_secs().to_string();
-        self.deny(revocation::user_key(user_id), now, ENTRY_TTL_SECS)
-            .await
+    /// Denies every access token of `user_id` minted under a token version below `version`,
+    /// the one just committed (they carry an old role or belong to sessions that just ended).
+    ///
+    /// The entry must never go back to a lower version, or tokens a later change denied would
+    /// work again. Two changes committing close together can write their versions in either
+    /// order, so after each write the committed version is read back and written again while
+    /// it is higher: whoever writes last has seen the highest version committed before its
+    /// write, and so writes it.
+    async fn deny_user(&self, user_id: &str, version: i64) -> anyhow::Result<()> {
+        let key = revocation::user_key(user_id);
+        let mut version = version;
+        for _ in 0..DENY_USER_ROUNDS {
+            self.deny(key.clone(), version.to_string(), ENTRY_TTL_SECS)
+                .await?;
+            match account_rows::token_version(self.db.reader(), user_id).await {
+                Ok(Some(current)) if current > version => version = current,
+                Ok(_) => return Ok(()),
+                Err(e) => anyhow::bail!("reading the token version back: {e}"),
+            }
+        }
+        anyhow::bail!("the token version kept moving while it was being written")
     }
 
     /// Denies one access token until it expires by itself (`exp` unix seconds; 0 when the

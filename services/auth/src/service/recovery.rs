@@ -53,8 +53,8 @@ impl Service {
         Ok(())
     }
 
-    /// Sets a new password with a reset link (once), ends every session and denies every
-    /// access token issued so far.
+    /// Sets a new password with a reset link (once), ends every session and, by bumping the
+    /// token version, denies every access token minted so far.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<()> {
         report(
             [
@@ -74,16 +74,18 @@ impl Service {
         let user_id = links::consume(&mut tx, &digest, links::RESET, now)
             .await?
             .ok_or_else(|| Error::validation("token", BAD_RESET_LINK))?;
-        accounts::reset_password(&mut tx, &user_id, &new_hash, now).await?;
+        let version = accounts::reset_password(&mut tx, &user_id, &new_hash, now)
+            .await?
+            .ok_or_else(|| Error::validation("token", BAD_RESET_LINK))?;
         links::void_all(&mut tx, &user_id, links::RESET, now).await?;
         let ended =
             refresh::revoke_user(&mut tx, &user_id, None, reason::PASSWORD_RESET, now).await?;
         events::enqueue(&mut tx, &events::password_changed(&user_id)).await?;
         tx.commit().await.db_err()?;
         self.outbox.wake();
-        // The user entry denies older tokens; ended sessions are denied by id as well, which
-        // also covers a token minted in this very second.
-        Self::log_deny_failure(self.deny_user(&user_id).await, "user", &user_id);
+        // The version moved on with the new password: the user entry denies every token minted
+        // before. Ended sessions are denied by id as well.
+        Self::log_deny_failure(self.deny_user(&user_id, version).await, "user", &user_id);
         Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
         Ok(())
     }

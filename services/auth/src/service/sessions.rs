@@ -60,6 +60,7 @@ impl Service {
             created_at: now,
             updated_at: now,
             last_login_at: Some(now),
+            token_version: 0,
         };
         let verify_token = tokens::random();
         let verify_expires = now + tokens::ms(tokens::VERIFY_TTL);
@@ -96,9 +97,23 @@ impl Service {
             .into_iter()
             .flatten(),
         )?;
-        let invalid = || Error::new(ErrorCode::Unauthorized, INVALID_CREDENTIALS);
         let email = email.trim().to_lowercase();
-        let Some(account) = accounts::by_email(self.db.reader(), &email).await? else {
+        // A password hash replaced between the check and the sign-in (by a concurrent login's
+        // upgrade, or a reset or change) means checking again against the new one.
+        for _ in 0..3 {
+            if let Some(issued) = self.try_login(&email, password).await? {
+                return Ok(issued);
+            }
+        }
+        Err(Error::unavailable(
+            "Your password is being changed elsewhere; please retry",
+        ))
+    }
+
+    /// One sign-in attempt; `None` when the password hash changed after it was checked.
+    async fn try_login(&self, email: &str, password: &str) -> Result<Option<Issued>> {
+        let invalid = || Error::new(ErrorCode::Unauthorized, INVALID_CREDENTIALS);
+        let Some(account) = accounts::by_email(self.db.reader(), email).await? else {
             self.passwords.verify_dummy(password).await?;
             return Err(invalid());
         };
@@ -119,7 +134,19 @@ impl Service {
         };
         let now = self.now();
         let mut tx = self.db.begin().await.db_err()?;
-        accounts::record_login(&mut tx, &account.id, now).await?;
+        // The session is opened on the account as it stands now, its row locked until the
+        // commit: role and token version are current, and a deactivation or password reset
+        // either waits for us (and then ends this session too) or is seen here.
+        let checked_hash = account.password_hash;
+        let account = accounts::record_login(&mut tx, &account.id, now)
+            .await?
+            .ok_or_else(invalid)?;
+        if account.password_hash != checked_hash {
+            return Ok(None);
+        }
+        if !account.is_active {
+            return Err(Error::new(ErrorCode::Forbidden, DEACTIVATED));
+        }
         if let Some(new_hash) = &rehash {
             // A password changed meanwhile wins over the upgrade of the old one.
             accounts::replace_hash(&mut tx, &account.id, &account.password_hash, new_hash, None)
@@ -127,7 +154,7 @@ impl Service {
         }
         let issued = self.open_session(&mut tx, account, now).await?;
         tx.commit().await.db_err()?;
-        Ok(issued)
+        Ok(Some(issued))
     }
 
     pub async fn refresh(&self, token: &str) -> Result<Issued> {
@@ -160,7 +187,10 @@ impl Service {
         if row.expires_at <= now {
             return Err(session_expired());
         }
-        let account = accounts::by_id(&mut *tx, &row.user_id)
+        // Locked until the commit, so the token minted below carries the role and token
+        // version of this read: a role change, deactivation or reset either waits for us (and
+        // its new version then denies our token) or is seen here.
+        let account = accounts::lock(&mut tx, &row.user_id)
             .await?
             .filter(|a| a.is_active)
             .ok_or_else(session_expired)?;
@@ -175,6 +205,7 @@ impl Service {
                     expires_at: now + tokens::ms(tokens::REFRESH_TTL),
                     access_jti: vici_kit::ids::new_id().to_string(),
                     access_iat: now.div_euclid(1000),
+                    access_ver: account.token_version,
                     ..row.clone()
                 };
                 if !refresh::mark_rotated(&mut tx, &row.id, &next.id, now).await? {
@@ -192,7 +223,10 @@ impl Service {
                 if now - revoked_at <= tokens::ms(tokens::REFRESH_GRACE) =>
             {
                 // The same token again right after its rotation: hand out the very same pair,
-                // provided that pair is still alive (not logged out, not rotated further).
+                // provided that pair is still alive (not logged out, not rotated further). The
+                // access token is re-signed under the version stored with it, never the current
+                // one: if the version moved on since, the gateway denies it like the original,
+                // and the client refreshes with the new refresh token.
                 let successor = match &row.successor_id {
                     Some(id) => refresh::by_id(&mut *tx, id).await?,
                     None => None,

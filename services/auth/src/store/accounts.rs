@@ -7,7 +7,7 @@ use vici_store::{AnyConnection, AnyRow, Db, flag, get_flag};
 pub const DUPLICATE_EMAIL: &str = "An account with this email already exists";
 
 const COLUMNS: &str = "id, email, name, role, password_hash, is_active, email_verified, \
-                       created_at, updated_at, last_login_at";
+                       created_at, updated_at, last_login_at, token_version";
 
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -21,6 +21,9 @@ pub struct Account {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_login_at: Option<i64>,
+    /// Bumped by every change that must cut off the account's access tokens; each token
+    /// carries the version it was minted under (see `vici_identity::revocation::user_key`).
+    pub token_version: i64,
 }
 
 fn from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
@@ -35,6 +38,7 @@ fn from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         last_login_at: row.try_get("last_login_at")?,
+        token_version: row.try_get("token_version")?,
     })
 }
 
@@ -69,7 +73,8 @@ pub async fn by_email<'c, E: Executor<'c, Database = Any>>(
 pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
     sqlx::query(
         "INSERT INTO accounts (id, email, name, role, password_hash, is_active, email_verified, \
-         created_at, updated_at, last_login_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         created_at, updated_at, last_login_at, token_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&a.id)
     .bind(&a.email)
@@ -81,6 +86,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
     .bind(a.created_at)
     .bind(a.updated_at)
     .bind(a.last_login_at)
+    .bind(a.token_version)
     .execute(conn)
     .await
     .map_err(|e| {
@@ -97,14 +103,33 @@ pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
     Ok(())
 }
 
-pub async fn record_login(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
-    sqlx::query("UPDATE accounts SET last_login_at = $1 WHERE id = $2")
-        .bind(now)
+/// The account as it stands, its row locked until the transaction ends (on PostgreSQL; SQLite
+/// has one writer anyway): a token minted in this transaction carries the role, state and
+/// `token_version` of this read, and a change that bumps the version waits for the commit or
+/// is already visible here. `None` when there is no such account.
+pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<Option<Account>> {
+    // A no-op update rather than `SELECT … FOR UPDATE`, which SQLite does not parse.
+    let sql = format!(
+        "UPDATE accounts SET token_version = token_version WHERE id = $1 RETURNING {COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
         .bind(id)
-        .execute(conn)
+        .fetch_optional(conn)
         .await
         .db_err()?;
-    Ok(())
+    row.as_ref().map(from_row).transpose().db_err()
+}
+
+/// Records a sign-in and returns the account as it stands, locked like [`lock`].
+pub async fn record_login(conn: &mut AnyConnection, id: &str, now: i64) -> Result<Option<Account>> {
+    let sql = format!("UPDATE accounts SET last_login_at = $1 WHERE id = $2 RETURNING {COLUMNS}");
+    let row = sqlx::query(&sql)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .db_err()?;
+    row.as_ref().map(from_row).transpose().db_err()
 }
 
 /// Replaces the password hash only if it is still `expected` (compare-and-set): a rehash or a
@@ -138,23 +163,24 @@ pub async fn replace_hash(
     Ok(done.db_err()?.rows_affected() == 1)
 }
 
-/// A password reset: the new hash, and the email counts as verified (the link reached it).
+/// A password reset: the new hash, the email counts as verified (the link reached it), and
+/// the token version moves on. The new version, or `None` when there is no such account.
 pub async fn reset_password(
     conn: &mut AnyConnection,
     id: &str,
     new_hash: &str,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE accounts SET password_hash = $1, email_verified = 1, updated_at = $2 WHERE id = $3",
+) -> Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE accounts SET password_hash = $1, email_verified = 1, updated_at = $2, \
+         token_version = token_version + 1 WHERE id = $3 RETURNING token_version",
     )
     .bind(new_hash)
     .bind(now)
     .bind(id)
-    .execute(conn)
+    .fetch_optional(conn)
     .await
-    .db_err()?;
-    Ok(())
+    .db_err()
 }
 
 /// Marks the email verified; `true` when it was not verified before.
@@ -181,22 +207,38 @@ pub async fn set_name(conn: &mut AnyConnection, id: &str, name: &str, now: i64) 
     Ok(())
 }
 
+/// Sets role and active flag and moves the token version on; the new version, or `None` when
+/// there is no such account.
 pub async fn set_role_and_active(
     conn: &mut AnyConnection,
     id: &str,
     role: &str,
     is_active: bool,
     now: i64,
-) -> Result<()> {
-    sqlx::query("UPDATE accounts SET role = $1, is_active = $2, updated_at = $3 WHERE id = $4")
-        .bind(role)
-        .bind(flag(is_active))
-        .bind(now)
+) -> Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE accounts SET role = $1, is_active = $2, updated_at = $3, \
+         token_version = token_version + 1 WHERE id = $4 RETURNING token_version",
+    )
+    .bind(role)
+    .bind(flag(is_active))
+    .bind(now)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .db_err()
+}
+
+/// The account's current token version (`None` when there is no such account).
+pub async fn token_version<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<i64>> {
+    sqlx::query_scalar("SELECT token_version FROM accounts WHERE id = $1")
         .bind(id)
-        .execute(conn)
+        .fetch_optional(ex)
         .await
-        .db_err()?;
-    Ok(())
+        .db_err()
 }
 
 /// `value` as a literal `LIKE` pattern: `!` escapes the wildcards `%` and `_` and itself, so

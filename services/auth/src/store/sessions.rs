@@ -7,7 +7,7 @@ use vici_store::AnyConnection;
 use vici_store::error::SqlxResultExt as _;
 
 const COLUMNS: &str = "id, token_hash, user_id, family_id, created_at, expires_at, revoked_at, \
-                       revoke_reason, successor_id, access_jti, access_iat";
+                       revoke_reason, successor_id, access_jti, access_iat, access_ver";
 
 /// Why a refresh token stopped working.
 pub mod reason {
@@ -33,6 +33,8 @@ pub struct RefreshRow {
     /// The access token issued together with this refresh token.
     pub access_jti: String,
     pub access_iat: i64,
+    /// The account's token version that access token carries.
+    pub access_ver: i64,
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<RefreshRow, sqlx::Error> {
@@ -48,13 +50,14 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RefreshRow, sqlx::Error> {
         successor_id: row.try_get("successor_id")?,
         access_jti: row.try_get("access_jti")?,
         access_iat: row.try_get("access_iat")?,
+        access_ver: row.try_get("access_ver")?,
     })
 }
 
 pub async fn insert(conn: &mut AnyConnection, r: &RefreshRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (id, token_hash, user_id, family_id, created_at, expires_at, \
-         access_jti, access_iat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         access_jti, access_iat, access_ver) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&r.id)
     .bind(&r.token_hash)
@@ -64,6 +67,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &RefreshRow) -> Result<()> {
     .bind(r.expires_at)
     .bind(&r.access_jti)
     .bind(r.access_iat)
+    .bind(r.access_ver)
     .execute(conn)
     .await
     .db_err()?;

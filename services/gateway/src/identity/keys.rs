@@ -1,6 +1,8 @@
-//! The auth service's public keys, cached: fetched on the first token, then again only when a
-//! token names a key id the cache does not know (the auth service rotated its key), at most
-//! once per [`MIN_REFETCH`] so tokens with made-up key ids cannot hammer the auth service.
+//! The auth service's public keys, cached: fetched on the first token, again when a token names
+//! a key id the cache does not know (the auth service rotated its key) — at most once per
+//! [`MIN_REFETCH`], so tokens with made-up key ids cannot hammer the auth service — and every
+//! [`MAX_KEY_AGE`], so a key the operator removed (compromised) stops verifying within a minute.
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,7 @@ use vici_proto::common::v1::Empty;
 use super::verified::VerifiedTokens;
 
 const MIN_REFETCH: Duration = Duration::from_secs(5);
+const MAX_KEY_AGE: i64 = 60;
 
 /// Why a token did not yield claims.
 #[derive(Debug)]
@@ -29,6 +32,8 @@ pub struct KeyCache {
     fetched: tokio::sync::Mutex<Option<(Instant, bool)>>,
     auth: AuthServiceClient<Channel>,
     verified: VerifiedTokens,
+    /// Unix second from which the keys count as stale (0: never fetched).
+    stale_at: AtomicI64,
 }
 
 impl KeyCache {
@@ -38,6 +43,7 @@ impl KeyCache {
             fetched: tokio::sync::Mutex::new(None),
             auth,
             verified: VerifiedTokens::default(),
+            stale_at: AtomicI64::new(0),
         }
     }
 
@@ -50,6 +56,10 @@ impl KeyCache {
 
     /// The claims of a valid `token` at `now` (unix seconds).
     pub async fn verify(&self, token: &str, now: i64) -> Result<Claims, KeyFailure> {
+        let stale_at = self.stale_at.load(Ordering::Relaxed);
+        if stale_at != 0 && now >= stale_at {
+            self.refresh_stale(now).await;
+        }
         if let Some(claims) = self.verified.get(token, now) {
             return Ok(claims);
         }
@@ -82,12 +92,36 @@ impl KeyCache {
         }
         let result = self.fetch().await;
         *fetched = Some((Instant::now(), result.is_ok()));
-        let verifier = result.map_err(KeyFailure::Unavailable)?;
+        self.install(result.map_err(KeyFailure::Unavailable)?);
+        Ok(())
+    }
+
+    /// Refetches keys that are due; on failure the old keys stay (the auth service being
+    /// briefly down must not sign everyone out) and the next try is [`MIN_REFETCH`] away.
+    async fn refresh_stale(&self, now: i64) {
+        let mut fetched = self.fetched.lock().await;
+        if now < self.stale_at.load(Ordering::Relaxed) {
+            return; // another request refreshed them while this one waited
+        }
+        let result = self.fetch().await;
+        *fetched = Some((Instant::now(), result.is_ok()));
+        match result {
+            Ok(verifier) => self.install(verifier),
+            Err(e) => {
+                tracing::warn!(error = %e, "keeping the signing keys fetched earlier");
+                let retry = now + MIN_REFETCH.as_secs() as i64;
+                self.stale_at.store(retry, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn install(&self, verifier: Verifier) {
         *self.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(verifier);
         // A key may have left the set (retired early, or compromised): its tokens must not
         // keep passing on the strength of an old check.
         self.verified.clear();
-        Ok(())
+        self.stale_at
+            .store(super::unix_now() + MAX_KEY_AGE, Ordering::Relaxed);
     }
 
     async fn fetch(&self) -> anyhow::Result<Verifier> {

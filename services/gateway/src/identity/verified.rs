@@ -60,6 +60,7 @@ mod tests {
             exp,
             iss: vici_identity::ISSUER.into(),
             aud: vici_identity::AUDIENCE.into(),
+            ver: 0,
         }
     }
 

@@ -39,6 +39,7 @@ pub fn claims(role: &str) -> Claims {
         role: role.into(),
         sid: uuid::Uuid::now_v7().to_string(),
         jti: uuid::Uuid::now_v7().to_string(),
+        ver: 0,
         iat: now(),
         exp: now() + ACCESS_TTL_SECS,
         iss: ISSUER.into(),

@@ -133,23 +133,41 @@ async fn deny_list_entries_stop_a_valid_token_at_once() {
             .await
             .assert_error(401, "UNAUTHORIZED");
     }
-    // A user-wide cut-off denies tokens issued before it, not after it.
+    // A user-wide token version denies the user's tokens of a lower version, whatever their
+    // issue time: of two tokens minted in the same second around a role change, the one minted
+    // before it is denied and the one minted after it passes.
     let old = Claims {
-        iat: now() - 10,
+        ver: 2,
         ..claims("customer")
     };
-    let cutoff = (now() - 5).to_string();
-    gw.cache
-        .set(&revocation::user_key(&old.sub), cutoff.as_bytes(), None)
-        .await
-        .unwrap();
-    cart_with(&gw, &gw.auth.sign(&old))
-        .await
-        .assert_error(401, "UNAUTHORIZED");
-    let fresh = Claims { iat: now(), ..old };
-    cart_with(&gw, &gw.auth.sign(&fresh))
+    let fresh = Claims {
+        ver: 3,
+        jti: uuid::Uuid::now_v7().to_string(),
+        ..old.clone()
+    };
+    let (old_token, fresh_token) = (gw.auth.sign(&old), gw.auth.sign(&fresh));
+    cart_with(&gw, &old_token)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
+    gw.cache
+        .set(&revocation::user_key(&old.sub), b"3", None)
+        .await
+        .unwrap();
+    cart_with(&gw, &old_token)
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+    cart_with(&gw, &fresh_token)
+        .await
+        .assert_error(501, "NOT_IMPLEMENTED");
+    // Version 0, which every token minted before versions existed reads as, is denied too.
+    let unversioned = Claims {
+        ver: 0,
+        jti: uuid::Uuid::now_v7().to_string(),
+        ..old
+    };
+    cart_with(&gw, &gw.auth.sign(&unversioned))
+        .await
+        .assert_error(401, "UNAUTHORIZED");
 }
 
 #[tokio::test]
