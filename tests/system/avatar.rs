@@ -61,8 +61,7 @@ async fn uploads_that_are_not_images_or_too_large_are_refused_and_change_nothing
 async fn review_text_is_stored_verbatim_or_refused_when_oversized() {
     let mut v = shop().visitor();
     v.register("reviewtext").await.data();
-    let products = v.get("/api/products?sort=price-desc").await;
-    let product = products.data()[0]["id"].as_str().unwrap().to_string();
+    let product = crate::account::product_id(&v, "dell-xps-15").await;
     let path = format!("/api/products/{product}/reviews");
     let huge = json!({"rating": 3, "title": "t", "comment": "c".repeat(100_000)});
     assert_eq!(v.post(&path, &huge).await.error(400), "VALIDATION_ERROR");
