@@ -15,6 +15,7 @@ use vici_store::consumer::{self, EventHandler};
 use vici_store::{Db, now_ms};
 
 use crate::domain::preferences::Preferences;
+use crate::domain::profile;
 use crate::store::{preferences, profiles};
 
 /// The consumer group (and `processed_events` consumer name). Replicas share it: each event is
@@ -40,9 +41,10 @@ impl EventHandler for Registrations {
         let user_id = uuid::Uuid::parse_str(given.trim())
             .with_context(|| format!("{REGISTERED} {} has no valid userId", event.id))?
             .to_string();
-        let now = now_ms();
-        profiles::create_if_missing(conn, &user_id, now).await?;
-        preferences::create_if_missing(conn, &Preferences::defaults(&user_id), now).await?;
+        // Profile times say when the user last saved their details: a row made for them here
+        // has none (0), so their profile shows the account's own times until they do.
+        profiles::create_if_missing(conn, &user_id, profile::NEVER_SAVED).await?;
+        preferences::create_if_missing(conn, &Preferences::defaults(&user_id), now_ms()).await?;
         Ok(())
     }
 }

@@ -20,6 +20,10 @@ pub struct Profile {
     pub updated_at: i64,
 }
 
+/// The time of a profile whose details were never saved: only a save sets real times, so a
+/// read does not show a profile changing by itself.
+pub const NEVER_SAVED: i64 = 0;
+
 impl Profile {
     /// What a user who never saved anything has.
     pub fn empty(user_id: &str, now: i64) -> Profile {

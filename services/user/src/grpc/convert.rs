@@ -15,8 +15,18 @@ pub fn profile(p: Profile) -> pb::Profile {
         user_id: p.user_id,
         phone: p.phone,
         avatar: p.avatar,
-        created_at: rfc3339(p.created_at),
-        updated_at: rfc3339(p.updated_at),
+        created_at: saved_at(p.created_at),
+        updated_at: saved_at(p.updated_at),
+    }
+}
+
+/// Empty for a profile whose details were never saved (the contract's profile then shows the
+/// account's times).
+fn saved_at(ms: i64) -> String {
+    if ms == crate::domain::profile::NEVER_SAVED {
+        String::new()
+    } else {
+        rfc3339(ms)
     }
 }
 

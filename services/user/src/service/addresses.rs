@@ -37,9 +37,7 @@ impl Service {
     ) -> Result<Address> {
         let fields = Fields::from_complete(patch.validate(true)?);
         let mut tx = self.db.begin().await.db_err()?;
-        store::lock_user(&mut tx, user_id, now_ms())
-            .await
-            .db_err()?;
+        store::lock_user(&mut tx, user_id).await.db_err()?;
         // Stamped after the lock, so creation order is commit order.
         let now = now_ms();
         let count = addresses::count(&mut tx, user_id).await.db_err()?;
@@ -75,9 +73,7 @@ impl Service {
         let id = path_id(address_id).ok_or_else(not_found)?;
         let patch = patch.validate(false)?;
         let mut tx = self.db.begin().await.db_err()?;
-        store::lock_user(&mut tx, user_id, now_ms())
-            .await
-            .db_err()?;
+        store::lock_user(&mut tx, user_id).await.db_err()?;
         let mut found = addresses::get(&mut tx, user_id, &id)
             .await
             .db_err()?
@@ -101,9 +97,7 @@ impl Service {
     pub async fn delete_address(&self, user_id: &str, address_id: &str) -> Result<()> {
         let id = path_id(address_id).ok_or_else(not_found)?;
         let mut tx = self.db.begin().await.db_err()?;
-        store::lock_user(&mut tx, user_id, now_ms())
-            .await
-            .db_err()?;
+        store::lock_user(&mut tx, user_id).await.db_err()?;
         let found = addresses::get(&mut tx, user_id, &id)
             .await
             .db_err()?

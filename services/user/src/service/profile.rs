@@ -17,7 +17,7 @@ impl Service {
         let found = profiles::get(&mut *self.read_conn().await?, user_id)
             .await
             .db_err()?;
-        Ok(found.unwrap_or_else(|| Profile::empty(user_id, now_ms())))
+        Ok(found.unwrap_or_else(|| Profile::empty(user_id, profile::NEVER_SAVED)))
     }
 
     pub async fn update_profile(&self, user_id: &str, patch: Patch) -> Result<Profile> {
@@ -71,7 +71,7 @@ impl Service {
     ) -> Result<(Profile, T)> {
         let mut tx = self.db.begin().await.db_err()?;
         let now = now_ms();
-        store::lock_user(&mut tx, user_id, now).await.db_err()?;
+        store::lock_user(&mut tx, user_id).await.db_err()?;
         let mut profile = profiles::get(&mut tx, user_id)
             .await
             .db_err()?

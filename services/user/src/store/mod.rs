@@ -13,18 +13,14 @@ use sqlx::AnyConnection;
 /// UPDATE locks the row it touches), so a second transaction for the same user waits here and
 /// then reads what the first committed. On SQLite the single writer connection already runs
 /// write transactions one at a time. The touched row is left unchanged.
-pub async fn lock_user(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn lock_user(conn: &mut AnyConnection, user_id: &str) -> Result<(), sqlx::Error> {
+    // A row made only to lock on is not a saved profile: its times stay "never saved".
     sqlx::query(
-        "INSERT INTO profiles (user_id, created_at, updated_at) VALUES ($1, $2, $3) \
+        "INSERT INTO profiles (user_id, created_at, updated_at) VALUES ($1, $2, $2) \
          ON CONFLICT (user_id) DO UPDATE SET updated_at = profiles.updated_at",
     )
     .bind(user_id)
-    .bind(now)
-    .bind(now)
+    .bind(crate::domain::profile::NEVER_SAVED)
     .execute(conn)
     .await?;
     Ok(())
