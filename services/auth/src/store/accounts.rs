@@ -46,13 +46,7 @@ pub async fn by_id<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<Account>> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(ex)
-        .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+    one_where(ex, "id", id).await
 }
 
 /// `email` must already be canonical (trimmed, lower-cased), as stored.
@@ -60,13 +54,7 @@ pub async fn by_email<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     email: &str,
 ) -> Result<Option<Account>> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE email = $1");
-    let row = sqlx::query(&sql)
-        .bind(email)
-        .fetch_optional(ex)
-        .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+    one_where(ex, "email", email).await
 }
 
 /// Inserts `a`; a taken email (also when two registrations race) is a conflict on `email`.
@@ -314,6 +302,21 @@ pub async fn insert_missing(db: &Db, accounts: &[Account]) -> anyhow::Result<usi
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// The row whose `column` (one of this module's constant names, never input) equals `value`.
+async fn one_where<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE {column} = $1");
+    let row = sqlx::query(&sql)
+        .bind(value)
+        .fetch_optional(ex)
+        .await
+        .db_err()?;
+    row.as_ref().map(from_row).transpose().db_err()
 }
 
 #[cfg(test)]

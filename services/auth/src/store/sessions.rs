@@ -78,26 +78,14 @@ pub async fn by_hash<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     token_hash: &str,
 ) -> Result<Option<RefreshRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-    let row = sqlx::query(&sql)
-        .bind(token_hash)
-        .fetch_optional(ex)
-        .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+    one_where(ex, "token_hash", token_hash).await
 }
 
 pub async fn by_id<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<RefreshRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE id = $1");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(ex)
-        .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+    one_where(ex, "id", id).await
 }
 
 /// Marks `id` rotated into `successor_id` if nobody revoked it first; `false` means another
@@ -181,4 +169,19 @@ pub async fn delete_expired(db: &vici_store::Db, before: i64) -> anyhow::Result<
             .await?
             .rows_affected(),
     )
+}
+
+/// The row whose `column` (one of this module's constant names, never input) equals `value`.
+async fn one_where<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<RefreshRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE {column} = $1");
+    let row = sqlx::query(&sql)
+        .bind(value)
+        .fetch_optional(ex)
+        .await
+        .db_err()?;
+    row.as_ref().map(from_row).transpose().db_err()
 }
