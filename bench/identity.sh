@@ -12,8 +12,7 @@
 # READY_TIMEOUT=120 BUILD_TIMEOUT=3600 LOAD_CPUS= SERVER_CPUS= (taskset CPU lists)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" identity.sh vici-bench-identity
 
 DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-2}
@@ -24,9 +23,6 @@ PROFILE_CONNECTIONS=${PROFILE_CONNECTIONS:-"1 64"}
 PORT_BASE=${PORT_BASE:-4200}
 BASELINE_PORT=${BASELINE_PORT:-4901}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
-BUILD_TIMEOUT=${BUILD_TIMEOUT:-3600}
-LOAD_CPUS=${LOAD_CPUS:-}
-SERVER_CPUS=${SERVER_CPUS:-}
 
 SKIP_BUILD=0
 for arg in "$@"; do
@@ -37,95 +33,18 @@ for arg in "$@"; do
   esac
 done
 
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BENCH=$TARGET_DIR/release/vici-bench
-VICI=$TARGET_DIR/release/vici
-LOAD_PREFIX=() SERVER_PREFIX=()
-[[ -n $LOAD_CPUS ]] && LOAD_PREFIX=(taskset -c "$LOAD_CPUS")
-[[ -n $SERVER_CPUS ]] && SERVER_PREFIX=(taskset -c "$SERVER_CPUS")
-CORES=$(nproc)
+build_release vici vici-bench
 
-log() { echo "[identity.sh $(date +%H:%M:%S)] $*" >&2; }
-NOTES=()
-note() { log "warning: $*"; NOTES+=("$*"); }
-die() { log "error: $*"; exit 1; }
-
-# ---- cleanup: stop everything this script started ------------------------------------------
-WORK=$(mktemp -d /tmp/vici-bench-identity.XXXXXX)
-PIDS=()
-stop_pid() { # pid: SIGTERM, wait up to 15 s, then SIGKILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local rc=$? pid f
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [[ $rc != 0 ]]; then
-    for f in "$WORK"/*.log; do
-      [[ -f $f ]] && { echo "---- tail of $f" >&2; tail -n 20 "$f" >&2; }
-    done
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-forget_pid() { local p keep=(); for p in "${PIDS[@]}"; do [[ $p != "$1" ]] && keep+=("$p"); done; PIDS=("${keep[@]}"); }
-stop() { stop_pid "$1"; forget_pid "$1"; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-json_num() { sed -E "s/.*\"$1\":([-0-9.eE+]+).*/\1/" <<<"$2"; }
-json_str() { sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\1/p" <<<"$2"; }
-
-# ---- build ----------------------------------------------------------------------------------
-if [[ $SKIP_BUILD == 0 ]]; then
-  log "building vici and vici-bench (release)"
-  timeout --foreground "$BUILD_TIMEOUT" nice cargo build --release -p vici -p vici-bench >&2 || die "build failed"
-fi
-[[ -x $BENCH ]] || die "$BENCH missing"
-[[ -x $VICI ]] || die "$VICI missing"
-
-RESULTS=$WORK/results.jsonl
-record_metric() { # section name unit value
-  printf '{"kind":"metric","section":"%s","name":"%s","unit":"%s","value":%s}\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
-}
-LAST_RPS=0
-run_load() { # section scenario target reference(true|false) url connections label [load args…]; sets LAST_RPS
-  local section=$1 scenario=$2 target=$3 reference=$4 url=$5 conns=$6 label=$7 out errors
-  shift 7
-  out=$("${LOAD_PREFIX[@]}" "$BENCH" load --url "$url" --connections "$conns" --duration-secs "$DURATION" \
-    --warmup-secs "$WARMUP" --json "$@") || die "load against $url failed"
-  printf '{"kind":"load","section":"%s","scenario":"%s","target":"%s","reference":%s,"result":%s}\n' \
-    "$section" "$scenario" "$target" "$reference" "$out" >>"$RESULTS"
-  LAST_RPS=$(json_num requests_per_sec "$out")
-  errors=$(json_num errors "$out")
-  log "  $scenario | $target | c=$conns | $label: ${LAST_RPS%.*} req/s, p50 $(json_num p50 "$out") ms," \
-    "p99 $(json_num p99 "$out") ms, errors $errors"
-  [[ $errors == 0 ]] || log "  errors: $(sed -nE 's/.*"error_kinds":(\{[^}]*\}).*/\1/p' <<<"$out")"
-}
 # 1e6 × scale × (1/x − 1/y) µs: the time one request adds when y req/s become x req/s.
 added_us() { awk -v x="$1" -v y="$2" -v s="$3" 'BEGIN { printf "%.2f", 1e6 * s * (1 / x - 1 / y) }'; }
-positive() { awk -v x="$1" 'BEGIN { exit !(x > 0) }'; }
 
 # ---- start vici -----------------------------------------------------------------------------
-for ((p = PORT_BASE; p <= PORT_BASE + 10; p++)); do port_busy "$p" && die "port $p is already in use"; done
 port_busy "$BASELINE_PORT" && die "port $BASELINE_PORT is already in use"
 API=http://127.0.0.1:$PORT_BASE/api
 DATA=$WORK/data
 mkdir -p "$DATA"
-VICI_LOG=warn VICI_RATE_LIMITS=off "${SERVER_PREFIX[@]}" "$VICI" up --data-dir "$DATA" --port-base "$PORT_BASE" \
-  >>"$WORK/vici.log" 2>&1 &
-VICI_PID=$!
-PIDS+=("$VICI_PID")
-"$BENCH" wait-ready --url "http://127.0.0.1:$PORT_BASE/health" --expect-json status=up --pid "$VICI_PID" \
-  --timeout-secs "$READY_TIMEOUT" >/dev/null || die "vici did not become ready"
-"$BENCH" wait-ready --url "$API/products/categories" --pid "$VICI_PID" --timeout-secs "$READY_TIMEOUT" >/dev/null ||
-  die "/api/products/categories did not answer 200"
+start_vici "$DATA" "$PORT_BASE"
+wait_vici "$PORT_BASE" "$(now_ns)" "$READY_TIMEOUT" /api/products/categories >/dev/null
 
 loads=$(($(wc -w <<<"$TOKEN_CONNECTIONS") * 2 + $(wc -w <<<"$LOGIN_CONNECTIONS") + $(wc -w <<<"$PROFILE_CONNECTIONS") * 2))
 log "work dir $WORK; load phases take about" \
@@ -138,12 +57,6 @@ EMAIL="bench-$(date +%s)-$$@example.com"
 PASSWORD="Bench-Passw0rd-$$"
 printf '{"email":"%s","password":"%s","firstName":"Bench","lastName":"Runner"}' "$EMAIL" "$PASSWORD" >"$WORK/register.json"
 printf '{"email":"%s","password":"%s"}' "$EMAIL" "$PASSWORD" >"$WORK/login.json"
-call() { # method path body-file → prints "status body"; bounded
-  local status
-  status=$(curl -sS --max-time 30 -o "$WORK/answer.json" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
-    --data-binary "@$3" "$API$2") || die "curl $1 $2 failed"
-  echo "$status $(cat "$WORK/answer.json")"
-}
 answer=$(call POST /auth/register "$WORK/register.json")
 [[ ${answer%% *} == 201 ]] || die "register answered ${answer:0:300}"
 log "registered $EMAIL"
@@ -222,16 +135,9 @@ done
 S_PROF="Profile read: GET /api/users/profile with a token, vici vs in-memory baseline"
 fresh_token
 AUTH=(--header "Authorization: Bearer $TOKEN")
-ctype=$("$BENCH" fetch --url "$API/users/profile" "${AUTH[@]}" --out "$WORK/profile.json" 2>&1 >/dev/null) ||
-  die "profile: ${ctype#vici-bench: }"
-ctype=${ctype##*content-type }
-[[ $ctype == none ]] && ctype=application/json
-"${SERVER_PREFIX[@]}" "$BENCH" baseline --port "$BASELINE_PORT" --body-file "$WORK/profile.json" --content-type "$ctype" \
-  >>"$WORK/baseline.log" 2>&1 &
-base_pid=$!
-PIDS+=("$base_pid")
-"$BENCH" wait-ready --url "http://127.0.0.1:$BASELINE_PORT/api/users/profile" --pid "$base_pid" --timeout-secs 10 \
-  >/dev/null || die "baseline did not start"
+ctype=$(fetch_ctype "$WORK/profile.json" "$API/users/profile" "${AUTH[@]}") || die "profile: $ctype"
+start_baseline "$BASELINE_PORT" "$WORK/profile.json" "$ctype" /api/users/profile
+base_pid=$BASE_PID
 log "profile read: $(wc -c <"$WORK/profile.json") bytes of $ctype"
 for c in $PROFILE_CONNECTIONS; do
   for ((rep = 1; rep <= REPS; rep++)); do
@@ -251,15 +157,10 @@ stop "$base_pid"
 stop "$VICI_PID"
 
 # ---- d. report ------------------------------------------------------------------------------
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo "none (no commits yet)")
-dirty=$(git status --porcelain 2>/dev/null | wc -l)
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 {
   echo "## Identity benchmark run $STARTED_AT"
   echo
-  echo "Setup: $cpu, $CORES cores (load generator and servers share them), $mem RAM, Linux $(uname -r);"
-  echo "$(rustc --version); commit $commit ($dirty uncommitted changes); release profile;"
+  setup_line
   echo "\`vici up\` with embedded engines (a SQLite file per service, in-process cache and event bus),"
   echo "VICI_LOG=warn VICI_RATE_LIMITS=off VICI_GATEWAY_CACHE_TTL_MS=${VICI_GATEWAY_CACHE_TTL_MS:-default (1000)}, other settings default;"
   if [[ $ARGON == argon2id* ]]; then
@@ -269,17 +170,9 @@ mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
   fi
   echo "closed-loop HTTP/1.1 keep-alive load over 127.0.0.1, ${DURATION} s measured after ${WARMUP} s warm-up,"
   echo "$REPS runs per cell (compared targets alternating); load average at start: $LOADAVG."
-  [[ -n $LOAD_CPUS$SERVER_CPUS ]] && echo "CPU pinning: load generator ${LOAD_CPUS:-any}, servers ${SERVER_CPUS:-any}."
+  pinning_line
   echo "Generated by bench/identity.sh $*."
   echo
-  if ((${#NOTES[@]})); then
-    for n in "${NOTES[@]}"; do echo "- **${n//|/\\|}**"; done
-    echo
-  fi
-  "$BENCH" report --results "$RESULTS"
+  notes_and_tables
 } >"$WORK/report.md"
-out=bench/results-identity-$(date +%Y-%m-%d).md
-[[ -e $out ]] && out=bench/results-identity-$(date +%Y-%m-%d-%H%M%S).md
-cp "$WORK/report.md" "$out"
-cat "$WORK/report.md"
-log "written to $out; copy it into bench/RESULTS.md"
+publish_report results-identity

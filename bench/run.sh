@@ -13,8 +13,7 @@
 # SEED_TIMEOUT=1800 LOAD_CPUS= SERVER_CPUS= (taskset CPU lists, e.g. LOAD_CPUS=0 SERVER_CPUS=1-3)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" run.sh vici-bench
 
 DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-2}
@@ -27,9 +26,6 @@ SYNTHETIC=${SYNTHETIC:-100000}
 READY_REPS=${READY_REPS:-3}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 SEED_TIMEOUT=${SEED_TIMEOUT:-1800}
-BUILD_TIMEOUT=${BUILD_TIMEOUT:-3600}
-LOAD_CPUS=${LOAD_CPUS:-}
-SERVER_CPUS=${SERVER_CPUS:-}
 
 SELF_TEST=0 SKIP_SYNTHETIC=0 SKIP_BUILD=0
 for arg in "$@"; do
@@ -42,73 +38,10 @@ for arg in "$@"; do
   esac
 done
 
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BENCH=$TARGET_DIR/release/vici-bench
-VICI=$TARGET_DIR/release/vici
 SUBJECT=vici
 [[ $SELF_TEST == 1 ]] && SUBJECT=subject
-LOAD_PREFIX=() SERVER_PREFIX=()
-[[ -n $LOAD_CPUS ]] && LOAD_PREFIX=(taskset -c "$LOAD_CPUS")
-[[ -n $SERVER_CPUS ]] && SERVER_PREFIX=(taskset -c "$SERVER_CPUS")
 
-log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
-NOTES=()
-note() { log "warning: $*"; NOTES+=("$*"); }
-die() { log "error: $*"; exit 1; }
-
-# ---- cleanup: stop everything this script started ------------------------------------------
-WORK=$(mktemp -d /tmp/vici-bench.XXXXXX)
-PIDS=()
-stop_pid() { # pid: SIGTERM, wait up to 15 s, then SIGKILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local rc=$? pid f
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [[ $rc != 0 ]]; then
-    for f in "$WORK"/*.log; do
-      [[ -f $f ]] && { echo "---- tail of $f" >&2; tail -n 20 "$f" >&2; }
-    done
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-forget_pid() { local p keep=(); for p in "${PIDS[@]}"; do [[ $p != "$1" ]] && keep+=("$p"); done; PIDS=("${keep[@]}"); }
-stop() { stop_pid "$1"; forget_pid "$1"; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-now_ns() { date +%s%N; }
-json_num() { sed -E "s/.*\"$1\":([-0-9.eE+]+).*/\1/" <<<"$2"; }
-
-# ---- build ----------------------------------------------------------------------------------
-if [[ $SKIP_BUILD == 0 ]]; then
-  packages=(-p vici-bench)
-  [[ $SELF_TEST == 0 ]] && packages=(-p vici -p vici-bench)
-  log "building ${packages[*]} (release)"
-  timeout --foreground "$BUILD_TIMEOUT" nice cargo build --release "${packages[@]}" >&2 || die "build failed"
-fi
-[[ -x $BENCH ]] || die "$BENCH missing"
-[[ $SELF_TEST == 1 || -x $VICI ]] || die "$VICI missing"
-
-RESULTS=$WORK/results.jsonl
-record_metric() { # section name unit value
-  printf '{"kind":"metric","section":"%s","name":"%s","unit":"%s","value":%s}\n' "$1" "$2" "$3" "$4" >>"$RESULTS"
-}
-run_load() { # section scenario target url connections label
-  local out
-  out=$("${LOAD_PREFIX[@]}" "$BENCH" load --url "$4" --connections "$5" --duration-secs "$DURATION" \
-    --warmup-secs "$WARMUP" --json) || die "load against $4 failed"
-  printf '{"kind":"load","section":"%s","scenario":"%s","target":"%s","result":%s}\n' "$1" "$2" "$3" "$out" >>"$RESULTS"
-  log "  $2 | $3 | c=$5 | $6: $(json_num requests_per_sec "$out" | cut -d. -f1) req/s, p99 $(json_num p99 "$out") ms, errors $(json_num errors "$out")"
-}
+if [[ $SELF_TEST == 1 ]]; then build_release vici-bench; else build_release vici vici-bench; fi
 
 # The server under test: vici, or in --self-test a baseline serving a body that passes the checks.
 SELF_BODY=$WORK/selftest-body.json
@@ -119,24 +52,19 @@ if [[ $SELF_TEST == 1 ]]; then
     done; printf ']}'; } >"$SELF_BODY"
 fi
 start_subject() { # data-dir port-base; sets SUBJECT_PID
-  local p
-  for ((p = $2; p <= $2 + 10; p++)); do port_busy "$p" && die "port $p is already in use"; done
   if [[ $SELF_TEST == 1 ]]; then
+    ports_free "$2" $(($2 + 10))
     "${SERVER_PREFIX[@]}" "$BENCH" baseline --port "$2" --body-file "$SELF_BODY" >>"$WORK/subject-$2.log" 2>&1 &
+    VICI_PID=$!
+    PIDS+=("$VICI_PID")
   else
-    VICI_LOG=warn VICI_RATE_LIMITS=off "${SERVER_PREFIX[@]}" "$VICI" up --data-dir "$1" --port-base "$2" \
-      >>"$WORK/subject-$2.log" 2>&1 &
+    start_vici "$1" "$2"
   fi
-  SUBJECT_PID=$!
-  PIDS+=("$SUBJECT_PID")
+  SUBJECT_PID=$VICI_PID
 }
 wait_subject() { # port-base since-ns timeout → prints ms until /health is up and products answer
-  "$BENCH" wait-ready --url "http://127.0.0.1:$1/health" --expect-json status=up --pid "$SUBJECT_PID" \
-    --since-unix-ns "$2" --timeout-secs "$3" >/dev/null || die "server on port $1 did not become ready"
-  "$BENCH" wait-ready --url "http://127.0.0.1:$1/api/products" --pid "$SUBJECT_PID" --since-unix-ns "$2" \
-    --timeout-secs "$3" || die "server on port $1: /api/products did not answer 200"
+  wait_vici "$1" "$2" "$3" /api/products
 }
-rss_mib() { local kib; kib=$("$BENCH" rss --pid "$1" --kib) || return 1; awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 loads=$(wc -w <<<"$CONNECTIONS")
 estimate=$(((3 * loads * 2 + 3 * loads * (1 - SKIP_SYNTHETIC)) * REPS * (DURATION + WARMUP) / 60 + 1))
@@ -176,19 +104,12 @@ n=0
 for entry in "${SCENARIOS[@]}"; do
   name=${entry%%|*} path=${entry#*|} n=$((n + 1))
   body=$WORK/body-$n.json
-  if ! ctype=$("$BENCH" fetch --url "http://127.0.0.1:$PORT_BASE$path" --out "$body" 2>&1 >/dev/null); then
-    note "skipped \"$name\": ${ctype#vici-bench: }"
+  if ! ctype=$(fetch_ctype "$body" "http://127.0.0.1:$PORT_BASE$path"); then
+    note "skipped \"$name\": $ctype"
     continue
   fi
-  ctype=${ctype##*content-type }
-  [[ $ctype == none ]] && ctype=application/json
-  port_busy "$BASELINE_PORT" && die "port $BASELINE_PORT is already in use"
-  "${SERVER_PREFIX[@]}" "$BENCH" baseline --port "$BASELINE_PORT" --body-file "$body" --content-type "$ctype" \
-    >>"$WORK/baseline.log" 2>&1 &
-  base_pid=$!
-  PIDS+=("$base_pid")
-  "$BENCH" wait-ready --url "http://127.0.0.1:$BASELINE_PORT$path" --pid "$base_pid" --timeout-secs 10 >/dev/null ||
-    die "baseline did not start"
+  start_baseline "$BASELINE_PORT" "$body" "$ctype" "$path"
+  base_pid=$BASE_PID
   if [[ $n == 1 ]]; then
     rss=$(rss_mib "$base_pid")
     record_metric "$S_START" "idle RSS of the baseline (reference)" MiB "$rss"
@@ -203,7 +124,7 @@ for entry in "${SCENARIOS[@]}"; do
       for target in "${order[@]}"; do
         port=$PORT_BASE
         [[ $target == baseline ]] && port=$BASELINE_PORT
-        run_load "$S_CAT" "$name" "$target" "http://127.0.0.1:$port$path" "$c" "run $rep/$REPS"
+        run_load "$S_CAT" "$name" "$target" false "http://127.0.0.1:$port$path" "$c" "run $rep/$REPS"
       done
     done
   done
@@ -241,7 +162,7 @@ if [[ $SKIP_SYNTHETIC == 0 ]]; then
     fi
     for c in $CONNECTIONS; do
       for ((rep = 1; rep <= REPS; rep++)); do
-        run_load "$S_SYN" "search q=$q" "$SUBJECT" "http://127.0.0.1:$SYN_PORT_BASE$path" "$c" "run $rep/$REPS"
+        run_load "$S_SYN" "search q=$q" "$SUBJECT" false "http://127.0.0.1:$SYN_PORT_BASE$path" "$c" "run $rep/$REPS"
       done
     done
   done
@@ -249,17 +170,12 @@ if [[ $SKIP_SYNTHETIC == 0 ]]; then
 fi
 
 # ---- d. report ------------------------------------------------------------------------------
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo "none (no commits yet)")
-dirty=$(git status --porcelain 2>/dev/null | wc -l)
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 title="Benchmark run $STARTED_AT"
 [[ $SELF_TEST == 1 ]] && title="$title (self-test: baseline vs baseline, no vici)"
 {
   echo "## $title"
   echo
-  echo "Setup: $cpu, $(nproc) cores (load generator and servers share them), $mem RAM, Linux $(uname -r);"
-  echo "$(rustc --version); commit $commit ($dirty uncommitted changes); release profile;"
+  setup_line
   if [[ $SELF_TEST == 1 ]]; then
     echo "subject = a second \`vici-bench baseline\` serving a 4.5 KB JSON body for every path;"
   else
@@ -267,20 +183,9 @@ title="Benchmark run $STARTED_AT"
   fi
   echo "closed-loop HTTP/1.1 keep-alive load over 127.0.0.1, ${DURATION} s measured after ${WARMUP} s warm-up,"
   echo "$REPS runs per cell (subject and baseline alternating); load average at start: $LOADAVG."
-  [[ -n $LOAD_CPUS$SERVER_CPUS ]] && echo "CPU pinning: load generator ${LOAD_CPUS:-any}, servers ${SERVER_CPUS:-any}."
+  pinning_line
   echo "Generated by bench/run.sh $*."
   echo
-  if ((${#NOTES[@]})); then
-    for n in "${NOTES[@]}"; do echo "- **${n//|/\\|}**"; done
-    echo
-  fi
-  "$BENCH" report --results "$RESULTS"
+  notes_and_tables
 } >"$WORK/report.md"
-stamp=$(date +%Y-%m-%d)
-prefix=results
-[[ $SELF_TEST == 1 ]] && prefix=results-selftest
-out=bench/$prefix-$stamp.md
-[[ -e $out ]] && out=bench/$prefix-$stamp-$(date +%H%M%S).md
-cp "$WORK/report.md" "$out"
-cat "$WORK/report.md"
-log "written to $out; copy it into bench/RESULTS.md"
+if [[ $SELF_TEST == 1 ]]; then publish_report results-selftest; else publish_report results; fi

@@ -37,6 +37,10 @@ pub async fn seed(s: ServiceName, db: &Db, catalog: &Catalog) -> anyhow::Result<
             "{} demo accounts created",
             vici_auth::seed(db, catalog).await?
         )),
+        ServiceName::Cart => Some(format!(
+            "{} coupons created",
+            vici_cart::seed(db, catalog).await?
+        )),
         _ => None,
     })
 }
@@ -67,7 +71,13 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
             })
             .await
         }
-        ServiceName::Inventory => vici_inventory::start(p.base(s).await?).await,
+        ServiceName::Inventory => {
+            vici_inventory::start(vici_inventory::Deps {
+                base: p.base(s).await?,
+                config: p.config.inventory.clone(),
+            })
+            .await
+        }
         ServiceName::Auth => {
             vici_auth::start(vici_auth::Deps {
                 base: p.base(s).await?,
@@ -86,7 +96,14 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
             })
             .await
         }
-        ServiceName::Cart => vici_cart::start(p.base(s).await?).await,
+        ServiceName::Cart => {
+            vici_cart::start(vici_cart::Deps {
+                base: p.base(s).await?,
+                products: ProductServiceClient::new(p.channel(ServiceName::Product)?),
+                config: p.config.cart.clone(),
+            })
+            .await
+        }
         ServiceName::Order => vici_order::start(p.base(s).await?).await,
         ServiceName::Payment => vici_payment::start(p.base(s).await?).await,
         ServiceName::Recommendation => vici_recommendation::start(p.base(s).await?).await,

@@ -50,7 +50,7 @@ impl Default for RequestSpec {
 
 /// Parses a `Name: value` header argument.
 pub fn parse_header(arg: &str) -> anyhow::Result<(String, String)> {
-    let Some((name, value)) = arg.split_once(':') else {
+    let Some((name, value)) = arg.split_once(':').filter(|(n, _)| is_token(n.trim())) else {
         bail!("header {arg:?} must look like `Name: value`");
     };
     Ok((name.trim().to_string(), value.trim().to_string()))
@@ -193,7 +193,13 @@ impl Conn {
 
     /// Sends the target's request and reads the whole response; `keep_body` copies the body out.
     pub async fn send(&mut self, keep_body: bool) -> io::Result<Response> {
-        self.stream.write_all(&self.request).await?;
+        let request = self.request.clone();
+        self.send_request(&request, keep_body).await
+    }
+
+    /// Like [`Conn::send`] with another request for the same target (encoded by [`Target::with`]).
+    pub async fn send_request(&mut self, request: &[u8], keep_body: bool) -> io::Result<Response> {
+        self.stream.write_all(request).await?;
         let head_len = self.read_head().await?;
         let head = parse_head(&self.buf[..head_len]).map_err(invalid)?;
         self.buf.advance(head_len);

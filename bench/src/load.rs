@@ -1,7 +1,8 @@
 //! Closed-loop load: C worker tasks, each owning one keep-alive connection, send the next request
-//! as soon as the previous answer arrives. Every request is the same (a `GET` by default, or any
-//! method with headers and a body). Only requests that start after the warm-up and finish before
-//! the end of the measured window count; a 2xx status is a success, any other an error.
+//! as soon as the previous answer arrives. Every request has the same method and URL (a `GET` by
+//! default, or any method with headers and a body); headers and bodies may vary per connection or
+//! request ([`Variation`]). Only requests that start after the warm-up and finish before the end
+//! of the measured window count; a 2xx status is a success, any other an error.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,12 +11,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Conn, RequestSpec, Target};
 use crate::stats::{ms, percentile};
+use crate::variants::{Requests, Variation};
 
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
     pub url: String,
     /// Method, headers and body of every request.
     pub request: RequestSpec,
+    /// Per-connection headers and rotating bodies on top of `request`.
+    pub variation: Variation,
     pub connections: usize,
     pub duration: Duration,
     pub warmup: Duration,
@@ -31,6 +35,23 @@ pub struct Latency {
     pub p90: f64,
     pub p99: f64,
     pub max: f64,
+}
+
+impl Latency {
+    /// From latencies in nanoseconds, sorted ascending; all zero when there are none.
+    pub fn from_sorted(l: &[u64]) -> Self {
+        Self {
+            mean: if l.is_empty() {
+                0.0
+            } else {
+                ms(l.iter().sum::<u64>() / l.len() as u64)
+            },
+            p50: ms(percentile(l, 50.0)),
+            p90: ms(percentile(l, 90.0)),
+            p99: ms(percentile(l, 99.0)),
+            max: ms(l.last().copied().unwrap_or(0)),
+        }
+    }
 }
 
 /// What one load run measured.
@@ -82,12 +103,28 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
         !config.duration.is_zero(),
         "--duration-secs must be positive"
     );
-    let target = Arc::new(Target::parse(&config.url)?.with(&config.request)?);
+    let target = Target::parse(&config.url)?.with(&config.request)?;
+    let requests = Arc::new(Requests::new(
+        &target,
+        &config.request,
+        config.variation.clone(),
+        config.connections,
+    )?);
+    let target = Arc::new(target);
     let start = Instant::now();
     let measure_from = start + config.warmup;
     let end = measure_from + config.duration;
     let workers: Vec<_> = (0..config.connections)
-        .map(|_| tokio::spawn(worker(target.clone(), measure_from, end, config.timeout)))
+        .map(|i| {
+            let requests = (i, requests.clone());
+            tokio::spawn(worker(
+                target.clone(),
+                requests,
+                measure_from,
+                end,
+                config.timeout,
+            ))
+        })
         .collect();
     let mut merged = WorkerStats::default();
     // A worker can overrun `end` by at most one timeout; abort anything slower than that.
@@ -112,7 +149,6 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
         }
     }
     merged.latencies.sort_unstable();
-    let l = &merged.latencies;
     let secs = config.duration.as_secs_f64();
     Ok(LoadReport {
         url: config.url.clone(),
@@ -123,17 +159,7 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
         requests: merged.ok,
         errors: merged.errors.values().sum(),
         requests_per_sec: merged.ok as f64 / secs,
-        latency_ms: Latency {
-            mean: if l.is_empty() {
-                0.0
-            } else {
-                ms(l.iter().sum::<u64>() / l.len() as u64)
-            },
-            p50: ms(percentile(l, 50.0)),
-            p90: ms(percentile(l, 90.0)),
-            p99: ms(percentile(l, 99.0)),
-            max: ms(l.last().copied().unwrap_or(0)),
-        },
+        latency_ms: Latency::from_sorted(&merged.latencies),
         body_bytes: if merged.ok == 0 {
             0.0
         } else {
@@ -146,6 +172,7 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
 
 async fn worker(
     target: Arc<Target>,
+    (conn_index, requests): (usize, Arc<Requests>),
     measure_from: Instant,
     end: Instant,
     timeout: Duration,
@@ -155,6 +182,8 @@ async fn worker(
         ..Default::default()
     };
     let mut conn: Option<Conn> = None;
+    // Requests sent by this worker: which header line and body the next one takes.
+    let mut sent: u64 = 0;
     loop {
         let begun = Instant::now();
         if begun >= end {
@@ -185,8 +214,10 @@ async fn worker(
                 }
             },
         };
+        let request = requests.get(conn_index, sent);
+        sent += 1;
         let begun = Instant::now();
-        let outcome = tokio::time::timeout(timeout, c.send(false)).await;
+        let outcome = tokio::time::timeout(timeout, c.send_request(request, false)).await;
         let done = Instant::now();
         let measured = begun >= measure_from && done <= end;
         match outcome {
@@ -265,6 +296,8 @@ mod tests {
             body: bytes::Bytes::from(vec![b'x'; 5000]),
             content_type: "application/json".into(),
             headers: vec![],
+            any_method: false,
+            status: axum::http::StatusCode::OK,
         };
         let listener = tokio::net::TcpListener::bind(config.addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -273,6 +306,7 @@ mod tests {
         let load = LoadConfig {
             url: format!("http://{addr}/api/products"),
             request: RequestSpec::default(),
+            variation: Variation::default(),
             connections: 4,
             duration: Duration::from_millis(300),
             warmup: Duration::from_millis(100),
@@ -283,13 +317,9 @@ mod tests {
         assert_eq!((r.connects, r.body_bytes), (4, 5000.0), "{r:?}");
         assert!(r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
         // Nothing listens on the closed port: every attempt is an error, none a success.
-        let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap()
-            .local_addr()
-            .unwrap();
+        let closed = vici_kit::testing::RefusedPort::new();
         let r = run(&LoadConfig {
-            url: format!("http://{closed}/"),
+            url: format!("{}/", closed.url()),
             connections: 2,
             ..load
         })
@@ -331,6 +361,7 @@ mod tests {
                 headers: vec![("Authorization".into(), "Bearer t".into())],
                 body: Some(br#"{"email":"a@b.c"}"#.to_vec()),
             },
+            variation: Variation::default(),
             connections: 2,
             duration: Duration::from_millis(300),
             warmup: Duration::from_millis(50),

@@ -1,4 +1,5 @@
-//! The `vici-bench` command line: `load`, `baseline`, `fetch`, `rss`, `wait-ready`, `report`.
+//! The `vici-bench` command line: `load`, `baseline`, `reserve`, `fetch`, `rss`, `wait-ready`,
+//! `report`.
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ use vici_bench::client::{RequestSpec, Target, parse_header, send_once};
 use vici_bench::load::{self, LoadConfig};
 use vici_bench::procs::{self, WaitConfig};
 use vici_bench::report;
+use vici_bench::reserve::{self, ReserveConfig};
+use vici_bench::variants::Variation;
 
 #[derive(Parser)]
 #[command(
@@ -65,6 +68,18 @@ enum Command {
         url: String,
         #[command(flatten)]
         request: RequestArgs,
+        /// One `Name: value` header per line, in addition to the --header ones: connection i
+        /// sends line i mod N (e.g. one bearer token, so one user, per connection).
+        #[arg(long)]
+        header_file: Option<PathBuf>,
+        /// With --header-file: the k-th request of connection i (of C) sends line (i + k·C) mod
+        /// N, so fewer connections than lines still use every line, none shared when C divides N.
+        #[arg(long, requires = "header_file")]
+        spread_headers: bool,
+        /// One request body per line, instead of --body-file: each connection steps through
+        /// them request by request, starting at line i (e.g. a different product each time).
+        #[arg(long, conflicts_with = "body_file")]
+        body_lines: Option<PathBuf>,
         #[arg(long, default_value_t = 1)]
         connections: usize,
         /// Measured time, after the warm-up.
@@ -96,9 +111,43 @@ enum Command {
         /// Extra response header `name: value` (repeatable).
         #[arg(long = "header", value_name = "NAME: VALUE")]
         headers: Vec<String>,
+        /// Answer every method (reading the request body), not only GET and HEAD.
+        #[arg(long)]
+        any_method: bool,
+        /// Status of the answers, e.g. 201 to stand in for a creating POST.
+        #[arg(long, default_value_t = 200)]
+        status: u16,
         /// Runtime worker threads (default: one per core, like vici).
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// gRPC load on inventory reservations of one item: N `Reserve` calls (quantity 1, a fresh
+    /// order id each) shared by C tasks, with the stock read before and after; fails when the
+    /// stock moved by other than the successful reservations (oversold).
+    Reserve {
+        /// The inventory service's gRPC address.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        product: String,
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// Total calls.
+        #[arg(long, default_value_t = 1000)]
+        requests: u64,
+        /// Hold of each reservation; long, so that none expires during a run.
+        #[arg(long, default_value_t = 3600)]
+        ttl_secs: u32,
+        #[arg(long, default_value_t = 5.0)]
+        timeout_secs: f64,
+        /// Send `GetStockLevels` for the product instead: the cost of a trivial read on the same
+        /// path, to state reservations/s as a ratio.
+        #[arg(long)]
+        baseline: bool,
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long)]
+        json: bool,
     },
     /// One request (GET unless told otherwise); fails unless it answers 2xx. Writes the body to
     /// --out or stdout.
@@ -120,7 +169,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Poll a URL until it answers 200 (and the expected JSON fields); print the elapsed ms.
+    /// Poll a URL until it answers 2xx (and the expected JSON fields); print the elapsed ms.
     WaitReady {
         #[arg(long)]
         url: String,
@@ -163,6 +212,9 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Load {
             url,
             request,
+            header_file,
+            spread_headers,
+            body_lines,
             connections,
             duration_secs,
             warmup_secs,
@@ -173,6 +225,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             let config = LoadConfig {
                 url,
                 request: request.spec()?,
+                variation: Variation::from_files(
+                    header_file.as_deref(),
+                    body_lines.as_deref(),
+                    spread_headers,
+                )?,
                 connections,
                 duration: secs(duration_secs, "--duration-secs")?,
                 warmup: secs(warmup_secs, "--warmup-secs")?,
@@ -191,6 +248,8 @@ fn run(command: Command) -> anyhow::Result<()> {
             content_type,
             bind,
             headers,
+            any_method,
+            status,
             threads,
         } => {
             let body = std::fs::read(&body_file)
@@ -208,8 +267,42 @@ fn run(command: Command) -> anyhow::Result<()> {
                 body: body.into(),
                 content_type,
                 headers,
+                any_method,
+                status: axum::http::StatusCode::from_u16(status).context("--status")?,
             };
             runtime(threads)?.block_on(baseline::serve(config))?;
+        }
+        Command::Reserve {
+            url,
+            product,
+            concurrency,
+            requests,
+            ttl_secs,
+            timeout_secs,
+            baseline,
+            threads,
+            json,
+        } => {
+            let config = ReserveConfig {
+                url,
+                product_id: product,
+                concurrency,
+                requests,
+                ttl_secs,
+                timeout: secs(timeout_secs, "--timeout-secs")?,
+                baseline,
+            };
+            let report = runtime(threads)?.block_on(reserve::run(&config))?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", report.human());
+            }
+            anyhow::ensure!(
+                !report.oversold,
+                "oversold: {}",
+                report.violations.join("; ")
+            );
         }
         Command::Fetch { url, request, out } => {
             let target = Target::parse(&url)?.with(&request.spec()?)?;

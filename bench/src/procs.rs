@@ -1,5 +1,5 @@
 //! Process helpers for the scripts: resident memory from `/proc`, and waiting (bounded) until a
-//! URL answers 200 with the expected JSON fields.
+//! URL answers 2xx with the expected JSON fields.
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
@@ -62,7 +62,7 @@ pub async fn wait_ready(config: &WaitConfig) -> anyhow::Result<f64> {
     loop {
         let probe = tokio::time::timeout(Duration::from_secs(2), send_once(&target)).await;
         let last = match probe {
-            Ok(Ok(r)) if r.status == 200 => {
+            Ok(Ok(r)) if (200..300).contains(&r.status) => {
                 match check_body(r.body.as_deref().unwrap_or_default(), &config.expect) {
                     Ok(()) => return Ok((already + started.elapsed()).as_secs_f64() * 1000.0),
                     Err(e) => e,

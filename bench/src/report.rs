@@ -197,14 +197,16 @@ fn comparison_table(out: &mut String, loads: &Groups, reference: &str) {
         errors += v.errors + b.errors;
         let _ = writeln!(
             out,
-            "| {scenario} | {conns} | {:.0} | {} | {} | {:.0} | {} | {} | {:.2} | {lo:.2}–{hi:.2} | {} | {} |",
+            "| {scenario} | {conns} | {:.0} | {} | {} | {:.0} | {} | {} | {} | {}–{} | {} | {} |",
             v.rps,
             num(v.p50),
             num(v.p99),
             b.rps,
             num(b.p50),
             num(b.p99),
-            median(&ratios),
+            ratio(median(&ratios)),
+            ratio(lo),
+            ratio(hi),
             v.errors + b.errors,
             ratios.len(),
         );
@@ -274,6 +276,15 @@ fn warn_errors(out: &mut String, errors: u64) {
     }
 }
 
+/// Two decimals, or three below 0.1 (a write against an in-memory answer is 0.017, not 0.02).
+fn ratio(v: f64) -> String {
+    if v.abs() < 0.1 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 /// About three significant digits: 0.123, 1.23, 12.3, 1234.
 fn num(v: f64) -> String {
     match v.abs() {
@@ -314,6 +325,10 @@ mod tests {
             "| list | 1 | 500 | 1.00 | 2.00 | 1000 | 1.00 | 1.00 | 0.55 | 0.50–0.80 | 0 | 3 |";
         assert!(md.contains(row), "{md}");
         assert!(md.contains("| list | vici | 64 | 300 |"), "{md}");
+        assert_eq!(
+            (ratio(0.0174), ratio(0.55)),
+            ("0.017".into(), "0.55".into())
+        );
         assert!(
             md.find("### Startup") < md.find("### Catalogue")
                 && md.find("### Catalogue") < md.find("### Search")

@@ -4,8 +4,11 @@
 mod account;
 mod avatar;
 mod bad_input;
+mod behaviour;
+mod cart;
 mod catalogue;
 mod cli;
 mod identity;
 mod lifecycle;
 mod operations;
+mod stock;

@@ -89,6 +89,31 @@ const KEYS: &[Key] = &[
         "VICI_AUTH_KEY_ROTATION_DAYS",
         Some("30"),
     ),
+    key(
+        "inventory.reservation_ttl_secs",
+        "VICI_RESERVATION_TTL_SECS",
+        Some("900"),
+    ),
+    key(
+        "inventory.sweep_interval_secs",
+        "VICI_INVENTORY_SWEEP_SECS",
+        Some("15"),
+    ),
+    key(
+        "cart.abandon_after_secs",
+        "VICI_CART_ABANDON_AFTER_SECS",
+        Some("86400"),
+    ),
+    key(
+        "cart.expire_after_days",
+        "VICI_CART_EXPIRE_AFTER_DAYS",
+        Some("30"),
+    ),
+    key(
+        "cart.sweep_interval_secs",
+        "VICI_CART_SWEEP_SECS",
+        Some("60"),
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +144,24 @@ pub struct AuthConfig {
 }
 
 #[derive(Clone, Debug)]
+pub struct InventoryConfig {
+    /// How long a reservation holds stock when the caller names no TTL.
+    pub reservation_ttl: Duration,
+    /// How often expired reservations are looked for and released.
+    pub sweep_interval: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct CartConfig {
+    /// A cart with lines and no change for this long is announced as `cart.abandoned` (once).
+    pub abandon_after: Duration,
+    /// A cart with no change for this long is deleted.
+    pub expire_after: Duration,
+    /// How often the abandoned-cart and purge sweeps run.
+    pub sweep_interval: Duration,
+}
+
+#[derive(Clone, Debug)]
 pub struct Config {
     pub data_dir: PathBuf,
     pub port_base: u16,
@@ -133,6 +176,8 @@ pub struct Config {
     pub bus_partitions: i32,
     pub gateway: GatewayConfig,
     pub auth: AuthConfig,
+    pub inventory: InventoryConfig,
+    pub cart: CartConfig,
     service_urls: BTreeMap<ServiceName, String>,
     /// Every effective value with where it came from, for `vici config`.
     effective: Vec<(String, String, &'static str)>,
@@ -340,6 +385,15 @@ impl Config {
                     parse_num("auth.key_rotation_days", 1, 3650)? * 86_400,
                 ),
             },
+            inventory: InventoryConfig {
+                reservation_ttl: secs(parse_num("inventory.reservation_ttl_secs", 1, 86_400)?),
+                sweep_interval: secs(parse_num("inventory.sweep_interval_secs", 1, 3_600)?),
+            },
+            cart: CartConfig {
+                abandon_after: secs(parse_num("cart.abandon_after_secs", 1, 365 * 86_400)?),
+                expire_after: secs(parse_num("cart.expire_after_days", 1, 3_650)? * 86_400),
+                sweep_interval: secs(parse_num("cart.sweep_interval_secs", 1, 86_400)?),
+            },
             service_urls,
             effective,
         })
@@ -370,6 +424,10 @@ impl Config {
     pub fn describe(&self) -> &[(String, String, &'static str)] {
         &self.effective
     }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
 }
 
 fn leak_source(s: &str) -> &'static str {
@@ -531,6 +589,27 @@ mod tests {
         let e =
             Config::from_sources(None, &env(&[("VICI_TRUST_FORWARDED_FOR", "maybe")])).unwrap_err();
         assert_eq!(e.key, "gateway.trust_forwarded_for");
+    }
+
+    #[test]
+    fn stock_and_cart_timings_default_and_override() {
+        let c = Config::from_sources(None, &env(&[])).unwrap();
+        assert_eq!(c.inventory.reservation_ttl, Duration::from_secs(15 * 60));
+        assert_eq!(c.cart.abandon_after, Duration::from_secs(24 * 3600));
+        assert_eq!(c.cart.expire_after, Duration::from_secs(30 * 86_400));
+        let c = Config::from_sources(
+            None,
+            &env(&[
+                ("VICI_RESERVATION_TTL_SECS", "60"),
+                ("VICI_CART_SWEEP_SECS", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.inventory.reservation_ttl, Duration::from_secs(60));
+        assert_eq!(c.cart.sweep_interval, Duration::from_secs(5));
+        let e =
+            Config::from_sources(None, &env(&[("VICI_RESERVATION_TTL_SECS", "0")])).unwrap_err();
+        assert_eq!(e.key, "inventory.reservation_ttl_secs");
     }
 
     #[test]

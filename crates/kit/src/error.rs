@@ -162,6 +162,24 @@ impl Error {
         Self::new(ErrorCode::Unavailable, message)
     }
 
+    /// Not enough stock for one line (409 `OUT_OF_STOCK`): the inventory's reservations and the
+    /// cart's checks say it the same way, with `details {productId, variantId?, available}` so
+    /// the client can name the line and offer what is left.
+    pub fn out_of_stock(product_id: &str, variant_id: Option<&str>, available: i64) -> Self {
+        let message = if available > 0 {
+            format!("Only {available} left in stock")
+        } else {
+            "This item is out of stock".to_string()
+        };
+        let err = Self::new(ErrorCode::OutOfStock, message)
+            .with_detail("productId", product_id)
+            .with_detail("available", available.max(0));
+        match variant_id.filter(|v| !v.is_empty()) {
+            Some(v) => err.with_detail("variantId", v),
+            None => err,
+        }
+    }
+
     pub fn not_implemented(what: &str) -> Self {
         Self::new(
             ErrorCode::NotImplemented,
@@ -293,6 +311,24 @@ impl<T, E: Into<anyhow::Error>> ResultExt<T> for std::result::Result<T, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_stock_names_the_line_and_what_is_left() {
+        let e = Error::out_of_stock("p", None, 3);
+        assert_eq!(e.code, ErrorCode::OutOfStock);
+        assert_eq!(e.message, "Only 3 left in stock");
+        assert_eq!(e.details["productId"], "p");
+        assert_eq!(e.details["available"], 3);
+        assert!(!e.details.contains_key("variantId"));
+        assert!(
+            !Error::out_of_stock("p", Some(""), 3)
+                .details
+                .contains_key("variantId")
+        );
+        let e = Error::out_of_stock("p", Some("v"), 0);
+        assert_eq!(e.message, "This item is out of stock");
+        assert_eq!(e.details["variantId"], "v");
+    }
 
     #[test]
     fn every_code_round_trips_through_grpc() {

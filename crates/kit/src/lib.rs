@@ -12,6 +12,7 @@ pub mod seed;
 pub mod server;
 pub mod service;
 pub mod telemetry;
+pub mod testing;
 
 pub use config::Config;
 pub use error::{Error, ErrorCode, Result};

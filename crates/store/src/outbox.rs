@@ -17,14 +17,34 @@ pub async fn enqueue(
     key: &str,
     event: &CloudEvent,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO outbox (id, topic, event_key, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&event.id)
-        .bind(topic)
-        .bind(key)
-        .bind(String::from_utf8_lossy(&event.to_json()).into_owned())
-        .bind(now_ms())
-        .execute(conn)
-        .await?;
+    enqueue_to_all(conn, &[topic], key, event).await
+}
+
+/// Writes the same `event` for each of `topics` (behaviour events go to `user-events` and to a
+/// subset topic). Consumers of several topics see one event id and deduplicate on it; the outbox
+/// rows need ids of their own, so only the first row is keyed by the event id.
+pub async fn enqueue_to_all(
+    conn: &mut AnyConnection,
+    topics: &[&str],
+    key: &str,
+    event: &CloudEvent,
+) -> Result<(), sqlx::Error> {
+    let payload = String::from_utf8_lossy(&event.to_json()).into_owned();
+    for (i, topic) in topics.iter().enumerate() {
+        let row_id = if i == 0 {
+            event.id.clone()
+        } else {
+            vici_kit::ids::new_id().to_string()
+        };
+        sqlx::query("INSERT INTO outbox (id, topic, event_key, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(row_id)
+            .bind(*topic)
+            .bind(key)
+            .bind(&payload)
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Conformance of the SQL layer: every case runs on SQLite and on PostgreSQL
 //! (`VICI_TEST_DATABASE_URL`, default postgres://root@127.0.0.1:5432/). An unreachable PostgreSQL
 //! fails the run.
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -9,7 +10,7 @@ use vici_bus::{CloudEvent, SharedBus, memory::MemoryBus};
 use vici_kit::ErrorCode;
 use vici_store::consumer::{self, EventHandler, Outcome};
 use vici_store::error::{Unique, map_sqlx};
-use vici_store::{Db, Migration, outbox};
+use vici_store::{Backend, Db, Migration, outbox};
 
 const MIGRATIONS: &[Migration] = &[Migration::new(
     1,
@@ -25,23 +26,22 @@ const MIGRATIONS: &[Migration] = &[Migration::new(
      CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);",
 )];
 
-async fn sqlite() -> Db {
-    migrated(vici_store::testing::fresh_sqlite("store").await).await
-}
-
-async fn postgres() -> Db {
-    migrated(vici_store::testing::fresh_postgres("store").await).await
-}
-
-async fn migrated(db: Db) -> Db {
+/// Runs `case` on a fresh, migrated database on `backend`, then removes the database.
+async fn run<F, Fut>(backend: Backend, case: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let db = vici_store::testing::fresh(backend, "store").await;
     db.migrate("test", MIGRATIONS).await.expect("migrates");
-    db
+    case(db.clone()).await;
+    vici_store::testing::discard(db).await;
 }
 
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
-        mod sqlite_backend { $( #[tokio::test] async fn $case() { super::$case(super::sqlite().await).await } )* }
-        mod postgres_backend { $( #[tokio::test] async fn $case() { super::$case(super::postgres().await).await } )* }
+        mod sqlite_backend { $( #[tokio::test] async fn $case() { super::run(super::Backend::Sqlite, super::$case).await } )* }
+        mod postgres_backend { $( #[tokio::test] async fn $case() { super::run(super::Backend::Postgres, super::$case).await } )* }
     };
 }
 
@@ -51,6 +51,7 @@ on_both_backends!(
     unique_violations_become_field_conflicts,
     concurrent_writers_never_lose_an_update,
     outbox_events_commit_with_their_change_and_relay_in_order,
+    one_event_reaches_several_topics_with_one_id,
     consumers_apply_each_event_once_and_dead_letter_failures,
 );
 
@@ -176,6 +177,28 @@ async fn outbox_events_commit_with_their_change_and_relay_in_order(db: Db) {
         0,
         "published rows are not sent again"
     );
+}
+
+async fn one_event_reaches_several_topics_with_one_id(db: Db) {
+    let bus: SharedBus = Arc::new(MemoryBus::new(1));
+    let topics = ["all-events", "some-events"];
+    let event = CloudEvent::new("test", "widget.added", "w", serde_json::json!({"n": 1}));
+    let mut tx = db.begin().await.unwrap();
+    outbox::enqueue_to_all(&mut tx, &topics, "w", &event)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut all = bus.subscribe("a", &topics[..1]).await.unwrap();
+    let mut some = bus.subscribe("b", &topics[1..]).await.unwrap();
+    assert_eq!(outbox::relay_once(&db, &bus).await.unwrap(), 2);
+    for sub in [&mut all, &mut some] {
+        let d = tokio::time::timeout(std::time::Duration::from_secs(5), sub.next())
+            .await
+            .unwrap()
+            .unwrap();
+        let got = CloudEvent::from_json(&d.payload).unwrap();
+        assert_eq!((got.id.as_str(), d.key.as_str()), (event.id.as_str(), "w"));
+    }
 }
 
 struct CountingHandler {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{Connection as _, Executor as _, Row as _};
+use sqlx::Row as _;
 use tonic::Status;
 use vici_auth::{KeySource, ShiftedClock};
 use vici_bus::CloudEvent;
@@ -18,7 +18,7 @@ use vici_kit::seed::Catalog;
 use vici_kit::server::Shutdown;
 use vici_proto::auth::v1::{self as pb, auth_service_client::AuthServiceClient};
 use vici_proto::common::v1::Empty;
-use vici_store::{Db, ServiceBase};
+use vici_store::{Backend, Db, ServiceBase};
 
 pub type Client = AuthServiceClient<Channel>;
 
@@ -28,12 +28,6 @@ pub const JANE: &str = "jane.doe@example.com";
 pub const ADMIN: &str = "admin@example.com";
 /// A password that satisfies the policy.
 pub const GOOD_PASSWORD: &str = "Correct1Horse";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 /// A running auth service and everything around it.
 pub struct App {
@@ -46,50 +40,15 @@ pub struct App {
     shutdown: Shutdown,
 }
 
-struct Cleanup {
-    shutdown: Shutdown,
-    db: Db,
-    dir: PathBuf,
-    postgres: Option<(String, String)>,
-}
-
-/// `(server URL without a database, query string)` of `VICI_TEST_DATABASE_URL`.
-fn postgres_server() -> (String, String) {
-    let url = std::env::var("VICI_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url.as_str(), String::new()), |(b, q)| (b, format!("?{q}")));
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    (server.to_string(), query)
-}
-
 /// Runs `case` against a fresh service on `backend`, then removes the environment.
 pub async fn run<F, Fut>(backend: Backend, case: F)
 where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let name = format!("vici_test_auth_{}", uuid::Uuid::new_v4().simple());
-    let dir = std::env::temp_dir().join(&name);
+    let dir = std::env::temp_dir().join(format!("vici-auth-keys-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let (url, postgres) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}", dir.join("auth.db").display()), None),
-        Backend::Postgres => {
-            let (server, query) = postgres_server();
-            (
-                format!("{server}/{name}{query}"),
-                Some((format!("{server}/postgres{query}"), name.clone())),
-            )
-        }
-    };
-    let db = Db::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("{backend:?} database must be reachable: {e:#}"));
+    let db = vici_store::testing::fresh(backend, "auth").await;
     db.migrate("auth", vici_auth::MIGRATIONS)
         .await
         .expect("migrations apply");
@@ -116,16 +75,12 @@ where
         bus,
         clock,
         dir: dir.clone(),
-        shutdown,
-    };
-    let cleanup = Cleanup {
-        shutdown: app.shutdown.clone(),
-        db,
-        dir,
-        postgres,
+        shutdown: shutdown.clone(),
     };
     case(app).await;
-    cleanup.run().await;
+    shutdown.cancel();
+    vici_store::testing::discard(db).await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn key_path(dir: &std::path::Path) -> PathBuf {
@@ -164,22 +119,6 @@ async fn boot((db, bus, cache, clock, shutdown): Parts, keys: KeySource) -> anyh
     tokio::spawn(vici_kit::server::serve(app, listener, shutdown));
     let channel = vici_kit::grpc::channel(&format!("http://{addr}"), Duration::from_secs(30))?;
     Ok(AuthServiceClient::new(channel))
-}
-
-impl Cleanup {
-    async fn run(self) {
-        self.shutdown.cancel();
-        self.db.close().await;
-        if let Some((admin_url, name)) = self.postgres {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url)
-                .await
-                .expect("admin connection");
-            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
-                .await
-                .expect("drop test database");
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 impl App {

@@ -12,29 +12,7 @@ mod recovery;
 mod refresh;
 mod register;
 
-/// Declares each case once per backend: `sqlite::<case>` and `postgres::<case>`.
-macro_rules! on_both_backends {
-    ($($module:ident :: $case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::harness::run(super::harness::Backend::Sqlite, super::$module::$case).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::harness::run(super::harness::Backend::Postgres, super::$module::$case).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+vici_store::on_both_backends!(
     register::a_new_account_gets_a_session_whose_token_carries_every_claim,
     register::registration_events_reach_the_bus,
     register::a_taken_email_conflicts_even_when_two_registrations_race,

@@ -42,6 +42,13 @@ impl MicroCache {
         }
     }
 
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn get(&self, key: &str) -> Option<Entry> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries

@@ -16,6 +16,8 @@ use vici_kit::grpc::{self, Channel};
 use vici_kit::server::ServiceApp;
 use vici_kit::{Config, ServiceName};
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
+use vici_proto::cart::v1::cart_service_client::CartServiceClient;
+use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
 
@@ -50,6 +52,8 @@ pub struct Clients {
     pub product: ProductServiceClient<Channel>,
     pub auth: AuthServiceClient<Channel>,
     pub user: UserServiceClient<Channel>,
+    pub inventory: InventoryServiceClient<Channel>,
+    pub cart: CartServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
@@ -63,6 +67,8 @@ impl Clients {
         let auth = AuthServiceClient::new(channel(ServiceName::Auth)?);
         let user = UserServiceClient::new(channel(ServiceName::User)?)
             .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
+        let inventory = InventoryServiceClient::new(channel(ServiceName::Inventory)?);
+        let cart = CartServiceClient::new(channel(ServiceName::Cart)?);
         let health = ServiceName::ALL
             .into_iter()
             .filter(|s| *s != ServiceName::Gateway)
@@ -80,6 +86,8 @@ impl Clients {
             product,
             auth,
             user,
+            inventory,
+            cart,
             health,
         })
     }
@@ -89,6 +97,8 @@ struct Shared {
     deps: Deps,
     authenticator: identity::Authenticator,
     limiter: limits::RateLimiter,
+    /// Public catalogue answers; admin writes through this gateway empty it.
+    micro_cache: Option<cache::MicroCache>,
 }
 
 /// Shared by every handler; cloning is a reference-count bump.
@@ -101,10 +111,13 @@ impl AppState {
             identity::Authenticator::new(deps.clients.auth.clone(), deps.cache.clone());
         let limiter =
             limits::RateLimiter::new(deps.cache.clone(), deps.config.gateway.rate_limits.clone());
+        let ttl = deps.config.gateway.cache_ttl;
+        let micro_cache = (!ttl.is_zero()).then(|| cache::MicroCache::new(ttl));
         Self(Arc::new(Shared {
             deps,
             authenticator,
             limiter,
+            micro_cache,
         }))
     }
 
@@ -119,6 +132,22 @@ impl AppState {
 
     pub(crate) fn users(&self) -> UserServiceClient<Channel> {
         self.clients.user.clone()
+    }
+
+    pub(crate) fn inventory(&self) -> InventoryServiceClient<Channel> {
+        self.clients.inventory.clone()
+    }
+
+    pub(crate) fn carts(&self) -> CartServiceClient<Channel> {
+        self.clients.cart.clone()
+    }
+
+    /// After an admin change of what shoppers see (stock, prices): this replica answers fresh
+    /// at once; other replicas within their micro-cache TTL.
+    pub(crate) fn forget_cached_answers(&self) {
+        if let Some(cache) = &self.0.micro_cache {
+            cache.clear();
+        }
     }
 
     pub(crate) fn authenticator(&self) -> &identity::Authenticator {
@@ -145,7 +174,8 @@ pub fn router(deps: Deps) -> Router {
     Router::new()
         .nest(
             "/api",
-            routes::api(&config).layer(from_fn_with_state(state.clone(), guard::guard)),
+            routes::api(&config, state.0.micro_cache.clone())
+                .layer(from_fn_with_state(state.clone(), guard::guard)),
         )
         .route("/health", get(routes::ops::health))
         .fallback(middleware::not_found)

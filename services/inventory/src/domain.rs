@@ -1,5 +1,13 @@
-//! Stock rules: how an adjustment changes a level, and which thresholds it crosses.
+//! Stock rules: how an adjustment changes a level, which thresholds it crosses, and the errors
+//! a stock request can meet. Reservation rules live in [`reservation`].
+pub mod reservation;
+
 use vici_kit::{Error, Result};
+
+/// The movement kind of an admin adjustment (reservation kinds are [`reservation::LineMove`]).
+pub const ADJUST: &str = "ADJUST";
+/// Upper bound of a product's low-stock threshold.
+pub const MAX_THRESHOLD: i64 = 1_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
@@ -49,6 +57,26 @@ pub fn apply_operation(available: i64, op: Operation, quantity: i64) -> Result<i
     }
 }
 
+pub fn no_stock_record(product_id: &str, variant_id: &str) -> Error {
+    let mut err = Error::not_found(format!("No stock record for product {product_id}"))
+        .with_detail("productId", product_id);
+    if !variant_id.is_empty() {
+        err = err.with_detail("variantId", variant_id);
+    }
+    err
+}
+
+pub fn threshold(value: i64) -> Result<i64> {
+    if (0..=MAX_THRESHOLD).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Error::validation(
+            "lowStockThreshold",
+            format!("`lowStockThreshold` must be between 0 and {MAX_THRESHOLD}"),
+        ))
+    }
+}
+
 /// Events a change from `before` to `after` announces besides `inventory.stock_changed`.
 pub fn crossings(before: i64, after: i64, threshold: i64) -> Vec<&'static str> {
     let mut out = Vec::new();
@@ -82,5 +110,17 @@ mod tests {
         assert!(crossings(10, 9, 10).is_empty());
         assert_eq!(crossings(3, 0, 10), vec!["inventory.out_of_stock"]);
         assert!(crossings(0, 0, 10).is_empty());
+        assert!(
+            crossings(0, 5, 10).is_empty(),
+            "restocking announces no crossing"
+        );
+    }
+
+    #[test]
+    fn thresholds_are_bounded() {
+        assert_eq!(threshold(0).unwrap(), 0);
+        assert_eq!(threshold(MAX_THRESHOLD).unwrap(), MAX_THRESHOLD);
+        assert!(threshold(-1).is_err());
+        assert!(threshold(MAX_THRESHOLD + 1).is_err());
     }
 }

@@ -1,23 +1,36 @@
-//! gRPC handlers of the inventory service: thin translations between the proto and the store.
+//! gRPC handlers of the inventory service: thin translations between the proto and the use
+//! cases (reservations) or the store (stock reads and admin changes).
 use std::collections::BTreeMap;
 
 use tonic::{Request, Response, Status};
-use vici_bus::CloudEvent;
+use vici_kit::ids::parse_id;
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::{self as pb, inventory_service_server::InventoryService};
-use vici_store::{Db, outbox::Outbox};
+use vici_store::rfc3339;
 
-use crate::domain::{Operation, apply_operation, crossings};
-use crate::store::{self, Adjusted, StockRow};
+use crate::domain::reservation::{self as rules, LineInput};
+use crate::domain::{self, Operation, apply_operation};
+use crate::reservations::Reservations;
+use crate::store::reservations::Reservation;
+use crate::store::{self, StockRow, stock};
 
 pub struct Inventory {
-    db: Db,
-    outbox: Outbox,
+    reservations: Reservations,
 }
 
 impl Inventory {
-    pub fn new(db: Db, outbox: Outbox) -> Self {
-        Self { db, outbox }
+    pub fn new(reservations: Reservations) -> Self {
+        Self { reservations }
+    }
+
+    fn db(&self) -> &vici_store::Db {
+        &self.reservations.db
+    }
+
+    async fn level(&self, product_id: &str) -> Result<pb::StockLevel, Status> {
+        let ids = [product_id.to_string()];
+        let rows = stock::levels(self.db(), &ids).await?;
+        Ok(fold_levels(&ids, rows).remove(0))
     }
 }
 
@@ -60,24 +73,29 @@ fn fold_levels(ids: &[String], rows: Vec<StockRow>) -> Vec<pb::StockLevel> {
         .collect()
 }
 
-fn stock_events(a: &Adjusted) -> Vec<CloudEvent> {
-    let product = &a.row.product_id;
-    let variant = (!a.row.variant_id.is_empty()).then_some(&a.row.variant_id);
-    let mut events = vec![CloudEvent::new(
-        "inventory",
-        "inventory.stock_changed",
-        product,
-        serde_json::json!({"productId": product, "variantId": variant, "available": a.after, "reserved": a.row.reserved}),
-    )];
-    for kind in crossings(a.before, a.after, a.row.threshold) {
-        events.push(CloudEvent::new(
-            "inventory",
-            kind,
-            product,
-            serde_json::json!({"productId": product, "variantId": variant, "available": a.after, "threshold": a.row.threshold}),
-        ));
+fn reservation(r: Reservation) -> pb::Reservation {
+    pb::Reservation {
+        id: r.id,
+        order_id: r.order_id,
+        status: r.status.as_str().into(),
+        lines: r
+            .lines
+            .into_iter()
+            .map(|l| pb::ReserveLine {
+                product_id: l.product_id,
+                variant_id: (!l.variant_id.is_empty()).then_some(l.variant_id),
+                quantity: l.quantity,
+            })
+            .collect(),
+        expires_at: rfc3339(r.expires_at),
+        created_at: rfc3339(r.created_at),
+        updated_at: rfc3339(r.updated_at),
     }
-    events
+}
+
+/// The order id of a request, in the canonical form reservations are stored under.
+fn order_id(value: &str) -> Result<String, Status> {
+    Ok(parse_id("orderId", value)?.to_string())
 }
 
 #[tonic::async_trait]
@@ -88,7 +106,7 @@ impl InventoryService for Inventory {
         req: Request<pb::GetStockLevelsRequest>,
     ) -> Result<Response<pb::StockLevels>, Status> {
         let ids = req.into_inner().product_ids;
-        let rows = store::levels(&self.db, &ids).await?;
+        let rows = stock::levels(self.db(), &ids).await?;
         Ok(Response::new(pb::StockLevels {
             levels: fold_levels(&ids, rows),
         }))
@@ -99,7 +117,7 @@ impl InventoryService for Inventory {
         _: Request<Empty>,
     ) -> Result<Response<pb::ProductIds>, Status> {
         Ok(Response::new(pb::ProductIds {
-            product_ids: store::unavailable(&self.db).await?,
+            product_ids: stock::unavailable(self.db()).await?,
         }))
     }
 
@@ -124,7 +142,7 @@ impl InventoryService for Inventory {
                 item.quantity,
             ));
         }
-        store::insert_missing(&self.db, &rows)
+        stock::insert_missing(self.db(), &rows)
             .await
             .map_err(vici_kit::Error::internal)?;
         Ok(Response::new(Empty {}))
@@ -152,20 +170,17 @@ impl InventoryService for Inventory {
         } else {
             r.actor.as_str()
         };
-        store::adjust(
-            &self.db,
+        stock::adjust(
+            self.db(),
             &r.product_id,
             &variant,
             reason,
             actor,
             |before| apply_operation(before, op, r.quantity),
-            stock_events,
         )
         .await?;
-        self.outbox.wake();
-        let rows = store::levels(&self.db, std::slice::from_ref(&r.product_id)).await?;
-        let level = fold_levels(std::slice::from_ref(&r.product_id), rows).remove(0);
-        Ok(Response::new(level))
+        self.reservations.outbox.wake();
+        Ok(Response::new(self.level(&r.product_id).await?))
     }
 
     async fn list_movements(
@@ -182,10 +197,11 @@ impl InventoryService for Inventory {
         };
         let page_no = page.page.max(1);
         let (list, total) = store::movements(
-            &self.db,
+            self.db(),
             &r.product_id,
-            limit as i64,
-            ((page_no - 1) * limit) as i64,
+            i64::from(limit),
+            // In i64: a huge page number must not overflow u32.
+            (i64::from(page_no) - 1) * i64::from(limit),
         )
         .await?;
         let movements = list
@@ -199,7 +215,10 @@ impl InventoryService for Inventory {
                 after: m.after,
                 reason: m.reason,
                 actor: m.actor,
-                at: vici_store::rfc3339(m.at),
+                at: rfc3339(m.at),
+                kind: m.kind,
+                reserved_delta: m.reserved_delta,
+                order_id: m.order_id,
             })
             .collect();
         Ok(Response::new(pb::MovementPage {
@@ -210,5 +229,77 @@ impl InventoryService for Inventory {
                 total: total as u64,
             }),
         }))
+    }
+
+    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().product_id))]
+    async fn set_threshold(
+        &self,
+        req: Request<pb::SetThresholdRequest>,
+    ) -> Result<Response<pb::StockLevel>, Status> {
+        let r = req.into_inner();
+        let product_id = parse_id("productId", &r.product_id)?.to_string();
+        let threshold = domain::threshold(r.low_stock_threshold)?;
+        if !stock::set_threshold(self.db(), &product_id, threshold).await? {
+            return Err(domain::no_stock_record(&product_id, "").into());
+        }
+        tracing::info!(threshold, actor = %r.actor, "low-stock threshold set");
+        Ok(Response::new(self.level(&product_id).await?))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id, lines = req.get_ref().lines.len()))]
+    async fn reserve(
+        &self,
+        req: Request<pb::ReserveRequest>,
+    ) -> Result<Response<pb::Reservation>, Status> {
+        let r = req.into_inner();
+        let order_id = order_id(&r.order_id)?;
+        let lines = rules::normalize_lines(
+            r.lines
+                .into_iter()
+                .map(|l| LineInput {
+                    product_id: l.product_id,
+                    variant_id: l.variant_id,
+                    quantity: l.quantity,
+                })
+                .collect(),
+        )?;
+        let ttl = rules::ttl(r.ttl_seconds, self.reservations.default_ttl)?;
+        let held = self.reservations.reserve(&order_id, lines, ttl).await?;
+        Ok(Response::new(reservation(held)))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn commit_reservation(
+        &self,
+        req: Request<pb::ReservationKey>,
+    ) -> Result<Response<pb::Reservation>, Status> {
+        let order_id = order_id(&req.into_inner().order_id)?;
+        let r = self.reservations.commit(&order_id).await?;
+        Ok(Response::new(reservation(r)))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn release_reservation(
+        &self,
+        req: Request<pb::ReservationKey>,
+    ) -> Result<Response<pb::Reservation>, Status> {
+        let key = req.into_inner();
+        let order_id = order_id(&key.order_id)?;
+        let note = rules::note(&key.reason)?;
+        let r = self
+            .reservations
+            .release(&order_id, note.as_deref())
+            .await?;
+        Ok(Response::new(reservation(r)))
+    }
+
+    async fn get_reservation(
+        &self,
+        req: Request<pb::ReservationKey>,
+    ) -> Result<Response<pb::Reservation>, Status> {
+        let order_id = order_id(&req.into_inner().order_id)?;
+        Ok(Response::new(reservation(
+            self.reservations.get(&order_id).await?,
+        )))
     }
 }

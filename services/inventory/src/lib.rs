@@ -1,9 +1,21 @@
-//! The inventory service: stock levels per product and variant, adjustments with a movement
-//! history, and the stock events other services and the ML team read. Reservations arrive with
-//! the inventory-and-cart issue (their RPCs answer UNIMPLEMENTED until then).
+//! The inventory service: stock levels per product and variant, admin adjustments with a
+//! movement history, the reservations of the checkout saga (held with a TTL, committed when the
+//! order is paid, released on cancellation, expired by a sweeper), and the stock events other
+//! services and the ML team read.
+//!
+//! Layout: `domain` holds the rules, `events` the announcements, `store` the SQL (every stock
+//! change commits with its movement and outbox events), `reservations` the saga's use cases,
+//! `grpc` the thin handlers.
+//!
+//! Stock never oversells: taking stock is one conditional `UPDATE … WHERE available >= q`, and a
+//! reservation's status moves only by conditional updates, so repeated or racing calls apply
+//! once. A HELD reservation past its expiry can still be committed until the sweeper has
+//! expired it: its stock is still held, and failing a paid order for a late sweep helps no one.
 
 mod domain;
+mod events;
 mod grpc;
+mod reservations;
 mod store;
 
 use vici_kit::ServiceName;
@@ -12,18 +24,44 @@ use vici_proto::inventory::v1::inventory_service_server::InventoryServiceServer;
 use vici_store::{Db, Migration, ServiceBase};
 
 pub use domain::{Operation, apply_operation};
+pub use reservations::sweep_expired;
 
-pub const MIGRATIONS: &[Migration] = &[Migration::new(
-    1,
-    "stock",
-    include_str!("../migrations/0001_stock.sql"),
-)];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::new(1, "stock", include_str!("../migrations/0001_stock.sql")),
+    Migration::new(
+        2,
+        "reservations",
+        include_str!("../migrations/0002_reservations.sql"),
+    ),
+];
 
-pub async fn start(base: ServiceBase) -> anyhow::Result<ServiceApp> {
+/// What the inventory service needs from the process that hosts it.
+pub struct Deps {
+    pub base: ServiceBase,
+    pub config: vici_kit::config::InventoryConfig,
+}
+
+/// Starts the outbox relay and the reservation sweeper, and returns the gRPC app. Run the
+/// migrations first.
+pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
+    let Deps { base, config } = deps;
     let (outbox, relay) = base.outbox();
-    let svc = grpc::Inventory::new(base.db.clone(), outbox);
+    let sweeper = reservations::sweeper(
+        base.db.clone(),
+        outbox.clone(),
+        config.sweep_interval,
+        base.shutdown.clone(),
+    );
+    let svc = grpc::Inventory::new(reservations::Reservations {
+        db: base.db.clone(),
+        outbox,
+        default_ttl: config.reservation_ttl,
+    });
     let routes = tonic::service::Routes::new(InventoryServiceServer::new(svc));
-    Ok(base.app(ServiceName::Inventory, routes).with_task(relay))
+    Ok(base
+        .app(ServiceName::Inventory, routes)
+        .with_task(relay)
+        .with_task(sweeper))
 }
 
 /// Seeds the stock of every product and variant of `catalog` that has no stock record yet.
@@ -36,5 +74,5 @@ pub async fn seed(db: &Db, catalog: &vici_kit::seed::Catalog) -> anyhow::Result<
             rows.push((id.clone(), p.variant_id(&v.sku).to_string(), v.stock));
         }
     }
-    store::insert_missing(db, &rows).await
+    store::stock::insert_missing(db, &rows).await
 }

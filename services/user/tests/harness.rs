@@ -3,11 +3,9 @@
 //! environment is removed once the case has passed.
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{Connection as _, Executor as _};
 use tonic::{Code, Status};
 use vici_blob::{DirBlobStore, SharedBlob};
 use vici_bus::memory::MemoryBus;
@@ -36,10 +34,7 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let db = match backend {
-        Backend::Sqlite => vici_store::testing::fresh_sqlite("user").await,
-        Backend::Postgres => vici_store::testing::fresh_postgres("user").await,
-    };
+    let db = vici_store::testing::fresh(backend, "user").await;
     db.migrate("user", vici_user::MIGRATIONS)
         .await
         .expect("migrations apply");
@@ -78,40 +73,8 @@ where
     })
     .await;
     shutdown.cancel();
-    cleanup(db, backend, blob_dir).await;
-}
-
-async fn cleanup(db: Db, backend: Backend, blob_dir: PathBuf) {
+    vici_store::testing::discard(db).await;
     let _ = std::fs::remove_dir_all(blob_dir);
-    match backend {
-        Backend::Sqlite => {
-            let file: String =
-                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                    .fetch_one(db.reader())
-                    .await
-                    .unwrap_or_default();
-            db.close().await;
-            if let Some(dir) = std::path::Path::new(&file).parent() {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        }
-        Backend::Postgres => {
-            let name: String = sqlx::query_scalar("SELECT current_database()::text")
-                .fetch_one(db.reader())
-                .await
-                .expect("database name");
-            db.close().await;
-            let server = std::env::var("VICI_TEST_DATABASE_URL")
-                .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
-            let admin = format!("{}/postgres", server.trim_end_matches('/'));
-            let mut conn = sqlx::AnyConnection::connect(&admin)
-                .await
-                .expect("admin connection");
-            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
-                .await
-                .expect("drop the test database");
-        }
-    }
 }
 
 /// A new user id, as the gateway would send after authentication.

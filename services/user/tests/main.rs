@@ -15,29 +15,7 @@ mod products;
 mod profile;
 mod wishlist;
 
-/// Declares each case once per backend: `sqlite::<case>` and `postgres::<case>`.
-macro_rules! on_both_backends {
-    ($($module:ident :: $case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    crate::harness::run(vici_store::Backend::Sqlite, crate::$module::$case).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    crate::harness::run(vici_store::Backend::Postgres, crate::$module::$case).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+vici_store::on_both_backends!(
     profile::a_new_user_reads_an_empty_profile,
     profile::profile_updates_are_partial_and_validated,
     profile::avatars_are_sniffed_stored_and_replaced,

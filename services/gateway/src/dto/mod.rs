@@ -1,9 +1,13 @@
 //! The JSON objects of contract §2 and their converters from the product service's messages.
 //! Money travels as integer cents everywhere inside; only these converters render dollars.
 pub mod account;
+pub mod cart;
 mod catalogue;
+pub mod coupon;
+mod input;
 pub mod params;
 mod product;
+pub mod stock;
 
 pub use catalogue::{
     CategoryDto, PriceRangeDto, ReviewDto, ReviewSummaryDto, ReviewsEnvelope, SearchResultDto,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::error::ApiError;
 
 pub mod account;
-mod fields;
+pub mod fields;
 mod proto;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
 //! Admin routes (`/api/admin/...`) as a documented table. Every one requires the admin role:
 //! 401 without a token, 403 for a customer; rows marked `.live()` are implemented elsewhere
-//! (users: [`super::account`]), the others answer 501 past that check. A catch-all keeps
+//! (users: [`super::account`]; inventory and coupons: [`super::shopping`]), the others answer
+//! 501 past that check. A catch-all keeps
 //! unknown admin paths behind the same check, so a non-admin learns nothing about which admin
 //! routes exist.
 use axum::Router;
@@ -34,17 +35,17 @@ pub const GROUPS: &[Group] = &[Group {
         a(Post, "/admin/categories", 201, "Create a category"),
         a(Put, "/admin/categories/{id}", 200, "Update a category"),
         a(Delete, "/admin/categories/{id}", 200, "Delete a category"),
-        a(Get, "/admin/inventory/{productId}", 200, "A product's stock"),
-        a(Put, "/admin/inventory/{productId}", 200, "Adjust stock: ADD, SUBTRACT or SET"),
-        a(Get, "/admin/inventory/{productId}/movements", 200, "A product's stock movements"),
+        a(Get, "/admin/inventory/{productId}", 200, "A product's stock").live(),
+        a(Put, "/admin/inventory/{productId}", 200, "Adjust stock: ADD, SUBTRACT or SET").live(),
+        a(Get, "/admin/inventory/{productId}/movements", 200, "A product's stock movements").live(),
         a(Get, "/admin/orders", 200, "All orders, filtered"),
         a(Put, "/admin/orders/{id}/status", 200, "Move an order to a new status"),
         a(Get, "/admin/users", 200, "All users, searched by email or name").live(),
         a(Put, "/admin/users/{id}", 200, "Change a user's role or activity").live(),
-        a(Get, "/admin/coupons", 200, "All coupons"),
-        a(Post, "/admin/coupons", 201, "Create a coupon"),
-        a(Put, "/admin/coupons/{id}", 200, "Update a coupon"),
-        a(Delete, "/admin/coupons/{id}", 200, "Delete a coupon"),
+        a(Get, "/admin/coupons", 200, "All coupons").live(),
+        a(Post, "/admin/coupons", 201, "Create a coupon").live(),
+        a(Put, "/admin/coupons/{id}", 200, "Update a coupon").live(),
+        a(Delete, "/admin/coupons/{id}", 200, "Delete a coupon").live(),
     ],
 }];
 

@@ -18,6 +18,7 @@ pub mod media;
 pub mod ops;
 pub mod pending;
 pub mod planned;
+pub mod shopping;
 
 /// Multipart image uploads (avatars ≤ 2 MB, product images) may exceed the JSON body limit.
 pub const UPLOAD_LIMIT_BYTES: usize = 10 * 1024 * 1024;
@@ -29,12 +30,11 @@ fn limited(router: Router<AppState>, limit: usize) -> Router<AppState> {
 }
 
 /// Everything the gateway serves under `/api`.
-pub fn api(config: &Config) -> Router<AppState> {
-    let ttl = config.gateway.cache_ttl;
-    let cache = (!ttl.is_zero()).then(|| MicroCache::new(ttl));
+pub fn api(config: &Config, cache: Option<MicroCache>) -> Router<AppState> {
     let json = Router::new()
         .merge(catalogue::router(cache))
         .merge(account::router())
+        .merge(shopping::router())
         .merge(pending::router(false))
         .merge(admin::router(false))
         .route("/health", get(ops::health))

@@ -1,7 +1,7 @@
 //! The contract's non-admin routes outside the catalogue as a documented table: rows marked
-//! `.live()` are implemented (auth, users, writing reviews: [`super::account`]); the others
-//! (tracking, cart, checkout, orders, payments, notifications) are registered now, answering
-//! 401 or 501 (see [`super::planned`]).
+//! `.live()` are implemented (auth, users, writing reviews: [`super::account`]; the cart:
+//! [`super::shopping`]); the others (tracking, checkout, orders, payments, notifications) are
+//! registered now, answering 401 or 501 (see [`super::planned`]).
 use axum::Router;
 
 use super::planned::{Access, Group, Verb, routes_of, row as r, upload};
@@ -68,15 +68,15 @@ pub const GROUPS: &[Group] = &[
         tag: "Cart",
         feature: "The shopping cart",
         routes: &[
-            r(Get, "/cart", User, 200, "The caller's cart"),
-            r(Delete, "/cart", User, 200, "Empty the cart"),
-            r(Post, "/cart/items", User, 201, "Add a product to the cart"),
-            r(Put, "/cart/items/{itemId}", User, 200, "Change a line's quantity (0 removes it)"),
-            r(Delete, "/cart/items/{itemId}", User, 200, "Remove a line"),
-            r(Delete, "/cart/clear", User, 200, "Empty the cart"),
-            r(Post, "/cart/coupon", User, 200, "Apply a coupon"),
-            r(Delete, "/cart/coupon", User, 200, "Remove the coupon"),
-            r(Post, "/cart/merge", User, 200, "Merge a guest cart into the caller's"),
+            r(Get, "/cart", User, 200, "The caller's cart").live(),
+            r(Delete, "/cart", User, 200, "Empty the cart").live(),
+            r(Post, "/cart/items", User, 201, "Add a product to the cart").live(),
+            r(Put, "/cart/items/{itemId}", User, 200, "Change a line's quantity (0 removes it)").live(),
+            r(Delete, "/cart/items/{itemId}", User, 200, "Remove a line").live(),
+            r(Delete, "/cart/clear", User, 200, "Empty the cart").live(),
+            r(Post, "/cart/coupon", User, 200, "Apply a coupon").live(),
+            r(Delete, "/cart/coupon", User, 200, "Remove the coupon").live(),
+            r(Post, "/cart/merge", User, 200, "Merge a guest cart into the caller's").live(),
         ],
     },
     Group {

@@ -10,10 +10,10 @@ use vici_identity::{Claims, SigningKey};
 use crate::fake_auth::{GOOD_PASSWORD, claims, now};
 use crate::{Answer, Gateway, gateway, gateway_with, send};
 
-/// `/api/cart` is private and not built yet: past authentication it answers 501, so the status
+/// `/api/orders` is private and not built yet: past authentication it answers 501, so the status
 /// tells exactly whether the token was accepted.
-async fn cart_with(gw: &Gateway, token: &str) -> Answer {
-    let request = Request::get("/api/cart")
+async fn private_with(gw: &Gateway, token: &str) -> Answer {
+    let request = Request::get("/api/orders")
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
@@ -41,7 +41,7 @@ fn forge_part(token: &str, index: usize, json: serde_json::Value) -> String {
 async fn a_good_token_passes_and_every_bad_one_is_401() {
     let gw = gateway().await;
     let good = gw.auth.sign(&claims("customer"));
-    cart_with(&gw, &good)
+    private_with(&gw, &good)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
 
@@ -75,7 +75,7 @@ async fn a_good_token_passes_and_every_bad_one_is_401() {
         ("wrong issuer", wrong_iss),
         ("garbage", "not.a.token".into()),
     ] {
-        let answer = cart_with(&gw, &token).await;
+        let answer = private_with(&gw, &token).await;
         assert_eq!(answer.status.as_u16(), 401, "{what}: {}", answer.text());
         answer.assert_error(401, "UNAUTHORIZED");
         // A public route serves a caller with the same bad token, anonymously.
@@ -125,11 +125,11 @@ async fn deny_list_entries_stop_a_valid_token_at_once() {
         keyed(|c| revocation::token_key(&c.jti)),
         keyed(|c| revocation::session_key(&c.sid)),
     ] {
-        cart_with(&gw, &token)
+        private_with(&gw, &token)
             .await
             .assert_error(501, "NOT_IMPLEMENTED");
         gw.cache.set(&key, b"1", None).await.unwrap();
-        cart_with(&gw, &token)
+        private_with(&gw, &token)
             .await
             .assert_error(401, "UNAUTHORIZED");
     }
@@ -146,17 +146,17 @@ async fn deny_list_entries_stop_a_valid_token_at_once() {
         ..old.clone()
     };
     let (old_token, fresh_token) = (gw.auth.sign(&old), gw.auth.sign(&fresh));
-    cart_with(&gw, &old_token)
+    private_with(&gw, &old_token)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
     gw.cache
         .set(&revocation::user_key(&old.sub), b"3", None)
         .await
         .unwrap();
-    cart_with(&gw, &old_token)
+    private_with(&gw, &old_token)
         .await
         .assert_error(401, "UNAUTHORIZED");
-    cart_with(&gw, &fresh_token)
+    private_with(&gw, &fresh_token)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
     // Version 0, which every token minted before versions existed reads as, is denied too.
@@ -165,7 +165,7 @@ async fn deny_list_entries_stop_a_valid_token_at_once() {
         jti: uuid::Uuid::now_v7().to_string(),
         ..old
     };
-    cart_with(&gw, &gw.auth.sign(&unversioned))
+    private_with(&gw, &gw.auth.sign(&unversioned))
         .await
         .assert_error(401, "UNAUTHORIZED");
 }
@@ -174,10 +174,10 @@ async fn deny_list_entries_stop_a_valid_token_at_once() {
 async fn a_rotated_key_is_fetched_once_and_unknown_ids_do_not_hammer() {
     let gw = gateway().await;
     let first = gw.auth.sign(&claims("customer"));
-    cart_with(&gw, &first)
+    private_with(&gw, &first)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
-    cart_with(&gw, &first)
+    private_with(&gw, &first)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
     assert_eq!(gw.auth.fetches(), 1, "keys are cached");
@@ -186,16 +186,16 @@ async fn a_rotated_key_is_fetched_once_and_unknown_ids_do_not_hammer() {
     // signed with the new key once the pause since the last fetch has passed.
     tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
     let rotated = gw.auth.sign(&claims("customer"));
-    cart_with(&gw, &rotated)
+    private_with(&gw, &rotated)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
-    cart_with(&gw, &first)
+    private_with(&gw, &first)
         .await
         .assert_error(501, "NOT_IMPLEMENTED");
     assert_eq!(gw.auth.fetches(), 2);
     for _ in 0..20 {
         let stranger = SigningKey::generate().sign(&claims("customer"));
-        cart_with(&gw, &stranger)
+        private_with(&gw, &stranger)
             .await
             .assert_error(401, "UNAUTHORIZED");
     }
@@ -214,7 +214,7 @@ async fn tokens_cannot_be_checked_without_the_auth_service() {
     )])
     .await;
     let token = gw.auth.sign(&claims("customer"));
-    cart_with(&gw, &token)
+    private_with(&gw, &token)
         .await
         .assert_error(503, "UNAVAILABLE");
     let public = Request::get("/api/products")
@@ -253,11 +253,11 @@ async fn the_per_user_budget_follows_the_user_across_addresses() {
     .await;
     let token = gw.auth.sign(&claims("customer"));
     for ip in ["203.0.113.1", "203.0.113.2"] {
-        call(&gw, Method::GET, "/api/cart", &token, ip)
+        call(&gw, Method::GET, "/api/orders", &token, ip)
             .await
             .assert_error(501, "NOT_IMPLEMENTED");
     }
-    call(&gw, Method::GET, "/api/cart", &token, "203.0.113.3")
+    call(&gw, Method::GET, "/api/orders", &token, "203.0.113.3")
         .await
         .assert_error(429, "RATE_LIMITED");
 }

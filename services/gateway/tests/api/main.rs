@@ -36,13 +36,12 @@ pub struct Gateway {
     pub cache: vici_cache::SharedCache,
 }
 
-/// A port nothing listens on: bound, then released.
+/// A port that refuses connections for the life of the test binary (held, so no other test's
+/// server can take it).
 pub fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static REFUSED: std::sync::LazyLock<vici_kit::testing::RefusedPort> =
+        std::sync::LazyLock::new(vici_kit::testing::RefusedPort::new);
+    REFUSED.port()
 }
 
 /// Serves the fake catalogue and the fake auth service on one ephemeral port.

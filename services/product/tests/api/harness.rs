@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{Connection as _, Executor as _};
 use tokio::sync::Mutex;
 use vici_bus::memory::MemoryBus;
 use vici_bus::{Bus as _, CloudEvent, SharedBus, Subscription};
@@ -14,15 +13,9 @@ use vici_kit::seed::{Catalog, SeedProduct};
 use vici_kit::server::Shutdown;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
-use vici_store::Db;
+use vici_store::{Backend, Db};
 
 use crate::inventory::FakeInventory;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 /// Everything a case may start the service with.
 pub struct Env {
@@ -45,89 +38,40 @@ pub struct App {
     events: Mutex<Box<dyn Subscription>>,
 }
 
-/// What to undo once a case has passed.
-struct Cleanup {
-    shutdown: Shutdown,
-    db: Db,
-    dir: PathBuf,
-    postgres: Option<(String, String)>,
-}
-
 /// Runs `case` against a fresh environment on `backend`, then removes the environment.
 pub async fn run<F, Fut>(backend: Backend, case: F)
 where
     F: FnOnce(Env) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let (env, cleanup) = Env::new(backend).await;
+    let env = Env::new(backend).await;
+    let (shutdown, db, dir) = (env.shutdown.clone(), env.db.clone(), env.dir.clone());
     case(env).await;
-    cleanup.run().await;
-}
-
-fn unique_name() -> String {
-    format!("vici_test_product_{}", uuid::Uuid::new_v4().simple())
-}
-
-/// `(server URL without a database, query string)` of `VICI_TEST_DATABASE_URL`.
-fn postgres_server() -> (String, String) {
-    let url = std::env::var("VICI_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into());
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url.as_str(), String::new()), |(b, q)| (b, format!("?{q}")));
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    (server.to_string(), query)
+    shutdown.cancel();
+    vici_store::testing::discard(db).await;
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 impl Env {
-    async fn new(backend: Backend) -> (Env, Cleanup) {
-        let name = unique_name();
-        let dir = std::env::temp_dir().join(&name);
+    async fn new(backend: Backend) -> Env {
+        let dir = std::env::temp_dir().join(format!("vici-product-blobs-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let (url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", dir.join("product.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let (server, query) = postgres_server();
-                (
-                    format!("{server}/{name}{query}"),
-                    Some((format!("{server}/postgres{query}"), name.clone())),
-                )
-            }
-        };
-        let db = Db::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("{backend:?} database must be reachable: {e:#}"));
+        let db = vici_store::testing::fresh(backend, "product").await;
         db.migrate("product", vici_product::MIGRATIONS)
             .await
             .expect("migrations apply");
         let shutdown = Shutdown::new();
         let inventory = FakeInventory::default();
         let inventory_url = inventory.clone().serve(shutdown.clone()).await;
-        let env = Env {
+        Env {
             backend,
-            db: db.clone(),
+            db,
             inventory,
             inventory_url,
             bus: Arc::new(MemoryBus::new(3)),
-            dir: dir.clone(),
-            shutdown: shutdown.clone(),
-        };
-        (
-            env,
-            Cleanup {
-                shutdown,
-                db,
-                dir,
-                postgres,
-            },
-        )
+            dir,
+            shutdown,
+        }
     }
 
     /// Seeds `catalog` (products and, in the fake inventory, their stock) and starts the service.
@@ -138,13 +82,9 @@ impl Env {
 
     /// Like [`Env::start`], but inventory never answers (its port is closed).
     pub async fn start_without_inventory(self, catalog: Catalog) -> App {
-        let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        self.start_with_inventory(catalog, &format!("http://{closed}"))
-            .await
+        static REFUSED: std::sync::LazyLock<vici_kit::testing::RefusedPort> =
+            std::sync::LazyLock::new(vici_kit::testing::RefusedPort::new);
+        self.start_with_inventory(catalog, &REFUSED.url()).await
     }
 
     async fn start_with_inventory(self, catalog: Catalog, inventory_url: &str) -> App {
@@ -214,22 +154,6 @@ impl Node {
             vici_kit::grpc::channel(&format!("http://{addr}"), Duration::from_secs(30)).unwrap();
         ProductServiceClient::new(channel)
             .max_decoding_message_size(vici_kit::grpc::MAX_MESSAGE_BYTES)
-    }
-}
-
-impl Cleanup {
-    async fn run(self) {
-        self.shutdown.cancel();
-        self.db.close().await;
-        if let Some((admin_url, name)) = self.postgres {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url)
-                .await
-                .expect("admin connection");
-            conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
-                .await
-                .expect("drop test database");
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

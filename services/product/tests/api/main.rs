@@ -17,29 +17,7 @@ mod products;
 mod reviews;
 mod search;
 
-/// Declares each case once per backend: `sqlite::<case>` and `postgres::<case>`.
-macro_rules! on_both_backends {
-    ($($module:ident :: $case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::harness::run(super::harness::Backend::Sqlite, super::$module::$case).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::harness::run(super::harness::Backend::Postgres, super::$module::$case).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+vici_store::on_both_backends!(
     browse::demo_shop_page_lists_the_seven_active_products_under_200_with_stock,
     browse::category_filter_by_slug_or_id_includes_descendants,
     browse::pages_never_overlap_in_any_sort,
@@ -71,7 +49,7 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn large_catalogue_timing() {
-    for backend in [harness::Backend::Sqlite, harness::Backend::Postgres] {
+    for backend in [vici_store::Backend::Sqlite, vici_store::Backend::Postgres] {
         harness::run(backend, search::large_catalogue_timing).await;
     }
 }

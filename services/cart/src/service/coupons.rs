@@ -1,0 +1,232 @@
+//! Coupons: attaching one to a cart, the admin's catalogue of them, and checkout's redemptions.
+//! Whether a coupon applies is always `vici_pricing::Coupon::discount` on the subtotal the cart
+//! shows, with the use counted from the redemptions table.
+use vici_kit::ids::new_id;
+use vici_kit::{Error, Result};
+use vici_store::error::{SqlxResultExt as _, is_unique_violation, map_sqlx};
+use vici_store::now_ms;
+
+use super::Service;
+use crate::domain::coupon::{self, Coupon, Draft, Patch};
+use crate::domain::view::{self, View};
+use crate::domain::{Page, id};
+use crate::store::coupons::{self as rows, DUPLICATE_CODE};
+
+impl Service {
+    /// Attaches the coupon named by `code` (replacing any other) when it applies to the cart
+    /// as it is now.
+    pub async fn apply_coupon(&self, user_id: &str, code: &str) -> Result<View> {
+        let code = coupon::code("couponCode", code)?;
+        let mut s = self.open("apply_coupon", user_id, &[], None).await?;
+        let found = rows::by_code(s.conn(), &code)
+            .await
+            .db_err()?
+            .filter(Coupon::live)
+            .ok_or_else(coupon::invalid_code)?;
+        let usage = rows::usage(s.conn(), &found.id, user_id).await.db_err()?;
+        let lines = s.basket.lines.clone();
+        let (priced, _) = view::render(s.cart.clone(), lines, &s.snapshot, None, s.now);
+        found
+            .pricing()
+            .discount(priced.totals.subtotal_cents, s.now, usage)
+            .map_err(|r| coupon::refused(&r))?;
+        s.cart.coupon_id = Some(found.id);
+        self.commit(s).await
+    }
+
+    pub async fn remove_coupon(&self, user_id: &str) -> Result<View> {
+        let mut s = self.open("remove_coupon", user_id, &[], None).await?;
+        s.cart.coupon_id = None;
+        self.commit(s).await
+    }
+
+    pub async fn coupons(&self, page: Page) -> Result<(Vec<Coupon>, i64)> {
+        let mut conn = self.db.reader().acquire().await.db_err()?;
+        rows::page(&mut conn, page).await.db_err()
+    }
+
+    /// One undeleted coupon with its use count.
+    pub async fn coupon(&self, coupon_id: &str) -> Result<Coupon> {
+        let coupon_id = id("id", coupon_id)?;
+        let mut conn = self.db.reader().acquire().await.db_err()?;
+        rows::get_undeleted(&mut conn, &coupon_id)
+            .await
+            .db_err()?
+            .ok_or_else(coupon::not_found)
+    }
+
+    pub async fn create_coupon(&self, draft: Draft) -> Result<Coupon> {
+        let now = now_ms();
+        let created = Coupon {
+            id: new_id().to_string(),
+            terms: draft.validate()?,
+            used_count: 0,
+            created_at: now,
+            updated_at: now,
+            deleted: false,
+        };
+        let mut conn = self.db.writer().acquire().await.db_err()?;
+        rows::insert(&mut conn, &created, false)
+            .await
+            .map_err(|e| map_sqlx(e, &[DUPLICATE_CODE]))?;
+        Ok(created)
+    }
+
+    pub async fn update_coupon(&self, coupon_id: &str, patch: Patch) -> Result<Coupon> {
+        let coupon_id = id("id", coupon_id)?;
+        let mut tx = self.db.begin().await.db_err()?;
+        // Lock before reading, so a concurrent update's fields are read, not overwritten.
+        if !rows::lock(&mut tx, &coupon_id).await.db_err()? {
+            return Err(coupon::not_found());
+        }
+        let mut found = rows::get_undeleted(&mut tx, &coupon_id)
+            .await
+            .db_err()?
+            .ok_or_else(coupon::not_found)?;
+        found.terms = patch.apply(&found.terms)?;
+        found.updated_at = now_ms();
+        rows::update(&mut tx, &found)
+            .await
+            .map_err(|e| map_sqlx(e, &[DUPLICATE_CODE]))?;
+        tx.commit().await.db_err()?;
+        Ok(found)
+    }
+
+    /// Soft delete: hidden from the list and no longer applies; its redemptions stay.
+    pub async fn delete_coupon(&self, coupon_id: &str) -> Result<()> {
+        let coupon_id = id("id", coupon_id)?;
+        let mut conn = self.db.writer().acquire().await.db_err()?;
+        if !rows::delete(&mut conn, &coupon_id, now_ms())
+            .await
+            .db_err()?
+        {
+            return Err(coupon::not_found());
+        }
+        Ok(())
+    }
+
+    /// Counts one use of the coupon for `order_id` when it applies to `subtotal_cents`. A
+    /// repeat for the same order answers as the first did without counting again.
+    pub async fn redeem_coupon(
+        &self,
+        code: &str,
+        user_id: &str,
+        order_id: &str,
+        subtotal_cents: i64,
+    ) -> Result<Coupon> {
+        let code = coupon::code("code", code)?;
+        let order_id = id("orderId", order_id)?;
+        if subtotal_cents < 0 {
+            return Err(Error::validation(
+                "subtotalCents",
+                "The subtotal cannot be negative",
+            ));
+        }
+        match self
+            .try_redeem(&code, user_id, &order_id, subtotal_cents)
+            .await
+        {
+            // Two first redemptions of one order raced on its key: the loser reads the winner's.
+            Err(Redeem::Race) => self.redeemed(&code, &order_id).await,
+            Err(Redeem::Refused(e)) => Err(e),
+            Ok(c) => Ok(c),
+        }
+    }
+
+    async fn try_redeem(
+        &self,
+        code: &str,
+        user_id: &str,
+        order_id: &str,
+        subtotal_cents: i64,
+    ) -> Result<Coupon, Redeem> {
+        let mut tx = self.db.begin().await.db_err()?;
+        // A retry goes by what the order redeemed, even if that coupon was deleted since or
+        // its code now names another one.
+        if let Some(earlier) = redeemed(&mut tx, order_id).await? {
+            return same_coupon(earlier, code).map_err(Redeem::Refused);
+        }
+        // Lock first, then read: the terms and the count are those no one can change until
+        // this redemption commits.
+        let locked = rows::lock_by_code(&mut tx, code)
+            .await
+            .db_err()?
+            .ok_or_else(coupon::invalid_code)?;
+        let found = rows::get_undeleted(&mut tx, &locked)
+            .await
+            .db_err()?
+            .ok_or_else(coupon::invalid_code)?;
+        if !found.live() {
+            return Err(coupon::invalid_code().into());
+        }
+        let now = now_ms();
+        let usage = rows::usage(&mut tx, &found.id, user_id).await.db_err()?;
+        found
+            .pricing()
+            .discount(subtotal_cents, now, usage)
+            .map_err(|r| coupon::refused(&r))?;
+        match rows::redeem(&mut tx, order_id, &found.id, user_id, now).await {
+            Err(e) if is_unique_violation(&e) => return Err(Redeem::Race),
+            other => other.db_err()?,
+        }
+        tx.commit().await.db_err()?;
+        Ok(Coupon {
+            used_count: found.used_count + 1,
+            ..found
+        })
+    }
+
+    /// The answer to a repeated redemption of `order_id`.
+    async fn redeemed(&self, code: &str, order_id: &str) -> Result<Coupon> {
+        let mut conn = self.db.reader().acquire().await.db_err()?;
+        let earlier = redeemed(&mut conn, order_id)
+            .await?
+            .ok_or_else(coupon::invalid_code)?;
+        same_coupon(earlier, code)
+    }
+
+    /// Gives back the use `order_id` counted, if any (idempotent).
+    pub async fn release_coupon(&self, order_id: &str) -> Result<()> {
+        let order_id = id("orderId", order_id)?;
+        let mut conn = self.db.writer().acquire().await.db_err()?;
+        rows::release(&mut conn, &order_id).await.db_err()?;
+        Ok(())
+    }
+}
+
+/// Why a first redemption did not complete.
+enum Redeem {
+    Refused(Error),
+    Race,
+}
+
+impl From<Error> for Redeem {
+    fn from(e: Error) -> Self {
+        Redeem::Refused(e)
+    }
+}
+
+/// The coupon `order_id` redeemed, deleted or not.
+async fn redeemed(conn: &mut sqlx::AnyConnection, order_id: &str) -> Result<Option<Coupon>> {
+    let Some(coupon_id) = rows::redeemed_by(conn, order_id).await.db_err()? else {
+        return Ok(None);
+    };
+    rows::get(conn, &coupon_id).await.db_err()?.map_or_else(
+        || {
+            Err(Error::internal(anyhow::anyhow!(
+                "redeemed coupon {coupon_id} is missing"
+            )))
+        },
+        |c| Ok(Some(c)),
+    )
+}
+
+/// A repeat is fine for the coupon the order redeemed (named by its code, even if that code now
+/// belongs to another coupon); another coupon for that order is not.
+fn same_coupon(redeemed: Coupon, code: &str) -> Result<Coupon> {
+    if redeemed.terms.code == code {
+        Ok(redeemed)
+    } else {
+        Err(coupon::order_has_another_coupon())
+    }
+}

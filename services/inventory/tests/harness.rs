@@ -1,0 +1,333 @@
+//! Boots the inventory service for one case: a fresh database (SQLite file or PostgreSQL
+//! database) seeded with the demo catalogue, the in-memory bus and a gRPC client, plus helpers
+//! that read what the service stored. A passed case's PostgreSQL database is dropped.
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::Row as _;
+use tokio_util::sync::CancellationToken;
+use tonic::Status;
+use vici_bus::{CloudEvent, SharedBus, memory::MemoryBus};
+use vici_kit::ErrorCode;
+use vici_kit::config::InventoryConfig;
+use vici_kit::error::ERROR_CODE_METADATA;
+use vici_kit::grpc::Channel;
+use vici_kit::seed::Catalog;
+use vici_proto::inventory::v1::{self as pb, inventory_service_client::InventoryServiceClient};
+use vici_store::{Backend, Db, ServiceBase};
+
+pub type Client = InventoryServiceClient<Channel>;
+
+/// A running inventory service and what it runs on.
+pub struct App {
+    pub client: Client,
+    pub db: Db,
+    pub bus: SharedBus,
+    shutdown: CancellationToken,
+}
+
+/// The configuration's defaults: 15-minute holds, a sweep every 15 s.
+pub fn default_config() -> InventoryConfig {
+    InventoryConfig {
+        reservation_ttl: Duration::from_secs(15 * 60),
+        sweep_interval: Duration::from_secs(15),
+    }
+}
+
+async fn boot(
+    db: &Db,
+    bus: &SharedBus,
+    shutdown: &CancellationToken,
+    config: InventoryConfig,
+) -> Client {
+    let deps = vici_inventory::Deps {
+        base: ServiceBase {
+            db: db.clone(),
+            bus: bus.clone(),
+            shutdown: shutdown.clone(),
+        },
+        config,
+    };
+    let app = vici_inventory::start(deps)
+        .await
+        .expect("the service starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
+    InventoryServiceClient::new(vici_kit::grpc::channel(&url, Duration::from_secs(30)).unwrap())
+}
+
+/// Runs `case` against a fresh service on `backend`, then removes its PostgreSQL database.
+pub async fn run<F, Fut>(backend: Backend, case: F)
+where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let db = vici_store::testing::fresh(backend, "inventory").await;
+    db.migrate("inventory", vici_inventory::MIGRATIONS)
+        .await
+        .expect("migrations apply");
+    vici_inventory::seed(&db, &Catalog::demo())
+        .await
+        .expect("seeding");
+    let bus: SharedBus = Arc::new(MemoryBus::new(1));
+    let shutdown = CancellationToken::new();
+    let client = boot(&db, &bus, &shutdown, default_config()).await;
+    let app = App {
+        client,
+        db: db.clone(),
+        bus,
+        shutdown: shutdown.clone(),
+    };
+    case(app).await;
+    shutdown.cancel();
+    vici_store::testing::discard(db).await;
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn demo_id(slug: &str) -> String {
+    Catalog::demo()
+        .products
+        .iter()
+        .find(|p| p.slug == slug)
+        .unwrap()
+        .id()
+        .to_string()
+}
+
+pub fn line(product_id: &str, quantity: i64) -> pb::ReserveLine {
+    pb::ReserveLine {
+        product_id: product_id.into(),
+        variant_id: None,
+        quantity,
+    }
+}
+
+pub fn variant_line(product_id: &str, variant_id: &str, quantity: i64) -> pb::ReserveLine {
+    pb::ReserveLine {
+        variant_id: Some(variant_id.into()),
+        ..line(product_id, quantity)
+    }
+}
+
+/// Asserts `result` failed with gRPC `code` tagged with `vici` and returns the service error.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(
+    result: Result<T, Status>,
+    code: tonic::Code,
+    vici: ErrorCode,
+) -> vici_kit::Error {
+    let status = result.expect_err("the call must fail");
+    assert_eq!(status.code(), code, "{status:?}");
+    let tag = status
+        .metadata()
+        .get(ERROR_CODE_METADATA)
+        .map(|v| v.to_str().unwrap());
+    assert_eq!(tag, Some(vici.as_str()), "{status:?}");
+    vici_kit::Error::from_status(&status)
+}
+
+/// The sums of a product's movements of `kind`: (how many, Σ delta, Σ reserved_delta).
+pub struct Sums {
+    pub count: i64,
+    pub delta: i64,
+    pub reserved_delta: i64,
+}
+
+impl App {
+    /// Boots a second service process on the same database and bus with `config`.
+    pub async fn boot(&self, config: InventoryConfig) -> Client {
+        boot(&self.db, &self.bus, &self.shutdown, config).await
+    }
+
+    /// A new product whose own row holds `available`.
+    pub async fn product(&self, available: i64) -> String {
+        let id = new_id();
+        self.init(&id, None, available).await;
+        id
+    }
+
+    pub async fn init(&self, product_id: &str, variant_id: Option<&str>, quantity: i64) {
+        let item = pb::InitStockItem {
+            product_id: product_id.into(),
+            variant_id: variant_id.map(str::to_string),
+            quantity,
+        };
+        self.client
+            .clone()
+            .init_stock(pb::InitStockRequest { items: vec![item] })
+            .await
+            .unwrap();
+    }
+
+    pub async fn adjust(&self, product_id: &str, op: &str, quantity: i64) -> pb::StockLevel {
+        let req = pb::AdjustRequest {
+            product_id: product_id.into(),
+            operation: op.into(),
+            quantity,
+            reason: "recount".into(),
+            actor: "admin-1".into(),
+            ..Default::default()
+        };
+        self.client.clone().adjust(req).await.unwrap().into_inner()
+    }
+
+    pub async fn level(&self, product_id: &str) -> pb::StockLevel {
+        let req = pb::GetStockLevelsRequest {
+            product_ids: vec![product_id.into()],
+        };
+        let mut levels = self
+            .client
+            .clone()
+            .get_stock_levels(req)
+            .await
+            .unwrap()
+            .into_inner();
+        levels.levels.remove(0)
+    }
+
+    /// (available, reserved) of a product's own row.
+    pub async fn stock(&self, product_id: &str) -> (i64, i64) {
+        let l = self.level(product_id).await;
+        (l.available, l.reserved)
+    }
+
+    pub async fn reserve(
+        &self,
+        order_id: &str,
+        lines: Vec<pb::ReserveLine>,
+        ttl_seconds: u32,
+    ) -> Result<pb::Reservation, Status> {
+        let req = pb::ReserveRequest {
+            order_id: order_id.into(),
+            lines,
+            ttl_seconds,
+        };
+        self.client
+            .clone()
+            .reserve(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn commit(&self, order_id: &str) -> Result<pb::Reservation, Status> {
+        let req = key(order_id, "");
+        self.client
+            .clone()
+            .commit_reservation(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn release(&self, order_id: &str, reason: &str) -> Result<pb::Reservation, Status> {
+        let req = key(order_id, reason);
+        self.client
+            .clone()
+            .release_reservation(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn get(&self, order_id: &str) -> Result<pb::Reservation, Status> {
+        let req = key(order_id, "");
+        self.client
+            .clone()
+            .get_reservation(req)
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn scalar(&self, sql: &str, arg: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(arg)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// How many reservations exist, whatever their status.
+    pub async fn reservations(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM reservations")
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap()
+    }
+
+    /// Σ quantity of `product_id`'s own row over reservations in `status`.
+    pub async fn quantity_in(&self, product_id: &str, status: &str) -> i64 {
+        let sql = "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM reservation_lines l \
+                   JOIN reservations r ON r.id = l.reservation_id \
+                   WHERE l.product_id = $1 AND l.variant_id = '' AND r.status = $2";
+        sqlx::query_scalar(sql)
+            .bind(product_id)
+            .bind(status)
+            .fetch_one(self.db.reader())
+            .await
+            .unwrap()
+    }
+
+    pub async fn movement_sums(&self, product_id: &str, kind: &str) -> Sums {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(delta), 0) AS BIGINT) AS d, \
+             CAST(COALESCE(SUM(reserved_delta), 0) AS BIGINT) AS r \
+             FROM movements WHERE product_id = $1 AND kind = $2",
+        )
+        .bind(product_id)
+        .bind(kind)
+        .fetch_one(self.db.reader())
+        .await
+        .unwrap();
+        Sums {
+            count: row.get("n"),
+            delta: row.get("d"),
+            reserved_delta: row.get("r"),
+        }
+    }
+
+    pub async fn movements(&self, product_id: &str) -> Vec<pb::Movement> {
+        let req = pb::ListMovementsRequest {
+            product_id: product_id.into(),
+            page: Some(vici_proto::common::v1::PageRequest {
+                page: 1,
+                limit: 100,
+            }),
+        };
+        self.client
+            .clone()
+            .list_movements(req)
+            .await
+            .unwrap()
+            .into_inner()
+            .movements
+    }
+
+    /// `inventory-events` of `event_type` written so far, oldest first, read from the outbox
+    /// (committed with their change, so no waiting for the relay).
+    pub async fn events(&self, event_type: &str) -> Vec<(String, CloudEvent)> {
+        let rows = sqlx::query(
+            "SELECT event_key, payload FROM outbox WHERE topic = 'inventory-events' ORDER BY created_at, id",
+        )
+        .fetch_all(self.db.reader())
+        .await
+        .unwrap();
+        rows.iter()
+            .map(|r| {
+                let key: String = r.get("event_key");
+                let payload: String = r.get("payload");
+                (key, CloudEvent::from_json(payload.as_bytes()).unwrap())
+            })
+            .filter(|(_, e)| e.event_type == event_type)
+            .collect()
+    }
+}
+
+pub fn key(order_id: &str, reason: &str) -> pb::ReservationKey {
+    pb::ReservationKey {
+        order_id: order_id.into(),
+        reason: reason.into(),
+    }
+}
