@@ -53,7 +53,9 @@ mod tests {
     #[tokio::test]
     async fn connections_are_refused_while_held() {
         let port = RefusedPort::new();
-        let err = tokio::net::TcpStream::connect(port.addr()).await.unwrap_err();
+        let err = tokio::net::TcpStream::connect(port.addr())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
         // Nobody else can take the port while it is held.
         assert!(std::net::TcpListener::bind(port.addr()).is_err());

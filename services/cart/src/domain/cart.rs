@@ -304,9 +304,9 @@ fn cart_full() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vici_kit::ErrorCode;
     use crate::domain::catalogue::Snapshot;
     use crate::domain::catalogue::tests::product;
+    use vici_kit::ErrorCode;
 
     fn key(p: &str) -> ItemKey {
         ItemKey {
