@@ -3,7 +3,9 @@
 use vici_kit::ServiceName;
 use vici_kit::seed::Catalog;
 use vici_kit::server::ServiceApp;
+use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_store::{Db, Migration};
 
@@ -104,8 +106,23 @@ pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
             })
             .await
         }
-        ServiceName::Order => vici_order::start(p.base(s).await?).await,
-        ServiceName::Payment => vici_payment::start(p.base(s).await?).await,
+        ServiceName::Order => {
+            vici_order::start(vici_order::Deps {
+                base: p.base(s).await?,
+                config: p.config.order.clone(),
+                cart: CartServiceClient::new(p.channel(ServiceName::Cart)?),
+                inventory: InventoryServiceClient::new(p.channel(ServiceName::Inventory)?),
+                payments: PaymentServiceClient::new(p.channel(ServiceName::Payment)?),
+            })
+            .await
+        }
+        ServiceName::Payment => {
+            vici_payment::start(vici_payment::Deps {
+                base: p.base(s).await?,
+                config: p.config.payment.clone(),
+            })
+            .await
+        }
         ServiceName::Recommendation => vici_recommendation::start(p.base(s).await?).await,
         ServiceName::Event => vici_event::start(p.base(s).await?).await,
         ServiceName::Notification => vici_notification::start(p.base(s).await?).await,

@@ -3,12 +3,14 @@
 //! ports, and offers typed request helpers. `VICI_SYSTEM_MODE` picks `embedded` (default) or
 //! `distributed`.
 
+mod own;
 mod process;
 mod visitor;
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub use own::{Broker, OwnShop};
 pub use process::{Deployment, Mode, free_port_base, vici_bin};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -93,7 +95,12 @@ impl Reply {
 
 impl Shop {
     pub fn boot(mode: Mode) -> Self {
-        let deployment = Deployment::start(mode);
+        Self::boot_with(mode, &[])
+    }
+
+    /// Boots a shop with `settings` (`VICI_*` variables) on top of the usual ones.
+    pub fn boot_with(mode: Mode, settings: &[(&str, &str)]) -> Self {
+        let deployment = Deployment::start_with(mode, settings);
         let base = format!("http://127.0.0.1:{}", deployment.port_base);
         // No idle pooling: each test has its own runtime, and a pooled connection dies with the
         // runtime of the test that opened it.
@@ -111,7 +118,7 @@ impl Shop {
         shop
     }
 
-    fn wait_until_healthy(&self, limit: Duration) {
+    pub fn wait_until_healthy(&self, limit: Duration) {
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

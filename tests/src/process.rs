@@ -86,6 +86,11 @@ pub struct Deployment {
 
 impl Deployment {
     pub fn start(mode: Mode) -> Self {
+        Self::start_with(mode, &[])
+    }
+
+    /// Like [`Deployment::start`], with settings of its own (`VICI_*` variables) on top.
+    pub fn start_with(mode: Mode, settings: &[(&str, &str)]) -> Self {
         let port_base = free_port_base();
         let data_dir =
             std::env::temp_dir().join(format!("vici-system-{}", uuid::Uuid::new_v4().simple()));
@@ -130,6 +135,7 @@ impl Deployment {
             let keyring = String::from_utf8(keyring.stdout).expect("UTF-8 keyring");
             env.push(("VICI_AUTH_SIGNING_KEYS".into(), keyring.trim().to_string()));
         }
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let d = Self {
             mode,
             port_base,
@@ -217,6 +223,27 @@ impl Deployment {
 
     pub fn logs_tail(&self) -> String {
         self.logs.lock().unwrap().join("\n")
+    }
+
+    /// Kills the process labelled `label` outright (SIGKILL: no draining, as a crash) and waits
+    /// for it to be gone.
+    pub fn kill(&self, label: &str) {
+        let mut children = self.children.lock().unwrap();
+        let idx = children
+            .iter()
+            .position(|(l, _)| l == label)
+            .unwrap_or_else(|| panic!("no process `{label}`"));
+        let (_, mut child) = children.remove(idx);
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+    }
+
+    /// Starts the process labelled `label` again as it was first started (`up`, or `serve S`).
+    pub fn restart(&self, label: &str) {
+        match label {
+            "up" => self.spawn("up", &["up"]),
+            service => self.spawn(service, &["serve", service]),
+        }
     }
 
     /// Sends SIGTERM to the process labelled `label`; returns it for the caller to wait on.

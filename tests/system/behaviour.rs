@@ -7,10 +7,22 @@ use vici_system_tests::{Mode, shop};
 use crate::account::product_id;
 use crate::cart::{add, line_path, shopper};
 
-/// The behaviour events of `user_id` on `topic` as the ML team reads them from Kafka: a consumer
-/// group of its own, from the earliest message, until `wanted` of them arrived (20 s at most).
-async fn behaviour_on_kafka(topic: &str, user_id: &str, wanted: usize) -> Vec<Value> {
+/// The events keyed `key` on `topic` whose type starts with `kind` (`behaviour.`, `order.` …),
+/// as a consumer outside the shop reads them from Kafka: a consumer group of its own, from the
+/// earliest message, until `wanted` of them arrived (20 s at most).
+pub async fn events_on_kafka(topic: &str, key: &str, kind: &str, wanted: usize) -> Vec<Value> {
     let kafka = std::env::var("VICI_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:9092".into());
+    events_on_broker(&kafka, topic, key, kind, wanted).await
+}
+
+/// [`events_on_kafka`] on the broker at `kafka` (`host:port`).
+pub async fn events_on_broker(
+    kafka: &str,
+    topic: &str,
+    key: &str,
+    kind: &str,
+    wanted: usize,
+) -> Vec<Value> {
     let bus = vici_bus::open(Some(&format!("kafka://{kafka}")), 3)
         .await
         .unwrap();
@@ -21,14 +33,10 @@ async fn behaviour_on_kafka(topic: &str, user_id: &str, wanted: usize) -> Vec<Va
     while found.len() < wanted {
         let next = tokio::time::timeout_at(deadline, sub.next()).await;
         let delivery = next
-            .unwrap_or_else(|_| panic!("only {found:?} on {topic} for {user_id}"))
+            .unwrap_or_else(|_| panic!("only {found:?} on {topic} for {key}"))
             .unwrap();
         let event: Value = serde_json::from_slice(&delivery.payload).unwrap();
-        if delivery.key == user_id
-            && event["type"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("behaviour."))
-        {
+        if delivery.key == key && event["type"].as_str().is_some_and(|t| t.starts_with(kind)) {
             found.push(event);
         }
     }
@@ -48,7 +56,7 @@ async fn cart_changes_reach_the_ml_team_as_behaviour_events() {
     }
     let user = v.user_id();
     for topic in ["cart-events", "user-events"] {
-        let events = behaviour_on_kafka(topic, &user, 2).await;
+        let events = events_on_kafka(topic, &user, "behaviour.", 2).await;
         assert_eq!(events[0]["type"], "behaviour.add_to_cart", "{topic}");
         assert_eq!(events[1]["type"], "behaviour.remove_from_cart", "{topic}");
         assert_eq!(events[0]["specversion"], "1.0");

@@ -114,6 +114,48 @@ const KEYS: &[Key] = &[
         "VICI_CART_SWEEP_SECS",
         Some("60"),
     ),
+    key(
+        "order.recovery_after_secs",
+        "VICI_ORDER_RECOVERY_AFTER_SECS",
+        Some("60"),
+    ),
+    key(
+        "order.recovery_interval_secs",
+        "VICI_ORDER_RECOVERY_SECS",
+        Some("10"),
+    ),
+    key(
+        "payment.provider",
+        "VICI_PAYMENT_PROVIDER",
+        Some("simulated"),
+    ),
+    key(
+        "payment.simulated_latency_ms",
+        "VICI_PAYMENT_LATENCY_MS",
+        Some("150"),
+    ),
+    Key {
+        name: "payment.stripe_secret_key",
+        env: "VICI_STRIPE_SECRET_KEY",
+        default: None,
+        secret: true,
+    },
+    key(
+        "payment.stripe_api_url",
+        "VICI_STRIPE_API_URL",
+        Some("https://api.stripe.com"),
+    ),
+    Key {
+        name: "payment.stripe_webhook_secret",
+        env: "VICI_STRIPE_WEBHOOK_SECRET",
+        default: None,
+        secret: true,
+    },
+    key(
+        "payment.webhook_tolerance_secs",
+        "VICI_STRIPE_WEBHOOK_TOLERANCE_SECS",
+        Some("300"),
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +204,33 @@ pub struct CartConfig {
 }
 
 #[derive(Clone, Debug)]
+pub struct OrderConfig {
+    /// A checkout saga untouched this long (its process died mid-way) is finished or undone by
+    /// the recovery task; longer than any payment call can take.
+    pub recovery_after: Duration,
+    /// How often the recovery task looks for such sagas.
+    pub recovery_interval: Duration,
+}
+
+/// Which payment provider takes the money.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentProvider {
+    /// In-process: the contract's test payment methods behave as named, after `latency`.
+    Simulated { latency: Duration },
+    /// Stripe's REST API at `api_url` with a secret key (`sk_…`).
+    Stripe { secret_key: String, api_url: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct PaymentConfig {
+    pub provider: PaymentProvider,
+    /// The webhook signing secret (`whsec_…`); unset = webhooks are refused.
+    pub webhook_secret: Option<String>,
+    /// How old a webhook's signed timestamp may be.
+    pub webhook_tolerance: Duration,
+}
+
+#[derive(Clone, Debug)]
 pub struct Config {
     pub data_dir: PathBuf,
     pub port_base: u16,
@@ -178,6 +247,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub inventory: InventoryConfig,
     pub cart: CartConfig,
+    pub order: OrderConfig,
+    pub payment: PaymentConfig,
     service_urls: BTreeMap<ServiceName, String>,
     /// Every effective value with where it came from, for `vici config`.
     effective: Vec<(String, String, &'static str)>,
@@ -394,6 +465,44 @@ impl Config {
                 expire_after: secs(parse_num("cart.expire_after_days", 1, 3_650)? * 86_400),
                 sweep_interval: secs(parse_num("cart.sweep_interval_secs", 1, 86_400)?),
             },
+            order: OrderConfig {
+                recovery_after: secs(parse_num("order.recovery_after_secs", 1, 86_400)?),
+                recovery_interval: secs(parse_num("order.recovery_interval_secs", 1, 3_600)?),
+            },
+            payment: PaymentConfig {
+                provider: match get("payment.provider").unwrap_or_default().trim() {
+                    "simulated" => PaymentProvider::Simulated {
+                        latency: Duration::from_millis(parse_num(
+                            "payment.simulated_latency_ms",
+                            0,
+                            60_000,
+                        )?),
+                    },
+                    "stripe" => PaymentProvider::Stripe {
+                        secret_key: get("payment.stripe_secret_key")
+                            .filter(|k| !k.trim().is_empty())
+                            .ok_or_else(|| {
+                                bad(
+                                    "payment.stripe_secret_key",
+                                    "the stripe provider needs a secret key (sk_…)".into(),
+                                )
+                            })?,
+                        api_url: check_url("payment.stripe_api_url", &["http", "https"])?
+                            .unwrap_or_default()
+                            .trim_end_matches('/')
+                            .to_string(),
+                    },
+                    other => {
+                        return Err(bad(
+                            "payment.provider",
+                            format!("`{other}` is not `simulated` or `stripe`"),
+                        ));
+                    }
+                },
+                webhook_secret: get("payment.stripe_webhook_secret")
+                    .filter(|s| !s.trim().is_empty()),
+                webhook_tolerance: secs(parse_num("payment.webhook_tolerance_secs", 1, 86_400)?),
+            },
             service_urls,
             effective,
         })
@@ -507,140 +616,5 @@ pub fn mask_url(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_give_an_embedded_shop() {
-        let c = Config::from_sources(None, &env(&[])).unwrap();
-        assert_eq!(c.port_base, 3000);
-        assert_eq!(c.port_of(ServiceName::Product), 3003);
-        assert_eq!(
-            c.service_url(ServiceName::Inventory),
-            "http://127.0.0.1:3004"
-        );
-        assert_eq!(
-            c.database_url_for(ServiceName::Cart),
-            "sqlite://./data/cart.db"
-        );
-        assert!(c.cache_url.is_none() && c.bus_url.is_none());
-        assert_eq!(
-            c.gateway.cache_ttl,
-            Duration::from_secs(1),
-            "catalogue micro-cache on by default"
-        );
-    }
-
-    #[test]
-    fn environment_beats_file_beats_default() {
-        let file = "port_base = 4000\nlog_format = \"json\"\n[services]\nproduct = \"http://product:3003\"\n";
-        let c = Config::from_sources(
-            Some(("vici.toml", file)),
-            &env(&[("VICI_PORT_BASE", "5000")]),
-        )
-        .unwrap();
-        assert_eq!(c.port_base, 5000);
-        assert_eq!(c.log_format, LogFormat::Json);
-        assert_eq!(c.service_url(ServiceName::Product), "http://product:3003");
-    }
-
-    #[test]
-    fn database_placeholder_names_each_service() {
-        let c = Config::from_sources(
-            None,
-            &env(&[(
-                "VICI_DATABASE_URL",
-                "postgres://root@127.0.0.1/vici_{service}",
-            )]),
-        )
-        .unwrap();
-        assert_eq!(
-            c.database_url_for(ServiceName::Order),
-            "postgres://root@127.0.0.1/vici_order"
-        );
-    }
-
-    #[test]
-    fn identity_settings_parse_and_keyrings_stay_hidden() {
-        let c = Config::from_sources(
-            None,
-            &env(&[
-                ("VICI_RATE_LIMITS", "login=3/1m"),
-                ("VICI_TRUST_FORWARDED_FOR", "true"),
-                ("VICI_AUTH_SIGNING_KEYS", r#"{"keys":[]}"#),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.gateway.rate_limits.login.requests, 3);
-        assert!(c.gateway.trust_forwarded_for);
-        assert_eq!(c.auth.key_rotation, Duration::from_secs(30 * 86_400));
-        let shown = c.describe().iter().find(|(k, ..)| k == "auth.signing_keys");
-        assert_eq!(shown.map(|(_, v, _)| v.as_str()), Some("****"));
-        let e =
-            Config::from_sources(None, &env(&[("VICI_RATE_LIMITS", "login=lots")])).unwrap_err();
-        assert_eq!(e.key, "gateway.rate_limits");
-        let e =
-            Config::from_sources(None, &env(&[("VICI_TRUST_FORWARDED_FOR", "maybe")])).unwrap_err();
-        assert_eq!(e.key, "gateway.trust_forwarded_for");
-    }
-
-    #[test]
-    fn stock_and_cart_timings_default_and_override() {
-        let c = Config::from_sources(None, &env(&[])).unwrap();
-        assert_eq!(c.inventory.reservation_ttl, Duration::from_secs(15 * 60));
-        assert_eq!(c.cart.abandon_after, Duration::from_secs(24 * 3600));
-        assert_eq!(c.cart.expire_after, Duration::from_secs(30 * 86_400));
-        let c = Config::from_sources(
-            None,
-            &env(&[
-                ("VICI_RESERVATION_TTL_SECS", "60"),
-                ("VICI_CART_SWEEP_SECS", "5"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(c.inventory.reservation_ttl, Duration::from_secs(60));
-        assert_eq!(c.cart.sweep_interval, Duration::from_secs(5));
-        let e =
-            Config::from_sources(None, &env(&[("VICI_RESERVATION_TTL_SECS", "0")])).unwrap_err();
-        assert_eq!(e.key, "inventory.reservation_ttl_secs");
-    }
-
-    #[test]
-    fn bad_values_name_their_key_and_source() {
-        let e = Config::from_sources(None, &env(&[("VICI_PORT_BASE", "abc")])).unwrap_err();
-        assert_eq!(e.key, "port_base");
-        assert!(e.to_string().contains("VICI_PORT_BASE"), "{e}");
-        let e = Config::from_sources(None, &env(&[("VICI_BUS_URL", "amqp://x")])).unwrap_err();
-        assert_eq!(e.key, "bus_url");
-        let e = Config::from_sources(Some(("vici.toml", "prot_base = 1")), &env(&[])).unwrap_err();
-        assert_eq!(e.key, "prot_base");
-        assert!(e.problem.contains("unknown"));
-    }
-
-    #[test]
-    fn secrets_are_masked() {
-        assert_eq!(
-            mask_url("postgres://root:hunter2@db/x"),
-            "postgres://root:****@db/x"
-        );
-        assert_eq!(
-            mask_url("s3://b?endpoint=http://m:9000&secret_access_key=abc"),
-            "s3://b?endpoint=http://m:9000&secret_access_key=****"
-        );
-        let c =
-            Config::from_sources(None, &env(&[("VICI_CACHE_URL", "redis://:pw@r:6379")])).unwrap();
-        let shown = c
-            .describe()
-            .iter()
-            .find(|(k, _, _)| k == "cache_url")
-            .unwrap();
-        assert!(!shown.1.contains("pw"));
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

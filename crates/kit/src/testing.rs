@@ -1,6 +1,46 @@
-//! Test helpers shared by the services' harnesses: an address that refuses every connection.
+//! Test helpers shared by the services' harnesses: serving a service on an ephemeral port, an
+//! address that refuses every connection, and reading a refused call's contract code and details.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::grpc::Channel;
+use crate::server::{ServiceApp, Shutdown};
+
+/// Serves `app` on a fresh 127.0.0.1 port until `shutdown`; its `http://` URL.
+pub async fn serve_ephemeral(app: ServiceApp, shutdown: &Shutdown) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding an ephemeral port");
+    let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+    tokio::spawn(crate::server::serve(app, listener, shutdown.clone()));
+    url
+}
+
+/// A lazily connecting channel to `url` with a generous per-call timeout.
+pub fn channel(url: &str) -> Channel {
+    crate::grpc::channel(url, Duration::from_secs(30)).expect("a valid service URL")
+}
+
+/// The contract's error code (`OUT_OF_STOCK`, …) a refused call carries.
+pub fn error_code(status: &tonic::Status) -> String {
+    status
+        .metadata()
+        .get(crate::error::ERROR_CODE_METADATA)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The `details` map of a refused call, values as text.
+pub fn details(status: &tonic::Status) -> BTreeMap<String, String> {
+    let map: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(status.details()).unwrap_or_default();
+    map.into_iter()
+        .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .collect()
+}
 
 /// A loopback port held bound but never listening, so connecting to it is refused at once.
 ///

@@ -87,8 +87,11 @@ impl Db {
     async fn connect_postgres(url: &str) -> anyhow::Result<Self> {
         ensure_postgres_database(url).await?;
         let opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        // Eleven services share one server (100 connections by default): a burst may open up to
+        // 10 per service, and idle ones are closed after a minute so bursts do not pile up.
         let pool = AnyPoolOptions::new()
-            .max_connections(16)
+            .max_connections(10)
+            .idle_timeout(Duration::from_secs(60))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await

@@ -18,6 +18,8 @@ use vici_kit::{Config, ServiceName};
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::order::v1::order_service_client::OrderServiceClient;
+use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
 
@@ -54,6 +56,8 @@ pub struct Clients {
     pub user: UserServiceClient<Channel>,
     pub inventory: InventoryServiceClient<Channel>,
     pub cart: CartServiceClient<Channel>,
+    pub order: OrderServiceClient<Channel>,
+    pub payment: PaymentServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
@@ -69,6 +73,8 @@ impl Clients {
             .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
         let inventory = InventoryServiceClient::new(channel(ServiceName::Inventory)?);
         let cart = CartServiceClient::new(channel(ServiceName::Cart)?);
+        let order = OrderServiceClient::new(channel(ServiceName::Order)?);
+        let payment = PaymentServiceClient::new(channel(ServiceName::Payment)?);
         let health = ServiceName::ALL
             .into_iter()
             .filter(|s| *s != ServiceName::Gateway)
@@ -88,6 +94,8 @@ impl Clients {
             user,
             inventory,
             cart,
+            order,
+            payment,
             health,
         })
     }
@@ -144,6 +152,14 @@ impl AppState {
 
     /// After an admin change of what shoppers see (stock, prices): this replica answers fresh
     /// at once; other replicas within their micro-cache TTL.
+    pub(crate) fn orders(&self) -> OrderServiceClient<Channel> {
+        self.clients.order.clone()
+    }
+
+    pub(crate) fn payments(&self) -> PaymentServiceClient<Channel> {
+        self.clients.payment.clone()
+    }
+
     pub(crate) fn forget_cached_answers(&self) {
         if let Some(cache) = &self.0.micro_cache {
             cache.clear();

@@ -1,17 +1,98 @@
-//! The order service: orders and the checkout saga. Its RPCs answer UNIMPLEMENTED until the checkout issue builds them; the
-//! service already runs, migrates its database and reports health, readiness and metrics.
+//! vici-order: orders and the checkout saga behind the `vici.order.v1.OrderService` contract.
+//!
+//! Layout: `domain` holds the pure rules (statuses and the transition table, the order and its
+//! checks, stored outcomes, the saga's steps), `store` the SQL (one text for SQLite and
+//! PostgreSQL), `moves` the one way an order changes status, `saga` the orchestrator (steps,
+//! flows, compensation, recovery), `service` the use cases and idempotency, `grpc` the thin
+//! handlers, `events` what is announced, `expiry` the reservation-expired consumer.
+//!
+//! - Money moves authorise → commit stock → capture; every step is idempotent, recorded on the
+//!   saga record, and has an undo, so recovery can finish or undo any interrupted checkout.
+//! - Events commit with the change in the outbox; the relay started by [`start`] publishes.
+mod domain;
+mod events;
+mod expiry;
+mod grpc;
+mod moves;
+mod saga;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 use vici_kit::ServiceName;
+use vici_kit::config::OrderConfig;
+use vici_kit::grpc::Channel;
 use vici_kit::server::ServiceApp;
-use vici_proto::order::v1::order_service_server::{OrderService, OrderServiceServer};
+use vici_proto::cart::v1::cart_service_client::CartServiceClient;
+use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::order::v1::order_service_server::OrderServiceServer;
+use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_store::{Migration, ServiceBase};
 
-pub const MIGRATIONS: &[Migration] = &[];
+pub use domain::order::Address;
+pub use domain::saga::{Kind, State, Step};
+pub use saga::flows::Checkout;
+pub use saga::recover::{Report as RecoveryReport, recover_once};
+pub use saga::{Engine, Failure, Record};
 
-struct Order;
+/// The order service's schema, applied with `Db::migrate("order", MIGRATIONS)`.
+pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-impl OrderService for Order {}
+/// What the service runs on; the app builds these from configuration.
+pub struct Deps {
+    pub base: ServiceBase,
+    pub config: OrderConfig,
+    pub cart: CartServiceClient<Channel>,
+    pub inventory: InventoryServiceClient<Channel>,
+    pub payments: PaymentServiceClient<Channel>,
+}
 
-pub async fn start(base: ServiceBase) -> anyhow::Result<ServiceApp> {
-    let routes = tonic::service::Routes::new(OrderServiceServer::new(Order));
-    Ok(base.app(ServiceName::Order, routes))
+/// Starts the outbox relay, the recovery task and the reservation-expired consumer, and
+/// returns the gRPC app. Run the migrations first.
+pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
+    Ok(start_with_engine(deps).await?.0)
+}
+
+/// [`start`], also handing out the saga engine the service runs on (tests drive sagas step by
+/// step and run recovery passes through it).
+pub async fn start_with_engine(deps: Deps) -> anyhow::Result<(ServiceApp, Arc<Engine>)> {
+    let Deps {
+        base,
+        config,
+        cart,
+        inventory,
+        payments,
+    } = deps;
+    let (outbox, relay) = base.outbox();
+    let every = config.recovery_interval;
+    let engine = Arc::new(Engine::new(
+        base.db.clone(),
+        Some(outbox),
+        cart,
+        inventory,
+        payments,
+        config,
+    ));
+    let wake = Arc::new(Notify::new());
+    let recovery = saga::recover::spawn(engine.clone(), every, wake.clone(), base.shutdown.clone());
+    let consumer = vici_store::consumer::spawn(
+        base.db.clone(),
+        base.bus.clone(),
+        expiry::CONSUMER,
+        expiry::TOPICS,
+        Arc::new(expiry::Expired { wake }),
+        base.shutdown.clone(),
+    );
+    let service = Arc::new(service::Service {
+        engine: engine.clone(),
+    });
+    let api = OrderServiceServer::new(grpc::OrderApi::new(service));
+    let app = base
+        .app(ServiceName::Order, tonic::service::Routes::new(api))
+        .with_task(relay)
+        .with_task(recovery)
+        .with_task(consumer);
+    Ok((app, engine))
 }

@@ -1,17 +1,70 @@
-//! The payment service: payment intents, charges and refunds. Its RPCs answer UNIMPLEMENTED until the checkout issue builds them; the
-//! service already runs, migrates its database and reports health, readiness and metrics.
+//! vici-payment: intents, payments and refunds behind `vici.payment.v1.PaymentService`.
+//!
+//! Layout: `domain` holds the statuses and rows, `provider` the payment-provider port with its
+//! `simulated` and `stripe` adapters, `store` the SQL (one text for SQLite and PostgreSQL),
+//! `service` the use cases, `grpc` the thin handlers, `signature` Stripe's webhook signature,
+//! `events` what is announced on `payment-events`.
+//!
+//! - Money moves authorise → capture (or void): the order's checkout saga calls Authorize,
+//!   commits the stock, then Capture; Reverse undoes whatever was reached.
+//! - Every money-moving call is idempotent: one row per attempt / refund key, recorded before
+//!   the provider is called, and an idempotency key toward the provider derived from that row.
+//! - An order has at most one live payment, enforced by a partial unique index.
+//! - Events commit with the change in the outbox; the relay started by [`start`] publishes them.
+
+mod domain;
+mod events;
+mod grpc;
+pub mod provider;
+mod service;
+pub mod signature;
+mod store;
+
+use std::sync::Arc;
+
 use vici_kit::ServiceName;
+use vici_kit::config::PaymentConfig;
 use vici_kit::server::ServiceApp;
-use vici_proto::payment::v1::payment_service_server::{PaymentService, PaymentServiceServer};
+use vici_proto::payment::v1::payment_service_server::PaymentServiceServer;
 use vici_store::{Migration, ServiceBase};
 
-pub const MIGRATIONS: &[Migration] = &[];
+use crate::provider::SharedProvider;
 
-struct Payment;
+/// The payment service's schema, applied with `Db::migrate("payment", MIGRATIONS)`.
+pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-impl PaymentService for Payment {}
+/// What the service runs on; the app builds these from configuration.
+pub struct Deps {
+    pub base: ServiceBase,
+    pub config: PaymentConfig,
+}
 
-pub async fn start(base: ServiceBase) -> anyhow::Result<ServiceApp> {
-    let routes = tonic::service::Routes::new(PaymentServiceServer::new(Payment));
-    Ok(base.app(ServiceName::Payment, routes))
+/// Starts the outbox relay and returns the gRPC app, with the provider `config` names. Run the
+/// migrations first.
+pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
+    let provider = provider::from_config(&deps.config)?;
+    start_with_provider(deps, provider).await
+}
+
+/// [`start`] with a given provider (tests wrap the simulated one to count its calls); the
+/// configured provider is ignored, its webhook settings are used.
+pub async fn start_with_provider(
+    deps: Deps,
+    provider: SharedProvider,
+) -> anyhow::Result<ServiceApp> {
+    let Deps { base, config } = deps;
+    let (outbox, relay) = base.outbox();
+    let service = service::Service {
+        db: base.db.clone(),
+        provider,
+        outbox,
+        webhooks: service::WebhookSettings {
+            secret: config.webhook_secret.filter(|s| !s.is_empty()),
+            tolerance: config.webhook_tolerance,
+        },
+    };
+    let api = PaymentServiceServer::new(grpc::PaymentApi::new(Arc::new(service)));
+    Ok(base
+        .app(ServiceName::Payment, tonic::service::Routes::new(api))
+        .with_task(relay))
 }

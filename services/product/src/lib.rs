@@ -13,6 +13,7 @@
 pub mod domain;
 mod events;
 mod grpc;
+mod purchases;
 mod replica;
 mod search;
 mod service;
@@ -76,6 +77,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let index = Arc::new(SearchIndex::new()?);
     build_index(&db, &index).await?;
     let (outbox, relay) = Outbox::start(db.clone(), bus.clone(), shutdown.clone());
+    let purchases = purchases::spawn(db.clone(), bus.clone(), shutdown.clone());
     let replica = replica::spawn(db.clone(), bus.clone(), index.clone(), built_from, shutdown);
     let service = Service {
         db: db.clone(),
@@ -92,7 +94,8 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
             .with_check(Arc::new(vici_store::db::DbReady(db)))
             .with_check(Arc::new(vici_bus::BusReady(bus)))
             .with_task(relay)
-            .with_task(replica),
+            .with_task(replica)
+            .with_task(purchases),
     )
 }
 

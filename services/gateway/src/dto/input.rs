@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::error::{ApiError, ApiResult};
 use crate::query::fields::parse_dollars;
 
-fn invalid(field: &str, problem: impl Into<String>) -> ApiError {
+pub fn invalid(field: &str, problem: impl Into<String>) -> ApiError {
     let problem = problem.into();
     ApiError::validation(
         format!("`{field}` {problem}"),

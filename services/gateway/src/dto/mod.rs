@@ -3,8 +3,10 @@
 pub mod account;
 pub mod cart;
 mod catalogue;
+pub mod checkout;
 pub mod coupon;
-mod input;
+pub mod input;
+pub mod order;
 pub mod params;
 mod product;
 pub mod stock;

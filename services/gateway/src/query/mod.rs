@@ -8,6 +8,7 @@ use crate::error::ApiError;
 
 pub mod account;
 pub mod fields;
+pub mod orders;
 mod proto;
 #[cfg(test)]
 mod tests;

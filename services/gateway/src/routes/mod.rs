@@ -16,6 +16,7 @@ pub mod admin;
 pub mod catalogue;
 pub mod media;
 pub mod ops;
+pub mod orders;
 pub mod pending;
 pub mod planned;
 pub mod shopping;
@@ -35,6 +36,7 @@ pub fn api(config: &Config, cache: Option<MicroCache>) -> Router<AppState> {
         .merge(catalogue::router(cache))
         .merge(account::router())
         .merge(shopping::router())
+        .merge(orders::router())
         .merge(pending::router(false))
         .merge(admin::router(false))
         .route("/health", get(ops::health))

@@ -1,7 +1,7 @@
 //! The contract's non-admin routes outside the catalogue as a documented table: rows marked
 //! `.live()` are implemented (auth, users, writing reviews: [`super::account`]; the cart:
-//! [`super::shopping`]); the others (tracking, checkout, orders, payments, notifications) are
-//! registered now, answering 401 or 501 (see [`super::planned`]).
+//! [`super::shopping`]; checkout, orders and the payment webhook: [`super::orders`]); the others
+//! (tracking, notifications) are registered now, answering 401 or 501 (see [`super::planned`]).
 use axum::Router;
 
 use super::planned::{Access, Group, Verb, routes_of, row as r, upload};
@@ -83,33 +83,27 @@ pub const GROUPS: &[Group] = &[
         tag: "Checkout",
         feature: "Checkout",
         routes: &[
-            r(Post, "/checkout/calculate", User, 200, "Price the caller's cart"),
-            r(Post, "/checkout/payment-intent", User, 201, "Start a card payment for the cart total"),
-            r(Post, "/checkout/confirm", User, 201, "Place the order and take the payment"),
+            r(Post, "/checkout/calculate", User, 200, "Price the caller's cart").live(),
+            r(Post, "/checkout/payment-intent", User, 201, "Start a card payment for the cart total").live(),
+            r(Post, "/checkout/confirm", User, 201, "Place the order and take the payment").live(),
         ],
     },
     Group {
         tag: "Orders",
         feature: "Orders",
         routes: &[
-            r(Post, "/orders", User, 201, "Create an order from the cart"),
-            r(Get, "/orders", User, 200, "The caller's orders, newest first"),
-            r(Get, "/orders/{id}", User, 200, "One of the caller's orders"),
-            r(Get, "/orders/{id}/history", User, 200, "An order's status history"),
-            r(Post, "/orders/{id}/pay", User, 200, "Pay for a pending order"),
-            r(Post, "/orders/{id}/cancel", User, 200, "Cancel an order before it ships"),
+            r(Post, "/orders", User, 201, "Create an order from the cart").live(),
+            r(Get, "/orders", User, 200, "The caller's orders, newest first").live(),
+            r(Get, "/orders/{id}", User, 200, "One of the caller's orders").live(),
+            r(Get, "/orders/{id}/history", User, 200, "An order's status history").live(),
+            r(Post, "/orders/{id}/pay", User, 200, "Pay for a pending order").live(),
+            r(Post, "/orders/{id}/cancel", User, 200, "Cancel an order before it ships").live(),
         ],
     },
     Group {
         tag: "Payments",
         feature: "Payment webhooks",
-        routes: &[r(
-            Post,
-            "/payments/webhook",
-            Public,
-            200,
-            "Stripe webhook (signed)",
-        )],
+        routes: &[r(Post, "/payments/webhook", Public, 200, "Stripe webhook (signed)").live()],
     },
 ];
 

@@ -10,10 +10,10 @@ use vici_identity::{Claims, SigningKey};
 use crate::fake_auth::{GOOD_PASSWORD, claims, now};
 use crate::{Answer, Gateway, gateway, gateway_with, send};
 
-/// `/api/orders` is private and not built yet: past authentication it answers 501, so the status
+/// `/api/users/notifications` is private and not built yet: past authentication it answers 501, so the status
 /// tells exactly whether the token was accepted.
 async fn private_with(gw: &Gateway, token: &str) -> Answer {
-    let request = Request::get("/api/orders")
+    let request = Request::get("/api/users/notifications")
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
@@ -253,13 +253,19 @@ async fn the_per_user_budget_follows_the_user_across_addresses() {
     .await;
     let token = gw.auth.sign(&claims("customer"));
     for ip in ["203.0.113.1", "203.0.113.2"] {
-        call(&gw, Method::GET, "/api/orders", &token, ip)
+        call(&gw, Method::GET, "/api/users/notifications", &token, ip)
             .await
             .assert_error(501, "NOT_IMPLEMENTED");
     }
-    call(&gw, Method::GET, "/api/orders", &token, "203.0.113.3")
-        .await
-        .assert_error(429, "RATE_LIMITED");
+    call(
+        &gw,
+        Method::GET,
+        "/api/users/notifications",
+        &token,
+        "203.0.113.3",
+    )
+    .await
+    .assert_error(429, "RATE_LIMITED");
 }
 
 async fn login(gw: &Gateway, email: &str, password: &str, ip: &str) -> Answer {

@@ -56,7 +56,6 @@ pub struct ReviewDraft {
     pub title: String,
     pub comment: String,
     pub images: Vec<String>,
-    pub verified: bool,
 }
 
 impl ReviewDraft {

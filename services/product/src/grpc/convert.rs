@@ -256,7 +256,6 @@ pub fn review_draft(r: pb::CreateReviewRequest) -> (String, ReviewDraft) {
         title: r.title,
         comment: r.comment,
         images: r.images,
-        verified: r.verified,
     };
     (r.product_id, draft)
 }

@@ -55,6 +55,10 @@ impl Service {
             .await
             .db_err()?;
         let product = visible(found, false)?;
+        // Whatever the caller said: only a paid order makes a review verified.
+        let verified = store::purchases::has_bought(&mut tx, draft.user_id.trim(), &product.id)
+            .await
+            .db_err()?;
         let review = Review {
             id: new_id().to_string(),
             product_id: product.id.clone(),
@@ -66,7 +70,7 @@ impl Service {
             comment: draft.comment,
             images: draft.images,
             helpful: 0,
-            verified: draft.verified,
+            verified,
             created_at: now,
         };
         if let Err(e) = store::reviews::insert(&mut tx, &review).await {

@@ -4,10 +4,11 @@
 //! filter is an indexed lookup on both backends.
 use vici_store::Migration;
 
-pub const ALL: &[Migration] = &[Migration::new(
-    1,
-    "catalogue",
-    "CREATE TABLE categories (
+pub const ALL: &[Migration] = &[
+    Migration::new(
+        1,
+        "catalogue",
+        "CREATE TABLE categories (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
         slug TEXT NOT NULL UNIQUE,
@@ -86,4 +87,17 @@ pub const ALL: &[Migration] = &[Migration::new(
         created_at BIGINT NOT NULL,
         PRIMARY KEY (review_id, user_id)
      );",
-)];
+    ),
+    // Who bought what (from `behaviour.purchase`), so a review can say the reviewer bought it.
+    Migration::new(
+        2,
+        "purchases",
+        "CREATE TABLE purchases (
+            user_id TEXT NOT NULL,
+            product_id TEXT NOT NULL,
+            first_order_id TEXT NOT NULL,
+            purchased_at BIGINT NOT NULL,
+            PRIMARY KEY (user_id, product_id)
+         );",
+    ),
+];

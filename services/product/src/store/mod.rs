@@ -7,6 +7,7 @@ pub mod categories;
 pub mod listing;
 pub mod migrations;
 pub mod products;
+pub mod purchases;
 pub mod reviews;
 pub mod seed;
 

@@ -159,6 +159,16 @@ impl Node {
 
 impl App {
     /// The next product event, waiting up to 5 s for the outbox relay.
+    /// Publishes `event` on `topic` as another service would.
+    pub async fn publish(&self, topic: &str, event: &CloudEvent) {
+        let payload = serde_json::to_vec(event).unwrap();
+        self.node
+            .bus
+            .publish(topic, &event.subject, &payload)
+            .await
+            .unwrap();
+    }
+
     pub async fn next_event(&self) -> CloudEvent {
         let mut sub = self.events.lock().await;
         let delivery = tokio::time::timeout(Duration::from_secs(5), sub.next())

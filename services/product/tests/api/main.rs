@@ -34,6 +34,7 @@ vici_store::on_both_backends!(
     catalogue::category_admin_refuses_deleting_non_empty_ones,
     catalogue::price_range_covers_descendants,
     reviews::reviews_fold_into_the_rating_once_per_user,
+    reviews::only_buyers_write_verified_reviews,
     catalogue::seeding_twice_changes_nothing,
     admin::created_products_emit_events_and_become_searchable,
     admin::updates_and_deletes_emit_events_and_reach_search,

@@ -6,6 +6,9 @@ use vici_proto::product::v1::{
     get_product_request::Key,
 };
 
+use vici_bus::CloudEvent;
+use vici_bus::topics::PURCHASE_EVENTS;
+
 use crate::browse::page;
 use crate::harness::Env;
 
@@ -21,6 +24,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
         title: "Changed my mornings".into(),
         comment: "Short chapters.".into(),
         images: vec![],
+        // Claimed by the caller, never believed: only a purchase verifies a review.
         verified: true,
     };
     let created = app
@@ -32,7 +36,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
         .into_inner();
     assert_eq!(
         (created.rating, created.helpful, created.verified),
-        (1, 0, true)
+        (1, 0, false)
     );
     assert_eq!(
         created.user_avatar.as_deref(),
@@ -143,4 +147,103 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
             .code(),
         Code::InvalidArgument
     );
+}
+
+/// `behaviour.purchase` as the order service announces a paid order line.
+fn purchase(user: &str, product: &str) -> CloudEvent {
+    CloudEvent::new(
+        "order",
+        "behaviour.purchase",
+        user,
+        serde_json::json!({"orderId": "o-1", "userId": user, "productId": product,
+            "quantity": 1, "priceCents": 1_999}),
+    )
+}
+
+fn review_by(product: &str, user: &str) -> CreateReviewRequest {
+    CreateReviewRequest {
+        product_id: product.into(),
+        user_id: user.into(),
+        user_name: "Buyer".into(),
+        rating: 5,
+        title: "Bought it".into(),
+        comment: "Worth it".into(),
+        ..Default::default()
+    }
+}
+
+/// Waits (5 s at most) until `user`'s review of `product` reads `verified`.
+async fn eventually_verified(app: &crate::harness::App, product: &str, user: &str) {
+    for _ in 0..100 {
+        let reviews = app
+            .client
+            .clone()
+            .list_reviews(ListReviewsRequest {
+                product_id: product.into(),
+                page: page(1, 50),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if reviews
+            .reviews
+            .iter()
+            .any(|r| r.user_id == user && r.verified)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{user}'s review of {product} never became verified");
+}
+
+pub async fn only_buyers_write_verified_reviews(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let mouse = app.id_of("logitech-mx-master-3s");
+    let book = app.id_of("atomic-habits-book");
+    // A purchase first: the review written afterwards is verified.
+    app.publish(PURCHASE_EVENTS, &purchase("buyer", &mouse))
+        .await;
+    let mut verified = false;
+    for _ in 0..100 {
+        let mut conn = app.db.reader().acquire().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        if n == 1 {
+            verified = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(verified, "the purchase was recorded");
+    let created = app
+        .client
+        .clone()
+        .create_review(review_by(&mouse, "buyer"))
+        .await
+        .unwrap();
+    assert!(created.into_inner().verified);
+    // Buying one product verifies nothing else, and nobody else.
+    let other = app
+        .client
+        .clone()
+        .create_review(review_by(&book, "buyer"))
+        .await
+        .unwrap();
+    assert!(!other.into_inner().verified);
+    let stranger = app
+        .client
+        .clone()
+        .create_review(review_by(&mouse, "stranger"))
+        .await
+        .unwrap();
+    assert!(!stranger.into_inner().verified);
+    // A review written before buying becomes verified with the purchase; a repeat is harmless.
+    let event = purchase("buyer", &book);
+    app.publish(PURCHASE_EVENTS, &event).await;
+    app.publish(PURCHASE_EVENTS, &event).await;
+    eventually_verified(&app, &book, "buyer").await;
 }

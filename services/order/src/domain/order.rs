@@ -1,0 +1,298 @@
+//! The order as stored and shown: its item and address snapshots, totals, tracking and history
+//! entries, and the checks on what a shopper or admin sends (payment method, addresses,
+//! tracking). Pure: no I/O.
+use serde::{Deserialize, Serialize};
+use vici_kit::{Error, Result};
+
+use super::status::{OrderStatus, PaymentStatus};
+
+/// Cash is collected by the courier: nothing is authorised at checkout.
+pub const CASH_ON_DELIVERY: &str = "cash_on_delivery";
+pub const SYSTEM: &str = "system";
+pub const MAX_ADDRESS_FIELD: usize = 200;
+
+/// The order's lines as the cart showed them when it was placed; never re-priced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    pub id: String,
+    pub product_id: String,
+    pub variant_id: Option<String>,
+    pub name: String,
+    pub image: String,
+    pub sku: String,
+    pub product_slug: String,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub original_price_cents: Option<i64>,
+}
+
+impl Item {
+    pub fn total_cents(&self) -> i64 {
+        self.unit_price_cents * self.quantity
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub first_name: String,
+    pub last_name: String,
+    pub address_line1: String,
+    pub address_line2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+    pub phone: String,
+    pub id: Option<String>,
+}
+
+impl Address {
+    /// Required fields non-empty, every field at most [`MAX_ADDRESS_FIELD`] characters; the
+    /// failures are reported together, as `<prefix>.<field>`.
+    pub fn check(&self, prefix: &str) -> Result<()> {
+        let required = [
+            ("firstName", &self.first_name),
+            ("lastName", &self.last_name),
+            ("addressLine1", &self.address_line1),
+            ("city", &self.city),
+            ("state", &self.state),
+            ("postalCode", &self.postal_code),
+            ("country", &self.country),
+        ];
+        let optional = [
+            ("addressLine2", self.address_line2.as_ref()),
+            ("phone", Some(&self.phone)),
+        ];
+        let mut err: Option<Error> = None;
+        let mut note = |field: &str, msg: String| {
+            let key = format!("{prefix}.{field}");
+            err = Some(match err.take() {
+                None => Error::validation(&key, msg),
+                Some(e) => e.with_detail(&key, msg),
+            });
+        };
+        for (field, value) in required {
+            if value.trim().is_empty() {
+                note(field, format!("`{field}` is required"));
+            }
+        }
+        for (field, value) in required.iter().map(|(f, v)| (*f, Some(*v))).chain(optional) {
+            if value.is_some_and(|v| v.chars().count() > MAX_ADDRESS_FIELD) {
+                note(
+                    field,
+                    format!("`{field}` must be at most {MAX_ADDRESS_FIELD} characters"),
+                );
+            }
+        }
+        err.map_or(Ok(()), Err)
+    }
+}
+
+/// Known test methods, cash, or any other `pm_…` id the payment provider will judge.
+pub fn check_payment_method(method: &str) -> Result<()> {
+    let ok = method == CASH_ON_DELIVERY
+        || method.strip_prefix("pm_").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.len() <= 200
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            "paymentMethod",
+            "`paymentMethod` must be a card payment method (pm_…) or cash_on_delivery",
+        ))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracking {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub url: String,
+    pub shipped_at: Option<i64>,
+    pub estimated_delivery: Option<String>,
+}
+
+impl Tracking {
+    pub fn check(&self) -> Result<()> {
+        for (field, value) in [
+            ("tracking.carrier", &self.carrier),
+            ("tracking.trackingNumber", &self.tracking_number),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::validation(
+                    field,
+                    "Shipping needs a carrier and a tracking number",
+                ));
+            }
+            if value.chars().count() > MAX_ADDRESS_FIELD {
+                return Err(Error::validation(
+                    field,
+                    format!("At most {MAX_ADDRESS_FIELD} characters"),
+                ));
+            }
+        }
+        if let Some(d) = &self.estimated_delivery
+            && !d.is_empty()
+            && chrono::DateTime::parse_from_rfc3339(d).is_err()
+            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+        {
+            return Err(Error::validation(
+                "tracking.estimatedDelivery",
+                "`estimatedDelivery` must be a date (YYYY-MM-DD) or an RFC 3339 time",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Money of one order, as `vici_pricing::checkout_totals` computed it at checkout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub savings_cents: i64,
+}
+
+impl From<vici_pricing::Totals> for Totals {
+    fn from(t: vici_pricing::Totals) -> Self {
+        Self {
+            subtotal_cents: t.subtotal_cents,
+            discount_cents: t.discount_cents,
+            shipping_cents: t.shipping_cents,
+            tax_cents: t.tax_cents,
+            total_cents: t.total_cents,
+            savings_cents: t.savings_cents,
+        }
+    }
+}
+
+/// What checkout decided before the order row exists: kept on the saga record so a resumed
+/// saga writes exactly this order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    pub user_email: String,
+    pub items: Vec<Item>,
+    /// The cart lines ordered, for ClearCart (a line added meanwhile stays).
+    pub cart_item_ids: Vec<String>,
+    pub totals: Totals,
+    pub currency: String,
+    pub shipping_address: Address,
+    pub billing_address: Option<Address>,
+    pub payment_method: String,
+    pub payment_intent_id: Option<String>,
+    pub coupon_code: Option<String>,
+    pub session_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub id: String,
+    pub order_number: String,
+    pub user_id: String,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub payment_id: Option<String>,
+    pub tracking: Option<Tracking>,
+    pub status_reason: Option<String>,
+    pub draft: Draft,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Order {
+    pub fn is_cash(&self) -> bool {
+        self.draft.payment_method == CASH_ON_DELIVERY
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryEntry {
+    pub status: OrderStatus,
+    pub note: String,
+    pub at: i64,
+    pub by: String,
+}
+
+/// `VS-100001`: how a counter value is shown.
+pub fn order_number(counter: i64) -> String {
+    format!("VS-{counter}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address() -> Address {
+        Address {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            address_line1: "1 Analytical St".into(),
+            city: "London".into(),
+            state: "LDN".into(),
+            postal_code: "N1".into(),
+            country: "GB".into(),
+            ..Address::default()
+        }
+    }
+
+    #[test]
+    fn addresses_need_their_fields_and_bounded_lengths() {
+        assert!(address().check("shippingAddress").is_ok());
+        let mut a = address();
+        a.city = " ".into();
+        a.country = String::new();
+        a.phone = "9".repeat(201);
+        let e = a.check("shippingAddress").unwrap_err();
+        for f in ["city", "country", "phone"] {
+            assert!(
+                e.details.contains_key(&format!("shippingAddress.{f}")),
+                "{f}"
+            );
+        }
+        assert_eq!(e.details.len(), 3);
+    }
+
+    #[test]
+    fn payment_methods_are_pm_ids_or_cash() {
+        for ok in [
+            "pm_card_visa",
+            "pm_card_chargeDeclined",
+            "cash_on_delivery",
+            "pm_1Abc",
+        ] {
+            assert!(check_payment_method(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "pm_", "visa", "cash", "pm_x y", "PM_card_visa"] {
+            let e = check_payment_method(bad).unwrap_err();
+            assert!(e.details.contains_key("paymentMethod"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tracking_needs_carrier_and_number() {
+        let mut t = Tracking {
+            carrier: "UPS".into(),
+            tracking_number: "1Z".into(),
+            ..Tracking::default()
+        };
+        assert!(t.check().is_ok());
+        t.estimated_delivery = Some("soon".into());
+        assert!(t.check().is_err());
+        t.estimated_delivery = Some("2026-05-01".into());
+        assert!(t.check().is_ok());
+        t.tracking_number = String::new();
+        assert!(t.check().is_err());
+        assert_eq!(order_number(100001), "VS-100001");
+    }
+}

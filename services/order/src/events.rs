@@ -1,0 +1,126 @@
+//! The events this service announces (events.md), written to the outbox in the transaction of
+//! the change they report: `order.*` on `order-events` keyed by order id, and one
+//! `behaviour.purchase` per paid line on `purchase-events` and `user-events` (one event id),
+//! keyed by user id like every behaviour event.
+use serde_json::{Map, Value, json};
+use sqlx::AnyConnection;
+use vici_bus::CloudEvent;
+use vici_bus::topics::{ORDER_EVENTS, PURCHASE_EVENTS, USER_EVENTS};
+use vici_store::outbox;
+
+use crate::domain::order::Order;
+use crate::domain::status::OrderStatus;
+
+const SOURCE: &str = "order";
+pub const CREATED: &str = "order.created";
+pub const CONFIRMED: &str = "order.confirmed";
+pub const CANCELLED: &str = "order.cancelled";
+pub const SHIPPED: &str = "order.shipped";
+pub const DELIVERED: &str = "order.delivered";
+pub const REFUNDED: &str = "order.refunded";
+pub const PURCHASE: &str = "behaviour.purchase";
+pub const PURCHASE_TOPICS: &[&str] = &[PURCHASE_EVENTS, USER_EVENTS];
+
+/// The fields every order event carries, plus `extra`.
+fn order_event(kind: &str, o: &Order, extra: Map<String, Value>) -> CloudEvent {
+    let items: Vec<Value> = o
+        .draft
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "productId": i.product_id,
+                "name": i.name,
+                "quantity": i.quantity,
+                "unitPriceCents": i.unit_price_cents,
+            })
+        })
+        .collect();
+    let mut data = Map::new();
+    data.insert("orderId".into(), o.id.clone().into());
+    data.insert("orderNumber".into(), o.order_number.clone().into());
+    data.insert("userId".into(), o.user_id.clone().into());
+    data.insert("status".into(), o.status.as_str().into());
+    data.insert("totalCents".into(), o.draft.totals.total_cents.into());
+    data.insert("currency".into(), o.draft.currency.clone().into());
+    data.insert("items".into(), items.into());
+    data.extend(extra);
+    CloudEvent::new(SOURCE, kind, &o.id, Value::Object(data))
+}
+
+/// The event announcing that `o` has just reached its status; `None` for statuses nobody
+/// listens for (PAYMENT_PENDING, PROCESSING).
+pub fn for_status(o: &Order, refunded_cents: i64) -> Option<CloudEvent> {
+    let mut extra = Map::new();
+    let kind = match o.status {
+        OrderStatus::Pending => CREATED,
+        OrderStatus::Confirmed => CONFIRMED,
+        OrderStatus::Cancelled => {
+            let reason = o.status_reason.clone().unwrap_or_default();
+            extra.insert("reason".into(), reason.into());
+            CANCELLED
+        }
+        OrderStatus::Shipped => {
+            let t = o.tracking.clone().unwrap_or_default();
+            extra.insert("carrier".into(), t.carrier.into());
+            extra.insert("trackingNumber".into(), t.tracking_number.into());
+            extra.insert(
+                "estimatedDelivery".into(),
+                t.estimated_delivery.map_or(Value::Null, Value::from),
+            );
+            SHIPPED
+        }
+        OrderStatus::Delivered => DELIVERED,
+        OrderStatus::Refunded => {
+            extra.insert("amountCents".into(), refunded_cents.into());
+            REFUNDED
+        }
+        OrderStatus::PaymentPending | OrderStatus::Processing => return None,
+    };
+    Some(order_event(kind, o, extra))
+}
+
+/// One `behaviour.purchase` per line of a paid order.
+pub fn purchases(o: &Order) -> Vec<CloudEvent> {
+    let session = if o.draft.session_id.is_empty() {
+        o.user_id.clone()
+    } else {
+        o.draft.session_id.clone()
+    };
+    o.draft
+        .items
+        .iter()
+        .map(|i| {
+            let mut data = Map::new();
+            data.insert("orderId".into(), o.id.clone().into());
+            data.insert("userId".into(), o.user_id.clone().into());
+            data.insert("sessionId".into(), session.clone().into());
+            data.insert("productId".into(), i.product_id.clone().into());
+            if let Some(v) = &i.variant_id {
+                data.insert("variantId".into(), v.clone().into());
+            }
+            data.insert("quantity".into(), i.quantity.into());
+            data.insert("priceCents".into(), i.unit_price_cents.into());
+            data.insert("source".into(), "checkout".into());
+            CloudEvent::new(SOURCE, PURCHASE, &o.user_id, Value::Object(data))
+        })
+        .collect()
+}
+
+/// Writes the status event of `o` and, when `paid_now`, its purchases.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    o: &Order,
+    refunded_cents: i64,
+    paid_now: bool,
+) -> Result<(), sqlx::Error> {
+    if let Some(e) = for_status(o, refunded_cents) {
+        outbox::enqueue(conn, ORDER_EVENTS, &o.id, &e).await?;
+    }
+    if paid_now {
+        for e in purchases(o) {
+            outbox::enqueue_to_all(conn, PURCHASE_TOPICS, &o.user_id, &e).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Consumes `inventory.reservation_expired` (topic `inventory-events`, group `order`): the
+//! PAYMENT_PENDING order it names is CANCELLED "Payment was not received in time" in the
+//! consumer's transaction, with a `cancel` saga due at once for the rest (coupon released, any
+//! payment attempt reversed), which the recovery task runs when woken.
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
+use tokio::sync::Notify;
+use vici_bus::CloudEvent;
+use vici_store::consumer::EventHandler;
+use vici_store::now_ms;
+
+use crate::domain::order::SYSTEM;
+use crate::domain::saga::{Kind, State, Step};
+use crate::domain::status::OrderStatus;
+use crate::moves::{self, Move};
+use crate::store::{orders, sagas};
+
+pub const CONSUMER: &str = "order";
+pub const TOPICS: &[&str] = &[vici_bus::topics::INVENTORY_EVENTS];
+pub const RESERVATION_EXPIRED: &str = "inventory.reservation_expired";
+pub const NOT_IN_TIME: &str = "Payment was not received in time";
+
+pub struct Expired {
+    /// Wakes the recovery task to run the cancellation's compensation.
+    pub wake: Arc<Notify>,
+}
+
+#[async_trait::async_trait]
+impl EventHandler for Expired {
+    async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
+        if event.event_type != RESERVATION_EXPIRED {
+            return Ok(());
+        }
+        let Some(order_id) = event.data.get("orderId").and_then(|v| v.as_str()) else {
+            anyhow::bail!("reservation_expired without an orderId");
+        };
+        let Some(order) = orders::get(tx, order_id).await? else {
+            // A checkout whose order was never written: its saga undoes itself.
+            return Ok(());
+        };
+        if order.status != OrderStatus::PaymentPending {
+            return Ok(());
+        }
+        let now = now_ms();
+        let mv = Move::new(OrderStatus::Cancelled, NOT_IN_TIME, SYSTEM).because(NOT_IN_TIME);
+        moves::apply(tx, order_id, mv, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let rec = sagas::Record {
+            id: vici_kit::ids::new_id().to_string(),
+            kind: Kind::Cancel,
+            order_id: order.id.clone(),
+            user_id: order.user_id.clone(),
+            attempt_id: String::new(),
+            payment_method: order.draft.payment_method.clone(),
+            step: Step::Started,
+            state: State::Running,
+            draft: None,
+            idempotency: None,
+            actor: SYSTEM.into(),
+            reason: NOT_IN_TIME.into(),
+            due_at: now,
+            created_at: now,
+        };
+        sagas::insert(tx, &rec).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+}

@@ -1,0 +1,188 @@
+//! The checkout saga orchestrator: the [`Engine`] holds the neighbours' clients, `steps` has one
+//! idempotent function per step and its undo, `flows` runs them for PlaceOrder and PayOrder,
+//! `undo` compensates and cancels, `recover` finishes or undoes sagas a crash left behind.
+//!
+//! Every step is keyed by the order id or the attempt id recorded before the call, and the
+//! record's `step` is written after each one, so any step can be repeated after a crash and
+//! recovery knows how far a saga got.
+pub mod flows;
+pub mod recover;
+pub mod snapshot;
+pub mod steps;
+pub mod undo;
+
+use vici_kit::config::OrderConfig;
+use vici_kit::grpc::Channel;
+use vici_kit::{Error, Result};
+use vici_proto::cart::v1::cart_service_client::CartServiceClient;
+use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
+use vici_store::error::SqlxResultExt as _;
+use vici_store::outbox::Outbox;
+use vici_store::{Db, now_ms};
+
+use crate::domain::outcome::Outcome;
+use crate::domain::saga::{State, Step};
+use crate::store::{idempotency, sagas};
+
+pub use crate::store::sagas::Record;
+
+/// Runs sagas against the cart, inventory and payment services.
+pub struct Engine {
+    pub(crate) db: Db,
+    pub(crate) outbox: Option<Outbox>,
+    pub(crate) cart: CartServiceClient<Channel>,
+    pub(crate) inventory: InventoryServiceClient<Channel>,
+    pub(crate) payments: PaymentServiceClient<Channel>,
+    pub(crate) config: OrderConfig,
+}
+
+/// Why a saga answered with an error, and whether it is over. An unsettled saga (interrupted,
+/// or its compensation could not finish) is still running: recovery will finish or undo it,
+/// so its idempotency row stays `in_progress` and its lock stays taken until then.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: Error,
+    pub settled: bool,
+}
+
+/// How a saga's idempotency row ends with the saga.
+pub enum Settle {
+    /// Store this answer for replays.
+    Keep(Outcome),
+    /// Drop the claim: a retry with the same key runs afresh.
+    Forget,
+    /// Leave the row as it is (the answer was stored when the order was finalised).
+    AsIs,
+}
+
+impl Settle {
+    /// The row for an error answer: kept unless it is a server fault.
+    pub fn error(e: &Error) -> Self {
+        if Outcome::keeps(e) {
+            Self::Keep(Outcome::failure(e))
+        } else {
+            Self::Forget
+        }
+    }
+}
+
+pub(crate) fn peer(s: tonic::Status) -> Error {
+    Error::from_status(&s)
+}
+
+impl Engine {
+    pub fn new(
+        db: Db,
+        outbox: Option<Outbox>,
+        cart: CartServiceClient<Channel>,
+        inventory: InventoryServiceClient<Channel>,
+        payments: PaymentServiceClient<Channel>,
+        config: OrderConfig,
+    ) -> Self {
+        Self {
+            db,
+            outbox,
+            cart,
+            inventory,
+            payments,
+            config,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn wake(&self) {
+        if let Some(o) = &self.outbox {
+            o.wake();
+        }
+    }
+
+    /// When a saga last touched at `now` may be taken over by recovery.
+    pub(crate) fn due_after(&self, now: i64) -> i64 {
+        now + i64::try_from(self.config.recovery_after.as_millis()).unwrap_or(i64::MAX / 4)
+    }
+
+    /// The saga record `id`, as stored now.
+    pub async fn record(&self, id: &str) -> Result<Option<Record>> {
+        let mut conn = self.db.reader().acquire().await.db_err()?;
+        sagas::get(&mut conn, id).await.db_err()
+    }
+
+    /// Records that `rec` completed `step`; then stops there when the test hook says so.
+    pub(crate) async fn reached(
+        &self,
+        rec: &mut Record,
+        step: Step,
+        stop: Option<Step>,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut conn = self.db.writer().acquire().await.db_err()?;
+        sagas::advance(&mut conn, &rec.id, step, self.due_after(now), now)
+            .await
+            .db_err()?;
+        rec.step = step;
+        stop_at(rec, step, stop)
+    }
+}
+
+/// The test hook: stops the saga right after `step` when `stop` names it, leaving it exactly
+/// as a crash at that point would (record running, lock taken, nothing undone).
+pub(crate) fn stop_at(rec: &Record, step: Step, stop: Option<Step>) -> Result<()> {
+    if stop == Some(step) {
+        return Err(Error::unavailable(format!(
+            "Checkout stopped after step `{}` (test hook)",
+            step.as_str()
+        ))
+        .with_detail("sagaId", rec.id.clone())
+        .with_detail("orderId", rec.order_id.clone()));
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Ends a running saga as `state` with its lock released and its idempotency row settled,
+    /// in one transaction.
+    pub(crate) async fn end(&self, rec: &Record, state: State, settle: Settle) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.db.begin().await.db_err()?;
+        sagas::end(&mut tx, &rec.id, state, now).await.db_err()?;
+        sagas::unlock(&mut tx, &rec.user_id, &rec.id)
+            .await
+            .db_err()?;
+        settle_idempotency(&mut tx, rec, settle, now).await?;
+        tx.commit().await.db_err()?;
+        Ok(())
+    }
+
+    /// Whether the saga `id` is over (or never existed).
+    pub(crate) async fn settled(&self, id: &str) -> bool {
+        match self.record(id).await {
+            Ok(Some(r)) => r.state != State::Running,
+            Ok(None) => true,
+            // Cannot tell: assume it still runs, so nothing is replayed from a guess.
+            Err(_) => false,
+        }
+    }
+}
+
+pub(crate) async fn settle_idempotency(
+    conn: &mut sqlx::AnyConnection,
+    rec: &Record,
+    settle: Settle,
+    now: i64,
+) -> Result<()> {
+    let Some((scope, key)) = &rec.idempotency else {
+        return Ok(());
+    };
+    match settle {
+        Settle::Keep(o) => {
+            idempotency::finish(conn, &rec.user_id, scope, key, &o.to_text(), now).await
+        }
+        Settle::Forget => idempotency::forget(conn, &rec.user_id, scope, key).await,
+        Settle::AsIs => Ok(()),
+    }
+    .db_err()
+}

@@ -1,0 +1,145 @@
+//! Idempotency-Key handling around the saga: claim the key, replay what it answered (errors
+//! included), wait for a duplicate still running, refuse the key with another body.
+use std::future::Future;
+use std::time::Duration;
+
+use prost::Message as _;
+use vici_kit::{Error, Result};
+use vici_proto::order::v1 as pb;
+use vici_store::error::SqlxResultExt as _;
+use vici_store::now_ms;
+
+use super::Service;
+use crate::domain::order::Order;
+use crate::domain::outcome::Outcome;
+use crate::grpc::convert;
+use crate::saga::{Failure, recover::KEEP_KEYS_MS};
+use crate::store::idempotency;
+
+const MAX_KEY: usize = 255;
+/// How long a duplicate waits for the first request with its key before giving up.
+const WAIT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(50);
+
+impl Service {
+    /// Runs `op` once per (user, scope, key): a repeat gets the first answer. Without a key
+    /// `op` simply runs.
+    pub(crate) async fn once<F, Fut>(
+        &self,
+        user_id: &str,
+        scope: &str,
+        idem: Option<pb::Idempotency>,
+        op: F,
+    ) -> Result<pb::Order>
+    where
+        F: FnOnce(Option<(String, String)>) -> Fut,
+        Fut: Future<Output = Result<Order, Failure>>,
+    {
+        let idem = idem.unwrap_or_default();
+        let key = idem.key.trim().to_string();
+        if key.is_empty() {
+            return op(None).await.map(convert::order).map_err(|f| f.error);
+        }
+        if key.chars().count() > MAX_KEY {
+            return Err(Error::validation(
+                "idempotencyKey",
+                format!("An Idempotency-Key has at most {MAX_KEY} characters"),
+            ));
+        }
+        let fingerprint = idem.fingerprint;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let now = now_ms();
+            let claimed = {
+                let mut conn = self.engine.db().writer().acquire().await.db_err()?;
+                let expired_before = now - KEEP_KEYS_MS;
+                idempotency::claim(
+                    &mut conn,
+                    user_id,
+                    scope,
+                    &key,
+                    &fingerprint,
+                    now,
+                    expired_before,
+                )
+                .await
+                .db_err()?
+            };
+            let Some(mut row) = claimed else {
+                return self.run_claimed(user_id, scope, &key, op).await;
+            };
+            // Someone else holds the key: wait for its outcome by reading (no writes), or claim
+            // again once its claim was given up (a server fault frees the key).
+            loop {
+                if row.fingerprint != fingerprint {
+                    return Err(Error::conflict(
+                        "This Idempotency-Key was already used with a different request",
+                    ));
+                }
+                if let Some(text) = row.outcome {
+                    return replay(&text);
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(Error::conflict(
+                        "A request with this Idempotency-Key is still being processed; retry shortly",
+                    )
+                    .with_detail("retryable", "true"));
+                }
+                tokio::time::sleep(POLL).await;
+                let mut conn = self.engine.db().reader().acquire().await.db_err()?;
+                match idempotency::read(&mut conn, user_id, scope, &key)
+                    .await
+                    .db_err()?
+                {
+                    Some(r) => row = r,
+                    None => break,
+                }
+            }
+        }
+    }
+
+    async fn run_claimed<F, Fut>(
+        &self,
+        user_id: &str,
+        scope: &str,
+        key: &str,
+        op: F,
+    ) -> Result<pb::Order>
+    where
+        F: FnOnce(Option<(String, String)>) -> Fut,
+        Fut: Future<Output = Result<Order, Failure>>,
+    {
+        let result = op(Some((scope.to_string(), key.to_string()))).await;
+        // The saga stores its own outcome when it ends; this covers answers given before it
+        // started (and is a no-op otherwise: the first stored outcome stays).
+        let settle = match &result {
+            Ok(order) => Some(Some(Outcome::success(&convert::order_bytes(order.clone())))),
+            Err(f) if f.settled && Outcome::keeps(&f.error) => {
+                Some(Some(Outcome::failure(&f.error)))
+            }
+            Err(f) if f.settled => Some(None),
+            // A saga left running: recovery settles its key.
+            Err(_) => None,
+        };
+        if let Some(outcome) = settle {
+            let mut conn = self.engine.db().writer().acquire().await.db_err()?;
+            match outcome {
+                Some(o) => {
+                    idempotency::finish(&mut conn, user_id, scope, key, &o.to_text(), now_ms())
+                        .await
+                }
+                None => idempotency::forget(&mut conn, user_id, scope, key).await,
+            }
+            .db_err()?;
+        }
+        result.map(convert::order).map_err(|f| f.error)
+    }
+}
+
+fn replay(text: &str) -> Result<pb::Order> {
+    let bytes = Outcome::from_text(text)
+        .map_err(|e| Error::internal(e.context("stored idempotent outcome")))?
+        .replay()?;
+    pb::Order::decode(bytes.as_slice())
+        .map_err(|e| Error::internal(anyhow::anyhow!("stored order message: {e}")))
+}

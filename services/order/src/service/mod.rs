@@ -1,0 +1,93 @@
+//! The order service's use cases behind the gRPC handlers: checking what callers send, reads
+//! and lists (`mod`), quotes and checkout (`checkout`), idempotency (`idempotent`), and
+//! cancellations and admin moves (`admin`). The saga itself is `crate::saga`.
+pub mod admin;
+pub mod checkout;
+pub mod idempotent;
+
+use std::sync::Arc;
+
+use vici_kit::{Error, Result};
+use vici_proto::order::v1 as pb;
+use vici_store::error::SqlxResultExt as _;
+
+use crate::domain::order::{HistoryEntry, Order};
+use crate::domain::status::OrderStatus;
+use crate::domain::{Page, id, time_bound};
+use crate::moves::not_found;
+use crate::saga::Engine;
+use crate::store::orders::{self, Filter};
+
+pub struct Service {
+    pub engine: Arc<Engine>,
+}
+
+/// Who asks for an order: its owner, or an admin (`any_user`).
+pub struct Caller {
+    pub user_id: String,
+    pub any_user: bool,
+}
+
+impl Caller {
+    pub fn new(user_id: &str, any_user: bool) -> Result<Self> {
+        Ok(Self {
+            user_id: id("userId", user_id)?,
+            any_user,
+        })
+    }
+}
+
+impl Service {
+    /// The order `order_id` as `caller` may see it: another user's is NOT_FOUND unless admin.
+    pub async fn order(&self, caller: &Caller, order_id: &str) -> Result<Order> {
+        let order_id = id("orderId", order_id)?;
+        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
+        let order = orders::get(&mut conn, &order_id)
+            .await
+            .db_err()?
+            .ok_or_else(not_found)?;
+        if !caller.any_user && order.user_id != caller.user_id {
+            return Err(not_found());
+        }
+        Ok(order)
+    }
+
+    pub async fn history(&self, caller: &Caller, order_id: &str) -> Result<Vec<HistoryEntry>> {
+        let order = self.order(caller, order_id).await?;
+        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
+        orders::history(&mut conn, &order.id).await.db_err()
+    }
+
+    pub async fn list(&self, r: pb::ListOrdersRequest) -> Result<(Vec<Order>, i64, Page)> {
+        let caller = Caller::new(&r.user_id, r.any_user)?;
+        let asked = r.page.unwrap_or_default();
+        let page = Page::new(asked.page, asked.limit);
+        let status = r
+            .status
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| OrderStatus::parse_field("status", s))
+            .transpose()?;
+        let from = time_bound("from", r.from.as_deref())?;
+        let to = time_bound("to", r.to.as_deref())?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(Error::validation("from", "`from` must not be after `to`"));
+        }
+        let customer = r.customer.filter(|c| !c.trim().is_empty());
+        if customer.as_ref().is_some_and(|c| c.chars().count() > 320) {
+            return Err(Error::validation("customer", "`customer` is too long"));
+        }
+        let filter = Filter {
+            user_id: (!caller.any_user).then(|| caller.user_id.clone()),
+            status,
+            from,
+            to,
+            customer: customer.filter(|_| caller.any_user),
+        };
+        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
+        let (found, total) = orders::list(&mut conn, &filter, page).await.db_err()?;
+        Ok((found, total, page))
+    }
+}

@@ -1,0 +1,224 @@
+//! The `sagas` records (one per checkout, payment or cancellation, with the step it completed)
+//! and the per-user `checkout_locks`.
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
+
+use crate::domain::order::Draft;
+use crate::domain::saga::{Kind, State, Step};
+
+/// A saga as recorded: enough to resume or undo it without the request that started it.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub id: String,
+    pub kind: Kind,
+    pub order_id: String,
+    pub user_id: String,
+    /// The payment attempt, chosen before the first Authorize so a repeat is the same attempt.
+    pub attempt_id: String,
+    pub payment_method: String,
+    pub step: Step,
+    pub state: State,
+    /// The order to write (checkouts only).
+    pub draft: Option<Draft>,
+    /// The idempotency row (scope, key) whose outcome this saga decides.
+    pub idempotency: Option<(String, String)>,
+    /// Who acted: the shopper, an admin, or "system".
+    pub actor: String,
+    /// Why (cancellations).
+    pub reason: String,
+    pub due_at: i64,
+    pub created_at: i64,
+}
+
+fn bad(what: &str, v: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("stored saga {what} `{v}` is not valid").into())
+}
+
+fn from_row(r: &AnyRow) -> Result<Record, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    let step: String = r.try_get("step")?;
+    let state: String = r.try_get("state")?;
+    let draft: Option<String> = r.try_get("draft")?;
+    let scope: Option<String> = r.try_get("idem_scope")?;
+    let key: Option<String> = r.try_get("idem_key")?;
+    Ok(Record {
+        id: r.try_get("id")?,
+        kind: Kind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
+        order_id: r.try_get("order_id")?,
+        user_id: r.try_get("user_id")?,
+        attempt_id: r.try_get("attempt_id")?,
+        payment_method: r.try_get("payment_method")?,
+        step: Step::parse(&step).ok_or_else(|| bad("step", &step))?,
+        state: State::parse(&state).ok_or_else(|| bad("state", &state))?,
+        draft: draft
+            .map(|d| serde_json::from_str(&d).map_err(|_| bad("draft", &d)))
+            .transpose()?,
+        idempotency: scope.zip(key),
+        actor: r.try_get("actor")?,
+        reason: r.try_get("reason")?,
+        due_at: r.try_get("due_at")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const COLUMNS: &str = "id, kind, order_id, user_id, attempt_id, payment_method, step, state, \
+                       draft, idem_scope, idem_key, actor, reason, due_at, created_at";
+
+pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<(), sqlx::Error> {
+    let (scope, key) = r.idempotency.clone().unzip();
+    sqlx::query(
+        "INSERT INTO sagas (id, kind, order_id, user_id, attempt_id, payment_method, step, state, \
+         draft, idem_scope, idem_key, actor, reason, due_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+    )
+    .bind(&r.id)
+    .bind(r.kind.as_str())
+    .bind(&r.order_id)
+    .bind(&r.user_id)
+    .bind(&r.attempt_id)
+    .bind(&r.payment_method)
+    .bind(r.step.as_str())
+    .bind(r.state.as_str())
+    .bind(
+        r.draft
+            .as_ref()
+            .map(|d| serde_json::to_string(d).expect("drafts serialise")),
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(&r.actor)
+    .bind(&r.reason)
+    .bind(r.due_at)
+    .bind(r.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Record>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM sagas WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Records a completed step of a running saga and pushes back when recovery may take it.
+pub async fn advance(
+    conn: &mut AnyConnection,
+    id: &str,
+    step: Step,
+    due_at: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sagas SET step = $1, due_at = $2, updated_at = $3 WHERE id = $4 AND state = 'running'",
+    )
+    .bind(step.as_str())
+    .bind(due_at)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a running saga as `state`.
+pub async fn end(
+    conn: &mut AnyConnection,
+    id: &str,
+    state: State,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sagas SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'running'")
+        .bind(state.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Running sagas recovery may take now, oldest due first.
+pub async fn due(
+    conn: &mut AnyConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Record>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sagas WHERE state = 'running' AND due_at <= $1 \
+         ORDER BY due_at, id LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Takes a due saga for this recovery pass: only one caller moves `due_at` from what it saw,
+/// so two replicas never work on the same saga at once.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    id: &str,
+    seen_due_at: i64,
+    new_due_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sagas SET due_at = $1 WHERE id = $2 AND state = 'running' AND due_at = $3",
+    )
+    .bind(new_due_at)
+    .bind(id)
+    .bind(seen_due_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes the user's checkout lock for `holder`, or takes over one acquired before
+/// `stale_before` (its holder died); whether the lock is now `holder`'s.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    holder: &str,
+    now: i64,
+    stale_before: i64,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO checkout_locks (user_id, holder, acquired_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET holder = excluded.holder, \
+         acquired_at = excluded.acquired_at WHERE checkout_locks.acquired_at < $4 \
+         RETURNING holder",
+    )
+    .bind(user_id)
+    .bind(holder)
+    .bind(now)
+    .bind(stale_before)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Gives the lock back if `holder` still has it.
+pub async fn unlock(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    holder: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM checkout_locks WHERE user_id = $1 AND holder = $2")
+        .bind(user_id)
+        .bind(holder)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Who holds the user's lock, if anyone (tests and diagnostics).
+pub async fn lock_holder(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT holder FROM checkout_locks WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}

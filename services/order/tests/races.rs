@@ -1,0 +1,158 @@
+//! Concurrency proofs: buyers racing for the last units, one cart confirmed twice, and one
+//! Idempotency-Key sent many times at once.
+use futures::future::join_all;
+use tonic::Code;
+use vici_kit::testing::{details, error_code};
+use vici_proto::common::v1::PageRequest;
+use vici_proto::order::v1 as pb;
+
+use crate::harness::{App, keyed, new_user, place, product};
+
+async fn order_count(app: &App, user: &str) -> u64 {
+    let page = app
+        .orders()
+        .list_orders(pb::ListOrdersRequest {
+            user_id: user.into(),
+            page: Some(PageRequest {
+                page: 1,
+                limit: 100,
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    page.page.unwrap().total
+}
+
+pub async fn buyers_race_for_the_last_units(app: App) {
+    const BUYERS: usize = 12;
+    const LEFT: i64 = 3;
+    let bike = product("peloton-bike-plus");
+    app.set_stock(&bike, LEFT).await;
+    let users: Vec<String> = (0..BUYERS).map(|_| new_user()).collect();
+    for u in &users {
+        app.add(u, &bike, 1).await;
+    }
+    let answers = join_all(users.iter().map(|u| {
+        let mut orders = app.orders();
+        let req = place(u, "pm_card_visa", true);
+        async move { orders.place_order(req).await }
+    }))
+    .await;
+    let mut confirmed = 0;
+    for (u, a) in users.iter().zip(&answers) {
+        match a {
+            Ok(o) => {
+                assert_eq!(o.get_ref().status, "CONFIRMED");
+                confirmed += 1;
+                assert_eq!(order_count(&app, u).await, 1);
+            }
+            Err(e) => {
+                assert_eq!(error_code(e), "OUT_OF_STOCK", "{e:?}");
+                assert_eq!(details(e)["productId"], bike);
+                assert_eq!(order_count(&app, u).await, 0, "no order for a loser");
+                assert_eq!(
+                    app.get_cart(u).await.items.len(),
+                    1,
+                    "a loser keeps the cart"
+                );
+            }
+        }
+    }
+    assert_eq!(confirmed, LEFT);
+    assert_eq!(app.stock(&bike).await, (0, 0), "sold out, never negative");
+    assert_eq!(app.payment_count().await, LEFT, "no payment for any loser");
+}
+
+pub async fn one_cart_confirmed_twice_makes_one_order(app: App) {
+    let mouse = product("logitech-mx-master-3s");
+    let user = new_user();
+    let (before, _) = app.stock(&mouse).await;
+    app.add(&user, &mouse, 1).await;
+    let answers = join_all(["key-a", "key-b"].map(|k| {
+        let mut orders = app.orders();
+        let req = keyed(place(&user, "pm_card_visa", true), k, k);
+        async move { orders.place_order(req).await }
+    }))
+    .await;
+    let ok = answers.iter().filter(|a| a.is_ok()).count();
+    assert_eq!(ok, 1, "{answers:?}");
+    let err = answers.iter().find_map(|a| a.as_ref().err()).unwrap();
+    let busy = err.code() == Code::AlreadyExists;
+    let emptied = err.code() == Code::InvalidArgument && details(err).contains_key("cart");
+    assert!(busy || emptied, "{err:?}");
+    assert_eq!(order_count(&app, &user).await, 1);
+    assert_eq!(app.payment_count().await, 1);
+    assert_eq!(app.stock(&mouse).await, (before - 1, 0));
+    assert_eq!(
+        app.engine.lock_holder(&user).await.unwrap(),
+        None,
+        "lock released"
+    );
+}
+
+pub async fn one_key_makes_one_order(app: App) {
+    let mouse = product("logitech-mx-master-3s");
+    let user = new_user();
+    app.add(&user, &mouse, 1).await;
+    let req = keyed(place(&user, "pm_card_visa", true), "same-key", "fp-1");
+    let answers = join_all((0..8).map(|_| {
+        let mut orders = app.orders();
+        let req = req.clone();
+        async move { orders.place_order(req).await.map(|o| o.into_inner()) }
+    }))
+    .await;
+    let first = answers[0].as_ref().expect("answered").clone();
+    for a in &answers {
+        assert_eq!(a.as_ref().expect("answered"), &first, "identical answers");
+    }
+    let again = app
+        .orders()
+        .place_order(req.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, first, "a later repeat replays");
+    assert_eq!(order_count(&app, &user).await, 1);
+    assert_eq!(app.payment_count().await, 1);
+
+    let other = keyed(place(&user, "pm_card_mastercard", true), "same-key", "fp-2");
+    let err = app.orders().place_order(other).await.unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert_eq!(
+        err.message(),
+        "This Idempotency-Key was already used with a different request"
+    );
+
+    // An error answer is replayed exactly, and charges nothing more.
+    app.add(&user, &mouse, 1).await;
+    let declined = keyed(
+        place(&user, "pm_card_chargeDeclined", true),
+        "decline-key",
+        "fp-3",
+    );
+    let e1 = app
+        .orders()
+        .place_order(declined.clone())
+        .await
+        .unwrap_err();
+    let e2 = app.orders().place_order(declined).await.unwrap_err();
+    assert_eq!(error_code(&e1), "PAYMENT_FAILED");
+    assert_eq!(
+        (e1.code(), e1.message(), e1.details(), error_code(&e1)),
+        (e2.code(), e2.message(), e2.details(), error_code(&e2))
+    );
+    assert_eq!(
+        app.payment_count().await,
+        2,
+        "the replay made no second attempt"
+    );
+    // No key: no idempotency, a second order.
+    let plain = app
+        .orders()
+        .place_order(place(&user, "pm_card_visa", true))
+        .await
+        .unwrap();
+    assert_ne!(plain.into_inner().id, first.id);
+}

@@ -1,0 +1,224 @@
+//! The saga's steps one by one: each repeated acts once, and a checkout stopped right after any
+//! step (the test hook leaves it exactly as a crash would) is finished or undone by recovery.
+use vici_order::{Address, Checkout, Step};
+
+use crate::harness::{App, new_user, product};
+
+fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
+    Checkout {
+        user_id: user.into(),
+        user_email: "crash@shop.test".into(),
+        shipping_address: Address {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            address_line1: "1 Analytical Street".into(),
+            city: "London".into(),
+            state: "LDN".into(),
+            postal_code: "N1".into(),
+            country: "GB".into(),
+            ..Address::default()
+        },
+        billing_address: None,
+        payment_method: method.into(),
+        payment_intent_id: None,
+        coupon_code: Some("SAVE20".into()),
+        pay_now,
+        session_id: "s".into(),
+        idempotency: None,
+    }
+}
+
+/// Starts a checkout of one mouse with SAVE20 and stops it right after `step`; the saga id.
+async fn stopped(app: &App, user: &str, step: Step) -> String {
+    app.add(user, &product("logitech-mx-master-3s"), 1).await;
+    let failure = app
+        .engine
+        .place(checkout(user, "pm_card_visa", true), Some(step))
+        .await
+        .expect_err("stopped by the hook");
+    assert!(!failure.settled, "{step:?}: {:?}", failure.error);
+    let d = &failure.error.details;
+    d["sagaId"].as_str().unwrap().to_string()
+}
+
+pub async fn every_step_repeats_without_a_second_effect(app: App) {
+    let mouse = product("logitech-mx-master-3s");
+    let user = new_user();
+    let (available, _) = app.stock(&mouse).await;
+    let uses = app.coupon_uses("SAVE20").await;
+    let saga = stopped(&app, &user, Step::Started).await;
+    let mut rec = app.engine.record(&saga).await.unwrap().unwrap();
+    let order_id = rec.order_id.clone();
+    for _ in 0..2 {
+        app.engine.reserve(&rec).await.unwrap();
+        assert_eq!(app.stock(&mouse).await, (available - 1, 1));
+        app.engine.redeem_coupon(&rec).await.unwrap();
+        assert_eq!(app.coupon_uses("SAVE20").await, uses + 1);
+        app.engine.write_order(&rec).await.unwrap();
+        assert_eq!(app.history(&user, &order_id).await.len(), 1);
+        let p = app.engine.authorize(&rec).await.unwrap();
+        assert_eq!(p.status, "AUTHORIZED");
+        assert_eq!(app.payment_count().await, 1);
+    }
+    let mut payment_id = String::new();
+    for _ in 0..2 {
+        app.engine.commit_stock(&order_id).await.unwrap();
+        assert_eq!(app.stock(&mouse).await, (available - 1, 0));
+        payment_id = app.engine.capture(&order_id).await.unwrap().id;
+        assert_eq!(app.payment(&order_id).await.unwrap().status, "SUCCEEDED");
+        let o = app.engine.confirm(&mut rec, &payment_id).await.unwrap();
+        assert_eq!(o.status.as_str(), "CONFIRMED");
+        assert_eq!(app.history(&user, &order_id).await.len(), 2);
+    }
+    assert_eq!(
+        app.engine.lock_holder(&user).await.unwrap(),
+        None,
+        "finalising releases the lock"
+    );
+    for _ in 0..2 {
+        app.engine.wind_up(&rec).await.unwrap();
+        assert!(app.get_cart(&user).await.items.is_empty());
+    }
+    // The undos repeat just as safely: one refund, one restock, one release.
+    for _ in 0..2 {
+        let p = app
+            .engine
+            .reverse(&order_id, "test")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (p.status.as_str(), p.id.as_str()),
+            ("REFUNDED", payment_id.as_str())
+        );
+        app.engine.release_stock(&order_id, "test").await.unwrap();
+        assert_eq!(app.stock(&mouse).await, (available, 0));
+        app.engine.release_coupon(&order_id).await.unwrap();
+        assert_eq!(app.coupon_uses("SAVE20").await, uses);
+    }
+    assert_eq!(
+        app.payment(&order_id).await.unwrap().refunded_cents,
+        app.get(&user, &order_id).await.total_cents
+    );
+}
+
+pub async fn a_crash_after_any_step_is_recovered(app: App) {
+    let mouse = product("logitech-mx-master-3s");
+    let steps = [
+        Step::Started,
+        Step::Reserved,
+        Step::CouponRedeemed,
+        Step::OrderWritten,
+        Step::Authorized,
+        Step::Committed,
+        Step::Captured,
+        Step::Finalised,
+    ];
+    for step in steps {
+        let user = new_user();
+        let (available, _) = app.stock(&mouse).await;
+        let uses = app.coupon_uses("SAVE20").await;
+        let saga = stopped(&app, &user, step).await;
+        let order_id = app.engine.record(&saga).await.unwrap().unwrap().order_id;
+        let held = app.engine.lock_holder(&user).await.unwrap().is_some();
+        assert_eq!(
+            held,
+            step < Step::Finalised,
+            "{step:?}: a crash before step 10 keeps the lock"
+        );
+        let report = app.recover().await;
+        assert_eq!(report.failed, 0, "{step:?}");
+        assert_eq!(
+            app.engine.lock_holder(&user).await.unwrap(),
+            None,
+            "{step:?}: lock released"
+        );
+        let record = app.engine.record(&saga).await.unwrap().unwrap();
+        assert_ne!(record.state, vici_order::State::Running, "{step:?}");
+        let paid = step >= Step::Captured;
+        if paid {
+            let o = app.get(&user, &order_id).await;
+            assert_eq!(
+                (o.status.as_str(), o.payment_status.as_str()),
+                ("CONFIRMED", "PAID"),
+                "{step:?}"
+            );
+            assert_eq!(app.stock(&mouse).await, (available - 1, 0), "{step:?}");
+            assert_eq!(
+                app.reservation(&order_id).await.as_deref(),
+                Some("COMMITTED")
+            );
+            assert_eq!(app.coupon_uses("SAVE20").await, uses + 1, "{step:?}");
+            assert!(
+                app.get_cart(&user).await.items.is_empty(),
+                "{step:?}: cart cleared"
+            );
+        } else {
+            if step >= Step::OrderWritten {
+                let o = app.get(&user, &order_id).await;
+                assert_eq!(o.status, "CANCELLED", "{step:?}");
+                assert_eq!(
+                    o.status_reason.as_deref(),
+                    Some("Checkout was interrupted; nothing was charged")
+                );
+                assert_eq!(
+                    app.history(&user, &order_id).await.last().unwrap().1,
+                    "system"
+                );
+            }
+            if let Ok(p) = app.payment(&order_id).await {
+                assert!(
+                    !["AUTHORIZED", "SUCCEEDED"].contains(&p.status.as_str()),
+                    "{step:?}: {p:?}"
+                );
+            }
+            assert_eq!(
+                app.stock(&mouse).await,
+                (available, 0),
+                "{step:?}: nothing left reserved"
+            );
+            let r = app.reservation(&order_id).await;
+            assert!(
+                r.is_none() || r.as_deref() == Some("RELEASED"),
+                "{step:?}: {r:?}"
+            );
+            assert_eq!(
+                app.coupon_uses("SAVE20").await,
+                uses,
+                "{step:?}: redemption released"
+            );
+            assert_eq!(
+                app.get_cart(&user).await.items.len(),
+                1,
+                "{step:?}: cart kept"
+            );
+        }
+        // A second pass finds nothing left to do.
+        let again = app.recover().await;
+        assert_eq!((again.finished, again.undone), (0, 0), "{step:?}");
+    }
+}
+
+pub async fn an_interrupted_payment_is_undone(app: App) {
+    let mouse = product("logitech-mx-master-3s");
+    let user = new_user();
+    app.add(&user, &mouse, 1).await;
+    let mut place = checkout(&user, "pm_card_visa", false);
+    place.coupon_code = None;
+    let order = app.engine.place(place, None).await.expect("placed");
+    let (available, reserved) = app.stock(&mouse).await;
+    let failure = app
+        .engine
+        .pay(&order, "pm_card_visa", None, Some(Step::Authorized))
+        .await
+        .expect_err("stopped");
+    assert!(!failure.settled);
+    assert_eq!(app.payment(&order.id).await.unwrap().status, "AUTHORIZED");
+    app.recover().await;
+    // The attempt is voided; the order still waits for payment with its stock held.
+    assert_eq!(app.payment(&order.id).await.unwrap().status, "CANCELLED");
+    assert_eq!(app.get(&user, &order.id).await.status, "PAYMENT_PENDING");
+    assert_eq!(app.stock(&mouse).await, (available, reserved));
+    assert_eq!(app.engine.lock_holder(&user).await.unwrap(), None);
+    assert!(failure.error.details.contains_key("sagaId"));
+}

@@ -1,0 +1,63 @@
+//! The requests the cases send, built the way the gateway would: fresh user ids, seeded product
+//! ids, a valid address, PlaceOrder with or without an Idempotency-Key.
+use vici_kit::seed::Catalog;
+use vici_proto::order::v1 as pb;
+
+/// A new user id, as the gateway would send after authentication.
+pub fn new_user() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The seeded product with this slug.
+pub fn product(slug: &str) -> String {
+    Catalog::demo()
+        .products
+        .into_iter()
+        .find(|p| p.slug == slug)
+        .expect("seeded product")
+        .id()
+        .to_string()
+}
+
+pub fn address() -> pb::Address {
+    pb::Address {
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        address_line1: "1 Analytical Street".into(),
+        city: "London".into(),
+        state: "LDN".into(),
+        postal_code: "N1 9GU".into(),
+        country: "GB".into(),
+        phone: "+44 20 0000 0000".into(),
+        ..pb::Address::default()
+    }
+}
+
+/// A PlaceOrder request of `user` paying with `method`; `pay_now` = checkout confirm.
+pub fn place(user: &str, method: &str, pay_now: bool) -> pb::PlaceOrderRequest {
+    pb::PlaceOrderRequest {
+        user_id: user.into(),
+        user_email: format!("{}@shop.test", &user[user.len() - 8..]),
+        shipping_address: Some(address()),
+        payment_method: method.into(),
+        pay_now,
+        session_id: "session-1".into(),
+        ..pb::PlaceOrderRequest::default()
+    }
+}
+
+pub fn keyed(mut r: pb::PlaceOrderRequest, key: &str, fingerprint: &str) -> pb::PlaceOrderRequest {
+    r.idempotency = Some(pb::Idempotency {
+        key: key.into(),
+        fingerprint: fingerprint.into(),
+    });
+    r
+}
+
+pub fn order_ref(user: &str, order_id: &str) -> pb::OrderRef {
+    pb::OrderRef {
+        user_id: user.into(),
+        order_id: order_id.into(),
+        any_user: false,
+    }
+}

@@ -1,0 +1,109 @@
+//! The payment service's use cases. Money-moving calls share one shape: record the intention
+//! first (an attempt or refund row, PROCESSING, with a lease) and commit, then call the
+//! provider outside any transaction with an idempotency key derived from that row, then record
+//! the outcome in a second transaction with its event. A duplicate arriving meanwhile waits
+//! for the first caller's outcome instead of calling the provider again; a caller that crashed
+//! or met an unknown outcome leaves a lapsed or released lease that the next repeat takes over.
+pub mod authorize;
+pub mod intents;
+pub mod refunds;
+pub mod settle;
+pub mod webhook;
+
+use std::future::Future;
+use std::time::Duration;
+
+use sqlx::{Any, Transaction};
+use vici_kit::{Error, Result};
+use vici_store::error::SqlxResultExt as _;
+use vici_store::outbox::Outbox;
+use vici_store::{Db, now_ms};
+
+use crate::domain::Payment;
+use crate::provider::SharedProvider;
+use crate::store::payments;
+
+/// How long a provider call may hold its row before a repeat takes over: the HTTP timeout
+/// toward the provider (15 s) with room to record the outcome. A crashed caller's attempt is
+/// undone this long after it began, so keep it well under `order.recovery_after_secs`.
+pub const LEASE_MS: i64 = 25_000;
+/// How long a duplicate waits for the first caller before answering "retry".
+const WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(20);
+
+/// Webhook verification settings.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    pub secret: Option<String>,
+    pub tolerance: Duration,
+}
+
+pub struct Service {
+    pub db: Db,
+    pub provider: SharedProvider,
+    pub outbox: Outbox,
+    pub webhooks: WebhookSettings,
+}
+
+/// What a duplicate found when it looked again.
+pub enum Poll<T> {
+    Done(T),
+    /// Still in flight under someone else's lease.
+    Busy,
+    /// Nobody holds it: the caller may take it over.
+    Free,
+}
+
+impl Service {
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
+        self.db.begin().await.db_err()
+    }
+
+    /// Commits and lets the outbox relay publish what the transaction enqueued.
+    pub async fn commit(&self, tx: Transaction<'static, Any>) -> Result<()> {
+        tx.commit().await.db_err()?;
+        self.outbox.wake();
+        Ok(())
+    }
+
+    /// The order's live payment, else its latest attempt; NOT_FOUND when it has none.
+    pub async fn payment_of(&self, order_id: &str) -> Result<Payment> {
+        let mut conn = self.db.reader().acquire().await.db_err()?;
+        if let Some(p) = payments::live(&mut conn, order_id).await.db_err()? {
+            return Ok(p);
+        }
+        payments::latest(&mut conn, order_id)
+            .await
+            .db_err()?
+            .ok_or_else(|| Error::not_found("This order has no payment"))
+    }
+
+    /// Re-reads with `poll` until the first caller finished (`Done`) or left the row free,
+    /// for at most [`WAIT`]; a row still busy after that answers "retry".
+    pub async fn wait_for<T, F, Fut>(&self, mut poll: F) -> Result<Poll<T>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Poll<T>>>,
+    {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match poll().await? {
+                Poll::Busy if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(POLL).await
+                }
+                Poll::Busy => {
+                    return Err(Error::unavailable(
+                        "This payment is still being processed; retry shortly",
+                    )
+                    .with_detail("retryable", "true"));
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+}
+
+/// Whether a lease taken until `lease_until` still holds.
+pub fn leased(lease_until: i64) -> bool {
+    lease_until > now_ms()
+}

@@ -1,0 +1,111 @@
+//! Shops a test boots for itself, with settings of its own (slow payments, quick recovery, a
+//! private broker), for the tests that kill processes or stop engines and so cannot share the
+//! run's shop. [`Broker`] is such a private Kafka-protocol broker that a test can pause.
+use std::net::TcpStream;
+use std::ops::Deref;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::{Mode, Shop, free_port_base};
+
+/// A shop of one test's own; its processes stop when this is dropped.
+pub struct OwnShop {
+    shop: Arc<Shop>,
+    // Dropping the sender lets the thread that started the processes end, and with it (through
+    // the parent-death signal) any process it started.
+    _release: std::sync::mpsc::Sender<()>,
+}
+
+impl Deref for OwnShop {
+    type Target = Shop;
+    fn deref(&self) -> &Shop {
+        &self.shop
+    }
+}
+
+impl OwnShop {
+    /// Boots a shop in `mode` with `settings` on top of the usual ones and waits until healthy.
+    /// The processes are started from a thread of their own that lives as long as the shop.
+    pub async fn boot(mode: Mode, settings: &[(&str, &str)]) -> Self {
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (booted_tx, booted_rx) = tokio::sync::oneshot::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let pairs: Vec<(&str, &str)> = settings
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let shop = std::panic::catch_unwind(|| Arc::new(Shop::boot_with(mode, &pairs)));
+            let keep = shop.as_ref().ok().cloned();
+            let _ = booted_tx.send(shop.map_err(|_| ()));
+            let _ = released.recv();
+            drop(keep);
+        });
+        let shop = booted_rx
+            .await
+            .expect("the boot thread answers")
+            .unwrap_or_else(|()| panic!("booting the test's own shop failed (see above)"));
+        Self {
+            shop,
+            _release: release,
+        }
+    }
+}
+
+/// A private Kafka-protocol broker (tansu, in memory) on a free port.
+pub struct Broker {
+    pub address: String,
+    child: Child,
+}
+
+impl Broker {
+    pub fn start() -> Self {
+        let port = free_port_base();
+        let address = format!("127.0.0.1:{port}");
+        let child = Command::new("tansu")
+            .args([
+                "broker",
+                "--listener-url",
+                &format!("tcp://{address}"),
+                "--advertised-listener-url",
+                &format!("tcp://{address}"),
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tansu must be on PATH (scripts/engines.sh installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(&address).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "tansu did not listen on {address}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { address, child }
+    }
+
+    /// Freezes the broker (SIGSTOP): connections stay open and nothing answers, as when a
+    /// broker hangs or its network goes away.
+    pub fn pause(&self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGSTOP) };
+    }
+
+    pub fn resume(&self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGCONT) };
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.resume();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
