@@ -16,6 +16,7 @@
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" cart.sh vici-bench-cart
+. "$(dirname "${BASH_SOURCE[0]}")/shop.sh"
 
 DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-2}
@@ -59,52 +60,10 @@ build_release vici vici-bench
 
 API=http://127.0.0.1:$PORT_BASE/api
 INVENTORY=http://127.0.0.1:$((PORT_BASE + 4))
-PASSWORD="Bench-Passw0rd-$$"
-HEADERS=$WORK/headers.txt BODIES=$WORK/bodies.txt
+BODIES=$WORK/bodies.txt
 LOAD_VARIANTS=(--header-file "$HEADERS" --spread-headers)
-ADMIN_AUTH=()
 
 # ---- helpers --------------------------------------------------------------------------------
-ok_answer() { # answer(“status body”) status → prints the body, or dies naming the answer
-  [[ ${1%% *} == "$2" ]] || die "expected $2, got ${1:0:300}"
-  echo "${1#* }"
-}
-login() { # email password → prints a fresh access token
-  local token
-  printf '{"email":"%s","password":"%s"}' "$1" "$2" >"$WORK/login.json"
-  token=$(ok_answer "$(call POST /auth/login "$WORK/login.json")" 200 | jq -r '.data.accessToken // empty')
-  [[ -n $token ]] || die "no accessToken in the login answer for $1"
-  echo "$token"
-}
-register_users() { # registers USERS users; their emails go to $WORK/users.txt
-  local i email
-  : >"$WORK/users.txt"
-  for ((i = 0; i < USERS; i++)); do
-    email="bench-cart-$(date +%s)-$$-$i@example.com"
-    printf '{"email":"%s","password":"%s","firstName":"Bench","lastName":"Shopper"}' "$email" "$PASSWORD" \
-      >"$WORK/register.json"
-    ok_answer "$(call POST /auth/register "$WORK/register.json")" 201 >/dev/null
-    echo "$email" >>"$WORK/users.txt"
-  done
-}
-admin_token() {
-  local token
-  token=$(login admin@example.com password123)
-  ADMIN_AUTH=(-H "Authorization: Bearer $token")
-}
-fresh_tokens() { # access tokens live 15 min: a new one per user (and the admin) before each part
-  local email token
-  : >"$HEADERS"
-  while IFS= read -r email; do
-    token=$(login "$email" "$PASSWORD")
-    echo "Authorization: Bearer $token" >>"$HEADERS"
-  done <"$WORK/users.txt"
-  admin_token
-}
-set_stock() { # product-id quantity: admin SET of the product's available stock
-  printf '{"operation":"SET","quantity":%d,"reason":"bench"}' "$2" >"$WORK/stock.json"
-  ok_answer "$(call PUT "/admin/inventory/$1" "$WORK/stock.json" "${ADMIN_AUTH[@]}")" 200 >/dev/null
-}
 reset_carts() { # DELETE /api/cart for every user, in one curl process; all must answer 200
   local args=() line codes
   while IFS= read -r line; do
@@ -120,26 +79,18 @@ check_capacity() { # connections: warns when the last add run came near what the
   ((sent * 2 < CAPACITY)) ||
     note "add to cart at $1 connections: about $sent adds per run against room for $CAPACITY; raise USERS"
 }
-drop_databases() { # prefix: drops every PostgreSQL database named <prefix>_*
-  local name
-  for name in $(psql "$PG_URL/postgres" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${1}\_%'"); do
-    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null
-  done
-}
-
 # ---- a. add to cart ---------------------------------------------------------------------------
 cart_part() { # label
   local label=$1 c rep target order products body ctype line
   local s_base="Add to cart, $label: POST /api/cart/items vs in-memory baseline"
   local s_read="Add to cart, $label: add vs reading the cart (GET /api/cart)"
-  products=$(ok_answer "$(call GET "/products?limit=100")" 200 |
-    jq -r '.data[] | select(.status == "ACTIVE" and (.variants | length) == 0) | .id')
+  products=$(simple_products)
   RESERVE_PRODUCT=$(tail -n1 <<<"$products")
   products=$(head -n -1 <<<"$products" | head -n "$MAX_LINES")
   [[ -n $products ]] || die "fewer than two active products without variants"
   NPRODUCTS=$(wc -l <<<"$products")
   CAPACITY=$((USERS * NPRODUCTS * MAX_QUANTITY))
-  register_users
+  register_users "$USERS"
   fresh_tokens
   : >"$BODIES"
   for id in $products; do

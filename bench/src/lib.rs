@@ -4,6 +4,7 @@
 //! `bench/*.sh` scripts drive it; see `bench/README.md`.
 
 pub mod baseline;
+pub mod checkout;
 pub mod client;
 pub mod load;
 pub mod procs;

@@ -1,5 +1,5 @@
-//! The `vici-bench` command line: `load`, `baseline`, `reserve`, `fetch`, `rss`, `wait-ready`,
-//! `report`.
+//! The `vici-bench` command line: `load`, `baseline`, `reserve`, `checkout`, `fetch`, `rss`,
+//! `wait-ready`, `report`.
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -9,12 +9,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use vici_bench::baseline::{self, BaselineConfig};
+use vici_bench::checkout::{self, CheckoutConfig};
 use vici_bench::client::{RequestSpec, Target, parse_header, send_once};
 use vici_bench::load::{self, LoadConfig};
 use vici_bench::procs::{self, WaitConfig};
 use vici_bench::report;
 use vici_bench::reserve::{self, ReserveConfig};
-use vici_bench::variants::Variation;
+use vici_bench::variants::{self, Variation};
 
 #[derive(Parser)]
 #[command(
@@ -149,6 +150,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Closed-loop shoppers through the gateway: each adds one unit of its product to its cart
+    /// and confirms the checkout (a fresh Idempotency-Key each time), again and again; with
+    /// --inventory, fails when the products' stock moved by other than the checkouts (oversold).
+    Checkout {
+        /// The gateway's API base, e.g. http://127.0.0.1:3000/api.
+        #[arg(long)]
+        api: String,
+        /// One `Name: value` header per line (a bearer token): one shopper per line.
+        #[arg(long)]
+        header_file: PathBuf,
+        /// One product id per line: shopper i buys line i mod N (one line: a hot product).
+        #[arg(long)]
+        products_file: PathBuf,
+        #[arg(long, default_value = "pm_card_visa")]
+        payment_method: String,
+        /// The inventory service's gRPC address, for the stock checks before and after.
+        #[arg(long)]
+        inventory: Option<String>,
+        /// A shopper stops at its first out-of-stock answer.
+        #[arg(long)]
+        until_sold_out: bool,
+        #[arg(long, default_value_t = 10.0)]
+        duration_secs: f64,
+        #[arg(long, default_value_t = 0.0)]
+        warmup_secs: f64,
+        #[arg(long, default_value_t = 30.0)]
+        timeout_secs: f64,
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// One request (GET unless told otherwise); fails unless it answers 2xx. Writes the body to
     /// --out or stdout.
     Fetch {
@@ -202,6 +235,20 @@ fn runtime(threads: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(b.enable_all().build()?)
 }
 
+/// Prints a run's report: one JSON object with `--json`, else its human-readable summary.
+fn print_report<R: serde::Serialize>(
+    report: &R,
+    json: bool,
+    human: impl FnOnce(&R) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+    } else {
+        print!("{}", human(report));
+    }
+    Ok(())
+}
+
 fn secs(s: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(s)
         .with_context(|| format!("{flag} must be a non-negative number of seconds"))
@@ -236,11 +283,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 timeout: secs(timeout_secs, "--timeout-secs")?,
             };
             let report = runtime(threads)?.block_on(load::run(&config))?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                print!("{}", report.human());
-            }
+            print_report(&report, json, |r| r.human())?;
         }
         Command::Baseline {
             port,
@@ -293,11 +336,43 @@ fn run(command: Command) -> anyhow::Result<()> {
                 baseline,
             };
             let report = runtime(threads)?.block_on(reserve::run(&config))?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                print!("{}", report.human());
-            }
+            print_report(&report, json, |r| r.human())?;
+            anyhow::ensure!(
+                !report.oversold,
+                "oversold: {}",
+                report.violations.join("; ")
+            );
+        }
+        Command::Checkout {
+            api,
+            header_file,
+            products_file,
+            payment_method,
+            inventory,
+            until_sold_out,
+            duration_secs,
+            warmup_secs,
+            timeout_secs,
+            threads,
+            json,
+        } => {
+            let config = CheckoutConfig {
+                api,
+                shoppers: variants::lines(&header_file)?
+                    .iter()
+                    .map(|l| parse_header(l))
+                    .collect::<anyhow::Result<_>>()
+                    .with_context(|| format!("in {}", header_file.display()))?,
+                products: variants::lines(&products_file)?,
+                payment_method,
+                inventory,
+                until_sold_out,
+                duration: secs(duration_secs, "--duration-secs")?,
+                warmup: secs(warmup_secs, "--warmup-secs")?,
+                timeout: secs(timeout_secs, "--timeout-secs")?,
+            };
+            let report = runtime(threads)?.block_on(checkout::run(&config))?;
+            print_report(&report, json, |r| r.human())?;
             anyhow::ensure!(
                 !report.oversold,
                 "oversold: {}",

@@ -86,23 +86,24 @@ fn classify(result: Result<(), tonic::Status>) -> Outcome {
     }
 }
 
-/// The checks of a reservation run: every success took exactly one unit from `available` into
-/// `reserved`, and `available` never went below zero.
-pub fn violations(before: Stock, after: Stock, successes: u64) -> Vec<String> {
-    let n = successes as i64;
+/// The stock checks of a run on one item: `taken` units left `available`, `held` of them are
+/// still in `reserved` (a reservation holds its unit; a committed checkout holds none), and
+/// `available` never went below zero.
+pub fn violations(before: Stock, after: Stock, taken: u64, held: u64) -> Vec<String> {
+    let (taken, held) = (taken as i64, held as i64);
     let mut v = Vec::new();
     if after.available < 0 {
         v.push(format!("available is negative after: {}", after.available));
     }
-    if after.reserved - before.reserved != n {
+    if after.reserved - before.reserved != held {
         v.push(format!(
-            "reserved grew by {} for {n} successful reservations",
+            "reserved grew by {} for {held} units held",
             after.reserved - before.reserved
         ));
     }
-    if before.available - after.available != n {
+    if before.available - after.available != taken {
         v.push(format!(
-            "available fell by {} for {n} successful reservations",
+            "available fell by {} for {taken} units taken",
             before.available - after.available
         ));
     }
@@ -121,16 +122,10 @@ struct Tally {
 pub async fn run(config: &ReserveConfig) -> anyhow::Result<ReserveReport> {
     anyhow::ensure!(config.concurrency > 0, "--concurrency must be at least 1");
     anyhow::ensure!(config.requests > 0, "--requests must be at least 1");
-    let channel = Endpoint::from_shared(config.url.clone())
-        .with_context(|| format!("bad --url {}", config.url))?
-        .connect_timeout(Duration::from_secs(2))
-        .tcp_nodelay(true)
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {}", config.url))?;
     // One HTTP/2 connection shared by all tasks, as a service's client channel is.
-    let client = InventoryServiceClient::new(channel);
-    let before = stock(&client, &config.product_id).await?;
+    let client = connect(&config.url).await?;
+    let ids = [config.product_id.clone()];
+    let before = stock_levels(&client, &ids).await?[0];
     let config = Arc::new(config.clone());
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -148,13 +143,13 @@ pub async fn run(config: &ReserveConfig) -> anyhow::Result<ReserveReport> {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let after = stock(&client, &config.product_id).await?;
+    let after = stock_levels(&client, &ids).await?[0];
     all.latencies.sort_unstable();
     let errors = all.errors.values().sum();
     let violations = if config.baseline {
         Vec::new()
     } else {
-        violations(before, after, all.ok)
+        violations(before, after, all.ok, all.ok)
     };
     Ok(ReserveReport {
         load: LoadReport {
@@ -185,27 +180,45 @@ pub async fn run(config: &ReserveConfig) -> anyhow::Result<ReserveReport> {
     })
 }
 
-async fn stock(
+/// One gRPC channel to the inventory service at `url` (`http://host:port`).
+pub async fn connect(url: &str) -> anyhow::Result<InventoryServiceClient<Channel>> {
+    let channel = Endpoint::from_shared(url.to_string())
+        .with_context(|| format!("bad inventory URL {url}"))?
+        .connect_timeout(Duration::from_secs(2))
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    Ok(InventoryServiceClient::new(channel))
+}
+
+/// The products' stock, in the order of `product_ids`, read in one `GetStockLevels` call.
+pub async fn stock_levels(
     client: &InventoryServiceClient<Channel>,
-    product_id: &str,
-) -> anyhow::Result<Stock> {
+    product_ids: &[String],
+) -> anyhow::Result<Vec<Stock>> {
     let levels = client
         .clone()
         .get_stock_levels(pb::GetStockLevelsRequest {
-            product_ids: vec![product_id.to_string()],
+            product_ids: product_ids.to_vec(),
         })
         .await
-        .with_context(|| format!("GetStockLevels for {product_id}"))?
-        .into_inner();
-    let level = levels
-        .levels
-        .into_iter()
-        .find(|l| l.product_id == product_id)
-        .with_context(|| format!("GetStockLevels did not report {product_id}"))?;
-    Ok(Stock {
-        available: level.available,
-        reserved: level.reserved,
-    })
+        .context("GetStockLevels")?
+        .into_inner()
+        .levels;
+    product_ids
+        .iter()
+        .map(|id| {
+            let level = levels
+                .iter()
+                .find(|l| l.product_id == *id)
+                .with_context(|| format!("GetStockLevels did not report {id}"))?;
+            Ok(Stock {
+                available: level.available,
+                reserved: level.reserved,
+            })
+        })
+        .collect()
 }
 
 async fn worker(
@@ -306,14 +319,18 @@ mod tests {
 
     #[test]
     fn consistent_runs_pass_and_each_miscount_is_named() {
-        assert!(violations(stock(5000, 0), stock(0, 5000), 5000).is_empty());
-        assert!(violations(stock(10, 7), stock(10, 7), 0).is_empty());
+        assert!(violations(stock(5000, 0), stock(0, 5000), 5000, 5000).is_empty());
+        assert!(violations(stock(10, 7), stock(10, 7), 0, 0).is_empty());
+        // Committed checkouts take units for good and hold none.
+        assert!(violations(stock(100, 2), stock(60, 2), 40, 0).is_empty());
         // One more reserved than answered OK: a success the tool did not see, or a double take.
-        let v = violations(stock(5000, 0), stock(-1, 5001), 5000);
+        let v = violations(stock(5000, 0), stock(-1, 5001), 5000, 5000);
         assert_eq!(v.len(), 3, "{v:?}");
         assert!(v[0].contains("negative"), "{v:?}");
-        let v = violations(stock(100, 0), stock(50, 40), 40);
-        assert_eq!(v, ["available fell by 50 for 40 successful reservations"]);
+        let v = violations(stock(100, 0), stock(50, 40), 40, 40);
+        assert_eq!(v, ["available fell by 50 for 40 units taken"]);
+        let v = violations(stock(100, 0), stock(60, 1), 40, 0);
+        assert_eq!(v, ["reserved grew by 1 for 0 units held"]);
     }
 
     #[test]

@@ -74,7 +74,8 @@ impl Variation {
     }
 }
 
-fn lines(path: &Path) -> anyhow::Result<Vec<String>> {
+/// The file's non-blank lines, trimmed; a file without any is an error.
+pub fn lines(path: &Path) -> anyhow::Result<Vec<String>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let lines: Vec<String> = text

@@ -1,6 +1,8 @@
-//! Checkout when things break: the order service killed in the middle of a checkout (the saga is
-//! finished or undone on restart), and the broker down while shoppers check out (orders still
-//! go through; the events follow when it is back). Each test boots a shop of its own.
+//! Checkout when things break or time runs out: the order service killed in the middle of a
+//! checkout (the saga is finished or undone on restart), a reservation that expires before the
+//! shopper pays (the order is cancelled, nothing is charged), and the broker down while shoppers
+//! check out (orders still go through; the events follow when it is back). Each test boots a
+//! shop of its own.
 use std::time::Duration;
 
 use reqwest::Method;
@@ -9,6 +11,7 @@ use vici_system_tests::{Broker, DEMO_PASSWORD, Mode, OwnShop, Shop, Visitor};
 
 use crate::behaviour::events_on_broker;
 use crate::checkout::{card, cents};
+use serde_json::json;
 
 async fn wait_healthy(shop: &Shop) {
     for _ in 0..300 {
@@ -200,4 +203,91 @@ async fn checkout_goes_through_while_the_broker_is_down_and_its_events_follow() 
     )
     .await;
     assert_eq!(bought[0]["data"]["orderId"], order_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_whose_reservation_expires_before_payment_is_cancelled_uncharged() {
+    let mode = Mode::from_env();
+    // Distributed, the expiry travels over Kafka: a broker of its own keeps this shop's consumer
+    // groups apart from the shared shop's. Embedded, the in-process bus carries it.
+    let broker = (mode == Mode::Distributed).then(Broker::start);
+    let bus = broker.as_ref().map(|b| format!("kafka://{}", b.address));
+    let mut settings = vec![
+        ("VICI_RESERVATION_TTL_SECS", "2"),
+        ("VICI_INVENTORY_SWEEP_SECS", "1"),
+    ];
+    if let Some(bus) = &bus {
+        settings.push(("VICI_BUS_URL", bus));
+    }
+    let shop = OwnShop::boot(mode, &settings).await;
+    let v = signed_in(&shop, "too-late").await;
+    let mut admin = shop.visitor();
+    admin.login("admin@example.com", DEMO_PASSWORD).await.data();
+    let mouse = product(&v, "logitech-mx-master-3s").await;
+    let before = stock(&admin, &mouse).await;
+    v.post(
+        "/api/cart/items",
+        &json!({"productId": mouse, "quantity": 1}),
+    )
+    .await
+    .data();
+    v.post("/api/cart/coupon", &json!({"couponCode": "WELCOME10"}))
+        .await
+        .data();
+
+    let placed = v.post("/api/orders", &card("pm_card_visa")).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(placed.data()["status"], "PAYMENT_PENDING");
+    let path = format!("/api/orders/{}", placed.data()["id"].as_str().unwrap());
+    assert_eq!(stock(&admin, &mouse).await, (before.0 - 1, before.1 + 1));
+
+    // Two seconds of hold, a sweep every second, then the order service hears of it.
+    let cancelled = until(&v, &path, 30, |o| o["status"] != "PAYMENT_PENDING").await;
+    assert_eq!(cancelled["status"], "CANCELLED", "{cancelled}");
+    let history = v.get(&format!("{path}/history")).await.data().clone();
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["status"].as_str(), last["by"].as_str()),
+        (Some("CANCELLED"), Some("system")),
+        "{history}"
+    );
+    assert_eq!(stock(&admin, &mouse).await, before, "the unit is back");
+
+    let late = v
+        .post(
+            &format!("{path}/pay"),
+            &json!({"paymentMethod": "pm_card_visa"}),
+        )
+        .await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    let after = v.get(&path).await.data().clone();
+    assert_eq!(after["status"], "CANCELLED");
+    assert_ne!(
+        after["paymentStatus"], "PAID",
+        "nothing was charged: {after}"
+    );
+    assert_eq!(stock(&admin, &mouse).await, before);
+    // The coupon use the order held is released (by the cancellation's compensation, which
+    // follows the cancel at once): the shopper, allowed one use, can apply WELCOME10 again.
+    v.post(
+        "/api/cart/items",
+        &json!({"productId": mouse, "quantity": 1}),
+    )
+    .await
+    .data();
+    let mut again = None;
+    for _ in 0..50 {
+        let r = v
+            .post("/api/cart/coupon", &json!({"couponCode": "WELCOME10"}))
+            .await;
+        if r.status == 200 {
+            again = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        again.is_some(),
+        "WELCOME10 stayed used after the order was cancelled"
+    );
 }

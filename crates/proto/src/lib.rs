@@ -1,4 +1,7 @@
-//! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`.
+//! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`, and
+//! the paging every list call shares.
+
+pub mod paging;
 
 macro_rules! contract {
     ($name:ident, $pkg:literal) => {

@@ -12,6 +12,13 @@ use crate::{Db, now_ms};
 
 #[async_trait::async_trait]
 pub trait EventHandler: Send + Sync + 'static {
+    /// Whether events of this type concern the handler. The others are acknowledged without a
+    /// transaction: a topic carries many types, and recording each one it ignores would cost a
+    /// write to the service's database per event.
+    fn wants(&self, _event_type: &str) -> bool {
+        true
+    }
+
     /// Applies `event` using `tx`; an error rolls the effect back.
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()>;
 }
@@ -22,6 +29,8 @@ const ATTEMPTS: u32 = 3;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Applied,
+    /// Of a type the handler does not want.
+    Ignored,
     Duplicate,
     DeadLettered,
 }
@@ -81,6 +90,9 @@ pub async fn process(
         Ok(e) => e,
         Err(e) => return dead_letter(bus, d, &format!("not a CloudEvent: {e}")).await,
     };
+    if !handler.wants(&event.event_type) {
+        return Ok(Outcome::Ignored);
+    }
     let mut last_error = String::new();
     for attempt in 1..=ATTEMPTS {
         let mut tx = db.begin().await?;

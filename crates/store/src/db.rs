@@ -1,6 +1,8 @@
 //! Connection pools: SQLite files (WAL, one serialised writer so concurrent writers queue instead
-//! of failing with SQLITE_BUSY) or PostgreSQL (created on first use), behind one `Db`.
+//! of failing with SQLITE_BUSY, WAL checkpoints in the background) or PostgreSQL (created on
+//! first use), behind one `Db`.
 use std::str::FromStr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -20,7 +22,19 @@ pub struct Db {
     reader: AnyPool,
     writer: AnyPool,
     backend: Backend,
+    /// While any clone lives, the SQLite checkpoint task runs.
+    _alive: Arc<()>,
 }
+
+/// Every SQLite connection's settings: WAL (readers never wait for the writer), commits without
+/// fsync (a crash of the machine may lose the last commits, never corrupt the file).
+const PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; \
+    PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;";
+/// How often a SQLite database's WAL is copied back into the database file, off the writer.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// WAL pages (4 KiB) past which the writer checkpoints in its own commit after all: the safety
+/// net should the background task fall behind. SQLite's default is 1 000.
+const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
 
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), creating the SQLite file or the
@@ -50,37 +64,47 @@ impl Db {
         }
         let url = format!("sqlite://{path}?mode=rwc");
         let opts = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-        let pool = |max: u32| {
+        let pool = |max: u32, pragmas: String| {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .after_connect(|conn, _| {
+                // A file cannot drop the connection: the ping sqlx sends on every acquire by
+                // default would only cost a round trip to the connection's thread.
+                .test_before_acquire(false)
+                .after_connect(move |conn, _| {
+                    let pragmas = pragmas.clone();
                     Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; \
-                             PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;",
-                        )
-                        .await?;
+                        conn.execute(pragmas.as_str()).await?;
                         Ok(())
                     })
                 })
         };
-        let writer = pool(1)
+        // The writer leaves checkpoints to the background task: a checkpoint in its commit
+        // (SQLite's default, every ~4 MiB of WAL) holds every queued write of the service
+        // through the checkpoint's fsyncs.
+        let writer_pragmas =
+            format!("{PRAGMAS} PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES};");
+        let writer = pool(1, writer_pragmas)
             .connect_with(opts.clone())
             .await
             .with_context(|| format!("opening SQLite database {path}"))?;
         let readers = std::thread::available_parallelism()
             .map_or(4, |n| n.get() as u32 * 2)
             .max(4);
-        let reader = pool(readers)
+        let reader = pool(readers, PRAGMAS.into())
             .connect_with(opts)
             .await
             .with_context(|| format!("opening SQLite database {path}"))?;
+        let alive = Arc::new(());
+        if path != ":memory:" {
+            spawn_checkpoints(reader.clone(), Arc::downgrade(&alive));
+        }
         Ok(Self {
             reader,
             writer,
             backend: Backend::Sqlite,
+            _alive: alive,
         })
     }
 
@@ -100,6 +124,7 @@ impl Db {
             reader: pool.clone(),
             writer: pool,
             backend: Backend::Postgres,
+            _alive: Arc::new(()),
         })
     }
 
@@ -124,6 +149,28 @@ impl Db {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+/// Copies the WAL back into the database file every [`CHECKPOINT_EVERY`] on a reader
+/// connection (PASSIVE: it never blocks the writer nor waits for readers), until the last clone
+/// of the `Db` is gone.
+fn spawn_checkpoints(pool: AnyPool, alive: Weak<()>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if alive.strong_count() == 0 || pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "WAL checkpoint failed; the next one retries");
+            }
+        }
+    });
 }
 
 /// Creates the database named in a PostgreSQL URL when it does not exist, so `vici serve` can

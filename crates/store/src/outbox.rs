@@ -108,7 +108,9 @@ impl Outbox {
 }
 
 /// Publishes one batch of pending rows in creation order; stops at the first failure so order
-/// per key is kept. Returns how many were published.
+/// per key is kept. The published rows are marked in one write: a crash before it publishes
+/// them again, which the consumers' de-duplication absorbs, as it does for any redelivery.
+/// Returns how many were published.
 pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
     let rows = sqlx::query(
         "SELECT id, topic, event_key, payload FROM outbox WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1",
@@ -116,7 +118,8 @@ pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
     .bind(BATCH)
     .fetch_all(db.reader())
     .await?;
-    let mut published = 0;
+    let mut published = Vec::with_capacity(rows.len());
+    let mut failure = None;
     for row in rows {
         let id: String = row.try_get("id")?;
         let topic: String = row.try_get("topic")?;
@@ -127,16 +130,33 @@ pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
                 .bind(&id)
                 .execute(db.writer())
                 .await?;
-            return Err(e.context(format!("publishing outbox event {id} to {topic}")));
+            failure = Some(e.context(format!("publishing outbox event {id} to {topic}")));
+            break;
         }
-        sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(&id)
-            .execute(db.writer())
-            .await?;
-        published += 1;
+        published.push(id);
     }
-    Ok(published)
+    mark_published(db, &published).await?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(published.len()),
+    }
+}
+
+async fn mark_published(db: &Db, ids: &[String]) -> anyhow::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "UPDATE outbox SET published_at = $1 WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(now_ms());
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.execute(db.writer()).await?;
+    Ok(())
 }
 
 /// Number of events not yet published (for tests and metrics).

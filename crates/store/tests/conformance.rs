@@ -207,6 +207,10 @@ struct CountingHandler {
 
 #[async_trait::async_trait]
 impl EventHandler for CountingHandler {
+    fn wants(&self, event_type: &str) -> bool {
+        event_type != "widget.viewed"
+    }
+
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
         anyhow::ensure!(event.event_type != "widget.poison", "cannot handle poison");
         sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1)")
@@ -242,6 +246,23 @@ async fn consumers_apply_each_event_once_and_dead_letter_failures(db: Db) {
         Outcome::Duplicate
     );
     assert_eq!(handler.applied.load(Ordering::SeqCst), 1);
+    // A type the handler does not want is acknowledged without touching the database.
+    let viewed = CloudEvent::new("test", "widget.viewed", "w", serde_json::json!({}));
+    bus.publish("widget-events", "w", &viewed.to_json())
+        .await
+        .unwrap();
+    let d = sub.next().await.unwrap();
+    assert_eq!(
+        consumer::process(&db, &bus, "counter", &handler, &d)
+            .await
+            .unwrap(),
+        Outcome::Ignored
+    );
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processed_events")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!((recorded, handler.applied.load(Ordering::SeqCst)), (1, 1));
 
     let mut dlq = bus
         .subscribe("dlq-reader", &["widget-events.dlq"])

@@ -28,10 +28,11 @@ pub struct Expired {
 
 #[async_trait::async_trait]
 impl EventHandler for Expired {
+    fn wants(&self, event_type: &str) -> bool {
+        event_type == RESERVATION_EXPIRED
+    }
+
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        if event.event_type != RESERVATION_EXPIRED {
-            return Ok(());
-        }
         let Some(order_id) = event.data.get("orderId").and_then(|v| v.as_str()) else {
             anyhow::bail!("reservation_expired without an orderId");
         };

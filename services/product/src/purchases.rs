@@ -16,10 +16,11 @@ struct RecordPurchase;
 
 #[async_trait::async_trait]
 impl EventHandler for RecordPurchase {
+    fn wants(&self, event_type: &str) -> bool {
+        event_type == "behaviour.purchase"
+    }
+
     async fn handle(&self, conn: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        if event.event_type != "behaviour.purchase" {
-            return Ok(());
-        }
         let text = |field: &str| event.data[field].as_str().unwrap_or_default().to_string();
         let (user_id, product_id) = (text("userId"), text("productId"));
         if user_id.is_empty() || product_id.is_empty() {

@@ -31,11 +31,15 @@ struct Reindex {
 
 #[async_trait::async_trait]
 impl EventHandler for Reindex {
+    fn wants(&self, event_type: &str) -> bool {
+        event_type.starts_with("product.")
+    }
+
     async fn handle(&self, conn: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
         let at = chrono::DateTime::parse_from_rfc3339(&event.time)
             .map(|t| t.timestamp_millis())
             .unwrap_or(i64::MAX);
-        if !event.event_type.starts_with("product.") || at < self.since_ms {
+        if at < self.since_ms {
             return Ok(());
         }
         let Some(product) = store::products::get(conn, Some(&event.subject), None).await? else {

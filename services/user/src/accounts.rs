@@ -28,10 +28,11 @@ struct Registrations;
 
 #[async_trait::async_trait]
 impl EventHandler for Registrations {
+    fn wants(&self, event_type: &str) -> bool {
+        event_type == REGISTERED
+    }
+
     async fn handle(&self, conn: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        if event.event_type != REGISTERED {
-            return Ok(());
-        }
         let given = event
             .data
             .get("userId")

@@ -23,34 +23,6 @@ pub fn variant_id(raw: Option<&str>) -> Result<String> {
     }
 }
 
-pub const DEFAULT_PAGE_LIMIT: u32 = 20;
-pub const MAX_PAGE_LIMIT: u32 = 100;
-
-/// A page of a list: `page` from 1 (0 means the first), `limit` 0 means the default, anything
-/// above the maximum is clamped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Page {
-    pub page: u32,
-    pub limit: u32,
-}
-
-impl Page {
-    pub fn new(page: u32, limit: u32) -> Self {
-        let limit = match limit {
-            0 => DEFAULT_PAGE_LIMIT,
-            n => n.min(MAX_PAGE_LIMIT),
-        };
-        Self {
-            page: page.max(1),
-            limit,
-        }
-    }
-
-    pub fn offset(self) -> i64 {
-        (i64::from(self.page) - 1) * i64::from(self.limit)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,12 +43,5 @@ mod tests {
         assert_eq!(variant_id(None).unwrap(), "");
         assert_eq!(variant_id(Some(" ")).unwrap(), "");
         assert!(variant_id(Some("nope")).is_err());
-    }
-
-    #[test]
-    fn pages_default_and_clamp() {
-        assert_eq!(Page::new(0, 0), Page { page: 1, limit: 20 });
-        assert_eq!(Page::new(3, 500).limit, 100);
-        assert_eq!(Page::new(3, 10).offset(), 20);
     }
 }

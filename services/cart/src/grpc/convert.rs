@@ -1,10 +1,8 @@
 //! Between the proto messages and the domain types: times become RFC 3339, absent optionals
 //! stay absent, a line with no variant has no `variant_id`.
 use vici_proto::cart::v1 as pb;
-use vici_proto::common::v1::PageInfo;
 use vici_store::rfc3339;
 
-use crate::domain::Page;
 use crate::domain::cart::Skipped;
 use crate::domain::coupon::{Coupon, Draft, Patch};
 use crate::domain::view::{ItemView, View};
@@ -123,12 +121,4 @@ pub fn patch(r: pb::UpdateCouponRequest) -> Patch {
         clear_usage_limit: r.clear_usage_limit,
         clear_per_user_limit: r.clear_per_user_limit,
     }
-}
-
-pub fn page_info(page: Page, total: i64) -> Option<PageInfo> {
-    Some(PageInfo {
-        page: page.page,
-        limit: page.limit,
-        total: total.max(0) as u64,
-    })
 }

@@ -10,8 +10,9 @@ use vici_proto::cart::v1 as pb;
 use vici_proto::cart::v1::cart_service_server::CartService;
 use vici_proto::common::v1::Empty;
 
-use crate::domain::{Page, id};
+use crate::domain::id;
 use crate::service::Service;
+use vici_proto::paging::Page;
 
 pub struct CartApi {
     service: Arc<Service>,
@@ -114,7 +115,7 @@ impl CartService for CartApi {
         let (coupons, total) = self.service.coupons(page).await?;
         Ok(Response::new(pb::CouponPage {
             coupons: coupons.into_iter().map(convert::coupon).collect(),
-            page: convert::page_info(page, total),
+            page: page.info(total),
         }))
     }
 

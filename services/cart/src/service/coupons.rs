@@ -8,9 +8,10 @@ use vici_store::now_ms;
 
 use super::Service;
 use crate::domain::coupon::{self, Coupon, Draft, Patch};
+use crate::domain::id;
 use crate::domain::view::{self, View};
-use crate::domain::{Page, id};
 use crate::store::coupons::{self as rows, DUPLICATE_CODE};
+use vici_proto::paging::Page;
 
 impl Service {
     /// Attaches the coupon named by `code` (replacing any other) when it applies to the cart

@@ -6,8 +6,8 @@ use vici_pricing::{CouponKind, Usage};
 use vici_store::error::Unique;
 use vici_store::{flag, get_flag};
 
-use crate::domain::Page;
 use crate::domain::coupon::{Coupon, Terms};
+use vici_proto::paging::Page;
 
 /// The live-code index, reported as a conflict on the `code` field.
 pub const DUPLICATE_CODE: Unique = Unique {

@@ -1,9 +1,7 @@
 //! Between the wire messages of `vici.order.v1` and the domain types.
-use vici_proto::common::v1::PageInfo;
 use vici_proto::order::v1 as pb;
 use vici_store::rfc3339;
 
-use crate::domain::Page;
 use crate::domain::order::{Address, HistoryEntry, Item, Order, Tracking};
 
 pub fn address_in(a: pb::Address) -> Address {
@@ -118,14 +116,6 @@ pub fn history(entries: Vec<HistoryEntry>) -> pb::History {
             })
             .collect(),
     }
-}
-
-pub fn page_info(page: Page, total: i64) -> Option<PageInfo> {
-    Some(PageInfo {
-        page: page.page,
-        limit: page.limit,
-        total: total.max(0) as u64,
-    })
 }
 
 pub fn quote(p: crate::saga::snapshot::Priced) -> pb::Quote {

@@ -74,7 +74,7 @@ impl OrderService for OrderApi {
         let (orders, total, page) = self.service.list(req.into_inner()).await?;
         Ok(Response::new(pb::OrderPage {
             orders: orders.into_iter().map(convert::order).collect(),
-            page: convert::page_info(page, total),
+            page: page.info(total),
         }))
     }
 

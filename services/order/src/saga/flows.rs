@@ -180,7 +180,7 @@ impl Engine {
         if let Err(e) = self.redeem_coupon(&rec).await {
             return self.fail(&rec, e, undo_all(NOT_COMPLETED, None)).await;
         }
-        self.reached(&mut rec, Step::CouponRedeemed, stop).await?;
+        self.passed(&mut rec, Step::CouponRedeemed, stop)?;
         self.write_order(&rec).await?;
         rec.step = Step::OrderWritten;
         stop_at(&rec, Step::OrderWritten, stop)?;
@@ -214,7 +214,7 @@ impl Engine {
         if payment.status == FAILED {
             return self.declined(rec, &payment.failure_message).await;
         }
-        self.reached(rec, Step::Authorized, stop).await?;
+        self.passed(rec, Step::Authorized, stop)?;
         if let Err(e) = self.commit_stock(&rec.order_id).await {
             return match e.code {
                 ErrorCode::Conflict => {
@@ -234,7 +234,7 @@ impl Engine {
                 Err(e) => return self.fail(rec, e, on_error).await,
             }
         };
-        self.reached(rec, Step::Captured, stop).await?;
+        self.passed(rec, Step::Captured, stop)?;
         let order = self.confirm(rec, &payment.id).await?;
         stop_at(rec, Step::Finalised, stop)?;
         self.wind_up_or_leave(rec).await;

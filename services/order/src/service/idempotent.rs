@@ -110,10 +110,11 @@ impl Service {
         Fut: Future<Output = Result<Order, Failure>>,
     {
         let result = op(Some((scope.to_string(), key.to_string()))).await;
-        // The saga stores its own outcome when it ends; this covers answers given before it
-        // started (and is a no-op otherwise: the first stored outcome stays).
+        // The saga stores its own outcome when it ends (a success in the transaction that
+        // finalises the order); this covers the errors given before it started, and is a no-op
+        // for the others: the first stored outcome stays.
         let settle = match &result {
-            Ok(order) => Some(Some(Outcome::success(&convert::order_bytes(order.clone())))),
+            Ok(_) => None,
             Err(f) if f.settled && Outcome::keeps(&f.error) => {
                 Some(Some(Outcome::failure(&f.error)))
             }

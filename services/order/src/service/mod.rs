@@ -13,10 +13,11 @@ use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::order::{HistoryEntry, Order};
 use crate::domain::status::OrderStatus;
-use crate::domain::{Page, id, time_bound};
+use crate::domain::{id, time_bound};
 use crate::moves::not_found;
 use crate::saga::Engine;
 use crate::store::orders::{self, Filter};
+use vici_proto::paging::Page;
 
 pub struct Service {
     pub engine: Arc<Engine>,

@@ -3,9 +3,9 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use crate::domain::Page;
 use crate::domain::order::{Draft, HistoryEntry, Order, Tracking, order_number};
 use crate::domain::status::{OrderStatus, PaymentStatus};
+use vici_proto::paging::Page;
 
 const COLUMNS: &str = "id, order_number, user_id, status, payment_status, payment_id, draft, \
                        tracking, status_reason, created_at, updated_at";

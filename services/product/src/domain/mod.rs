@@ -16,4 +16,4 @@ pub mod text;
 
 pub use filter::{Facts, Filter, Scope, StockScope};
 pub use product::{Product, Status, Variant};
-pub use sort::{Page, Sort};
+pub use sort::Sort;

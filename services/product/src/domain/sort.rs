@@ -79,45 +79,6 @@ impl Sort {
     }
 }
 
-/// A validated page request: `page` from 1, `limit` 1..=100 (default 20).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Page {
-    pub page: u32,
-    pub limit: u32,
-}
-
-pub const DEFAULT_LIMIT: u32 = 20;
-pub const MAX_LIMIT: u32 = 100;
-
-impl Page {
-    /// Clamps rather than refuses: the gateway already answered 400 for malformed values, and
-    /// the contract clamps `limit` above 100.
-    pub fn new(page: u32, limit: u32) -> Self {
-        let limit = if limit == 0 {
-            DEFAULT_LIMIT
-        } else {
-            limit.min(MAX_LIMIT)
-        };
-        Self {
-            page: page.max(1),
-            limit,
-        }
-    }
-
-    pub fn offset(self) -> u64 {
-        u64::from(self.page - 1) * u64::from(self.limit)
-    }
-
-    /// The index range of this page in a list of `total` items.
-    pub fn window(self, total: usize) -> std::ops::Range<usize> {
-        let start = usize::try_from(self.offset())
-            .unwrap_or(usize::MAX)
-            .min(total);
-        let end = start.saturating_add(self.limit as usize).min(total);
-        start..end
-    }
-}
-
 /// A result limit for short lists (suggestions, curated rows): `default` when 0, at most `max`.
 pub fn clamp_limit(limit: u32, default: u32, max: u32) -> usize {
     (if limit == 0 { default } else { limit.min(max) }) as usize
@@ -185,19 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn pages_are_clamped_and_windows_stay_in_bounds() {
-        assert_eq!(Page::new(0, 0), Page { page: 1, limit: 20 });
-        assert_eq!(
-            Page::new(3, 500),
-            Page {
-                page: 3,
-                limit: 100
-            }
-        );
-        assert_eq!(Page::new(2, 10).offset(), 10);
-        assert_eq!(Page::new(2, 10).window(15), 10..15);
-        assert_eq!(Page::new(9, 10).window(15), 15..15);
-        assert_eq!(Page::new(u32::MAX, 100).window(3), 3..3);
+    fn short_list_limits_are_clamped() {
         assert_eq!(clamp_limit(0, 5, 20), 5);
         assert_eq!(clamp_limit(50, 5, 20), 20);
     }

@@ -1,7 +1,6 @@
 //! Translation between the protobuf contract and the domain, both ways. No rules live here
 //! beyond "absent means default"; validation is the domain's.
 use vici_kit::Result;
-use vici_proto::common::v1::{PageInfo, PageRequest};
 use vici_proto::product::v1 as pb;
 
 use crate::domain::category::{CategoryPatch, Node};
@@ -10,9 +9,10 @@ use crate::domain::facets::{PRICE_BANDS, RATING_STEPS};
 use crate::domain::filter::FilterParts;
 use crate::domain::review::{Review, ReviewDraft};
 use crate::domain::text::display_rating;
-use crate::domain::{Filter, Page, Status};
+use crate::domain::{Filter, Status};
 use crate::service::Stocked;
 use crate::service::browse::SearchResult;
+use vici_proto::paging::Page;
 
 pub fn filter(f: Option<pb::ProductFilter>) -> Result<Filter> {
     let f = f.unwrap_or_default();
@@ -28,19 +28,6 @@ pub fn filter(f: Option<pb::ProductFilter>) -> Result<Filter> {
         tags: f.tags,
         include_all_statuses: f.include_all_statuses,
         status: f.status,
-    })
-}
-
-pub fn page(p: Option<PageRequest>) -> Page {
-    let p = p.unwrap_or_default();
-    Page::new(p.page, p.limit)
-}
-
-pub fn page_info(page: Page, total: u64) -> Option<PageInfo> {
-    Some(PageInfo {
-        page: page.page,
-        limit: page.limit,
-        total,
     })
 }
 
@@ -92,7 +79,7 @@ pub fn products(list: Vec<Stocked>) -> Vec<pb::Product> {
 
 pub fn search_response(r: SearchResult, page: Page) -> pb::SearchProductsResponse {
     pb::SearchProductsResponse {
-        page: page_info(page, r.total),
+        page: page.info(r.total),
         products: products(r.products),
         suggestions: r.suggestions,
         categories: r

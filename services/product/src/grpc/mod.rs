@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use vici_proto::common::v1::Empty;
+use vici_proto::paging::Page;
 use vici_proto::product::v1 as pb;
 use vici_proto::product::v1::product_service_server::ProductService;
 
@@ -35,12 +36,12 @@ impl ProductService for ProductApi {
         let (filter, sort, page) = (
             convert::filter(r.filter)?,
             Sort::parse(&r.sort)?,
-            convert::page(r.page),
+            Page::asked(r.page),
         );
         let (products, total) = self.service.list(filter, sort, page, r.query).await?;
         Ok(Response::new(pb::ProductPage {
             products: convert::products(products),
-            page: convert::page_info(page, total),
+            page: page.info(total),
         }))
     }
 
@@ -52,7 +53,7 @@ impl ProductService for ProductApi {
         let (filter, sort, page) = (
             convert::filter(r.filter)?,
             Sort::parse(&r.sort)?,
-            convert::page(r.page),
+            Page::asked(r.page),
         );
         let found = self.service.search(r.query, filter, sort, page).await?;
         Ok(Response::new(convert::search_response(found, page)))
@@ -140,12 +141,12 @@ impl ProductService for ProductApi {
 
     async fn list_reviews(&self, req: Request<pb::ListReviewsRequest>) -> Reply<pb::ReviewPage> {
         let r = req.into_inner();
-        let (sort, page) = (ReviewSort::parse(&r.sort)?, convert::page(r.page));
+        let (sort, page) = (ReviewSort::parse(&r.sort)?, Page::asked(r.page));
         let (reviews, total, summary) =
             self.service.list_reviews(&r.product_id, sort, page).await?;
         Ok(Response::new(pb::ReviewPage {
             reviews: reviews.into_iter().map(convert::review).collect(),
-            page: convert::page_info(page, total),
+            page: page.info(total),
             summary: Some(pb::ReviewSummary {
                 average: summary.average,
                 count: summary.count,

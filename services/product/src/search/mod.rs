@@ -23,7 +23,8 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use self::query::{Mode, WeightedField};
 use self::table::{SLOT_FIELD, ScoredSlots, Table};
 use crate::domain::facets::Facets;
-use crate::domain::{Facts, Filter, Page, Product, Scope, Sort, Status};
+use crate::domain::{Facts, Filter, Product, Scope, Sort, Status};
+use vici_proto::paging::Page;
 
 pub struct SearchIndex {
     reader: IndexReader,

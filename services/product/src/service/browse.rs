@@ -12,9 +12,10 @@ use crate::domain::curated::{self, Kind};
 use crate::domain::facets::Facets;
 use crate::domain::sort::clamp_limit;
 use crate::domain::text::{suggestions, words_start_with};
-use crate::domain::{Filter, Page, Sort};
+use crate::domain::{Filter, Sort};
 use crate::search::SearchParams;
 use crate::store;
+use vici_proto::paging::Page;
 
 /// A search answer: one page, the total, "did you mean" suggestions and facets over every match.
 #[derive(Debug, Default)]

@@ -6,10 +6,10 @@ use vici_store::error::{SqlxResultExt as _, is_unique_violation};
 use vici_store::now_ms;
 
 use super::{Service, visible};
-use crate::domain::Page;
 use crate::domain::review::{Review, ReviewDraft, ReviewSort, distribution};
 use crate::domain::text::display_rating;
 use crate::{events, store};
+use vici_proto::paging::Page;
 
 /// The summary beside a review list: the product's own aggregate and the stored stars.
 #[derive(Clone, Debug, PartialEq)]

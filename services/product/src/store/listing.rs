@@ -7,7 +7,8 @@ use sqlx::{AnyConnection, Row as _};
 use super::products::{SELECT, fetch};
 use super::{Sql, real};
 use crate::domain::curated::Kind;
-use crate::domain::{Filter, Page, Product, Scope, Sort, Status, StockScope};
+use crate::domain::{Filter, Product, Scope, Sort, Status, StockScope};
+use vici_proto::paging::Page;
 
 /// Bound parameters a statement may use: SQLite's default limit is 32 766, PostgreSQL's 65 535.
 /// The in-stock filter binds one per unavailable product; SQLite's cost of binding `$N`
@@ -100,7 +101,7 @@ pub async fn list(
         .db_err()?
         .try_get(0)
         .db_err()?;
-    if page.offset() >= total as u64 {
+    if page.offset() >= total {
         return Ok((Vec::new(), total as u64));
     }
     let mut sql = Sql::new(SELECT);
@@ -109,7 +110,7 @@ pub async fn list(
         .push(" LIMIT ")
         .bind(i64::from(page.limit))
         .push(" OFFSET ")
-        .bind(page.offset() as i64);
+        .bind(page.offset());
     Ok((fetch(conn, &sql).await.db_err()?, total as u64))
 }
 

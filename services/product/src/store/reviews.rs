@@ -3,8 +3,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
 use super::{Sql, flag, string_list, to_json};
-use crate::domain::Page;
 use crate::domain::review::{Review, ReviewSort};
+use vici_proto::paging::Page;
 
 const SELECT: &str = "SELECT id, product_id, user_id, user_name, user_avatar, rating, title, comment, images, helpful, \
      CAST(verified AS INTEGER) AS verified, created_at FROM reviews";
@@ -50,7 +50,7 @@ pub async fn list(
         .push(" LIMIT ")
         .bind(i64::from(page.limit))
         .push(" OFFSET ")
-        .bind(page.offset() as i64);
+        .bind(page.offset());
     let rows = sql.query().fetch_all(conn).await?;
     Ok((
         rows.iter().map(from_row).collect::<Result<_, _>>()?,

@@ -1,13 +1,11 @@
 //! Between the proto messages and the domain types: times become RFC 3339, absent optionals
 //! stay absent.
-use vici_proto::common::v1::PageInfo;
 use vici_proto::user::v1 as pb;
 use vici_store::rfc3339;
 
 use crate::domain::address::{Address, Patch as AddressPatch};
 use crate::domain::preferences::{Patch as PreferencesPatch, Preferences};
 use crate::domain::profile::Profile;
-use crate::domain::wishlist::Page;
 use crate::service::wishlist::Item;
 
 pub fn profile(p: Profile) -> pb::Profile {
@@ -108,12 +106,4 @@ pub fn wishlist_item((entry, product): Item) -> pb::WishlistItem {
         added_at: rfc3339(entry.added_at),
         product,
     }
-}
-
-pub fn page_info(page: Page, total: i64) -> Option<PageInfo> {
-    Some(PageInfo {
-        page: page.page,
-        limit: page.limit,
-        total: total.max(0) as u64,
-    })
 }

@@ -12,8 +12,8 @@ use vici_proto::user::v1::user_service_server::UserService;
 
 use crate::domain::fields::user_id;
 use crate::domain::profile::Patch as ProfilePatch;
-use crate::domain::wishlist::Page;
 use crate::service::Service;
+use vici_proto::paging::Page;
 
 pub struct UserApi {
     service: Arc<Service>,
@@ -127,7 +127,7 @@ impl UserService for UserApi {
         let (items, total) = self.service.wishlist(&user, page).await?;
         Ok(Response::new(pb::WishlistPage {
             items: items.into_iter().map(convert::wishlist_item).collect(),
-            page: convert::page_info(page, total),
+            page: page.info(total),
         }))
     }
 

@@ -10,8 +10,9 @@ use vici_store::now_ms;
 
 use super::Service;
 use crate::domain::fields::path_id;
-use crate::domain::wishlist::{self, Entry, Page};
+use crate::domain::wishlist::{self, Entry};
 use crate::store;
+use vici_proto::paging::Page;
 
 /// An entry with the product as the catalogue shows it now; `None` when the product no longer
 /// exists at all (a retired one still shows).

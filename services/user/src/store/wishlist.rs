@@ -1,7 +1,8 @@
 //! The `wishlist` table: one row per (user, product), newest first.
 use sqlx::{AnyConnection, Row as _};
 
-use crate::domain::wishlist::{Entry, Page};
+use crate::domain::wishlist::Entry;
+use vici_proto::paging::Page;
 
 /// Adds the entry; `false` when the user already has that product (the unique pair decides,
 /// so two concurrent adds store one row).
