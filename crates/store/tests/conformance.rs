@@ -222,6 +222,23 @@ impl EventHandler for CountingHandler {
     }
 }
 
+/// Publishes `event` on `widget-events` and processes its delivery as consumer `counter`.
+async fn deliver(
+    db: &Db,
+    bus: &SharedBus,
+    sub: &mut dyn vici_bus::Subscription,
+    handler: &CountingHandler,
+    event: &CloudEvent,
+) -> Outcome {
+    bus.publish("widget-events", "w", &event.to_json())
+        .await
+        .unwrap();
+    let d = sub.next().await.unwrap();
+    consumer::process(db, bus, "counter", handler, &d)
+        .await
+        .unwrap()
+}
+
 async fn consumers_apply_each_event_once_and_dead_letter_failures(db: Db) {
     let bus: SharedBus = Arc::new(MemoryBus::new(1));
     let handler = CountingHandler {
@@ -248,14 +265,8 @@ async fn consumers_apply_each_event_once_and_dead_letter_failures(db: Db) {
     assert_eq!(handler.applied.load(Ordering::SeqCst), 1);
     // A type the handler does not want is acknowledged without touching the database.
     let viewed = CloudEvent::new("test", "widget.viewed", "w", serde_json::json!({}));
-    bus.publish("widget-events", "w", &viewed.to_json())
-        .await
-        .unwrap();
-    let d = sub.next().await.unwrap();
     assert_eq!(
-        consumer::process(&db, &bus, "counter", &handler, &d)
-            .await
-            .unwrap(),
+        deliver(&db, &bus, &mut *sub, &handler, &viewed).await,
         Outcome::Ignored
     );
     let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM processed_events")
@@ -269,14 +280,8 @@ async fn consumers_apply_each_event_once_and_dead_letter_failures(db: Db) {
         .await
         .unwrap();
     let poison = CloudEvent::new("test", "widget.poison", "w", serde_json::json!({}));
-    bus.publish("widget-events", "w", &poison.to_json())
-        .await
-        .unwrap();
-    let d = sub.next().await.unwrap();
     assert_eq!(
-        consumer::process(&db, &bus, "counter", &handler, &d)
-            .await
-            .unwrap(),
+        deliver(&db, &bus, &mut *sub, &handler, &poison).await,
         Outcome::DeadLettered
     );
     let dead = tokio::time::timeout(std::time::Duration::from_secs(5), dlq.next())
