@@ -7,7 +7,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::{Semaphore, SemaphorePermit};
+
 use crate::{Mode, Shop, free_port_base};
+
+/// One own shop at a time: eleven more processes, and their database pools, are what the
+/// machine and PostgreSQL's 100 connections have room for next to the run's shared shop (two at
+/// once exhausted PostgreSQL's connections). Tests that boot one wait their turn.
+static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
 
 /// A shop of one test's own; its processes stop when this is dropped.
 pub struct OwnShop {
@@ -15,6 +22,8 @@ pub struct OwnShop {
     // Dropping the sender lets the thread that started the processes end, and with it (through
     // the parent-death signal) any process it started.
     _release: std::sync::mpsc::Sender<()>,
+    // Last, so the next test's turn comes after this shop is told to stop.
+    _turn: SemaphorePermit<'static>,
 }
 
 impl Deref for OwnShop {
@@ -28,6 +37,7 @@ impl OwnShop {
     /// Boots a shop in `mode` with `settings` on top of the usual ones and waits until healthy.
     /// The processes are started from a thread of their own that lives as long as the shop.
     pub async fn boot(mode: Mode, settings: &[(&str, &str)]) -> Self {
+        let turn = ONE_AT_A_TIME.acquire().await.expect("never closed");
         let settings: Vec<(String, String)> = settings
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -52,6 +62,7 @@ impl OwnShop {
         Self {
             shop,
             _release: release,
+            _turn: turn,
         }
     }
 }
