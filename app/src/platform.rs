@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
+use vici_kit::grpc::{self, Channel, LocalService};
+use vici_kit::server::ServiceApp;
 use vici_kit::{Config, ServiceName};
 use vici_store::{Db, ServiceBase};
 
@@ -15,6 +17,8 @@ pub struct Platform {
     pub cache: vici_cache::SharedCache,
     pub blob: vici_blob::SharedBlob,
     pub shutdown: CancellationToken,
+    /// Every service's in-process handle: the ones this process starts are called in place.
+    local: std::collections::HashMap<ServiceName, LocalService>,
 }
 
 impl Platform {
@@ -38,6 +42,10 @@ impl Platform {
             cache,
             blob,
             shutdown: CancellationToken::new(),
+            local: ServiceName::ALL
+                .into_iter()
+                .map(|s| (s, LocalService::default()))
+                .collect(),
         })
     }
 
@@ -60,12 +68,24 @@ impl Platform {
         })
     }
 
-    /// A lazily connected gRPC channel to `service`.
-    pub fn channel(&self, service: ServiceName) -> anyhow::Result<vici_kit::grpc::Channel> {
-        vici_kit::grpc::channel(
-            &self.config.service_url(service),
-            self.config.gateway.timeout,
-        )
+    /// A gRPC channel to `service`: in place once this process has started it, otherwise
+    /// lazily connected to its URL.
+    pub fn channel(&self, service: ServiceName) -> anyhow::Result<Channel> {
+        self.channel_with_timeout(service, self.config.gateway.timeout)
+    }
+
+    pub fn channel_with_timeout(
+        &self,
+        service: ServiceName,
+        timeout: std::time::Duration,
+    ) -> anyhow::Result<Channel> {
+        let url = self.config.service_url(service);
+        grpc::local_channel(&url, timeout, self.local[&service].clone())
+    }
+
+    /// Calls from this process to `app`'s service go to it in place from now on.
+    pub fn started(&self, app: &ServiceApp) {
+        self.local[&app.name].start(app.local_routes());
     }
 }
 

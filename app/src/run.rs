@@ -48,6 +48,7 @@ async fn run(platform: Platform, names: Vec<ServiceName>) -> anyhow::Result<()> 
         let app = services::start(&platform, name)
             .await
             .with_context(|| format!("starting {name}"))?;
+        platform.started(&app);
         apps.push((app, listener));
     }
     let mut running = JoinSet::new();

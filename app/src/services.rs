@@ -50,7 +50,9 @@ pub async fn seed(s: ServiceName, db: &Db, catalog: &Catalog) -> anyhow::Result<
 pub async fn start(p: &Platform, s: ServiceName) -> anyhow::Result<ServiceApp> {
     match s {
         ServiceName::Gateway => {
-            let clients = vici_gateway::Clients::connect(&p.config)?;
+            let clients = vici_gateway::Clients::connect_with(p.config.gateway.timeout, |s, t| {
+                p.channel_with_timeout(s, t)
+            })?;
             let app = vici_gateway::start(vici_gateway::Deps {
                 config: p.config.clone(),
                 clients,

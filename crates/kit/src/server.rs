@@ -79,16 +79,24 @@ impl ServiceApp {
                 get(|| async { axum::Json(serde_json::json!({"status": "up"})) }),
             );
         }
-        let router = self
-            .router
-            .merge(ops)
-            .layer(axum::middleware::from_fn_with_state(
-                self.name,
-                crate::metrics::track,
-            ))
-            .layer(axum::middleware::from_fn(crate::context::request_context));
-        (router, self.tasks)
+        (layered(self.name, self.router.merge(ops)), self.tasks)
     }
+
+    /// The service's API as callers in this process reach it (see [`crate::grpc::LocalService`]):
+    /// the same routes and layers as over the network, without the operational endpoints.
+    pub fn local_routes(&self) -> Router {
+        layered(self.name, self.router.clone())
+    }
+}
+
+/// `router` with the request context and metrics every request gets.
+fn layered(name: ServiceName, router: Router) -> Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            name,
+            crate::metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(crate::context::request_context))
 }
 
 async fn ready(checks: Arc<Vec<Arc<dyn ReadyCheck>>>) -> impl IntoResponse {

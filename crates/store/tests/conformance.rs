@@ -53,6 +53,7 @@ on_both_backends!(
     outbox_events_commit_with_their_change_and_relay_in_order,
     one_event_reaches_several_topics_with_one_id,
     consumers_apply_each_event_once_and_dead_letter_failures,
+    a_transaction_dropped_unfinished_rolls_back,
 );
 
 async fn migrations_are_idempotent(db: Db) {
@@ -295,4 +296,94 @@ async fn consumers_apply_each_event_once_and_dead_letter_failures(db: Db) {
         .await
         .unwrap();
     assert_eq!(rows, 1, "the failed event left no effect");
+}
+
+async fn a_transaction_dropped_unfinished_rolls_back(db: Db) {
+    let mut tx = db.begin().await.unwrap();
+    sqlx::query("INSERT INTO counters (name, value) VALUES ('dropped', 1)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    drop(tx);
+    // The writer (SQLite's only one) is usable again and the insert is gone.
+    let mut tx = db.begin().await.unwrap();
+    sqlx::query("INSERT INTO counters (name, value) VALUES ('kept', 1)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM counters ORDER BY name")
+        .fetch_all(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(names, ["kept"]);
+}
+
+/// The SQLite file of `db`.
+async fn sqlite_file(db: &Db) -> std::path::PathBuf {
+    let file: String =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    file.into()
+}
+
+/// Statements run on the caller's thread and complete without waiting (vendor/README.md); each
+/// still takes from tokio's cooperative budget, so a task running many cannot starve the
+/// others sharing its thread.
+#[tokio::test]
+async fn sqlite_statements_in_a_row_let_other_tasks_run() {
+    let db = vici_store::testing::fresh_sqlite("store").await;
+    db.migrate("test", MIGRATIONS).await.unwrap();
+    let other_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = other_ran.clone();
+    // The test runtime has one thread: this task runs only when the loop below yields.
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    // One connection: taking one from the pool would yield by itself (its timeout).
+    let mut conn = db.reader().acquire().await.unwrap();
+    let mut statements = 0;
+    while !other_ran.load(Ordering::SeqCst) {
+        assert!(statements < 1000, "1000 statements ran without yielding");
+        sqlx::query("SELECT COUNT(*) FROM counters")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        statements += 1;
+    }
+    drop(conn);
+    vici_store::testing::discard(db).await;
+}
+
+/// The WAL is copied back into the database file in the background, without any checkpoint
+/// from the writer (whose own starts only past 16 000 pages).
+#[tokio::test]
+async fn sqlite_wal_is_checkpointed_in_the_background() {
+    let db = vici_store::testing::fresh_sqlite("store").await;
+    db.migrate("test", MIGRATIONS).await.unwrap();
+    let file = sqlite_file(&db).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = std::fs::metadata(&file).unwrap().len();
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..200 {
+        sqlx::query("INSERT INTO widgets (id, slug, price_cents, rating, active, note) VALUES ($1, $2, 1, 1.0, 1, $3)")
+            .bind(format!("w{i}"))
+            .bind(format!("slug-{i}"))
+            .bind("x".repeat(2000))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::metadata(&file).unwrap().len() < before + 200 * 2000 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the rows never reached {} ({} bytes)",
+            file.display(),
+            std::fs::metadata(&file).unwrap().len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    vici_store::testing::discard(db).await;
 }

@@ -10,10 +10,11 @@ use std::time::Duration;
 use tonic::{Code, Status};
 use vici_bus::memory::MemoryBus;
 use vici_bus::{CloudEvent, SharedBus};
-use vici_kit::config::{CartConfig, InventoryConfig};
+use vici_kit::config::CartConfig;
 use vici_kit::grpc::Channel;
 use vici_kit::seed::Catalog;
-use vici_kit::server::{ServiceApp, Shutdown};
+use vici_kit::server::Shutdown;
+use vici_kit::testing::{channel, serve_ephemeral};
 use vici_proto::cart::v1 as pb;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::inventory::v1::AdjustRequest;
@@ -21,6 +22,7 @@ use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::product::v1::{ProductInput, ProductPatch, UpdateProductRequest};
 use vici_store::{Backend, Db, ServiceBase};
+use vici_test_utils::Catalogue;
 
 /// A running cart service, its neighbours, and what they run on.
 pub struct App {
@@ -39,62 +41,12 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let fresh = |service| vici_store::testing::fresh(backend, service);
-    let (inventory_db, product_db, cart_db) = (
-        fresh("inventory").await,
-        fresh("product").await,
-        fresh("cart").await,
-    );
+    let cart_db = vici_store::testing::fresh(backend, "cart").await;
     let catalog = Catalog::demo();
     let shutdown = Shutdown::new();
     // One partition: events are delivered in publish order.
     let bus: SharedBus = Arc::new(MemoryBus::new(1));
-    let base = |db: &Db| ServiceBase {
-        db: db.clone(),
-        bus: bus.clone(),
-        shutdown: shutdown.clone(),
-    };
-
-    inventory_db
-        .migrate("inventory", vici_inventory::MIGRATIONS)
-        .await
-        .expect("inventory migrates");
-    vici_inventory::seed(&inventory_db, &catalog)
-        .await
-        .expect("inventory seeds");
-    let inventory = vici_inventory::start(vici_inventory::Deps {
-        base: base(&inventory_db),
-        config: InventoryConfig {
-            reservation_ttl: Duration::from_secs(900),
-            sweep_interval: Duration::from_secs(3600),
-        },
-    })
-    .await
-    .expect("inventory starts");
-    let inventory_url = serve(inventory, &shutdown).await;
-
-    product_db
-        .migrate("product", vici_product::MIGRATIONS)
-        .await
-        .expect("product migrates");
-    vici_product::seed(&product_db, &catalog)
-        .await
-        .expect("product seeds");
-    let blob_dir = std::env::temp_dir().join(format!("vici-cart-blobs-{}", uuid::Uuid::new_v4()));
-    let blob = vici_blob::DirBlobStore::open(&blob_dir)
-        .await
-        .expect("blob dir");
-    let product = vici_product::start(vici_product::Deps {
-        db: product_db.clone(),
-        bus: bus.clone(),
-        blob: Arc::new(blob),
-        inventory: InventoryServiceClient::new(channel(&inventory_url)),
-        public_url: "http://shop.test".into(),
-        shutdown: shutdown.clone(),
-    })
-    .await
-    .expect("product starts");
-    let product_url = serve(product, &shutdown).await;
+    let neighbours = Catalogue::start(backend, &catalog, &bus, &shutdown).await;
 
     cart_db
         .migrate("cart", vici_cart::MIGRATIONS)
@@ -113,39 +65,30 @@ where
         sweep_interval: Duration::from_secs(3600),
     };
     let cart = vici_cart::start(vici_cart::Deps {
-        base: base(&cart_db),
-        products: ProductServiceClient::new(channel(&product_url)),
+        base: ServiceBase {
+            db: cart_db.clone(),
+            bus: bus.clone(),
+            shutdown: shutdown.clone(),
+        },
+        products: ProductServiceClient::new(channel(&neighbours.product_url)),
         config: config.clone(),
     })
     .await
     .expect("cart starts");
-    let cart_url = serve(cart, &shutdown).await;
+    let cart_url = serve_ephemeral(cart, &shutdown).await;
 
     case(App {
         cart: CartServiceClient::new(channel(&cart_url)),
-        products: ProductServiceClient::new(channel(&product_url)),
-        inventory: InventoryServiceClient::new(channel(&inventory_url)),
+        products: ProductServiceClient::new(channel(&neighbours.product_url)),
+        inventory: InventoryServiceClient::new(channel(&neighbours.inventory_url)),
         db: cart_db.clone(),
         bus,
         config,
     })
     .await;
     shutdown.cancel();
-    let _ = std::fs::remove_dir_all(blob_dir);
-    for db in [inventory_db, product_db, cart_db] {
-        vici_store::testing::discard(db).await;
-    }
-}
-
-async fn serve(app: ServiceApp, shutdown: &Shutdown) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
-    url
-}
-
-fn channel(url: &str) -> Channel {
-    vici_kit::grpc::channel(url, Duration::from_secs(30)).unwrap()
+    neighbours.discard().await;
+    vici_store::testing::discard(cart_db).await;
 }
 
 /// A new user id, as the gateway would send after authentication.

@@ -63,8 +63,20 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// Lazily connected channels to the services' configured URLs.
     pub fn connect(config: &Config) -> anyhow::Result<Self> {
-        let channel = |s| grpc::channel(&config.service_url(s), config.gateway.timeout);
+        Self::connect_with(config.gateway.timeout, |s, t| {
+            grpc::channel(&config.service_url(s), t)
+        })
+    }
+
+    /// Clients over the channels `channel_to(service, timeout)` makes; `timeout` bounds an API
+    /// call (health probes have their own).
+    pub fn connect_with(
+        timeout: std::time::Duration,
+        channel_to: impl Fn(ServiceName, std::time::Duration) -> anyhow::Result<Channel>,
+    ) -> anyhow::Result<Self> {
+        let channel = |s| channel_to(s, timeout);
         let product = ProductServiceClient::new(channel(ServiceName::Product)?)
             .max_decoding_message_size(grpc::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
@@ -81,10 +93,7 @@ impl Clients {
             .map(|s| {
                 Ok((
                     s,
-                    HealthClient::new(grpc::channel(
-                        &config.service_url(s),
-                        routes::ops::PROBE_TIMEOUT,
-                    )?),
+                    HealthClient::new(channel_to(s, routes::ops::PROBE_TIMEOUT)?),
                 ))
             })
             .collect::<anyhow::Result<_>>()?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tonic::Status;
 use vici_bus::memory::MemoryBus;
 use vici_bus::{CloudEvent, SharedBus};
-use vici_kit::config::{CartConfig, InventoryConfig, OrderConfig, PaymentConfig, PaymentProvider};
+use vici_kit::config::{CartConfig, OrderConfig, PaymentConfig, PaymentProvider};
 use vici_kit::grpc::Channel;
 use vici_kit::seed::Catalog;
 use vici_kit::server::Shutdown;
@@ -25,6 +25,7 @@ use vici_proto::payment::v1 as pay;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_store::{Backend, Db, ServiceBase};
+use vici_test_utils::Catalogue;
 
 pub use crate::requests::*;
 
@@ -50,9 +51,7 @@ where
     Fut: Future<Output = ()>,
 {
     let fresh = |service| vici_store::testing::fresh(backend, service);
-    let (inventory_db, product_db, cart_db, payment_db, order_db) = (
-        fresh("inventory").await,
-        fresh("product").await,
+    let (cart_db, payment_db, order_db) = (
         fresh("cart").await,
         fresh("payment").await,
         fresh("order").await,
@@ -65,48 +64,8 @@ where
         bus: bus.clone(),
         shutdown: shutdown.clone(),
     };
-
-    inventory_db
-        .migrate("inventory", vici_inventory::MIGRATIONS)
-        .await
-        .expect("inventory migrates");
-    vici_inventory::seed(&inventory_db, &catalog)
-        .await
-        .expect("inventory seeds");
-    // Long sweeps: the cases expire reservations themselves, at the times they choose.
-    let inventory = vici_inventory::start(vici_inventory::Deps {
-        base: base(&inventory_db),
-        config: InventoryConfig {
-            reservation_ttl: Duration::from_secs(900),
-            sweep_interval: Duration::from_secs(3600),
-        },
-    })
-    .await
-    .expect("inventory starts");
-    let inventory_url = serve_ephemeral(inventory, &shutdown).await;
-
-    product_db
-        .migrate("product", vici_product::MIGRATIONS)
-        .await
-        .expect("product migrates");
-    vici_product::seed(&product_db, &catalog)
-        .await
-        .expect("product seeds");
-    let blob_dir = std::env::temp_dir().join(format!("vici-order-blobs-{}", uuid::Uuid::new_v4()));
-    let blob = vici_blob::DirBlobStore::open(&blob_dir)
-        .await
-        .expect("blob dir");
-    let product = vici_product::start(vici_product::Deps {
-        db: product_db.clone(),
-        bus: bus.clone(),
-        blob: Arc::new(blob),
-        inventory: InventoryServiceClient::new(channel(&inventory_url)),
-        public_url: "http://shop.test".into(),
-        shutdown: shutdown.clone(),
-    })
-    .await
-    .expect("product starts");
-    let product_url = serve_ephemeral(product, &shutdown).await;
+    let neighbours = Catalogue::start(backend, &catalog, &bus, &shutdown).await;
+    let (inventory_url, product_url) = (&neighbours.inventory_url, &neighbours.product_url);
 
     cart_db
         .migrate("cart", vici_cart::MIGRATIONS)
@@ -117,7 +76,7 @@ where
         .expect("cart seeds");
     let cart = vici_cart::start(vici_cart::Deps {
         base: base(&cart_db),
-        products: ProductServiceClient::new(channel(&product_url)),
+        products: ProductServiceClient::new(channel(product_url)),
         config: CartConfig {
             abandon_after: Duration::from_secs(24 * 3600),
             expire_after: Duration::from_secs(30 * 86_400),
@@ -158,7 +117,7 @@ where
             recovery_interval: Duration::from_secs(3600),
         },
         cart: CartServiceClient::new(channel(&cart_url)),
-        inventory: InventoryServiceClient::new(channel(&inventory_url)),
+        inventory: InventoryServiceClient::new(channel(inventory_url)),
         payments: PaymentServiceClient::new(channel(&payment_url)),
     })
     .await
@@ -168,17 +127,17 @@ where
     case(App {
         orders: OrderServiceClient::new(channel(&order_url)),
         cart: CartServiceClient::new(channel(&cart_url)),
-        inventory: InventoryServiceClient::new(channel(&inventory_url)),
+        inventory: InventoryServiceClient::new(channel(inventory_url)),
         payments: PaymentServiceClient::new(channel(&payment_url)),
         engine,
-        inventory_db: inventory_db.clone(),
+        inventory_db: neighbours.inventory_db.clone(),
         payment_db: payment_db.clone(),
         bus,
     })
     .await;
     shutdown.cancel();
-    let _ = std::fs::remove_dir_all(blob_dir);
-    for db in [inventory_db, product_db, cart_db, payment_db, order_db] {
+    neighbours.discard().await;
+    for db in [cart_db, payment_db, order_db] {
         vici_store::testing::discard(db).await;
     }
 }
