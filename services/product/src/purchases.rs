@@ -1,5 +1,6 @@
 //! Learning who bought what from `purchase-events` (`behaviour.purchase`, one per paid order
-//! line), so reviews can be marked `verified`. All replicas share one consumer group: the
+//! line) and which orders were cancelled from `order-events` (`order.cancelled`), so reviews are
+//! marked `verified` while the reviewer has an order of the product that stands. All replicas share one consumer group: the
 //! effect lands in the shared database once, and the processed-event ledger makes a redelivery
 //! harmless.
 use std::sync::Arc;
@@ -12,35 +13,55 @@ use vici_store::consumer::{self, EventHandler};
 
 use crate::store;
 
+const PURCHASE: &str = "behaviour.purchase";
+const CANCELLED: &str = "order.cancelled";
+
 struct RecordPurchase;
 
 #[async_trait::async_trait]
 impl EventHandler for RecordPurchase {
     fn wants(&self, event_type: &str) -> bool {
-        event_type == "behaviour.purchase"
+        event_type == PURCHASE || event_type == CANCELLED
     }
 
     async fn handle(&self, conn: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
         let text = |field: &str| event.data[field].as_str().unwrap_or_default().to_string();
-        let (user_id, product_id) = (text("userId"), text("productId"));
-        if user_id.is_empty() || product_id.is_empty() {
-            anyhow::bail!("behaviour.purchase {} lacks userId or productId", event.id);
+        let (user_id, order_id) = (text("userId"), text("orderId"));
+        if user_id.is_empty() || order_id.is_empty() {
+            anyhow::bail!("{} {} lacks userId or orderId", event.event_type, event.id);
         }
         let at = chrono::DateTime::parse_from_rfc3339(&event.time)
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(|_| vici_store::now_ms());
-        store::purchases::record(conn, &user_id, &product_id, &text("orderId"), at).await?;
+        if event.event_type == CANCELLED {
+            let products: Vec<String> = event.data["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i["productId"].as_str().map(str::to_string))
+                .collect();
+            store::purchases::cancel(conn, &user_id, &order_id, &products, at).await?;
+            return Ok(());
+        }
+        let product_id = text("productId");
+        if product_id.is_empty() {
+            anyhow::bail!("behaviour.purchase {} lacks productId", event.id);
+        }
+        store::purchases::record(conn, &user_id, &product_id, &order_id, at).await?;
         Ok(())
     }
 }
 
-/// Starts the consumer of `purchase-events`.
+/// Starts the consumer of `purchase-events` and `order-events`.
 pub fn spawn(db: Db, bus: SharedBus, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
     consumer::spawn(
         db,
         bus,
         "product-purchases",
-        &[vici_bus::topics::PURCHASE_EVENTS],
+        &[
+            vici_bus::topics::PURCHASE_EVENTS,
+            vici_bus::topics::ORDER_EVENTS,
+        ],
         Arc::new(RecordPurchase),
         shutdown,
     )

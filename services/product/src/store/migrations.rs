@@ -100,4 +100,21 @@ pub const ALL: &[Migration] = &[
             PRIMARY KEY (user_id, product_id)
          );",
     ),
+    // Each paid order line, and whether its order was cancelled since: `purchases` holds the
+    // (user, product) pairs with a line still standing. A cancellation may arrive before the
+    // purchase it cancels (they travel on different topics), so it is kept as a line too.
+    Migration::new(
+        3,
+        "purchase lines",
+        "CREATE TABLE purchase_lines (
+            order_id TEXT NOT NULL,
+            product_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            cancelled BIGINT NOT NULL,
+            PRIMARY KEY (order_id, product_id)
+         );
+         CREATE INDEX purchase_lines_by_buyer ON purchase_lines (user_id, product_id);
+         INSERT INTO purchase_lines (order_id, product_id, user_id, cancelled)
+            SELECT first_order_id, product_id, user_id, 0 FROM purchases;",
+    ),
 ];

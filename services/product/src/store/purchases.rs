@@ -1,9 +1,10 @@
-//! Purchases as the product service knows them: one row per (user, product) ever paid for, and
-//! the `verified` mark on that user's review of that product.
+//! Purchases as the product service knows them: every paid order line and whether its order
+//! was cancelled since, the (user, product) pairs bought by an order still standing, and the
+//! `verified` mark on that user's review of that product.
 use sqlx::AnyConnection;
 
-/// Records that `user_id` bought `product_id` (once; later orders change nothing) and marks
-/// their review of it, if they wrote one before buying, as verified.
+/// Records that `user_id` bought `product_id` in `order_id` (repeats change nothing; a line
+/// whose order is already known to be cancelled stays cancelled) and settles the pair.
 pub async fn record(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -12,17 +13,74 @@ pub async fn record(
     at_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO purchases (user_id, product_id, first_order_id, purchased_at)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, product_id) DO NOTHING",
+        "INSERT INTO purchase_lines (order_id, product_id, user_id, cancelled)
+         VALUES ($1, $2, $3, 0) ON CONFLICT (order_id, product_id) DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(product_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    settle(conn, user_id, product_id, at_ms).await
+}
+
+/// Records that `order_id` of `user_id`, with lines of `product_ids`, was cancelled, whether or
+/// not its purchases have arrived yet, and settles each pair.
+pub async fn cancel(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    order_id: &str,
+    product_ids: &[String],
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    for product_id in product_ids {
+        sqlx::query(
+            "INSERT INTO purchase_lines (order_id, product_id, user_id, cancelled)
+             VALUES ($1, $2, $3, 1) ON CONFLICT (order_id, product_id) DO UPDATE SET cancelled = 1",
+        )
+        .bind(order_id)
+        .bind(product_id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+        settle(conn, user_id, product_id, at_ms).await?;
+    }
+    Ok(())
+}
+
+/// Makes `purchases` and the review's `verified` agree with the pair's lines: bought while one
+/// of its orders still stands.
+async fn settle(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    product_id: &str,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let standing: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(order_id) FROM purchase_lines
+         WHERE user_id = $1 AND product_id = $2 AND cancelled = 0",
     )
     .bind(user_id)
     .bind(product_id)
-    .bind(order_id)
-    .bind(at_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    match &standing {
+        Some(order_id) => sqlx::query(
+            "INSERT INTO purchases (user_id, product_id, first_order_id, purchased_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, product_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(product_id)
+        .bind(order_id)
+        .bind(at_ms),
+        None => sqlx::query("DELETE FROM purchases WHERE user_id = $1 AND product_id = $2")
+            .bind(user_id)
+            .bind(product_id),
+    }
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE reviews SET verified = $1 WHERE user_id = $2 AND product_id = $3")
-        .bind(true)
+        .bind(standing.is_some())
         .bind(user_id)
         .bind(product_id)
         .execute(&mut *conn)
@@ -30,7 +88,7 @@ pub async fn record(
     Ok(())
 }
 
-/// Whether `user_id` has paid for `product_id`.
+/// Whether `user_id` has paid for `product_id` in an order that still stands.
 pub async fn has_bought(
     conn: &mut AnyConnection,
     user_id: &str,

@@ -35,6 +35,7 @@ vici_store::on_both_backends!(
     catalogue::price_range_covers_descendants,
     reviews::reviews_fold_into_the_rating_once_per_user,
     reviews::only_buyers_write_verified_reviews,
+    reviews::a_cancelled_order_no_longer_verifies_its_reviews,
     catalogue::seeding_twice_changes_nothing,
     admin::created_products_emit_events_and_become_searchable,
     admin::updates_and_deletes_emit_events_and_reach_search,

@@ -7,7 +7,7 @@ use vici_proto::product::v1::{
 };
 
 use vici_bus::CloudEvent;
-use vici_bus::topics::PURCHASE_EVENTS;
+use vici_bus::topics::{ORDER_EVENTS, PURCHASE_EVENTS};
 
 use crate::browse::page;
 use crate::harness::Env;
@@ -151,13 +151,63 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
 
 /// `behaviour.purchase` as the order service announces a paid order line.
 fn purchase(user: &str, product: &str) -> CloudEvent {
+    purchase_in("o-1", user, product)
+}
+
+fn purchase_in(order: &str, user: &str, product: &str) -> CloudEvent {
     CloudEvent::new(
         "order",
         "behaviour.purchase",
         user,
-        serde_json::json!({"orderId": "o-1", "userId": user, "productId": product,
+        serde_json::json!({"orderId": order, "userId": user, "productId": product,
             "quantity": 1, "priceCents": 1_999}),
     )
+}
+
+/// `order.cancelled` as the order service announces it (one line of `product`).
+fn cancelled(order: &str, user: &str, product: &str) -> CloudEvent {
+    CloudEvent::new(
+        "order",
+        "order.cancelled",
+        order,
+        serde_json::json!({"orderId": order, "userId": user, "status": "CANCELLED",
+            "items": [{"productId": product, "quantity": 1}], "reason": "Cancelled by customer"}),
+    )
+}
+
+/// Waits (5 s at most) until the purchases consumer has applied `n` events in all.
+async fn applied(app: &crate::harness::App, n: i64) {
+    for _ in 0..100 {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM processed_events WHERE consumer = 'product-purchases'",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+        if count >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the purchases consumer never applied {n} events");
+}
+
+async fn is_verified(app: &crate::harness::App, product: &str, user: &str) -> bool {
+    let reviews = app
+        .client
+        .clone()
+        .list_reviews(ListReviewsRequest {
+            product_id: product.into(),
+            page: page(1, 50),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    reviews
+        .reviews
+        .iter()
+        .any(|r| r.user_id == user && r.verified)
 }
 
 fn review_by(product: &str, user: &str) -> CreateReviewRequest {
@@ -175,22 +225,7 @@ fn review_by(product: &str, user: &str) -> CreateReviewRequest {
 /// Waits (5 s at most) until `user`'s review of `product` reads `verified`.
 async fn eventually_verified(app: &crate::harness::App, product: &str, user: &str) {
     for _ in 0..100 {
-        let reviews = app
-            .client
-            .clone()
-            .list_reviews(ListReviewsRequest {
-                product_id: product.into(),
-                page: page(1, 50),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if reviews
-            .reviews
-            .iter()
-            .any(|r| r.user_id == user && r.verified)
-        {
+        if is_verified(app, product, user).await {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -245,5 +280,44 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     let event = purchase("buyer", &book);
     app.publish(PURCHASE_EVENTS, &event).await;
     app.publish(PURCHASE_EVENTS, &event).await;
+    eventually_verified(&app, &book, "buyer").await;
+}
+
+pub async fn a_cancelled_order_no_longer_verifies_its_reviews(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let mouse = app.id_of("logitech-mx-master-3s");
+    let book = app.id_of("atomic-habits-book");
+    // Two orders of the mouse: the review stays verified until both are cancelled.
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-1", "buyer", &mouse))
+        .await;
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-2", "buyer", &mouse))
+        .await;
+    applied(&app, 2).await;
+    let mut client = app.client.clone();
+    let review = client.create_review(review_by(&mouse, "buyer")).await;
+    assert!(review.unwrap().into_inner().verified);
+    app.publish(ORDER_EVENTS, &cancelled("o-1", "buyer", &mouse))
+        .await;
+    applied(&app, 3).await;
+    assert!(is_verified(&app, &mouse, "buyer").await, "o-2 still stands");
+    app.publish(ORDER_EVENTS, &cancelled("o-2", "buyer", &mouse))
+        .await;
+    applied(&app, 4).await;
+    assert!(!is_verified(&app, &mouse, "buyer").await);
+    // A new review by that user is not verified either.
+    let again = client.create_review(review_by(&book, "buyer")).await;
+    assert!(!again.unwrap().into_inner().verified);
+
+    // The cancellation may arrive before the purchase it cancels (another topic): the late
+    // purchase does not verify anything.
+    app.publish(ORDER_EVENTS, &cancelled("o-3", "buyer", &book))
+        .await;
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-3", "buyer", &book))
+        .await;
+    applied(&app, 6).await;
+    assert!(!is_verified(&app, &book, "buyer").await);
+    // Buying it again in an order that stands verifies the review.
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-4", "buyer", &book))
+        .await;
     eventually_verified(&app, &book, "buyer").await;
 }
