@@ -1,7 +1,6 @@
 //! The `vici` binary: one executable that runs the whole shop (`up`) or chosen services (`serve`),
 //! and administers their databases (`migrate`, `seed`) and configuration (`config`).
 
-mod platform;
 mod run;
 mod services;
 
@@ -96,7 +95,12 @@ fn load_config(file: Option<&PathBuf>, o: &Overrides) -> anyhow::Result<Config> 
             std::env::set_var("VICI_PORT_BASE", p.to_string());
         }
     }
-    Ok(Config::load(file.map(PathBuf::as_path))?)
+    let config = Config::load(file.map(PathBuf::as_path), &services::config_keys())?;
+    // Every section is checked before anything starts, whichever services this process runs.
+    for s in services::all() {
+        s.check_config(&config.settings)?;
+    }
+    Ok(config)
 }
 
 /// The effective configuration: every set key with its source, what unset engines fall back

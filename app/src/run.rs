@@ -1,15 +1,16 @@
 //! The commands: run services until a shutdown signal, migrate and seed databases.
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::task::JoinSet;
-use vici_kit::seed::Catalog;
+use vici_catalog::Catalog;
 use vici_kit::server::{self, ServiceApp};
 use vici_kit::{Config, ServiceName};
+use vici_platform::{Platform, Service};
 
-use crate::platform::{Platform, open_database};
 use crate::services;
 
 /// Marker written once the demo shop has been loaded into a data directory.
@@ -19,35 +20,38 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let marker = config.data_dir.join(SEEDED_MARKER);
-    let platform = Platform::open(config).await?;
+    let all = services::all();
+    let platform = Arc::new(Platform::open(config, &all).await?);
     if !marker.exists() {
-        seed_catalog(&platform, &ServiceName::ALL, &Catalog::demo()).await?;
+        seed_catalog(&platform, &all, Catalog::demo()).await?;
         std::fs::write(&marker, b"demo\n").context("writing the seed marker")?;
     }
-    run(platform, ServiceName::ALL.to_vec()).await
+    run(platform, &all).await
 }
 
-pub async fn serve(config: Config, services: Vec<ServiceName>) -> anyhow::Result<()> {
-    let platform = Platform::open(config).await?;
-    run(platform, services).await
+pub async fn serve(config: Config, names: Vec<ServiceName>) -> anyhow::Result<()> {
+    let chosen = services::named(&names);
+    let platform = Arc::new(Platform::open(config, &chosen).await?);
+    run(platform, &chosen).await
 }
 
 /// Binds every port first (a taken port fails before anything starts), starts the services,
 /// and serves until Ctrl-C or SIGTERM; then drains within ten seconds.
-async fn run(platform: Platform, names: Vec<ServiceName>) -> anyhow::Result<()> {
+async fn run(platform: Arc<Platform>, chosen: &[Service]) -> anyhow::Result<()> {
     let started = Instant::now();
     let signal = server::shutdown_signal();
     let ip: IpAddr = platform.config.bind.parse().context("bind address")?;
     let mut bound = Vec::new();
-    for name in dedup(names) {
-        let addr = SocketAddr::new(ip, platform.config.port_of(name));
-        bound.push((name, server::bind(name, addr).await?));
+    for service in chosen {
+        let addr = SocketAddr::new(ip, platform.config.port_of(service.name));
+        bound.push((service, server::bind(service.name, addr).await?));
     }
     let mut apps: Vec<(ServiceApp, tokio::net::TcpListener)> = Vec::new();
-    for (name, listener) in bound {
-        let app = services::start(&platform, name)
+    for (service, listener) in bound {
+        let app = service
+            .start(&platform)
             .await
-            .with_context(|| format!("starting {name}"))?;
+            .with_context(|| format!("starting {}", service.name))?;
         platform.started(&app);
         apps.push((app, listener));
     }
@@ -77,26 +81,24 @@ async fn run(platform: Platform, names: Vec<ServiceName>) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn dedup(mut names: Vec<ServiceName>) -> Vec<ServiceName> {
-    names.sort();
-    names.dedup();
-    names
-}
-
-fn with_databases(names: Vec<ServiceName>) -> Vec<ServiceName> {
-    let names = if names.is_empty() {
-        ServiceName::ALL.to_vec()
+/// The named services that keep a database (all of them when none is named).
+fn with_databases(names: &[ServiceName]) -> Vec<Service> {
+    let chosen = if names.is_empty() {
+        services::all().to_vec()
     } else {
-        dedup(names)
+        services::named(names)
     };
-    names.into_iter().filter(|s| s.has_database()).collect()
+    chosen
+        .into_iter()
+        .filter(|s| s.name.has_database())
+        .collect()
 }
 
 pub async fn migrate(config: Config, names: Vec<ServiceName>) -> anyhow::Result<()> {
-    for s in with_databases(names) {
-        let db = open_database(&config, s).await?;
+    for s in with_databases(&names) {
+        let db = vici_platform::open_database(&config, s.name, s.migrations).await?;
         db.close().await;
-        println!("{s}: migrated");
+        println!("{}: migrated", s.name);
     }
     Ok(())
 }
@@ -116,23 +118,26 @@ pub async fn seed(
         (None, Some(n)) => Catalog::synthetic(n),
         (None, None) => Catalog::demo(),
     };
-    let platform = Platform::open(config).await?;
-    seed_catalog(&platform, &ServiceName::ALL, &catalog).await
+    let all = services::all();
+    let platform = Platform::open(config, &all).await?;
+    seed_catalog(&platform, &all, catalog).await
 }
 
 async fn seed_catalog(
     platform: &Platform,
-    names: &[ServiceName],
-    catalog: &Catalog,
+    services: &[Service],
+    catalog: Catalog,
 ) -> anyhow::Result<()> {
-    for &s in names.iter().filter(|s| s.has_database()) {
+    let catalog = Arc::new(catalog);
+    for s in services.iter().filter(|s| s.name.has_database()) {
         let started = Instant::now();
-        let db = platform.database(s).await?;
-        if let Some(summary) = services::seed(s, &db, catalog)
+        let db = platform.database(s.name).await?;
+        if let Some(summary) = s
+            .seed_catalog(&db, &catalog)
             .await
-            .with_context(|| format!("seeding {s}"))?
+            .with_context(|| format!("seeding {}", s.name))?
         {
-            tracing::info!(service = %s, elapsed_ms = started.elapsed().as_millis() as u64, "seeded: {summary}");
+            tracing::info!(service = %s.name, elapsed_ms = started.elapsed().as_millis() as u64, "seeded: {summary}");
         }
     }
     Ok(())

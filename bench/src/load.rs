@@ -317,7 +317,7 @@ mod tests {
         assert_eq!((r.connects, r.body_bytes), (4, 5000.0), "{r:?}");
         assert!(r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
         // Nothing listens on the closed port: every attempt is an error, none a success.
-        let closed = vici_kit::testing::RefusedPort::new();
+        let closed = vici_testkit::RefusedPort::new();
         let r = run(&LoadConfig {
             url: format!("{}/", closed.url()),
             connections: 2,

@@ -3,7 +3,7 @@
 //! oversized text, and the default rate limits.
 use reqwest::Method;
 use serde_json::{Value, json};
-use vici_system_tests::{DEMO_PASSWORD, Visitor, shop, unique_email};
+use vici_testkit::system::{DEMO_PASSWORD, Visitor, shop, unique_email};
 
 fn address(first: &str) -> Value {
     json!({"firstName": first, "lastName": "Doe", "addressLine1": "1 Main St", "city": "Springfield",

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
-use vici_system_tests::{Reply, Visitor, shop};
+use vici_testkit::system::{Reply, Visitor, shop};
 
 /// A PNG as far as the content sniffing is concerned: the signature, then filler.
 fn png(len: usize) -> Vec<u8> {

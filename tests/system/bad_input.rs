@@ -1,5 +1,5 @@
 //! Bad input gets the contract's error envelope with the right 4xx and a clear message.
-use vici_system_tests::shop;
+use vici_testkit::system::shop;
 
 #[tokio::test]
 async fn malformed_query_values_are_400_with_details() {

@@ -2,7 +2,7 @@
 //! `user-events`, events.md), checked end to end in the eleven-process deployment.
 use reqwest::Method;
 use serde_json::Value;
-use vici_system_tests::{Mode, shop};
+use vici_testkit::system::{Mode, shop};
 
 use crate::account::product_id;
 use crate::cart::{add, line_path, shopper};

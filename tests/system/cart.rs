@@ -3,7 +3,7 @@
 //! limits, guest-cart merge, and bad input that leaves the cart unchanged.
 use reqwest::Method;
 use serde_json::{Value, json};
-use vici_system_tests::{Visitor, shop};
+use vici_testkit::system::{Visitor, shop};
 
 use crate::account::product_id;
 
@@ -23,7 +23,7 @@ pub async fn shopper(tag: &str) -> Visitor<'static> {
     v
 }
 
-pub async fn add(v: &Visitor<'_>, product: &str, quantity: i64) -> vici_system_tests::Reply {
+pub async fn add(v: &Visitor<'_>, product: &str, quantity: i64) -> vici_testkit::system::Reply {
     v.post(
         "/api/cart/items",
         &json!({"productId": product, "quantity": quantity}),

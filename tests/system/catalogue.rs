@@ -1,6 +1,6 @@
 //! The shopper's catalogue journeys through the gateway.
 use serde_json::Value;
-use vici_system_tests::shop;
+use vici_testkit::system::shop;
 
 const PRODUCT_FIELDS: &[&str] = &[
     "id",

@@ -4,7 +4,7 @@
 //! counts the stock of.
 use reqwest::Method;
 use serde_json::{Value, json};
-use vici_system_tests::{DEMO_PASSWORD, Reply, Visitor, shop};
+use vici_testkit::system::{DEMO_PASSWORD, Reply, Visitor, shop};
 
 use crate::account::product_id;
 use crate::cart::{add, shopper};

@@ -1,7 +1,7 @@
 //! The `vici` command line as an operator meets it: configuration errors, masked secrets, help.
 use std::process::Command;
 
-use vici_system_tests::vici_bin;
+use vici_testkit::system::vici_bin;
 
 fn vici(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let out = Command::new(vici_bin())

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use reqwest::Method;
 use serde_json::{Value, json};
-use vici_system_tests::{DEMO_PASSWORD, Mode, shop, unique_email};
+use vici_testkit::system::{DEMO_PASSWORD, Mode, shop, unique_email};
 
 fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT");

@@ -1,7 +1,7 @@
 //! Process lifecycle: a service that is down gives 503 fast; SIGTERM drains and exits in time.
 use std::time::{Duration, Instant};
 
-use vici_system_tests::{Mode, free_port_base, shop, vici_bin};
+use vici_testkit::system::{Mode, free_port_base, shop, vici_bin};
 
 fn command(envs: &[(String, String)], port_base: u16) -> std::process::Command {
     let mut cmd = std::process::Command::new(vici_bin());

@@ -1,4 +1,4 @@
-//! System tests: black-box journeys over HTTP against a booted shop (see `vici_system_tests`).
+//! System tests: black-box journeys over HTTP against a booted shop (see `vici_testkit::system`).
 //! The same tests run on `vici up` and on the eleven-process deployment.
 
 mod account;

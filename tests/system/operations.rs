@@ -1,5 +1,5 @@
 //! Operations: health, readiness, metrics on every port; request ids; the OpenAPI document.
-use vici_system_tests::{Mode, shop};
+use vici_testkit::system::{Mode, shop};
 
 #[tokio::test]
 async fn health_reports_every_service_up() {

@@ -2,7 +2,7 @@
 //! tracking, the state machine's refusals, bad input, and the events the order leaves behind.
 use reqwest::Method;
 use serde_json::json;
-use vici_system_tests::{Mode, shop};
+use vici_testkit::system::{Mode, shop};
 
 use crate::behaviour::events_on_kafka;
 use crate::cart::shopper;

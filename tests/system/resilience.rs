@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::Value;
-use vici_system_tests::{Broker, DEMO_PASSWORD, Mode, OwnShop, Shop, Visitor};
+use vici_testkit::system::{Broker, DEMO_PASSWORD, Mode, OwnShop, Shop, Visitor};
 
 use crate::behaviour::events_on_broker;
 use crate::checkout::{card, cents};

@@ -3,7 +3,7 @@
 //! CRUD as shoppers then meet it.
 use reqwest::Method;
 use serde_json::json;
-use vici_system_tests::{DEMO_PASSWORD, Visitor, shop};
+use vici_testkit::system::{DEMO_PASSWORD, Visitor, shop};
 
 use crate::account::product_id;
 use crate::cart::{add, shopper};
@@ -82,7 +82,7 @@ async fn admin_stock_changes_show_on_the_product_page_at_once() {
     assert_eq!(moves[0]["kind"], "ADJUST");
 }
 
-async fn shopper_with_cart(product: &str) -> vici_system_tests::Reply {
+async fn shopper_with_cart(product: &str) -> vici_testkit::system::Reply {
     let v = shopper("soldout").await;
     add(&v, product, 1).await
 }

@@ -53,6 +53,6 @@ async fn selling_stock_that_is_not_there_is_caught() {
 
 #[tokio::test]
 async fn an_unreachable_service_is_an_error() {
-    let closed = vici_kit::testing::RefusedPort::new();
+    let closed = vici_testkit::RefusedPort::new();
     assert!(run(&config(closed.url(), false)).await.is_err());
 }

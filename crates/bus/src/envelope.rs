@@ -25,7 +25,7 @@ impl CloudEvent {
         let request_id = vici_kit::context::current_request_id();
         Self {
             specversion: "1.0".into(),
-            id: vici_kit::ids::new_id().to_string(),
+            id: uuid::Uuid::now_v7().to_string(),
             event_type: event_type.into(),
             source: format!("/vici/{service}"),
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -7,7 +7,6 @@ pub mod db;
 pub mod error;
 pub mod migrate;
 pub mod outbox;
-pub mod testing;
 
 pub use base::ServiceBase;
 pub use db::{Backend, Db};

@@ -34,7 +34,7 @@ pub async fn enqueue_to_all(
         let row_id = if i == 0 {
             event.id.clone()
         } else {
-            vici_kit::ids::new_id().to_string()
+            uuid::Uuid::now_v7().to_string()
         };
         sqlx::query("INSERT INTO outbox (id, topic, event_key, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(row_id)

@@ -26,26 +26,23 @@ const MIGRATIONS: &[Migration] = &[Migration::new(
      CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);",
 )];
 
-/// Runs `case` on a fresh, migrated database on `backend`, then removes the database.
-async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let db = vici_store::testing::fresh(backend, "store").await;
-    db.migrate("test", MIGRATIONS).await.expect("migrates");
-    case(db.clone()).await;
-    vici_store::testing::discard(db).await;
+mod harness {
+    use super::*;
+
+    /// Runs `case` on a fresh, migrated database on `backend`, then removes the database.
+    pub async fn run<F, Fut>(backend: Backend, case: F)
+    where
+        F: FnOnce(Db) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let db = vici_testkit::fresh(backend, "store").await;
+        db.migrate("test", MIGRATIONS).await.expect("migrates");
+        case(db.clone()).await;
+        vici_testkit::discard(db).await;
+    }
 }
 
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite_backend { $( #[tokio::test] async fn $case() { super::run(super::Backend::Sqlite, super::$case).await } )* }
-        mod postgres_backend { $( #[tokio::test] async fn $case() { super::run(super::Backend::Postgres, super::$case).await } )* }
-    };
-}
-
-on_both_backends!(
+vici_testkit::on_both_backends!(
     migrations_are_idempotent,
     portable_types_round_trip,
     unique_violations_become_field_conflicts,
@@ -334,7 +331,7 @@ async fn sqlite_file(db: &Db) -> std::path::PathBuf {
 /// others sharing its thread.
 #[tokio::test]
 async fn sqlite_statements_in_a_row_let_other_tasks_run() {
-    let db = vici_store::testing::fresh_sqlite("store").await;
+    let db = vici_testkit::fresh_sqlite("store").await;
     db.migrate("test", MIGRATIONS).await.unwrap();
     let other_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = other_ran.clone();
@@ -352,14 +349,14 @@ async fn sqlite_statements_in_a_row_let_other_tasks_run() {
         statements += 1;
     }
     drop(conn);
-    vici_store::testing::discard(db).await;
+    vici_testkit::discard(db).await;
 }
 
 /// The WAL is copied back into the database file in the background, without any checkpoint
 /// from the writer (whose own starts only past 16 000 pages).
 #[tokio::test]
 async fn sqlite_wal_is_checkpointed_in_the_background() {
-    let db = vici_store::testing::fresh_sqlite("store").await;
+    let db = vici_testkit::fresh_sqlite("store").await;
     db.migrate("test", MIGRATIONS).await.unwrap();
     let file = sqlite_file(&db).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -385,5 +382,5 @@ async fn sqlite_wal_is_checkpointed_in_the_background() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    vici_store::testing::discard(db).await;
+    vici_testkit::discard(db).await;
 }

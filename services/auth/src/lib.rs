@@ -9,6 +9,7 @@
 //! cache under `vici_identity::revocation` keys, which the gateway reads on every request.
 
 mod clock;
+mod config;
 mod events;
 mod grpc;
 mod keys;
@@ -21,13 +22,15 @@ mod validate;
 use std::sync::Arc;
 use std::time::Duration;
 
+use vici_catalog::Catalog;
 use vici_kit::ServiceName;
-use vici_kit::seed::Catalog;
 use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service};
 use vici_proto::auth::v1::auth_service_server::AuthServiceServer;
 use vici_store::{Db, Migration, ServiceBase};
 
 pub use clock::{Clock, SharedClock, ShiftedClock, SystemClock};
+pub use config::AuthConfig;
 pub use keys::{KeySource, new_keyring_json};
 pub use tokens::REFRESH_GRACE;
 
@@ -46,12 +49,39 @@ const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 /// Expired rows are kept a day for investigation, then deleted.
 const KEEP_EXPIRED_MS: i64 = 24 * 3600 * 1000;
 
-/// What the service runs on; the app builds these from configuration.
+/// The auth service's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Auth, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+    .config::<AuthConfig>()
+    .seed(|db, catalog| {
+        Box::pin(async move {
+            Ok(format!(
+                "{} demo accounts created",
+                seed(&db, &catalog).await?
+            ))
+        })
+    })
+}
+
+/// What the service runs on.
 pub struct Deps {
     pub base: ServiceBase,
     /// The shared cache holding the access-token deny-list the gateway reads.
     pub cache: vici_cache::SharedCache,
     pub keys: KeySource,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::Auth).await?,
+            cache: p.cache.clone(),
+            keys: KeySource::from_config(&p.section()?, &p.config.data_dir),
+        })
+    }
 }
 
 /// Loads (or creates) the signing keyring, starts the outbox relay and the hourly key

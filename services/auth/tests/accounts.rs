@@ -2,8 +2,8 @@
 use std::time::Duration;
 use tonic::Code;
 
+use vici_catalog::Catalog;
 use vici_identity::revocation::{ENTRY_TTL_SECS, user_key};
-use vici_kit::seed::Catalog;
 use vici_proto::auth::v1 as pb;
 use vici_proto::common::v1::PageRequest;
 

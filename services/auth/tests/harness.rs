@@ -1,24 +1,18 @@
-//! Boots the auth service for one case: a fresh database (SQLite file or PostgreSQL database),
-//! the in-memory bus and cache, a shifted clock, a key file in a temporary directory, and a
-//! gRPC client. The environment is removed once the case has passed.
+//! The auth service for one case on a fresh database seeded with the demo accounts
+//! (`vici_testkit::Services`), with a clock the cases move and its key file in the case's
+//! directory.
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::Row as _;
 use tonic::Status;
 use vici_auth::{KeySource, ShiftedClock};
 use vici_bus::CloudEvent;
-use vici_bus::memory::MemoryBus;
-use vici_cache::{Cache as _, MemoryCache};
 use vici_identity::{Claims, Jwks, Verifier};
-use vici_kit::grpc::Channel;
-use vici_kit::seed::Catalog;
-use vici_kit::server::Shutdown;
 use vici_proto::auth::v1::{self as pb, auth_service_client::AuthServiceClient};
 use vici_proto::common::v1::Empty;
-use vici_store::{Backend, Db, ServiceBase};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
 
 pub type Client = AuthServiceClient<Channel>;
 
@@ -31,13 +25,12 @@ pub const GOOD_PASSWORD: &str = "Correct1Horse";
 
 /// A running auth service and everything around it.
 pub struct App {
+    pub services: Services,
     pub client: Client,
     pub db: Db,
-    pub cache: Arc<MemoryCache>,
-    pub bus: Arc<MemoryBus>,
     pub clock: Arc<ShiftedClock>,
+    /// The case's directory: the key file lives here.
     pub dir: PathBuf,
-    shutdown: Shutdown,
 }
 
 /// Runs `case` against a fresh service on `backend`, then removes the environment.
@@ -46,101 +39,49 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = std::env::temp_dir().join(format!("vici-auth-keys-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let db = vici_store::testing::fresh(backend, "auth").await;
-    db.migrate("auth", vici_auth::MIGRATIONS)
-        .await
-        .expect("migrations apply");
-    vici_auth::seed(&db, &Catalog::demo())
-        .await
-        .expect("seeding");
-    let cache = Arc::new(MemoryCache::new());
-    let bus = Arc::new(MemoryBus::new(1));
     let clock = Arc::new(ShiftedClock::new());
-    let shutdown = Shutdown::new();
-    let keys = key_file(&dir);
-    let parts = (
-        db.clone(),
-        bus.clone(),
-        cache.clone(),
-        clock.clone(),
-        shutdown.clone(),
-    );
-    let client = boot(parts, keys).await.expect("the service starts");
-    let app = App {
-        client,
-        db: db.clone(),
-        cache,
-        bus,
+    let shifted = clock.clone();
+    let services = Services::builder(backend)
+        .service(vici_auth::service())
+        .start_with(ServiceName::Auth, move |p| {
+            let clock = shifted.clone();
+            Box::pin(async move {
+                let deps = vici_auth::Deps::from_platform(&p).await?;
+                vici_auth::start_with_clock(deps, clock).await
+            })
+        })
+        .start()
+        .await;
+    case(App {
+        client: services.client(),
+        db: services.db(ServiceName::Auth).await,
         clock,
-        dir: dir.clone(),
-        shutdown: shutdown.clone(),
-    };
-    case(app).await;
-    shutdown.cancel();
-    vici_store::testing::discard(db).await;
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn key_path(dir: &std::path::Path) -> PathBuf {
-    dir.join("keys").join("auth-keys.json")
-}
-
-/// The key file every case starts with, rotated after 30 days.
-fn key_file(dir: &std::path::Path) -> KeySource {
-    KeySource::File {
-        path: key_path(dir),
-        rotate_after: Duration::from_secs(30 * 86_400),
-    }
-}
-
-type Parts = (
-    Db,
-    Arc<MemoryBus>,
-    Arc<MemoryCache>,
-    Arc<ShiftedClock>,
-    Shutdown,
-);
-
-async fn boot((db, bus, cache, clock, shutdown): Parts, keys: KeySource) -> anyhow::Result<Client> {
-    let deps = vici_auth::Deps {
-        base: ServiceBase {
-            db,
-            bus,
-            shutdown: shutdown.clone(),
-        },
-        cache,
-        keys,
-    };
-    let app = vici_auth::start_with_clock(deps, clock).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(vici_kit::server::serve(app, listener, shutdown));
-    let channel = vici_kit::grpc::channel(&format!("http://{addr}"), Duration::from_secs(30))?;
-    Ok(AuthServiceClient::new(channel))
+        dir: services.platform().config.data_dir.clone(),
+        services: services.clone(),
+    })
+    .await;
+    services.finish().await;
 }
 
 impl App {
+    /// The key file every case starts with (the configured default: in the data directory,
+    /// rotated after 30 days).
     pub fn key_path(&self) -> PathBuf {
-        key_path(&self.dir)
+        self.dir.join("auth-keys.json")
     }
 
     pub fn key_file(&self) -> KeySource {
-        key_file(&self.dir)
+        let config = self.services.platform().section().expect("auth settings");
+        KeySource::from_config(&config, &self.dir)
     }
 
-    /// Starts another process of the service on the same database, bus, cache and clock
-    /// (a restart, as far as anything stored is concerned) and returns its client.
+    /// Starts another process of the service on the same database, bus, cache and clock with
+    /// `keys` (a restart, as far as anything stored is concerned) and returns its client.
     pub async fn boot(&self, keys: KeySource) -> anyhow::Result<Client> {
-        let parts = (
-            self.db.clone(),
-            self.bus.clone(),
-            self.cache.clone(),
-            self.clock.clone(),
-            self.shutdown.clone(),
-        );
-        boot(parts, keys).await
+        let mut deps = vici_auth::Deps::from_platform(self.services.platform()).await?;
+        deps.keys = keys;
+        let app = vici_auth::start_with_clock(deps, self.clock.clone()).await?;
+        Ok(vici_testkit::client_at(&self.services.serve(app).await))
     }
 
     pub fn now_secs(&self) -> i64 {
@@ -161,6 +102,8 @@ impl App {
     /// decided by the same rule.
     pub async fn denied(&self, claims: &Claims) -> bool {
         let values = self
+            .services
+            .platform()
             .cache
             .get_many(&vici_identity::revocation::keys_for(claims))
             .await
@@ -274,15 +217,8 @@ impl App {
 
     /// Every `account-events` event written so far, oldest first, read from the outbox.
     pub async fn events(&self) -> Vec<CloudEvent> {
-        let rows = sqlx::query(
-            "SELECT payload FROM outbox WHERE topic = 'account-events' ORDER BY created_at, id",
-        )
-        .fetch_all(self.db.reader())
-        .await
-        .unwrap();
-        rows.iter()
-            .map(|r| CloudEvent::from_json(r.get::<String, _>("payload").as_bytes()).unwrap())
-            .collect()
+        let events = vici_testkit::outbox(&self.db, vici_bus::topics::ACCOUNT_EVENTS).await;
+        events.into_iter().map(|(_, e)| e).collect()
     }
 
     /// Events of type `kind` about `user_id`.
@@ -294,9 +230,9 @@ impl App {
 
     /// The value and remaining TTL of a cache key, if present.
     pub async fn cached(&self, key: &str) -> Option<(String, Duration)> {
-        let value = self.cache.get_string(key).await.unwrap()?;
-        let ttl = self
-            .cache
+        let cache = &self.services.platform().cache;
+        let value = cache.get_string(key).await.unwrap()?;
+        let ttl = cache
             .ttl(key)
             .await
             .unwrap()

@@ -12,7 +12,7 @@ mod recovery;
 mod refresh;
 mod register;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     register::a_new_account_gets_a_session_whose_token_carries_every_claim,
     register::registration_events_reach_the_bus,
     register::a_taken_email_conflicts_even_when_two_registrations_race,

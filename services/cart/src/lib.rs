@@ -13,6 +13,7 @@
 //!   publishes them.
 
 mod catalogue;
+mod config;
 mod domain;
 mod events;
 mod grpc;
@@ -23,25 +24,48 @@ mod sweep;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use vici_catalog::{Catalog, seeded_id};
 use vici_kit::ServiceName;
-use vici_kit::config::CartConfig;
-use vici_kit::ids::seeded_id;
 use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service};
 use vici_proto::cart::v1::cart_service_server::CartServiceServer;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_store::{Db, Migration, ServiceBase, now_ms};
 
+pub use config::CartConfig;
 pub use sweep::{SweepReport, sweep};
 
 /// The cart service's schema, applied with `Db::migrate("cart", MIGRATIONS)`.
 pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-/// What the service runs on; the app builds these from configuration.
+/// The cart service's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Cart, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+    .config::<CartConfig>()
+    .seed(|db, catalog| {
+        Box::pin(async move { Ok(format!("{} coupons created", seed(&db, &catalog).await?)) })
+    })
+}
+
+/// What the service runs on.
 pub struct Deps {
     pub base: ServiceBase,
     /// The catalogue carts are priced from.
     pub products: ProductServiceClient<vici_kit::grpc::Channel>,
     pub config: CartConfig,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::Cart).await?,
+            products: p.client()?,
+            config: p.section()?,
+        })
+    }
 }
 
 /// Starts the outbox relay and the idle-cart sweeper and returns the gRPC app. Run the
@@ -76,7 +100,7 @@ const SEED_EPOCH_MS: u64 = 1_767_225_600_000; // 2026-01-01
 
 /// Creates the catalogue's coupons that do not exist yet (by id or live code), checked like
 /// an admin's; returns how many were created. A seeded coupon an admin deleted stays deleted.
-pub async fn seed(db: &Db, catalog: &vici_kit::seed::Catalog) -> anyhow::Result<u64> {
+pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<u64> {
     let now = now_ms();
     let mut tx = db.begin().await?;
     let mut created = 0;

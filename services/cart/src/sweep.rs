@@ -4,8 +4,8 @@
 //! short transaction that re-checks it is still idle, so a shopper acting meanwhile wins.
 use std::time::Duration;
 
+use crate::config::CartConfig;
 use tokio::task::JoinHandle;
-use vici_kit::config::CartConfig;
 use vici_kit::server::Shutdown;
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};

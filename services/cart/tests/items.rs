@@ -248,7 +248,7 @@ pub async fn quantities_stop_at_99_and_lines_at_50(app: App) {
     assert_invalid(&err, "quantity");
 
     // 16 products and 8 variants are seeded; the rest of the 50 are made for the case.
-    let catalog = vici_kit::seed::Catalog::demo();
+    let catalog = app.services.catalog();
     let mut items: Vec<(String, Option<String>)> = catalog
         .products
         .iter()

@@ -15,7 +15,7 @@ mod items;
 mod merge;
 mod redeem;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     worker_threads = 4;
     items::a_new_user_gets_an_empty_cart,
     items::adds_merge_into_one_line_with_a_stable_id,

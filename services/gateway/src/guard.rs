@@ -44,7 +44,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 }
 
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let ip = client_ip(&req, state.config.gateway.trust_forwarded_for);
+    let ip = client_ip(&req, state.config.trust_forwarded_for);
     if let Err(e) = state.limiter().check(Budget::Ip, &ip_subject(ip)).await {
         return e.into_response();
     }

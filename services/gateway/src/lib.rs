@@ -12,9 +12,10 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use tonic_health::pb::health_client::HealthClient;
 use tower_http::compression::CompressionLayer;
+use vici_kit::ServiceName;
 use vici_kit::grpc::{self, Channel};
 use vici_kit::server::ServiceApp;
-use vici_kit::{Config, ServiceName};
+use vici_platform::{Platform, Service};
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
@@ -24,6 +25,7 @@ use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
 
 mod cache;
+mod config;
 mod dto;
 mod envelope;
 mod error;
@@ -36,11 +38,20 @@ mod openapi;
 mod query;
 mod routes;
 
+pub use config::{GatewayConfig, Limit, RateLimits};
 pub use error::{ApiError, ApiResult};
 
-/// What the gateway runs on; the app wires it.
+/// The gateway's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Gateway, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p)?).await })
+    })
+    .config::<GatewayConfig>()
+}
+
+/// What the gateway runs on.
 pub struct Deps {
-    pub config: Arc<Config>,
+    pub config: GatewayConfig,
     pub clients: Clients,
     pub blob: vici_blob::SharedBlob,
     /// Shared by every replica: rate-limit counters and the token deny-list.
@@ -62,14 +73,20 @@ pub struct Clients {
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
 
-impl Clients {
-    /// Lazily connected channels to the services' configured URLs.
-    pub fn connect(config: &Config) -> anyhow::Result<Self> {
-        Self::connect_with(config.gateway.timeout, |s, t| {
-            grpc::channel(&config.service_url(s), t)
+impl Deps {
+    pub fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        let config: GatewayConfig = p.section()?;
+        let clients = Clients::connect_with(config.timeout, |s, t| p.channel_with_timeout(s, t))?;
+        Ok(Self {
+            config,
+            clients,
+            blob: p.blob.clone(),
+            cache: p.cache.clone(),
         })
     }
+}
 
+impl Clients {
     /// Clients over the channels `channel_to(service, timeout)` makes; `timeout` bounds an API
     /// call (health probes have their own).
     pub fn connect_with(
@@ -126,9 +143,8 @@ impl AppState {
     fn new(deps: Deps) -> Self {
         let authenticator =
             identity::Authenticator::new(deps.clients.auth.clone(), deps.cache.clone());
-        let limiter =
-            limits::RateLimiter::new(deps.cache.clone(), deps.config.gateway.rate_limits.clone());
-        let ttl = deps.config.gateway.cache_ttl;
+        let limiter = limits::RateLimiter::new(deps.cache.clone(), deps.config.rate_limits.clone());
+        let ttl = deps.config.cache_ttl;
         let micro_cache = (!ttl.is_zero()).then(|| cache::MicroCache::new(ttl));
         Self(Arc::new(Shared {
             deps,
@@ -206,16 +222,15 @@ pub fn router(deps: Deps) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state)
-        .layer(from_fn_with_state(
-            config.gateway.timeout,
-            middleware::deadline,
-        ))
+        .layer(from_fn_with_state(config.timeout, middleware::deadline))
         .layer(CompressionLayer::new().gzip(true))
-        .layer(middleware::cors(&config.gateway))
+        .layer(middleware::cors(&config))
         .layer(from_fn(middleware::access_log))
         .layer(from_fn(middleware::ensure_request_context))
 }
 
+/// The REST app, ready once the shared cache (rate limits, the token deny-list) answers.
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
-    Ok(ServiceApp::http(ServiceName::Gateway, router(deps)))
+    let cache = Arc::new(vici_cache::CacheReady(deps.cache.clone()));
+    Ok(ServiceApp::http(ServiceName::Gateway, router(deps)).with_check(cache))
 }

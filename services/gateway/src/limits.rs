@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::config::{Limit, RateLimits};
 use vici_cache::SharedCache;
-use vici_kit::limits::{Limit, RateLimits};
 
 use crate::error::{ApiError, ApiResult};
 

@@ -2,13 +2,13 @@
 //! request deadline, body limit, and the envelopes for unknown routes and wrong methods.
 use std::time::{Duration, Instant};
 
+use crate::config::GatewayConfig;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use vici_kit::ErrorCode;
-use vici_kit::config::GatewayConfig;
 use vici_kit::context::{REQUEST_ID_HEADER, current_request_id, request_context};
 
 use crate::envelope::TOTAL_COUNT_HEADER;

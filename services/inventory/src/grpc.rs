@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use tonic::{Request, Response, Status};
-use vici_kit::ids::parse_id;
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::{self as pb, inventory_service_server::InventoryService};
 use vici_store::rfc3339;
+use vici_types::ids::parse_id;
 
 use crate::domain::reservation::{self as rules, LineInput};
 use crate::domain::{self, Operation, apply_operation};
@@ -95,7 +95,7 @@ fn reservation(r: Reservation) -> pb::Reservation {
 
 /// The order id of a request, in the canonical form reservations are stored under.
 fn order_id(value: &str) -> Result<String, Status> {
-    Ok(parse_id("orderId", value)?.to_string())
+    Ok(parse_id("orderId", value)?)
 }
 
 #[tonic::async_trait]
@@ -128,7 +128,7 @@ impl InventoryService for Inventory {
     ) -> Result<Response<Empty>, Status> {
         let mut rows = Vec::new();
         for item in req.into_inner().items {
-            vici_kit::ids::parse_id("productId", &item.product_id)?;
+            vici_types::ids::parse_id("productId", &item.product_id)?;
             if item.quantity < 0 {
                 return Err(vici_kit::Error::validation(
                     "quantity",
@@ -154,7 +154,7 @@ impl InventoryService for Inventory {
         req: Request<pb::AdjustRequest>,
     ) -> Result<Response<pb::StockLevel>, Status> {
         let r = req.into_inner();
-        vici_kit::ids::parse_id("productId", &r.product_id)?;
+        vici_types::ids::parse_id("productId", &r.product_id)?;
         let op = Operation::parse(&r.operation)?;
         let reason = r.reason.trim();
         if reason.is_empty() || reason.len() > 500 {
@@ -237,7 +237,7 @@ impl InventoryService for Inventory {
         req: Request<pb::SetThresholdRequest>,
     ) -> Result<Response<pb::StockLevel>, Status> {
         let r = req.into_inner();
-        let product_id = parse_id("productId", &r.product_id)?.to_string();
+        let product_id = parse_id("productId", &r.product_id)?;
         let threshold = domain::threshold(r.low_stock_threshold)?;
         if !stock::set_threshold(self.db(), &product_id, threshold).await? {
             return Err(domain::no_stock_record(&product_id, "").into());

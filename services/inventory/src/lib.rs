@@ -12,17 +12,21 @@
 //! once. A HELD reservation past its expiry can still be committed until the sweeper has
 //! expired it: its stock is still held, and failing a paid order for a late sweep helps no one.
 
+mod config;
 mod domain;
 mod events;
 mod grpc;
 mod reservations;
 mod store;
 
+use vici_catalog::Catalog;
 use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service};
 use vici_proto::inventory::v1::inventory_service_server::InventoryServiceServer;
 use vici_store::{Db, Migration, ServiceBase};
 
+pub use config::InventoryConfig;
 pub use domain::{Operation, apply_operation};
 pub use reservations::sweep_expired;
 
@@ -35,10 +39,36 @@ pub const MIGRATIONS: &[Migration] = &[
     ),
 ];
 
+/// The inventory service's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Inventory, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+    .config::<InventoryConfig>()
+    .seed(|db, catalog| {
+        Box::pin(async move {
+            Ok(format!(
+                "{} stock records created",
+                seed(&db, &catalog).await?
+            ))
+        })
+    })
+}
+
 /// What the inventory service needs from the process that hosts it.
 pub struct Deps {
     pub base: ServiceBase,
-    pub config: vici_kit::config::InventoryConfig,
+    pub config: InventoryConfig,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::Inventory).await?,
+            config: p.section()?,
+        })
+    }
 }
 
 /// Starts the outbox relay and the reservation sweeper, and returns the gRPC app. Run the
@@ -65,7 +95,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
 }
 
 /// Seeds the stock of every product and variant of `catalog` that has no stock record yet.
-pub async fn seed(db: &Db, catalog: &vici_kit::seed::Catalog) -> anyhow::Result<u64> {
+pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<u64> {
     let mut rows = Vec::with_capacity(catalog.products.len());
     for p in &catalog.products {
         let id = p.id().to_string();

@@ -1,102 +1,45 @@
-//! Boots the inventory service for one case: a fresh database (SQLite file or PostgreSQL
-//! database) seeded with the demo catalogue, the in-memory bus and a gRPC client, plus helpers
-//! that read what the service stored. A passed case's PostgreSQL database is dropped.
+//! The inventory service for one case on a fresh database seeded with the demo catalogue
+//! (`vici_testkit::Services`), with its default settings, plus helpers that read what the
+//! service stored.
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
 
 use sqlx::Row as _;
-use tokio_util::sync::CancellationToken;
 use tonic::Status;
-use vici_bus::{CloudEvent, SharedBus, memory::MemoryBus};
+use vici_bus::CloudEvent;
+use vici_inventory::InventoryConfig;
 use vici_kit::ErrorCode;
-use vici_kit::config::InventoryConfig;
-use vici_kit::error::ERROR_CODE_METADATA;
-use vici_kit::grpc::Channel;
-use vici_kit::seed::Catalog;
 use vici_proto::inventory::v1::{self as pb, inventory_service_client::InventoryServiceClient};
-use vici_store::{Backend, Db, ServiceBase};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+
+pub use vici_testkit::demo::product_id as demo_id;
+pub use vici_testkit::new_id;
 
 pub type Client = InventoryServiceClient<Channel>;
 
 /// A running inventory service and what it runs on.
 pub struct App {
+    pub services: Services,
     pub client: Client,
     pub db: Db,
-    pub bus: SharedBus,
-    shutdown: CancellationToken,
 }
 
-/// The configuration's defaults: 15-minute holds, a sweep every 15 s.
-pub fn default_config() -> InventoryConfig {
-    InventoryConfig {
-        reservation_ttl: Duration::from_secs(15 * 60),
-        sweep_interval: Duration::from_secs(15),
-    }
-}
-
-async fn boot(
-    db: &Db,
-    bus: &SharedBus,
-    shutdown: &CancellationToken,
-    config: InventoryConfig,
-) -> Client {
-    let deps = vici_inventory::Deps {
-        base: ServiceBase {
-            db: db.clone(),
-            bus: bus.clone(),
-            shutdown: shutdown.clone(),
-        },
-        config,
-    };
-    let app = vici_inventory::start(deps)
-        .await
-        .expect("the service starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
-    InventoryServiceClient::new(vici_kit::grpc::channel(&url, Duration::from_secs(30)).unwrap())
-}
-
-/// Runs `case` against a fresh service on `backend`, then removes its PostgreSQL database.
+/// Runs `case` against a fresh service on `backend`, then removes its database.
 pub async fn run<F, Fut>(backend: Backend, case: F)
 where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let db = vici_store::testing::fresh(backend, "inventory").await;
-    db.migrate("inventory", vici_inventory::MIGRATIONS)
-        .await
-        .expect("migrations apply");
-    vici_inventory::seed(&db, &Catalog::demo())
-        .await
-        .expect("seeding");
-    let bus: SharedBus = Arc::new(MemoryBus::new(1));
-    let shutdown = CancellationToken::new();
-    let client = boot(&db, &bus, &shutdown, default_config()).await;
-    let app = App {
-        client,
-        db: db.clone(),
-        bus,
-        shutdown: shutdown.clone(),
-    };
-    case(app).await;
-    shutdown.cancel();
-    vici_store::testing::discard(db).await;
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-pub fn demo_id(slug: &str) -> String {
-    Catalog::demo()
-        .products
-        .iter()
-        .find(|p| p.slug == slug)
-        .unwrap()
-        .id()
-        .to_string()
+    let services = Services::builder(backend)
+        .service(vici_inventory::service())
+        .start()
+        .await;
+    case(App {
+        client: services.client(),
+        db: services.db(ServiceName::Inventory).await,
+        services: services.clone(),
+    })
+    .await;
+    services.finish().await;
 }
 
 pub fn line(product_id: &str, quantity: i64) -> pb::ReserveLine {
@@ -121,14 +64,8 @@ pub fn refused<T: std::fmt::Debug>(
     code: tonic::Code,
     vici: ErrorCode,
 ) -> vici_kit::Error {
-    let status = result.expect_err("the call must fail");
-    assert_eq!(status.code(), code, "{status:?}");
-    let tag = status
-        .metadata()
-        .get(ERROR_CODE_METADATA)
-        .map(|v| v.to_str().unwrap());
-    assert_eq!(tag, Some(vici.as_str()), "{status:?}");
-    vici_kit::Error::from_status(&status)
+    assert_eq!(vici.grpc_code(), code);
+    vici_testkit::refused(result, vici)
 }
 
 /// The sums of a product's movements of `kind`: (how many, Σ delta, Σ reserved_delta).
@@ -141,7 +78,13 @@ pub struct Sums {
 impl App {
     /// Boots a second service process on the same database and bus with `config`.
     pub async fn boot(&self, config: InventoryConfig) -> Client {
-        boot(&self.db, &self.bus, &self.shutdown, config).await
+        let platform = self.services.platform();
+        let mut deps = vici_inventory::Deps::from_platform(platform).await.unwrap();
+        deps.config = config;
+        let app = vici_inventory::start(deps)
+            .await
+            .expect("the service starts");
+        vici_testkit::client_at(&self.services.serve(app).await)
     }
 
     /// A new product whose own row holds `available`.
@@ -305,23 +248,11 @@ impl App {
             .movements
     }
 
-    /// `inventory-events` of `event_type` written so far, oldest first, read from the outbox
-    /// (committed with their change, so no waiting for the relay).
+    /// `inventory-events` of `event_type` written so far, oldest first.
     pub async fn events(&self, event_type: &str) -> Vec<(String, CloudEvent)> {
-        let rows = sqlx::query(
-            "SELECT event_key, payload FROM outbox WHERE topic = 'inventory-events' ORDER BY created_at, id",
-        )
-        .fetch_all(self.db.reader())
-        .await
-        .unwrap();
-        rows.iter()
-            .map(|r| {
-                let key: String = r.get("event_key");
-                let payload: String = r.get("payload");
-                (key, CloudEvent::from_json(payload.as_bytes()).unwrap())
-            })
-            .filter(|(_, e)| e.event_type == event_type)
-            .collect()
+        let mut events = vici_testkit::outbox(&self.db, vici_bus::topics::INVENTORY_EVENTS).await;
+        events.retain(|(_, e)| e.event_type == event_type);
+        events
     }
 }
 

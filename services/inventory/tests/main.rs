@@ -10,7 +10,7 @@ mod lifecycle;
 mod reserve;
 mod stock;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     stock::seeded_stock_is_read_in_one_batch,
     stock::seeding_twice_changes_nothing,
     stock::adjustments_record_movements_and_announce_changes,

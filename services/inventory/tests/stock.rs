@@ -1,10 +1,8 @@
 //! Stock levels and admin changes: batch reads, seeding, adjustments with their movements and
 //! events, and low-stock thresholds.
-use std::time::Duration;
 
-use vici_bus::CloudEvent;
+use vici_catalog::Catalog;
 use vici_kit::ErrorCode;
-use vici_kit::seed::Catalog;
 use vici_proto::inventory::v1 as pb;
 
 use crate::harness::{App, demo_id, line, new_id, refused};
@@ -43,10 +41,9 @@ pub async fn seeding_twice_changes_nothing(h: App) {
 pub async fn adjustments_record_movements_and_announce_changes(h: App) {
     let id = demo_id("peloton-bike-plus");
     let mut events = h
-        .bus
-        .subscribe("test", &[vici_bus::topics::INVENTORY_EVENTS])
-        .await
-        .unwrap();
+        .services
+        .drain("test", &[vici_bus::topics::INVENTORY_EVENTS])
+        .await;
     for (op, quantity, expected) in [("ADD", 20, 23), ("SET", 5, 5), ("SUBTRACT", 5, 0)] {
         let level = h.adjust(&id, op, quantity).await;
         assert_eq!(level.available, expected, "{op} {quantity}");
@@ -72,14 +69,12 @@ pub async fn adjustments_record_movements_and_announce_changes(h: App) {
             .iter()
             .all(|m| m.kind == "ADJUST" && m.reserved_delta == 0 && m.order_id.is_none())
     );
-    let mut types = Vec::new();
-    while types.len() < 5 {
-        let d = tokio::time::timeout(Duration::from_secs(5), events.next())
-            .await
-            .expect("events relayed")
-            .unwrap();
-        types.push(CloudEvent::from_json(&d.payload).unwrap().event_type);
-    }
+    let types: Vec<String> = events
+        .take(5)
+        .await
+        .into_iter()
+        .map(|(_, e)| e.event_type)
+        .collect();
     assert_eq!(
         types,
         [

@@ -2,6 +2,7 @@
 //! service already runs, migrates its database and reports health, readiness and metrics.
 use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
+use vici_platform::Service;
 use vici_proto::notification::v1::notification_service_server::{
     NotificationService, NotificationServiceServer,
 };
@@ -12,6 +13,14 @@ pub const MIGRATIONS: &[Migration] = &[];
 struct Notification;
 
 impl NotificationService for Notification {}
+
+/// The notification service's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Notification, |p| {
+        Box::pin(async move { start(p.base(ServiceName::Notification).await?).await })
+    })
+    .migrations(MIGRATIONS)
+}
 
 pub async fn start(base: ServiceBase) -> anyhow::Result<ServiceApp> {
     let routes = tonic::service::Routes::new(NotificationServiceServer::new(Notification));

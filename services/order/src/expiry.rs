@@ -49,7 +49,7 @@ impl EventHandler for Expired {
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let rec = sagas::Record {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             kind: Kind::Cancel,
             order_id: order.id.clone(),
             user_id: order.user_id.clone(),

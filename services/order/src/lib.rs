@@ -9,6 +9,7 @@
 //! - Money moves authorise → commit stock → capture; every step is idempotent, recorded on the
 //!   saga record, and has an undo, so recovery can finish or undo any interrupted checkout.
 //! - Events commit with the change in the outbox; the relay started by [`start`] publishes.
+mod config;
 mod domain;
 mod events;
 mod expiry;
@@ -22,15 +23,16 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 use vici_kit::ServiceName;
-use vici_kit::config::OrderConfig;
 use vici_kit::grpc::Channel;
 use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service};
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::order::v1::order_service_server::OrderServiceServer;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_store::{Migration, ServiceBase};
 
+pub use config::OrderConfig;
 pub use domain::order::Address;
 pub use domain::saga::{Kind, State, Step};
 pub use saga::flows::Checkout;
@@ -40,13 +42,34 @@ pub use saga::{Engine, Failure, Record};
 /// The order service's schema, applied with `Db::migrate("order", MIGRATIONS)`.
 pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-/// What the service runs on; the app builds these from configuration.
+/// The order service's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Order, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+    .config::<OrderConfig>()
+}
+
+/// What the service runs on.
 pub struct Deps {
     pub base: ServiceBase,
     pub config: OrderConfig,
     pub cart: CartServiceClient<Channel>,
     pub inventory: InventoryServiceClient<Channel>,
     pub payments: PaymentServiceClient<Channel>,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::Order).await?,
+            config: p.section()?,
+            cart: p.client()?,
+            inventory: p.client()?,
+            payments: p.client()?,
+        })
+    }
 }
 
 /// Starts the outbox relay, the recovery task and the reservation-expired consumer, and

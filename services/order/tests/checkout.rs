@@ -2,8 +2,8 @@
 //! PayOrder, and a reservation that expires before payment.
 use tonic::Code;
 use vici_bus::topics::{ORDER_EVENTS, PURCHASE_EVENTS, USER_EVENTS};
-use vici_kit::testing::{details, error_code};
 use vici_proto::order::v1 as pb;
+use vici_testkit::{details, error_code};
 
 use crate::harness::{App, new_user, order_ref, place, product};
 

@@ -1,19 +1,12 @@
-//! Boots the order service for one case with its real neighbours: product, inventory, cart and
-//! payment (simulated provider, no latency), each on its own fresh database (SQLite files or
-//! PostgreSQL databases) seeded with the demo catalogue, all on one in-memory bus, each on a
-//! port-0 listener. The databases are removed once the case has passed.
+//! The order service for one case with its real neighbours — product, inventory, cart and
+//! payment (simulated provider, no latency) — on fresh databases seeded with the demo catalogue
+//! (`vici_testkit::Services`). Sweeps and recovery run when the cases say, not on a timer.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::Status;
-use vici_bus::memory::MemoryBus;
-use vici_bus::{CloudEvent, SharedBus};
-use vici_kit::config::{CartConfig, OrderConfig, PaymentConfig, PaymentProvider};
-use vici_kit::grpc::Channel;
-use vici_kit::seed::Catalog;
-use vici_kit::server::Shutdown;
-use vici_kit::testing::{channel, serve_ephemeral};
+use vici_bus::CloudEvent;
 use vici_order::Engine;
 use vici_proto::cart::v1 as cartpb;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
@@ -23,9 +16,7 @@ use vici_proto::order::v1 as pb;
 use vici_proto::order::v1::order_service_client::OrderServiceClient;
 use vici_proto::payment::v1 as pay;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
-use vici_proto::product::v1::product_service_client::ProductServiceClient;
-use vici_store::{Backend, Db, ServiceBase};
-use vici_test_utils::Catalogue;
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
 
 pub use crate::requests::*;
 
@@ -33,6 +24,7 @@ pub const RECOVERY_AFTER: Duration = Duration::from_secs(60);
 
 /// A running order service, its neighbours, and what they run on.
 pub struct App {
+    pub services: Services,
     pub orders: OrderServiceClient<Channel>,
     pub cart: CartServiceClient<Channel>,
     pub inventory: InventoryServiceClient<Channel>,
@@ -41,7 +33,6 @@ pub struct App {
     pub engine: Arc<Engine>,
     pub inventory_db: Db,
     pub payment_db: Db,
-    pub bus: SharedBus,
 }
 
 /// Runs `case` against fresh services on `backend`, then removes their databases and files.
@@ -50,96 +41,43 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let fresh = |service| vici_store::testing::fresh(backend, service);
-    let (cart_db, payment_db, order_db) = (
-        fresh("cart").await,
-        fresh("payment").await,
-        fresh("order").await,
-    );
-    let catalog = Catalog::demo();
-    let shutdown = Shutdown::new();
-    let bus: SharedBus = Arc::new(MemoryBus::new(1));
-    let base = |db: &Db| ServiceBase {
-        db: db.clone(),
-        bus: bus.clone(),
-        shutdown: shutdown.clone(),
-    };
-    let neighbours = Catalogue::start(backend, &catalog, &bus, &shutdown).await;
-    let (inventory_url, product_url) = (&neighbours.inventory_url, &neighbours.product_url);
-
-    cart_db
-        .migrate("cart", vici_cart::MIGRATIONS)
-        .await
-        .expect("cart migrates");
-    vici_cart::seed(&cart_db, &catalog)
-        .await
-        .expect("cart seeds");
-    let cart = vici_cart::start(vici_cart::Deps {
-        base: base(&cart_db),
-        products: ProductServiceClient::new(channel(product_url)),
-        config: CartConfig {
-            abandon_after: Duration::from_secs(24 * 3600),
-            expire_after: Duration::from_secs(30 * 86_400),
-            sweep_interval: Duration::from_secs(3600),
-        },
-    })
-    .await
-    .expect("cart starts");
-    let cart_url = serve_ephemeral(cart, &shutdown).await;
-
-    payment_db
-        .migrate("payment", vici_payment::MIGRATIONS)
-        .await
-        .expect("payment migrates");
-    let payment = vici_payment::start(vici_payment::Deps {
-        base: base(&payment_db),
-        config: PaymentConfig {
-            provider: PaymentProvider::Simulated {
-                latency: Duration::ZERO,
-            },
-            webhook_secret: None,
-            webhook_tolerance: Duration::from_secs(300),
-        },
-    })
-    .await
-    .expect("payment starts");
-    let payment_url = serve_ephemeral(payment, &shutdown).await;
-
-    order_db
-        .migrate("order", vici_order::MIGRATIONS)
-        .await
-        .expect("order migrates");
-    // A long interval: the cases run recovery passes themselves.
-    let (order, engine) = vici_order::start_with_engine(vici_order::Deps {
-        base: base(&order_db),
-        config: OrderConfig {
-            recovery_after: RECOVERY_AFTER,
-            recovery_interval: Duration::from_secs(3600),
-        },
-        cart: CartServiceClient::new(channel(&cart_url)),
-        inventory: InventoryServiceClient::new(channel(inventory_url)),
-        payments: PaymentServiceClient::new(channel(&payment_url)),
-    })
-    .await
-    .expect("order starts");
-    let order_url = serve_ephemeral(order, &shutdown).await;
-
+    let (engine_tx, engine_rx) = std::sync::mpsc::channel();
+    let services = Services::builder(backend)
+        .service(vici_order::service())
+        .service(vici_cart::service())
+        .service(vici_payment::service())
+        .service(vici_product::service())
+        .service(vici_inventory::service())
+        // The order service's own start, handing out the engine it runs on.
+        .start_with(ServiceName::Order, move |p| {
+            let engine_tx = engine_tx.clone();
+            Box::pin(async move {
+                let deps = vici_order::Deps::from_platform(&p).await?;
+                let (app, engine) = vici_order::start_with_engine(deps).await?;
+                engine_tx
+                    .send(engine)
+                    .expect("the case waits for the engine");
+                Ok(app)
+            })
+        })
+        .setting("VICI_ORDER_RECOVERY_AFTER_SECS", RECOVERY_AFTER.as_secs())
+        .setting("VICI_ORDER_RECOVERY_SECS", 3600)
+        .setting("VICI_CART_SWEEP_SECS", 3600)
+        .setting("VICI_INVENTORY_SWEEP_SECS", 3600)
+        .start()
+        .await;
     case(App {
-        orders: OrderServiceClient::new(channel(&order_url)),
-        cart: CartServiceClient::new(channel(&cart_url)),
-        inventory: InventoryServiceClient::new(channel(inventory_url)),
-        payments: PaymentServiceClient::new(channel(&payment_url)),
-        engine,
-        inventory_db: neighbours.inventory_db.clone(),
-        payment_db: payment_db.clone(),
-        bus,
+        orders: services.client(),
+        cart: services.client(),
+        inventory: services.client(),
+        payments: services.client(),
+        engine: engine_rx.recv().expect("the order service started"),
+        inventory_db: services.db(ServiceName::Inventory).await,
+        payment_db: services.db(ServiceName::Payment).await,
+        services: services.clone(),
     })
     .await;
-    shutdown.cancel();
-    neighbours.discard().await;
-    for db in [cart_db, payment_db, order_db] {
-        vici_store::testing::discard(db).await;
-    }
+    services.finish().await;
 }
 
 impl App {
@@ -311,28 +249,13 @@ impl App {
             .expect("recovery pass")
     }
 
-    /// Events on `topic` for consumer group `group` until `stop` says enough, waiting up to
-    /// 10 s for each.
+    /// Events on `topic` for consumer group `group` until `stop` says enough.
     pub async fn events_until(
         &self,
         group: &str,
         topic: &str,
         stop: impl Fn(&[CloudEvent]) -> bool,
     ) -> Vec<CloudEvent> {
-        let mut sub = self
-            .bus
-            .subscribe(group, &[topic])
-            .await
-            .expect("subscribe");
-        let mut out = Vec::new();
-        while !stop(&out) {
-            let d = tokio::time::timeout(Duration::from_secs(10), sub.next())
-                .await
-                .unwrap_or_else(|_| panic!("timed out waiting on {topic}; got {out:?}"))
-                .expect("delivery");
-            sub.commit(&d).await.expect("commit");
-            out.push(CloudEvent::from_json(&d.payload).expect("a CloudEvent"));
-        }
-        out
+        self.services.drain(group, &[topic]).await.until(stop).await
     }
 }

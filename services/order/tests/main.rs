@@ -15,7 +15,7 @@ mod recovery;
 mod requests;
 mod validation;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     worker_threads = 4;
     checkout::confirm_takes_payment_and_announces_it,
     checkout::a_declined_card_cancels_and_keeps_the_cart,

@@ -2,9 +2,9 @@
 //! Idempotency-Key sent many times at once.
 use futures::future::join_all;
 use tonic::Code;
-use vici_kit::testing::{details, error_code};
 use vici_proto::common::v1::PageRequest;
 use vici_proto::order::v1 as pb;
+use vici_testkit::{details, error_code};
 
 use crate::harness::{App, keyed, new_user, place, product};
 

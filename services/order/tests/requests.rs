@@ -1,23 +1,9 @@
 //! The requests the cases send, built the way the gateway would: fresh user ids, seeded product
 //! ids, a valid address, PlaceOrder with or without an Idempotency-Key.
-use vici_kit::seed::Catalog;
 use vici_proto::order::v1 as pb;
 
-/// A new user id, as the gateway would send after authentication.
-pub fn new_user() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// The seeded product with this slug.
-pub fn product(slug: &str) -> String {
-    Catalog::demo()
-        .products
-        .into_iter()
-        .find(|p| p.slug == slug)
-        .expect("seeded product")
-        .id()
-        .to_string()
-}
+pub use vici_testkit::demo::product_id as product;
+pub use vici_testkit::new_id as new_user;
 
 pub fn address() -> pb::Address {
     pb::Address {

@@ -1,8 +1,8 @@
 //! Bad input for every RPC: refused with the right code and field, never a panic or INTERNAL,
 //! and a refused request changes nothing.
 use tonic::Code;
-use vici_kit::testing::details;
 use vici_proto::order::v1 as pb;
+use vici_testkit::details;
 
 use crate::harness::{App, address, new_user, order_ref, place, product};
 

@@ -12,6 +12,7 @@
 //! - An order has at most one live payment, enforced by a partial unique index.
 //! - Events commit with the change in the outbox; the relay started by [`start`] publishes them.
 
+mod config;
 mod domain;
 mod events;
 mod grpc;
@@ -23,20 +24,40 @@ mod store;
 use std::sync::Arc;
 
 use vici_kit::ServiceName;
-use vici_kit::config::PaymentConfig;
 use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service};
 use vici_proto::payment::v1::payment_service_server::PaymentServiceServer;
 use vici_store::{Migration, ServiceBase};
 
 use crate::provider::SharedProvider;
 
+pub use config::{PaymentConfig, PaymentProvider};
+
 /// The payment service's schema, applied with `Db::migrate("payment", MIGRATIONS)`.
 pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-/// What the service runs on; the app builds these from configuration.
+/// The payment service's entry in the table of services.
+pub fn service() -> Service {
+    Service::new(ServiceName::Payment, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+    .config::<PaymentConfig>()
+}
+
+/// What the service runs on.
 pub struct Deps {
     pub base: ServiceBase,
     pub config: PaymentConfig,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::Payment).await?,
+            config: p.section()?,
+        })
+    }
 }
 
 /// Starts the outbox relay and returns the gRPC app, with the provider `config` names. Run the

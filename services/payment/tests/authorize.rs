@@ -2,7 +2,7 @@
 //! idempotency and one-live-payment rules under concurrency.
 use futures::future::join_all;
 use tonic::Code;
-use vici_kit::testing::error_code;
+use vici_testkit::error_code;
 
 use crate::harness::{App, Counting, assert_refused, authorize, new_id};
 

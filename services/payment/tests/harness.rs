@@ -1,27 +1,22 @@
-//! Boots the payment service for one case on a fresh database (a SQLite file or a PostgreSQL
-//! database) and an in-memory bus, with the simulated provider (no latency) wrapped so the
-//! cases can count provider calls, and a webhook secret. Cases that need another configuration
-//! (Stripe, no webhook secret) start a second service with [`App::service_with`], on a
-//! database of its own. Databases are removed once the case has passed.
-use std::collections::BTreeMap;
+//! The payment service for one case on a fresh database (`vici_testkit::Services`), with the
+//! simulated provider wrapped so the cases can count provider calls, and a webhook secret.
+//! Cases that need other settings (Stripe, no webhook secret) start a second service with
+//! [`App::service_with`], on a database of its own.
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tonic::Status;
-use vici_bus::memory::MemoryBus;
+use vici_bus::CloudEvent;
 use vici_bus::topics::PAYMENT_EVENTS;
-use vici_bus::{CloudEvent, SharedBus};
-use vici_kit::config::{PaymentConfig, PaymentProvider};
-use vici_kit::grpc::Channel;
-use vici_kit::server::Shutdown;
-use vici_kit::testing::{channel, serve_ephemeral};
 use vici_payment::provider::simulated::Simulated;
 use vici_payment::provider::{Authorization, CreatedIntent, NewIntent, Provider, ProviderResult};
 use vici_proto::payment::v1 as pb;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
-use vici_store::{Backend, Db, ServiceBase};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+
+pub use vici_testkit::{details, new_id};
 
 pub const WEBHOOK_SECRET: &str = "whsec_vici_test_secret";
 
@@ -94,30 +89,12 @@ impl Provider for Counting {
 
 /// A running payment service and what it runs on.
 pub struct App {
+    pub services: Services,
     pub payments: Client,
     pub db: Db,
-    pub bus: SharedBus,
     pub provider: Arc<Counting>,
-    backend: Backend,
-    shutdown: Shutdown,
-    /// Databases of services started by [`App::service_with`], removed with the main one.
-    extra: Arc<Mutex<Vec<Db>>>,
-}
-
-pub fn config(provider: PaymentProvider, webhook_secret: Option<&str>) -> PaymentConfig {
-    PaymentConfig {
-        provider,
-        webhook_secret: webhook_secret.map(str::to_string),
-        webhook_tolerance: Duration::from_secs(300),
-    }
-}
-
-async fn database(backend: Backend) -> Db {
-    let db = vici_store::testing::fresh(backend, "payment").await;
-    db.migrate("payment", vici_payment::MIGRATIONS)
-        .await
-        .expect("payment migrates");
-    db
+    /// Services started by [`App::service_with`], removed with the main one.
+    extra: Arc<Mutex<Vec<Services>>>,
 }
 
 /// Runs `case` against a fresh service on `backend`, then removes its databases.
@@ -126,10 +103,6 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let db = database(backend).await;
-    let shutdown = Shutdown::new();
-    // One partition: events are delivered in publish order.
-    let bus: SharedBus = Arc::new(MemoryBus::new(1));
     let provider = Arc::new(Counting {
         // A little latency, so concurrent duplicates really overlap the first provider call.
         inner: Simulated::new(Duration::from_millis(20)),
@@ -139,38 +112,31 @@ where
         voids: AtomicUsize::new(0),
         refunds: AtomicUsize::new(0),
     });
-    let deps = vici_payment::Deps {
-        base: ServiceBase {
-            db: db.clone(),
-            bus: bus.clone(),
-            shutdown: shutdown.clone(),
-        },
-        config: config(
-            PaymentProvider::Simulated {
-                latency: Duration::ZERO,
-            },
-            Some(WEBHOOK_SECRET),
-        ),
-    };
-    let app = vici_payment::start_with_provider(deps, provider.clone())
-        .await
-        .expect("payment starts");
-    let url = serve_ephemeral(app, &shutdown).await;
+    let counting = provider.clone();
+    let services = Services::builder(backend)
+        .service(vici_payment::service())
+        .start_with(ServiceName::Payment, move |p| {
+            let provider = counting.clone();
+            Box::pin(async move {
+                let deps = vici_payment::Deps::from_platform(&p).await?;
+                vici_payment::start_with_provider(deps, provider).await
+            })
+        })
+        .setting("VICI_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .start()
+        .await;
     let extra = Arc::new(Mutex::new(Vec::new()));
     case(App {
-        payments: PaymentServiceClient::new(channel(&url)),
-        db: db.clone(),
-        bus,
+        payments: services.client(),
+        db: services.db(ServiceName::Payment).await,
         provider,
-        backend,
-        shutdown: shutdown.clone(),
         extra: extra.clone(),
+        services: services.clone(),
     })
     .await;
-    shutdown.cancel();
     let extra = std::mem::take(&mut *extra.lock().unwrap());
-    for db in extra.into_iter().chain([db]) {
-        vici_store::testing::discard(db).await;
+    for services in extra.into_iter().chain([services]) {
+        services.finish().await;
     }
 }
 
@@ -179,43 +145,25 @@ impl App {
         self.payments.clone()
     }
 
-    /// Another payment service configured with `config`, on a database of its own.
-    pub async fn service_with(&self, config: PaymentConfig) -> Client {
-        let db = database(self.backend).await;
-        self.extra.lock().unwrap().push(db.clone());
-        let app = vici_payment::start(vici_payment::Deps {
-            base: ServiceBase {
-                db,
-                bus: self.bus.clone(),
-                shutdown: self.shutdown.clone(),
-            },
-            config,
-        })
-        .await
-        .expect("payment starts");
-        PaymentServiceClient::new(channel(&serve_ephemeral(app, &self.shutdown).await))
+    /// Another payment service with `settings` (as `VICI_*` pairs), on a database of its own.
+    pub async fn service_with(&self, settings: &[(&str, &str)]) -> Client {
+        let builder = Services::builder(self.services.backend()).service(vici_payment::service());
+        let builder = settings
+            .iter()
+            .fold(builder, |b, (env, value)| b.setting(env, value));
+        let other = builder.start().await;
+        let client = other.client();
+        self.extra.lock().unwrap().push(other);
+        client
     }
 
     /// The first `n` events on `payment-events` (from the start, for a new `group`).
     pub async fn events(&self, group: &str, n: usize) -> Vec<(String, CloudEvent)> {
-        let mut sub = self
-            .bus
-            .subscribe(group, &[PAYMENT_EVENTS])
+        self.services
+            .drain(group, &[PAYMENT_EVENTS])
             .await
-            .expect("subscribe");
-        let mut out = Vec::new();
-        while out.len() < n {
-            let d = tokio::time::timeout(Duration::from_secs(10), sub.next())
-                .await
-                .unwrap_or_else(|_| panic!("timed out waiting for payment event {}", out.len() + 1))
-                .expect("delivery");
-            sub.commit(&d).await.expect("commit");
-            out.push((
-                d.key.clone(),
-                CloudEvent::from_json(&d.payload).expect("a CloudEvent"),
-            ));
-        }
-        out
+            .take(n)
+            .await
     }
 
     /// Authorises `amount` for a new order with `method`; the order id and the answer.
@@ -245,10 +193,6 @@ impl App {
             .expect("get payment")
             .into_inner()
     }
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 pub fn key(order: &str) -> pb::PaymentKey {
@@ -299,11 +243,6 @@ pub fn assert_refused(status: &Status, code: tonic::Code, message: &str) {
         (code, message),
         "{status:?}"
     );
-}
-
-/// The `details` map of a refused call.
-pub fn details(status: &Status) -> BTreeMap<String, String> {
-    vici_kit::testing::details(status)
 }
 
 /// A `Stripe-Signature` header for `payload` signed now with `secret`, computed here

@@ -14,7 +14,7 @@ mod settle;
 mod stripe;
 mod webhook;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     worker_threads = 4;
     authorize::test_methods_behave_as_named,
     authorize::a_decline_is_recorded_and_announced,

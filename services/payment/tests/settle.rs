@@ -1,7 +1,7 @@
 //! Capture, refunds and Reverse: the money after authorisation, idempotent at every step, with
 //! the events each step announces.
 use tonic::Code;
-use vici_kit::testing::error_code;
+use vici_testkit::error_code;
 
 use crate::harness::{App, Counting, assert_refused, details, key, new_id, refund, reverse};
 

@@ -1,19 +1,19 @@
-//! The Stripe adapter through the service (configured with `PaymentProvider::Stripe` pointing
+//! The Stripe adapter through the service (configured with the `stripe` provider pointing
 //! at [`FakeStripe`]): every request Stripe would receive is checked, and the answers are
 //! Stripe-shaped.
 use tonic::Code;
-use vici_kit::config::PaymentProvider;
 
 use crate::fake_stripe::{FakeStripe, SECRET_KEY, Seen};
 use crate::harness::{self, App, Client, authorize, key, new_id, refund};
 
 async fn stripe_service(app: &App) -> (FakeStripe, Client) {
     let fake = FakeStripe::start().await;
-    let provider = PaymentProvider::Stripe {
-        secret_key: SECRET_KEY.into(),
-        api_url: fake.url.clone(),
-    };
-    let client = app.service_with(harness::config(provider, None)).await;
+    let settings = [
+        ("VICI_PAYMENT_PROVIDER", "stripe"),
+        ("VICI_STRIPE_SECRET_KEY", SECRET_KEY),
+        ("VICI_STRIPE_API_URL", fake.url.as_str()),
+    ];
+    let client = app.service_with(&settings).await;
     (fake, client)
 }
 

@@ -3,10 +3,9 @@
 //! tests of `src/signature.rs`, where the clock can be set to its 2018 timestamp.
 use serde_json::json;
 use tonic::Code;
-use vici_kit::config::PaymentProvider;
 use vici_proto::payment::v1 as pb;
 
-use crate::harness::{self, App, WEBHOOK_SECRET, assert_refused, stripe_signature};
+use crate::harness::{App, WEBHOOK_SECRET, assert_refused, stripe_signature};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -106,14 +105,7 @@ pub async fn signatures_are_checked(app: App) {
         "The webhook payload is not a Stripe event",
     );
 
-    let unconfigured = app
-        .service_with(harness::config(
-            PaymentProvider::Simulated {
-                latency: Default::default(),
-            },
-            None,
-        ))
-        .await;
+    let unconfigured = app.service_with(&[]).await;
     let err = unconfigured
         .clone()
         .handle_webhook(signed(payload))

@@ -22,12 +22,13 @@ mod store;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use vici_catalog::Catalog;
 use vici_kit::ServiceName;
-use vici_kit::server::{ServiceApp, Shutdown};
+use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service as Entry};
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::product::v1::product_service_server::ProductServiceServer;
-use vici_store::outbox::Outbox;
-use vici_store::{Db, Migration, now_ms};
+use vici_store::{Db, Migration, ServiceBase, now_ms};
 
 use crate::search::SearchIndex;
 use crate::service::Service;
@@ -36,15 +37,33 @@ use crate::service::stock::Stock;
 /// The product service's schema, applied with `Db::migrate("product", MIGRATIONS)`.
 pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-/// What the service runs on; the app builds these from configuration.
+/// The product service's entry in the table of services.
+pub fn service() -> Entry {
+    Entry::new(ServiceName::Product, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+    .seed(|db, catalog| Box::pin(async move { Ok(format!("{:?}", seed(&db, &catalog).await?)) }))
+}
+
+/// What the service runs on.
 pub struct Deps {
-    pub db: Db,
-    pub bus: vici_bus::SharedBus,
+    pub base: ServiceBase,
     pub blob: vici_blob::SharedBlob,
     pub inventory: InventoryServiceClient<vici_kit::grpc::Channel>,
     /// Base of image URLs, e.g. `http://localhost:3000`.
     pub public_url: String,
-    pub shutdown: Shutdown,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::Product).await?,
+            blob: p.blob.clone(),
+            inventory: p.client()?,
+            public_url: p.config.public_url.clone(),
+        })
+    }
 }
 
 /// What [`seed`] wrote.
@@ -66,21 +85,20 @@ const REPLAY_MARGIN_MS: i64 = 60_000;
 /// built from what the database holds now.
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let Deps {
-        db,
-        bus,
+        base,
         blob,
         inventory,
         public_url,
-        shutdown,
     } = deps;
+    let ServiceBase { db, bus, shutdown } = base.clone();
     let built_from = now_ms() - REPLAY_MARGIN_MS;
     let index = Arc::new(SearchIndex::new()?);
     build_index(&db, &index).await?;
-    let (outbox, relay) = Outbox::start(db.clone(), bus.clone(), shutdown.clone());
+    let (outbox, relay) = base.outbox();
     let purchases = purchases::spawn(db.clone(), bus.clone(), shutdown.clone());
-    let replica = replica::spawn(db.clone(), bus.clone(), index.clone(), built_from, shutdown);
+    let replica = replica::spawn(db.clone(), bus, index.clone(), built_from, shutdown);
     let service = Service {
-        db: db.clone(),
+        db,
         index,
         stock: Stock::new(inventory),
         outbox,
@@ -89,14 +107,11 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     };
     let api = ProductServiceServer::new(grpc::ProductApi::new(Arc::new(service)))
         .max_decoding_message_size(vici_kit::grpc::MAX_MESSAGE_BYTES);
-    Ok(
-        ServiceApp::grpc(ServiceName::Product, tonic::service::Routes::new(api))
-            .with_check(Arc::new(vici_store::db::DbReady(db)))
-            .with_check(Arc::new(vici_bus::BusReady(bus)))
-            .with_task(relay)
-            .with_task(replica)
-            .with_task(purchases),
-    )
+    Ok(base
+        .app(ServiceName::Product, tonic::service::Routes::new(api))
+        .with_task(relay)
+        .with_task(replica)
+        .with_task(purchases))
 }
 
 async fn build_index(db: &Db, index: &Arc<SearchIndex>) -> anyhow::Result<()> {
@@ -123,7 +138,7 @@ async fn build_index(db: &Db, index: &Arc<SearchIndex>) -> anyhow::Result<()> {
 /// Upserts the catalogue's categories and products by their seed ids, in one transaction and
 /// without events (seeding is not a change anyone reacts to). Idempotent; run it before
 /// [`start`], whose search index reads the database once.
-pub async fn seed(db: &Db, catalog: &vici_kit::seed::Catalog) -> anyhow::Result<SeedReport> {
+pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<SeedReport> {
     let mut tx = db.begin().await?;
     let categories = store::seed::categories(&mut tx, catalog)
         .await

@@ -61,7 +61,7 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     // One group per replica process; `consumer::spawn` wants a name that lives forever.
     let group: &'static str =
-        Box::leak(format!("product-search-{}", vici_kit::ids::new_id()).into_boxed_str());
+        Box::leak(format!("product-search-{}", vici_types::new_id()).into_boxed_str());
     consumer::spawn(
         db,
         bus,

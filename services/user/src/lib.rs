@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
+use vici_platform::{Platform, Service as Entry};
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::user::v1::user_service_server::UserServiceServer;
 use vici_store::{Migration, ServiceBase};
@@ -29,7 +30,15 @@ pub use accounts::CONSUMER as ACCOUNT_EVENTS_CONSUMER;
 /// The user service's schema, applied with `Db::migrate("user", MIGRATIONS)`.
 pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
 
-/// What the service runs on; the app builds these from configuration.
+/// The user service's entry in the table of services.
+pub fn service() -> Entry {
+    Entry::new(ServiceName::User, |p| {
+        Box::pin(async move { start(Deps::from_platform(&p).await?).await })
+    })
+    .migrations(MIGRATIONS)
+}
+
+/// What the service runs on.
 pub struct Deps {
     pub base: ServiceBase,
     pub blob: vici_blob::SharedBlob,
@@ -37,6 +46,17 @@ pub struct Deps {
     pub products: ProductServiceClient<vici_kit::grpc::Channel>,
     /// Base of media URLs, e.g. `http://localhost:3000`.
     pub public_url: String,
+}
+
+impl Deps {
+    pub async fn from_platform(p: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: p.base(ServiceName::User).await?,
+            blob: p.blob.clone(),
+            products: p.client()?,
+            public_url: p.config.public_url.clone(),
+        })
+    }
 }
 
 /// Starts the `account-events` consumer and returns the gRPC app. Run the migrations first.

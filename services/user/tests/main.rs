@@ -15,7 +15,7 @@ mod products;
 mod profile;
 mod wishlist;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     profile::a_new_user_reads_an_empty_profile,
     profile::profile_updates_are_partial_and_validated,
     profile::avatars_are_sniffed_stored_and_replaced,

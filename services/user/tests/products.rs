@@ -74,10 +74,7 @@ impl FakeProducts {
             ServiceName::Product,
             tonic::service::Routes::new(ProductServiceServer::new(self)),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(vici_kit::server::serve(app, listener, shutdown));
-        url
+        vici_testkit::serve_ephemeral(app, &shutdown).await
     }
 }
 

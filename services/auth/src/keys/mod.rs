@@ -43,12 +43,12 @@ pub enum KeySource {
 impl KeySource {
     /// The configured secret when there is one (`auth.signing_keys`), else
     /// `<data_dir>/auth-keys.json` rotated every `auth.key_rotation_days`.
-    pub fn from_config(config: &vici_kit::Config) -> Self {
-        match &config.auth.signing_keys {
+    pub fn from_config(config: &crate::AuthConfig, data_dir: &std::path::Path) -> Self {
+        match &config.signing_keys {
             Some(json) => Self::Configured(json.clone()),
             None => Self::File {
-                path: config.data_dir.join("auth-keys.json"),
-                rotate_after: config.auth.key_rotation,
+                path: data_dir.join("auth-keys.json"),
+                rotate_after: config.key_rotation,
             },
         }
     }

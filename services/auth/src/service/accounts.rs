@@ -31,7 +31,7 @@ fn role(field: &str, value: &str) -> Result<String> {
 
 impl Service {
     pub async fn get_account(&self, user_id: &str) -> Result<Account> {
-        let id = vici_kit::ids::parse_id("userId", user_id)?.to_string();
+        let id = vici_types::ids::parse_id("userId", user_id)?;
         accounts::by_id(self.db.reader(), &id)
             .await?
             .ok_or_else(account_not_found)
@@ -99,7 +99,7 @@ impl Service {
     /// token minted before it; deactivation also ends every session, while after a role change
     /// the client refreshes into the new role.
     pub async fn admin_update(&self, c: AdminChange) -> Result<Account> {
-        let user_id = vici_kit::ids::parse_id("userId", &c.user_id)?.to_string();
+        let user_id = vici_types::ids::parse_id("userId", &c.user_id)?;
         let new_role = c.role.as_deref().map(|r| role("role", r)).transpose()?;
         // Compared as UUIDs, so another spelling of the same id is still "themselves".
         let is_self = uuid::Uuid::parse_str(c.actor_id.trim())

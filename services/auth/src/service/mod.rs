@@ -80,16 +80,16 @@ impl Service {
     ) -> Result<Issued> {
         let refresh_token = tokens::random();
         let row = RefreshRow {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             token_hash: tokens::digest(&refresh_token),
             user_id: account.id.clone(),
-            family_id: vici_kit::ids::new_id().to_string(),
+            family_id: vici_types::new_id(),
             created_at: now,
             expires_at: now + tokens::ms(tokens::REFRESH_TTL),
             revoked_at: None,
             revoke_reason: None,
             successor_id: None,
-            access_jti: vici_kit::ids::new_id().to_string(),
+            access_jti: vici_types::new_id(),
             access_iat: now.div_euclid(1000),
             access_ver: account.token_version,
         };

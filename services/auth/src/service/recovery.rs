@@ -115,7 +115,7 @@ impl Service {
         new: &str,
         session_id: &str,
     ) -> Result<()> {
-        let user_id = vici_kit::ids::parse_id("userId", user_id)?.to_string();
+        let user_id = vici_types::ids::parse_id("userId", user_id)?;
         report(
             [
                 validate::required("currentPassword", current, 1024).err(),

@@ -50,7 +50,7 @@ impl Service {
         let password_hash = self.passwords.hash(password).await?;
         let now = self.now();
         let account = Account {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             email,
             name,
             role: "customer".into(),
@@ -199,11 +199,11 @@ impl Service {
         match (row.revoked_at, row.revoke_reason.as_deref()) {
             (None, _) => {
                 let next = RefreshRow {
-                    id: vici_kit::ids::new_id().to_string(),
+                    id: vici_types::new_id(),
                     token_hash: next_digest,
                     created_at: now,
                     expires_at: now + tokens::ms(tokens::REFRESH_TTL),
-                    access_jti: vici_kit::ids::new_id().to_string(),
+                    access_jti: vici_types::new_id(),
                     access_iat: now.div_euclid(1000),
                     access_ver: account.token_version,
                     ..row.clone()
@@ -264,7 +264,7 @@ impl Service {
     }
 
     pub async fn logout(&self, r: LogoutInput) -> Result<()> {
-        let user_id = vici_kit::ids::parse_id("userId", &r.user_id)?.to_string();
+        let user_id = vici_types::ids::parse_id("userId", &r.user_id)?;
         let now = self.now();
         let mut tx = self.db.begin().await.db_err()?;
         let mut families = Vec::new();

@@ -2,8 +2,8 @@
 //! than the stock when adding, at most 50 different items, one line per (product, variant).
 //! A [`Basket`] applies changes to the lines in memory and records the writes for the store and
 //! the quantity moves for the behaviour events, so the rules are checked in one place.
-use vici_kit::ids::new_id;
 use vici_kit::{Error, Result};
+use vici_types::new_id;
 
 use super::catalogue::{Lookup, Offer};
 
@@ -231,7 +231,7 @@ impl Basket {
             }
             None => {
                 let line = Line {
-                    id: new_id().to_string(),
+                    id: new_id(),
                     item: item.clone(),
                     quantity,
                     unit_price_cents: offer.price_cents,

@@ -7,12 +7,12 @@ pub mod coupon;
 pub mod view;
 
 use vici_kit::Result;
-use vici_kit::ids::parse_id;
+use vici_types::ids::parse_id;
 
 /// An id a caller sends; anything but a UUID is a bad request naming `field`. Returned in the
 /// canonical lower-case form, so one id is always stored as one text.
 pub fn id(field: &str, raw: &str) -> Result<String> {
-    Ok(parse_id(field, raw)?.to_string())
+    Ok(parse_id(field, raw)?)
 }
 
 /// An optional variant id: absent or empty is the product itself (stored as '').

@@ -1,10 +1,10 @@
 //! Coupons: attaching one to a cart, the admin's catalogue of them, and checkout's redemptions.
 //! Whether a coupon applies is always `vici_pricing::Coupon::discount` on the subtotal the cart
 //! shows, with the use counted from the redemptions table.
-use vici_kit::ids::new_id;
 use vici_kit::{Error, Result};
 use vici_store::error::{SqlxResultExt as _, is_unique_violation, map_sqlx};
 use vici_store::now_ms;
+use vici_types::new_id;
 
 use super::Service;
 use crate::domain::coupon::{self, Coupon, Draft, Patch};
@@ -59,7 +59,7 @@ impl Service {
     pub async fn create_coupon(&self, draft: Draft) -> Result<Coupon> {
         let now = now_ms();
         let created = Coupon {
-            id: new_id().to_string(),
+            id: new_id(),
             terms: draft.validate()?,
             used_count: 0,
             created_at: now,

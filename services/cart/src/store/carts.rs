@@ -50,7 +50,7 @@ pub async fn create_missing(
         "INSERT INTO carts (id, user_id, version, created_at, updated_at) VALUES ($1, $2, 0, $3, $3) \
          ON CONFLICT (user_id) DO NOTHING",
     )
-    .bind(vici_kit::ids::new_id().to_string())
+    .bind(vici_types::new_id())
     .bind(user_id)
     .bind(now)
     .execute(conn)
@@ -236,7 +236,7 @@ mod tests {
     /// A mutation between the sweeper's selection and its re-check, within the millisecond of
     /// the cart's last one (so `updated_at` stays as it was), still stops the announcement.
     async fn a_same_millisecond_mutation_stops_the_announcement(backend: Backend) {
-        let db = vici_store::testing::fresh(backend, "cart").await;
+        let db = vici_testkit::fresh(backend, "cart").await;
         db.migrate("cart", crate::MIGRATIONS).await.unwrap();
         let at = 1_000;
         let mut tx = db.begin().await.unwrap();
@@ -269,7 +269,7 @@ mod tests {
         let idle = abandoned(&mut conn, at, 10).await.unwrap();
         assert!(mark_abandoned(&mut conn, &idle[0], at + 1).await.unwrap());
         drop(conn);
-        vici_store::testing::discard(db).await;
+        vici_testkit::discard(db).await;
     }
 
     #[tokio::test]

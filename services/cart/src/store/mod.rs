@@ -27,7 +27,7 @@ pub async fn lock_cart(
          THEN excluded.updated_at ELSE carts.updated_at END, abandoned_at = NULL \
          RETURNING id, user_id, coupon_id, created_at, updated_at, version",
     )
-    .bind(vici_kit::ids::new_id().to_string())
+    .bind(vici_types::new_id())
     .bind(user_id)
     .bind(now)
     .fetch_one(conn)

@@ -1,11 +1,11 @@
 //! Route assembly under `/api`: the catalogue (working), the routes later issues implement
 //! (registered now, answering 401/501), operations, and media. Upload routes get their own,
 //! larger body limit.
+use crate::config::GatewayConfig;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use vici_kit::Config;
 
 use crate::AppState;
 use crate::cache::MicroCache;
@@ -31,7 +31,7 @@ fn limited(router: Router<AppState>, limit: usize) -> Router<AppState> {
 }
 
 /// Everything the gateway serves under `/api`.
-pub fn api(config: &Config, cache: Option<MicroCache>) -> Router<AppState> {
+pub fn api(config: &GatewayConfig, cache: Option<MicroCache>) -> Router<AppState> {
     let json = Router::new()
         .merge(catalogue::router(cache))
         .merge(account::router())
@@ -46,5 +46,5 @@ pub fn api(config: &Config, cache: Option<MicroCache>) -> Router<AppState> {
     let uploads = pending::router(true)
         .merge(admin::router(true))
         .merge(account::uploads());
-    limited(json, config.gateway.body_limit_bytes).merge(limited(uploads, UPLOAD_LIMIT_BYTES))
+    limited(json, config.body_limit_bytes).merge(limited(uploads, UPLOAD_LIMIT_BYTES))
 }

@@ -1,19 +1,18 @@
-//! Black-box tests of the gateway's REST app: the real router, talking gRPC to an in-test
-//! product service on an ephemeral port (the contract boundary); every other service points at
-//! a closed port, i.e. is down.
-use std::collections::{BTreeMap, HashMap};
+//! Black-box tests of the gateway's REST app: the real router (built from the gateway's own
+//! settings on a test platform, `vici_testkit::Services`), talking gRPC to an in-test product
+//! service and an in-test auth service (the contract boundary); every other service is down.
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use serde_json::Value;
 use tower::ServiceExt;
-use vici_blob::{Blob, BlobStore};
-use vici_gateway::{Clients, Deps, router};
-use vici_kit::{Config, ServiceName};
+use vici_gateway::{Deps, router};
+use vici_proto::auth::v1::auth_service_server::AuthServiceServer;
 use vici_proto::product::v1::product_service_server::ProductServiceServer;
+use vici_testkit::{Backend, ServiceName, Services};
 
 mod catalogue;
 mod fake;
@@ -26,22 +25,14 @@ mod shelves;
 
 use fake::FakeCatalogue;
 use fake_auth::FakeAuth;
-use vici_proto::auth::v1::auth_service_server::AuthServiceServer;
 
 pub struct Gateway {
     pub app: Router,
     pub fake: Arc<FakeCatalogue>,
-    pub blob: Arc<MemoryBlob>,
     pub auth: Arc<FakeAuth>,
+    pub services: Services,
+    pub blob: vici_blob::SharedBlob,
     pub cache: vici_cache::SharedCache,
-}
-
-/// A port that refuses connections for the life of the test binary (held, so no other test's
-/// server can take it).
-pub fn closed_port() -> u16 {
-    static REFUSED: std::sync::LazyLock<vici_kit::testing::RefusedPort> =
-        std::sync::LazyLock::new(vici_kit::testing::RefusedPort::new);
-    REFUSED.port()
 }
 
 /// Serves the fake catalogue and the fake auth service on one ephemeral port.
@@ -62,49 +53,30 @@ pub async fn gateway() -> Gateway {
     gateway_with(&[]).await
 }
 
-/// A gateway with extra `VICI_*` settings (they override the test wiring).
+/// A gateway with extra `VICI_*` settings (they override the test wiring); with `serve`, the
+/// gateway service also runs on a port of its own.
 pub async fn gateway_with(settings: &[(&str, &str)]) -> Gateway {
-    let (deps, fake, blob, auth) = deps_with(settings).await;
-    let cache = deps.cache.clone();
-    Gateway {
-        app: router(deps),
-        fake,
-        blob,
-        auth,
-        cache,
-    }
-}
-
-/// The gateway's dependencies, for tests that run it through the kit's server.
-pub async fn deps_with(
-    settings: &[(&str, &str)],
-) -> (Deps, Arc<FakeCatalogue>, Arc<MemoryBlob>, Arc<FakeAuth>) {
     let fake = Arc::new(FakeCatalogue::default());
     let auth = Arc::new(FakeAuth::default());
-    let fakes = serve_fakes(fake.clone(), auth.clone()).await;
-    let down = closed_port();
-    let mut env: BTreeMap<String, String> = ServiceName::ALL
+    let fakes = format!("http://{}", serve_fakes(fake.clone(), auth.clone()).await);
+    let builder = Services::builder(Backend::Sqlite)
+        .configure(vici_gateway::service())
+        .elsewhere(ServiceName::Product, &fakes)
+        .elsewhere(ServiceName::Auth, &fakes);
+    let services = settings
         .iter()
-        .map(|s| {
-            (
-                format!("VICI_{}_URL", s.as_str().to_uppercase()),
-                format!("http://127.0.0.1:{down}"),
-            )
-        })
-        .collect();
-    env.insert("VICI_PRODUCT_URL".into(), format!("http://{fakes}"));
-    env.insert("VICI_AUTH_URL".into(), format!("http://{fakes}"));
-    env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_sources(None, &env).expect("test configuration");
-    let clients = Clients::connect(&config).expect("lazy channels");
-    let blob = Arc::new(MemoryBlob::default());
-    let deps = Deps {
-        config: Arc::new(config),
-        clients,
-        blob: blob.clone(),
-        cache: Arc::new(vici_cache::MemoryCache::new()),
-    };
-    (deps, fake, blob, auth)
+        .fold(builder, |b, (env, value)| b.setting(env, value))
+        .start()
+        .await;
+    let platform = services.platform();
+    Gateway {
+        app: router(Deps::from_platform(platform).expect("gateway settings")),
+        blob: platform.blob.clone(),
+        cache: platform.cache.clone(),
+        fake,
+        auth,
+        services,
+    }
 }
 
 pub struct Answer {
@@ -200,48 +172,4 @@ pub async fn send_json(app: &Router, method: Method, uri: &str, body: &str) -> A
         .body(Body::from(body.to_string()))
         .unwrap();
     send(app, request).await
-}
-
-/// An in-memory blob store for the media route.
-#[derive(Default)]
-pub struct MemoryBlob(Mutex<HashMap<String, Blob>>);
-
-impl MemoryBlob {
-    pub fn insert(&self, key: &str, bytes: &'static [u8], content_type: &str) {
-        let blob = Blob {
-            bytes: Bytes::from_static(bytes),
-            content_type: content_type.into(),
-        };
-        self.0.lock().unwrap().insert(key.into(), blob);
-    }
-}
-
-#[async_trait::async_trait]
-impl BlobStore for MemoryBlob {
-    async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> anyhow::Result<()> {
-        self.0.lock().unwrap().insert(
-            key.into(),
-            Blob {
-                bytes,
-                content_type: content_type.into(),
-            },
-        );
-        Ok(())
-    }
-
-    async fn get(&self, key: &str) -> anyhow::Result<Option<Blob>> {
-        Ok(self.0.lock().unwrap().get(key).cloned())
-    }
-
-    async fn delete(&self, key: &str) -> anyhow::Result<bool> {
-        Ok(self.0.lock().unwrap().remove(key).is_some())
-    }
-
-    async fn exists(&self, key: &str) -> anyhow::Result<bool> {
-        Ok(self.0.lock().unwrap().contains_key(key))
-    }
-
-    async fn ping(&self) -> anyhow::Result<()> {
-        Ok(())
-    }
 }

@@ -69,11 +69,12 @@ pub fn normalize_lines(input: Vec<LineInput>) -> Result<Vec<Line>> {
     }
     let mut merged: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (i, line) in input.into_iter().enumerate() {
-        let product = vici_kit::ids::parse_id(&format!("lines[{i}].productId"), &line.product_id)?;
+        let product =
+            vici_types::ids::parse_id(&format!("lines[{i}].productId"), &line.product_id)?;
         // An empty variant id is the same as none: the product's own row.
         let variant = match line.variant_id.as_deref().map(str::trim) {
             None | Some("") => String::new(),
-            Some(v) => vici_kit::ids::parse_id(&format!("lines[{i}].variantId"), v)?.to_string(),
+            Some(v) => vici_types::ids::parse_id(&format!("lines[{i}].variantId"), v)?,
         };
         if !(1..=MAX_LINE_QUANTITY).contains(&line.quantity) {
             let field = format!("lines[{i}].quantity");

@@ -44,7 +44,7 @@ async fn record(
         "INSERT INTO movements (id, product_id, variant_id, kind, delta, reserved_delta, before_qty, after_qty, \
          reason, actor, order_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
-    .bind(vici_kit::ids::new_id().to_string())
+    .bind(vici_types::new_id())
     .bind(m.product_id)
     .bind(m.variant_id)
     .bind(m.kind)

@@ -82,7 +82,7 @@ pub enum Created {
 /// Creates a HELD reservation for `order_id` taking every line from available stock, or
 /// nothing at all. `lines` must be merged and in lock order ([`crate::domain::reservation::normalize_lines`]).
 pub async fn create(db: &Db, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Created> {
-    let id = vici_kit::ids::new_id().to_string();
+    let id = vici_types::new_id();
     let now = now_ms();
     let mut tx = db.begin().await.db_err()?;
     // The order's row goes in first: a concurrent Reserve for the same order waits here (on

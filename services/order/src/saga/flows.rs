@@ -40,7 +40,7 @@ pub struct Checkout {
 impl Engine {
     /// PlaceOrder. `stop` is the test hook: the saga stops right after that step.
     pub async fn place(&self, c: Checkout, stop: Option<Step>) -> Result<Order, Failure> {
-        let saga_id = vici_kit::ids::new_id().to_string();
+        let saga_id = vici_types::new_id();
         let user_id = c.user_id.clone();
         self.lock(&user_id, &saga_id, CART_BUSY).await?;
         let result = self.place_locked(&saga_id, c, stop).await;
@@ -64,7 +64,7 @@ impl Engine {
             .with_detail("status", order.status.as_str())
             .into());
         }
-        let saga_id = vici_kit::ids::new_id().to_string();
+        let saga_id = vici_types::new_id();
         self.lock(&order.user_id, &saga_id, PAYMENT_BUSY).await?;
         let now = now_ms();
         let mut rec = Record {
@@ -72,7 +72,7 @@ impl Engine {
             kind: Kind::Pay,
             order_id: order.id.clone(),
             user_id: order.user_id.clone(),
-            attempt_id: vici_kit::ids::new_id().to_string(),
+            attempt_id: vici_types::new_id(),
             payment_method: payment_method.into(),
             step: Step::OrderWritten,
             state: State::Running,
@@ -155,9 +155,9 @@ impl Engine {
             } else {
                 Kind::Place
             },
-            order_id: vici_kit::ids::new_id().to_string(),
+            order_id: vici_types::new_id(),
             user_id: c.user_id.clone(),
-            attempt_id: vici_kit::ids::new_id().to_string(),
+            attempt_id: vici_types::new_id(),
             payment_method: c.payment_method.clone(),
             step: Step::Started,
             state: State::Running,

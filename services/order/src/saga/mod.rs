@@ -11,7 +11,7 @@ pub mod snapshot;
 pub mod steps;
 pub mod undo;
 
-use vici_kit::config::OrderConfig;
+use crate::config::OrderConfig;
 use vici_kit::grpc::Channel;
 use vici_kit::{Error, Result};
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;

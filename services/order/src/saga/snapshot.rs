@@ -30,7 +30,7 @@ pub fn price(cart: &cart::Cart) -> Result<Priced> {
         .items
         .iter()
         .map(|i| Item {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             product_id: i.product_id.clone(),
             variant_id: i.variant_id.clone().filter(|v| !v.is_empty()),
             name: i.name.clone(),

@@ -93,7 +93,7 @@ impl Engine {
     pub async fn cancel(&self, order: &Order, by: &str, reason: &str) -> Result<Order> {
         let now = now_ms();
         let rec = Record {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             kind: Kind::Cancel,
             order_id: order.id.clone(),
             user_id: order.user_id.clone(),

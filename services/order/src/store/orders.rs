@@ -125,7 +125,7 @@ pub async fn add_history(
         "INSERT INTO order_history (id, order_id, status, note, actor, at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(vici_kit::ids::new_id().to_string())
+    .bind(vici_types::new_id())
     .bind(order_id)
     .bind(e.status.as_str())
     .bind(&e.note)

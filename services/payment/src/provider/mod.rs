@@ -9,8 +9,8 @@ pub mod stripe;
 
 use std::sync::Arc;
 
+use crate::config::{PaymentConfig, PaymentProvider};
 use vici_kit::Error;
-use vici_kit::config::{PaymentConfig, PaymentProvider};
 
 pub use crate::domain::ProviderKind;
 

@@ -94,7 +94,7 @@ impl Service {
         let now = now_ms();
         let cash = req.payment_method == CASH_ON_DELIVERY;
         let payment = Payment {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             order_id: req.order_id.clone(),
             user_id: req.user_id.clone(),
             attempt_id: req.attempt_id.clone(),

@@ -33,7 +33,7 @@ impl Service {
         // Without a key every call is a new intent, so its provider key is fresh too.
         let provider_key = match key {
             Some(k) => format!("vici:intent:{user_id}:{k}"),
-            None => format!("vici:intent:{}", vici_kit::ids::new_id()),
+            None => format!("vici:intent:{}", vici_types::new_id()),
         };
         let created = self
             .provider

@@ -138,7 +138,7 @@ impl Service {
         }
         let now = now_ms();
         let refund = Refund {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             payment_id: p.id.clone(),
             order_id: order_id.to_string(),
             idempotency_key: key.to_string(),

@@ -170,7 +170,7 @@ impl Service {
             return Ok(false);
         }
         let refund = Refund {
-            id: vici_kit::ids::new_id().to_string(),
+            id: vici_types::new_id(),
             payment_id: p.id.clone(),
             order_id: p.order_id.clone(),
             idempotency_key: format!("vici:webhook:{}", event.id),

@@ -188,7 +188,7 @@ async fn change(
         "INSERT INTO payment_changes (id, payment_id, from_status, to_status, reason, at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(vici_kit::ids::new_id().to_string())
+    .bind(vici_types::new_id())
     .bind(payment_id)
     .bind(from.map(Status::as_str))
     .bind(to.as_str())

@@ -252,7 +252,7 @@ mod tests {
 
     /// The synthetic catalogue as stored products (category slugs stand in for their names).
     fn products(n: usize) -> Vec<Product> {
-        let catalog = vici_kit::seed::Catalog::synthetic(n);
+        let catalog = vici_catalog::Catalog::synthetic(n);
         catalog
             .products
             .iter()
@@ -265,7 +265,7 @@ mod tests {
                 price_cents: p.price_cents,
                 original_price_cents: p.original_price_cents,
                 currency: catalog.currency.clone(),
-                category_id: vici_kit::seed::category_id(&p.category).to_string(),
+                category_id: vici_catalog::category_id(&p.category).to_string(),
                 category_name: p.category.replace('-', " "),
                 category_slug: p.category.clone(),
                 images: p.images.clone(),

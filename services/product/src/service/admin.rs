@@ -3,10 +3,10 @@
 //! is the product as stored.
 use bytes::Bytes;
 use vici_kit::error::ResultExt as _;
-use vici_kit::ids::new_id;
 use vici_kit::{Error, Result};
 use vici_store::error::{SqlxResultExt as _, map_sqlx};
 use vici_store::now_ms;
+use vici_types::new_id;
 
 use super::{Service, Stocked};
 use crate::domain::edit::{Draft, Patch};
@@ -22,7 +22,7 @@ impl Service {
     pub async fn create_product(&self, mut draft: Draft, category_key: &str) -> Result<Stocked> {
         draft.validate()?;
         let category_id = self.resolve_category(category_key).await?;
-        let id = new_id().to_string();
+        let id = new_id();
         let now = now_ms();
         let mut product = Product {
             sku: if draft.sku.is_empty() {
@@ -54,7 +54,7 @@ impl Service {
                 .variants
                 .into_iter()
                 .map(|v| Variant {
-                    id: new_id().to_string(),
+                    id: new_id(),
                     name: v.name,
                     sku: v.sku,
                     price_cents: v.price_cents,
@@ -173,7 +173,7 @@ impl Service {
                 "This product already has the most images allowed (20)",
             ));
         }
-        let key = media::blob_key(&product.id, &new_id().to_string(), ext);
+        let key = media::blob_key(&product.id, &new_id(), ext);
         let content_type = sniffed.unwrap_or("application/octet-stream");
         self.blob
             .put(&key, Bytes::from(data), content_type)

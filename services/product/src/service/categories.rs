@@ -1,10 +1,10 @@
 //! Categories: the tree with product counts, one category with its children, and admin edits.
 //! Category changes announce no event (events.md defines none); renaming one re-indexes its
 //! products here, and other replicas pick the new name up at their next start (see `replica`).
-use vici_kit::ids::new_id;
 use vici_kit::{Error, Result};
 use vici_store::error::{SqlxResultExt as _, map_sqlx};
 use vici_store::now_ms;
+use vici_types::new_id;
 
 use super::Service;
 use crate::domain::category::{self, CategoryPatch, Node};
@@ -33,7 +33,7 @@ impl Service {
     pub async fn create_category(&self, patch: CategoryPatch) -> Result<Node> {
         let mut tx = self.db.begin().await.db_err()?;
         let all = store::categories::all(&mut tx).await.db_err()?;
-        let created = patch.create(&all, new_id().to_string())?;
+        let created = patch.create(&all, new_id())?;
         store::categories::insert(&mut tx, &created, now_ms())
             .await
             .map_err(|e| map_sqlx(e, store::categories::CONFLICTS))?;

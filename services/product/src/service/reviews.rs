@@ -1,9 +1,9 @@
 //! Reviews: lists with the product's rating summary, posting one (folded into the product's
 //! rating in the same transaction) and helpful votes.
-use vici_kit::ids::new_id;
 use vici_kit::{Error, Result};
 use vici_store::error::{SqlxResultExt as _, is_unique_violation};
 use vici_store::now_ms;
+use vici_types::new_id;
 
 use super::{Service, visible};
 use crate::domain::review::{Review, ReviewDraft, ReviewSort, distribution};
@@ -60,7 +60,7 @@ impl Service {
             .await
             .db_err()?;
         let review = Review {
-            id: new_id().to_string(),
+            id: new_id(),
             product_id: product.id.clone(),
             user_id: draft.user_id.trim().to_string(),
             user_name: draft.user_name,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use sqlx::AnyConnection;
-use vici_kit::seed::{Catalog, SeedCategory, SeedProduct, category_id};
+use vici_catalog::{Catalog, SeedCategory, SeedProduct, category_id};
 
 use super::{Sql, to_json};
 use crate::domain::Status;

@@ -1,6 +1,6 @@
 //! Admin writes: validation, events in the outbox, and the search index kept in step.
 use tonic::Code;
-use vici_kit::seed::{Catalog, category_id};
+use vici_catalog::{Catalog, category_id};
 use vici_proto::product::v1::{
     DeleteProductRequest, GetProductRequest, Product, ProductFilter, ProductInput, ProductPatch,
     UpdateProductRequest, get_product_request::Key,

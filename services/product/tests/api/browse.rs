@@ -2,7 +2,7 @@
 use std::collections::HashSet;
 
 use tonic::Code;
-use vici_kit::seed::{Catalog, category_id};
+use vici_catalog::{Catalog, category_id};
 use vici_proto::common::v1::PageRequest;
 use vici_proto::product::v1::{
     GetProductRequest, ListProductsRequest, Product, ProductFilter, SearchProductsRequest,

@@ -1,6 +1,6 @@
 //! Categories, price ranges, reviews and seeding.
 use tonic::Code;
-use vici_kit::seed::{Catalog, category_id};
+use vici_catalog::{Catalog, category_id};
 use vici_proto::product::v1::{
     CategoryInput, CategoryPatch, DeleteCategoryRequest, GetCategoryRequest, ListCategoriesRequest,
     PriceRangeRequest, ProductFilter, UpdateCategoryRequest,

@@ -2,7 +2,7 @@
 //! lands in the events the request causes (gateway → gRPC → events).
 use std::sync::Arc;
 
-use vici_kit::seed::Catalog;
+use vici_catalog::Catalog;
 use vici_proto::product::v1::ProductInput;
 
 use crate::harness::Env;

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tonic::{Request, Response, Status};
+use vici_catalog::Catalog;
 use vici_kit::ServiceName;
-use vici_kit::seed::Catalog;
 use vici_kit::server::{ServiceApp, Shutdown};
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::inventory_service_server::{
@@ -68,10 +68,7 @@ impl FakeInventory {
             ServiceName::Inventory,
             tonic::service::Routes::new(InventoryServiceServer::new(self)),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(vici_kit::server::serve(app, listener, shutdown));
-        url
+        vici_testkit::serve_ephemeral(app, &shutdown).await
     }
 }
 

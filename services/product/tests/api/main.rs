@@ -17,7 +17,7 @@ mod products;
 mod reviews;
 mod search;
 
-vici_store::on_both_backends!(
+vici_testkit::on_both_backends!(
     browse::demo_shop_page_lists_the_seven_active_products_under_200_with_stock,
     browse::category_filter_by_slug_or_id_includes_descendants,
     browse::pages_never_overlap_in_any_sort,

@@ -1,6 +1,6 @@
 //! Product image uploads.
 use tonic::Code;
-use vici_kit::seed::Catalog;
+use vici_catalog::Catalog;
 use vici_proto::product::v1::AddProductImageRequest;
 
 use crate::admin::detail_fields;

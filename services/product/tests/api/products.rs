@@ -1,6 +1,6 @@
 //! Single products, batches and curated rows.
 use tonic::Code;
-use vici_kit::seed::Catalog;
+use vici_catalog::Catalog;
 use vici_proto::product::v1::{
     GetProductRequest, GetProductsRequest, ListCuratedRequest, Product, get_product_request::Key,
 };

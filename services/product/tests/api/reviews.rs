@@ -1,6 +1,6 @@
 //! Reviews and their fold into the product's rating.
 use tonic::Code;
-use vici_kit::seed::Catalog;
+use vici_catalog::Catalog;
 use vici_proto::product::v1::{
     CreateReviewRequest, GetProductRequest, ListReviewsRequest, MarkReviewHelpfulRequest,
     get_product_request::Key,

@@ -2,7 +2,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use vici_kit::seed::Catalog;
+use vici_catalog::Catalog;
 use vici_proto::product::v1::{
     ListProductsRequest, ProductFilter, SearchProductsRequest, SearchProductsResponse,
     SuggestRequest,
@@ -214,7 +214,7 @@ pub async fn synthetic_catalogue_seeds_and_searches(env: Env) {
     let reseed = reseed_started.elapsed();
     assert_eq!(report.products, 5_000);
 
-    let active = |p: &&vici_kit::seed::SeedProduct| p.status == "ACTIVE";
+    let active = |p: &&vici_catalog::SeedProduct| p.status == "ACTIVE";
     let speakers = app
         .catalog
         .products
@@ -303,15 +303,15 @@ pub async fn large_catalogue_timing(env: Env) {
     let backend = env.backend;
     let catalog = Catalog::synthetic(n);
     let t = Instant::now();
-    let report = vici_product::seed(&env.db, &catalog).await.unwrap();
-    let seed = t.elapsed();
-    let t = Instant::now();
     let app = env.start(catalog).await;
     let start = t.elapsed();
     let t = Instant::now();
+    let report = vici_product::seed(&app.db, &app.catalog).await.unwrap();
+    let reseed = t.elapsed();
+    let t = Instant::now();
     let r = search(&app, "speaker", ProductFilter::default(), "", None).await;
     println!(
-        "[timing {backend:?}] {} products: seed {seed:?}; start incl. idempotent re-seed and index build {start:?}; one search over gRPC {:?} ({} hits)",
+        "[timing {backend:?}] {n} products: seed and start incl. index build {start:?}; idempotent re-seed {reseed:?} ({} new); one search over gRPC {:?} ({} hits)",
         report.products,
         t.elapsed(),
         total(&r)

@@ -1,9 +1,9 @@
 //! Addresses: every write runs in one transaction under the user's lock (`store::lock_user`),
 //! so the limit and the single default hold however many requests race.
 use vici_kit::Result;
-use vici_kit::ids::new_id;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::new_id;
 
 use super::Service;
 use crate::domain::address::{
@@ -51,7 +51,7 @@ impl Service {
                 .db_err()?;
         }
         let created = Address {
-            id: new_id().to_string(),
+            id: new_id(),
             user_id: user_id.to_string(),
             fields,
             is_default,

@@ -2,9 +2,9 @@
 use bytes::Bytes;
 use vici_kit::Result;
 use vici_kit::error::ResultExt as _;
-use vici_kit::ids::new_id;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::new_id;
 
 use super::Service;
 use crate::domain::profile::{self, Patch, Profile};
@@ -36,7 +36,7 @@ impl Service {
     /// previous upload is removed once the new one is committed.
     pub async fn set_avatar(&self, user_id: &str, data: Vec<u8>) -> Result<Profile> {
         let (content_type, ext) = profile::avatar_format(&data)?;
-        let key = profile::avatar_key(user_id, &new_id().to_string(), ext);
+        let key = profile::avatar_key(user_id, &new_id(), ext);
         self.blob
             .put(&key, Bytes::from(data), content_type)
             .await

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use vici_kit::Result;
-use vici_kit::ids::{new_id, parse_id};
 use vici_proto::user::v1::ProductSummary;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::ids::parse_id;
+use vici_types::new_id;
 
 use super::Service;
 use crate::domain::fields::path_id;
@@ -22,7 +23,7 @@ impl Service {
     /// Saves a product a shopper can currently open (the product service's visibility rule)
     /// to the user's wishlist.
     pub async fn add_to_wishlist(&self, user_id: &str, product_id: &str) -> Result<Item> {
-        let product_id = parse_id("productId", product_id)?.to_string();
+        let product_id = parse_id("productId", product_id)?;
         let summary = self
             .catalogue
             .products(vec![product_id.clone()], false)
@@ -31,7 +32,7 @@ impl Service {
             .find(|p| p.id == product_id)
             .ok_or_else(wishlist::no_such_product)?;
         let entry = Entry {
-            id: new_id().to_string(),
+            id: new_id(),
             user_id: user_id.to_string(),
             product_id,
             added_at: now_ms(),

@@ -1,5 +1,5 @@
-//! The gateway's abuse limits as configuration: `gateway.rate_limits` (`VICI_RATE_LIMITS`) is
-//! `on` (the defaults), `off` (benchmarks), or a comma list overriding some of them, e.g.
+//! The grammar of `gateway.rate_limits` (`VICI_RATE_LIMITS`): `on` (the defaults), `off`
+//! (benchmarks), or a comma list overriding some of them, e.g.
 //! `login=3/1m,ip=100/10s,lockout=5/15m`.
 use std::time::Duration;
 

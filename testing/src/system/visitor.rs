@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{Reply, Shop};
+use super::{Reply, Shop};
 
 /// The demo users' password (contract §4).
 pub const DEMO_PASSWORD: &str = "password123";

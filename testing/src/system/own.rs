@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::{Mode, Shop, free_port_base};
+use super::{Mode, Shop, free_port_base};
 
 /// One own shop at a time: eleven more processes, and their database pools, are what the
 /// machine and PostgreSQL's 100 connections have room for next to the run's shared shop (two at

@@ -1,12 +1,10 @@
-//! Test helpers shared by the services' harnesses: serving a service on an ephemeral port, an
-//! address that refuses every connection, and reading a refused call's contract code and details.
-
+//! The network side of tests: serving an app on an ephemeral port, an address that refuses every
+//! connection, and reading a refused call's contract code and details.
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use crate::grpc::Channel;
-use crate::server::{ServiceApp, Shutdown};
+use vici_kit::server::{ServiceApp, Shutdown};
+use vici_kit::{Error, ErrorCode};
 
 /// Serves `app` on a fresh 127.0.0.1 port until `shutdown`; its `http://` URL.
 pub async fn serve_ephemeral(app: ServiceApp, shutdown: &Shutdown) -> String {
@@ -14,20 +12,26 @@ pub async fn serve_ephemeral(app: ServiceApp, shutdown: &Shutdown) -> String {
         .await
         .expect("binding an ephemeral port");
     let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-    tokio::spawn(crate::server::serve(app, listener, shutdown.clone()));
+    tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
     url
 }
 
-/// A lazily connecting channel to `url` with a generous per-call timeout.
-pub fn channel(url: &str) -> Channel {
-    crate::grpc::channel(url, Duration::from_secs(30)).expect("a valid service URL")
+/// A typed client of the service at `url` (a second process of a service, a fake).
+pub fn client_at<C: vici_platform::Client>(url: &str) -> C {
+    let channel = vici_kit::grpc::channel(url, std::time::Duration::from_secs(30));
+    C::over(channel.expect("a valid service URL"))
+}
+
+/// The service error a refused call carries: its contract code, message and `details`.
+pub fn refusal(status: &tonic::Status) -> Error {
+    Error::from_status(status)
 }
 
 /// The contract's error code (`OUT_OF_STOCK`, …) a refused call carries.
 pub fn error_code(status: &tonic::Status) -> String {
     status
         .metadata()
-        .get(crate::error::ERROR_CODE_METADATA)
+        .get(vici_kit::error::ERROR_CODE_METADATA)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string()
@@ -35,13 +39,32 @@ pub fn error_code(status: &tonic::Status) -> String {
 
 /// The `details` map of a refused call, values as text.
 pub fn details(status: &tonic::Status) -> BTreeMap<String, String> {
-    let map: BTreeMap<String, serde_json::Value> =
-        serde_json::from_slice(status.details()).unwrap_or_default();
-    map.into_iter()
+    refusal(status)
+        .details
+        .into_iter()
         .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
         .collect()
 }
 
+/// Asserts `result` failed with the contract's `code` and returns the service error.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(result: Result<T, tonic::Status>, code: ErrorCode) -> Error {
+    let status = result.expect_err("the call must fail");
+    assert_eq!(status.code(), code.grpc_code(), "{status:?}");
+    assert_eq!(error_code(&status), code.as_str(), "{status:?}");
+    refusal(&status)
+}
+
+/// Asserts a validation error whose details name `field`; returns the problem stated there.
+#[track_caller]
+pub fn invalid<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &str) -> String {
+    let err = refused(result, ErrorCode::Validation);
+    let problem = err.details.get(field);
+    let problem = problem.unwrap_or_else(|| panic!("no details.{field} in {:?}", err.details));
+    problem
+        .as_str()
+        .map_or_else(|| problem.to_string(), str::to_string)
+}
 /// A loopback port held bound but never listening, so connecting to it is refused at once.
 ///
 /// Binding port 0 and dropping the listener frees the port for the next test that binds port 0,

@@ -2,18 +2,16 @@
 //! temporary directory, or a new randomly named PostgreSQL database on the server named by
 //! `VICI_TEST_DATABASE_URL` (default `postgres://root@127.0.0.1:5432/`). An unreachable
 //! PostgreSQL panics with the URL, so such tests fail rather than skip. [`discard`] removes such
-//! a database once its case has passed, and [`on_both_backends!`](crate::on_both_backends)
-//! declares a harness's cases once per backend.
+//! a database once its case has passed.
 use sqlx::{Connection as _, Executor as _};
+use vici_store::{Backend, Db};
 
-use crate::{Backend, Db};
-
-fn suffix() -> String {
+pub(crate) fn suffix() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
 }
 
 /// `VICI_TEST_DATABASE_URL`, or the local default.
-fn postgres_server() -> String {
+pub(crate) fn postgres_server() -> String {
     std::env::var("VICI_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/".into())
 }
@@ -91,45 +89,4 @@ pub async fn discard(db: Db) {
             conn.close().await.ok();
         }
     }
-}
-
-/// Declares each case once per backend, as `sqlite::<case>` and `postgres::<case>`, each a
-/// multi-threaded `#[tokio::test]` (two workers unless `worker_threads = N;` comes first).
-///
-/// Convention: it is invoked in the test crate's root (e.g. `tests/main.rs`), next to a module
-/// `harness` with `pub async fn run(backend: vici_store::Backend, case: F)`, and each case is
-/// named as `<module>::<case>` of a module there; a test calls
-/// `super::harness::run(vici_store::Backend::Sqlite, super::<module>::<case>)` (likewise
-/// `Postgres`). The test crate needs `tokio` (with the `macros` and `rt-multi-thread` features).
-///
-/// ```text
-/// vici_store::on_both_backends!(
-///     login::a_wrong_password_is_refused,
-///     logout::logout_ends_the_session,
-/// );
-/// vici_store::on_both_backends!(worker_threads = 4; items::a_new_user_gets_an_empty_cart);
-/// ```
-#[macro_export]
-macro_rules! on_both_backends {
-    (worker_threads = $workers:tt; $($module:ident :: $case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = $workers)]
-                async fn $case() {
-                    super::harness::run($crate::Backend::Sqlite, super::$module::$case).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = $workers)]
-                async fn $case() {
-                    super::harness::run($crate::Backend::Postgres, super::$module::$case).await;
-                }
-            )*
-        }
-    };
-    ($($module:ident :: $case:ident),* $(,)?) => {
-        $crate::on_both_backends!(worker_threads = 2; $($module :: $case),*);
-    };
 }

@@ -1,0 +1,8 @@
+//! The shop's shared vocabulary, one spelling of each rule the gateway and the services both
+//! apply: typed ids, parsed once at the edge of each service and carried as types inside.
+pub mod ids;
+
+pub use ids::{
+    AddressId, CartLineId, CategoryId, CouponId, OrderId, ProductId, ReviewId, TypedId, UserId,
+    VariantId, new_id,
+};

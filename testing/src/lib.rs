@@ -1,0 +1,36 @@
+//! vici's test kit: everything a test needs and the shop does not. Zero-to-production's
+//! `spawn_app`, grown up:
+//!
+//! - [`Services`]: the services a case names, started as `vici` starts them, on port 0, over
+//!   fresh databases of the case's backend, with typed clients, their databases and the bus;
+//! - [`on_both_backends!`]: each case written once, run on SQLite and on PostgreSQL;
+//! - [`Drain`] and [`outbox`]: reading the events a case caused;
+//! - [`RefusedPort`], [`serve_ephemeral`] and the status readers ([`refused`], [`invalid`]);
+//! - [`demo`]: the demo catalogue's products by slug;
+//! - [`system`]: the black-box harness that boots the `vici` binary (`vici up`, or eleven
+//!   `vici serve` processes on PostgreSQL, Redis and Kafka) and talks to it over HTTP.
+//!
+//! Nothing here is compiled into the shop: services take it as a dev-dependency.
+
+mod cases;
+mod db;
+pub mod demo;
+mod events;
+mod net;
+mod services;
+pub mod system;
+
+pub use db::{discard, fresh, fresh_postgres, fresh_sqlite};
+pub use events::{Drain, EVENT_WAIT, eventually, outbox};
+pub use net::{
+    RefusedPort, client_at, details, error_code, invalid, refusal, refused, serve_ephemeral,
+};
+pub use services::{Builder, Services, Starter, refusing_url};
+pub use vici_kit::ServiceName;
+pub use vici_kit::grpc::Channel;
+pub use vici_store::{Backend, Db};
+
+/// A new UUIDv7 as text: an id no other case uses.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
