@@ -11,5 +11,5 @@ pub mod service;
 pub mod telemetry;
 
 pub use config::Config;
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, Problems, Result};
 pub use service::ServiceName;

@@ -6,6 +6,10 @@ use std::fmt;
 use serde_json::Value;
 use tonic::metadata::MetadataValue;
 
+mod problems;
+
+pub use problems::Problems;
+
 /// Stable error codes of the REST contract; the string form is what clients see in `error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
