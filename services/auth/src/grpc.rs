@@ -1,5 +1,6 @@
 //! gRPC handlers: thin translations between `vici.auth.v1` and the use cases in `service`.
 use std::sync::Arc;
+use vici_types::{TypedId, UserId};
 
 use tonic::{Request, Response, Status};
 use vici_identity::ACCESS_TTL_SECS;
@@ -77,7 +78,7 @@ impl AuthService for Auth {
         let r = req.into_inner();
         self.svc
             .logout(LogoutInput {
-                user_id: r.user_id,
+                user_id: UserId::parse(&r.user_id)?,
                 refresh_token: r.refresh_token,
                 all_devices: r.all_devices,
                 access_jti: r.access_jti,
@@ -112,7 +113,7 @@ impl AuthService for Auth {
         let r = req.into_inner();
         self.svc
             .change_password(
-                &r.user_id,
+                &UserId::parse(&r.user_id)?,
                 &r.current_password,
                 &r.new_password,
                 &r.session_id,
@@ -128,7 +129,8 @@ impl AuthService for Auth {
     }
 
     async fn get_account(&self, req: Request<pb::AccountRef>) -> Reply<pb::Account> {
-        let a = self.svc.get_account(&req.into_inner().user_id).await?;
+        let user_id = UserId::parse(&req.into_inner().user_id)?;
+        let a = self.svc.get_account(&user_id).await?;
         Ok(Response::new(account(a)))
     }
 
@@ -137,7 +139,7 @@ impl AuthService for Auth {
         let r = req.into_inner();
         let a = self
             .svc
-            .update_account(&r.user_id, r.name.as_deref())
+            .update_account(&UserId::parse(&r.user_id)?, r.name.as_deref())
             .await?;
         Ok(Response::new(account(a)))
     }
@@ -164,10 +166,10 @@ impl AuthService for Auth {
         let a = self
             .svc
             .admin_update(AdminChange {
-                user_id: r.user_id,
+                user_id: UserId::parse(&r.user_id)?,
                 role: r.role,
                 is_active: r.is_active,
-                actor_id: r.actor_id,
+                actor_id: UserId::parse_as("actorId", &r.actor_id).ok(),
             })
             .await?;
         Ok(Response::new(account(a)))

@@ -1,5 +1,6 @@
 //! Input rules for emails, names and passwords. Every problem names the contract field it
-//! belongs to, so the gateway can answer 400 with `details.{field}`.
+//! belongs to, so the gateway can answer 400 with `details.{field}`; callers collect them with
+//! `vici_kit::Problems`.
 use vici_kit::{Error, Result};
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
@@ -8,59 +9,21 @@ pub const NAME_MAX_CHARS: usize = 100;
 const EMAIL_MAX_CHARS: usize = 254;
 const EMAIL_LOCAL_MAX_CHARS: usize = 64;
 
-/// One field's problem, in words for people.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl Problem {
-    fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<Problem> for Error {
-    fn from(p: Problem) -> Self {
-        Error::validation(p.field, p.message)
-    }
-}
-
-/// Ok when there is no problem; otherwise one validation error that carries every field's
-/// problem in its details (so a form can mark them all) and the first one as its message.
-pub fn report(problems: impl IntoIterator<Item = Problem>) -> Result<()> {
-    let mut problems = problems.into_iter();
-    let Some(first) = problems.next() else {
-        return Ok(());
-    };
-    let mut err = Error::from(first);
-    for p in problems {
-        if !err.details.contains_key(p.field) {
-            err = err.with_detail(p.field, p.message);
-        }
-    }
-    Err(err)
-}
-
 /// The canonical form of an email (trimmed, lower-cased) if it is plausible: one `@`, a local
 /// part of 1–64 characters, a dotted domain, no whitespace or control characters, 254 at most.
-pub fn email(raw: &str) -> Result<String, Problem> {
+pub fn email(raw: &str) -> Result<String> {
     let email = raw.trim().to_lowercase();
     let invalid = || {
-        Problem::new(
+        Error::validation(
             "email",
             "Enter a valid email address, like name@example.com",
         )
     };
     if email.is_empty() {
-        return Err(Problem::new("email", "Email is required"));
+        return Err(Error::validation("email", "Email is required"));
     }
     if email.chars().count() > EMAIL_MAX_CHARS {
-        return Err(Problem::new(
+        return Err(Error::validation(
             "email",
             "Email must be at most 254 characters long",
         ));
@@ -83,19 +46,19 @@ pub fn email(raw: &str) -> Result<String, Problem> {
 }
 
 /// A display name, trimmed: 1–100 characters without control characters.
-pub fn name(raw: &str) -> Result<String, Problem> {
+pub fn name(raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(Problem::new("name", "Name is required"));
+        return Err(Error::validation("name", "Name is required"));
     }
     if name.chars().count() > NAME_MAX_CHARS {
-        return Err(Problem::new(
+        return Err(Error::validation(
             "name",
             "Name must be at most 100 characters long",
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(Problem::new(
+        return Err(Error::validation(
             "name",
             "Name must not contain control characters",
         ));
@@ -106,13 +69,13 @@ pub fn name(raw: &str) -> Result<String, Problem> {
 /// The password policy, reported under `field` (`password` or `newPassword`): 8–128
 /// characters with at least one upper-case letter, one lower-case letter and one digit. The
 /// message lists exactly what is missing.
-pub fn password(field: &'static str, password: &str) -> Result<(), Problem> {
+pub fn password(field: &'static str, password: &str) -> Result<()> {
     let chars = password.chars().count();
     if chars == 0 {
-        return Err(Problem::new(field, "Password is required"));
+        return Err(Error::validation(field, "Password is required"));
     }
     if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&chars) {
-        return Err(Problem::new(
+        return Err(Error::validation(
             field,
             "Password must be between 8 and 128 characters long",
         ));
@@ -129,11 +92,11 @@ pub fn password(field: &'static str, password: &str) -> Result<(), Problem> {
     }
     match missing.as_slice() {
         [] => Ok(()),
-        [one] => Err(Problem::new(
+        [one] => Err(Error::validation(
             field,
             format!("Password must contain at least {one}"),
         )),
-        [init @ .., last] => Err(Problem::new(
+        [init @ .., last] => Err(Error::validation(
             field,
             format!(
                 "Password must contain at least {} and {last}",
@@ -145,12 +108,12 @@ pub fn password(field: &'static str, password: &str) -> Result<(), Problem> {
 
 /// A required free-text input (a password typed at login, a token): present and not absurdly
 /// long. Longer inputs cannot be valid and would only cost hashing time.
-pub fn required(field: &'static str, value: &str, max_chars: usize) -> Result<(), Problem> {
+pub fn required(field: &'static str, value: &str, max_chars: usize) -> Result<()> {
     if value.is_empty() {
-        return Err(Problem::new(field, format!("`{field}` is required")));
+        return Err(Error::validation(field, format!("`{field}` is required")));
     }
     if value.chars().count() > max_chars {
-        return Err(Problem::new(
+        return Err(Error::validation(
             field,
             format!("`{field}` must be at most {max_chars} characters long"),
         ));
@@ -181,7 +144,10 @@ mod tests {
             "jane@example..com",
             "jane@.example.com",
         ] {
-            assert_eq!(email(bad).unwrap_err().field, "email", "{bad:?}");
+            assert!(
+                email(bad).unwrap_err().details.contains_key("email"),
+                "{bad:?}"
+            );
         }
         let long_local = format!("{}@example.com", "a".repeat(65));
         assert!(email(&long_local).is_err());
@@ -224,17 +190,5 @@ mod tests {
         assert!(name(&"x".repeat(101)).is_err());
         assert!(name(&"é".repeat(100)).is_ok());
         assert!(name("Jane\nDoe").is_err());
-    }
-
-    #[test]
-    fn report_keeps_every_field() {
-        let err = report([
-            Problem::new("email", "bad email"),
-            Problem::new("password", "bad password"),
-        ])
-        .unwrap_err();
-        assert_eq!(err.message, "bad email");
-        assert_eq!(err.details.len(), 2);
-        assert!(report([]).is_ok());
     }
 }

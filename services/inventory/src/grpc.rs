@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::{self as pb, inventory_service_server::InventoryService};
 use vici_store::rfc3339;
-use vici_types::ids::parse_id;
+use vici_types::{OrderId, ProductId, TypedId, VariantId};
 
 use crate::domain::reservation::{self as rules, LineInput};
 use crate::domain::{self, Operation, apply_operation};
@@ -27,8 +27,8 @@ impl Inventory {
         &self.reservations.db
     }
 
-    async fn level(&self, product_id: &str) -> Result<pb::StockLevel, Status> {
-        let ids = [product_id.to_string()];
+    async fn level(&self, product_id: &ProductId) -> Result<pb::StockLevel, Status> {
+        let ids = [product_id.clone()];
         let rows = stock::levels(self.db(), &ids).await?;
         Ok(fold_levels(&ids, rows).remove(0))
     }
@@ -36,7 +36,7 @@ impl Inventory {
 
 /// Folds product rows and their variant rows into one level per requested product; products with
 /// no record report zero rather than being left out, so callers never guess.
-fn fold_levels(ids: &[String], rows: Vec<StockRow>) -> Vec<pb::StockLevel> {
+fn fold_levels(ids: &[ProductId], rows: Vec<StockRow>) -> Vec<pb::StockLevel> {
     let mut by_product: BTreeMap<String, pb::StockLevel> = BTreeMap::new();
     for r in rows {
         let level = by_product
@@ -62,10 +62,10 @@ fn fold_levels(ids: &[String], rows: Vec<StockRow>) -> Vec<pb::StockLevel> {
     ids.iter()
         .map(|id| {
             by_product
-                .get(id)
+                .get(id.as_str())
                 .cloned()
                 .unwrap_or_else(|| pb::StockLevel {
-                    product_id: id.clone(),
+                    product_id: id.to_string(),
                     low_stock_threshold: 10,
                     ..Default::default()
                 })
@@ -93,9 +93,11 @@ fn reservation(r: Reservation) -> pb::Reservation {
     }
 }
 
-/// The order id of a request, in the canonical form reservations are stored under.
-fn order_id(value: &str) -> Result<String, Status> {
-    Ok(parse_id("orderId", value)?)
+/// Every product id of a batch, parsed; a bad one is named by its position.
+fn product_ids(raw: &[String]) -> vici_kit::Result<Vec<ProductId>> {
+    let each = raw.iter().enumerate();
+    each.map(|(i, id)| ProductId::parse_as(&format!("productIds[{i}]"), id))
+        .collect()
 }
 
 #[tonic::async_trait]
@@ -105,7 +107,7 @@ impl InventoryService for Inventory {
         &self,
         req: Request<pb::GetStockLevelsRequest>,
     ) -> Result<Response<pb::StockLevels>, Status> {
-        let ids = req.into_inner().product_ids;
+        let ids = product_ids(&req.into_inner().product_ids)?;
         let rows = stock::levels(self.db(), &ids).await?;
         Ok(Response::new(pb::StockLevels {
             levels: fold_levels(&ids, rows),
@@ -128,7 +130,8 @@ impl InventoryService for Inventory {
     ) -> Result<Response<Empty>, Status> {
         let mut rows = Vec::new();
         for item in req.into_inner().items {
-            vici_types::ids::parse_id("productId", &item.product_id)?;
+            let product = ProductId::parse(&item.product_id)?;
+            let variant = VariantId::parse_optional(item.variant_id.as_deref())?;
             if item.quantity < 0 {
                 return Err(vici_kit::Error::validation(
                     "quantity",
@@ -137,8 +140,8 @@ impl InventoryService for Inventory {
                 .into());
             }
             rows.push((
-                item.product_id,
-                item.variant_id.unwrap_or_default(),
+                product.into(),
+                variant.map(String::from).unwrap_or_default(),
                 item.quantity,
             ));
         }
@@ -154,7 +157,8 @@ impl InventoryService for Inventory {
         req: Request<pb::AdjustRequest>,
     ) -> Result<Response<pb::StockLevel>, Status> {
         let r = req.into_inner();
-        vici_types::ids::parse_id("productId", &r.product_id)?;
+        let product = ProductId::parse(&r.product_id)?;
+        let variant = VariantId::parse_optional(r.variant_id.as_deref())?;
         let op = Operation::parse(&r.operation)?;
         let reason = r.reason.trim();
         if reason.is_empty() || reason.len() > 500 {
@@ -164,7 +168,6 @@ impl InventoryService for Inventory {
             )
             .into());
         }
-        let variant = r.variant_id.unwrap_or_default();
         let actor = if r.actor.is_empty() {
             "system"
         } else {
@@ -172,15 +175,15 @@ impl InventoryService for Inventory {
         };
         stock::adjust(
             self.db(),
-            &r.product_id,
-            &variant,
+            &product,
+            variant.as_ref(),
             reason,
             actor,
             |before| apply_operation(before, op, r.quantity),
         )
         .await?;
         self.reservations.outbox.wake();
-        Ok(Response::new(self.level(&r.product_id).await?))
+        Ok(Response::new(self.level(&product).await?))
     }
 
     async fn list_movements(
@@ -188,6 +191,7 @@ impl InventoryService for Inventory {
         req: Request<pb::ListMovementsRequest>,
     ) -> Result<Response<pb::MovementPage>, Status> {
         let r = req.into_inner();
+        let product = ProductId::parse(&r.product_id)?;
         let page = r.page.unwrap_or_default();
         // Unset (0) means the contract's default page size.
         let limit = if page.limit == 0 {
@@ -198,7 +202,7 @@ impl InventoryService for Inventory {
         let page_no = page.page.max(1);
         let (list, total) = store::movements(
             self.db(),
-            &r.product_id,
+            &product,
             i64::from(limit),
             // In i64: a huge page number must not overflow u32.
             (i64::from(page_no) - 1) * i64::from(limit),
@@ -237,10 +241,10 @@ impl InventoryService for Inventory {
         req: Request<pb::SetThresholdRequest>,
     ) -> Result<Response<pb::StockLevel>, Status> {
         let r = req.into_inner();
-        let product_id = parse_id("productId", &r.product_id)?;
+        let product_id = ProductId::parse(&r.product_id)?;
         let threshold = domain::threshold(r.low_stock_threshold)?;
         if !stock::set_threshold(self.db(), &product_id, threshold).await? {
-            return Err(domain::no_stock_record(&product_id, "").into());
+            return Err(domain::no_stock_record(product_id.as_str(), "").into());
         }
         tracing::info!(threshold, actor = %r.actor, "low-stock threshold set");
         Ok(Response::new(self.level(&product_id).await?))
@@ -252,7 +256,7 @@ impl InventoryService for Inventory {
         req: Request<pb::ReserveRequest>,
     ) -> Result<Response<pb::Reservation>, Status> {
         let r = req.into_inner();
-        let order_id = order_id(&r.order_id)?;
+        let order_id = OrderId::parse(&r.order_id)?;
         let lines = rules::normalize_lines(
             r.lines
                 .into_iter()
@@ -273,7 +277,7 @@ impl InventoryService for Inventory {
         &self,
         req: Request<pb::ReservationKey>,
     ) -> Result<Response<pb::Reservation>, Status> {
-        let order_id = order_id(&req.into_inner().order_id)?;
+        let order_id = OrderId::parse(&req.into_inner().order_id)?;
         let r = self.reservations.commit(&order_id).await?;
         Ok(Response::new(reservation(r)))
     }
@@ -284,7 +288,7 @@ impl InventoryService for Inventory {
         req: Request<pb::ReservationKey>,
     ) -> Result<Response<pb::Reservation>, Status> {
         let key = req.into_inner();
-        let order_id = order_id(&key.order_id)?;
+        let order_id = OrderId::parse(&key.order_id)?;
         let note = rules::note(&key.reason)?;
         let r = self
             .reservations
@@ -297,7 +301,7 @@ impl InventoryService for Inventory {
         &self,
         req: Request<pb::ReservationKey>,
     ) -> Result<Response<pb::Reservation>, Status> {
-        let order_id = order_id(&req.into_inner().order_id)?;
+        let order_id = OrderId::parse(&req.into_inner().order_id)?;
         Ok(Response::new(reservation(
             self.reservations.get(&order_id).await?,
         )))

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use vici_kit::{Error, Result};
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};
+use vici_types::OrderId;
 
 use crate::domain::reservation::{
     Line, Status, Step, commit_step, different_reservation, expire_step, release_step,
@@ -27,10 +28,11 @@ impl Reservations {
     /// the same order returns the first reservation as it is now, whatever its status.
     pub async fn reserve(
         &self,
-        order_id: &str,
+        order_id: &OrderId,
         lines: Vec<Line>,
         ttl: Duration,
     ) -> Result<Reservation> {
+        let order_id = order_id.as_str();
         if let Some(existing) = store::get(&self.db, order_id).await? {
             return same_lines(existing, &lines);
         }
@@ -51,26 +53,26 @@ impl Reservations {
         }
     }
 
-    pub async fn commit(&self, order_id: &str) -> Result<Reservation> {
-        let (r, moved) = advance(&self.db, order_id, commit_step, None).await?;
+    pub async fn commit(&self, order_id: &OrderId) -> Result<Reservation> {
+        let (r, moved) = advance(&self.db, order_id.as_str(), commit_step, None).await?;
         if moved {
             self.outbox.wake();
         }
         Ok(r)
     }
 
-    pub async fn release(&self, order_id: &str, note: Option<&str>) -> Result<Reservation> {
-        let (r, moved) = advance(&self.db, order_id, release_step, note).await?;
+    pub async fn release(&self, order_id: &OrderId, note: Option<&str>) -> Result<Reservation> {
+        let (r, moved) = advance(&self.db, order_id.as_str(), release_step, note).await?;
         if moved {
             self.outbox.wake();
         }
         Ok(r)
     }
 
-    pub async fn get(&self, order_id: &str) -> Result<Reservation> {
-        store::get(&self.db, order_id)
+    pub async fn get(&self, order_id: &OrderId) -> Result<Reservation> {
+        store::get(&self.db, order_id.as_str())
             .await?
-            .ok_or_else(|| reservation_not_found(order_id))
+            .ok_or_else(|| reservation_not_found(order_id.as_str()))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The account record: read, rename, and the admin's list and role/active changes.
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
+use vici_types::UserId;
 
 use super::{Service, account_not_found};
 use crate::events;
@@ -13,11 +14,11 @@ const SEARCH_MAX_CHARS: usize = 200;
 
 /// An admin's change to an account; `None` leaves a value as it is.
 pub struct AdminChange {
-    pub user_id: String,
+    pub user_id: UserId,
     pub role: Option<String>,
     pub is_active: Option<bool>,
-    /// The admin making the change.
-    pub actor_id: String,
+    /// The admin making the change (none when the caller sent no valid id).
+    pub actor_id: Option<UserId>,
 }
 
 fn role(field: &str, value: &str) -> Result<String> {
@@ -30,16 +31,15 @@ fn role(field: &str, value: &str) -> Result<String> {
 }
 
 impl Service {
-    pub async fn get_account(&self, user_id: &str) -> Result<Account> {
-        let id = vici_types::ids::parse_id("userId", user_id)?;
-        accounts::by_id(self.db.reader(), &id)
+    pub async fn get_account(&self, user_id: &UserId) -> Result<Account> {
+        accounts::by_id(self.db.reader(), user_id.as_str())
             .await?
             .ok_or_else(account_not_found)
     }
 
     /// The caller renaming themselves; announced as `user.updated {fields: ["name"]}` when the
     /// name actually changed.
-    pub async fn update_account(&self, user_id: &str, name: Option<&str>) -> Result<Account> {
+    pub async fn update_account(&self, user_id: &UserId, name: Option<&str>) -> Result<Account> {
         let account = self.get_account(user_id).await?;
         let Some(raw) = name else {
             return Ok(account);
@@ -99,11 +99,10 @@ impl Service {
     /// token minted before it; deactivation also ends every session, while after a role change
     /// the client refreshes into the new role.
     pub async fn admin_update(&self, c: AdminChange) -> Result<Account> {
-        let user_id = vici_types::ids::parse_id("userId", &c.user_id)?;
         let new_role = c.role.as_deref().map(|r| role("role", r)).transpose()?;
-        // Compared as UUIDs, so another spelling of the same id is still "themselves".
-        let is_self = uuid::Uuid::parse_str(c.actor_id.trim())
-            .is_ok_and(|actor| actor.to_string() == user_id);
+        // Both ids are canonical: another spelling of the same id is still "themselves".
+        let is_self = c.actor_id.as_ref() == Some(&c.user_id);
+        let user_id = String::from(c.user_id);
         if is_self && new_role.as_deref() == Some("customer") {
             return Err(Error::validation(
                 "role",
@@ -144,7 +143,7 @@ impl Service {
         events::enqueue(&mut tx, &events::updated(&user_id, &fields)).await?;
         tx.commit().await.db_err()?;
         self.outbox.wake();
-        tracing::info!(user_id, actor = %c.actor_id, ?fields, "account changed by an admin");
+        tracing::info!(user_id, actor = ?c.actor_id, ?fields, "account changed by an admin");
         // Either change makes every token minted so far wrong: the version moved on in the
         // transaction above, and the user entry denies every token of an older one. Ended
         // sessions are denied by id as well.

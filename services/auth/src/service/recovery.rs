@@ -1,13 +1,14 @@
 //! Passwords and mailed links: forgot/reset password, email verification, change password.
-use vici_kit::{Error, ErrorCode, Result};
+use vici_kit::{Error, ErrorCode, Problems, Result};
 use vici_store::error::SqlxResultExt as _;
+use vici_types::UserId;
 
 use super::{DEACTIVATED, Service};
 use crate::events;
 use crate::store::sessions::reason;
 use crate::store::{accounts, links, sessions as refresh};
 use crate::tokens;
-use crate::validate::{self, report};
+use crate::validate;
 
 const BAD_RESET_LINK: &str = "This reset link is invalid or has expired";
 const BAD_VERIFY_LINK: &str = "This verification link is invalid or has expired";
@@ -56,17 +57,12 @@ impl Service {
     /// Sets a new password with a reset link (once), ends every session and, by bumping the
     /// token version, denies every access token minted so far.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<()> {
-        report(
-            [
-                link_digest(token, BAD_RESET_LINK)
-                    .err()
-                    .map(|_| problem("token", BAD_RESET_LINK)),
-                validate::password("password", password).err(),
-            ]
-            .into_iter()
-            .flatten(),
-        )?;
-        let digest = link_digest(token, BAD_RESET_LINK)?;
+        let mut problems = Problems::new();
+        let digest = problems.take(link_digest(token, BAD_RESET_LINK))?;
+        problems.take(validate::password("password", password))?;
+        problems.finish()?;
+        // There: `finish` refused the request otherwise.
+        let digest = digest.unwrap_or_default();
         // Hash before the transaction: the write lock is not held through 19 MiB of Argon2.
         let new_hash = self.passwords.hash(password).await?;
         let now = self.now();
@@ -110,21 +106,17 @@ impl Service {
     /// client would refresh and retry).
     pub async fn change_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         current: &str,
         new: &str,
         session_id: &str,
     ) -> Result<()> {
-        let user_id = vici_types::ids::parse_id("userId", user_id)?;
-        report(
-            [
-                validate::required("currentPassword", current, 1024).err(),
-                validate::password("newPassword", new).err(),
-            ]
-            .into_iter()
-            .flatten(),
-        )?;
-        let account = self.get_account(&user_id).await?;
+        let mut problems = Problems::new();
+        problems.take(validate::required("currentPassword", current, 1024))?;
+        problems.take(validate::password("newPassword", new))?;
+        problems.finish()?;
+        let account = self.get_account(user_id).await?;
+        let user_id = user_id.as_str();
         if !account.is_active {
             return Err(Error::new(ErrorCode::Forbidden, DEACTIVATED));
         }
@@ -165,12 +157,5 @@ impl Service {
         self.outbox.wake();
         Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
         Ok(())
-    }
-}
-
-fn problem(field: &'static str, message: &str) -> validate::Problem {
-    validate::Problem {
-        field,
-        message: message.to_string(),
     }
 }

@@ -1,20 +1,21 @@
 //! Signing in and out: register, login, refresh-token rotation with reuse detection, logout.
-use vici_kit::{Error, ErrorCode, Result};
+use vici_kit::{Error, ErrorCode, Problems, Result};
 use vici_store::error::SqlxResultExt as _;
+use vici_types::UserId;
 
 use super::{DEACTIVATED, INVALID_CREDENTIALS, Issued, Service, session_expired};
 use crate::events;
 use crate::store::sessions::{RefreshRow, reason};
 use crate::store::{Account, accounts, links, sessions as refresh};
 use crate::tokens;
-use crate::validate::{self, report};
+use crate::validate;
 
 /// Longest password accepted at login: no valid one is longer, and it bounds hashing work.
 const LOGIN_PASSWORD_MAX_CHARS: usize = 1024;
 
 /// What a logout ends; see `LogoutRequest` in auth.proto.
 pub struct LogoutInput {
-    pub user_id: String,
+    pub user_id: UserId,
     pub refresh_token: Option<String>,
     pub all_devices: bool,
     pub access_jti: String,
@@ -24,20 +25,13 @@ pub struct LogoutInput {
 
 impl Service {
     pub async fn register(&self, email: &str, password: &str, name: &str) -> Result<Issued> {
-        let email_ok = validate::email(email);
-        let name_ok = validate::name(name);
-        let password_ok = validate::password("password", password);
-        report(
-            [
-                email_ok.as_ref().err(),
-                password_ok.as_ref().err(),
-                name_ok.as_ref().err(),
-            ]
-            .into_iter()
-            .flatten()
-            .cloned(),
-        )?;
-        let (email, name) = (email_ok?, name_ok?);
+        let mut problems = Problems::new();
+        let email = problems.take(validate::email(email))?;
+        problems.take(validate::password("password", password))?;
+        let name = problems.take(validate::name(name))?;
+        problems.finish()?;
+        // Both are there: `finish` refused the request otherwise.
+        let (email, name) = (email.unwrap_or_default(), name.unwrap_or_default());
         // Cheap early answer for the common duplicate; the unique constraint still decides
         // when two registrations race.
         if accounts::by_email(self.db.reader(), &email)
@@ -89,14 +83,14 @@ impl Service {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Result<Issued> {
-        report(
-            [
-                validate::required("email", email.trim(), 254).err(),
-                validate::required("password", password, LOGIN_PASSWORD_MAX_CHARS).err(),
-            ]
-            .into_iter()
-            .flatten(),
-        )?;
+        let mut problems = Problems::new();
+        problems.take(validate::required("email", email.trim(), 254))?;
+        problems.take(validate::required(
+            "password",
+            password,
+            LOGIN_PASSWORD_MAX_CHARS,
+        ))?;
+        problems.finish()?;
         let email = email.trim().to_lowercase();
         // A password hash replaced between the check and the sign-in (by a concurrent login's
         // upgrade, or a reset or change) means checking again against the new one.
@@ -264,7 +258,7 @@ impl Service {
     }
 
     pub async fn logout(&self, r: LogoutInput) -> Result<()> {
-        let user_id = vici_types::ids::parse_id("userId", &r.user_id)?;
+        let user_id = r.user_id.as_str();
         let now = self.now();
         let mut tx = self.db.begin().await.db_err()?;
         let mut families = Vec::new();

@@ -4,6 +4,7 @@
 //! the quantity moves for the behaviour events, so the rules are checked in one place.
 use vici_kit::{Error, Result};
 use vici_types::new_id;
+use vici_types::{CartLineId, ProductId, VariantId};
 
 use super::catalogue::{Lookup, Offer};
 
@@ -33,6 +34,15 @@ pub struct ItemKey {
 }
 
 impl ItemKey {
+    /// The item of a product, or of one of its variants; ids as parsed at the service's edge.
+    pub fn new(product: ProductId, variant: Option<VariantId>) -> Self {
+        Self {
+            product_id: product.into(),
+            // The product's own item has no variant id, stored as ''.
+            variant_id: variant.map(String::from).unwrap_or_default(),
+        }
+    }
+
     pub fn variant(&self) -> Option<&str> {
         Some(self.variant_id.as_str()).filter(|v| !v.is_empty())
     }
@@ -207,10 +217,10 @@ impl Basket {
 
     /// ClearCart: every line goes, or only the lines of `only` when it names any (the caller
     /// decides whether the moves are announced).
-    pub fn clear(&mut self, only: &[String]) {
+    pub fn clear(&mut self, only: &[CartLineId]) {
         let (gone, kept): (Vec<Line>, Vec<Line>) = std::mem::take(&mut self.lines)
             .into_iter()
-            .partition(|l| only.is_empty() || only.contains(&l.id));
+            .partition(|l| only.is_empty() || only.iter().any(|id| id.as_str() == l.id));
         self.lines = kept;
         for line in gone {
             self.writes.push(Write::Delete { line_id: line.id });

@@ -1,7 +1,7 @@
 //! Coupons as the admin edits them: code format, the checks on every field (all problems of a
 //! form reported at once), partial updates, and the errors a shopper sees when one is refused.
 //! What a coupon takes off is `vici_pricing`'s rule, not this module's.
-use vici_kit::{Error, ErrorCode, Result};
+use vici_kit::{Error, Problems, Result};
 use vici_pricing::{CouponKind, CouponRefusal};
 
 pub const MAX_CODE_CHARS: usize = 32;
@@ -96,29 +96,6 @@ pub struct Patch {
     pub clear_expires_at: bool,
     pub clear_usage_limit: bool,
     pub clear_per_user_limit: bool,
-}
-
-/// Problems found in one form, by API field name; the first one is the message.
-#[derive(Default)]
-struct Problems(Vec<(&'static str, String)>);
-
-impl Problems {
-    fn check(&mut self, ok: bool, field: &'static str, message: impl Into<String>) {
-        if !ok && !self.0.iter().any(|(f, _)| *f == field) {
-            self.0.push((field, message.into()));
-        }
-    }
-
-    fn finish(self) -> Result<()> {
-        let Some((_, first)) = self.0.first() else {
-            return Ok(());
-        };
-        let mut err = Error::new(ErrorCode::Validation, first.clone());
-        for (field, message) in self.0 {
-            err = err.with_detail(field, message);
-        }
-        Err(err)
-    }
 }
 
 /// A code as typed, trimmed and upper-cased, when it has the shape of a code.

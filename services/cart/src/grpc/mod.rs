@@ -10,9 +10,10 @@ use vici_proto::cart::v1 as pb;
 use vici_proto::cart::v1::cart_service_server::CartService;
 use vici_proto::common::v1::Empty;
 
-use crate::domain::id;
-use crate::service::Service;
 use vici_proto::paging::Page;
+use vici_types::{CartLineId, CouponId, OrderId, ProductId, TypedId, UserId, VariantId};
+
+use crate::service::Service;
 
 pub struct CartApi {
     service: Arc<Service>,
@@ -26,8 +27,9 @@ impl CartApi {
 
 type Reply<T> = Result<Response<T>, Status>;
 
-fn user_id(raw: &str) -> Result<String, Status> {
-    Ok(id("userId", raw)?)
+/// Admin coupon calls name their coupon `id`, as the gateway's routes do.
+fn coupon_id(raw: &str) -> vici_kit::Result<CouponId> {
+    CouponId::parse_as("id", raw)
 }
 
 fn cart(view: crate::domain::view::View) -> Reply<pb::Cart> {
@@ -37,19 +39,19 @@ fn cart(view: crate::domain::view::View) -> Reply<pb::Cart> {
 #[tonic::async_trait]
 impl CartService for CartApi {
     async fn get_cart(&self, req: Request<pb::CartRef>) -> Reply<pb::Cart> {
-        let user = user_id(&req.into_inner().user_id)?;
+        let user = UserId::parse(&req.into_inner().user_id)?;
         cart(self.service.cart(&user).await?)
     }
 
     async fn add_item(&self, req: Request<pb::AddItemRequest>) -> Reply<pb::Cart> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let view = self
             .service
             .add_item(
                 &user,
-                &r.product_id,
-                r.variant_id.as_deref(),
+                ProductId::parse(&r.product_id)?,
+                VariantId::parse_optional(r.variant_id.as_deref())?,
                 r.quantity,
                 r.session_id,
             )
@@ -59,48 +61,57 @@ impl CartService for CartApi {
 
     async fn update_item(&self, req: Request<pb::UpdateItemRequest>) -> Reply<pb::Cart> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let view = self
             .service
-            .update_item(&user, &r.item_id, r.quantity, r.session_id)
+            .update_item(
+                &user,
+                &CartLineId::parse(&r.item_id)?,
+                r.quantity,
+                r.session_id,
+            )
             .await?;
         cart(view)
     }
 
     async fn remove_item(&self, req: Request<pb::RemoveItemRequest>) -> Reply<pb::Cart> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         cart(
             self.service
-                .remove_item(&user, &r.item_id, r.session_id)
+                .remove_item(&user, &CartLineId::parse(&r.item_id)?, r.session_id)
                 .await?,
         )
     }
 
     async fn clear_cart(&self, req: Request<pb::ClearCartRequest>) -> Reply<pb::Cart> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
+        let only = r.item_ids.iter().enumerate();
+        let only = only
+            .map(|(i, id)| CartLineId::parse_as(&format!("itemIds[{i}]"), id))
+            .collect::<vici_kit::Result<Vec<_>>>()?;
         cart(
             self.service
-                .clear_cart(&user, r.session_id, r.after_order, &r.item_ids)
+                .clear_cart(&user, r.session_id, r.after_order, &only)
                 .await?,
         )
     }
 
     async fn apply_coupon(&self, req: Request<pb::ApplyCouponRequest>) -> Reply<pb::Cart> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         cart(self.service.apply_coupon(&user, &r.code).await?)
     }
 
     async fn remove_coupon(&self, req: Request<pb::CartRef>) -> Reply<pb::Cart> {
-        let user = user_id(&req.into_inner().user_id)?;
+        let user = UserId::parse(&req.into_inner().user_id)?;
         cart(self.service.remove_coupon(&user).await?)
     }
 
     async fn merge_cart(&self, req: Request<pb::MergeCartRequest>) -> Reply<pb::MergeCartResponse> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let items = r.items.into_iter().map(convert::merge_input).collect();
         let (view, skipped) = self.service.merge_cart(&user, items, r.session_id).await?;
         Ok(Response::new(pb::MergeCartResponse {
@@ -120,7 +131,10 @@ impl CartService for CartApi {
     }
 
     async fn get_coupon(&self, req: Request<pb::CouponRef>) -> Reply<pb::Coupon> {
-        let found = self.service.coupon(&req.into_inner().id).await?;
+        let found = self
+            .service
+            .coupon(&coupon_id(&req.into_inner().id)?)
+            .await?;
         Ok(Response::new(convert::coupon(found)))
     }
 
@@ -134,33 +148,36 @@ impl CartService for CartApi {
 
     async fn update_coupon(&self, req: Request<pb::UpdateCouponRequest>) -> Reply<pb::Coupon> {
         let r = req.into_inner();
-        let coupon_id = r.id.clone();
-        let updated = self
-            .service
-            .update_coupon(&coupon_id, convert::patch(r))
-            .await?;
+        let id = coupon_id(&r.id)?;
+        let updated = self.service.update_coupon(&id, convert::patch(r)).await?;
         Ok(Response::new(convert::coupon(updated)))
     }
 
     async fn delete_coupon(&self, req: Request<pb::CouponRef>) -> Reply<Empty> {
-        self.service.delete_coupon(&req.into_inner().id).await?;
+        self.service
+            .delete_coupon(&coupon_id(&req.into_inner().id)?)
+            .await?;
         Ok(Response::new(Empty {}))
     }
 
     async fn redeem_coupon(&self, req: Request<pb::RedeemCouponRequest>) -> Reply<pb::Coupon> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let redeemed = self
             .service
-            .redeem_coupon(&r.code, &user, &r.order_id, r.subtotal_cents)
+            .redeem_coupon(
+                &r.code,
+                &user,
+                &OrderId::parse(&r.order_id)?,
+                r.subtotal_cents,
+            )
             .await?;
         Ok(Response::new(convert::coupon(redeemed)))
     }
 
     async fn release_coupon(&self, req: Request<pb::ReleaseCouponRequest>) -> Reply<Empty> {
-        self.service
-            .release_coupon(&req.into_inner().order_id)
-            .await?;
+        let order_id = OrderId::parse(&req.into_inner().order_id)?;
+        self.service.release_coupon(&order_id).await?;
         Ok(Response::new(Empty {}))
     }
 }

@@ -4,11 +4,10 @@
 use vici_kit::{Error, Result};
 use vici_store::error::{SqlxResultExt as _, is_unique_violation, map_sqlx};
 use vici_store::now_ms;
-use vici_types::new_id;
+use vici_types::{CouponId, OrderId, UserId, new_id};
 
 use super::Service;
 use crate::domain::coupon::{self, Coupon, Draft, Patch};
-use crate::domain::id;
 use crate::domain::view::{self, View};
 use crate::store::coupons::{self as rows, DUPLICATE_CODE};
 use vici_proto::paging::Page;
@@ -16,7 +15,7 @@ use vici_proto::paging::Page;
 impl Service {
     /// Attaches the coupon named by `code` (replacing any other) when it applies to the cart
     /// as it is now.
-    pub async fn apply_coupon(&self, user_id: &str, code: &str) -> Result<View> {
+    pub async fn apply_coupon(&self, user_id: &UserId, code: &str) -> Result<View> {
         let code = coupon::code("couponCode", code)?;
         let mut s = self.open("apply_coupon", user_id, &[], None).await?;
         let found = rows::by_code(s.conn(), &code)
@@ -24,7 +23,9 @@ impl Service {
             .db_err()?
             .filter(Coupon::live)
             .ok_or_else(coupon::invalid_code)?;
-        let usage = rows::usage(s.conn(), &found.id, user_id).await.db_err()?;
+        let usage = rows::usage(s.conn(), &found.id, user_id.as_str())
+            .await
+            .db_err()?;
         let lines = s.basket.lines.clone();
         let (priced, _) = view::render(s.cart.clone(), lines, &s.snapshot, None, s.now);
         found
@@ -35,7 +36,7 @@ impl Service {
         self.commit(s).await
     }
 
-    pub async fn remove_coupon(&self, user_id: &str) -> Result<View> {
+    pub async fn remove_coupon(&self, user_id: &UserId) -> Result<View> {
         let mut s = self.open("remove_coupon", user_id, &[], None).await?;
         s.cart.coupon_id = None;
         self.commit(s).await
@@ -47,10 +48,9 @@ impl Service {
     }
 
     /// One undeleted coupon with its use count.
-    pub async fn coupon(&self, coupon_id: &str) -> Result<Coupon> {
-        let coupon_id = id("id", coupon_id)?;
+    pub async fn coupon(&self, coupon_id: &CouponId) -> Result<Coupon> {
         let mut conn = self.db.reader().acquire().await.db_err()?;
-        rows::get_undeleted(&mut conn, &coupon_id)
+        rows::get_undeleted(&mut conn, coupon_id.as_str())
             .await
             .db_err()?
             .ok_or_else(coupon::not_found)
@@ -73,14 +73,14 @@ impl Service {
         Ok(created)
     }
 
-    pub async fn update_coupon(&self, coupon_id: &str, patch: Patch) -> Result<Coupon> {
-        let coupon_id = id("id", coupon_id)?;
+    pub async fn update_coupon(&self, coupon_id: &CouponId, patch: Patch) -> Result<Coupon> {
+        let coupon_id = coupon_id.as_str();
         let mut tx = self.db.begin().await.db_err()?;
         // Lock before reading, so a concurrent update's fields are read, not overwritten.
-        if !rows::lock(&mut tx, &coupon_id).await.db_err()? {
+        if !rows::lock(&mut tx, coupon_id).await.db_err()? {
             return Err(coupon::not_found());
         }
-        let mut found = rows::get_undeleted(&mut tx, &coupon_id)
+        let mut found = rows::get_undeleted(&mut tx, coupon_id)
             .await
             .db_err()?
             .ok_or_else(coupon::not_found)?;
@@ -94,10 +94,9 @@ impl Service {
     }
 
     /// Soft delete: hidden from the list and no longer applies; its redemptions stay.
-    pub async fn delete_coupon(&self, coupon_id: &str) -> Result<()> {
-        let coupon_id = id("id", coupon_id)?;
+    pub async fn delete_coupon(&self, coupon_id: &CouponId) -> Result<()> {
         let mut conn = self.db.writer().acquire().await.db_err()?;
-        if !rows::delete(&mut conn, &coupon_id, now_ms())
+        if !rows::delete(&mut conn, coupon_id.as_str(), now_ms())
             .await
             .db_err()?
         {
@@ -111,12 +110,12 @@ impl Service {
     pub async fn redeem_coupon(
         &self,
         code: &str,
-        user_id: &str,
-        order_id: &str,
+        user_id: &UserId,
+        order_id: &OrderId,
         subtotal_cents: i64,
     ) -> Result<Coupon> {
         let code = coupon::code("code", code)?;
-        let order_id = id("orderId", order_id)?;
+        let (user_id, order_id) = (user_id.as_str(), order_id.as_str());
         if subtotal_cents < 0 {
             return Err(Error::validation(
                 "subtotalCents",
@@ -124,11 +123,11 @@ impl Service {
             ));
         }
         match self
-            .try_redeem(&code, user_id, &order_id, subtotal_cents)
+            .try_redeem(&code, user_id, order_id, subtotal_cents)
             .await
         {
             // Two first redemptions of one order raced on its key: the loser reads the winner's.
-            Err(Redeem::Race) => self.redeemed(&code, &order_id).await,
+            Err(Redeem::Race) => self.redeemed(&code, order_id).await,
             Err(Redeem::Refused(e)) => Err(e),
             Ok(c) => Ok(c),
         }
@@ -187,10 +186,9 @@ impl Service {
     }
 
     /// Gives back the use `order_id` counted, if any (idempotent).
-    pub async fn release_coupon(&self, order_id: &str) -> Result<()> {
-        let order_id = id("orderId", order_id)?;
+    pub async fn release_coupon(&self, order_id: &OrderId) -> Result<()> {
         let mut conn = self.db.writer().acquire().await.db_err()?;
-        rows::release(&mut conn, &order_id).await.db_err()?;
+        rows::release(&mut conn, order_id.as_str()).await.db_err()?;
         Ok(())
     }
 }

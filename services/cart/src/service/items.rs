@@ -5,7 +5,7 @@ use vici_kit::{Error, Result};
 use super::Service;
 use crate::domain::cart::{self, ItemKey, MAX_MERGE_ITEMS, Skipped};
 use crate::domain::view::View;
-use crate::domain::{id, variant_id};
+use vici_types::{CartLineId, ProductId, TypedId, UserId, VariantId};
 
 /// One line of a guest cart as the client sent it.
 #[derive(Clone, Debug)]
@@ -19,10 +19,8 @@ impl MergeInput {
     /// The item and quantity, when the line is well-formed. Any positive quantity is: one above
     /// what a line may hold is clamped by the merge (and reported `clamped`), not refused.
     fn parse(&self) -> Option<(ItemKey, i64)> {
-        let item = ItemKey {
-            product_id: id("productId", &self.product_id).ok()?,
-            variant_id: variant_id(self.variant_id.as_deref()).ok()?,
-        };
+        let variant = VariantId::parse_optional(self.variant_id.as_deref()).ok()?;
+        let item = ItemKey::new(ProductId::parse(&self.product_id).ok()?, variant);
         (self.quantity >= 1).then_some((item, self.quantity))
     }
 
@@ -40,16 +38,13 @@ impl MergeInput {
 impl Service {
     pub async fn add_item(
         &self,
-        user_id: &str,
-        product_id: &str,
-        variant: Option<&str>,
+        user_id: &UserId,
+        product_id: ProductId,
+        variant: Option<VariantId>,
         quantity: i64,
         session_id: String,
     ) -> Result<View> {
-        let item = ItemKey {
-            product_id: id("productId", product_id)?,
-            variant_id: variant_id(variant)?,
-        };
+        let item = ItemKey::new(product_id, variant);
         cart::check_quantity(quantity, 1)?;
         let products = [item.product_id.clone()];
         let mut s = self
@@ -63,29 +58,29 @@ impl Service {
     /// Quantity 0 removes the line.
     pub async fn update_item(
         &self,
-        user_id: &str,
-        item_id: &str,
+        user_id: &UserId,
+        line_id: &CartLineId,
         quantity: i64,
         session_id: String,
     ) -> Result<View> {
-        let line_id = id("itemId", item_id)?;
+        let line_id = line_id.as_str();
         cart::check_quantity(quantity, 0)?;
         let mut s = self.open("update", user_id, &[], Some(session_id)).await?;
-        let offer = s.offer_of(&line_id);
-        s.basket.set_quantity(&line_id, quantity, offer.as_ref())?;
+        let offer = s.offer_of(line_id);
+        s.basket.set_quantity(line_id, quantity, offer.as_ref())?;
         self.commit(s).await
     }
 
     pub async fn remove_item(
         &self,
-        user_id: &str,
-        item_id: &str,
+        user_id: &UserId,
+        line_id: &CartLineId,
         session_id: String,
     ) -> Result<View> {
-        let line_id = id("itemId", item_id)?;
+        let line_id = line_id.as_str();
         let mut s = self.open("remove", user_id, &[], Some(session_id)).await?;
-        let offer = s.offer_of(&line_id);
-        s.basket.remove(&line_id, offer.as_ref())?;
+        let offer = s.offer_of(line_id);
+        s.basket.remove(line_id, offer.as_ref())?;
         self.commit(s).await
     }
 
@@ -93,10 +88,10 @@ impl Service {
     /// removed, so no `remove_from_cart` events are announced.
     pub async fn clear_cart(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         session_id: String,
         after_order: bool,
-        only: &[String],
+        only: &[CartLineId],
     ) -> Result<View> {
         let session_id = (!after_order).then_some(session_id);
         let mut s = self.open("clear", user_id, &[], session_id).await?;
@@ -109,7 +104,7 @@ impl Service {
     /// not be added as asked is returned with the reason.
     pub async fn merge_cart(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         items: Vec<MergeInput>,
         session_id: String,
     ) -> Result<(View, Vec<Skipped>)> {

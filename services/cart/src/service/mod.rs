@@ -10,6 +10,7 @@ use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};
+use vici_types::UserId;
 
 use crate::catalogue::SharedCatalogue;
 use crate::domain::cart::{Basket, Cart, Line};
@@ -72,10 +73,11 @@ impl Service {
     pub async fn open(
         &self,
         operation: &'static str,
-        user_id: &str,
+        user_id: &UserId,
         products: &[String],
         session_id: Option<String>,
     ) -> Result<Session> {
+        let user_id = user_id.as_str();
         let mut known = {
             let mut conn = self.db.reader().acquire().await.db_err()?;
             carts::product_ids(&mut conn, user_id).await.db_err()?
@@ -148,7 +150,8 @@ impl Service {
 
     /// The user's cart as stored, priced now; an empty one is created for a user without one.
     /// Prices that moved are stored as shown (not a mutation: the cart's time stays).
-    pub async fn cart(&self, user_id: &str) -> Result<View> {
+    pub async fn cart(&self, user_id: &UserId) -> Result<View> {
+        let user_id = user_id.as_str();
         // At most one pooled connection at a time: on PostgreSQL the reader and the writer are
         // one pool, so holding a read connection while waiting for a write one deadlocks under
         // load. A user without a cart is read entirely through the writer that creates it.

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use vici_kit::{Error, Result};
+use vici_types::{ProductId, TypedId, VariantId};
 
 pub const MAX_LINES: usize = 100;
 pub const MAX_LINE_QUANTITY: i64 = 10_000;
@@ -69,12 +70,11 @@ pub fn normalize_lines(input: Vec<LineInput>) -> Result<Vec<Line>> {
     }
     let mut merged: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (i, line) in input.into_iter().enumerate() {
-        let product =
-            vici_types::ids::parse_id(&format!("lines[{i}].productId"), &line.product_id)?;
+        let product = ProductId::parse_as(&format!("lines[{i}].productId"), &line.product_id)?;
         // An empty variant id is the same as none: the product's own row.
         let variant = match line.variant_id.as_deref().map(str::trim) {
             None | Some("") => String::new(),
-            Some(v) => vici_types::ids::parse_id(&format!("lines[{i}].variantId"), v)?,
+            Some(v) => VariantId::parse_as(&format!("lines[{i}].variantId"), v)?.into(),
         };
         if !(1..=MAX_LINE_QUANTITY).contains(&line.quantity) {
             let field = format!("lines[{i}].quantity");

@@ -9,6 +9,7 @@ use vici_bus::CloudEvent;
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::{AnyConnection, Db, now_ms};
+use vici_types::ProductId;
 
 #[derive(Clone, Debug)]
 pub struct StockRow {
@@ -89,10 +90,11 @@ pub struct Movement {
 /// A page of `product_id`'s movements (its variants' included), newest first, and the total.
 pub async fn movements(
     db: &Db,
-    product_id: &str,
+    product_id: &ProductId,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Movement>, i64)> {
+    let product_id = product_id.as_str();
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movements WHERE product_id = $1")
         .bind(product_id)
         .fetch_one(db.reader())

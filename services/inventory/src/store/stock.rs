@@ -4,6 +4,7 @@ use sqlx::Row as _;
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::{AnyConnection, AnyRow, Db, now_ms};
+use vici_types::{ProductId, VariantId};
 
 use super::{NewMovement, StockRow, record};
 use crate::domain::reservation::{Line, LineMove};
@@ -29,7 +30,7 @@ fn stock_row(product_id: &str, variant_id: &str, row: &AnyRow) -> Result<StockRo
 }
 
 /// Stock rows (products and their variants) of `product_ids`.
-pub async fn levels(db: &Db, product_ids: &[String]) -> Result<Vec<StockRow>> {
+pub async fn levels(db: &Db, product_ids: &[ProductId]) -> Result<Vec<StockRow>> {
     let mut out = Vec::new();
     for chunk in product_ids.chunks(500) {
         let sql = format!(
@@ -39,7 +40,7 @@ pub async fn levels(db: &Db, product_ids: &[String]) -> Result<Vec<StockRow>> {
         );
         let mut q = sqlx::query(&sql);
         for id in chunk {
-            q = q.bind(id);
+            q = q.bind(id.as_str());
         }
         for row in q.fetch_all(db.reader()).await.db_err()? {
             let product: String = row.try_get("product_id").db_err()?;
@@ -102,12 +103,15 @@ pub(super) async fn row(
 /// movement and its events, all in one transaction.
 pub async fn adjust(
     db: &Db,
-    product_id: &str,
-    variant_id: &str,
+    product_id: &ProductId,
+    variant_id: Option<&VariantId>,
     reason: &str,
     actor: &str,
     compute: impl Fn(i64) -> Result<i64>,
 ) -> Result<StockRow> {
+    let product_id = product_id.as_str();
+    // The product's own row has no variant id.
+    let variant_id = variant_id.map_or("", VariantId::as_str);
     let mut tx = db.begin().await.db_err()?;
     // Touching the row first takes its lock on PostgreSQL (SQLite has a single writer anyway),
     // so the quantity `compute` sees cannot change before the write: no lost update, and no
@@ -152,13 +156,13 @@ pub async fn adjust(
 }
 
 /// Sets the product's own low-stock threshold; false when it has no stock record.
-pub async fn set_threshold(db: &Db, product_id: &str, threshold: i64) -> Result<bool> {
+pub async fn set_threshold(db: &Db, product_id: &ProductId, threshold: i64) -> Result<bool> {
     let changed = sqlx::query(
         "UPDATE stock SET low_stock_threshold = $1, updated_at = $2 WHERE product_id = $3 AND variant_id = ''",
     )
     .bind(threshold)
     .bind(now_ms())
-    .bind(product_id)
+    .bind(product_id.as_str())
     .execute(db.writer())
     .await
     .db_err()?
