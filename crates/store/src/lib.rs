@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod migrate;
 pub mod outbox;
+pub mod sql;
 
 pub use base::ServiceBase;
 pub use db::{Backend, Db};

@@ -146,16 +146,9 @@ async fn mark_published(db: &Db, ids: &[String]) -> anyhow::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "UPDATE outbox SET published_at = $1 WHERE id IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query(&sql).bind(now_ms());
-    for id in ids {
-        query = query.bind(id);
-    }
-    query.execute(db.writer()).await?;
+    let mut sql = crate::sql::Sql::new("UPDATE outbox SET published_at = ");
+    sql.bind(now_ms()).push(" WHERE id IN ").bind_list(ids);
+    sql.query().execute(db.writer()).await?;
     Ok(())
 }
 

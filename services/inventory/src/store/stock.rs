@@ -3,6 +3,7 @@
 use sqlx::Row as _;
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
+use vici_store::sql::Sql;
 use vici_store::{AnyConnection, AnyRow, Db, now_ms};
 use vici_types::{ProductId, VariantId};
 
@@ -10,14 +11,6 @@ use super::{NewMovement, StockRow, record};
 use crate::domain::reservation::{Line, LineMove};
 use crate::domain::{self, ADJUST};
 use crate::events;
-
-/// `$1, $2, …, $n`: placeholders for an `IN` list (values are always bound, never spliced).
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 fn stock_row(product_id: &str, variant_id: &str, row: &AnyRow) -> Result<StockRow> {
     Ok(StockRow {
@@ -33,16 +26,13 @@ fn stock_row(product_id: &str, variant_id: &str, row: &AnyRow) -> Result<StockRo
 pub async fn levels(db: &Db, product_ids: &[ProductId]) -> Result<Vec<StockRow>> {
     let mut out = Vec::new();
     for chunk in product_ids.chunks(500) {
-        let sql = format!(
+        let mut sql = Sql::new(
             "SELECT product_id, variant_id, available, reserved, low_stock_threshold FROM stock \
-             WHERE product_id IN ({}) ORDER BY product_id, variant_id",
-            placeholders(chunk.len())
+             WHERE product_id IN ",
         );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id.as_str());
-        }
-        for row in q.fetch_all(db.reader()).await.db_err()? {
+        sql.bind_list(chunk.iter().map(ProductId::as_str))
+            .push(" ORDER BY product_id, variant_id");
+        for row in sql.query().fetch_all(db.reader()).await.db_err()? {
             let product: String = row.try_get("product_id").db_err()?;
             let variant: String = row.try_get("variant_id").db_err()?;
             out.push(stock_row(&product, &variant, &row)?);
