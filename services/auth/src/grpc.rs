@@ -1,11 +1,12 @@
 //! gRPC handlers: thin translations between `vici.auth.v1` and the use cases in `service`.
 use std::sync::Arc;
+use vici_proto::paging::Page;
 use vici_types::{TypedId, UserId};
 
 use tonic::{Request, Response, Status};
 use vici_identity::ACCESS_TTL_SECS;
 use vici_proto::auth::v1::{self as pb, auth_service_server::AuthService};
-use vici_proto::common::v1::{Empty, PageInfo};
+use vici_proto::common::v1::Empty;
 
 use crate::service::{AdminChange, Issued, LogoutInput, Service};
 use crate::store::Account;
@@ -146,14 +147,11 @@ impl AuthService for Auth {
 
     async fn list_accounts(&self, req: Request<pb::ListAccountsRequest>) -> Reply<pb::AccountPage> {
         let r = req.into_inner();
-        let p = r.page.unwrap_or_default();
-        let (list, total, page, limit) = self
-            .svc
-            .list_accounts(&r.search, &r.role, p.page, p.limit)
-            .await?;
+        let page = Page::asked(r.page);
+        let (list, total) = self.svc.list_accounts(&r.search, &r.role, page).await?;
         Ok(Response::new(pb::AccountPage {
             accounts: list.into_iter().map(account).collect(),
-            page: Some(PageInfo { page, limit, total }),
+            page: page.info(total),
         }))
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use tonic::{Request, Response, Status};
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::{self as pb, inventory_service_server::InventoryService};
+use vici_proto::paging::Page;
 use vici_store::rfc3339;
 use vici_types::{OrderId, ProductId, TypedId, VariantId};
 
@@ -192,22 +193,9 @@ impl InventoryService for Inventory {
     ) -> Result<Response<pb::MovementPage>, Status> {
         let r = req.into_inner();
         let product = ProductId::parse(&r.product_id)?;
-        let page = r.page.unwrap_or_default();
-        // Unset (0) means the contract's default page size.
-        let limit = if page.limit == 0 {
-            20
-        } else {
-            page.limit.min(100)
-        };
-        let page_no = page.page.max(1);
-        let (list, total) = store::movements(
-            self.db(),
-            &product,
-            i64::from(limit),
-            // In i64: a huge page number must not overflow u32.
-            (i64::from(page_no) - 1) * i64::from(limit),
-        )
-        .await?;
+        let page = Page::asked(r.page);
+        let (list, total) =
+            store::movements(self.db(), &product, i64::from(page.limit), page.offset()).await?;
         let movements = list
             .into_iter()
             .map(|m| pb::Movement {
@@ -227,11 +215,7 @@ impl InventoryService for Inventory {
             .collect();
         Ok(Response::new(pb::MovementPage {
             movements,
-            page: Some(vici_proto::common::v1::PageInfo {
-                page: page_no,
-                limit,
-                total: total as u64,
-            }),
+            page: page.info(total),
         }))
     }
 

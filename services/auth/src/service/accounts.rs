@@ -1,5 +1,6 @@
 //! The account record: read, rename, and the admin's list and role/active changes.
 use vici_kit::{Error, Result};
+use vici_proto::paging::Page;
 use vici_store::error::SqlxResultExt as _;
 use vici_types::UserId;
 
@@ -61,15 +62,13 @@ impl Service {
         })
     }
 
-    /// A page of accounts, newest first; `page` counts from 1, `limit` 0 means 20 and is
-    /// clamped to 100.
+    /// A page of accounts, newest first, and how many match.
     pub async fn list_accounts(
         &self,
         search: &str,
         role_filter: &str,
-        page: u32,
-        limit: u32,
-    ) -> Result<(Vec<Account>, u64, u32, u32)> {
+        page: Page,
+    ) -> Result<(Vec<Account>, i64)> {
         let search = search.trim().to_lowercase();
         if search.chars().count() > SEARCH_MAX_CHARS {
             return Err(Error::validation(
@@ -81,18 +80,14 @@ impl Service {
             "" => None,
             r => Some(role("role", r)?),
         };
-        let limit = if limit == 0 { 20 } else { limit.min(100) };
-        let page = page.max(1);
-        let offset = i64::from(page - 1) * i64::from(limit);
-        let (list, total) = accounts::list(
+        accounts::list(
             &self.db,
             Some(search.as_str()).filter(|s| !s.is_empty()),
             role_filter.as_deref(),
-            i64::from(limit),
-            offset,
+            i64::from(page.limit),
+            page.offset(),
         )
-        .await?;
-        Ok((list, total.max(0) as u64, page, limit))
+        .await
     }
 
     /// Role and active flag. Either change bumps the token version, denying every access
