@@ -139,7 +139,7 @@ impl Service {
         let mut tx = self.db.begin().await.db_err()?;
         let swapped = accounts::replace_hash(
             &mut tx,
-            &user_id,
+            user_id,
             &account.password_hash,
             &new_hash,
             Some(now),
@@ -151,11 +151,11 @@ impl Service {
             ));
         }
         let ended =
-            refresh::revoke_user(&mut tx, &user_id, keep, reason::PASSWORD_CHANGED, now).await?;
-        events::enqueue(&mut tx, &events::password_changed(&user_id)).await?;
+            refresh::revoke_user(&mut tx, user_id, keep, reason::PASSWORD_CHANGED, now).await?;
+        events::enqueue(&mut tx, &events::password_changed(user_id)).await?;
         tx.commit().await.db_err()?;
         self.outbox.wake();
-        Self::log_deny_failure(self.deny_sessions(&ended).await, "session", &user_id);
+        Self::log_deny_failure(self.deny_sessions(&ended).await, "session", user_id);
         Ok(())
     }
 }

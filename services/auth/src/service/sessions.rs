@@ -263,7 +263,7 @@ impl Service {
         let mut tx = self.db.begin().await.db_err()?;
         let mut families = Vec::new();
         if r.all_devices {
-            families = refresh::revoke_user(&mut tx, &user_id, None, reason::LOGOUT, now).await?;
+            families = refresh::revoke_user(&mut tx, user_id, None, reason::LOGOUT, now).await?;
         } else {
             let presented = match r.refresh_token.as_deref().map(str::trim) {
                 Some(t) if !t.is_empty() && t.len() <= tokens::MAX_TOKEN_CHARS => {
@@ -277,7 +277,7 @@ impl Service {
                 .map(|row| row.family_id)
                 .or_else(|| Some(r.session_id.trim().to_string()).filter(|s| !s.is_empty()));
             if let Some(family) = family {
-                refresh::revoke_family(&mut tx, &user_id, &family, reason::LOGOUT, now).await?;
+                refresh::revoke_family(&mut tx, user_id, &family, reason::LOGOUT, now).await?;
                 families.push(family);
             }
         }

@@ -81,7 +81,7 @@ pub fn phone(problems: &mut Problems, field: &'static str, value: &str) -> Strin
 /// The caller's user id; the gateway always sends the authenticated user's UUID, so anything
 /// else is a bad request rather than an unknown user.
 pub fn user_id(value: &str) -> Result<String> {
-    Ok(vici_types::ids::parse_id("userId", value)?)
+    vici_types::ids::parse_id("userId", value)
 }
 
 /// An id taken from a path: a malformed one cannot name anything, so it is simply not found.
