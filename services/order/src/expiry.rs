@@ -11,7 +11,7 @@ use vici_store::consumer::EventHandler;
 use vici_store::now_ms;
 
 use crate::domain::order::SYSTEM;
-use crate::domain::saga::{Kind, State, Step};
+use crate::domain::saga::Record;
 use crate::domain::status::OrderStatus;
 use crate::moves::{self, Move};
 use crate::store::{orders, sagas};
@@ -48,22 +48,8 @@ impl EventHandler for Expired {
         moves::apply(tx, order_id, mv, now)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let rec = sagas::Record {
-            id: vici_types::new_id(),
-            kind: Kind::Cancel,
-            order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            attempt_id: String::new(),
-            payment_method: order.draft.payment_method.clone(),
-            step: Step::Started,
-            state: State::Running,
-            draft: None,
-            idempotency: None,
-            actor: SYSTEM.into(),
-            reason: NOT_IN_TIME.into(),
-            due_at: now,
-            created_at: now,
-        };
+        // Due at once: the recovery task woken below runs the rest.
+        let rec = Record::cancelling(&order, SYSTEM, NOT_IN_TIME, now, now);
         sagas::insert(tx, &rec).await?;
         self.wake.notify_one();
         Ok(())

@@ -12,7 +12,7 @@ use vici_types::ids::parse_id;
 /// An id a caller sends; anything but a UUID is a bad request naming `field`. Returned in the
 /// canonical lower-case form, so one id is always stored as one text.
 pub fn id(field: &str, raw: &str) -> Result<String> {
-    Ok(parse_id(field, raw)?)
+    parse_id(field, raw)
 }
 
 /// An RFC 3339 bound of a list filter, as unix milliseconds.

@@ -5,6 +5,7 @@ use vici_kit::{Error, ErrorCode, Result};
 use vici_proto::cart::v1 as cart;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::IdempotencyKey;
 
 use super::snapshot::draft;
 use super::steps::FAILED;
@@ -33,17 +34,31 @@ pub struct Checkout {
     pub coupon_code: Option<String>,
     pub pay_now: bool,
     pub session_id: String,
-    /// (scope, key) of the claimed idempotency row.
-    pub idempotency: Option<(String, String)>,
+    /// The claimed idempotency row.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 impl Engine {
     /// PlaceOrder. `stop` is the test hook: the saga stops right after that step.
     pub async fn place(&self, c: Checkout, stop: Option<Step>) -> Result<Order, Failure> {
-        let saga_id = vici_types::new_id();
-        let user_id = c.user_id.clone();
+        let now = now_ms();
+        let kind = if c.pay_now {
+            Kind::Confirm
+        } else {
+            Kind::Place
+        };
+        let rec = Record::begin(
+            kind,
+            vici_types::new_id(),
+            c.user_id.clone(),
+            c.payment_method.clone(),
+            now,
+            self.due_after(now),
+        )
+        .keyed(c.idempotency.clone());
+        let (saga_id, user_id) = (rec.id.clone(), rec.user_id.clone());
         self.lock(&user_id, &saga_id, CART_BUSY).await?;
-        let result = self.place_locked(&saga_id, c, stop).await;
+        let result = self.place_locked(rec, c, stop).await;
         self.conclude(&saga_id, &user_id, result).await
     }
 
@@ -52,7 +67,7 @@ impl Engine {
         &self,
         order: &Order,
         payment_method: &str,
-        idempotency: Option<(String, String)>,
+        idempotency: Option<IdempotencyKey>,
         stop: Option<Step>,
     ) -> Result<Order, Failure> {
         if order.status != OrderStatus::PaymentPending {
@@ -64,25 +79,18 @@ impl Engine {
             .with_detail("status", order.status.as_str())
             .into());
         }
-        let saga_id = vici_types::new_id();
-        self.lock(&order.user_id, &saga_id, PAYMENT_BUSY).await?;
         let now = now_ms();
-        let mut rec = Record {
-            id: saga_id.clone(),
-            kind: Kind::Pay,
-            order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            attempt_id: vici_types::new_id(),
-            payment_method: payment_method.into(),
-            step: Step::OrderWritten,
-            state: State::Running,
-            draft: None,
-            idempotency,
-            actor: order.user_id.clone(),
-            reason: String::new(),
-            due_at: self.due_after(now),
-            created_at: now,
-        };
+        let mut rec = Record::begin(
+            Kind::Pay,
+            order.id.clone(),
+            order.user_id.clone(),
+            payment_method.into(),
+            now,
+            self.due_after(now),
+        )
+        .keyed(idempotency);
+        let saga_id = rec.id.clone();
+        self.lock(&order.user_id, &saga_id, PAYMENT_BUSY).await?;
         let result = async {
             let mut conn = self.db.writer().acquire().await.db_err()?;
             sagas::insert(&mut conn, &rec).await.db_err()?;
@@ -126,7 +134,7 @@ impl Engine {
         Err(Failure { error, settled })
     }
 
-    async fn place_locked(&self, saga_id: &str, c: Checkout, stop: Option<Step>) -> Result<Order> {
+    async fn place_locked(&self, rec: Record, c: Checkout, stop: Option<Step>) -> Result<Order> {
         // Step 3: the coupon asked for goes on the cart first (with the cart's refusals).
         if let Some(code) = c.coupon_code.clone() {
             let req = cart::ApplyCouponRequest {
@@ -146,28 +154,7 @@ impl Engine {
             .await
             .map_err(peer)?
             .into_inner();
-        let draft = draft(&c, snapshot)?;
-        let now = now_ms();
-        let mut rec = Record {
-            id: saga_id.into(),
-            kind: if c.pay_now {
-                Kind::Confirm
-            } else {
-                Kind::Place
-            },
-            order_id: vici_types::new_id(),
-            user_id: c.user_id.clone(),
-            attempt_id: vici_types::new_id(),
-            payment_method: c.payment_method.clone(),
-            step: Step::Started,
-            state: State::Running,
-            draft: Some(draft),
-            idempotency: c.idempotency.clone(),
-            actor: c.user_id.clone(),
-            reason: String::new(),
-            due_at: self.due_after(now),
-            created_at: now,
-        };
+        let mut rec = rec.drafting(draft(&c, snapshot)?);
         {
             let mut conn = self.db.writer().acquire().await.db_err()?;
             sagas::insert(&mut conn, &rec).await.db_err()?;

@@ -25,7 +25,7 @@ use crate::domain::outcome::Outcome;
 use crate::domain::saga::{State, Step};
 use crate::store::{idempotency, sagas};
 
-pub use crate::store::sagas::Record;
+pub use crate::domain::saga::Record;
 
 /// Runs sagas against the cart, inventory and payment services.
 pub struct Engine {
@@ -185,14 +185,12 @@ pub(crate) async fn settle_idempotency(
     settle: Settle,
     now: i64,
 ) -> Result<()> {
-    let Some((scope, key)) = &rec.idempotency else {
+    let Some(key) = &rec.idempotency else {
         return Ok(());
     };
     match settle {
-        Settle::Keep(o) => {
-            idempotency::finish(conn, &rec.user_id, scope, key, &o.to_text(), now).await
-        }
-        Settle::Forget => idempotency::forget(conn, &rec.user_id, scope, key).await,
+        Settle::Keep(o) => idempotency::finish(conn, &rec.user_id, key, &o.to_text(), now).await,
+        Settle::Forget => idempotency::forget(conn, &rec.user_id, key).await,
         Settle::AsIs => Ok(()),
     }
     .db_err()

@@ -8,7 +8,7 @@ use vici_store::now_ms;
 use super::steps::REFUNDED;
 use super::{Engine, Record, Settle};
 use crate::domain::order::Order;
-use crate::domain::saga::{Kind, State, Step};
+use crate::domain::saga::{State, Step};
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use crate::moves::{self, Move};
 use crate::store::sagas;
@@ -92,22 +92,7 @@ impl Engine {
     /// table before anything acts again.
     pub async fn cancel(&self, order: &Order, by: &str, reason: &str) -> Result<Order> {
         let now = now_ms();
-        let rec = Record {
-            id: vici_types::new_id(),
-            kind: Kind::Cancel,
-            order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            attempt_id: String::new(),
-            payment_method: order.draft.payment_method.clone(),
-            step: Step::Started,
-            state: State::Running,
-            draft: None,
-            idempotency: None,
-            actor: by.into(),
-            reason: reason.into(),
-            due_at: self.due_after(now),
-            created_at: now,
-        };
+        let rec = Record::cancelling(order, by, reason, now, self.due_after(now));
         let mut tx = self.db.begin().await.db_err()?;
         let mv = Move::new(OrderStatus::Cancelled, reason, by).because(reason);
         let cancelled = moves::apply(&mut tx, &order.id, mv, now).await?;

@@ -4,6 +4,7 @@ use vici_kit::{Error, Result};
 use vici_proto::cart::v1 as cart;
 use vici_proto::order::v1 as pb;
 use vici_proto::payment::v1 as pay;
+use vici_types::idempotency::{Key, Scope};
 
 use super::{Caller, Service};
 use crate::domain::id;
@@ -13,9 +14,6 @@ use crate::saga::flows::Checkout;
 use crate::saga::peer;
 use crate::saga::snapshot::{Priced, price};
 
-pub const SCOPE_CONFIRM: &str = "checkout.confirm";
-pub const SCOPE_CREATE: &str = "orders.create";
-pub const SCOPE_PAY: &str = "orders.pay";
 const MAX_TEXT: usize = 255;
 
 /// An optional short text: trimmed, empty = absent, at most 255 characters.
@@ -83,15 +81,12 @@ impl Service {
                 .with_detail("expectedAmount", expected)
                 .with_detail("amount", total));
         }
-        let key = r
-            .idempotency
-            .map(|i| i.key.trim().to_string())
-            .unwrap_or_default();
+        let key = Key::optional_as("idempotencyKey", &r.idempotency.unwrap_or_default().key)?;
         let req = pay::CreateIntentRequest {
             user_id: id("userId", &r.user_id)?,
             amount_cents: total,
             currency: priced.currency,
-            idempotency_key: short("idempotencyKey", Some(key))?.unwrap_or_default(),
+            idempotency_key: key.map(|k| k.as_str().to_string()).unwrap_or_default(),
         };
         let intent = self.engine.payments.clone().create_intent(req).await;
         Ok(intent.map_err(peer)?.into_inner())
@@ -118,11 +113,7 @@ impl Service {
             session_id: short("sessionId", Some(r.session_id))?.unwrap_or_default(),
             idempotency: None,
         };
-        let scope = if r.pay_now {
-            SCOPE_CONFIRM
-        } else {
-            SCOPE_CREATE
-        };
+        let scope = Scope::of_placement(r.pay_now);
         let engine = self.engine.clone();
         self.once(&user_id, scope, r.idempotency, |idem| async move {
             let checkout = Checkout {
@@ -142,7 +133,7 @@ impl Service {
         let engine = self.engine.clone();
         self.once(
             &caller.user_id,
-            SCOPE_PAY,
+            Scope::PayOrder,
             r.idempotency,
             |idem| async move {
                 // Re-read under the key: a duplicate that waited must see what the first did.

@@ -8,15 +8,16 @@ use vici_kit::{Error, Result};
 use vici_proto::order::v1 as pb;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::IdempotencyKey;
+use vici_types::idempotency::{KEEP_MS, Key, Scope};
 
 use super::Service;
 use crate::domain::order::Order;
 use crate::domain::outcome::Outcome;
 use crate::grpc::convert;
-use crate::saga::{Failure, recover::KEEP_KEYS_MS};
+use crate::saga::Failure;
 use crate::store::idempotency;
 
-const MAX_KEY: usize = 255;
 /// How long a duplicate waits for the first request with its key before giving up.
 const WAIT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
@@ -27,46 +28,32 @@ impl Service {
     pub(crate) async fn once<F, Fut>(
         &self,
         user_id: &str,
-        scope: &str,
+        scope: Scope,
         idem: Option<pb::Idempotency>,
         op: F,
     ) -> Result<pb::Order>
     where
-        F: FnOnce(Option<(String, String)>) -> Fut,
+        F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,
     {
         let idem = idem.unwrap_or_default();
-        let key = idem.key.trim().to_string();
-        if key.is_empty() {
+        let Some(key) = Key::optional_as("idempotencyKey", &idem.key)? else {
             return op(None).await.map(convert::order).map_err(|f| f.error);
-        }
-        if key.chars().count() > MAX_KEY {
-            return Err(Error::validation(
-                "idempotencyKey",
-                format!("An Idempotency-Key has at most {MAX_KEY} characters"),
-            ));
-        }
+        };
+        let key = IdempotencyKey { scope, key };
         let fingerprint = idem.fingerprint;
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let now = now_ms();
             let claimed = {
                 let mut conn = self.engine.db().writer().acquire().await.db_err()?;
-                let expired_before = now - KEEP_KEYS_MS;
-                idempotency::claim(
-                    &mut conn,
-                    user_id,
-                    scope,
-                    &key,
-                    &fingerprint,
-                    now,
-                    expired_before,
-                )
-                .await
-                .db_err()?
+                let expired_before = now - KEEP_MS;
+                idempotency::claim(&mut conn, user_id, &key, &fingerprint, now, expired_before)
+                    .await
+                    .db_err()?
             };
             let Some(mut row) = claimed else {
-                return self.run_claimed(user_id, scope, &key, op).await;
+                return self.run_claimed(user_id, key, op).await;
             };
             // Someone else holds the key: wait for its outcome by reading (no writes), or claim
             // again once its claim was given up (a server fault frees the key).
@@ -87,10 +74,7 @@ impl Service {
                 }
                 tokio::time::sleep(POLL).await;
                 let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-                match idempotency::read(&mut conn, user_id, scope, &key)
-                    .await
-                    .db_err()?
-                {
+                match idempotency::read(&mut conn, user_id, &key).await.db_err()? {
                     Some(r) => row = r,
                     None => break,
                 }
@@ -101,15 +85,14 @@ impl Service {
     async fn run_claimed<F, Fut>(
         &self,
         user_id: &str,
-        scope: &str,
-        key: &str,
+        key: IdempotencyKey,
         op: F,
     ) -> Result<pb::Order>
     where
-        F: FnOnce(Option<(String, String)>) -> Fut,
+        F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,
     {
-        let result = op(Some((scope.to_string(), key.to_string()))).await;
+        let result = op(Some(key.clone())).await;
         // The saga stores its own outcome when it ends (a success in the transaction that
         // finalises the order); this covers the errors given before it started, and is a no-op
         // for the others: the first stored outcome stays.
@@ -126,10 +109,9 @@ impl Service {
             let mut conn = self.engine.db().writer().acquire().await.db_err()?;
             match outcome {
                 Some(o) => {
-                    idempotency::finish(&mut conn, user_id, scope, key, &o.to_text(), now_ms())
-                        .await
+                    idempotency::finish(&mut conn, user_id, &key, &o.to_text(), now_ms()).await
                 }
-                None => idempotency::forget(&mut conn, user_id, scope, key).await,
+                None => idempotency::forget(&mut conn, user_id, &key).await,
             }
             .db_err()?;
         }

@@ -1,6 +1,7 @@
 //! The `idempotency_keys` table: claiming a (user, scope, key), reading what an earlier request
 //! with it answered, storing the outcome, and purging rows past their 24 hours.
 use sqlx::{AnyConnection, Row as _};
+use vici_types::IdempotencyKey;
 
 /// A key's row as another request left it.
 #[derive(Clone, Debug)]
@@ -15,8 +16,7 @@ pub struct Existing {
 pub async fn claim(
     conn: &mut AnyConnection,
     user_id: &str,
-    scope: &str,
-    key: &str,
+    key: &IdempotencyKey,
     fingerprint: &str,
     now: i64,
     expired_before: i64,
@@ -26,8 +26,8 @@ pub async fn claim(
          AND created_at < $4",
     )
     .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .bind(expired_before)
     .execute(&mut *conn)
     .await?;
@@ -37,8 +37,8 @@ pub async fn claim(
          ON CONFLICT (user_id, scope, idem_key) DO NOTHING",
     )
     .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .bind(fingerprint)
     .bind(now)
     .execute(&mut *conn)
@@ -48,22 +48,21 @@ pub async fn claim(
     if claimed {
         return Ok(None);
     }
-    read(conn, user_id, scope, key).await
+    read(conn, user_id, key).await
 }
 
 pub async fn read(
     conn: &mut AnyConnection,
     user_id: &str,
-    scope: &str,
-    key: &str,
+    key: &IdempotencyKey,
 ) -> Result<Option<Existing>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT fingerprint, outcome FROM idempotency_keys \
          WHERE user_id = $1 AND scope = $2 AND idem_key = $3",
     )
     .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .fetch_optional(conn)
     .await?;
     row.map(|r| {
@@ -79,8 +78,7 @@ pub async fn read(
 pub async fn finish(
     conn: &mut AnyConnection,
     user_id: &str,
-    scope: &str,
-    key: &str,
+    key: &IdempotencyKey,
     outcome: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -91,8 +89,8 @@ pub async fn finish(
     .bind(outcome)
     .bind(now)
     .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -102,16 +100,15 @@ pub async fn finish(
 pub async fn forget(
     conn: &mut AnyConnection,
     user_id: &str,
-    scope: &str,
-    key: &str,
+    key: &IdempotencyKey,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND idem_key = $3 \
          AND state = 'in_progress'",
     )
     .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .execute(conn)
     .await?;
     Ok(())
