@@ -6,6 +6,7 @@ use std::time::Duration;
 use prost::Message as _;
 use vici_kit::{Error, Result};
 use vici_proto::order::v1 as pb;
+use vici_store::claim::{Patience, Poll, wait_for_first};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::IdempotencyKey;
@@ -16,11 +17,14 @@ use crate::domain::order::Order;
 use crate::domain::outcome::Outcome;
 use crate::grpc::convert;
 use crate::saga::Failure;
-use crate::store::idempotency;
+use crate::store::idempotency::{self, Existing};
 
-/// How long a duplicate waits for the first request with its key before giving up.
-const WAIT: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(50);
+/// How long a duplicate waits for the first request with its key (a whole checkout, payment
+/// included) before answering "retry", and how often it reads the key's row meanwhile.
+const PATIENCE: Patience = Patience {
+    total: Duration::from_secs(30),
+    every: Duration::from_millis(50),
+};
 
 impl Service {
     /// Runs `op` once per (user, scope, key): a repeat gets the first answer. Without a key
@@ -42,7 +46,6 @@ impl Service {
         };
         let key = IdempotencyKey { scope, key };
         let fingerprint = idem.fingerprint;
-        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let now = now_ms();
             let claimed = {
@@ -52,32 +55,38 @@ impl Service {
                     .await
                     .db_err()?
             };
-            let Some(mut row) = claimed else {
+            let Some(row) = claimed else {
                 return self.run_claimed(user_id, key, op).await;
             };
             // Someone else holds the key: wait for its outcome by reading (no writes), or claim
             // again once its claim was given up (a server fault frees the key).
-            loop {
-                if row.fingerprint != fingerprint {
-                    return Err(Error::conflict(
-                        "This Idempotency-Key was already used with a different request",
-                    ));
-                }
-                if let Some(text) = row.outcome {
-                    return replay(&text);
-                }
-                if tokio::time::Instant::now() >= deadline {
-                    return Err(Error::conflict(
+            let mut seen = Some(row);
+            let first = wait_for_first(
+                PATIENCE,
+                || {
+                    let seen = seen.take();
+                    let (key, fingerprint) = (&key, fingerprint.as_str());
+                    async move {
+                        let row = match seen {
+                            Some(row) => Some(row),
+                            None => {
+                                let mut conn = self.engine.db().reader().acquire().await.db_err()?;
+                                idempotency::read(&mut conn, user_id, key).await.db_err()?
+                            }
+                        };
+                        look(row, fingerprint)
+                    }
+                },
+                || {
+                    Error::conflict(
                         "A request with this Idempotency-Key is still being processed; retry shortly",
                     )
-                    .with_detail("retryable", "true"));
-                }
-                tokio::time::sleep(POLL).await;
-                let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-                match idempotency::read(&mut conn, user_id, &key).await.db_err()? {
-                    Some(r) => row = r,
-                    None => break,
-                }
+                    .with_detail("retryable", "true")
+                },
+            )
+            .await?;
+            if let Some(text) = first {
+                return replay(&text);
             }
         }
     }
@@ -116,6 +125,22 @@ impl Service {
             .db_err()?;
         }
         result.map(convert::order).map_err(|f| f.error)
+    }
+}
+
+/// What a duplicate sees in its key's row: the first answer, the first request still running,
+/// or no row (the claim was given up). The key sent with another request is refused at once.
+fn look(row: Option<Existing>, fingerprint: &str) -> Result<Poll<String>> {
+    match row {
+        None => Ok(Poll::Free),
+        Some(r) if r.fingerprint != fingerprint => Err(Error::conflict(
+            "This Idempotency-Key was already used with a different request",
+        )),
+        Some(Existing {
+            outcome: Some(text),
+            ..
+        }) => Ok(Poll::Done(text)),
+        Some(_) => Ok(Poll::Busy),
     }
 }
 
