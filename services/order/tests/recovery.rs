@@ -57,7 +57,7 @@ pub async fn every_step_repeats_without_a_second_effect(app: App) {
         app.engine.write_order(&rec).await.unwrap();
         assert_eq!(app.history(&user, &order_id).await.len(), 1);
         let p = app.engine.authorize(&rec).await.unwrap();
-        assert_eq!(p.status, "AUTHORIZED");
+        assert_eq!(p.status.as_str(), "AUTHORIZED");
         assert_eq!(app.payment_count().await, 1);
     }
     let mut payment_id = String::new();

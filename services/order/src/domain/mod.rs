@@ -1,8 +1,11 @@
 //! The order service's pure rules: statuses and the transition table (`status`), the order and
-//! its checks (`order`), stored idempotent outcomes (`outcome`), ids and the time bounds of list
-//! filters. No I/O here.
+//! its checks (`order`), pricing a cart for checkout (`checkout`), the payment service's facts
+//! (`payment`), stored idempotent outcomes (`outcome`), the saga record (`saga`), ids and the
+//! time bounds of list filters. No I/O here.
+pub mod checkout;
 pub mod order;
 pub mod outcome;
+pub mod payment;
 pub mod saga;
 pub mod status;
 

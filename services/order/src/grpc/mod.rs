@@ -1,6 +1,8 @@
-//! The gRPC handlers of `vici.order.v1.OrderService`: each calls one use case of `service` and
-//! encodes the answer. Errors are `vici_kit::Error`s, so codes and field details reach the
-//! gateway intact.
+//! The gRPC side of the service: the handlers of `vici.order.v1.OrderService` (here), each
+//! translating its request into one use case of `service` and the answer back (`convert`), and
+//! the clients of the neighbours behind the saga's ports (`clients`). Protobuf stops here.
+//! Errors are `vici_kit::Error`s, so codes and field details reach the gateway intact.
+pub mod clients;
 pub mod convert;
 
 use std::sync::Arc;
@@ -8,9 +10,12 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use vici_proto::order::v1 as pb;
 use vici_proto::order::v1::order_service_server::OrderService;
+use vici_proto::paging::Page;
 use vici_proto::payment::v1::PaymentIntent;
 
-use crate::service::{Caller, Service};
+use crate::service::admin::StatusChange;
+use crate::service::checkout::{CartIntent, PayOrder};
+use crate::service::{Caller, ListQuery, Service};
 
 pub struct OrderApi {
     service: Arc<Service>,
@@ -28,7 +33,7 @@ type Reply<T> = Result<Response<T>, Status>;
 impl OrderService for OrderApi {
     async fn calculate(&self, req: Request<pb::CalculateRequest>) -> Reply<pb::Quote> {
         let r = req.into_inner();
-        let (priced, _) = self
+        let priced = self
             .service
             .calculate(&r.user_id, r.coupon_code, &r.session_id)
             .await?;
@@ -39,21 +44,35 @@ impl OrderService for OrderApi {
         &self,
         req: Request<pb::CreatePaymentIntentRequest>,
     ) -> Reply<PaymentIntent> {
-        Ok(Response::new(
-            self.service.payment_intent(req.into_inner()).await?,
-        ))
+        let r = req.into_inner();
+        let key = convert::idempotency(r.idempotency)?.map(|i| i.key);
+        let ask = CartIntent {
+            user_id: r.user_id,
+            expected_amount_cents: r.expected_amount_cents,
+            currency: r.currency,
+            key,
+        };
+        let intent = self.service.payment_intent(ask).await?;
+        Ok(Response::new(convert::intent(intent)))
     }
 
     async fn place_order(&self, req: Request<pb::PlaceOrderRequest>) -> Reply<pb::Order> {
-        Ok(Response::new(
-            self.service.place_order(req.into_inner()).await?,
-        ))
+        let mut r = req.into_inner();
+        let idem = convert::idempotency(r.idempotency.take())?;
+        let answer = self.service.place_order(convert::place(r), idem).await?;
+        Ok(Response::new(convert::answer(answer)?))
     }
 
     async fn pay_order(&self, req: Request<pb::PayOrderRequest>) -> Reply<pb::Order> {
-        Ok(Response::new(
-            self.service.pay_order(req.into_inner()).await?,
-        ))
+        let r = req.into_inner();
+        let idem = convert::idempotency(r.idempotency)?;
+        let pay = PayOrder {
+            user_id: r.user_id,
+            order_id: r.order_id,
+            payment_method: r.payment_method,
+        };
+        let answer = self.service.pay_order(pay, idem).await?;
+        Ok(Response::new(convert::answer(answer)?))
     }
 
     async fn get_order(&self, req: Request<pb::OrderRef>) -> Reply<pb::Order> {
@@ -71,7 +90,17 @@ impl OrderService for OrderApi {
     }
 
     async fn list_orders(&self, req: Request<pb::ListOrdersRequest>) -> Reply<pb::OrderPage> {
-        let (orders, total, page) = self.service.list(req.into_inner()).await?;
+        let r = req.into_inner();
+        let page = Page::asked(r.page);
+        let query = ListQuery {
+            caller: Caller::new(&r.user_id, r.any_user)?,
+            page,
+            status: r.status,
+            from: r.from,
+            to: r.to,
+            customer: r.customer,
+        };
+        let (orders, total) = self.service.list(query).await?;
         Ok(Response::new(pb::OrderPage {
             orders: orders.into_iter().map(convert::order).collect(),
             page: page.info(total),
@@ -79,12 +108,22 @@ impl OrderService for OrderApi {
     }
 
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Reply<pb::Order> {
-        let order = self.service.cancel(req.into_inner()).await?;
+        let r = req.into_inner();
+        let caller = Caller::new(&r.user_id, r.any_user)?;
+        let order = self.service.cancel(&caller, &r.order_id, &r.reason).await?;
         Ok(Response::new(convert::order(order)))
     }
 
     async fn set_status(&self, req: Request<pb::SetStatusRequest>) -> Reply<pb::Order> {
-        let order = self.service.set_status(req.into_inner()).await?;
+        let r = req.into_inner();
+        let change = StatusChange {
+            order_id: r.order_id,
+            status: r.status,
+            note: r.note,
+            tracking: r.tracking.map(convert::tracking_in),
+            actor: r.actor,
+        };
+        let order = self.service.set_status(change).await?;
         Ok(Response::new(convert::order(order)))
     }
 }

@@ -2,16 +2,15 @@
 //! PAYMENT_PENDING, or cash authorised and committed) and PayOrder (7–10), each under the
 //! user's checkout lock. A failed step compensates what the saga did before answering.
 use vici_kit::{Error, ErrorCode, Result};
-use vici_proto::cart::v1 as cart;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::IdempotencyKey;
 
-use super::snapshot::draft;
-use super::steps::FAILED;
 use super::undo::Undo;
-use super::{Engine, Failure, Record, Settle, peer, stop_at};
-use crate::domain::order::{Address, CASH_ON_DELIVERY, Order, SYSTEM};
+use super::{Engine, Failure, Record, Settle, stop_at};
+use crate::domain::checkout::{Checkout, draft};
+use crate::domain::order::{CASH_ON_DELIVERY, Order, SYSTEM};
+use crate::domain::payment::ChargeStatus;
 use crate::domain::saga::{Kind, State, Step};
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use crate::moves::Move;
@@ -21,22 +20,6 @@ pub const EXPIRED: &str = "Your reservation expired before payment; nothing was 
 pub const NOT_COMPLETED: &str = "Checkout could not be completed; nothing was charged";
 const CART_BUSY: &str = "A checkout of this cart is already in progress";
 const PAYMENT_BUSY: &str = "A payment for this order is already in progress";
-
-/// A checked PlaceOrder request.
-#[derive(Clone, Debug)]
-pub struct Checkout {
-    pub user_id: String,
-    pub user_email: String,
-    pub shipping_address: Address,
-    pub billing_address: Option<Address>,
-    pub payment_method: String,
-    pub payment_intent_id: Option<String>,
-    pub coupon_code: Option<String>,
-    pub pay_now: bool,
-    pub session_id: String,
-    /// The claimed idempotency row.
-    pub idempotency: Option<IdempotencyKey>,
-}
 
 impl Engine {
     /// PlaceOrder. `stop` is the test hook: the saga stops right after that step.
@@ -135,25 +118,10 @@ impl Engine {
     }
 
     async fn place_locked(&self, rec: Record, c: Checkout, stop: Option<Step>) -> Result<Order> {
-        // Step 3: the coupon asked for goes on the cart first (with the cart's refusals).
-        if let Some(code) = c.coupon_code.clone() {
-            let req = cart::ApplyCouponRequest {
-                user_id: c.user_id.clone(),
-                code,
-            };
-            self.cart.clone().apply_coupon(req).await.map_err(peer)?;
-        }
-        let cart_ref = cart::CartRef {
-            user_id: c.user_id.clone(),
-            session_id: c.session_id.clone(),
-        };
+        // Step 3: the cart as it is now, the coupon asked for applied to it first.
         let snapshot = self
-            .cart
-            .clone()
-            .get_cart(cart_ref)
-            .await
-            .map_err(peer)?
-            .into_inner();
+            .cart_for_checkout(&c.user_id, c.coupon_code.as_deref(), &c.session_id)
+            .await?;
         let mut rec = rec.drafting(draft(&c, snapshot)?);
         {
             let mut conn = self.db.writer().acquire().await.db_err()?;
@@ -198,7 +166,7 @@ impl Engine {
             Ok(p) => p,
             Err(e) => return self.fail(rec, e, on_error).await,
         };
-        if payment.status == FAILED {
+        if payment.status == ChargeStatus::Failed {
             return self.declined(rec, &payment.failure_message).await;
         }
         self.passed(rec, Step::Authorized, stop)?;

@@ -13,10 +13,10 @@ use vici_kit::{ErrorCode, Result};
 use vici_types::idempotency::KEEP_MS;
 
 use super::flows::EXPIRED;
-use super::steps::SUCCEEDED;
 use super::undo::Undo;
 use super::{Engine, Record, Settle};
 use crate::domain::order::{CASH_ON_DELIVERY, SYSTEM};
+use crate::domain::payment::ChargeStatus;
 use crate::domain::saga::{Kind, Step};
 use crate::store::{idempotency, sagas};
 
@@ -124,7 +124,9 @@ impl Engine {
         } else {
             None
         };
-        let paid = payment.as_ref().is_some_and(|p| p.status == SUCCEEDED);
+        let paid = payment
+            .as_ref()
+            .is_some_and(|p| p.status == ChargeStatus::Succeeded);
         let cash_promised = rec.payment_method == CASH_ON_DELIVERY && rec.step >= Step::Committed;
         if let Some(p) = payment.filter(|_| paid || cash_promised) {
             return self.go_forward(&mut rec, &p.id).await;

@@ -5,9 +5,9 @@ use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 
-use super::steps::REFUNDED;
 use super::{Engine, Record, Settle};
 use crate::domain::order::Order;
+use crate::domain::payment::ChargeStatus;
 use crate::domain::saga::{State, Step};
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use crate::moves::{self, Move};
@@ -49,7 +49,9 @@ impl Engine {
         if let Some((payment_status, by)) = all {
             self.release_coupon(&rec.order_id).await?;
             self.release_stock(&rec.order_id, reason).await?;
-            let refunded = reversed.as_ref().is_some_and(|p| p.status == REFUNDED);
+            let refunded = reversed
+                .as_ref()
+                .is_some_and(|p| p.status == ChargeStatus::Refunded);
             let shown = payment_status.or(refunded.then_some(PaymentStatus::Refunded));
             self.mark_cancelled(&rec.order_id, reason, by, shown)
                 .await?;
@@ -117,7 +119,7 @@ impl Engine {
         self.release_coupon(&rec.order_id).await?;
         let now = now_ms();
         let mut tx = self.db.begin().await.db_err()?;
-        let order = if reversed.is_some_and(|p| p.status == REFUNDED) {
+        let order = if reversed.is_some_and(|p| p.status == ChargeStatus::Refunded) {
             moves::amend(
                 &mut tx,
                 &rec.order_id,

@@ -3,19 +3,16 @@
 use std::future::Future;
 use std::time::Duration;
 
-use prost::Message as _;
 use vici_kit::{Error, Result};
-use vici_proto::order::v1 as pb;
 use vici_store::claim::{Patience, Poll, wait_for_first};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::IdempotencyKey;
-use vici_types::idempotency::{KEEP_MS, Key, Scope};
+use vici_types::idempotency::{KEEP_MS, Scope};
 
 use super::Service;
 use crate::domain::order::Order;
-use crate::domain::outcome::Outcome;
-use crate::grpc::convert;
+use crate::domain::outcome::{Answer, Outcome, Presented};
 use crate::saga::Failure;
 use crate::store::idempotency::{self, Existing};
 
@@ -33,19 +30,17 @@ impl Service {
         &self,
         user_id: &str,
         scope: Scope,
-        idem: Option<pb::Idempotency>,
+        idem: Option<Presented>,
         op: F,
-    ) -> Result<pb::Order>
+    ) -> Result<Answer>
     where
         F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,
     {
-        let idem = idem.unwrap_or_default();
-        let Some(key) = Key::optional_as("idempotencyKey", &idem.key)? else {
-            return op(None).await.map(convert::order).map_err(|f| f.error);
+        let Some(Presented { key, fingerprint }) = idem else {
+            return op(None).await.map(Answer::fresh).map_err(|f| f.error);
         };
         let key = IdempotencyKey { scope, key };
-        let fingerprint = idem.fingerprint;
         loop {
             let now = now_ms();
             let claimed = {
@@ -91,12 +86,7 @@ impl Service {
         }
     }
 
-    async fn run_claimed<F, Fut>(
-        &self,
-        user_id: &str,
-        key: IdempotencyKey,
-        op: F,
-    ) -> Result<pb::Order>
+    async fn run_claimed<F, Fut>(&self, user_id: &str, key: IdempotencyKey, op: F) -> Result<Answer>
     where
         F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,
@@ -124,7 +114,7 @@ impl Service {
             }
             .db_err()?;
         }
-        result.map(convert::order).map_err(|f| f.error)
+        result.map(Answer::fresh).map_err(|f| f.error)
     }
 }
 
@@ -144,10 +134,9 @@ fn look(row: Option<Existing>, fingerprint: &str) -> Result<Poll<String>> {
     }
 }
 
-fn replay(text: &str) -> Result<pb::Order> {
-    let bytes = Outcome::from_text(text)
-        .map_err(|e| Error::internal(e.context("stored idempotent outcome")))?
-        .replay()?;
-    pb::Order::decode(bytes.as_slice())
-        .map_err(|e| Error::internal(anyhow::anyhow!("stored order message: {e}")))
+/// The answer stored for a key, as the first request got it.
+fn replay(text: &str) -> Result<Answer> {
+    let stored = Outcome::from_text(text)
+        .map_err(|e| Error::internal(e.context("stored idempotent outcome")))?;
+    Ok(Answer::Replayed(stored.replay()?))
 }

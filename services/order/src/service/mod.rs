@@ -1,6 +1,7 @@
 //! The order service's use cases behind the gRPC handlers: checking what callers send, reads
 //! and lists (`mod`), quotes and checkout (`checkout`), idempotency (`idempotent`), and
-//! cancellations and admin moves (`admin`). The saga itself is `crate::saga`.
+//! cancellations and admin moves (`admin`). The saga itself is `crate::saga`. Requests come in
+//! and answers go out as the service's own types; the handlers translate the messages.
 pub mod admin;
 pub mod checkout;
 pub mod idempotent;
@@ -8,7 +9,7 @@ pub mod idempotent;
 use std::sync::Arc;
 
 use vici_kit::{Error, Result};
-use vici_proto::order::v1 as pb;
+use vici_proto::paging::Page;
 use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::order::{HistoryEntry, Order};
@@ -17,7 +18,6 @@ use crate::domain::{id, time_bound};
 use crate::moves::not_found;
 use crate::saga::Engine;
 use crate::store::orders::{self, Filter};
-use vici_proto::paging::Page;
 
 pub struct Service {
     pub engine: Arc<Engine>,
@@ -36,6 +36,17 @@ impl Caller {
             any_user,
         })
     }
+}
+
+/// A list of orders as the caller asked for it: a page, filtered by status and (admins) by
+/// creation time and customer.
+pub struct ListQuery {
+    pub caller: Caller,
+    pub page: Page,
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub customer: Option<String>,
 }
 
 impl Service {
@@ -59,10 +70,9 @@ impl Service {
         orders::history(&mut conn, &order.id).await.db_err()
     }
 
-    pub async fn list(&self, r: pb::ListOrdersRequest) -> Result<(Vec<Order>, i64, Page)> {
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let asked = r.page.unwrap_or_default();
-        let page = Page::new(asked.page, asked.limit);
+    /// A page of orders and how many the whole list has.
+    pub async fn list(&self, r: ListQuery) -> Result<(Vec<Order>, i64)> {
+        let caller = r.caller;
         let status = r
             .status
             .as_deref()
@@ -88,7 +98,6 @@ impl Service {
             customer: customer.filter(|_| caller.any_user),
         };
         let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-        let (found, total) = orders::list(&mut conn, &filter, page).await.db_err()?;
-        Ok((found, total, page))
+        orders::list(&mut conn, &filter, r.page).await.db_err()
     }
 }
