@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use vici_bus::CloudEvent;
 use vici_store::consumer::EventHandler;
 use vici_store::now_ms;
+use vici_types::{OrderId, TypedId as _};
 
 use crate::domain::order::SYSTEM;
 use crate::domain::saga::Record;
@@ -33,10 +34,11 @@ impl EventHandler for Expired {
     }
 
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        let Some(order_id) = event.data.get("orderId").and_then(|v| v.as_str()) else {
-            anyhow::bail!("reservation_expired without an orderId");
+        let order_id = event.data.get("orderId").and_then(|v| v.as_str());
+        let Some(order_id) = order_id.and_then(|raw| OrderId::parse(raw).ok()) else {
+            anyhow::bail!("reservation_expired without an order id");
         };
-        let Some(order) = orders::get(tx, order_id).await? else {
+        let Some(order) = orders::get(tx, &order_id).await? else {
             // A checkout whose order was never written: its saga undoes itself.
             return Ok(());
         };
@@ -45,7 +47,7 @@ impl EventHandler for Expired {
         }
         let now = now_ms();
         let mv = Move::new(OrderStatus::Cancelled, NOT_IN_TIME, SYSTEM).because(NOT_IN_TIME);
-        moves::apply(tx, order_id, mv, now)
+        moves::apply(tx, &order_id, mv, now)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         // Due at once: the recovery task woken below runs the rest.

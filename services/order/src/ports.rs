@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use vici_kit::Result;
+use vici_types::{OrderId, UserId};
 
 use crate::domain::checkout::CartSnapshot;
 use crate::domain::order::Item;
@@ -14,38 +15,38 @@ use crate::domain::payment::{Authorization, IntentRequest, Payment, PaymentInten
 #[async_trait::async_trait]
 pub trait CartPort: Send + Sync {
     /// Puts the coupon `code` on the user's cart, with the cart's refusals.
-    async fn apply_coupon(&self, user_id: &str, code: &str) -> Result<()>;
+    async fn apply_coupon(&self, user_id: &UserId, code: &str) -> Result<()>;
 
     /// The user's cart as it is now (`session_id` labels the read).
-    async fn snapshot(&self, user_id: &str, session_id: &str) -> Result<CartSnapshot>;
+    async fn snapshot(&self, user_id: &UserId, session_id: &str) -> Result<CartSnapshot>;
 
     /// Counts one use of `code` for the order.
     async fn redeem_coupon(
         &self,
         code: &str,
-        user_id: &str,
-        order_id: &str,
+        user_id: &UserId,
+        order_id: &OrderId,
         subtotal_cents: i64,
     ) -> Result<()>;
 
     /// Gives the order's coupon use back (nothing when it made none).
-    async fn release_coupon(&self, order_id: &str) -> Result<()>;
+    async fn release_coupon(&self, order_id: &OrderId) -> Result<()>;
 
     /// Removes the ordered lines `line_ids` from the cart (every line when empty), as after an
     /// order.
-    async fn clear(&self, user_id: &str, session_id: &str, line_ids: Vec<String>) -> Result<()>;
+    async fn clear(&self, user_id: &UserId, session_id: &str, line_ids: Vec<String>) -> Result<()>;
 }
 
 #[async_trait::async_trait]
 pub trait StockPort: Send + Sync {
     /// Holds the stock of every line for the order, all or none.
-    async fn reserve(&self, order_id: &str, lines: &[Item]) -> Result<()>;
+    async fn reserve(&self, order_id: &OrderId, lines: &[Item]) -> Result<()>;
 
     /// The held stock leaves for good; CONFLICT when the reservation expired.
-    async fn commit(&self, order_id: &str) -> Result<()>;
+    async fn commit(&self, order_id: &OrderId) -> Result<()>;
 
     /// Held stock returns, committed stock is put back; an order that holds none is fine.
-    async fn release(&self, order_id: &str, reason: &str) -> Result<()>;
+    async fn release(&self, order_id: &OrderId, reason: &str) -> Result<()>;
 }
 
 #[async_trait::async_trait]
@@ -56,13 +57,13 @@ pub trait PaymentPort: Send + Sync {
     async fn authorize(&self, request: Authorization) -> Result<Payment>;
 
     /// Takes the authorised money (a captured payment is returned as it is).
-    async fn capture(&self, order_id: &str) -> Result<Payment>;
+    async fn capture(&self, order_id: &OrderId) -> Result<Payment>;
 
     /// Voids an authorisation or refunds a capture; `None` when the order never had a payment.
-    async fn reverse(&self, order_id: &str, reason: &str) -> Result<Option<Payment>>;
+    async fn reverse(&self, order_id: &OrderId, reason: &str) -> Result<Option<Payment>>;
 
     /// The order's payment as the payment service knows it; `None` when it has none.
-    async fn payment(&self, order_id: &str) -> Result<Option<Payment>>;
+    async fn payment(&self, order_id: &OrderId) -> Result<Option<Payment>>;
 }
 
 /// The neighbours a saga engine runs against.

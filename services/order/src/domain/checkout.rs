@@ -3,7 +3,7 @@
 //! function (`price`), and the order draft the saga records before anything else happens
 //! (`draft`).
 use vici_kit::{Error, Result};
-use vici_types::IdempotencyKey;
+use vici_types::{IdempotencyKey, UserId};
 
 use super::order::{Address, Draft, Item, Totals};
 
@@ -30,7 +30,7 @@ pub struct CartLine {
 /// A checked PlaceOrder request.
 #[derive(Clone, Debug)]
 pub struct Checkout {
-    pub user_id: String,
+    pub user_id: UserId,
     pub user_email: String,
     pub shipping_address: Address,
     pub billing_address: Option<Address>,
@@ -61,7 +61,7 @@ pub fn price(cart: &CartSnapshot) -> Result<Priced> {
     if let Some(gone) = cart.lines.iter().find(|l| !l.available) {
         return Err(
             Error::conflict(format!("{} is no longer available", gone.item.name))
-                .with_detail("productId", gone.item.product_id.clone()),
+                .with_detail("productId", gone.item.product_id.as_str()),
         );
     }
     let items: Vec<Item> = cart.lines.iter().map(|l| l.item.clone()).collect();
@@ -114,13 +114,15 @@ pub fn draft(c: &Checkout, cart: CartSnapshot) -> Result<Draft> {
 mod tests {
     use super::*;
 
+    use vici_types::{ProductId, TypedId as _};
+
     fn line(cart_line_id: &str, cents: i64, quantity: i64) -> CartLine {
         CartLine {
             cart_line_id: cart_line_id.into(),
             available: true,
             item: Item {
                 id: format!("order-{cart_line_id}"),
-                product_id: format!("p-{cart_line_id}"),
+                product_id: ProductId::generate(),
                 variant_id: None,
                 name: format!("Product {cart_line_id}"),
                 image: String::new(),
@@ -167,6 +169,9 @@ mod tests {
         };
         let e = price(&cart).unwrap_err();
         assert_eq!(e.message, "Product a is no longer available");
-        assert_eq!(e.details["productId"], "p-a");
+        assert_eq!(
+            e.details["productId"],
+            cart.lines[1].item.product_id.as_str()
+        );
     }
 }

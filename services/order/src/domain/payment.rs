@@ -2,6 +2,7 @@
 //! (`ChargeStatus`), what authorising one asks for, and a payment intent made for a cart.
 use vici_kit::{Error, Result};
 use vici_types::idempotency::Key;
+use vici_types::{OrderId, UserId};
 
 /// Where a payment stands, as the payment service reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,9 +72,9 @@ pub struct Payment {
 /// Authorize for one attempt of an order's payment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Authorization {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub attempt_id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub payment_method: String,
     pub amount_cents: i64,
     pub currency: String,
@@ -84,7 +85,7 @@ pub struct Authorization {
 /// What a payment intent is made for: a cart's total, once per key when the client sent one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntentRequest {
-    pub user_id: String,
+    pub user_id: UserId,
     pub amount_cents: i64,
     pub currency: String,
     pub key: Option<Key>,

@@ -1,7 +1,7 @@
 //! The saga record (`Record`, made in one place: [`Record::begin`]) and its vocabulary: which
 //! flow it is (`Kind`), the last step it completed (`Step`, in the order the confirm saga of the
 //! plan runs them) and whether it is over (`State`). Recovery decides from these.
-use vici_types::IdempotencyKey;
+use vici_types::{IdempotencyKey, OrderId, UserId};
 
 use super::order::{Draft, Order};
 
@@ -122,8 +122,8 @@ impl State {
 pub struct Record {
     pub id: String,
     pub kind: Kind,
-    pub order_id: String,
-    pub user_id: String,
+    pub order_id: OrderId,
+    pub user_id: UserId,
     /// The payment attempt, chosen before the first Authorize so a repeat is the same attempt
     /// (empty for a cancellation, which pays nothing).
     pub attempt_id: String,
@@ -150,8 +150,8 @@ impl Record {
     /// [`Record::by`].
     pub fn begin(
         kind: Kind,
-        order_id: String,
-        user_id: String,
+        order_id: OrderId,
+        user_id: UserId,
         payment_method: String,
         now: i64,
         due_at: i64,
@@ -161,7 +161,7 @@ impl Record {
             id: vici_types::new_id(),
             kind,
             order_id,
-            actor: user_id.clone(),
+            actor: user_id.to_string(),
             user_id,
             attempt_id: if pays {
                 vici_types::new_id()
@@ -220,6 +220,8 @@ impl Record {
 
 #[cfg(test)]
 mod tests {
+    use vici_types::TypedId as _;
+
     use super::*;
 
     #[test]
@@ -238,16 +240,18 @@ mod tests {
 
     #[test]
     fn records_begin_where_their_flow_starts() {
-        let begin = |kind| Record::begin(kind, "o".into(), "u".into(), "pm_x".into(), 5, 9);
+        let user = UserId::generate();
+        let begin = |kind| {
+            let order = OrderId::generate();
+            Record::begin(kind, order, user.clone(), "pm_x".into(), 5, 9)
+        };
         let confirm = begin(Kind::Confirm);
         assert_eq!(
             (confirm.step, confirm.state),
             (Step::Started, State::Running)
         );
-        assert_eq!(
-            (confirm.actor.as_str(), confirm.due_at, confirm.created_at),
-            ("u", 9, 5)
-        );
+        assert_eq!(confirm.actor, user.as_str());
+        assert_eq!((confirm.due_at, confirm.created_at), (9, 5));
         assert!(!confirm.attempt_id.is_empty() && confirm.id != confirm.attempt_id);
         assert_eq!(begin(Kind::Pay).step, Step::OrderWritten);
         let cancel = begin(Kind::Cancel).by("system", "late");

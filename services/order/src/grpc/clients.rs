@@ -10,6 +10,7 @@ use vici_proto::inventory::v1 as inv;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::payment::v1 as pay;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
+use vici_types::{OrderId, TypedId, UserId};
 
 use crate::domain::checkout::{CartLine, CartSnapshot};
 use crate::domain::order::Item;
@@ -47,18 +48,18 @@ struct GrpcCart(CartServiceClient<Channel>);
 
 #[async_trait::async_trait]
 impl CartPort for GrpcCart {
-    async fn apply_coupon(&self, user_id: &str, code: &str) -> Result<()> {
+    async fn apply_coupon(&self, user_id: &UserId, code: &str) -> Result<()> {
         let req = cart::ApplyCouponRequest {
-            user_id: user_id.into(),
+            user_id: user_id.to_string(),
             code: code.into(),
         };
         self.0.clone().apply_coupon(req).await.map_err(peer)?;
         Ok(())
     }
 
-    async fn snapshot(&self, user_id: &str, session_id: &str) -> Result<CartSnapshot> {
+    async fn snapshot(&self, user_id: &UserId, session_id: &str) -> Result<CartSnapshot> {
         let req = cart::CartRef {
-            user_id: user_id.into(),
+            user_id: user_id.to_string(),
             session_id: session_id.into(),
         };
         let c = self
@@ -69,7 +70,7 @@ impl CartPort for GrpcCart {
             .map_err(peer)?
             .into_inner();
         Ok(CartSnapshot {
-            lines: c.items.into_iter().map(cart_line).collect(),
+            lines: c.items.into_iter().map(cart_line).collect::<Result<_>>()?,
             coupon_code: c.coupon_code,
             discount_cents: c.discount_cents,
             currency: c.currency,
@@ -79,31 +80,31 @@ impl CartPort for GrpcCart {
     async fn redeem_coupon(
         &self,
         code: &str,
-        user_id: &str,
-        order_id: &str,
+        user_id: &UserId,
+        order_id: &OrderId,
         subtotal_cents: i64,
     ) -> Result<()> {
         let req = cart::RedeemCouponRequest {
             code: code.into(),
-            user_id: user_id.into(),
-            order_id: order_id.into(),
+            user_id: user_id.to_string(),
+            order_id: order_id.to_string(),
             subtotal_cents,
         };
         self.0.clone().redeem_coupon(req).await.map_err(peer)?;
         Ok(())
     }
 
-    async fn release_coupon(&self, order_id: &str) -> Result<()> {
+    async fn release_coupon(&self, order_id: &OrderId) -> Result<()> {
         let req = cart::ReleaseCouponRequest {
-            order_id: order_id.into(),
+            order_id: order_id.to_string(),
         };
         self.0.clone().release_coupon(req).await.map_err(peer)?;
         Ok(())
     }
 
-    async fn clear(&self, user_id: &str, session_id: &str, line_ids: Vec<String>) -> Result<()> {
+    async fn clear(&self, user_id: &UserId, session_id: &str, line_ids: Vec<String>) -> Result<()> {
         let req = cart::ClearCartRequest {
-            user_id: user_id.into(),
+            user_id: user_id.to_string(),
             session_id: session_id.into(),
             after_order: true,
             item_ids: line_ids,
@@ -113,15 +114,23 @@ impl CartPort for GrpcCart {
     }
 }
 
+/// An id a neighbour sent: one that is not an id is that neighbour's fault.
+fn sent<T: TypedId>(raw: &str) -> Result<T> {
+    T::parse(raw).map_err(|_| Error::internal(anyhow::anyhow!("a neighbour sent the id `{raw}`")))
+}
+
 /// A cart line as the order line it would become, with an order-line id of its own.
-fn cart_line(i: cart::CartItem) -> CartLine {
-    CartLine {
+fn cart_line(i: cart::CartItem) -> Result<CartLine> {
+    Ok(CartLine {
         cart_line_id: i.id,
         available: i.available,
         item: Item {
             id: vici_types::new_id(),
-            product_id: i.product_id,
-            variant_id: i.variant_id.filter(|v| !v.is_empty()),
+            product_id: sent(&i.product_id)?,
+            variant_id: match i.variant_id.as_deref().filter(|v| !v.is_empty()) {
+                Some(v) => Some(sent(v)?),
+                None => None,
+            },
             name: i.name,
             image: i.image,
             sku: i.sku,
@@ -130,31 +139,31 @@ fn cart_line(i: cart::CartItem) -> CartLine {
             unit_price_cents: i.unit_price_cents,
             original_price_cents: i.original_price_cents,
         },
-    }
+    })
 }
 
 struct GrpcStock(InventoryServiceClient<Channel>);
 
-fn reservation(order_id: &str, reason: &str) -> inv::ReservationKey {
+fn reservation(order_id: &OrderId, reason: &str) -> inv::ReservationKey {
     inv::ReservationKey {
-        order_id: order_id.into(),
+        order_id: order_id.to_string(),
         reason: reason.into(),
     }
 }
 
 #[async_trait::async_trait]
 impl StockPort for GrpcStock {
-    async fn reserve(&self, order_id: &str, lines: &[Item]) -> Result<()> {
+    async fn reserve(&self, order_id: &OrderId, lines: &[Item]) -> Result<()> {
         let lines = lines
             .iter()
             .map(|i| inv::ReserveLine {
-                product_id: i.product_id.clone(),
-                variant_id: i.variant_id.clone(),
+                product_id: i.product_id.to_string(),
+                variant_id: i.variant_id.as_ref().map(|v| v.to_string()),
                 quantity: i.quantity,
             })
             .collect();
         let req = inv::ReserveRequest {
-            order_id: order_id.into(),
+            order_id: order_id.to_string(),
             lines,
             ttl_seconds: 0,
         };
@@ -162,13 +171,13 @@ impl StockPort for GrpcStock {
         Ok(())
     }
 
-    async fn commit(&self, order_id: &str) -> Result<()> {
+    async fn commit(&self, order_id: &OrderId) -> Result<()> {
         let key = reservation(order_id, "");
         self.0.clone().commit_reservation(key).await.map_err(peer)?;
         Ok(())
     }
 
-    async fn release(&self, order_id: &str, reason: &str) -> Result<()> {
+    async fn release(&self, order_id: &OrderId, reason: &str) -> Result<()> {
         let key = reservation(order_id, reason);
         unless_missing(self.0.clone().release_reservation(key).await)?;
         Ok(())
@@ -186,9 +195,9 @@ fn payment(p: pay::Payment) -> Result<Payment> {
     })
 }
 
-fn payment_key(order_id: &str) -> pay::PaymentKey {
+fn payment_key(order_id: &OrderId) -> pay::PaymentKey {
     pay::PaymentKey {
-        order_id: order_id.into(),
+        order_id: order_id.to_string(),
     }
 }
 
@@ -196,7 +205,7 @@ fn payment_key(order_id: &str) -> pay::PaymentKey {
 impl PaymentPort for GrpcPayments {
     async fn create_intent(&self, r: IntentRequest) -> Result<PaymentIntent> {
         let req = pay::CreateIntentRequest {
-            user_id: r.user_id,
+            user_id: r.user_id.into(),
             amount_cents: r.amount_cents,
             currency: r.currency,
             idempotency_key: r.key.map(|k| k.as_str().to_string()).unwrap_or_default(),
@@ -216,9 +225,9 @@ impl PaymentPort for GrpcPayments {
 
     async fn authorize(&self, a: Authorization) -> Result<Payment> {
         let req = pay::AuthorizeRequest {
-            order_id: a.order_id,
+            order_id: a.order_id.into(),
             attempt_id: a.attempt_id,
-            user_id: a.user_id,
+            user_id: a.user_id.into(),
             payment_method: a.payment_method,
             amount_cents: a.amount_cents,
             currency: a.currency,
@@ -234,7 +243,7 @@ impl PaymentPort for GrpcPayments {
         )
     }
 
-    async fn capture(&self, order_id: &str) -> Result<Payment> {
+    async fn capture(&self, order_id: &OrderId) -> Result<Payment> {
         let key = payment_key(order_id);
         payment(
             self.0
@@ -246,9 +255,9 @@ impl PaymentPort for GrpcPayments {
         )
     }
 
-    async fn reverse(&self, order_id: &str, reason: &str) -> Result<Option<Payment>> {
+    async fn reverse(&self, order_id: &OrderId, reason: &str) -> Result<Option<Payment>> {
         let req = pay::ReverseRequest {
-            order_id: order_id.into(),
+            order_id: order_id.to_string(),
             reason: reason.into(),
         };
         unless_missing(self.0.clone().reverse(req).await)?
@@ -256,10 +265,41 @@ impl PaymentPort for GrpcPayments {
             .transpose()
     }
 
-    async fn payment(&self, order_id: &str) -> Result<Option<Payment>> {
+    async fn payment(&self, order_id: &OrderId) -> Result<Option<Payment>> {
         let key = payment_key(order_id);
         unless_missing(self.0.clone().get_payment(key).await)?
             .map(payment)
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vici_types::ProductId;
+
+    use super::*;
+
+    #[test]
+    fn cart_lines_carry_checked_ids() {
+        let product = ProductId::generate();
+        let line = cart::CartItem {
+            id: "line-1".into(),
+            product_id: product.to_string().to_uppercase(),
+            variant_id: Some(String::new()),
+            quantity: 2,
+            available: true,
+            ..cart::CartItem::default()
+        };
+        let read = cart_line(line.clone()).unwrap();
+        assert_eq!(
+            (read.item.product_id, read.item.variant_id),
+            (product, None)
+        );
+        assert_eq!(read.cart_line_id, "line-1");
+        let broken = cart::CartItem {
+            product_id: "mouse".into(),
+            ..line
+        };
+        assert!(cart_line(broken).unwrap_err().code.is_server_fault());
     }
 }

@@ -6,6 +6,7 @@ use vici_proto::order::v1 as pb;
 use vici_proto::payment::v1 as pay;
 use vici_store::rfc3339;
 use vici_types::idempotency::Key;
+use vici_types::{AddressId, TypedId as _, UserId};
 
 use crate::domain::checkout::Priced;
 use crate::domain::order::{Address, HistoryEntry, Item, Order, Tracking};
@@ -23,22 +24,23 @@ pub fn idempotency(i: Option<pb::Idempotency>) -> Result<Option<Presented>> {
     }))
 }
 
-pub fn place(r: pb::PlaceOrderRequest) -> PlaceOrder {
-    PlaceOrder {
-        user_id: r.user_id,
+pub fn place(r: pb::PlaceOrderRequest) -> Result<PlaceOrder> {
+    Ok(PlaceOrder {
+        user_id: UserId::parse(&r.user_id)?,
         user_email: r.user_email,
-        shipping_address: r.shipping_address.map(address_in),
-        billing_address: r.billing_address.map(address_in),
+        shipping_address: r.shipping_address.map(address_in).transpose()?,
+        billing_address: r.billing_address.map(address_in).transpose()?,
         payment_method: r.payment_method,
         payment_intent_id: r.payment_intent_id,
         coupon_code: r.coupon_code,
         pay_now: r.pay_now,
         session_id: r.session_id,
-    }
+    })
 }
 
-pub fn address_in(a: pb::Address) -> Address {
-    Address {
+pub fn address_in(a: pb::Address) -> Result<Address> {
+    Ok(Address {
+        id: AddressId::parse_optional(a.id.as_deref())?,
         first_name: a.first_name,
         last_name: a.last_name,
         address_line1: a.address_line1,
@@ -48,8 +50,7 @@ pub fn address_in(a: pb::Address) -> Address {
         postal_code: a.postal_code,
         country: a.country,
         phone: a.phone,
-        id: a.id,
-    }
+    })
 }
 
 pub fn address_out(a: Address) -> pb::Address {
@@ -63,7 +64,7 @@ pub fn address_out(a: Address) -> pb::Address {
         postal_code: a.postal_code,
         country: a.country,
         phone: a.phone,
-        id: a.id,
+        id: a.id.map(String::from),
     }
 }
 
@@ -91,8 +92,8 @@ fn item(i: Item) -> pb::OrderItem {
     pb::OrderItem {
         total_price_cents: i.total_cents(),
         id: i.id,
-        product_id: i.product_id,
-        variant_id: i.variant_id,
+        product_id: i.product_id.into(),
+        variant_id: i.variant_id.map(String::from),
         name: i.name,
         image: i.image,
         sku: i.sku,
@@ -106,9 +107,9 @@ fn item(i: Item) -> pb::OrderItem {
 pub fn order(o: Order) -> pb::Order {
     let d = o.draft;
     pb::Order {
-        id: o.id,
+        id: o.id.into(),
         order_number: o.order_number,
-        user_id: o.user_id,
+        user_id: o.user_id.into(),
         user_email: d.user_email,
         items: d.items.into_iter().map(item).collect(),
         subtotal_cents: d.totals.subtotal_cents,
@@ -179,8 +180,8 @@ pub fn quote(p: Priced) -> pb::Quote {
             .into_iter()
             .map(|i| pb::QuoteLine {
                 total_price_cents: i.total_cents(),
-                product_id: i.product_id,
-                variant_id: i.variant_id,
+                product_id: i.product_id.into(),
+                variant_id: i.variant_id.map(String::from),
                 name: i.name,
                 quantity: i.quantity,
                 unit_price_cents: i.unit_price_cents,
@@ -202,13 +203,14 @@ mod tests {
     use super::*;
     use crate::domain::order::{Draft, Totals};
     use crate::domain::status::{OrderStatus, PaymentStatus};
+    use vici_types::OrderId;
 
     #[test]
     fn a_stored_answer_replays_as_the_order_it_was() {
         let placed = Order {
-            id: "o-1".into(),
+            id: OrderId::generate(),
             order_number: "VS-100001".into(),
-            user_id: "u-1".into(),
+            user_id: UserId::generate(),
             status: OrderStatus::Confirmed,
             payment_status: PaymentStatus::Paid,
             payment_id: Some("p-1".into()),

@@ -8,10 +8,12 @@ pub mod convert;
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
+use vici_kit::Result;
 use vici_proto::order::v1 as pb;
 use vici_proto::order::v1::order_service_server::OrderService;
 use vici_proto::paging::Page;
 use vici_proto::payment::v1::PaymentIntent;
+use vici_types::{OrderId, TypedId as _, UserId};
 
 use crate::service::admin::StatusChange;
 use crate::service::checkout::{CartIntent, PayOrder};
@@ -29,13 +31,21 @@ impl OrderApi {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+/// Who asks: the user `user_id` names, an admin when `any_user`.
+fn caller(user_id: &str, any_user: bool) -> Result<Caller> {
+    Ok(Caller {
+        user_id: UserId::parse(user_id)?,
+        any_user,
+    })
+}
+
 #[tonic::async_trait]
 impl OrderService for OrderApi {
     async fn calculate(&self, req: Request<pb::CalculateRequest>) -> Reply<pb::Quote> {
         let r = req.into_inner();
         let priced = self
             .service
-            .calculate(&r.user_id, r.coupon_code, &r.session_id)
+            .calculate(&UserId::parse(&r.user_id)?, r.coupon_code, &r.session_id)
             .await?;
         Ok(Response::new(convert::quote(priced)))
     }
@@ -47,7 +57,7 @@ impl OrderService for OrderApi {
         let r = req.into_inner();
         let key = convert::idempotency(r.idempotency)?.map(|i| i.key);
         let ask = CartIntent {
-            user_id: r.user_id,
+            user_id: UserId::parse(&r.user_id)?,
             expected_amount_cents: r.expected_amount_cents,
             currency: r.currency,
             key,
@@ -58,34 +68,40 @@ impl OrderService for OrderApi {
 
     async fn place_order(&self, req: Request<pb::PlaceOrderRequest>) -> Reply<pb::Order> {
         let mut r = req.into_inner();
-        let idem = convert::idempotency(r.idempotency.take())?;
-        let answer = self.service.place_order(convert::place(r), idem).await?;
+        let idem = r.idempotency.take();
+        let place = convert::place(r)?;
+        let idem = convert::idempotency(idem)?;
+        let answer = self.service.place_order(place, idem).await?;
         Ok(Response::new(convert::answer(answer)?))
     }
 
     async fn pay_order(&self, req: Request<pb::PayOrderRequest>) -> Reply<pb::Order> {
         let r = req.into_inner();
-        let idem = convert::idempotency(r.idempotency)?;
         let pay = PayOrder {
-            user_id: r.user_id,
-            order_id: r.order_id,
+            user_id: UserId::parse(&r.user_id)?,
+            order_id: OrderId::parse(&r.order_id)?,
             payment_method: r.payment_method,
         };
+        let idem = convert::idempotency(r.idempotency)?;
         let answer = self.service.pay_order(pay, idem).await?;
         Ok(Response::new(convert::answer(answer)?))
     }
 
     async fn get_order(&self, req: Request<pb::OrderRef>) -> Reply<pb::Order> {
         let r = req.into_inner();
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let order = self.service.order(&caller, &r.order_id).await?;
+        let caller = caller(&r.user_id, r.any_user)?;
+        let order = self
+            .service
+            .order(&caller, &OrderId::parse(&r.order_id)?)
+            .await?;
         Ok(Response::new(convert::order(order)))
     }
 
     async fn get_history(&self, req: Request<pb::OrderRef>) -> Reply<pb::History> {
         let r = req.into_inner();
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let entries = self.service.history(&caller, &r.order_id).await?;
+        let caller = caller(&r.user_id, r.any_user)?;
+        let order_id = OrderId::parse(&r.order_id)?;
+        let entries = self.service.history(&caller, &order_id).await?;
         Ok(Response::new(convert::history(entries)))
     }
 
@@ -93,7 +109,7 @@ impl OrderService for OrderApi {
         let r = req.into_inner();
         let page = Page::asked(r.page);
         let query = ListQuery {
-            caller: Caller::new(&r.user_id, r.any_user)?,
+            caller: caller(&r.user_id, r.any_user)?,
             page,
             status: r.status,
             from: r.from,
@@ -109,15 +125,16 @@ impl OrderService for OrderApi {
 
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Reply<pb::Order> {
         let r = req.into_inner();
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let order = self.service.cancel(&caller, &r.order_id, &r.reason).await?;
+        let caller = caller(&r.user_id, r.any_user)?;
+        let order_id = OrderId::parse(&r.order_id)?;
+        let order = self.service.cancel(&caller, &order_id, &r.reason).await?;
         Ok(Response::new(convert::order(order)))
     }
 
     async fn set_status(&self, req: Request<pb::SetStatusRequest>) -> Reply<pb::Order> {
         let r = req.into_inner();
         let change = StatusChange {
-            order_id: r.order_id,
+            order_id: OrderId::parse(&r.order_id)?,
             status: r.status,
             note: r.note,
             tracking: r.tracking.map(convert::tracking_in),

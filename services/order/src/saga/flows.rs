@@ -4,7 +4,7 @@
 use vici_kit::{Error, ErrorCode, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
-use vici_types::IdempotencyKey;
+use vici_types::{IdempotencyKey, OrderId, TypedId as _, UserId};
 
 use super::undo::Undo;
 use super::{Engine, Failure, Record, Settle, stop_at};
@@ -32,7 +32,7 @@ impl Engine {
         };
         let rec = Record::begin(
             kind,
-            vici_types::new_id(),
+            OrderId::generate(),
             c.user_id.clone(),
             c.payment_method.clone(),
             now,
@@ -84,7 +84,7 @@ impl Engine {
         self.conclude(&saga_id, &order.user_id, result).await
     }
 
-    async fn lock(&self, user_id: &str, holder: &str, busy: &str) -> Result<(), Failure> {
+    async fn lock(&self, user_id: &UserId, holder: &str, busy: &str) -> Result<(), Failure> {
         let now = now_ms();
         let stale = now - i64::try_from(self.config.recovery_after.as_millis()).unwrap_or(0);
         let mut conn = self.db.writer().acquire().await.db_err()?;
@@ -103,7 +103,7 @@ impl Engine {
     async fn conclude(
         &self,
         saga_id: &str,
-        user_id: &str,
+        user_id: &UserId,
         result: Result<Order>,
     ) -> Result<Order, Failure> {
         let error = match result {
@@ -143,7 +143,7 @@ impl Engine {
             let mv = Move::new(
                 OrderStatus::PaymentPending,
                 "Awaiting payment",
-                &rec.user_id,
+                rec.user_id.as_str(),
             );
             let order = self.finalise(&rec, mv).await?;
             rec.step = Step::Finalised;
@@ -173,7 +173,7 @@ impl Engine {
         if let Err(e) = self.commit_stock(&rec.order_id).await {
             return match e.code {
                 ErrorCode::Conflict => {
-                    let e = Error::conflict(EXPIRED).with_detail("orderId", rec.order_id.clone());
+                    let e = Error::conflict(EXPIRED).with_detail("orderId", rec.order_id.as_str());
                     self.fail(rec, e, undo_all(EXPIRED, None)).await
                 }
                 _ => self.fail(rec, e, on_error).await,
@@ -234,7 +234,7 @@ impl Engine {
             message
         };
         let e = Error::new(ErrorCode::PaymentFailed, message)
-            .with_detail("orderId", rec.order_id.clone());
+            .with_detail("orderId", rec.order_id.as_str());
         if rec.kind == Kind::Pay {
             {
                 // Given back before compensating: SQLite has one writer connection.

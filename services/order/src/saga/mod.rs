@@ -144,7 +144,7 @@ pub(crate) fn stop_at(rec: &Record, step: Step, stop: Option<Step>) -> Result<()
             step.as_str()
         ))
         .with_detail("sagaId", rec.id.clone())
-        .with_detail("orderId", rec.order_id.clone()));
+        .with_detail("orderId", rec.order_id.as_str()));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::{OrderId, UserId};
 
 use super::{Engine, Record, Settle, settle_idempotency};
 use crate::domain::checkout::CartSnapshot;
@@ -29,7 +30,7 @@ impl Engine {
     /// the cart's refusals).
     pub(crate) async fn cart_for_checkout(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         coupon_code: Option<&str>,
         session_id: &str,
     ) -> Result<CartSnapshot> {
@@ -46,7 +47,7 @@ impl Engine {
 
     /// Undo of steps 4 and 8: held stock returns, committed stock is put back. An order that
     /// never got a reservation has nothing to release.
-    pub async fn release_stock(&self, order_id: &str, reason: &str) -> Result<()> {
+    pub async fn release_stock(&self, order_id: &OrderId, reason: &str) -> Result<()> {
         self.stock.release(order_id, reason).await
     }
 
@@ -63,7 +64,7 @@ impl Engine {
     }
 
     /// Undo of step 5 (a no-op when nothing was redeemed).
-    pub async fn release_coupon(&self, order_id: &str) -> Result<()> {
+    pub async fn release_coupon(&self, order_id: &OrderId) -> Result<()> {
         self.cart.release_coupon(order_id).await
     }
 
@@ -92,7 +93,7 @@ impl Engine {
                 status: OrderStatus::Pending,
                 note: "Order placed".into(),
                 at: now,
-                by: rec.user_id.clone(),
+                by: rec.user_id.to_string(),
             };
             orders::add_history(&mut tx, &order.id, &placed)
                 .await
@@ -132,22 +133,22 @@ impl Engine {
 
     /// Undo of steps 7 and 9: voids an authorisation, refunds a capture. `None` when the order
     /// never had a payment.
-    pub async fn reverse(&self, order_id: &str, reason: &str) -> Result<Option<Payment>> {
+    pub async fn reverse(&self, order_id: &OrderId, reason: &str) -> Result<Option<Payment>> {
         self.payments.reverse(order_id, reason).await
     }
 
     /// The order's payment as the payment service knows it; `None` when it has none.
-    pub async fn payment(&self, order_id: &str) -> Result<Option<Payment>> {
+    pub async fn payment(&self, order_id: &OrderId) -> Result<Option<Payment>> {
         self.payments.payment(order_id).await
     }
 
     /// Step 8: the held stock leaves for good. CONFLICT when the reservation expired.
-    pub async fn commit_stock(&self, order_id: &str) -> Result<()> {
+    pub async fn commit_stock(&self, order_id: &OrderId) -> Result<()> {
         self.stock.commit(order_id).await
     }
 
     /// Step 9: takes the authorised money (a captured payment is returned as it is).
-    pub async fn capture(&self, order_id: &str) -> Result<Payment> {
+    pub async fn capture(&self, order_id: &OrderId) -> Result<Payment> {
         self.payments.capture(order_id).await
     }
 
@@ -189,13 +190,13 @@ impl Engine {
     }
 
     /// Who holds the user's checkout lock (a saga id), if anyone.
-    pub async fn lock_holder(&self, user_id: &str) -> Result<Option<String>> {
+    pub async fn lock_holder(&self, user_id: &UserId) -> Result<Option<String>> {
         let mut conn = self.db.reader().acquire().await.db_err()?;
         sagas::lock_holder(&mut conn, user_id).await.db_err()
     }
 
     /// The order as stored.
-    pub async fn order(&self, order_id: &str) -> Result<Order> {
+    pub async fn order(&self, order_id: &OrderId) -> Result<Order> {
         let mut conn = self.db.reader().acquire().await.db_err()?;
         moves::load(&mut conn, order_id).await
     }

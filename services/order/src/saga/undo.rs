@@ -4,6 +4,7 @@
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::OrderId;
 
 use super::{Engine, Record, Settle};
 use crate::domain::order::Order;
@@ -62,7 +63,7 @@ impl Engine {
     /// The order (when it was written) CANCELLED for `reason`, unless it already is.
     async fn mark_cancelled(
         &self,
-        order_id: &str,
+        order_id: &OrderId,
         reason: &str,
         by: &str,
         payment_status: Option<PaymentStatus>,

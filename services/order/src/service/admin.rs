@@ -9,13 +9,14 @@ use super::{Caller, Service};
 use crate::domain::order::{Order, Tracking};
 use crate::domain::status::{OrderStatus, PaymentStatus, check_move};
 use crate::moves::{self, Move};
+use vici_types::OrderId;
 
 const MAX_NOTE: usize = 1000;
 
 /// An admin's SetStatus as sent.
 #[derive(Clone, Debug)]
 pub struct StatusChange {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub status: String,
     pub note: String,
     pub tracking: Option<Tracking>,
@@ -36,7 +37,7 @@ fn note(field: &str, raw: &str) -> Result<String> {
 
 impl Service {
     /// Cancels the order `order_id` for `caller` (its owner, or an admin) because of `reason`.
-    pub async fn cancel(&self, caller: &Caller, order_id: &str, reason: &str) -> Result<Order> {
+    pub async fn cancel(&self, caller: &Caller, order_id: &OrderId, reason: &str) -> Result<Order> {
         let reason = note("reason", reason)?;
         let order = self.order(caller, order_id).await?;
         check_move(&order.order_number, order.status, OrderStatus::Cancelled)?;
@@ -45,7 +46,8 @@ impl Service {
             (true, false) => "Cancelled by the customer".into(),
             (true, true) => "Cancelled by an administrator".into(),
         };
-        self.engine.cancel(&order, &caller.user_id, &reason).await
+        let by = caller.user_id.as_str();
+        self.engine.cancel(&order, by, &reason).await
     }
 
     pub async fn set_status(&self, r: StatusChange) -> Result<Order> {
@@ -59,11 +61,7 @@ impl Service {
         }
         let text = note("note", &r.note)?;
         let tracking = r.tracking;
-        let admin = Caller {
-            user_id: actor.clone(),
-            any_user: true,
-        };
-        let order = self.order(&admin, &r.order_id).await?;
+        let order = self.engine.order(&r.order_id).await?;
         // The table first: tracking is only asked of a move that is allowed at all.
         check_move(&order.order_number, order.status, to)?;
         if to == OrderStatus::Shipped {

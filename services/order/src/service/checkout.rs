@@ -2,10 +2,10 @@
 //! is checked completely before anything acts, so a refused one changes nothing.
 use vici_kit::{Error, Result};
 use vici_types::idempotency::{Key, Scope};
+use vici_types::{OrderId, UserId};
 
 use super::{Caller, Service};
 use crate::domain::checkout::{Checkout, Priced, price};
-use crate::domain::id;
 use crate::domain::order::{Address, check_payment_method};
 use crate::domain::outcome::{Answer, Presented};
 use crate::domain::payment::{IntentRequest, PaymentIntent};
@@ -13,9 +13,9 @@ use crate::domain::payment::{IntentRequest, PaymentIntent};
 const MAX_TEXT: usize = 255;
 
 /// A PlaceOrder request as the caller sent it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PlaceOrder {
-    pub user_id: String,
+    pub user_id: UserId,
     pub user_email: String,
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
@@ -29,15 +29,15 @@ pub struct PlaceOrder {
 /// A PayOrder request as the caller sent it.
 #[derive(Clone, Debug)]
 pub struct PayOrder {
-    pub user_id: String,
-    pub order_id: String,
+    pub user_id: UserId,
+    pub order_id: OrderId,
     pub payment_method: String,
 }
 
 /// A payment intent for the caller's cart, as the caller asked for it.
 #[derive(Clone, Debug)]
 pub struct CartIntent {
-    pub user_id: String,
+    pub user_id: UserId,
     /// The total the client showed: CONFLICT when the cart's is another.
     pub expected_amount_cents: Option<i64>,
     pub currency: String,
@@ -68,15 +68,14 @@ impl Service {
     /// The caller's cart priced for checkout (a coupon asked for is applied to the cart first).
     pub async fn calculate(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         coupon_code: Option<String>,
         session_id: &str,
     ) -> Result<Priced> {
-        let user = id("userId", user_id)?;
         let coupon = short("couponCode", coupon_code)?;
         let cart = self
             .engine
-            .cart_for_checkout(&user, coupon.as_deref(), session_id)
+            .cart_for_checkout(user_id, coupon.as_deref(), session_id)
             .await?;
         price(&cart)
     }
@@ -96,7 +95,7 @@ impl Service {
                 .with_detail("amount", total));
         }
         let request = IntentRequest {
-            user_id: id("userId", &r.user_id)?,
+            user_id: r.user_id,
             amount_cents: total,
             currency: priced.currency,
             key: r.key,
@@ -105,7 +104,7 @@ impl Service {
     }
 
     pub async fn place_order(&self, r: PlaceOrder, idem: Option<Presented>) -> Result<Answer> {
-        let user_id = id("userId", &r.user_id)?;
+        let user_id = r.user_id;
         let method = r.payment_method.trim().to_string();
         check_payment_method(&method)?;
         let email = r.user_email.trim().to_string();
@@ -138,7 +137,10 @@ impl Service {
     }
 
     pub async fn pay_order(&self, r: PayOrder, idem: Option<Presented>) -> Result<Answer> {
-        let caller = Caller::new(&r.user_id, false)?;
+        let caller = Caller {
+            user_id: r.user_id,
+            any_user: false,
+        };
         let method = r.payment_method.trim().to_string();
         check_payment_method(&method)?;
         let order = self.order(&caller, &r.order_id).await?;

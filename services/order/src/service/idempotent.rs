@@ -7,8 +7,8 @@ use vici_kit::{Error, Result};
 use vici_store::claim::{Patience, Poll, wait_for_first};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
-use vici_types::IdempotencyKey;
 use vici_types::idempotency::{KEEP_MS, Scope};
+use vici_types::{IdempotencyKey, UserId};
 
 use super::Service;
 use crate::domain::order::Order;
@@ -28,7 +28,7 @@ impl Service {
     /// `op` simply runs.
     pub(crate) async fn once<F, Fut>(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         scope: Scope,
         idem: Option<Presented>,
         op: F,
@@ -86,7 +86,12 @@ impl Service {
         }
     }
 
-    async fn run_claimed<F, Fut>(&self, user_id: &str, key: IdempotencyKey, op: F) -> Result<Answer>
+    async fn run_claimed<F, Fut>(
+        &self,
+        user_id: &UserId,
+        key: IdempotencyKey,
+        op: F,
+    ) -> Result<Answer>
     where
         F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,

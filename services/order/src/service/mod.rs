@@ -11,10 +11,11 @@ use std::sync::Arc;
 use vici_kit::{Error, Result};
 use vici_proto::paging::Page;
 use vici_store::error::SqlxResultExt as _;
+use vici_types::{OrderId, UserId};
 
 use crate::domain::order::{HistoryEntry, Order};
 use crate::domain::status::OrderStatus;
-use crate::domain::{id, time_bound};
+use crate::domain::time_bound;
 use crate::moves::not_found;
 use crate::saga::Engine;
 use crate::store::orders::{self, Filter};
@@ -25,17 +26,8 @@ pub struct Service {
 
 /// Who asks for an order: its owner, or an admin (`any_user`).
 pub struct Caller {
-    pub user_id: String,
+    pub user_id: UserId,
     pub any_user: bool,
-}
-
-impl Caller {
-    pub fn new(user_id: &str, any_user: bool) -> Result<Self> {
-        Ok(Self {
-            user_id: id("userId", user_id)?,
-            any_user,
-        })
-    }
 }
 
 /// A list of orders as the caller asked for it: a page, filtered by status and (admins) by
@@ -51,20 +43,15 @@ pub struct ListQuery {
 
 impl Service {
     /// The order `order_id` as `caller` may see it: another user's is NOT_FOUND unless admin.
-    pub async fn order(&self, caller: &Caller, order_id: &str) -> Result<Order> {
-        let order_id = id("orderId", order_id)?;
-        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-        let order = orders::get(&mut conn, &order_id)
-            .await
-            .db_err()?
-            .ok_or_else(not_found)?;
+    pub async fn order(&self, caller: &Caller, order_id: &OrderId) -> Result<Order> {
+        let order = self.engine.order(order_id).await?;
         if !caller.any_user && order.user_id != caller.user_id {
             return Err(not_found());
         }
         Ok(order)
     }
 
-    pub async fn history(&self, caller: &Caller, order_id: &str) -> Result<Vec<HistoryEntry>> {
+    pub async fn history(&self, caller: &Caller, order_id: &OrderId) -> Result<Vec<HistoryEntry>> {
         let order = self.order(caller, order_id).await?;
         let mut conn = self.engine.db().reader().acquire().await.db_err()?;
         orders::history(&mut conn, &order.id).await.db_err()

@@ -3,8 +3,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use vici_types::IdempotencyKey;
 use vici_types::idempotency::{Key, Scope};
+use vici_types::{IdempotencyKey, OrderId, TypedId as _, UserId};
 
 use crate::domain::saga::{Kind, Record, State, Step};
 
@@ -29,8 +29,8 @@ fn from_row(r: &AnyRow) -> Result<Record, sqlx::Error> {
     Ok(Record {
         id: r.try_get("id")?,
         kind: Kind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
-        order_id: r.try_get("order_id")?,
-        user_id: r.try_get("user_id")?,
+        order_id: OrderId::trusted(r.try_get("order_id")?),
+        user_id: UserId::trusted(r.try_get("user_id")?),
         attempt_id: r.try_get("attempt_id")?,
         payment_method: r.try_get("payment_method")?,
         step: Step::parse(&step).ok_or_else(|| bad("step", &step))?,
@@ -62,8 +62,8 @@ pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<(), sqlx::Er
     )
     .bind(&r.id)
     .bind(r.kind.as_str())
-    .bind(&r.order_id)
-    .bind(&r.user_id)
+    .bind(r.order_id.as_str())
+    .bind(r.user_id.as_str())
     .bind(&r.attempt_id)
     .bind(&r.payment_method)
     .bind(r.step.as_str())
@@ -167,7 +167,7 @@ pub async fn claim(
 /// `stale_before` (its holder died); whether the lock is now `holder`'s.
 pub async fn lock(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     holder: &str,
     now: i64,
     stale_before: i64,
@@ -178,7 +178,7 @@ pub async fn lock(
          acquired_at = excluded.acquired_at WHERE checkout_locks.acquired_at < $4 \
          RETURNING holder",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(holder)
     .bind(now)
     .bind(stale_before)
@@ -190,11 +190,11 @@ pub async fn lock(
 /// Gives the lock back if `holder` still has it.
 pub async fn unlock(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     holder: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM checkout_locks WHERE user_id = $1 AND holder = $2")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(holder)
         .execute(conn)
         .await?;
@@ -204,10 +204,10 @@ pub async fn unlock(
 /// Who holds the user's lock, if anyone (tests and diagnostics).
 pub async fn lock_holder(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT holder FROM checkout_locks WHERE user_id = $1")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_optional(conn)
         .await
 }
