@@ -1,7 +1,9 @@
 //! SQL storage shared by every service: one pool type for SQLite and PostgreSQL with a single SQL
-//! code path, per-service migrations, the transactional outbox and idempotent consumers.
+//! code path, per-service migrations, the transactional outbox and idempotent consumers, and
+//! the wait of a duplicate request for the first caller (`claim`).
 
 pub mod base;
+pub mod claim;
 pub mod consumer;
 pub mod db;
 pub mod error;

@@ -109,6 +109,17 @@ macro_rules! typed_ids {
             }
         }
 
+        /// Read back from storage or a peer's JSON: a UUID, kept canonical; anything else is
+        /// refused rather than trusted.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                canonical(&raw)
+                    .map(Self)
+                    .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a UUID")))
+            }
+        }
+
         impl From<Uuid> for $name {
             fn from(id: Uuid) -> Self {
                 Self(id.to_string())
@@ -161,5 +172,13 @@ mod tests {
         );
         assert_eq!(VariantId::parse_optional(Some(" ")).unwrap(), None);
         assert!(VariantId::parse_optional(Some("nope")).is_err());
+    }
+
+    #[test]
+    fn ids_read_from_json_are_checked_and_canonical() {
+        let id: OrderId = serde_json::from_str("\"0191E3C1-7A2B-7C3D-8E4F-A1B2C3D4E5F6\"").unwrap();
+        assert_eq!(id.as_str(), "0191e3c1-7a2b-7c3d-8e4f-a1b2c3d4e5f6");
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{id}\""));
+        assert!(serde_json::from_str::<OrderId>("\"VS-1\"").is_err());
     }
 }

@@ -29,7 +29,7 @@ fn order_event(kind: &str, o: &Order, extra: Map<String, Value>) -> CloudEvent {
         .iter()
         .map(|i| {
             json!({
-                "productId": i.product_id,
+                "productId": i.product_id.as_str(),
                 "name": i.name,
                 "quantity": i.quantity,
                 "unitPriceCents": i.unit_price_cents,
@@ -37,15 +37,15 @@ fn order_event(kind: &str, o: &Order, extra: Map<String, Value>) -> CloudEvent {
         })
         .collect();
     let mut data = Map::new();
-    data.insert("orderId".into(), o.id.clone().into());
+    data.insert("orderId".into(), o.id.as_str().into());
     data.insert("orderNumber".into(), o.order_number.clone().into());
-    data.insert("userId".into(), o.user_id.clone().into());
+    data.insert("userId".into(), o.user_id.as_str().into());
     data.insert("status".into(), o.status.as_str().into());
     data.insert("totalCents".into(), o.draft.totals.total_cents.into());
     data.insert("currency".into(), o.draft.currency.clone().into());
     data.insert("items".into(), items.into());
     data.extend(extra);
-    CloudEvent::new(SOURCE, kind, &o.id, Value::Object(data))
+    CloudEvent::new(SOURCE, kind, o.id.as_str(), Value::Object(data))
 }
 
 /// The event announcing that `o` has just reached its status; `None` for statuses nobody
@@ -83,7 +83,7 @@ pub fn for_status(o: &Order, refunded_cents: i64) -> Option<CloudEvent> {
 /// One `behaviour.purchase` per line of a paid order.
 pub fn purchases(o: &Order) -> Vec<CloudEvent> {
     let session = if o.draft.session_id.is_empty() {
-        o.user_id.clone()
+        o.user_id.to_string()
     } else {
         o.draft.session_id.clone()
     };
@@ -92,17 +92,17 @@ pub fn purchases(o: &Order) -> Vec<CloudEvent> {
         .iter()
         .map(|i| {
             let mut data = Map::new();
-            data.insert("orderId".into(), o.id.clone().into());
-            data.insert("userId".into(), o.user_id.clone().into());
+            data.insert("orderId".into(), o.id.as_str().into());
+            data.insert("userId".into(), o.user_id.as_str().into());
             data.insert("sessionId".into(), session.clone().into());
-            data.insert("productId".into(), i.product_id.clone().into());
+            data.insert("productId".into(), i.product_id.as_str().into());
             if let Some(v) = &i.variant_id {
-                data.insert("variantId".into(), v.clone().into());
+                data.insert("variantId".into(), v.as_str().into());
             }
             data.insert("quantity".into(), i.quantity.into());
             data.insert("priceCents".into(), i.unit_price_cents.into());
             data.insert("source".into(), "checkout".into());
-            CloudEvent::new(SOURCE, PURCHASE, &o.user_id, Value::Object(data))
+            CloudEvent::new(SOURCE, PURCHASE, o.user_id.as_str(), Value::Object(data))
         })
         .collect()
 }
@@ -115,11 +115,11 @@ pub async fn enqueue(
     paid_now: bool,
 ) -> Result<(), sqlx::Error> {
     if let Some(e) = for_status(o, refunded_cents) {
-        outbox::enqueue(conn, ORDER_EVENTS, &o.id, &e).await?;
+        outbox::enqueue(conn, ORDER_EVENTS, o.id.as_str(), &e).await?;
     }
     if paid_now {
         for e in purchases(o) {
-            outbox::enqueue_to_all(conn, PURCHASE_TOPICS, &o.user_id, &e).await?;
+            outbox::enqueue_to_all(conn, PURCHASE_TOPICS, o.user_id.as_str(), &e).await?;
         }
     }
     Ok(())

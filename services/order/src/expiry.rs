@@ -9,9 +9,10 @@ use tokio::sync::Notify;
 use vici_bus::CloudEvent;
 use vici_store::consumer::EventHandler;
 use vici_store::now_ms;
+use vici_types::{OrderId, TypedId as _};
 
 use crate::domain::order::SYSTEM;
-use crate::domain::saga::{Kind, State, Step};
+use crate::domain::saga::Record;
 use crate::domain::status::OrderStatus;
 use crate::moves::{self, Move};
 use crate::store::{orders, sagas};
@@ -33,10 +34,11 @@ impl EventHandler for Expired {
     }
 
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        let Some(order_id) = event.data.get("orderId").and_then(|v| v.as_str()) else {
-            anyhow::bail!("reservation_expired without an orderId");
+        let order_id = event.data.get("orderId").and_then(|v| v.as_str());
+        let Some(order_id) = order_id.and_then(|raw| OrderId::parse(raw).ok()) else {
+            anyhow::bail!("reservation_expired without an order id");
         };
-        let Some(order) = orders::get(tx, order_id).await? else {
+        let Some(order) = orders::get(tx, &order_id).await? else {
             // A checkout whose order was never written: its saga undoes itself.
             return Ok(());
         };
@@ -45,25 +47,11 @@ impl EventHandler for Expired {
         }
         let now = now_ms();
         let mv = Move::new(OrderStatus::Cancelled, NOT_IN_TIME, SYSTEM).because(NOT_IN_TIME);
-        moves::apply(tx, order_id, mv, now)
+        moves::apply(tx, &order_id, mv, now)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let rec = sagas::Record {
-            id: vici_types::new_id(),
-            kind: Kind::Cancel,
-            order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            attempt_id: String::new(),
-            payment_method: order.draft.payment_method.clone(),
-            step: Step::Started,
-            state: State::Running,
-            draft: None,
-            idempotency: None,
-            actor: SYSTEM.into(),
-            reason: NOT_IN_TIME.into(),
-            due_at: now,
-            created_at: now,
-        };
+        // Due at once: the recovery task woken below runs the rest.
+        let rec = Record::cancelling(&order, SYSTEM, NOT_IN_TIME, now, now);
         sagas::insert(tx, &rec).await?;
         self.wake.notify_one();
         Ok(())

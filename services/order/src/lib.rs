@@ -1,10 +1,13 @@
 //! vici-order: orders and the checkout saga behind the `vici.order.v1.OrderService` contract.
 //!
-//! Layout: `domain` holds the pure rules (statuses and the transition table, the order and its
-//! checks, stored outcomes, the saga's steps), `store` the SQL (one text for SQLite and
-//! PostgreSQL), `moves` the one way an order changes status, `saga` the orchestrator (steps,
-//! flows, compensation, recovery), `service` the use cases and idempotency, `grpc` the thin
-//! handlers, `events` what is announced, `expiry` the reservation-expired consumer.
+//! Layout, each layer using only those below it (a test checks the imports): `grpc` the
+//! handlers, the message conversions and the neighbours' clients → `service` the use cases and
+//! idempotency (and `expiry`, the reservation-expired consumer) → `saga` the orchestrator
+//! (steps, flows, compensation, recovery) → `ports` what the saga asks of the cart, inventory
+//! and payment services, `moves` the one way an order changes status, `events` what is
+//! announced → `store` the SQL (one text for SQLite and PostgreSQL) → `domain` the pure rules
+//! (statuses and the transition table, the order and its checks, checkout pricing, payments,
+//! stored outcomes, the saga record). Protobuf stops at `grpc`.
 //!
 //! - Money moves authorise → commit stock → capture; every step is idempotent, recorded on the
 //!   saga record, and has an undo, so recovery can finish or undo any interrupted checkout.
@@ -14,7 +17,10 @@ mod domain;
 mod events;
 mod expiry;
 mod grpc;
+#[cfg(test)]
+mod layering;
 mod moves;
+mod ports;
 mod saga;
 mod service;
 mod store;
@@ -33,11 +39,11 @@ use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_store::{Migration, ServiceBase};
 
 pub use config::OrderConfig;
+pub use domain::checkout::Checkout;
 pub use domain::order::Address;
-pub use domain::saga::{Kind, State, Step};
-pub use saga::flows::Checkout;
+pub use domain::saga::{Kind, Record, State, Step};
 pub use saga::recover::{Report as RecoveryReport, recover_once};
-pub use saga::{Engine, Failure, Record};
+pub use saga::{Engine, Failure};
 
 /// The order service's schema, applied with `Db::migrate("order", MIGRATIONS)`.
 pub const MIGRATIONS: &[Migration] = store::migrations::ALL;
@@ -93,10 +99,9 @@ pub async fn start_with_engine(deps: Deps) -> anyhow::Result<(ServiceApp, Arc<En
     let engine = Arc::new(Engine::new(
         base.db.clone(),
         Some(outbox),
-        cart,
-        inventory,
-        payments,
+        grpc::clients::ports(cart, inventory, payments),
         config,
+        grpc::convert::order_bytes,
     ));
     let wake = Arc::new(Notify::new());
     let recovery = saga::recover::spawn(engine.clone(), every, wake.clone(), base.shutdown.clone());

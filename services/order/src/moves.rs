@@ -5,6 +5,7 @@
 use sqlx::AnyConnection;
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
+use vici_types::OrderId;
 
 use crate::domain::order::{HistoryEntry, Order, Tracking};
 use crate::domain::status::{OrderStatus, PaymentStatus, check_move};
@@ -63,7 +64,7 @@ pub fn not_found() -> Error {
 }
 
 /// Loads the order in the caller's transaction.
-pub async fn load(conn: &mut AnyConnection, order_id: &str) -> Result<Order> {
+pub async fn load(conn: &mut AnyConnection, order_id: &OrderId) -> Result<Order> {
     orders::get(conn, order_id)
         .await
         .db_err()?
@@ -72,7 +73,12 @@ pub async fn load(conn: &mut AnyConnection, order_id: &str) -> Result<Order> {
 
 /// Applies `mv` to the order as it is now in the caller's transaction; the order afterwards.
 /// CONFLICT when the table does not allow the move (or a concurrent move got there first).
-pub async fn apply(conn: &mut AnyConnection, order_id: &str, mv: Move, now: i64) -> Result<Order> {
+pub async fn apply(
+    conn: &mut AnyConnection,
+    order_id: &OrderId,
+    mv: Move,
+    now: i64,
+) -> Result<Order> {
     let mut o = load(conn, order_id).await?;
     let from = o.status;
     check_move(&o.order_number, from, mv.to)?;
@@ -113,7 +119,7 @@ pub async fn apply(conn: &mut AnyConnection, order_id: &str, mv: Move, now: i64)
 /// the status it is in; the order afterwards.
 pub async fn amend(
     conn: &mut AnyConnection,
-    order_id: &str,
+    order_id: &OrderId,
     payment_status: Option<PaymentStatus>,
     reason: Option<String>,
     now: i64,

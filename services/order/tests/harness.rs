@@ -17,6 +17,7 @@ use vici_proto::order::v1::order_service_client::OrderServiceClient;
 use vici_proto::payment::v1 as pay;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+use vici_types::{TypedId as _, UserId};
 
 pub use crate::requests::*;
 
@@ -172,9 +173,9 @@ impl App {
     }
 
     /// The order's reservation status, `None` when it never had one.
-    pub async fn reservation(&self, order_id: &str) -> Option<String> {
+    pub async fn reservation(&self, order_id: impl AsRef<str>) -> Option<String> {
         let key = inv::ReservationKey {
-            order_id: order_id.into(),
+            order_id: order_id.as_ref().into(),
             reason: String::new(),
         };
         match self.inventory.clone().get_reservation(key).await {
@@ -184,9 +185,9 @@ impl App {
         }
     }
 
-    pub async fn payment(&self, order_id: &str) -> Result<pay::Payment, Status> {
+    pub async fn payment(&self, order_id: impl AsRef<str>) -> Result<pay::Payment, Status> {
         let key = pay::PaymentKey {
-            order_id: order_id.into(),
+            order_id: order_id.as_ref().into(),
         };
         self.payments
             .clone()
@@ -203,18 +204,18 @@ impl App {
             .expect("count payments")
     }
 
-    pub async fn get(&self, user: &str, order_id: &str) -> pb::Order {
+    pub async fn get(&self, user: &str, order_id: impl AsRef<str>) -> pb::Order {
         self.orders()
-            .get_order(order_ref(user, order_id))
+            .get_order(order_ref(user, order_id.as_ref()))
             .await
             .expect("get order")
             .into_inner()
     }
 
-    pub async fn history(&self, user: &str, order_id: &str) -> Vec<(String, String)> {
+    pub async fn history(&self, user: &str, order_id: impl AsRef<str>) -> Vec<(String, String)> {
         let h = self
             .orders()
-            .get_history(order_ref(user, order_id))
+            .get_history(order_ref(user, order_id.as_ref()))
             .await
             .expect("history");
         h.into_inner()
@@ -239,6 +240,12 @@ impl App {
             actor: "admin-1".into(),
         };
         self.orders().set_status(r).await.map(|o| o.into_inner())
+    }
+
+    /// Which saga holds the checkout lock of `user`, if any.
+    pub async fn lock_holder(&self, user: &str) -> Option<String> {
+        let user = UserId::parse(user).expect("a user id");
+        self.engine.lock_holder(&user).await.expect("lock holder")
     }
 
     /// One recovery pass as if `RECOVERY_AFTER` had passed.

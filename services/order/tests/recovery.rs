@@ -1,12 +1,13 @@
 //! The saga's steps one by one: each repeated acts once, and a checkout stopped right after any
 //! step (the test hook leaves it exactly as a crash would) is finished or undone by recovery.
 use vici_order::{Address, Checkout, Step};
+use vici_types::{TypedId as _, UserId};
 
 use crate::harness::{App, new_user, product};
 
 fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
     Checkout {
-        user_id: user.into(),
+        user_id: UserId::parse(user).unwrap(),
         user_email: "crash@shop.test".into(),
         shipping_address: Address {
             first_name: "Ada".into(),
@@ -57,7 +58,7 @@ pub async fn every_step_repeats_without_a_second_effect(app: App) {
         app.engine.write_order(&rec).await.unwrap();
         assert_eq!(app.history(&user, &order_id).await.len(), 1);
         let p = app.engine.authorize(&rec).await.unwrap();
-        assert_eq!(p.status, "AUTHORIZED");
+        assert_eq!(p.status.as_str(), "AUTHORIZED");
         assert_eq!(app.payment_count().await, 1);
     }
     let mut payment_id = String::new();
@@ -71,7 +72,7 @@ pub async fn every_step_repeats_without_a_second_effect(app: App) {
         assert_eq!(app.history(&user, &order_id).await.len(), 2);
     }
     assert_eq!(
-        app.engine.lock_holder(&user).await.unwrap(),
+        app.lock_holder(&user).await,
         None,
         "finalising releases the lock"
     );
@@ -120,7 +121,7 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
         let uses = app.coupon_uses("SAVE20").await;
         let saga = stopped(&app, &user, step).await;
         let order_id = app.engine.record(&saga).await.unwrap().unwrap().order_id;
-        let held = app.engine.lock_holder(&user).await.unwrap().is_some();
+        let held = app.lock_holder(&user).await.is_some();
         assert_eq!(
             held,
             step < Step::Finalised,
@@ -129,7 +130,7 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
         let report = app.recover().await;
         assert_eq!(report.failed, 0, "{step:?}");
         assert_eq!(
-            app.engine.lock_holder(&user).await.unwrap(),
+            app.lock_holder(&user).await,
             None,
             "{step:?}: lock released"
         );
@@ -219,6 +220,6 @@ pub async fn an_interrupted_payment_is_undone(app: App) {
     assert_eq!(app.payment(&order.id).await.unwrap().status, "CANCELLED");
     assert_eq!(app.get(&user, &order.id).await.status, "PAYMENT_PENDING");
     assert_eq!(app.stock(&mouse).await, (available, reserved));
-    assert_eq!(app.engine.lock_holder(&user).await.unwrap(), None);
+    assert_eq!(app.lock_holder(&user).await, None);
     assert!(failure.error.details.contains_key("sagaId"));
 }

@@ -6,13 +6,14 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use vici_proto::order::v1 as pb;
+use vici_types::OrderId;
+use vici_types::idempotency::{Key, Scope};
 
 use super::input;
 use crate::error::{ApiError, ApiResult};
 
 /// Longest text field accepted in these bodies; longer is refused, not truncated.
 const MAX_TEXT: usize = 500;
-const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 fn text(body: &Value, field: &'static str) -> ApiResult<Option<String>> {
     let value = body.get(field).unwrap_or(&Value::Null);
@@ -42,22 +43,22 @@ pub fn object(body: Option<Value>) -> ApiResult<Value> {
     }
 }
 
-/// The `Idempotency-Key` header with a fingerprint of what it guards: the route `scope` and
-/// the body with its keys in a fixed order, so the same request always gives the same digest.
-pub fn idempotency(headers: &HeaderMap, scope: &str, body: &Value) -> ApiResult<pb::Idempotency> {
+/// The `Idempotency-Key` header (checked by the shop's one key rule) with a fingerprint of what
+/// it guards: the scope's label (for a payment, with the order it pays) and the body with its
+/// keys in a fixed order, so the same request always gives the same digest.
+pub fn idempotency(
+    headers: &HeaderMap,
+    scope: Scope,
+    order_id: Option<&OrderId>,
+    body: &Value,
+) -> ApiResult<pb::Idempotency> {
     let Some(raw) = headers.get("idempotency-key") else {
         return Ok(pb::Idempotency::default());
     };
-    let key = raw.to_str().map(str::trim).unwrap_or_default();
-    let printable = key.bytes().all(|b| b.is_ascii_graphic());
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !printable {
-        return Err(input::invalid(
-            "Idempotency-Key",
-            format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
-        ));
-    }
+    // A value with bytes outside visible ASCII reads as blank, which the rule refuses.
+    let key = Key::parse(raw.to_str().unwrap_or_default())?;
     let mut digest = Sha256::new();
-    digest.update(scope.as_bytes());
+    digest.update(scope.fingerprint_label(order_id).as_bytes());
     digest.update(b"\n");
     digest.update(canonical(body).as_bytes());
     let fingerprint = digest
@@ -66,7 +67,7 @@ pub fn idempotency(headers: &HeaderMap, scope: &str, body: &Value) -> ApiResult<
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok(pb::Idempotency {
-        key: key.to_string(),
+        key: key.as_str().to_string(),
         fingerprint,
     })
 }
@@ -244,6 +245,7 @@ pub fn status_change(
 mod tests {
     use super::*;
     use serde_json::json;
+    use vici_types::TypedId as _;
 
     fn headers(key: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -256,25 +258,47 @@ mod tests {
         let a = json!({"paymentMethod": "pm_card_visa", "shippingAddress": {"city": "X", "country": "US"}});
         let b = json!({"shippingAddress": {"country": "US", "city": "X"}, "paymentMethod": "pm_card_visa"});
         let c = json!({"paymentMethod": "pm_card_mastercard", "shippingAddress": {"city": "X", "country": "US"}});
-        let fp = |scope, v: &Value| idempotency(&headers("k-1"), scope, v).unwrap().fingerprint;
-        assert_eq!(fp("confirm", &a), fp("confirm", &b));
-        assert_ne!(fp("confirm", &a), fp("confirm", &c));
-        assert_ne!(fp("confirm", &a), fp("orders", &a));
-        assert_eq!(fp("confirm", &a).len(), 64);
+        let fp = |scope, v: &Value| {
+            idempotency(&headers("k-1"), scope, None, v)
+                .unwrap()
+                .fingerprint
+        };
+        assert_eq!(fp(Scope::Confirm, &a), fp(Scope::Confirm, &b));
+        assert_ne!(fp(Scope::Confirm, &a), fp(Scope::Confirm, &c));
+        assert_ne!(fp(Scope::Confirm, &a), fp(Scope::CreateOrder, &a));
+        assert_eq!(fp(Scope::Confirm, &a).len(), 64);
+    }
+
+    #[test]
+    fn fingerprints_stay_what_stored_rows_hold() {
+        // SHA-256 of "checkout.confirm\n{…}" and "orders.pay:<order id>\n{}", computed apart
+        // from this code: keys sent before a release must still match after it.
+        let confirm = idempotency(
+            &headers("k"),
+            Scope::Confirm,
+            None,
+            &json!({"paymentMethod": "pm_card_visa"}),
+        )
+        .unwrap();
+        assert_eq!(
+            confirm.fingerprint,
+            "698f96d755e0258897281651452f6b5beaa2d77baff45a69beaeb6c26151cce8"
+        );
+        let order = OrderId::parse("0191e3c1-7a2b-7c3d-8e4f-a1b2c3d4e5f6").unwrap();
+        let pay = idempotency(&headers("k"), Scope::PayOrder, Some(&order), &json!({})).unwrap();
+        assert_eq!(
+            pay.fingerprint,
+            "d48ab9e1a4890a690bbc4f2cc4048dfc7ae98f7ce57604598f70d28be3ff5b03"
+        );
     }
 
     #[test]
     fn keys_are_optional_but_must_be_sane() {
-        assert_eq!(
-            idempotency(&HeaderMap::new(), "s", &json!({})).unwrap().key,
-            ""
-        );
-        assert_eq!(
-            idempotency(&headers(" abc "), "s", &json!({})).unwrap().key,
-            "abc"
-        );
+        let key = |h: &HeaderMap| idempotency(h, Scope::Confirm, None, &json!({}));
+        assert_eq!(key(&HeaderMap::new()).unwrap().key, "");
+        assert_eq!(key(&headers(" abc ")).unwrap().key, "abc");
         for bad in ["a b", &"k".repeat(256)] {
-            let e = idempotency(&headers(bad), "s", &json!({})).unwrap_err();
+            let e = key(&headers(bad)).unwrap_err();
             assert!(e.0.details.contains_key("Idempotency-Key"), "{bad}");
         }
     }

@@ -3,6 +3,7 @@
 //! tracking). Pure: no I/O.
 use serde::{Deserialize, Serialize};
 use vici_kit::{Error, Result};
+use vici_types::{AddressId, OrderId, ProductId, UserId, VariantId};
 
 use super::status::{OrderStatus, PaymentStatus};
 
@@ -16,8 +17,8 @@ pub const MAX_ADDRESS_FIELD: usize = 200;
 #[serde(rename_all = "camelCase")]
 pub struct Item {
     pub id: String,
-    pub product_id: String,
-    pub variant_id: Option<String>,
+    pub product_id: ProductId,
+    pub variant_id: Option<VariantId>,
     pub name: String,
     pub image: String,
     pub sku: String,
@@ -45,7 +46,8 @@ pub struct Address {
     pub postal_code: String,
     pub country: String,
     pub phone: String,
-    pub id: Option<String>,
+    /// The saved address it was copied from, when it was one.
+    pub id: Option<AddressId>,
 }
 
 impl Address {
@@ -197,9 +199,9 @@ pub struct Draft {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Order {
-    pub id: String,
+    pub id: OrderId,
     pub order_number: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub status: OrderStatus,
     pub payment_status: PaymentStatus,
     pub payment_id: Option<String>,

@@ -1,5 +1,7 @@
 //! What an idempotent request answered, stored so a replay gives the identical gRPC status: the
-//! encoded Order message for a success, or the error's code, message and details.
+//! encoded Order message for a success, or the error's code, message and details. The encoding
+//! is the API's, handed down by the gRPC layer (`Encode`), so rows written by any release replay
+//! byte for byte; a replayed success comes back as those bytes (`Answer::Replayed`).
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -7,6 +9,33 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vici_kit::{Error, ErrorCode};
+use vici_types::idempotency::Key;
+
+use super::order::Order;
+
+/// How a success is stored for replays: the API's encoding of the order.
+pub type Encode = fn(&Order) -> Vec<u8>;
+
+/// An idempotent request's answer: the order it made now, or what the first request with its
+/// key answered, as stored.
+#[derive(Debug)]
+pub enum Answer {
+    Fresh(Box<Order>),
+    Replayed(Vec<u8>),
+}
+
+impl Answer {
+    pub fn fresh(order: Order) -> Self {
+        Self::Fresh(Box::new(order))
+    }
+}
+
+/// The `Idempotency-Key` a request came with, and the fingerprint of the request it guards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Presented {
+    pub key: Key,
+    pub fingerprint: String,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]

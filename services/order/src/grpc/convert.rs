@@ -1,11 +1,46 @@
-//! Between the wire messages of `vici.order.v1` and the domain types.
+//! Between the wire messages of `vici.order.v1` and the service's types: requests in, orders,
+//! quotes, histories and intents out, and the stored encoding of an idempotent answer.
+use prost::Message as _;
+use vici_kit::{Error, Result};
 use vici_proto::order::v1 as pb;
+use vici_proto::payment::v1 as pay;
 use vici_store::rfc3339;
+use vici_types::idempotency::Key;
+use vici_types::{AddressId, TypedId as _, UserId};
 
+use crate::domain::checkout::Priced;
 use crate::domain::order::{Address, HistoryEntry, Item, Order, Tracking};
+use crate::domain::outcome::{Answer, Presented};
+use crate::domain::payment::PaymentIntent;
+use crate::service::checkout::PlaceOrder;
 
-pub fn address_in(a: pb::Address) -> Address {
-    Address {
+/// The key a request carries (blank: none), checked by the shop's one rule.
+pub fn idempotency(i: Option<pb::Idempotency>) -> Result<Option<Presented>> {
+    let i = i.unwrap_or_default();
+    let key = Key::optional_as("idempotencyKey", &i.key)?;
+    Ok(key.map(|key| Presented {
+        key,
+        fingerprint: i.fingerprint,
+    }))
+}
+
+pub fn place(r: pb::PlaceOrderRequest) -> Result<PlaceOrder> {
+    Ok(PlaceOrder {
+        user_id: UserId::parse(&r.user_id)?,
+        user_email: r.user_email,
+        shipping_address: r.shipping_address.map(address_in).transpose()?,
+        billing_address: r.billing_address.map(address_in).transpose()?,
+        payment_method: r.payment_method,
+        payment_intent_id: r.payment_intent_id,
+        coupon_code: r.coupon_code,
+        pay_now: r.pay_now,
+        session_id: r.session_id,
+    })
+}
+
+pub fn address_in(a: pb::Address) -> Result<Address> {
+    Ok(Address {
+        id: AddressId::parse_optional(a.id.as_deref())?,
         first_name: a.first_name,
         last_name: a.last_name,
         address_line1: a.address_line1,
@@ -15,8 +50,7 @@ pub fn address_in(a: pb::Address) -> Address {
         postal_code: a.postal_code,
         country: a.country,
         phone: a.phone,
-        id: a.id,
-    }
+    })
 }
 
 pub fn address_out(a: Address) -> pb::Address {
@@ -30,7 +64,7 @@ pub fn address_out(a: Address) -> pb::Address {
         postal_code: a.postal_code,
         country: a.country,
         phone: a.phone,
-        id: a.id,
+        id: a.id.map(String::from),
     }
 }
 
@@ -58,8 +92,8 @@ fn item(i: Item) -> pb::OrderItem {
     pb::OrderItem {
         total_price_cents: i.total_cents(),
         id: i.id,
-        product_id: i.product_id,
-        variant_id: i.variant_id,
+        product_id: i.product_id.into(),
+        variant_id: i.variant_id.map(String::from),
         name: i.name,
         image: i.image,
         sku: i.sku,
@@ -73,9 +107,9 @@ fn item(i: Item) -> pb::OrderItem {
 pub fn order(o: Order) -> pb::Order {
     let d = o.draft;
     pb::Order {
-        id: o.id,
+        id: o.id.into(),
         order_number: o.order_number,
-        user_id: o.user_id,
+        user_id: o.user_id.into(),
         user_email: d.user_email,
         items: d.items.into_iter().map(item).collect(),
         subtotal_cents: d.totals.subtotal_cents,
@@ -99,9 +133,30 @@ pub fn order(o: Order) -> pb::Order {
     }
 }
 
-/// The encoded answer, as stored for idempotent replays.
-pub fn order_bytes(o: Order) -> Vec<u8> {
-    prost::Message::encode_to_vec(&order(o))
+/// The encoded answer, as stored for idempotent replays (the saga's `Encode`).
+pub fn order_bytes(o: &Order) -> Vec<u8> {
+    order(o.clone()).encode_to_vec()
+}
+
+/// An idempotent request's answer: the order made now, or the one stored for its key.
+pub fn answer(a: Answer) -> Result<pb::Order> {
+    match a {
+        Answer::Fresh(o) => Ok(order(*o)),
+        Answer::Replayed(bytes) => pb::Order::decode(bytes.as_slice())
+            .map_err(|e| Error::internal(anyhow::anyhow!("stored order message: {e}"))),
+    }
+}
+
+pub fn intent(i: PaymentIntent) -> pay::PaymentIntent {
+    pay::PaymentIntent {
+        id: i.id,
+        client_secret: i.client_secret,
+        amount_cents: i.amount_cents,
+        currency: i.currency,
+        status: i.status,
+        user_id: i.user_id,
+        created_at: i.created_at,
+    }
 }
 
 pub fn history(entries: Vec<HistoryEntry>) -> pb::History {
@@ -118,15 +173,15 @@ pub fn history(entries: Vec<HistoryEntry>) -> pb::History {
     }
 }
 
-pub fn quote(p: crate::saga::snapshot::Priced) -> pb::Quote {
+pub fn quote(p: Priced) -> pb::Quote {
     pb::Quote {
         lines: p
             .items
             .into_iter()
             .map(|i| pb::QuoteLine {
                 total_price_cents: i.total_cents(),
-                product_id: i.product_id,
-                variant_id: i.variant_id,
+                product_id: i.product_id.into(),
+                variant_id: i.variant_id.map(String::from),
                 name: i.name,
                 quantity: i.quantity,
                 unit_price_cents: i.unit_price_cents,
@@ -140,5 +195,50 @@ pub fn quote(p: crate::saga::snapshot::Priced) -> pb::Quote {
         savings_cents: p.totals.savings_cents,
         currency: p.currency,
         coupon_code: p.coupon_code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::order::{Draft, Totals};
+    use crate::domain::status::{OrderStatus, PaymentStatus};
+    use vici_types::OrderId;
+
+    #[test]
+    fn a_stored_answer_replays_as_the_order_it_was() {
+        let placed = Order {
+            id: OrderId::generate(),
+            order_number: "VS-100001".into(),
+            user_id: UserId::generate(),
+            status: OrderStatus::Confirmed,
+            payment_status: PaymentStatus::Paid,
+            payment_id: Some("p-1".into()),
+            tracking: None,
+            status_reason: None,
+            draft: Draft {
+                user_email: "ada@shop.test".into(),
+                items: Vec::new(),
+                cart_item_ids: Vec::new(),
+                totals: Totals {
+                    total_cents: 10_799,
+                    ..Totals::default()
+                },
+                currency: "USD".into(),
+                shipping_address: Address::default(),
+                billing_address: None,
+                payment_method: "pm_card_visa".into(),
+                payment_intent_id: None,
+                coupon_code: None,
+                session_id: String::new(),
+            },
+            created_at: 1_000,
+            updated_at: 2_000,
+        };
+        let stored = order_bytes(&placed);
+        let replayed = answer(Answer::Replayed(stored)).unwrap();
+        assert_eq!(replayed, answer(Answer::fresh(placed)).unwrap());
+        assert_eq!(replayed.status, "CONFIRMED");
+        assert!(answer(Answer::Replayed(vec![0xff, 0xff])).is_err());
     }
 }

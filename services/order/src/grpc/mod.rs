@@ -1,16 +1,23 @@
-//! The gRPC handlers of `vici.order.v1.OrderService`: each calls one use case of `service` and
-//! encodes the answer. Errors are `vici_kit::Error`s, so codes and field details reach the
-//! gateway intact.
+//! The gRPC side of the service: the handlers of `vici.order.v1.OrderService` (here), each
+//! translating its request into one use case of `service` and the answer back (`convert`), and
+//! the clients of the neighbours behind the saga's ports (`clients`). Protobuf stops here.
+//! Errors are `vici_kit::Error`s, so codes and field details reach the gateway intact.
+pub mod clients;
 pub mod convert;
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
+use vici_kit::Result;
 use vici_proto::order::v1 as pb;
 use vici_proto::order::v1::order_service_server::OrderService;
+use vici_proto::paging::Page;
 use vici_proto::payment::v1::PaymentIntent;
+use vici_types::{OrderId, TypedId as _, UserId};
 
-use crate::service::{Caller, Service};
+use crate::service::admin::StatusChange;
+use crate::service::checkout::{CartIntent, PayOrder};
+use crate::service::{Caller, ListQuery, Service};
 
 pub struct OrderApi {
     service: Arc<Service>,
@@ -24,13 +31,21 @@ impl OrderApi {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+/// Who asks: the user `user_id` names, an admin when `any_user`.
+fn caller(user_id: &str, any_user: bool) -> Result<Caller> {
+    Ok(Caller {
+        user_id: UserId::parse(user_id)?,
+        any_user,
+    })
+}
+
 #[tonic::async_trait]
 impl OrderService for OrderApi {
     async fn calculate(&self, req: Request<pb::CalculateRequest>) -> Reply<pb::Quote> {
         let r = req.into_inner();
-        let (priced, _) = self
+        let priced = self
             .service
-            .calculate(&r.user_id, r.coupon_code, &r.session_id)
+            .calculate(&UserId::parse(&r.user_id)?, r.coupon_code, &r.session_id)
             .await?;
         Ok(Response::new(convert::quote(priced)))
     }
@@ -39,39 +54,69 @@ impl OrderService for OrderApi {
         &self,
         req: Request<pb::CreatePaymentIntentRequest>,
     ) -> Reply<PaymentIntent> {
-        Ok(Response::new(
-            self.service.payment_intent(req.into_inner()).await?,
-        ))
+        let r = req.into_inner();
+        let key = convert::idempotency(r.idempotency)?.map(|i| i.key);
+        let ask = CartIntent {
+            user_id: UserId::parse(&r.user_id)?,
+            expected_amount_cents: r.expected_amount_cents,
+            currency: r.currency,
+            key,
+        };
+        let intent = self.service.payment_intent(ask).await?;
+        Ok(Response::new(convert::intent(intent)))
     }
 
     async fn place_order(&self, req: Request<pb::PlaceOrderRequest>) -> Reply<pb::Order> {
-        Ok(Response::new(
-            self.service.place_order(req.into_inner()).await?,
-        ))
+        let mut r = req.into_inner();
+        let idem = r.idempotency.take();
+        let place = convert::place(r)?;
+        let idem = convert::idempotency(idem)?;
+        let answer = self.service.place_order(place, idem).await?;
+        Ok(Response::new(convert::answer(answer)?))
     }
 
     async fn pay_order(&self, req: Request<pb::PayOrderRequest>) -> Reply<pb::Order> {
-        Ok(Response::new(
-            self.service.pay_order(req.into_inner()).await?,
-        ))
+        let r = req.into_inner();
+        let pay = PayOrder {
+            user_id: UserId::parse(&r.user_id)?,
+            order_id: OrderId::parse(&r.order_id)?,
+            payment_method: r.payment_method,
+        };
+        let idem = convert::idempotency(r.idempotency)?;
+        let answer = self.service.pay_order(pay, idem).await?;
+        Ok(Response::new(convert::answer(answer)?))
     }
 
     async fn get_order(&self, req: Request<pb::OrderRef>) -> Reply<pb::Order> {
         let r = req.into_inner();
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let order = self.service.order(&caller, &r.order_id).await?;
+        let caller = caller(&r.user_id, r.any_user)?;
+        let order = self
+            .service
+            .order(&caller, &OrderId::parse(&r.order_id)?)
+            .await?;
         Ok(Response::new(convert::order(order)))
     }
 
     async fn get_history(&self, req: Request<pb::OrderRef>) -> Reply<pb::History> {
         let r = req.into_inner();
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let entries = self.service.history(&caller, &r.order_id).await?;
+        let caller = caller(&r.user_id, r.any_user)?;
+        let order_id = OrderId::parse(&r.order_id)?;
+        let entries = self.service.history(&caller, &order_id).await?;
         Ok(Response::new(convert::history(entries)))
     }
 
     async fn list_orders(&self, req: Request<pb::ListOrdersRequest>) -> Reply<pb::OrderPage> {
-        let (orders, total, page) = self.service.list(req.into_inner()).await?;
+        let r = req.into_inner();
+        let page = Page::asked(r.page);
+        let query = ListQuery {
+            caller: caller(&r.user_id, r.any_user)?,
+            page,
+            status: r.status,
+            from: r.from,
+            to: r.to,
+            customer: r.customer,
+        };
+        let (orders, total) = self.service.list(query).await?;
         Ok(Response::new(pb::OrderPage {
             orders: orders.into_iter().map(convert::order).collect(),
             page: page.info(total),
@@ -79,12 +124,23 @@ impl OrderService for OrderApi {
     }
 
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Reply<pb::Order> {
-        let order = self.service.cancel(req.into_inner()).await?;
+        let r = req.into_inner();
+        let caller = caller(&r.user_id, r.any_user)?;
+        let order_id = OrderId::parse(&r.order_id)?;
+        let order = self.service.cancel(&caller, &order_id, &r.reason).await?;
         Ok(Response::new(convert::order(order)))
     }
 
     async fn set_status(&self, req: Request<pb::SetStatusRequest>) -> Reply<pb::Order> {
-        let order = self.service.set_status(req.into_inner()).await?;
+        let r = req.into_inner();
+        let change = StatusChange {
+            order_id: OrderId::parse(&r.order_id)?,
+            status: r.status,
+            note: r.note,
+            tracking: r.tracking.map(convert::tracking_in),
+            actor: r.actor,
+        };
+        let order = self.service.set_status(change).await?;
         Ok(Response::new(convert::order(order)))
     }
 }

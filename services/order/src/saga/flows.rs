@@ -2,15 +2,15 @@
 //! PAYMENT_PENDING, or cash authorised and committed) and PayOrder (7–10), each under the
 //! user's checkout lock. A failed step compensates what the saga did before answering.
 use vici_kit::{Error, ErrorCode, Result};
-use vici_proto::cart::v1 as cart;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::{IdempotencyKey, OrderId, TypedId as _, UserId};
 
-use super::snapshot::draft;
-use super::steps::FAILED;
 use super::undo::Undo;
-use super::{Engine, Failure, Record, Settle, peer, stop_at};
-use crate::domain::order::{Address, CASH_ON_DELIVERY, Order, SYSTEM};
+use super::{Engine, Failure, Record, Settle, stop_at};
+use crate::domain::checkout::{Checkout, draft};
+use crate::domain::order::{CASH_ON_DELIVERY, Order, SYSTEM};
+use crate::domain::payment::ChargeStatus;
 use crate::domain::saga::{Kind, State, Step};
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use crate::moves::Move;
@@ -21,29 +21,27 @@ pub const NOT_COMPLETED: &str = "Checkout could not be completed; nothing was ch
 const CART_BUSY: &str = "A checkout of this cart is already in progress";
 const PAYMENT_BUSY: &str = "A payment for this order is already in progress";
 
-/// A checked PlaceOrder request.
-#[derive(Clone, Debug)]
-pub struct Checkout {
-    pub user_id: String,
-    pub user_email: String,
-    pub shipping_address: Address,
-    pub billing_address: Option<Address>,
-    pub payment_method: String,
-    pub payment_intent_id: Option<String>,
-    pub coupon_code: Option<String>,
-    pub pay_now: bool,
-    pub session_id: String,
-    /// (scope, key) of the claimed idempotency row.
-    pub idempotency: Option<(String, String)>,
-}
-
 impl Engine {
     /// PlaceOrder. `stop` is the test hook: the saga stops right after that step.
     pub async fn place(&self, c: Checkout, stop: Option<Step>) -> Result<Order, Failure> {
-        let saga_id = vici_types::new_id();
-        let user_id = c.user_id.clone();
+        let now = now_ms();
+        let kind = if c.pay_now {
+            Kind::Confirm
+        } else {
+            Kind::Place
+        };
+        let rec = Record::begin(
+            kind,
+            OrderId::generate(),
+            c.user_id.clone(),
+            c.payment_method.clone(),
+            now,
+            self.due_after(now),
+        )
+        .keyed(c.idempotency.clone());
+        let (saga_id, user_id) = (rec.id.clone(), rec.user_id.clone());
         self.lock(&user_id, &saga_id, CART_BUSY).await?;
-        let result = self.place_locked(&saga_id, c, stop).await;
+        let result = self.place_locked(rec, c, stop).await;
         self.conclude(&saga_id, &user_id, result).await
     }
 
@@ -52,7 +50,7 @@ impl Engine {
         &self,
         order: &Order,
         payment_method: &str,
-        idempotency: Option<(String, String)>,
+        idempotency: Option<IdempotencyKey>,
         stop: Option<Step>,
     ) -> Result<Order, Failure> {
         if order.status != OrderStatus::PaymentPending {
@@ -64,25 +62,18 @@ impl Engine {
             .with_detail("status", order.status.as_str())
             .into());
         }
-        let saga_id = vici_types::new_id();
-        self.lock(&order.user_id, &saga_id, PAYMENT_BUSY).await?;
         let now = now_ms();
-        let mut rec = Record {
-            id: saga_id.clone(),
-            kind: Kind::Pay,
-            order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            attempt_id: vici_types::new_id(),
-            payment_method: payment_method.into(),
-            step: Step::OrderWritten,
-            state: State::Running,
-            draft: None,
-            idempotency,
-            actor: order.user_id.clone(),
-            reason: String::new(),
-            due_at: self.due_after(now),
-            created_at: now,
-        };
+        let mut rec = Record::begin(
+            Kind::Pay,
+            order.id.clone(),
+            order.user_id.clone(),
+            payment_method.into(),
+            now,
+            self.due_after(now),
+        )
+        .keyed(idempotency);
+        let saga_id = rec.id.clone();
+        self.lock(&order.user_id, &saga_id, PAYMENT_BUSY).await?;
         let result = async {
             let mut conn = self.db.writer().acquire().await.db_err()?;
             sagas::insert(&mut conn, &rec).await.db_err()?;
@@ -93,7 +84,7 @@ impl Engine {
         self.conclude(&saga_id, &order.user_id, result).await
     }
 
-    async fn lock(&self, user_id: &str, holder: &str, busy: &str) -> Result<(), Failure> {
+    async fn lock(&self, user_id: &UserId, holder: &str, busy: &str) -> Result<(), Failure> {
         let now = now_ms();
         let stale = now - i64::try_from(self.config.recovery_after.as_millis()).unwrap_or(0);
         let mut conn = self.db.writer().acquire().await.db_err()?;
@@ -112,7 +103,7 @@ impl Engine {
     async fn conclude(
         &self,
         saga_id: &str,
-        user_id: &str,
+        user_id: &UserId,
         result: Result<Order>,
     ) -> Result<Order, Failure> {
         let error = match result {
@@ -126,48 +117,12 @@ impl Engine {
         Err(Failure { error, settled })
     }
 
-    async fn place_locked(&self, saga_id: &str, c: Checkout, stop: Option<Step>) -> Result<Order> {
-        // Step 3: the coupon asked for goes on the cart first (with the cart's refusals).
-        if let Some(code) = c.coupon_code.clone() {
-            let req = cart::ApplyCouponRequest {
-                user_id: c.user_id.clone(),
-                code,
-            };
-            self.cart.clone().apply_coupon(req).await.map_err(peer)?;
-        }
-        let cart_ref = cart::CartRef {
-            user_id: c.user_id.clone(),
-            session_id: c.session_id.clone(),
-        };
+    async fn place_locked(&self, rec: Record, c: Checkout, stop: Option<Step>) -> Result<Order> {
+        // Step 3: the cart as it is now, the coupon asked for applied to it first.
         let snapshot = self
-            .cart
-            .clone()
-            .get_cart(cart_ref)
-            .await
-            .map_err(peer)?
-            .into_inner();
-        let draft = draft(&c, snapshot)?;
-        let now = now_ms();
-        let mut rec = Record {
-            id: saga_id.into(),
-            kind: if c.pay_now {
-                Kind::Confirm
-            } else {
-                Kind::Place
-            },
-            order_id: vici_types::new_id(),
-            user_id: c.user_id.clone(),
-            attempt_id: vici_types::new_id(),
-            payment_method: c.payment_method.clone(),
-            step: Step::Started,
-            state: State::Running,
-            draft: Some(draft),
-            idempotency: c.idempotency.clone(),
-            actor: c.user_id.clone(),
-            reason: String::new(),
-            due_at: self.due_after(now),
-            created_at: now,
-        };
+            .cart_for_checkout(&c.user_id, c.coupon_code.as_deref(), &c.session_id)
+            .await?;
+        let mut rec = rec.drafting(draft(&c, snapshot)?);
         {
             let mut conn = self.db.writer().acquire().await.db_err()?;
             sagas::insert(&mut conn, &rec).await.db_err()?;
@@ -188,7 +143,7 @@ impl Engine {
             let mv = Move::new(
                 OrderStatus::PaymentPending,
                 "Awaiting payment",
-                &rec.user_id,
+                rec.user_id.as_str(),
             );
             let order = self.finalise(&rec, mv).await?;
             rec.step = Step::Finalised;
@@ -211,14 +166,14 @@ impl Engine {
             Ok(p) => p,
             Err(e) => return self.fail(rec, e, on_error).await,
         };
-        if payment.status == FAILED {
+        if payment.status == ChargeStatus::Failed {
             return self.declined(rec, &payment.failure_message).await;
         }
         self.passed(rec, Step::Authorized, stop)?;
         if let Err(e) = self.commit_stock(&rec.order_id).await {
             return match e.code {
                 ErrorCode::Conflict => {
-                    let e = Error::conflict(EXPIRED).with_detail("orderId", rec.order_id.clone());
+                    let e = Error::conflict(EXPIRED).with_detail("orderId", rec.order_id.as_str());
                     self.fail(rec, e, undo_all(EXPIRED, None)).await
                 }
                 _ => self.fail(rec, e, on_error).await,
@@ -279,7 +234,7 @@ impl Engine {
             message
         };
         let e = Error::new(ErrorCode::PaymentFailed, message)
-            .with_detail("orderId", rec.order_id.clone());
+            .with_detail("orderId", rec.order_id.as_str());
         if rec.kind == Kind::Pay {
             {
                 // Given back before compensating: SQLite has one writer connection.

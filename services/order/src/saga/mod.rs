@@ -1,4 +1,4 @@
-//! The checkout saga orchestrator: the [`Engine`] holds the neighbours' clients, `steps` has one
+//! The checkout saga orchestrator: the [`Engine`] holds the neighbours' ports, `steps` has one
 //! idempotent function per step and its undo, `flows` runs them for PlaceOrder and PayOrder,
 //! `undo` compensates and cancels, `recover` finishes or undoes sagas a crash left behind.
 //!
@@ -7,34 +7,34 @@
 //! recovery knows how far a saga got.
 pub mod flows;
 pub mod recover;
-pub mod snapshot;
 pub mod steps;
 pub mod undo;
 
-use crate::config::OrderConfig;
-use vici_kit::grpc::Channel;
+use std::sync::Arc;
+
 use vici_kit::{Error, Result};
-use vici_proto::cart::v1::cart_service_client::CartServiceClient;
-use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
-use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};
 
-use crate::domain::outcome::Outcome;
+use crate::config::OrderConfig;
+use crate::domain::outcome::{Encode, Outcome};
 use crate::domain::saga::{State, Step};
+use crate::ports::{CartPort, PaymentPort, Ports, StockPort};
 use crate::store::{idempotency, sagas};
 
-pub use crate::store::sagas::Record;
+pub use crate::domain::saga::Record;
 
 /// Runs sagas against the cart, inventory and payment services.
 pub struct Engine {
     pub(crate) db: Db,
     pub(crate) outbox: Option<Outbox>,
-    pub(crate) cart: CartServiceClient<Channel>,
-    pub(crate) inventory: InventoryServiceClient<Channel>,
-    pub(crate) payments: PaymentServiceClient<Channel>,
+    pub(crate) cart: Arc<dyn CartPort>,
+    pub(crate) stock: Arc<dyn StockPort>,
+    pub(crate) payments: Arc<dyn PaymentPort>,
     pub(crate) config: OrderConfig,
+    /// How a finalised order is stored as its key's answer.
+    pub(crate) encode: Encode,
 }
 
 /// Why a saga answered with an error, and whether it is over. An unsettled saga (interrupted,
@@ -67,26 +67,22 @@ impl Settle {
     }
 }
 
-pub(crate) fn peer(s: tonic::Status) -> Error {
-    Error::from_status(&s)
-}
-
 impl Engine {
     pub fn new(
         db: Db,
         outbox: Option<Outbox>,
-        cart: CartServiceClient<Channel>,
-        inventory: InventoryServiceClient<Channel>,
-        payments: PaymentServiceClient<Channel>,
+        ports: Ports,
         config: OrderConfig,
+        encode: Encode,
     ) -> Self {
         Self {
             db,
             outbox,
-            cart,
-            inventory,
-            payments,
+            cart: ports.cart,
+            stock: ports.stock,
+            payments: ports.payments,
             config,
+            encode,
         }
     }
 
@@ -148,7 +144,7 @@ pub(crate) fn stop_at(rec: &Record, step: Step, stop: Option<Step>) -> Result<()
             step.as_str()
         ))
         .with_detail("sagaId", rec.id.clone())
-        .with_detail("orderId", rec.order_id.clone()));
+        .with_detail("orderId", rec.order_id.as_str()));
     }
     Ok(())
 }
@@ -185,14 +181,12 @@ pub(crate) async fn settle_idempotency(
     settle: Settle,
     now: i64,
 ) -> Result<()> {
-    let Some((scope, key)) = &rec.idempotency else {
+    let Some(key) = &rec.idempotency else {
         return Ok(());
     };
     match settle {
-        Settle::Keep(o) => {
-            idempotency::finish(conn, &rec.user_id, scope, key, &o.to_text(), now).await
-        }
-        Settle::Forget => idempotency::forget(conn, &rec.user_id, scope, key).await,
+        Settle::Keep(o) => idempotency::finish(conn, &rec.user_id, key, &o.to_text(), now).await,
+        Settle::Forget => idempotency::forget(conn, &rec.user_id, key).await,
         Settle::AsIs => Ok(()),
     }
     .db_err()

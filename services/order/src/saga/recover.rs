@@ -10,19 +10,18 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use vici_kit::{ErrorCode, Result};
+use vici_types::idempotency::KEEP_MS;
 
 use super::flows::EXPIRED;
-use super::steps::SUCCEEDED;
 use super::undo::Undo;
 use super::{Engine, Record, Settle};
 use crate::domain::order::{CASH_ON_DELIVERY, SYSTEM};
+use crate::domain::payment::ChargeStatus;
 use crate::domain::saga::{Kind, Step};
 use crate::store::{idempotency, sagas};
 
 /// What a checkout interrupted before payment ends with.
 pub const INTERRUPTED: &str = "Checkout was interrupted; nothing was charged";
-/// Idempotency keys answer for this long.
-pub const KEEP_KEYS_MS: i64 = 24 * 3600 * 1000;
 const BATCH: i64 = 50;
 
 /// What one pass did.
@@ -47,7 +46,7 @@ pub async fn recover_once(engine: &Engine, now: i64) -> anyhow::Result<Report> {
     let mut report = Report::default();
     {
         let mut conn = engine.db.writer().acquire().await?;
-        report.purged_keys = idempotency::purge(&mut conn, now - KEEP_KEYS_MS).await?;
+        report.purged_keys = idempotency::purge(&mut conn, now - KEEP_MS).await?;
     }
     // Each saga at most once per pass, even when handling it moved its due time back.
     let mut seen = HashSet::new();
@@ -125,7 +124,9 @@ impl Engine {
         } else {
             None
         };
-        let paid = payment.as_ref().is_some_and(|p| p.status == SUCCEEDED);
+        let paid = payment
+            .as_ref()
+            .is_some_and(|p| p.status == ChargeStatus::Succeeded);
         let cash_promised = rec.payment_method == CASH_ON_DELIVERY && rec.step >= Step::Committed;
         if let Some(p) = payment.filter(|_| paid || cash_promised) {
             return self.go_forward(&mut rec, &p.id).await;

@@ -4,11 +4,12 @@
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::OrderId;
 
-use super::steps::REFUNDED;
 use super::{Engine, Record, Settle};
 use crate::domain::order::Order;
-use crate::domain::saga::{Kind, State, Step};
+use crate::domain::payment::ChargeStatus;
+use crate::domain::saga::{State, Step};
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use crate::moves::{self, Move};
 use crate::store::sagas;
@@ -49,7 +50,9 @@ impl Engine {
         if let Some((payment_status, by)) = all {
             self.release_coupon(&rec.order_id).await?;
             self.release_stock(&rec.order_id, reason).await?;
-            let refunded = reversed.as_ref().is_some_and(|p| p.status == REFUNDED);
+            let refunded = reversed
+                .as_ref()
+                .is_some_and(|p| p.status == ChargeStatus::Refunded);
             let shown = payment_status.or(refunded.then_some(PaymentStatus::Refunded));
             self.mark_cancelled(&rec.order_id, reason, by, shown)
                 .await?;
@@ -60,7 +63,7 @@ impl Engine {
     /// The order (when it was written) CANCELLED for `reason`, unless it already is.
     async fn mark_cancelled(
         &self,
-        order_id: &str,
+        order_id: &OrderId,
         reason: &str,
         by: &str,
         payment_status: Option<PaymentStatus>,
@@ -92,22 +95,7 @@ impl Engine {
     /// table before anything acts again.
     pub async fn cancel(&self, order: &Order, by: &str, reason: &str) -> Result<Order> {
         let now = now_ms();
-        let rec = Record {
-            id: vici_types::new_id(),
-            kind: Kind::Cancel,
-            order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            attempt_id: String::new(),
-            payment_method: order.draft.payment_method.clone(),
-            step: Step::Started,
-            state: State::Running,
-            draft: None,
-            idempotency: None,
-            actor: by.into(),
-            reason: reason.into(),
-            due_at: self.due_after(now),
-            created_at: now,
-        };
+        let rec = Record::cancelling(order, by, reason, now, self.due_after(now));
         let mut tx = self.db.begin().await.db_err()?;
         let mv = Move::new(OrderStatus::Cancelled, reason, by).because(reason);
         let cancelled = moves::apply(&mut tx, &order.id, mv, now).await?;
@@ -132,7 +120,7 @@ impl Engine {
         self.release_coupon(&rec.order_id).await?;
         let now = now_ms();
         let mut tx = self.db.begin().await.db_err()?;
-        let order = if reversed.is_some_and(|p| p.status == REFUNDED) {
+        let order = if reversed.is_some_and(|p| p.status == ChargeStatus::Refunded) {
             moves::amend(
                 &mut tx,
                 &rec.order_id,

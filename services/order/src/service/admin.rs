@@ -2,17 +2,27 @@
 //! along the transition table, each with what the move sets off (restock and refund, tracking,
 //! cash collected at the door, a full refund). The table is checked before anything acts.
 use vici_kit::{Error, Result};
-use vici_proto::order::v1 as pb;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 
 use super::{Caller, Service};
 use crate::domain::order::{Order, Tracking};
 use crate::domain::status::{OrderStatus, PaymentStatus, check_move};
-use crate::grpc::convert;
 use crate::moves::{self, Move};
+use vici_types::OrderId;
 
 const MAX_NOTE: usize = 1000;
+
+/// An admin's SetStatus as sent.
+#[derive(Clone, Debug)]
+pub struct StatusChange {
+    pub order_id: OrderId,
+    pub status: String,
+    pub note: String,
+    pub tracking: Option<Tracking>,
+    /// The admin's user id, kept in the history.
+    pub actor: String,
+}
 
 fn note(field: &str, raw: &str) -> Result<String> {
     let n = raw.trim().to_string();
@@ -26,20 +36,21 @@ fn note(field: &str, raw: &str) -> Result<String> {
 }
 
 impl Service {
-    pub async fn cancel(&self, r: pb::CancelOrderRequest) -> Result<Order> {
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let reason = note("reason", &r.reason)?;
-        let order = self.order(&caller, &r.order_id).await?;
+    /// Cancels the order `order_id` for `caller` (its owner, or an admin) because of `reason`.
+    pub async fn cancel(&self, caller: &Caller, order_id: &OrderId, reason: &str) -> Result<Order> {
+        let reason = note("reason", reason)?;
+        let order = self.order(caller, order_id).await?;
         check_move(&order.order_number, order.status, OrderStatus::Cancelled)?;
-        let reason = match (reason.is_empty(), r.any_user) {
+        let reason = match (reason.is_empty(), caller.any_user) {
             (false, _) => reason,
             (true, false) => "Cancelled by the customer".into(),
             (true, true) => "Cancelled by an administrator".into(),
         };
-        self.engine.cancel(&order, &caller.user_id, &reason).await
+        let by = caller.user_id.as_str();
+        self.engine.cancel(&order, by, &reason).await
     }
 
-    pub async fn set_status(&self, r: pb::SetStatusRequest) -> Result<Order> {
+    pub async fn set_status(&self, r: StatusChange) -> Result<Order> {
         let to = OrderStatus::parse_field("status", &r.status)?;
         let actor = r.actor.trim().to_string();
         if actor.is_empty() || actor.chars().count() > 100 {
@@ -49,12 +60,8 @@ impl Service {
             ));
         }
         let text = note("note", &r.note)?;
-        let tracking = r.tracking.map(convert::tracking_in);
-        let admin = Caller {
-            user_id: actor.clone(),
-            any_user: true,
-        };
-        let order = self.order(&admin, &r.order_id).await?;
+        let tracking = r.tracking;
+        let order = self.engine.order(&r.order_id).await?;
         // The table first: tracking is only asked of a move that is allowed at all.
         check_move(&order.order_number, order.status, to)?;
         if to == OrderStatus::Shipped {

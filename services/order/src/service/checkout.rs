@@ -1,22 +1,48 @@
 //! Checkout's use cases: the quote, the payment intent, PlaceOrder and PayOrder. Every request
 //! is checked completely before anything acts, so a refused one changes nothing.
 use vici_kit::{Error, Result};
-use vici_proto::cart::v1 as cart;
-use vici_proto::order::v1 as pb;
-use vici_proto::payment::v1 as pay;
+use vici_types::idempotency::{Key, Scope};
+use vici_types::{OrderId, UserId};
 
 use super::{Caller, Service};
-use crate::domain::id;
+use crate::domain::checkout::{Checkout, Priced, price};
 use crate::domain::order::{Address, check_payment_method};
-use crate::grpc::convert;
-use crate::saga::flows::Checkout;
-use crate::saga::peer;
-use crate::saga::snapshot::{Priced, price};
+use crate::domain::outcome::{Answer, Presented};
+use crate::domain::payment::{IntentRequest, PaymentIntent};
 
-pub const SCOPE_CONFIRM: &str = "checkout.confirm";
-pub const SCOPE_CREATE: &str = "orders.create";
-pub const SCOPE_PAY: &str = "orders.pay";
 const MAX_TEXT: usize = 255;
+
+/// A PlaceOrder request as the caller sent it.
+#[derive(Clone, Debug)]
+pub struct PlaceOrder {
+    pub user_id: UserId,
+    pub user_email: String,
+    pub shipping_address: Option<Address>,
+    pub billing_address: Option<Address>,
+    pub payment_method: String,
+    pub payment_intent_id: Option<String>,
+    pub coupon_code: Option<String>,
+    pub pay_now: bool,
+    pub session_id: String,
+}
+
+/// A PayOrder request as the caller sent it.
+#[derive(Clone, Debug)]
+pub struct PayOrder {
+    pub user_id: UserId,
+    pub order_id: OrderId,
+    pub payment_method: String,
+}
+
+/// A payment intent for the caller's cart, as the caller asked for it.
+#[derive(Clone, Debug)]
+pub struct CartIntent {
+    pub user_id: UserId,
+    /// The total the client showed: CONFLICT when the cart's is another.
+    pub expected_amount_cents: Option<i64>,
+    pub currency: String,
+    pub key: Option<Key>,
+}
 
 /// An optional short text: trimmed, empty = absent, at most 255 characters.
 fn short(field: &str, raw: Option<String>) -> Result<Option<String>> {
@@ -27,12 +53,11 @@ fn short(field: &str, raw: Option<String>) -> Result<Option<String>> {
     Ok(value)
 }
 
-fn address(field: &str, raw: Option<pb::Address>, required: bool) -> Result<Option<Address>> {
+fn address(field: &str, raw: Option<Address>, required: bool) -> Result<Option<Address>> {
     match raw {
         None if required => Err(Error::validation(field, format!("`{field}` is required"))),
         None => Ok(None),
         Some(a) => {
-            let a = convert::address_in(a);
             a.check(field)?;
             Ok(Some(a))
         }
@@ -43,38 +68,24 @@ impl Service {
     /// The caller's cart priced for checkout (a coupon asked for is applied to the cart first).
     pub async fn calculate(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         coupon_code: Option<String>,
         session_id: &str,
-    ) -> Result<(Priced, Vec<String>)> {
-        let user = id("userId", user_id)?;
+    ) -> Result<Priced> {
         let coupon = short("couponCode", coupon_code)?;
-        let mut carts = self.engine.cart.clone();
-        if let Some(code) = coupon {
-            let req = cart::ApplyCouponRequest {
-                user_id: user.clone(),
-                code,
-            };
-            carts.apply_coupon(req).await.map_err(peer)?;
-        }
-        let cart_ref = cart::CartRef {
-            user_id: user,
-            session_id: session_id.into(),
-        };
-        let c = carts.get_cart(cart_ref).await.map_err(peer)?.into_inner();
-        let priced = price(&c)?;
-        Ok((priced, c.items.into_iter().map(|i| i.id).collect()))
+        let cart = self
+            .engine
+            .cart_for_checkout(user_id, coupon.as_deref(), session_id)
+            .await?;
+        price(&cart)
     }
 
-    pub async fn payment_intent(
-        &self,
-        r: pb::CreatePaymentIntentRequest,
-    ) -> Result<pay::PaymentIntent> {
+    pub async fn payment_intent(&self, r: CartIntent) -> Result<PaymentIntent> {
         let currency = r.currency.trim().to_ascii_uppercase();
         if !currency.is_empty() && currency != "USD" {
             return Err(Error::validation("currency", "Only USD is accepted"));
         }
-        let (priced, _) = self.calculate(&r.user_id, None, "").await?;
+        let priced = self.calculate(&r.user_id, None, "").await?;
         let total = priced.totals.total_cents;
         if let Some(expected) = r.expected_amount_cents
             && expected != total
@@ -83,22 +94,17 @@ impl Service {
                 .with_detail("expectedAmount", expected)
                 .with_detail("amount", total));
         }
-        let key = r
-            .idempotency
-            .map(|i| i.key.trim().to_string())
-            .unwrap_or_default();
-        let req = pay::CreateIntentRequest {
-            user_id: id("userId", &r.user_id)?,
+        let request = IntentRequest {
+            user_id: r.user_id,
             amount_cents: total,
             currency: priced.currency,
-            idempotency_key: short("idempotencyKey", Some(key))?.unwrap_or_default(),
+            key: r.key,
         };
-        let intent = self.engine.payments.clone().create_intent(req).await;
-        Ok(intent.map_err(peer)?.into_inner())
+        self.engine.payments.create_intent(request).await
     }
 
-    pub async fn place_order(&self, r: pb::PlaceOrderRequest) -> Result<pb::Order> {
-        let user_id = id("userId", &r.user_id)?;
+    pub async fn place_order(&self, r: PlaceOrder, idem: Option<Presented>) -> Result<Answer> {
+        let user_id = r.user_id;
         let method = r.payment_method.trim().to_string();
         check_payment_method(&method)?;
         let email = r.user_email.trim().to_string();
@@ -118,13 +124,9 @@ impl Service {
             session_id: short("sessionId", Some(r.session_id))?.unwrap_or_default(),
             idempotency: None,
         };
-        let scope = if r.pay_now {
-            SCOPE_CONFIRM
-        } else {
-            SCOPE_CREATE
-        };
+        let scope = Scope::of_placement(r.pay_now);
         let engine = self.engine.clone();
-        self.once(&user_id, scope, r.idempotency, |idem| async move {
+        self.once(&user_id, scope, idem, |idem| async move {
             let checkout = Checkout {
                 idempotency: idem,
                 ..checkout
@@ -134,22 +136,20 @@ impl Service {
         .await
     }
 
-    pub async fn pay_order(&self, r: pb::PayOrderRequest) -> Result<pb::Order> {
-        let caller = Caller::new(&r.user_id, false)?;
+    pub async fn pay_order(&self, r: PayOrder, idem: Option<Presented>) -> Result<Answer> {
+        let caller = Caller {
+            user_id: r.user_id,
+            any_user: false,
+        };
         let method = r.payment_method.trim().to_string();
         check_payment_method(&method)?;
         let order = self.order(&caller, &r.order_id).await?;
         let engine = self.engine.clone();
-        self.once(
-            &caller.user_id,
-            SCOPE_PAY,
-            r.idempotency,
-            |idem| async move {
-                // Re-read under the key: a duplicate that waited must see what the first did.
-                let order = engine.order(&order.id).await?;
-                engine.pay(&order, &method, idem, None).await
-            },
-        )
+        self.once(&caller.user_id, Scope::PayOrder, idem, |idem| async move {
+            // Re-read under the key: a duplicate that waited must see what the first did.
+            let order = engine.order(&order.id).await?;
+            engine.pay(&order, &method, idem, None).await
+        })
         .await
     }
 }

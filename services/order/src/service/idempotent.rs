@@ -3,113 +3,100 @@
 use std::future::Future;
 use std::time::Duration;
 
-use prost::Message as _;
 use vici_kit::{Error, Result};
-use vici_proto::order::v1 as pb;
+use vici_store::claim::{Patience, Poll, wait_for_first};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::idempotency::{KEEP_MS, Scope};
+use vici_types::{IdempotencyKey, UserId};
 
 use super::Service;
 use crate::domain::order::Order;
-use crate::domain::outcome::Outcome;
-use crate::grpc::convert;
-use crate::saga::{Failure, recover::KEEP_KEYS_MS};
-use crate::store::idempotency;
+use crate::domain::outcome::{Answer, Outcome, Presented};
+use crate::saga::Failure;
+use crate::store::idempotency::{self, Existing};
 
-const MAX_KEY: usize = 255;
-/// How long a duplicate waits for the first request with its key before giving up.
-const WAIT: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(50);
+/// How long a duplicate waits for the first request with its key (a whole checkout, payment
+/// included) before answering "retry", and how often it reads the key's row meanwhile.
+const PATIENCE: Patience = Patience {
+    total: Duration::from_secs(30),
+    every: Duration::from_millis(50),
+};
 
 impl Service {
     /// Runs `op` once per (user, scope, key): a repeat gets the first answer. Without a key
     /// `op` simply runs.
     pub(crate) async fn once<F, Fut>(
         &self,
-        user_id: &str,
-        scope: &str,
-        idem: Option<pb::Idempotency>,
+        user_id: &UserId,
+        scope: Scope,
+        idem: Option<Presented>,
         op: F,
-    ) -> Result<pb::Order>
+    ) -> Result<Answer>
     where
-        F: FnOnce(Option<(String, String)>) -> Fut,
+        F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,
     {
-        let idem = idem.unwrap_or_default();
-        let key = idem.key.trim().to_string();
-        if key.is_empty() {
-            return op(None).await.map(convert::order).map_err(|f| f.error);
-        }
-        if key.chars().count() > MAX_KEY {
-            return Err(Error::validation(
-                "idempotencyKey",
-                format!("An Idempotency-Key has at most {MAX_KEY} characters"),
-            ));
-        }
-        let fingerprint = idem.fingerprint;
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let Some(Presented { key, fingerprint }) = idem else {
+            return op(None).await.map(Answer::fresh).map_err(|f| f.error);
+        };
+        let key = IdempotencyKey { scope, key };
         loop {
             let now = now_ms();
             let claimed = {
                 let mut conn = self.engine.db().writer().acquire().await.db_err()?;
-                let expired_before = now - KEEP_KEYS_MS;
-                idempotency::claim(
-                    &mut conn,
-                    user_id,
-                    scope,
-                    &key,
-                    &fingerprint,
-                    now,
-                    expired_before,
-                )
-                .await
-                .db_err()?
+                let expired_before = now - KEEP_MS;
+                idempotency::claim(&mut conn, user_id, &key, &fingerprint, now, expired_before)
+                    .await
+                    .db_err()?
             };
-            let Some(mut row) = claimed else {
-                return self.run_claimed(user_id, scope, &key, op).await;
+            let Some(row) = claimed else {
+                return self.run_claimed(user_id, key, op).await;
             };
             // Someone else holds the key: wait for its outcome by reading (no writes), or claim
             // again once its claim was given up (a server fault frees the key).
-            loop {
-                if row.fingerprint != fingerprint {
-                    return Err(Error::conflict(
-                        "This Idempotency-Key was already used with a different request",
-                    ));
-                }
-                if let Some(text) = row.outcome {
-                    return replay(&text);
-                }
-                if tokio::time::Instant::now() >= deadline {
-                    return Err(Error::conflict(
+            let mut seen = Some(row);
+            let first = wait_for_first(
+                PATIENCE,
+                || {
+                    let seen = seen.take();
+                    let (key, fingerprint) = (&key, fingerprint.as_str());
+                    async move {
+                        let row = match seen {
+                            Some(row) => Some(row),
+                            None => {
+                                let mut conn = self.engine.db().reader().acquire().await.db_err()?;
+                                idempotency::read(&mut conn, user_id, key).await.db_err()?
+                            }
+                        };
+                        look(row, fingerprint)
+                    }
+                },
+                || {
+                    Error::conflict(
                         "A request with this Idempotency-Key is still being processed; retry shortly",
                     )
-                    .with_detail("retryable", "true"));
-                }
-                tokio::time::sleep(POLL).await;
-                let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-                match idempotency::read(&mut conn, user_id, scope, &key)
-                    .await
-                    .db_err()?
-                {
-                    Some(r) => row = r,
-                    None => break,
-                }
+                    .with_detail("retryable", "true")
+                },
+            )
+            .await?;
+            if let Some(text) = first {
+                return replay(&text);
             }
         }
     }
 
     async fn run_claimed<F, Fut>(
         &self,
-        user_id: &str,
-        scope: &str,
-        key: &str,
+        user_id: &UserId,
+        key: IdempotencyKey,
         op: F,
-    ) -> Result<pb::Order>
+    ) -> Result<Answer>
     where
-        F: FnOnce(Option<(String, String)>) -> Fut,
+        F: FnOnce(Option<IdempotencyKey>) -> Fut,
         Fut: Future<Output = Result<Order, Failure>>,
     {
-        let result = op(Some((scope.to_string(), key.to_string()))).await;
+        let result = op(Some(key.clone())).await;
         // The saga stores its own outcome when it ends (a success in the transaction that
         // finalises the order); this covers the errors given before it started, and is a no-op
         // for the others: the first stored outcome stays.
@@ -126,21 +113,35 @@ impl Service {
             let mut conn = self.engine.db().writer().acquire().await.db_err()?;
             match outcome {
                 Some(o) => {
-                    idempotency::finish(&mut conn, user_id, scope, key, &o.to_text(), now_ms())
-                        .await
+                    idempotency::finish(&mut conn, user_id, &key, &o.to_text(), now_ms()).await
                 }
-                None => idempotency::forget(&mut conn, user_id, scope, key).await,
+                None => idempotency::forget(&mut conn, user_id, &key).await,
             }
             .db_err()?;
         }
-        result.map(convert::order).map_err(|f| f.error)
+        result.map(Answer::fresh).map_err(|f| f.error)
     }
 }
 
-fn replay(text: &str) -> Result<pb::Order> {
-    let bytes = Outcome::from_text(text)
-        .map_err(|e| Error::internal(e.context("stored idempotent outcome")))?
-        .replay()?;
-    pb::Order::decode(bytes.as_slice())
-        .map_err(|e| Error::internal(anyhow::anyhow!("stored order message: {e}")))
+/// What a duplicate sees in its key's row: the first answer, the first request still running,
+/// or no row (the claim was given up). The key sent with another request is refused at once.
+fn look(row: Option<Existing>, fingerprint: &str) -> Result<Poll<String>> {
+    match row {
+        None => Ok(Poll::Free),
+        Some(r) if r.fingerprint != fingerprint => Err(Error::conflict(
+            "This Idempotency-Key was already used with a different request",
+        )),
+        Some(Existing {
+            outcome: Some(text),
+            ..
+        }) => Ok(Poll::Done(text)),
+        Some(_) => Ok(Poll::Busy),
+    }
+}
+
+/// The answer stored for a key, as the first request got it.
+fn replay(text: &str) -> Result<Answer> {
+    let stored = Outcome::from_text(text)
+        .map_err(|e| Error::internal(e.context("stored idempotent outcome")))?;
+    Ok(Answer::Replayed(stored.replay()?))
 }

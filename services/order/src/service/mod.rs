@@ -1,6 +1,7 @@
 //! The order service's use cases behind the gRPC handlers: checking what callers send, reads
 //! and lists (`mod`), quotes and checkout (`checkout`), idempotency (`idempotent`), and
-//! cancellations and admin moves (`admin`). The saga itself is `crate::saga`.
+//! cancellations and admin moves (`admin`). The saga itself is `crate::saga`. Requests come in
+//! and answers go out as the service's own types; the handlers translate the messages.
 pub mod admin;
 pub mod checkout;
 pub mod idempotent;
@@ -8,16 +9,16 @@ pub mod idempotent;
 use std::sync::Arc;
 
 use vici_kit::{Error, Result};
-use vici_proto::order::v1 as pb;
+use vici_proto::paging::Page;
 use vici_store::error::SqlxResultExt as _;
+use vici_types::{OrderId, UserId};
 
 use crate::domain::order::{HistoryEntry, Order};
 use crate::domain::status::OrderStatus;
-use crate::domain::{id, time_bound};
+use crate::domain::time_bound;
 use crate::moves::not_found;
 use crate::saga::Engine;
 use crate::store::orders::{self, Filter};
-use vici_proto::paging::Page;
 
 pub struct Service {
     pub engine: Arc<Engine>,
@@ -25,44 +26,40 @@ pub struct Service {
 
 /// Who asks for an order: its owner, or an admin (`any_user`).
 pub struct Caller {
-    pub user_id: String,
+    pub user_id: UserId,
     pub any_user: bool,
 }
 
-impl Caller {
-    pub fn new(user_id: &str, any_user: bool) -> Result<Self> {
-        Ok(Self {
-            user_id: id("userId", user_id)?,
-            any_user,
-        })
-    }
+/// A list of orders as the caller asked for it: a page, filtered by status and (admins) by
+/// creation time and customer.
+pub struct ListQuery {
+    pub caller: Caller,
+    pub page: Page,
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub customer: Option<String>,
 }
 
 impl Service {
     /// The order `order_id` as `caller` may see it: another user's is NOT_FOUND unless admin.
-    pub async fn order(&self, caller: &Caller, order_id: &str) -> Result<Order> {
-        let order_id = id("orderId", order_id)?;
-        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-        let order = orders::get(&mut conn, &order_id)
-            .await
-            .db_err()?
-            .ok_or_else(not_found)?;
+    pub async fn order(&self, caller: &Caller, order_id: &OrderId) -> Result<Order> {
+        let order = self.engine.order(order_id).await?;
         if !caller.any_user && order.user_id != caller.user_id {
             return Err(not_found());
         }
         Ok(order)
     }
 
-    pub async fn history(&self, caller: &Caller, order_id: &str) -> Result<Vec<HistoryEntry>> {
+    pub async fn history(&self, caller: &Caller, order_id: &OrderId) -> Result<Vec<HistoryEntry>> {
         let order = self.order(caller, order_id).await?;
         let mut conn = self.engine.db().reader().acquire().await.db_err()?;
         orders::history(&mut conn, &order.id).await.db_err()
     }
 
-    pub async fn list(&self, r: pb::ListOrdersRequest) -> Result<(Vec<Order>, i64, Page)> {
-        let caller = Caller::new(&r.user_id, r.any_user)?;
-        let asked = r.page.unwrap_or_default();
-        let page = Page::new(asked.page, asked.limit);
+    /// A page of orders and how many the whole list has.
+    pub async fn list(&self, r: ListQuery) -> Result<(Vec<Order>, i64)> {
+        let caller = r.caller;
         let status = r
             .status
             .as_deref()
@@ -88,7 +85,6 @@ impl Service {
             customer: customer.filter(|_| caller.any_user),
         };
         let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-        let (found, total) = orders::list(&mut conn, &filter, page).await.db_err()?;
-        Ok((found, total, page))
+        orders::list(&mut conn, &filter, r.page).await.db_err()
     }
 }

@@ -1,6 +1,7 @@
 //! The `idempotency_keys` table: claiming a (user, scope, key), reading what an earlier request
 //! with it answered, storing the outcome, and purging rows past their 24 hours.
 use sqlx::{AnyConnection, Row as _};
+use vici_types::{IdempotencyKey, UserId};
 
 /// A key's row as another request left it.
 #[derive(Clone, Debug)]
@@ -14,9 +15,8 @@ pub struct Existing {
 /// A row older than `expired_before` is treated as absent and replaced.
 pub async fn claim(
     conn: &mut AnyConnection,
-    user_id: &str,
-    scope: &str,
-    key: &str,
+    user_id: &UserId,
+    key: &IdempotencyKey,
     fingerprint: &str,
     now: i64,
     expired_before: i64,
@@ -25,9 +25,9 @@ pub async fn claim(
         "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND idem_key = $3 \
          AND created_at < $4",
     )
-    .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(user_id.as_str())
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .bind(expired_before)
     .execute(&mut *conn)
     .await?;
@@ -36,9 +36,9 @@ pub async fn claim(
          created_at, updated_at) VALUES ($1, $2, $3, $4, 'in_progress', NULL, $5, $5) \
          ON CONFLICT (user_id, scope, idem_key) DO NOTHING",
     )
-    .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(user_id.as_str())
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .bind(fingerprint)
     .bind(now)
     .execute(&mut *conn)
@@ -48,22 +48,21 @@ pub async fn claim(
     if claimed {
         return Ok(None);
     }
-    read(conn, user_id, scope, key).await
+    read(conn, user_id, key).await
 }
 
 pub async fn read(
     conn: &mut AnyConnection,
-    user_id: &str,
-    scope: &str,
-    key: &str,
+    user_id: &UserId,
+    key: &IdempotencyKey,
 ) -> Result<Option<Existing>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT fingerprint, outcome FROM idempotency_keys \
          WHERE user_id = $1 AND scope = $2 AND idem_key = $3",
     )
-    .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(user_id.as_str())
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .fetch_optional(conn)
     .await?;
     row.map(|r| {
@@ -78,9 +77,8 @@ pub async fn read(
 /// Stores the outcome of a claimed key (once: a later call leaves the first outcome).
 pub async fn finish(
     conn: &mut AnyConnection,
-    user_id: &str,
-    scope: &str,
-    key: &str,
+    user_id: &UserId,
+    key: &IdempotencyKey,
     outcome: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -90,9 +88,9 @@ pub async fn finish(
     )
     .bind(outcome)
     .bind(now)
-    .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(user_id.as_str())
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -101,17 +99,16 @@ pub async fn finish(
 /// Gives up a claim without an outcome (a server fault): a retry with the key runs again.
 pub async fn forget(
     conn: &mut AnyConnection,
-    user_id: &str,
-    scope: &str,
-    key: &str,
+    user_id: &UserId,
+    key: &IdempotencyKey,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND idem_key = $3 \
          AND state = 'in_progress'",
     )
-    .bind(user_id)
-    .bind(scope)
-    .bind(key)
+    .bind(user_id.as_str())
+    .bind(key.scope.as_str())
+    .bind(key.key.as_str())
     .execute(conn)
     .await?;
     Ok(())

@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, Row as _};
 use crate::domain::order::{Draft, HistoryEntry, Order, Tracking, order_number};
 use crate::domain::status::{OrderStatus, PaymentStatus};
 use vici_proto::paging::Page;
+use vici_types::{OrderId, TypedId as _, UserId};
 
 const COLUMNS: &str = "id, order_number, user_id, status, payment_status, payment_id, draft, \
                        tracking, status_reason, created_at, updated_at";
@@ -28,9 +29,9 @@ fn from_row(r: &AnyRow) -> Result<Order, sqlx::Error> {
     let draft: String = r.try_get("draft")?;
     let tracking: Option<String> = r.try_get("tracking")?;
     Ok(Order {
-        id: r.try_get("id")?,
+        id: OrderId::trusted(r.try_get("id")?),
         order_number: r.try_get("order_number")?,
-        user_id: r.try_get("user_id")?,
+        user_id: UserId::trusted(r.try_get("user_id")?),
         status: OrderStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         payment_status: PaymentStatus::parse(&payment_status)
             .ok_or_else(|| corrupt("payment status", &payment_status))?,
@@ -63,9 +64,9 @@ pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool, sql
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $11) \
          ON CONFLICT (id) DO NOTHING",
     )
-    .bind(&order.id)
+    .bind(order.id.as_str())
     .bind(&order.order_number)
-    .bind(&order.user_id)
+    .bind(order.user_id.as_str())
     .bind(&order.draft.user_email)
     .bind(order.status.as_str())
     .bind(order.payment_status.as_str())
@@ -79,17 +80,20 @@ pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool, sql
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn exists(conn: &mut AnyConnection, id: &OrderId) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id = $1")
-        .bind(id)
+        .bind(id.as_str())
         .fetch_one(conn)
         .await?;
     Ok(n > 0)
 }
 
-pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Order>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -109,7 +113,7 @@ pub async fn save(
     .bind(order.tracking.as_ref().map(to_json))
     .bind(&order.status_reason)
     .bind(order.updated_at)
-    .bind(&order.id)
+    .bind(order.id.as_str())
     .bind(from.as_str())
     .execute(conn)
     .await?;
@@ -118,7 +122,7 @@ pub async fn save(
 
 pub async fn add_history(
     conn: &mut AnyConnection,
-    order_id: &str,
+    order_id: &OrderId,
     e: &HistoryEntry,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -126,7 +130,7 @@ pub async fn add_history(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(vici_types::new_id())
-    .bind(order_id)
+    .bind(order_id.as_str())
     .bind(e.status.as_str())
     .bind(&e.note)
     .bind(&e.by)
@@ -139,12 +143,12 @@ pub async fn add_history(
 /// Oldest first; UUIDv7 ids keep entries of one millisecond in the order they were written.
 pub async fn history(
     conn: &mut AnyConnection,
-    order_id: &str,
+    order_id: &OrderId,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT status, note, actor, at FROM order_history WHERE order_id = $1 ORDER BY at, id",
     )
-    .bind(order_id)
+    .bind(order_id.as_str())
     .fetch_all(conn)
     .await?;
     rows.iter()
@@ -163,7 +167,7 @@ pub async fn history(
 /// What a list asks for; every field narrows it.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub status: Option<OrderStatus>,
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -192,7 +196,7 @@ pub async fn list(
     let mut int_binds: Vec<i64> = Vec::new();
     // Text parameters first ($1…), then numbers, so the SQL stays one string per filter shape.
     if let Some(u) = &f.user_id {
-        binds.push(u.clone());
+        binds.push(u.to_string());
         clauses.push(format!("user_id = ${}", binds.len()));
     }
     if let Some(s) = f.status {

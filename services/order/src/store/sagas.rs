@@ -3,32 +3,10 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use crate::domain::order::Draft;
-use crate::domain::saga::{Kind, State, Step};
+use vici_types::idempotency::{Key, Scope};
+use vici_types::{IdempotencyKey, OrderId, TypedId as _, UserId};
 
-/// A saga as recorded: enough to resume or undo it without the request that started it.
-#[derive(Clone, Debug)]
-pub struct Record {
-    pub id: String,
-    pub kind: Kind,
-    pub order_id: String,
-    pub user_id: String,
-    /// The payment attempt, chosen before the first Authorize so a repeat is the same attempt.
-    pub attempt_id: String,
-    pub payment_method: String,
-    pub step: Step,
-    pub state: State,
-    /// The order to write (checkouts only).
-    pub draft: Option<Draft>,
-    /// The idempotency row (scope, key) whose outcome this saga decides.
-    pub idempotency: Option<(String, String)>,
-    /// Who acted: the shopper, an admin, or "system".
-    pub actor: String,
-    /// Why (cancellations).
-    pub reason: String,
-    pub due_at: i64,
-    pub created_at: i64,
-}
+use crate::domain::saga::{Kind, Record, State, Step};
 
 fn bad(what: &str, v: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("stored saga {what} `{v}` is not valid").into())
@@ -41,11 +19,18 @@ fn from_row(r: &AnyRow) -> Result<Record, sqlx::Error> {
     let draft: Option<String> = r.try_get("draft")?;
     let scope: Option<String> = r.try_get("idem_scope")?;
     let key: Option<String> = r.try_get("idem_key")?;
+    let idempotency = match scope.zip(key) {
+        Some((scope, key)) => Some(IdempotencyKey {
+            scope: Scope::parse(&scope).ok_or_else(|| bad("scope", &scope))?,
+            key: Key::trusted(key),
+        }),
+        None => None,
+    };
     Ok(Record {
         id: r.try_get("id")?,
         kind: Kind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
-        order_id: r.try_get("order_id")?,
-        user_id: r.try_get("user_id")?,
+        order_id: OrderId::trusted(r.try_get("order_id")?),
+        user_id: UserId::trusted(r.try_get("user_id")?),
         attempt_id: r.try_get("attempt_id")?,
         payment_method: r.try_get("payment_method")?,
         step: Step::parse(&step).ok_or_else(|| bad("step", &step))?,
@@ -53,7 +38,7 @@ fn from_row(r: &AnyRow) -> Result<Record, sqlx::Error> {
         draft: draft
             .map(|d| serde_json::from_str(&d).map_err(|_| bad("draft", &d)))
             .transpose()?,
-        idempotency: scope.zip(key),
+        idempotency,
         actor: r.try_get("actor")?,
         reason: r.try_get("reason")?,
         due_at: r.try_get("due_at")?,
@@ -65,7 +50,11 @@ const COLUMNS: &str = "id, kind, order_id, user_id, attempt_id, payment_method, 
                        draft, idem_scope, idem_key, actor, reason, due_at, created_at";
 
 pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<(), sqlx::Error> {
-    let (scope, key) = r.idempotency.clone().unzip();
+    let (scope, key) = r
+        .idempotency
+        .as_ref()
+        .map(|i| (i.scope.as_str(), i.key.as_str()))
+        .unzip();
     sqlx::query(
         "INSERT INTO sagas (id, kind, order_id, user_id, attempt_id, payment_method, step, state, \
          draft, idem_scope, idem_key, actor, reason, due_at, created_at, updated_at) \
@@ -73,8 +62,8 @@ pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<(), sqlx::Er
     )
     .bind(&r.id)
     .bind(r.kind.as_str())
-    .bind(&r.order_id)
-    .bind(&r.user_id)
+    .bind(r.order_id.as_str())
+    .bind(r.user_id.as_str())
     .bind(&r.attempt_id)
     .bind(&r.payment_method)
     .bind(r.step.as_str())
@@ -178,7 +167,7 @@ pub async fn claim(
 /// `stale_before` (its holder died); whether the lock is now `holder`'s.
 pub async fn lock(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     holder: &str,
     now: i64,
     stale_before: i64,
@@ -189,7 +178,7 @@ pub async fn lock(
          acquired_at = excluded.acquired_at WHERE checkout_locks.acquired_at < $4 \
          RETURNING holder",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(holder)
     .bind(now)
     .bind(stale_before)
@@ -201,11 +190,11 @@ pub async fn lock(
 /// Gives the lock back if `holder` still has it.
 pub async fn unlock(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     holder: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM checkout_locks WHERE user_id = $1 AND holder = $2")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(holder)
         .execute(conn)
         .await?;
@@ -215,10 +204,10 @@ pub async fn unlock(
 /// Who holds the user's lock, if anyone (tests and diagnostics).
 pub async fn lock_holder(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT holder FROM checkout_locks WHERE user_id = $1")
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_optional(conn)
         .await
 }

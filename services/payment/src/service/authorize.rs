@@ -6,7 +6,9 @@ use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 
-use super::{LEASE_MS, Poll, Service, leased};
+use vici_store::claim::Poll;
+
+use super::{LEASE_MS, Service, leased};
 use crate::domain::{self, CASH_ON_DELIVERY, IntentStatus, Payment, ProviderKind, Status};
 use crate::events;
 use crate::provider::{Authorization, Decline, NewIntent, ProviderError};
@@ -63,16 +65,14 @@ impl Service {
             if theirs.status != Status::Processing {
                 return Ok(theirs);
             }
-            let polled = self
+            let first = self
                 .wait_for(|| self.poll_attempt(&theirs.attempt_id))
                 .await?;
-            match polled {
-                Poll::Done(p) => return Ok(p),
-                Poll::Free | Poll::Busy => {
-                    if let Some(p) = self.take_over(&theirs.id).await? {
-                        break p;
-                    }
-                }
+            if let Some(p) = first {
+                return Ok(p);
+            }
+            if let Some(p) = self.take_over(&theirs.id).await? {
+                break p;
             }
         };
         if payment.provider == ProviderKind::Cash {

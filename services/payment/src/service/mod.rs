@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use sqlx::{Any, Transaction};
 use vici_kit::{Error, Result};
+use vici_store::claim::{Patience, Poll, wait_for_first};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};
@@ -27,9 +28,13 @@ use crate::store::payments;
 /// toward the provider (15 s) with room to record the outcome. A crashed caller's attempt is
 /// undone this long after it began, so keep it well under `order.recovery_after_secs`.
 pub const LEASE_MS: i64 = 25_000;
-/// How long a duplicate waits for the first caller before answering "retry".
-const WAIT: Duration = Duration::from_secs(10);
-const POLL: Duration = Duration::from_millis(20);
+/// How long a duplicate waits for the first caller before answering "retry" (well under the
+/// order service's own wait, so a repeated checkout step still gets an answer), looking every
+/// 20 ms: a provider call takes about that long.
+const PATIENCE: Patience = Patience {
+    total: Duration::from_secs(10),
+    every: Duration::from_millis(20),
+};
 
 /// Webhook verification settings.
 #[derive(Clone)]
@@ -45,15 +50,6 @@ pub struct Service {
     pub webhooks: WebhookSettings,
 }
 
-/// What a duplicate found when it looked again.
-pub enum Poll<T> {
-    Done(T),
-    /// Still in flight under someone else's lease.
-    Busy,
-    /// Nobody holds it: the caller may take it over.
-    Free,
-}
-
 impl Service {
     pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
         self.db.begin().await.db_err()
@@ -67,6 +63,22 @@ impl Service {
     }
 
     /// The order's live payment, else its latest attempt; NOT_FOUND when it has none.
+    /// Waits (looking with `poll`) for the first caller of a money-moving call: its outcome, or
+    /// `None` once its lease lapsed or was released and the caller may take the row over. A row
+    /// still leased after [`PATIENCE`] answers "retry" (503), as the provider's own
+    /// uncertainty does.
+    pub async fn wait_for<T, F, Fut>(&self, poll: F) -> Result<Option<T>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Poll<T>>>,
+    {
+        wait_for_first(PATIENCE, poll, || {
+            Error::unavailable("This payment is still being processed; retry shortly")
+                .with_detail("retryable", "true")
+        })
+        .await
+    }
+
     pub async fn payment_of(&self, order_id: &str) -> Result<Payment> {
         let mut conn = self.db.reader().acquire().await.db_err()?;
         if let Some(p) = payments::live(&mut conn, order_id).await.db_err()? {
@@ -76,30 +88,6 @@ impl Service {
             .await
             .db_err()?
             .ok_or_else(|| Error::not_found("This order has no payment"))
-    }
-
-    /// Re-reads with `poll` until the first caller finished (`Done`) or left the row free,
-    /// for at most [`WAIT`]; a row still busy after that answers "retry".
-    pub async fn wait_for<T, F, Fut>(&self, mut poll: F) -> Result<Poll<T>>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Poll<T>>>,
-    {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match poll().await? {
-                Poll::Busy if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(POLL).await
-                }
-                Poll::Busy => {
-                    return Err(Error::unavailable(
-                        "This payment is still being processed; retry shortly",
-                    )
-                    .with_detail("retryable", "true"));
-                }
-                other => return Ok(other),
-            }
-        }
     }
 }
 

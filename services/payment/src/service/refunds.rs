@@ -6,7 +6,9 @@ use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 
-use super::{LEASE_MS, Poll, Service, leased};
+use vici_store::claim::Poll;
+
+use super::{LEASE_MS, Service, leased};
 use crate::domain::{self, Payment, ProviderKind, Refund, RefundStatus, Status};
 use crate::events;
 use crate::provider::ProviderError;
@@ -55,21 +57,18 @@ impl Service {
             if theirs.status != RefundStatus::Processing {
                 return self.with_payment(theirs).await;
             }
-            let polled = self.wait_for(|| self.poll_refund(order_id, key)).await?;
-            match polled {
-                Poll::Done(r) => return self.with_payment(r).await,
-                Poll::Free | Poll::Busy => {
-                    let mut tx = self.begin().await?;
-                    let until = now_ms() + LEASE_MS;
-                    let mine = refunds::take_lease(&mut tx, &theirs.id, theirs.lease_until, until)
-                        .await
-                        .db_err()?;
-                    self.commit(tx).await?;
-                    if mine {
-                        let (_, p) = self.with_payment(theirs.clone()).await?;
-                        return self.run_refund(theirs, p).await;
-                    }
-                }
+            if let Some(r) = self.wait_for(|| self.poll_refund(order_id, key)).await? {
+                return self.with_payment(r).await;
+            }
+            let mut tx = self.begin().await?;
+            let until = now_ms() + LEASE_MS;
+            let mine = refunds::take_lease(&mut tx, &theirs.id, theirs.lease_until, until)
+                .await
+                .db_err()?;
+            self.commit(tx).await?;
+            if mine {
+                let (_, p) = self.with_payment(theirs.clone()).await?;
+                return self.run_refund(theirs, p).await;
             }
         }
     }

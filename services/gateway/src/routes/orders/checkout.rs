@@ -7,8 +7,9 @@ use axum::response::Response;
 use serde_json::Value;
 use vici_proto::order::v1 as pb;
 use vici_proto::user::v1::AddressRef;
+use vici_types::idempotency::Scope;
+use vici_types::{OrderId, TypedId as _};
 
-use super::order_id;
 use crate::AppState;
 use crate::dto::checkout::{self as body, AddressChoice, PlaceOrderBody};
 use crate::dto::order::{ConfirmedDto, OrderDto, PaymentIntentDto, QuoteDto};
@@ -82,7 +83,8 @@ pub async fn payment_intent(
         currency,
         idempotency: Some(body::idempotency(
             &headers,
-            "checkout.payment-intent",
+            Scope::PaymentIntent,
+            None,
             &raw,
         )?),
     };
@@ -102,12 +104,8 @@ async fn place_order(
     pay_now: bool,
 ) -> ApiResult<pb::Order> {
     let raw = body::object(raw)?;
-    let scope = if pay_now {
-        "checkout.confirm"
-    } else {
-        "orders.create"
-    };
-    let idempotency = body::idempotency(headers, scope, &raw)?;
+    let scope = Scope::of_placement(pay_now);
+    let idempotency = body::idempotency(headers, scope, None, &raw)?;
     let fields = PlaceOrderBody::read(&raw)?;
     let request = pb::PlaceOrderRequest {
         user_id: caller.user_id.to_string(),
@@ -156,14 +154,14 @@ pub async fn pay(
     Path(id): Path<String>,
     OptionalJson(raw): OptionalJson<Value>,
 ) -> ApiResult<Response> {
-    let order_id = order_id(&id)?;
+    let order_id = OrderId::from_path(&id)?;
     let raw = body::object(raw)?;
-    let scope = format!("orders.pay:{order_id}");
+    let idempotency = body::idempotency(&headers, Scope::PayOrder, Some(&order_id), &raw)?;
     let request = pb::PayOrderRequest {
         user_id: caller.user_id.to_string(),
-        idempotency: Some(body::idempotency(&headers, &scope, &raw)?),
+        idempotency: Some(idempotency),
         payment_method: body::payment_method(&raw)?,
-        order_id,
+        order_id: order_id.to_string(),
     };
     let order = state.orders().pay_order(request).await?.into_inner();
     Ok(envelope::ok(OrderDto::from(order)))

@@ -1,0 +1,118 @@
+//! The payment service's facts as checkout uses them: an order's payment and where it stands
+//! (`ChargeStatus`), what authorising one asks for, and a payment intent made for a cart.
+use vici_kit::{Error, Result};
+use vici_types::idempotency::Key;
+use vici_types::{OrderId, UserId};
+
+/// Where a payment stands, as the payment service reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChargeStatus {
+    /// Cash on delivery, recorded and not yet collected.
+    Pending,
+    /// The provider call is still running.
+    Processing,
+    /// Funds held, not taken.
+    Authorized,
+    /// Money taken.
+    Succeeded,
+    /// Declined.
+    Failed,
+    /// Voided before any money was taken.
+    Cancelled,
+    PartiallyRefunded,
+    Refunded,
+}
+
+impl ChargeStatus {
+    pub const ALL: [ChargeStatus; 8] = [
+        Self::Pending,
+        Self::Processing,
+        Self::Authorized,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+        Self::PartiallyRefunded,
+        Self::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Processing => "PROCESSING",
+            Self::Authorized => "AUTHORIZED",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::Cancelled => "CANCELLED",
+            Self::PartiallyRefunded => "PARTIALLY_REFUNDED",
+            Self::Refunded => "REFUNDED",
+        }
+    }
+
+    /// The payment service's spelling; anything else is its fault, not the caller's.
+    pub fn parse(raw: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| {
+                Error::internal(anyhow::anyhow!("the payment service sent status `{raw}`"))
+            })
+    }
+}
+
+/// An order's payment (one attempt of it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Payment {
+    pub id: String,
+    pub status: ChargeStatus,
+    pub refunded_cents: i64,
+    /// Why it was declined, in a sentence for the shopper (empty unless FAILED).
+    pub failure_message: String,
+}
+
+/// Authorize for one attempt of an order's payment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Authorization {
+    pub order_id: OrderId,
+    pub attempt_id: String,
+    pub user_id: UserId,
+    pub payment_method: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    /// The intent the client made at checkout, when it made one.
+    pub intent_id: Option<String>,
+}
+
+/// What a payment intent is made for: a cart's total, once per key when the client sent one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntentRequest {
+    pub user_id: UserId,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub key: Option<Key>,
+}
+
+/// A payment intent as the payment service made it, handed to the client unchanged.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PaymentIntent {
+    pub id: String,
+    pub client_secret: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub user_id: String,
+    pub created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_the_payment_services_spelling() {
+        for s in ChargeStatus::ALL {
+            assert_eq!(ChargeStatus::parse(s.as_str()).unwrap(), s);
+        }
+        let e = ChargeStatus::parse("succeeded").unwrap_err();
+        assert!(e.code.is_server_fault());
+    }
+}
