@@ -8,8 +8,8 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use vici_proto::payment::v1 as pb;
 use vici_proto::payment::v1::payment_service_server::PaymentService;
+use vici_types::{OrderId, TypedId, UserId};
 
-use crate::domain;
 use crate::service::Service;
 use crate::service::authorize::AuthorizeRequest;
 use crate::service::intents::IntentRequest;
@@ -27,10 +27,6 @@ impl PaymentApi {
 
 type Reply<T> = Result<Response<T>, Status>;
 
-fn order_id(raw: &str) -> Result<String, Status> {
-    Ok(domain::required("orderId", raw)?)
-}
-
 #[tonic::async_trait]
 impl PaymentService for PaymentApi {
     async fn create_intent(
@@ -41,7 +37,7 @@ impl PaymentService for PaymentApi {
         let intent = self
             .service
             .create_intent(IntentRequest {
-                user_id: r.user_id,
+                user_id: UserId::parse(&r.user_id)?,
                 amount_cents: r.amount_cents,
                 currency: r.currency,
                 idempotency_key: r.idempotency_key,
@@ -55,9 +51,9 @@ impl PaymentService for PaymentApi {
         let payment = self
             .service
             .authorize(AuthorizeRequest {
-                order_id: r.order_id,
+                order_id: OrderId::parse(&r.order_id)?,
                 attempt_id: r.attempt_id,
-                user_id: r.user_id,
+                user_id: UserId::parse(&r.user_id)?,
                 payment_method: r.payment_method,
                 amount_cents: r.amount_cents,
                 currency: r.currency,
@@ -68,7 +64,7 @@ impl PaymentService for PaymentApi {
     }
 
     async fn capture(&self, req: Request<pb::PaymentKey>) -> Reply<pb::Payment> {
-        let order = order_id(&req.into_inner().order_id)?;
+        let order = OrderId::parse(&req.into_inner().order_id)?;
         Ok(Response::new(convert::payment(
             self.service.capture(&order).await?,
         )))
@@ -76,7 +72,7 @@ impl PaymentService for PaymentApi {
 
     async fn reverse(&self, req: Request<pb::ReverseRequest>) -> Reply<pb::Payment> {
         let r = req.into_inner();
-        let order = order_id(&r.order_id)?;
+        let order = OrderId::parse(&r.order_id)?;
         let payment = self.service.reverse(&order, &r.reason).await?;
         Ok(Response::new(convert::payment(payment)))
     }
@@ -86,7 +82,7 @@ impl PaymentService for PaymentApi {
         let (refund, payment) = self
             .service
             .refund(RefundRequest {
-                order_id: r.order_id,
+                order_id: OrderId::parse(&r.order_id)?,
                 amount_cents: r.amount_cents,
                 reason: r.reason,
                 idempotency_key: r.idempotency_key,
@@ -96,7 +92,7 @@ impl PaymentService for PaymentApi {
     }
 
     async fn get_payment(&self, req: Request<pb::PaymentKey>) -> Reply<pb::Payment> {
-        let order = order_id(&req.into_inner().order_id)?;
+        let order = OrderId::parse(&req.into_inner().order_id)?;
         Ok(Response::new(convert::payment(
             self.service.payment_of(&order).await?,
         )))

@@ -5,6 +5,7 @@
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::{OrderId, UserId};
 
 use vici_store::claim::Poll;
 
@@ -15,9 +16,9 @@ use crate::provider::{Authorization, Decline, NewIntent, ProviderError};
 use crate::store::{intents, payments};
 
 pub struct AuthorizeRequest {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub attempt_id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub payment_method: String,
     pub amount_cents: i64,
     pub currency: String,
@@ -38,9 +39,9 @@ impl Service {
     #[tracing::instrument(skip_all, fields(order_id = %req.order_id, attempt_id = %req.attempt_id))]
     pub async fn authorize(&self, req: AuthorizeRequest) -> Result<Payment> {
         let req = AuthorizeRequest {
-            order_id: domain::required("orderId", &req.order_id)?,
+            order_id: req.order_id,
             attempt_id: domain::required("attemptId", &req.attempt_id)?,
-            user_id: domain::required("userId", &req.user_id)?,
+            user_id: req.user_id,
             payment_method: domain::required("paymentMethod", &req.payment_method)?,
             amount_cents: domain::positive_amount(req.amount_cents)?,
             currency: domain::currency(&req.currency)?,
@@ -95,8 +96,8 @@ impl Service {
         let cash = req.payment_method == CASH_ON_DELIVERY;
         let payment = Payment {
             id: vici_types::new_id(),
-            order_id: req.order_id.clone(),
-            user_id: req.user_id.clone(),
+            order_id: req.order_id.to_string(),
+            user_id: req.user_id.to_string(),
             attempt_id: req.attempt_id.clone(),
             intent_id: if cash {
                 String::new()
@@ -132,7 +133,7 @@ impl Service {
                 None => Err(Error::conflict(
                     "This order already has a payment in progress or made",
                 )
-                .with_detail("orderId", req.order_id.clone())),
+                .with_detail("orderId", req.order_id.as_str())),
             };
         }
         if let Some(intent_id) = &req.intent_id {
@@ -163,7 +164,7 @@ impl Service {
                 .with_detail("intentAmountCents", intent.amount_cents)
                 .with_detail("amountCents", req.amount_cents));
         }
-        if !intents::claim(conn, intent_id, &req.order_id, now)
+        if !intents::claim(conn, intent_id, req.order_id.as_str(), now)
             .await
             .db_err()?
         {

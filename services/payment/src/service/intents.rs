@@ -5,6 +5,7 @@
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::UserId;
 
 use super::Service;
 use crate::domain::{self, Intent, IntentStatus};
@@ -12,7 +13,7 @@ use crate::provider::NewIntent;
 use crate::store::intents;
 
 pub struct IntentRequest {
-    pub user_id: String,
+    pub user_id: UserId,
     pub amount_cents: i64,
     pub currency: String,
     pub idempotency_key: String,
@@ -20,7 +21,7 @@ pub struct IntentRequest {
 
 impl Service {
     pub async fn create_intent(&self, req: IntentRequest) -> Result<Intent> {
-        let user_id = domain::required("userId", &req.user_id)?;
+        let user_id = req.user_id.as_str();
         let amount = domain::positive_amount(req.amount_cents)?;
         let currency = domain::currency(&req.currency)?;
         let key = Some(req.idempotency_key.trim()).filter(|k| !k.is_empty());
@@ -48,7 +49,7 @@ impl Service {
             .map_err(|e| e.into_error(None))?;
         let intent = Intent {
             id: created.id,
-            user_id: user_id.clone(),
+            user_id: user_id.to_string(),
             amount_cents: amount,
             currency,
             client_secret: created.client_secret,

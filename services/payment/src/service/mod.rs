@@ -12,6 +12,7 @@ pub mod webhook;
 
 use std::future::Future;
 use std::time::Duration;
+use vici_types::OrderId;
 
 use sqlx::{Any, Transaction};
 use vici_kit::{Error, Result};
@@ -79,7 +80,8 @@ impl Service {
         .await
     }
 
-    pub async fn payment_of(&self, order_id: &str) -> Result<Payment> {
+    pub async fn payment_of(&self, order_id: &OrderId) -> Result<Payment> {
+        let order_id = order_id.as_str();
         let mut conn = self.db.reader().acquire().await.db_err()?;
         if let Some(p) = payments::live(&mut conn, order_id).await.db_err()? {
             return Ok(p);

@@ -5,6 +5,7 @@
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::OrderId;
 
 use vici_store::claim::Poll;
 
@@ -15,7 +16,7 @@ use crate::provider::ProviderError;
 use crate::store::{payments, refunds};
 
 pub struct RefundRequest {
-    pub order_id: String,
+    pub order_id: OrderId,
     /// 0 = everything not yet refunded.
     pub amount_cents: i64,
     pub reason: String,
@@ -30,7 +31,7 @@ enum Start {
 impl Service {
     #[tracing::instrument(skip_all, fields(order_id = %req.order_id))]
     pub async fn refund(&self, req: RefundRequest) -> Result<(Refund, Payment)> {
-        let order_id = domain::required("orderId", &req.order_id)?;
+        let order_id = req.order_id.as_str();
         let key = domain::required("idempotencyKey", &req.idempotency_key)?;
         if req.amount_cents < 0 {
             return Err(Error::validation(
@@ -38,7 +39,7 @@ impl Service {
                 "The amount must be positive, or 0 for everything not yet refunded",
             ));
         }
-        self.refund_with(&order_id, req.amount_cents, req.reason.trim(), &key)
+        self.refund_with(order_id, req.amount_cents, req.reason.trim(), &key)
             .await
     }
 

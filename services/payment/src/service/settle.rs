@@ -6,6 +6,7 @@
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::OrderId;
 
 use super::{Service, leased};
 use crate::domain::{IntentStatus, Payment, ProviderKind, RefundStatus, Status};
@@ -23,9 +24,9 @@ impl Service {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn capture(&self, order_id: &str) -> Result<Payment> {
+    pub async fn capture(&self, order_id: &OrderId) -> Result<Payment> {
         let p = self
-            .live_payment(order_id)
+            .live_payment(order_id.as_str())
             .await?
             .ok_or_else(|| Error::not_found("This order has no payment to capture"))?;
         match p.status {
@@ -56,8 +57,8 @@ impl Service {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn reverse(&self, order_id: &str, reason: &str) -> Result<Payment> {
-        let Some(p) = self.live_payment(order_id).await? else {
+    pub async fn reverse(&self, order_id: &OrderId, reason: &str) -> Result<Payment> {
+        let Some(p) = self.live_payment(order_id.as_str()).await? else {
             return self.payment_of(order_id).await;
         };
         let why = if reason.trim().is_empty() {
@@ -89,7 +90,9 @@ impl Service {
                 self.mark(&p.id, p.status, Status::Cancelled, why).await
             }
             Status::Succeeded | Status::PartiallyRefunded => {
-                let (refund, payment) = self.refund_with(order_id, 0, why, REVERSE_KEY).await?;
+                let (refund, payment) = self
+                    .refund_with(order_id.as_str(), 0, why, REVERSE_KEY)
+                    .await?;
                 if refund.status == RefundStatus::Failed {
                     return Err(Error::conflict(
                         "The payment provider could not refund this payment",
