@@ -144,6 +144,18 @@ pub struct MaybeAuthUser(pub Option<Arc<Identity>>);
 /// The address the request came from (see [`crate::guard`]).
 pub struct ClientAddr(pub std::net::IpAddr);
 
+/// Who may call a route. Checked once per request from what [`crate::guard`] stored, by the
+/// route table's access layer and by the identity extractors alike ([`admit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; a bad token counts as anonymous, never a 401.
+    Public,
+    /// A signed-in user: 401 without a valid token.
+    User,
+    /// An administrator: 401 without a valid token, 403 for anyone else.
+    Admin,
+}
+
 /// What [`crate::guard`] found; anonymous where it did not run (unit tests of handlers).
 fn caller(parts: &Parts) -> Caller {
     parts
@@ -153,21 +165,41 @@ fn caller(parts: &Parts) -> Caller {
         .unwrap_or_default()
 }
 
-fn signed_in(parts: &Parts) -> Result<Arc<Identity>, ApiError> {
-    match caller(parts) {
-        Caller::User(identity) => Ok(identity),
-        Caller::Unavailable => Err(ApiError::unavailable(
-            "Sign-in cannot be checked right now; please try again shortly",
-        )),
-        Caller::Anonymous | Caller::Refused => Err(ApiError::unauthorized()),
+/// Whether `caller` may pass `access`: the caller's identity when signed in (`None` for an
+/// anonymous caller of a public route), or the contract's refusal — 401 without a valid token,
+/// 503 when tokens cannot be checked right now, 403 for a non-admin on an admin route.
+pub fn admit(access: Access, caller: &Caller) -> Result<Option<Arc<Identity>>, ApiError> {
+    if access == Access::Public {
+        return Ok(caller.identity().cloned());
     }
+    let identity = match caller {
+        Caller::User(identity) => identity.clone(),
+        Caller::Unavailable => {
+            return Err(ApiError::unavailable(
+                "Sign-in cannot be checked right now; please try again shortly",
+            ));
+        }
+        Caller::Anonymous | Caller::Refused => return Err(ApiError::unauthorized()),
+    };
+    if access == Access::Admin && identity.role != Role::Admin {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Administrator access required",
+        ));
+    }
+    Ok(Some(identity))
+}
+
+/// The identity of a caller that passed `access` (never `None` past a private check).
+fn identity_for(access: Access, parts: &Parts) -> Result<Arc<Identity>, ApiError> {
+    admit(access, &caller(parts))?.ok_or_else(ApiError::unauthorized)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        signed_in(parts).map(Self)
+        identity_for(Access::User, parts).map(Self)
     }
 }
 
@@ -175,14 +207,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let identity = signed_in(parts)?;
-        if identity.role != Role::Admin {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "Administrator access required",
-            ));
-        }
-        Ok(Self(identity))
+        identity_for(Access::Admin, parts).map(Self)
     }
 }
 

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
 use tonic_health::pb::health_client::HealthClient;
 use tower_http::compression::CompressionLayer;
 use vici_kit::ServiceName;
@@ -208,17 +207,22 @@ impl Deref for AppState {
 }
 
 /// The whole REST app, with its layers (outermost first): request context, access log, CORS,
-/// gzip, request deadline; body limits sit on the route groups.
+/// gzip, request deadline, then under `/api` the guard; each route's own layers (access, body
+/// limit, micro-cache) come from its row of the route table.
 pub fn router(deps: Deps) -> Router {
     let config = deps.config.clone();
     let state = AppState::new(deps);
+    let routes::Built { api, root, .. } = routes::build(
+        routes::table(),
+        config.body_limit_bytes,
+        state.0.micro_cache.as_ref(),
+    );
     Router::new()
         .nest(
             "/api",
-            routes::api(&config, state.0.micro_cache.clone())
-                .layer(from_fn_with_state(state.clone(), guard::guard)),
+            api.layer(from_fn_with_state(state.clone(), guard::guard)),
         )
-        .route("/health", get(routes::ops::health))
+        .merge(root)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state)

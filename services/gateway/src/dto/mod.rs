@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod coupon;
 pub mod input;
 pub mod order;
+pub mod order_bodies;
 pub mod params;
 mod product;
 pub mod stock;

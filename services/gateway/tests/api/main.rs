@@ -15,12 +15,14 @@ use vici_proto::product::v1::product_service_server::ProductServiceServer;
 use vici_testkit::{Backend, ServiceName, Services};
 
 mod catalogue;
+mod document;
 mod fake;
 mod fake_auth;
 mod identity;
 mod limits;
 mod ops;
 mod platform;
+mod routing;
 mod shelves;
 
 use fake::FakeCatalogue;

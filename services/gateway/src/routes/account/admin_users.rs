@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::auth::v1 as pb;
 
 use crate::AppState;
@@ -33,7 +34,7 @@ pub async fn list(
     Ok(envelope::list(users, pagination))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountChange {
     role: Option<String>,

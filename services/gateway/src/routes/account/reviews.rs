@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::product::v1 as pb;
 
 use crate::AppState;
@@ -12,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, Path};
 use crate::routes::account::users::profile_of;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReviewBody {
     rating: Option<u32>,
     #[serde(default)]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::auth::v1 as auth;
 use vici_proto::user::v1 as user;
 
@@ -44,13 +45,18 @@ pub async fn get_profile(
     Ok(envelope::ok(profile_of(&state, me(&caller)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ProfileBody {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     name: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     phone: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     avatar: Option<Option<String>>,
 }
 
@@ -201,7 +207,7 @@ pub async fn wishlist(
     Ok(envelope::list(items, pagination))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WishlistBody {
     product_id: Option<String>,

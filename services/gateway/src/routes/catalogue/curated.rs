@@ -5,10 +5,9 @@ use axum::response::Response;
 
 use super::product_id;
 use crate::AppState;
-use crate::dto::params::{CuratedParams, LimitParams, PageParams, ReviewParams};
 use crate::dto::{ProductDto, ReviewDto, ReviewSummaryDto, ReviewsEnvelope};
-use crate::envelope::{self, ListEnvelope, Pagination};
-use crate::error::{ApiResult, ErrorBody};
+use crate::envelope::{self, Pagination};
+use crate::error::ApiResult;
 use crate::extract::{MaybeAuthUser, Path, QueryPairs};
 use crate::query::{self, CuratedQuery};
 
@@ -32,18 +31,13 @@ async fn shelf(
 
 /// Generates a shelf handler for a route without a product id.
 macro_rules! shelf_handler {
-    ($name:ident, $kind:literal, $path:literal, $summary:literal, $params:ty) => {
-        #[doc = $summary]
-        #[utoipa::path(
-            get, path = $path, tag = "Products", params($params),
-            responses(
-                (status = 200, description = "Products", body = ListEnvelope<Vec<ProductDto>>),
-                (status = 400, description = "A malformed `limit`", body = ErrorBody),
-                (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-            )
-        )]
+    ($name:ident, $kind:literal) => {
         #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind))]
-        pub async fn $name(State(state): State<AppState>, _caller: MaybeAuthUser, QueryPairs(pairs): QueryPairs) -> ApiResult<Response> {
+        pub async fn $name(
+            State(state): State<AppState>,
+            _caller: MaybeAuthUser,
+            QueryPairs(pairs): QueryPairs,
+        ) -> ApiResult<Response> {
             shelf(&state, $kind, None, query::curated(&pairs)?).await
         }
     };
@@ -51,18 +45,7 @@ macro_rules! shelf_handler {
 
 /// Generates a shelf handler about one product (`/products/{id}/...`).
 macro_rules! product_shelf_handler {
-    ($name:ident, $kind:literal, $path:literal, $summary:literal) => {
-        #[doc = $summary]
-        #[utoipa::path(
-            get, path = $path, tag = "Products",
-            params(("id" = String, Path, format = Uuid, description = "Product id"), LimitParams),
-            responses(
-                (status = 200, description = "Products (never the product itself)", body = ListEnvelope<Vec<ProductDto>>),
-                (status = 400, description = "A malformed `limit`", body = ErrorBody),
-                (status = 404, description = "Not a product id", body = ErrorBody),
-                (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-            )
-        )]
+    ($name:ident, $kind:literal) => {
         #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind, id = %id))]
         pub async fn $name(
             State(state): State<AppState>,
@@ -76,54 +59,15 @@ macro_rules! product_shelf_handler {
     };
 }
 
-shelf_handler!(
-    recommended,
-    "recommended",
-    "/api/products/recommended",
-    "Products recommended for the caller (trending for anonymous visitors); never 401",
-    LimitParams
-);
-shelf_handler!(
-    trending,
-    "trending",
-    "/api/products/trending",
-    "Trending products, optionally in a category",
-    CuratedParams
-);
-shelf_handler!(
-    new_arrivals,
-    "new-arrivals",
-    "/api/products/new-arrivals",
-    "The newest products",
-    LimitParams
-);
-product_shelf_handler!(
-    related,
-    "related",
-    "/api/products/{id}/related",
-    "Products similar to this one"
-);
-product_shelf_handler!(
-    bought_together,
-    "frequently-bought-together",
-    "/api/products/{id}/frequently-bought-together",
-    "Products often bought with this one"
-);
+shelf_handler!(recommended, "recommended");
+shelf_handler!(trending, "trending");
+shelf_handler!(new_arrivals, "new-arrivals");
+product_shelf_handler!(related, "related");
+product_shelf_handler!(bought_together, "frequently-bought-together");
 
 /// A product's reviews
 ///
 /// Paged reviews plus a sibling `summary` with the product's aggregate rating.
-#[utoipa::path(
-    get, path = "/api/products/{id}/reviews", tag = "Reviews", operation_id = "list_reviews",
-    params(("id" = String, Path, format = Uuid, description = "Product id"), ReviewParams, PageParams),
-    responses(
-        (status = 200, description = "A page of reviews with the summary", body = ReviewsEnvelope,
-            headers(("X-Total-Count" = u64, description = "Reviews of the product"))),
-        (status = 400, description = "A malformed query value", body = ErrorBody),
-        (status = 404, description = "No such product", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "ListReviews", id = %id))]
 pub async fn reviews(
     State(state): State<AppState>,

@@ -6,10 +6,9 @@ use vici_proto::product::v1::get_product_request::Key;
 
 use super::{empty_if_unknown_category, product_id};
 use crate::AppState;
-use crate::dto::params::{FilterParams, ListParams, PageParams, SearchParams, SuggestParams};
 use crate::dto::{ProductDto, SearchResultDto, SuggestionDto};
-use crate::envelope::{self, Envelope, ListEnvelope, Pagination};
-use crate::error::{ApiResult, ErrorBody};
+use crate::envelope::{self, Pagination};
+use crate::error::ApiResult;
 use crate::extract::{MaybeAuthUser, Path, QueryPairs};
 use crate::query;
 
@@ -17,16 +16,6 @@ use crate::query;
 ///
 /// Filters, sorts and pages the ACTIVE catalogue; with `search`/`q` the list is ranked by
 /// search relevance. Ties are broken by name then id, so pages never overlap.
-#[utoipa::path(
-    get, path = "/api/products", tag = "Products", operation_id = "list_products",
-    params(ListParams, FilterParams, PageParams),
-    responses(
-        (status = 200, description = "A page of products", body = ListEnvelope<Vec<ProductDto>>,
-            headers(("X-Total-Count" = u64, description = "Products matching the filters"))),
-        (status = 400, description = "A malformed or unknown query value", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "ListProducts"))]
 pub async fn list(
     State(state): State<AppState>,
@@ -57,15 +46,6 @@ async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiRe
 ///
 /// Unknown, INACTIVE and DRAFT products are 404 (admins see every status), and so is an id
 /// that is not a UUID.
-#[utoipa::path(
-    get, path = "/api/products/{id}", tag = "Products", operation_id = "get_product",
-    params(("id" = String, Path, format = Uuid, description = "Product id")),
-    responses(
-        (status = 200, description = "The product", body = Envelope<ProductDto>),
-        (status = 404, description = "No such (visible) product", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "GetProduct", id = %id))]
 pub async fn by_id(
     State(state): State<AppState>,
@@ -76,15 +56,6 @@ pub async fn by_id(
 }
 
 /// Get a product by slug
-#[utoipa::path(
-    get, path = "/api/products/slug/{slug}", tag = "Products", operation_id = "get_product_by_slug",
-    params(("slug" = String, Path, description = "Product slug")),
-    responses(
-        (status = 200, description = "The product", body = Envelope<ProductDto>),
-        (status = 404, description = "No such (visible) product", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "GetProduct", slug = %slug))]
 pub async fn by_slug(
     State(state): State<AppState>,
@@ -98,16 +69,6 @@ pub async fn by_slug(
 ///
 /// Ranked by relevance, tolerant of typos and word prefixes; accepts the list filters.
 /// `data` holds the products with facets and spelling suggestions; `pagination` is a sibling.
-#[utoipa::path(
-    get, path = "/api/products/search", tag = "Products", operation_id = "search_products",
-    params(SearchParams, FilterParams, PageParams),
-    responses(
-        (status = 200, description = "Matching products with facets", body = ListEnvelope<SearchResultDto>,
-            headers(("X-Total-Count" = u64, description = "Matching products"))),
-        (status = 400, description = "`q` missing or blank, or a malformed query value", body = ErrorBody),
-        (status = 503, description = "Search is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "SearchProducts"))]
 pub async fn search(
     State(state): State<AppState>,
@@ -122,15 +83,6 @@ pub async fn search(
 }
 
 /// Autocomplete suggestions
-#[utoipa::path(
-    get, path = "/api/products/suggest", tag = "Products",
-    params(SuggestParams),
-    responses(
-        (status = 200, description = "Suggestions for what was typed", body = ListEnvelope<Vec<SuggestionDto>>),
-        (status = 400, description = "A malformed `limit`", body = ErrorBody),
-        (status = 503, description = "Search is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "Suggest"))]
 pub async fn suggest(
     State(state): State<AppState>,
