@@ -121,6 +121,7 @@ pub fn draft(i: pb::ProductInput) -> Result<(Draft, String)> {
         is_on_sale: i.is_on_sale,
         sku: i.sku,
         status: Status::from_input(&i.status)?,
+        initial_stock: i.initial_stock,
         variants: i
             .variants
             .into_iter()
@@ -129,6 +130,7 @@ pub fn draft(i: pb::ProductInput) -> Result<(Draft, String)> {
                 sku: v.sku,
                 price_cents: v.price_cents,
                 attributes: v.attributes.into_iter().collect(),
+                initial_stock: v.initial_stock,
             })
             .collect(),
     };
