@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use vici_kit::ErrorCode;
+use vici_types::TypedId;
 
 use crate::error::ApiError;
 use crate::guard::ClientIp;
@@ -127,6 +128,19 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
             .await
             .map(|axum::extract::Path(v)| Self(v))
             .map_err(|_| ApiError::not_found("No such resource"))
+    }
+}
+
+/// An id in the route's path, parsed once: anything but a UUID names nothing of `T`'s kind,
+/// hence a 404 with its sentence (`Product not found`).
+pub struct PathId<T>(pub T);
+
+impl<S: Send + Sync, T: TypedId + Send> FromRequestParts<S> for PathId<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
+        Ok(Self(T::from_path(&raw)?))
     }
 }
 

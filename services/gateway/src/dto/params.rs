@@ -135,3 +135,11 @@ pub struct AdminOrdersParams {
     /// A user id, or part of the customer's email.
     customer: Option<String>,
 }
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdminProductParams {
+    /// Only this status: `ACTIVE` | `INACTIVE` | `OUT_OF_STOCK` | `DRAFT` (any case); every
+    /// status when absent.
+    status: Option<String>,
+}

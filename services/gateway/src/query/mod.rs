@@ -255,6 +255,11 @@ impl<'a> Reader<'a> {
 
 pub fn list(pairs: &[(String, String)]) -> Result<ListQuery, Invalid> {
     let mut r = Reader::new(pairs);
+    let query = list_from(&mut r);
+    r.finish(query)
+}
+
+fn list_from(r: &mut Reader) -> ListQuery {
     let search = r.text(&["search", "q"]);
     let default_sort = if search.is_some() {
         ProductSort::Relevance
@@ -264,13 +269,27 @@ pub fn list(pairs: &[(String, String)]) -> Result<ListQuery, Invalid> {
     let sort = r
         .parse(&["sort"], ProductSort::parse)
         .unwrap_or(default_sort);
-    let query = ListQuery {
+    ListQuery {
         filter: r.filter(),
         sort,
         page: r.page(DEFAULT_LIMIT),
         search,
-    };
-    r.finish(query)
+    }
+}
+
+/// `GET /admin/products`: the listing's filters, sorts and paging over every status, or over
+/// the one `status` names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdminListQuery {
+    pub list: ListQuery,
+    pub status: Option<String>,
+}
+
+pub fn admin_products(pairs: &[(String, String)]) -> Result<AdminListQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let list = list_from(&mut r);
+    let status = r.parse(&["status"], fields::parse_product_status);
+    r.finish(AdminListQuery { list, status })
 }
 
 pub fn search(pairs: &[(String, String)]) -> Result<SearchQuery, Invalid> {

@@ -6,7 +6,8 @@ use vici_proto::product::v1::{
 };
 
 use super::{
-    CuratedQuery, FilterQuery, ListQuery, PageQuery, ReviewsQuery, SearchQuery, SuggestQuery,
+    AdminListQuery, CuratedQuery, FilterQuery, ListQuery, PageQuery, ReviewsQuery, SearchQuery,
+    SuggestQuery,
 };
 
 impl From<PageQuery> for PageRequest {
@@ -45,6 +46,18 @@ impl ListQuery {
             page: Some(self.page.into()),
             query: self.search.clone(),
         }
+    }
+}
+
+impl AdminListQuery {
+    /// Every status, unless one is asked for.
+    pub fn to_request(&self) -> ListProductsRequest {
+        let mut request = self.list.to_request();
+        if let Some(filter) = request.filter.as_mut() {
+            filter.include_all_statuses = true;
+            filter.status = self.status.clone();
+        }
+        request
     }
 }
 

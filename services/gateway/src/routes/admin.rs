@@ -14,7 +14,6 @@ use crate::extract::AdminUser;
 const ANALYTICS: &str = "Shop analytics";
 const BEHAVIOUR: &str = "Behaviour tracking";
 const NOTIFICATIONS: &str = "Notifications";
-const CATALOGUE: &str = "The admin catalogue";
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -57,54 +56,6 @@ pub fn routes() -> Vec<Route> {
             "Send a notification again",
         )
         .accepted(),
-        Route::planned(Method::GET, Admin, "/admin/products", CATALOGUE).doc(
-            "Admin",
-            "admin_list_products",
-            "All products, every status",
-        ),
-        Route::planned(Method::POST, Admin, "/admin/products", CATALOGUE)
-            .doc("Admin", "admin_create_product", "Create a product")
-            .created(),
-        Route::planned(Method::PUT, Admin, "/admin/products/{id}", CATALOGUE).doc(
-            "Admin",
-            "admin_update_product",
-            "Update a product",
-        ),
-        Route::planned(Method::DELETE, Admin, "/admin/products/{id}", CATALOGUE).doc(
-            "Admin",
-            "admin_delete_product",
-            "Retire a product (soft delete)",
-        ),
-        Route::planned(
-            Method::POST,
-            Admin,
-            "/admin/products/{id}/images",
-            CATALOGUE,
-        )
-        .doc(
-            "Admin",
-            "admin_upload_product_image",
-            "Upload a product image (multipart)",
-        )
-        .upload(),
-        Route::planned(Method::GET, Admin, "/admin/categories", CATALOGUE).doc(
-            "Admin",
-            "admin_list_categories",
-            "All categories",
-        ),
-        Route::planned(Method::POST, Admin, "/admin/categories", CATALOGUE)
-            .doc("Admin", "admin_create_category", "Create a category")
-            .created(),
-        Route::planned(Method::PUT, Admin, "/admin/categories/{id}", CATALOGUE).doc(
-            "Admin",
-            "admin_update_category",
-            "Update a category",
-        ),
-        Route::planned(Method::DELETE, Admin, "/admin/categories/{id}", CATALOGUE).doc(
-            "Admin",
-            "admin_delete_category",
-            "Delete a category",
-        ),
     ]
 }
 

@@ -15,7 +15,7 @@ use crate::dto::account::{PreferencesDto, ProfileDto, WishlistItemDto, nullable}
 use crate::envelope::{self, Pagination};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Identity, Json, Path, QueryPairs};
-use crate::query;
+use crate::{query, upload};
 
 /// Names longer than this are refused here, before anything is written (the profile update
 /// spans two services, so both halves are checked before either is applied).
@@ -116,43 +116,19 @@ pub async fn update_profile(
 /// Read at most this much of an upload: one byte past the avatar limit is enough to refuse it.
 const AVATAR_READ_LIMIT: usize = 2 * 1024 * 1024 + 1;
 
-fn avatar_problem(message: &str) -> ApiError {
-    ApiError::validation(
-        message,
-        BTreeMap::from([("avatar".to_string(), message.to_string())]),
-    )
-}
-
 #[tracing::instrument(skip_all, fields(rpc = "SetAvatar"))]
 pub async fn upload_avatar(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    let mut multipart = multipart
-        .map_err(|_| avatar_problem("Send the avatar as a multipart/form-data file upload"))?;
-    let unreadable = |_| avatar_problem("The upload could not be read");
-    let mut field = loop {
-        match multipart.next_field().await.map_err(unreadable)? {
-            Some(field) if field.file_name().is_some() => break field,
-            Some(_) => continue,
-            None => return Err(avatar_problem("The upload holds no file")),
-        }
-    };
-    let filename = field.file_name().unwrap_or_default().to_string();
-    let mut data = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-        data.extend_from_slice(&chunk);
-        if data.len() >= AVATAR_READ_LIMIT {
-            break;
-        }
-    }
+    let upload = upload::first_file(multipart, AVATAR_READ_LIMIT, "avatar").await?;
     state
         .users()
         .set_avatar(user::SetAvatarRequest {
             user_id: me(&caller),
-            data,
-            filename,
+            data: upload.data,
+            filename: upload.filename,
         })
         .await?;
     Ok(envelope::ok(profile_of(&state, me(&caller)).await?))

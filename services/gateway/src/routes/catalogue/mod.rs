@@ -13,6 +13,8 @@ use crate::dto::{
 };
 use crate::error::{ApiError, ApiResult};
 
+pub mod admin_categories;
+pub mod admin_products;
 pub mod categories;
 pub mod curated;
 pub mod products;
@@ -20,6 +22,17 @@ pub mod products;
 /// The public catalogue. Every answer but the personalised `/products/recommended` is the same
 /// for every non-admin caller, so the micro-cache may share it.
 pub fn routes() -> Vec<Route> {
+    [
+        shop_routes(),
+        admin_products::routes(),
+        admin_categories::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn shop_routes() -> Vec<Route> {
     vec![
         Route::get(Public, "/products", products::list)
             .doc("Products", "list_products", "List products")

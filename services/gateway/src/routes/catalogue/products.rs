@@ -1,8 +1,8 @@
 //! Product listing, detail, search and autocomplete.
 use axum::extract::State;
 use axum::response::Response;
-use vici_proto::product::v1::GetProductRequest;
 use vici_proto::product::v1::get_product_request::Key;
+use vici_proto::product::v1::{GetProductRequest, ListProductsRequest};
 
 use super::{empty_if_unknown_category, product_id};
 use crate::AppState;
@@ -10,7 +10,7 @@ use crate::dto::{ProductDto, SearchResultDto, SuggestionDto};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
 use crate::extract::{MaybeAuthUser, Path, QueryPairs};
-use crate::query;
+use crate::query::{self, ListQuery};
 
 /// List products
 ///
@@ -23,7 +23,16 @@ pub async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
     let q = query::list(&pairs)?;
-    let result = state.products().list_products(q.to_request()).await;
+    listed(&state, q.to_request(), &q).await
+}
+
+/// One `ListProducts` call rendered as a page; an unknown `category` is an empty page.
+pub async fn listed(
+    state: &AppState,
+    request: ListProductsRequest,
+    q: &ListQuery,
+) -> ApiResult<Response> {
+    let result = state.products().list_products(request).await;
     let page = empty_if_unknown_category(result, q.filter.category.as_deref())?;
     let products: Vec<ProductDto> = page.products.iter().map(ProductDto::from).collect();
     Ok(envelope::list(
