@@ -296,6 +296,35 @@ mod tests {
         assert_eq!(status_of(&app, Some("application/json"), big).await, 413);
     }
 
+    /// The status and body text `app` answers `request` with.
+    async fn answer(app: &Router, request: Request) -> (u16, String) {
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn path_ids_are_parsed_once_and_a_malformed_one_names_nothing() {
+        use axum::routing::get;
+        use vici_types::ProductId;
+        let app: Router = Router::new().route(
+            "/p/{id}",
+            get(|PathId(id): PathId<ProductId>| async move { id.to_string() }),
+        );
+        let call = |uri: &'static str| answer(&app, Request::get(uri).body(Body::empty()).unwrap());
+        assert_eq!(
+            call("/p/0191E3C1-7A2B-7C3D-8E4F-A1B2C3D4E5F6").await,
+            (200, "0191e3c1-7a2b-7c3d-8e4f-a1b2c3d4e5f6".into()),
+            "canonical from here on"
+        );
+        let (status, body) = call("/p/headphones").await;
+        assert_eq!(status, 404);
+        assert!(body.contains("Product not found"), "{body}");
+    }
+
     #[tokio::test]
     async fn optional_bodies_may_be_left_out() {
         let app = app();
@@ -306,15 +335,7 @@ mod tests {
                 if let Some(t) = content_type {
                     request = request.header("content-type", t);
                 }
-                let response = app
-                    .oneshot(request.body(Body::from(body)).unwrap())
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                    .await
-                    .unwrap();
-                (status, String::from_utf8_lossy(&bytes).into_owned())
+                answer(&app, request.body(Body::from(body)).unwrap()).await
             }
         };
         assert_eq!(call(None, "").await, (200, "null".into()));

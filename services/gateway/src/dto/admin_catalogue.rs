@@ -12,6 +12,7 @@ use vici_proto::product::v1 as pb;
 
 use super::input::{self, aliased, dollars, flag, object_json, present, strings, take, text};
 use crate::error::{ApiError, ApiResult};
+use crate::query;
 
 /// A product of the contract (create: `name`, `price` and `categoryId` required; update: every
 /// field optional). Read-only fields a client may echo back (`id`, `rating`, `createdAt`, …)
@@ -114,7 +115,7 @@ struct ProductFields {
     is_featured: Option<bool>,
     is_on_sale: Option<bool>,
     sku: Option<String>,
-    status: Option<String>,
+    status: Option<pb::ProductStatus>,
 }
 
 /// How the client named the fields it gave under an alias (`(field, as the client called it)`),
@@ -174,7 +175,11 @@ impl ProductBody {
             is_featured: flag(problems, &self.is_featured, "isFeatured"),
             is_on_sale: flag(problems, on_sale, on_sale_field),
             sku: text(problems, &self.sku, "sku"),
-            status: text(problems, &self.status, "status"),
+            status: text(problems, &self.status, "status").and_then(|raw| {
+                query::spelled(&raw)
+                    .map_err(|problem| problems.add("status", problem))
+                    .ok()
+            }),
         }
     }
 
@@ -208,7 +213,7 @@ impl ProductBody {
             is_featured: f.is_featured.unwrap_or(false),
             is_on_sale: f.is_on_sale.unwrap_or(false),
             sku: f.sku.unwrap_or_default(),
-            status: f.status.unwrap_or_default(),
+            status: f.status.map_or(0, Into::into),
             variants,
             initial_stock: initial_stock.unwrap_or(0),
         };
@@ -237,7 +242,7 @@ impl ProductBody {
             is_featured: f.is_featured,
             is_on_sale: f.is_on_sale,
             sku: f.sku,
-            status: f.status,
+            status: f.status.map_or(0, Into::into),
             replace_images: f.images.is_some(),
             images: f.images.unwrap_or_default(),
         };

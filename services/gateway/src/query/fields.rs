@@ -70,16 +70,3 @@ pub fn parse_bool(raw: &str) -> Result<bool, String> {
         _ => Err("must be true or false".into()),
     }
 }
-
-/// The contract's product statuses, as the admin filters and edits them.
-pub const PRODUCT_STATUSES: [&str; 4] = ["ACTIVE", "INACTIVE", "OUT_OF_STOCK", "DRAFT"];
-
-/// `status` of a product, any case, `-` for `_` → its contract spelling.
-pub fn parse_product_status(raw: &str) -> Result<String, String> {
-    let upper = raw.trim().to_ascii_uppercase().replace('-', "_");
-    if PRODUCT_STATUSES.contains(&upper.as_str()) {
-        Ok(upper)
-    } else {
-        Err(format!("must be one of {}", PRODUCT_STATUSES.join(", ")))
-    }
-}

@@ -238,6 +238,10 @@ async fn bad_product_input_is_refused_naming_the_contract_fields() {
         .await,
         ["variants[0].price"]
     );
+    assert_eq!(
+        refused(json!({"name": "x", "price": 1, "categoryId": "laptops", "status": "sold"})).await,
+        ["status"]
+    );
     let listed = shop
         .admin(Method::GET, "/api/admin/products?status=SOLD", None)
         .await;

@@ -78,7 +78,7 @@ pub fn headphones() -> Product {
         is_featured: true,
         is_on_sale: true,
         sku: "HP-001".into(),
-        status: "ACTIVE".into(),
+        status: ProductStatus::Active.into(),
         variants: vec![Variant {
             id: "v1".into(),
             name: "Black".into(),
@@ -102,7 +102,7 @@ pub fn mug() -> Product {
         currency: "USD".into(),
         images: vec!["/api/media/products/m/1.jpg".into()],
         stock: 0,
-        status: "ACTIVE".into(),
+        status: ProductStatus::Active.into(),
         ..Default::default()
     }
 }

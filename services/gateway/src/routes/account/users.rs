@@ -9,12 +9,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use vici_proto::auth::v1 as auth;
 use vici_proto::user::v1 as user;
+use vici_types::{ProductId, TypedId};
 
 use crate::AppState;
 use crate::dto::account::{PreferencesDto, ProfileDto, WishlistItemDto, nullable};
 use crate::envelope::{self, Pagination};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Identity, Json, Path, QueryPairs};
+use crate::extract::{AuthUser, Identity, Json, PathId, QueryPairs};
 use crate::{query, upload};
 
 /// Names longer than this are refused here, before anything is written (the profile update
@@ -189,14 +190,11 @@ pub struct WishlistBody {
     product_id: Option<String>,
 }
 
-/// A product id that is not a UUID names no product.
-fn product_ref(user_id: String, product_id: &str) -> ApiResult<user::WishlistRef> {
-    let product_id = product_id.trim();
-    uuid::Uuid::parse_str(product_id).map_err(|_| ApiError::not_found("No such product"))?;
-    Ok(user::WishlistRef {
+fn wishlist_ref(user_id: String, product_id: ProductId) -> user::WishlistRef {
+    user::WishlistRef {
         user_id,
-        product_id: product_id.to_string(),
-    })
+        product_id: product_id.into(),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "AddToWishlist"))]
@@ -213,7 +211,11 @@ pub async fn add_to_wishlist(
     };
     let item = state
         .users()
-        .add_to_wishlist(product_ref(me(&caller), &product_id)?)
+        // An id that is not a UUID names no product: 404, like an unknown one.
+        .add_to_wishlist(wishlist_ref(
+            me(&caller),
+            ProductId::from_path(&product_id)?,
+        ))
         .await?
         .into_inner();
     Ok(envelope::created(WishlistItemDto::from(item)))
@@ -223,11 +225,11 @@ pub async fn add_to_wishlist(
 pub async fn remove_from_wishlist(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(product_id): Path<String>,
+    PathId(product_id): PathId<ProductId>,
 ) -> ApiResult<Response> {
     state
         .users()
-        .remove_from_wishlist(product_ref(me(&caller), &product_id)?)
+        .remove_from_wishlist(wishlist_ref(me(&caller), product_id))
         .await?;
     Ok(envelope::done("Removed from your wishlist"))
 }

@@ -3,18 +3,21 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use super::product_id;
+use vici_proto::product::v1::CuratedKind;
+use vici_proto::vocabulary::Spelled;
+use vici_types::ProductId;
+
 use crate::AppState;
 use crate::dto::{ProductDto, ReviewDto, ReviewSummaryDto, ReviewsEnvelope};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
-use crate::extract::{MaybeAuthUser, Path, QueryPairs};
+use crate::extract::{MaybeAuthUser, PathId, QueryPairs};
 use crate::query::{self, CuratedQuery};
 
 /// One `ListCurated` call of `kind`, rendered as a product list.
 async fn shelf(
     state: &AppState,
-    kind: &str,
+    kind: CuratedKind,
     product: Option<String>,
     q: CuratedQuery,
 ) -> ApiResult<Response> {
@@ -31,8 +34,8 @@ async fn shelf(
 
 /// Generates a shelf handler for a route without a product id.
 macro_rules! shelf_handler {
-    ($name:ident, $kind:literal) => {
-        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind))]
+    ($name:ident, $kind:expr) => {
+        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind.spelling()))]
         pub async fn $name(
             State(state): State<AppState>,
             _caller: MaybeAuthUser,
@@ -45,25 +48,24 @@ macro_rules! shelf_handler {
 
 /// Generates a shelf handler about one product (`/products/{id}/...`).
 macro_rules! product_shelf_handler {
-    ($name:ident, $kind:literal) => {
-        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind, id = %id))]
+    ($name:ident, $kind:expr) => {
+        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind.spelling(), id = %id))]
         pub async fn $name(
             State(state): State<AppState>,
             _caller: MaybeAuthUser,
-            Path(id): Path<String>,
+            PathId(id): PathId<ProductId>,
             QueryPairs(pairs): QueryPairs,
         ) -> ApiResult<Response> {
-            let id = product_id(&id)?;
-            shelf(&state, $kind, Some(id), query::curated(&pairs)?).await
+            shelf(&state, $kind, Some(id.into()), query::curated(&pairs)?).await
         }
     };
 }
 
-shelf_handler!(recommended, "recommended");
-shelf_handler!(trending, "trending");
-shelf_handler!(new_arrivals, "new-arrivals");
-product_shelf_handler!(related, "related");
-product_shelf_handler!(bought_together, "frequently-bought-together");
+shelf_handler!(recommended, CuratedKind::Recommended);
+shelf_handler!(trending, CuratedKind::Trending);
+shelf_handler!(new_arrivals, CuratedKind::NewArrivals);
+product_shelf_handler!(related, CuratedKind::Related);
+product_shelf_handler!(bought_together, CuratedKind::FrequentlyBoughtTogether);
 
 /// A product's reviews
 ///
@@ -72,14 +74,13 @@ product_shelf_handler!(bought_together, "frequently-bought-together");
 pub async fn reviews(
     State(state): State<AppState>,
     _caller: MaybeAuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
-    let id = product_id(&id)?;
     let q = query::reviews(&pairs)?;
     let page = state
         .products()
-        .list_reviews(q.to_request(id))
+        .list_reviews(q.to_request(id.into()))
         .await?
         .into_inner();
     let pagination = Pagination::from_info(page.page.as_ref(), q.page);

@@ -126,18 +126,6 @@ fn shop_routes() -> Vec<Route> {
     ]
 }
 
-/// Product ids are UUIDs; anything else in the id position names no product. That is a 404
-/// (not a 400) because the path as a whole identifies nothing, as for any unknown resource.
-fn product_id(raw: &str) -> ApiResult<String> {
-    uuid::Uuid::parse_str(raw)
-        .map(|id| id.to_string())
-        .map_err(|_| product_not_found())
-}
-
-fn product_not_found() -> ApiError {
-    ApiError::not_found("Product not found")
-}
-
 /// The contract promises an empty answer for an unknown `category`, whatever way the product
 /// service reports one.
 fn empty_if_unknown_category<T: Default>(
@@ -160,17 +148,6 @@ fn empty_if_unknown_category<T: Default>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn product_ids_must_be_uuids() {
-        let id = "0191e3c1-7a2b-7c3d-8e4f-a1b2c3d4e5f6";
-        assert_eq!(product_id(id).unwrap(), id);
-        assert_eq!(product_id(&id.to_uppercase()).unwrap(), id, "normalised");
-        assert_eq!(
-            product_id("headphones").unwrap_err().code(),
-            ErrorCode::NotFound
-        );
-    }
 
     #[test]
     fn unknown_categories_yield_empty_answers() {

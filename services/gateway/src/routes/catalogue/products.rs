@@ -3,13 +3,14 @@ use axum::extract::State;
 use axum::response::Response;
 use vici_proto::product::v1::get_product_request::Key;
 use vici_proto::product::v1::{GetProductRequest, ListProductsRequest};
+use vici_types::ProductId;
 
-use super::{empty_if_unknown_category, product_id};
+use super::empty_if_unknown_category;
 use crate::AppState;
 use crate::dto::{ProductDto, SearchResultDto, SuggestionDto};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
-use crate::extract::{MaybeAuthUser, Path, QueryPairs};
+use crate::extract::{MaybeAuthUser, Path, PathId, QueryPairs};
 use crate::query::{self, ListQuery};
 
 /// List products
@@ -59,9 +60,9 @@ async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiRe
 pub async fn by_id(
     State(state): State<AppState>,
     caller: MaybeAuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
 ) -> ApiResult<Response> {
-    get_product(&state, Key::Id(product_id(&id)?), caller).await
+    get_product(&state, Key::Id(id.into()), caller).await
 }
 
 /// Get a product by slug

@@ -122,10 +122,3 @@ fn order_routes() -> Vec<Route> {
             .data::<webhook::Received>(),
     ]
 }
-
-/// An order id from the path; a malformed one names no order.
-pub fn order_id(raw: &str) -> crate::ApiResult<String> {
-    uuid::Uuid::parse_str(raw.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| crate::ApiError::not_found("Order not found"))
-}
