@@ -2,6 +2,7 @@
 //! The same tests run on `vici up` and on the eleven-process deployment.
 
 mod account;
+mod admin_catalogue;
 mod avatar;
 mod bad_input;
 mod behaviour;

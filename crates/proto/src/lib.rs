@@ -1,7 +1,8 @@
-//! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`, and
-//! the paging every list call shares.
+//! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`, the
+//! paging every list call shares, and the spellings of the product contract's vocabularies.
 
 pub mod paging;
+pub mod vocabulary;
 
 macro_rules! contract {
     ($name:ident, $pkg:literal) => {

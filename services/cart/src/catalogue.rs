@@ -6,6 +6,7 @@ use vici_kit::grpc::Channel;
 use vici_kit::{Error, Result};
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::product::v1::{GetProductsRequest, Product as PbProduct};
+use vici_proto::vocabulary::Spelled;
 
 use crate::domain::catalogue::{Product, Variant};
 
@@ -54,6 +55,7 @@ impl Catalogue for GrpcCatalogue {
 }
 
 fn product(p: PbProduct) -> Product {
+    let status = p.status().spelling();
     Product {
         image: p.images.into_iter().next().unwrap_or_default(),
         id: p.id,
@@ -64,7 +66,7 @@ fn product(p: PbProduct) -> Product {
         original_price_cents: p.original_price_cents,
         currency: p.currency,
         stock: p.stock,
-        status: p.status,
+        status: status.to_string(),
         variants: p
             .variants
             .into_iter()

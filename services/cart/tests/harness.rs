@@ -11,7 +11,8 @@ use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::inventory::v1::AdjustRequest;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
-use vici_proto::product::v1::{ProductInput, ProductPatch, UpdateProductRequest};
+use vici_proto::product::v1::{ProductInput, ProductPatch, ProductStatus, UpdateProductRequest};
+use vici_proto::vocabulary::Spelled;
 use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
 
 pub use vici_testkit::demo::{product_id as product, variant_id as variant};
@@ -142,7 +143,9 @@ impl App {
 
     pub async fn set_status(&self, product_id: &str, status: &str) {
         let patch = ProductPatch {
-            status: Some(status.into()),
+            status: ProductStatus::parse(status)
+                .unwrap_or_else(|| panic!("no status {status}"))
+                .into(),
             ..ProductPatch::default()
         };
         self.patch_product(product_id, patch).await;
@@ -172,7 +175,7 @@ impl App {
             price_cents,
             category: "computers-accessories".into(),
             images: vec!["https://img.test/p.jpg".into()],
-            status: "ACTIVE".into(),
+            status: ProductStatus::Active.into(),
             ..ProductInput::default()
         };
         let created = self.products.clone().create_product(input).await;

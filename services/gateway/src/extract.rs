@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use vici_kit::ErrorCode;
+use vici_types::TypedId;
 
 use crate::error::ApiError;
 use crate::guard::ClientIp;
@@ -130,6 +131,19 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     }
 }
 
+/// An id in the route's path, parsed once: anything but a UUID names nothing of `T`'s kind,
+/// hence a 404 with its sentence (`Product not found`).
+pub struct PathId<T>(pub T);
+
+impl<S: Send + Sync, T: TypedId + Send> FromRequestParts<S> for PathId<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
+        Ok(Self(T::from_path(&raw)?))
+    }
+}
+
 /// A private route's caller: 401 `Authentication required` without a valid token (503 when
 /// tokens cannot be checked right now).
 pub struct AuthUser(pub Arc<Identity>);
@@ -144,6 +158,18 @@ pub struct MaybeAuthUser(pub Option<Arc<Identity>>);
 /// The address the request came from (see [`crate::guard`]).
 pub struct ClientAddr(pub std::net::IpAddr);
 
+/// Who may call a route. Checked once per request from what [`crate::guard`] stored, by the
+/// route table's access layer and by the identity extractors alike ([`admit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; a bad token counts as anonymous, never a 401.
+    Public,
+    /// A signed-in user: 401 without a valid token.
+    User,
+    /// An administrator: 401 without a valid token, 403 for anyone else.
+    Admin,
+}
+
 /// What [`crate::guard`] found; anonymous where it did not run (unit tests of handlers).
 fn caller(parts: &Parts) -> Caller {
     parts
@@ -153,21 +179,41 @@ fn caller(parts: &Parts) -> Caller {
         .unwrap_or_default()
 }
 
-fn signed_in(parts: &Parts) -> Result<Arc<Identity>, ApiError> {
-    match caller(parts) {
-        Caller::User(identity) => Ok(identity),
-        Caller::Unavailable => Err(ApiError::unavailable(
-            "Sign-in cannot be checked right now; please try again shortly",
-        )),
-        Caller::Anonymous | Caller::Refused => Err(ApiError::unauthorized()),
+/// Whether `caller` may pass `access`: the caller's identity when signed in (`None` for an
+/// anonymous caller of a public route), or the contract's refusal — 401 without a valid token,
+/// 503 when tokens cannot be checked right now, 403 for a non-admin on an admin route.
+pub fn admit(access: Access, caller: &Caller) -> Result<Option<Arc<Identity>>, ApiError> {
+    if access == Access::Public {
+        return Ok(caller.identity().cloned());
     }
+    let identity = match caller {
+        Caller::User(identity) => identity.clone(),
+        Caller::Unavailable => {
+            return Err(ApiError::unavailable(
+                "Sign-in cannot be checked right now; please try again shortly",
+            ));
+        }
+        Caller::Anonymous | Caller::Refused => return Err(ApiError::unauthorized()),
+    };
+    if access == Access::Admin && identity.role != Role::Admin {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "Administrator access required",
+        ));
+    }
+    Ok(Some(identity))
+}
+
+/// The identity of a caller that passed `access` (never `None` past a private check).
+fn identity_for(access: Access, parts: &Parts) -> Result<Arc<Identity>, ApiError> {
+    admit(access, &caller(parts))?.ok_or_else(ApiError::unauthorized)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        signed_in(parts).map(Self)
+        identity_for(Access::User, parts).map(Self)
     }
 }
 
@@ -175,14 +221,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let identity = signed_in(parts)?;
-        if identity.role != Role::Admin {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "Administrator access required",
-            ));
-        }
-        Ok(Self(identity))
+        identity_for(Access::Admin, parts).map(Self)
     }
 }
 
@@ -257,6 +296,35 @@ mod tests {
         assert_eq!(status_of(&app, Some("application/json"), big).await, 413);
     }
 
+    /// The status and body text `app` answers `request` with.
+    async fn answer(app: &Router, request: Request) -> (u16, String) {
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn path_ids_are_parsed_once_and_a_malformed_one_names_nothing() {
+        use axum::routing::get;
+        use vici_types::ProductId;
+        let app: Router = Router::new().route(
+            "/p/{id}",
+            get(|PathId(id): PathId<ProductId>| async move { id.to_string() }),
+        );
+        let call = |uri: &'static str| answer(&app, Request::get(uri).body(Body::empty()).unwrap());
+        assert_eq!(
+            call("/p/0191E3C1-7A2B-7C3D-8E4F-A1B2C3D4E5F6").await,
+            (200, "0191e3c1-7a2b-7c3d-8e4f-a1b2c3d4e5f6".into()),
+            "canonical from here on"
+        );
+        let (status, body) = call("/p/headphones").await;
+        assert_eq!(status, 404);
+        assert!(body.contains("Product not found"), "{body}");
+    }
+
     #[tokio::test]
     async fn optional_bodies_may_be_left_out() {
         let app = app();
@@ -267,15 +335,7 @@ mod tests {
                 if let Some(t) = content_type {
                     request = request.header("content-type", t);
                 }
-                let response = app
-                    .oneshot(request.body(Body::from(body)).unwrap())
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                    .await
-                    .unwrap();
-                (status, String::from_utf8_lossy(&bytes).into_owned())
+                answer(&app, request.body(Body::from(body)).unwrap()).await
             }
         };
         assert_eq!(call(None, "").await, (200, "null".into()));

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
 use tonic_health::pb::health_client::HealthClient;
 use tower_http::compression::CompressionLayer;
 use vici_kit::ServiceName;
@@ -30,6 +29,7 @@ mod dto;
 mod envelope;
 mod error;
 pub mod extract;
+mod follow;
 mod guard;
 mod identity;
 mod limits;
@@ -37,6 +37,7 @@ mod middleware;
 mod openapi;
 mod query;
 mod routes;
+mod upload;
 
 pub use config::{GatewayConfig, Limit, RateLimits};
 pub use error::{ApiError, ApiResult};
@@ -56,6 +57,9 @@ pub struct Deps {
     pub blob: vici_blob::SharedBlob,
     /// Shared by every replica: rate-limit counters and the token deny-list.
     pub cache: vici_cache::SharedCache,
+    /// Where catalogue changes are announced (`product-events`), to keep the micro-cache fresh.
+    pub bus: vici_bus::SharedBus,
+    pub shutdown: vici_kit::server::Shutdown,
 }
 
 /// gRPC clients of the services the gateway calls. Channels connect lazily (a service that is
@@ -82,6 +86,8 @@ impl Deps {
             clients,
             blob: p.blob.clone(),
             cache: p.cache.clone(),
+            bus: p.bus.clone(),
+            shutdown: p.shutdown.clone(),
         })
     }
 }
@@ -208,17 +214,25 @@ impl Deref for AppState {
 }
 
 /// The whole REST app, with its layers (outermost first): request context, access log, CORS,
-/// gzip, request deadline; body limits sit on the route groups.
+/// gzip, request deadline, then under `/api` the guard; each route's own layers (access, body
+/// limit, micro-cache) come from its row of the route table.
 pub fn router(deps: Deps) -> Router {
-    let config = deps.config.clone();
-    let state = AppState::new(deps);
+    app(AppState::new(deps))
+}
+
+fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let routes::Built { api, root, .. } = routes::build(
+        routes::table(),
+        config.body_limit_bytes,
+        state.0.micro_cache.as_ref(),
+    );
     Router::new()
         .nest(
             "/api",
-            routes::api(&config, state.0.micro_cache.clone())
-                .layer(from_fn_with_state(state.clone(), guard::guard)),
+            api.layer(from_fn_with_state(state.clone(), guard::guard)),
         )
-        .route("/health", get(routes::ops::health))
+        .merge(root)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state)
@@ -229,8 +243,18 @@ pub fn router(deps: Deps) -> Router {
         .layer(from_fn(middleware::ensure_request_context))
 }
 
-/// The REST app, ready once the shared cache (rate limits, the token deny-list) answers.
+/// The REST app, ready once the shared cache (rate limits, the token deny-list) answers; its
+/// micro-cache follows the catalogue changes announced on the bus.
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let cache = Arc::new(vici_cache::CacheReady(deps.cache.clone()));
-    Ok(ServiceApp::http(ServiceName::Gateway, router(deps)).with_check(cache))
+    let state = AppState::new(deps);
+    let follower =
+        state.0.micro_cache.clone().map(|micro_cache| {
+            follow::spawn(state.bus.clone(), micro_cache, state.shutdown.clone())
+        });
+    let app = ServiceApp::http(ServiceName::Gateway, app(state)).with_check(cache);
+    Ok(match follower {
+        Some(task) => app.with_task(task),
+        None => app,
+    })
 }

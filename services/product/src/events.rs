@@ -1,16 +1,22 @@
-//! The `product-events` this service announces (events.md), keyed by product id and written to
-//! the outbox in the transaction of the change they describe.
+//! The `product-events` this service announces, written to the outbox in the transaction of the
+//! change they describe: the product events of events.md, keyed by product id, and the category
+//! events (`product.category_*`, keyed by category id; payloads in docs/decisions.md), which
+//! let every replica and gateway follow an admin's category edits.
 use serde_json::{Map, Value, json};
 use sqlx::AnyConnection;
 use vici_bus::CloudEvent;
 use vici_bus::topics::PRODUCT_EVENTS;
 
 use crate::domain::Product;
+use crate::domain::category::Category;
 
 pub const CREATED: &str = "product.created";
 pub const UPDATED: &str = "product.updated";
 pub const DELETED: &str = "product.deleted";
 pub const PRICE_CHANGED: &str = "product.price_changed";
+pub const CATEGORY_CREATED: &str = "product.category_created";
+pub const CATEGORY_UPDATED: &str = "product.category_updated";
+pub const CATEGORY_DELETED: &str = "product.category_deleted";
 
 /// The product as events carry it: camelCase, money in cents with its currency.
 fn product_data(p: &Product) -> Map<String, Value> {
@@ -83,6 +89,33 @@ pub fn price_changed(p: &Product, old_price_cents: i64) -> CloudEvent {
         p,
         data.as_object().cloned().unwrap_or_default(),
     )
+}
+
+/// `{categoryId, name, slug, parentId, isActive, sortOrder}`.
+fn category_data(c: &Category) -> Value {
+    json!({
+        "categoryId": c.id,
+        "name": c.name,
+        "slug": c.slug,
+        "parentId": c.parent_id,
+        "isActive": c.is_active,
+        "sortOrder": c.sort_order,
+    })
+}
+
+pub fn category_created(c: &Category) -> CloudEvent {
+    CloudEvent::new("product", CATEGORY_CREATED, &c.id, category_data(c))
+}
+
+/// The category as it is now, with `fields`: the names of those that changed.
+pub fn category_updated(c: &Category, fields: &[&str]) -> CloudEvent {
+    let mut data = category_data(c);
+    data["fields"] = json!(fields);
+    CloudEvent::new("product", CATEGORY_UPDATED, &c.id, data)
+}
+
+pub fn category_deleted(id: &str) -> CloudEvent {
+    CloudEvent::new("product", CATEGORY_DELETED, id, json!({"categoryId": id}))
 }
 
 /// Writes `event` to the outbox of the transaction behind `conn`.

@@ -4,14 +4,15 @@
 //! re-reads that product from the shared database, so it indexes the stored truth rather
 //! than the event's copy and the order in which events arrive does not matter.
 //!
+//! A category edit (`product.category_updated`, keyed by category id) re-indexes the products
+//! filed under that category the same way, so a renamed category is searchable by its new name
+//! on every replica at once.
+//!
 //! Each replica consumes under its own consumer group (every replica must see every event).
 //! Re-indexing is idempotent, so the processed-event ledger that `vici_store::consumer` keeps
 //! is not needed for correctness; its rows are the price of reusing the shared consumer
 //! (retries, dead letters). Events older than the index built at start are skipped: the
 //! build already read their effect.
-//!
-//! Not covered: renaming a category emits no event (events.md defines none), so other
-//! replicas show the old category name in search until they restart.
 use std::sync::Arc;
 
 use sqlx::AnyConnection;
@@ -21,7 +22,7 @@ use vici_store::Db;
 use vici_store::consumer::{self, EventHandler};
 
 use crate::search::SearchIndex;
-use crate::store;
+use crate::{events, store};
 
 struct Reindex {
     index: Arc<SearchIndex>,
@@ -42,11 +43,22 @@ impl EventHandler for Reindex {
         if at < self.since_ms {
             return Ok(());
         }
-        let Some(product) = store::products::get(conn, Some(&event.subject), None).await? else {
-            return Ok(());
+        let products = match event.event_type.as_str() {
+            events::CATEGORY_UPDATED => {
+                let ids = store::categories::product_ids(conn, &event.subject).await?;
+                store::products::get_many(conn, &ids).await?
+            }
+            events::CATEGORY_CREATED | events::CATEGORY_DELETED => return Ok(()),
+            _ => store::products::get(conn, Some(&event.subject), None)
+                .await?
+                .into_iter()
+                .collect(),
         };
+        if products.is_empty() {
+            return Ok(());
+        }
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.upsert(&[product])).await??;
+        tokio::task::spawn_blocking(move || index.upsert(&products)).await??;
         Ok(())
     }
 }

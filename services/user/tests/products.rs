@@ -8,7 +8,8 @@ use tonic::{Request, Response, Status};
 use vici_kit::ServiceName;
 use vici_kit::server::{ServiceApp, Shutdown};
 use vici_proto::product::v1::product_service_server::{ProductService, ProductServiceServer};
-use vici_proto::product::v1::{GetProductsRequest, Product, ProductList};
+use vici_proto::product::v1::{GetProductsRequest, Product, ProductList, ProductStatus};
+use vici_proto::vocabulary::Spelled;
 
 #[derive(Clone, Default)]
 pub struct FakeProducts {
@@ -20,6 +21,13 @@ struct Inner {
     products: Mutex<HashMap<String, Product>>,
     /// `(ids, include_all_statuses)` of each call, in order.
     calls: Mutex<Vec<(Vec<String>, bool)>>,
+}
+
+/// The wire value of a status as the contract spells it (`ACTIVE`).
+fn spelled(status: &str) -> i32 {
+    ProductStatus::parse(status)
+        .unwrap_or_else(|| panic!("no status {status}"))
+        .into()
 }
 
 impl FakeProducts {
@@ -38,7 +46,7 @@ impl FakeProducts {
             ],
             rating: 4.5,
             stock: 7,
-            status: status.to_string(),
+            status: spelled(status),
             currency: "USD".into(),
             ..Product::default()
         };
@@ -52,7 +60,7 @@ impl FakeProducts {
 
     pub fn set_status(&self, id: &str, status: &str) {
         if let Some(p) = self.inner.products.lock().unwrap().get_mut(id) {
-            p.status = status.to_string();
+            p.status = spelled(status);
         }
     }
 
@@ -96,7 +104,8 @@ impl ProductService for FakeProducts {
             .iter()
             .filter_map(|id| all.get(id))
             .filter(|p| {
-                r.include_all_statuses || !matches!(p.status.as_str(), "INACTIVE" | "DRAFT")
+                r.include_all_statuses
+                    || !matches!(p.status(), ProductStatus::Inactive | ProductStatus::Draft)
             })
             .cloned()
             .collect();

@@ -1,6 +1,7 @@
 //! The account objects of contract §2 (session, UserProfile, Address, Preferences,
 //! WishlistItem, the admin's user row) and the request bodies of the auth and user routes.
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
 use vici_proto::auth::v1 as auth;
 use vici_proto::user::v1 as user;
 
@@ -13,7 +14,7 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionUserDto {
     pub id: String,
     pub email: String,
@@ -22,7 +23,7 @@ pub struct SessionUserDto {
 }
 
 /// What register and login answer: the user and a token pair (`token` = `accessToken`).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDto {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,7 +52,7 @@ impl SessionDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileDto {
     pub id: String,
@@ -85,7 +86,7 @@ impl ProfileDto {
 }
 
 /// A row of `GET /admin/users`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountDto {
     pub id: String,
@@ -115,7 +116,7 @@ impl From<auth::Account> for AccountDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddressDto {
     pub id: String,
@@ -157,7 +158,7 @@ impl From<user::Address> for AddressDto {
 
 /// The Address fields of a create (all but `addressLine2` and `isDefault` required, which
 /// the user service checks) or of a partial update.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddressBody {
     pub first_name: Option<String>,
@@ -207,7 +208,7 @@ impl AddressBody {
     }
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PreferencesDto {
     #[serde(skip_deserializing)]
@@ -245,7 +246,7 @@ impl PreferencesDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WishlistProductDto {
     pub id: String,
@@ -257,7 +258,7 @@ pub struct WishlistProductDto {
     pub stock: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WishlistItemDto {
     pub id: String,

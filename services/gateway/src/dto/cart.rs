@@ -2,6 +2,7 @@
 //! arrive computed by the cart service (one shared pricing function); only dollars render here.
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 use vici_proto::cart::v1 as pb;
 
 use super::dollars;
@@ -11,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 /// Most of one item a line may hold (the contract's limit; the service checks it too).
 pub const MAX_LINE_QUANTITY: i64 = 99;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CartItemDto {
     pub id: String,
@@ -39,7 +40,7 @@ pub struct CartItemDto {
     pub added_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedDto {
     pub product_id: String,
@@ -49,7 +50,7 @@ pub struct SkippedDto {
     pub added: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CartDto {
     pub id: String,
@@ -138,14 +139,18 @@ impl From<pb::MergeCartResponse> for CartDto {
 
 /// `POST /cart/items`. The client also sends `name, image, sku, price, currency`: ignored, the
 /// catalogue is the source of truth.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddItemBody {
     #[serde(default)]
+    #[schema(value_type = String, format = Uuid)]
     product_id: Value,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     variant_id: Value,
+    /// 1–99 (default 1).
     #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 99)]
     quantity: Value,
 }
 
@@ -168,9 +173,11 @@ impl AddItemBody {
 }
 
 /// `PUT /cart/items/{itemId}`: 0 removes the line.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct UpdateItemBody {
+    /// 0–99; 0 removes the line.
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 99)]
     quantity: Value,
 }
 
@@ -181,12 +188,16 @@ impl UpdateItemBody {
 }
 
 /// `POST /cart/coupon`: `couponCode`, or its alias `code`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ApplyCouponBody)]
 pub struct CouponBody {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     coupon_code: Value,
+    /// Alias of `couponCode`.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     code: Value,
 }
 
@@ -208,9 +219,11 @@ impl CouponBody {
 
 /// `POST /cart/merge`: the guest cart the client kept. Entries the gateway cannot even read
 /// are passed on as invalid lines, so the service lists them in `skipped` like any other.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MergeBody {
+    /// `[{productId, variantId?, quantity}]`.
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     items: Value,
 }
 

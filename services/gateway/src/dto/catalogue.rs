@@ -41,6 +41,20 @@ impl CategoryDto {
         Self::convert(c, true)
     }
 
+    /// Every category of `roots` and below, parents before their children, without `children`.
+    pub fn flatten(roots: &[pb::Category]) -> Vec<Self> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&pb::Category> = roots.iter().rev().collect();
+        while let Some(c) = stack.pop() {
+            out.push(Self {
+                children: None,
+                ..Self::convert(c, false)
+            });
+            stack.extend(c.children.iter().rev());
+        }
+        out
+    }
+
     fn convert(c: &pb::Category, always_children: bool) -> Self {
         let children = (always_children || !c.children.is_empty())
             .then(|| c.children.iter().map(Self::from_list).collect());

@@ -2,12 +2,13 @@
 //! percent in `value`; fixed ones carry dollars, like every amount of the contract.
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 use vici_proto::cart::v1 as pb;
 
 use super::{dollars, input};
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CouponDto {
     pub id: String,
@@ -54,23 +55,34 @@ impl From<pb::Coupon> for CouponDto {
 
 /// Create and update share one body; on update every field is optional and `null` clears an
 /// expiry or a limit.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CouponInputBody)]
 pub struct CouponBody {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     code: Option<Value>,
-    /// `type` is accepted as an alias of `kind`.
+    /// `percent` | `fixed`; `type` is accepted as an alias of `kind`.
     #[serde(default, alias = "type")]
+    #[schema(value_type = Option<String>)]
     kind: Option<Value>,
+    /// Whole percent, or dollars for a fixed coupon.
     #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     value: Option<Value>,
+    /// Dollars.
     #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     min_subtotal: Option<Value>,
+    /// RFC 3339; `null` clears it.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     expires_at: Option<Value>,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     usage_limit: Option<Value>,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     per_user_limit: Option<Value>,
     #[serde(default)]
     is_active: Option<Value>,

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use vici_kit::Problems;
+
 use crate::error::{ApiError, ApiResult};
 use crate::query::fields::parse_dollars;
 
@@ -72,6 +74,87 @@ pub fn optional_dollars(value: &Value, field: &str) -> ApiResult<Option<i64>> {
     parse_dollars(&text)
         .map(Some)
         .map_err(|p| invalid(field, p))
+}
+
+// Readers that collect a problem instead of failing, so one 400 names every bad field.
+
+/// For `#[serde(deserialize_with)]`: absent is `None` (with `#[serde(default)]`), `null` is
+/// `Some(Null)` — in a partial update, `null` clears an optional field.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// Records the problem of `result` (a validation error naming its field) and keeps its value.
+pub fn take<T>(problems: &mut Problems, result: ApiResult<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(ApiError(e)) => {
+            // Readers only ever fail with a validation error naming the field.
+            let _ = problems.take::<T>(Err(e));
+            None
+        }
+    }
+}
+
+/// `main`, else `alias` when only that was given; with the name the client used.
+pub fn aliased<'a>(
+    main: &'a Value,
+    main_name: &'static str,
+    alias: &'a Value,
+    alias_name: &'static str,
+) -> (&'a Value, &'static str) {
+    if main.is_null() && !alias.is_null() {
+        (alias, alias_name)
+    } else {
+        (main, main_name)
+    }
+}
+
+pub fn text(problems: &mut Problems, value: &Value, field: &str) -> Option<String> {
+    take(problems, optional_text(value, field)).flatten()
+}
+
+pub fn flag(problems: &mut Problems, value: &Value, field: &str) -> Option<bool> {
+    match value {
+        Value::Null => None,
+        Value::Bool(b) => Some(*b),
+        _ => {
+            problems.add(field, "must be true or false");
+            None
+        }
+    }
+}
+
+pub fn strings(problems: &mut Problems, value: &Value, field: &str) -> Option<Vec<String>> {
+    match value {
+        Value::Null => None,
+        Value::Array(items) if items.iter().all(Value::is_string) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|s| s.trim().to_string())
+                .collect(),
+        ),
+        _ => {
+            problems.add(field, "must be a list of text");
+            None
+        }
+    }
+}
+
+pub fn object_json(problems: &mut Problems, value: &Value, field: &str) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Object(map) => Some(Value::Object(map.clone()).to_string()),
+        _ => {
+            problems.add(field, "must be an object");
+            None
+        }
+    }
+}
+
+pub fn dollars(problems: &mut Problems, value: &Value, field: &str) -> Option<i64> {
+    take(problems, optional_dollars(value, field)).flatten()
 }
 
 #[cfg(test)]

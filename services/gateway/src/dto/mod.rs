@@ -1,12 +1,15 @@
 //! The JSON objects of contract §2 and their converters from the product service's messages.
 //! Money travels as integer cents everywhere inside; only these converters render dollars.
 pub mod account;
+pub mod admin_catalogue;
+pub mod admin_category;
 pub mod cart;
 mod catalogue;
 pub mod checkout;
 pub mod coupon;
 pub mod input;
 pub mod order;
+pub mod order_bodies;
 pub mod params;
 mod product;
 pub mod stock;

@@ -1,12 +1,13 @@
 //! The Order, OrderItem, tracking and history objects of contract §2, the checkout quote, the
 //! PaymentIntent and the confirm answer, rendered from the order and payment services' messages.
 use serde::Serialize;
+use utoipa::ToSchema;
 use vici_proto::order::v1 as pb;
 use vici_proto::payment::v1 as payment;
 
 use super::dollars;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderItemDto {
     pub id: String,
@@ -45,7 +46,7 @@ impl From<pb::OrderItem> for OrderItemDto {
 }
 
 /// The Address fields as they were when the order was placed.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderAddressDto {
     /// The saved address it was copied from, if any.
@@ -82,7 +83,7 @@ impl OrderAddressDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TrackingDto {
     pub tracking_number: String,
@@ -107,7 +108,7 @@ impl From<pb::Tracking> for TrackingDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderDto {
     pub id: String,
@@ -171,7 +172,7 @@ impl From<pb::Order> for OrderDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HistoryEntryDto {
     pub status: String,
     pub note: String,
@@ -191,7 +192,7 @@ pub fn history(h: pb::History) -> Vec<HistoryEntryDto> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteLineDto {
     pub product_id: String,
@@ -203,7 +204,7 @@ pub struct QuoteLineDto {
 }
 
 /// `POST /checkout/calculate`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteDto {
     pub items: Vec<QuoteLineDto>,
@@ -245,7 +246,7 @@ impl From<pb::Quote> for QuoteDto {
 }
 
 /// The contract's PaymentIntent.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentIntentDto {
     pub id: String,
@@ -268,7 +269,7 @@ impl From<payment::PaymentIntent> for PaymentIntentDto {
 }
 
 /// `POST /checkout/confirm`'s answer.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfirmedDto {
     pub order_id: String,

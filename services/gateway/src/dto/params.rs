@@ -107,3 +107,39 @@ pub struct ReviewParams {
     /// `newest` (default) | `helpful` | `rating-desc` | `rating-asc`.
     sort: Option<String>,
 }
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersParams {
+    /// Part of the email or name (`q` is an alias).
+    search: Option<String>,
+    /// `customer` | `admin`.
+    role: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrdersParams {
+    /// An order status, any case: `PENDING`, `PAYMENT_PENDING`, `CONFIRMED`, `PROCESSING`,
+    /// `SHIPPED`, `DELIVERED`, `CANCELLED`, `REFUNDED`.
+    status: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdminOrdersParams {
+    /// From this day (`2026-11-24`) or RFC 3339 time, inclusive.
+    from: Option<String>,
+    /// To this day (inclusive, the whole day) or RFC 3339 time (exclusive).
+    to: Option<String>,
+    /// A user id, or part of the customer's email.
+    customer: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdminProductParams {
+    /// Only this status: `ACTIVE` | `INACTIVE` | `OUT_OF_STOCK` | `DRAFT` (any case); every
+    /// status when absent.
+    status: Option<String>,
+}

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use vici_proto::product::v1::{Product, Variant};
+use vici_proto::vocabulary::Spelled;
 
 use super::{dollars, one_decimal};
 
@@ -136,7 +137,7 @@ impl From<&Product> for ProductDto {
             is_on_sale: p.is_on_sale,
             is_sale: p.is_on_sale,
             sku: p.sku.clone(),
-            status: p.status.clone(),
+            status: p.status().spelling().to_string(),
             variants: p.variants.iter().map(VariantDto::from).collect(),
             created_at: p.created_at.clone(),
             updated_at: p.updated_at.clone(),

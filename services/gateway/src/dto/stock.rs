@@ -2,6 +2,7 @@
 //! and variant, the adjustment body, and the movement history.
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 use vici_proto::inventory::v1 as pb;
 
 use super::input;
@@ -26,7 +27,7 @@ fn reason(value: &Value) -> ApiResult<String> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantStockDto {
     pub variant_id: String,
@@ -35,7 +36,7 @@ pub struct VariantStockDto {
     pub total: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StockDto {
     pub product_id: String,
@@ -79,7 +80,7 @@ impl StockDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MovementDto {
     pub id: String,
@@ -119,18 +120,24 @@ impl From<pb::Movement> for MovementDto {
 
 /// `PUT /admin/inventory/{productId}`: an adjustment `{operation, quantity, reason,
 /// variantId?}`, a new `lowStockThreshold`, or both.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdjustBody {
+    /// `ADD` | `SUBTRACT` | `SET` (any case).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     operation: Value,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     quantity: Value,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     reason: Value,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     variant_id: Value,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     low_stock_threshold: Value,
 }
 

@@ -4,6 +4,9 @@
 //! An empty value (`?minPrice=`) counts as absent, as HTML forms send them.
 use std::collections::BTreeMap;
 
+use vici_proto::product::v1::{ProductSort, ProductStatus, ReviewSort};
+use vici_proto::vocabulary::Spelled;
+
 use crate::error::ApiError;
 
 pub mod account;
@@ -71,42 +74,11 @@ pub struct FilterQuery {
     pub tags: Vec<String>,
 }
 
-/// Generates a closed enum of accepted values with its wire spelling and a tolerant parser
-/// (case-insensitive, `_` or space for `-`).
-macro_rules! wire_enum {
-    ($name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $wire),+ }
-            }
-
-            pub fn parse(raw: &str) -> Result<Self, String> {
-                let norm = raw.trim().to_ascii_lowercase().replace(['_', ' '], "-");
-                Self::ALL.iter().copied().find(|v| v.as_str() == norm).ok_or_else(|| {
-                    let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("must be one of {}", names.join(", "))
-                })
-            }
-        }
-    };
+/// A value of a closed vocabulary (a sort, a status) from its REST spelling; the problem lists
+/// what is accepted.
+pub fn spelled<T: Spelled>(raw: &str) -> Result<T, String> {
+    T::parse(raw).ok_or_else(|| format!("must be one of {}", T::accepted()))
 }
-
-wire_enum!(ProductSort {
-    Featured = "featured",
-    PriceAsc = "price-asc",
-    PriceDesc = "price-desc",
-    Rating = "rating",
-    Newest = "newest",
-    Name = "name",
-    Relevance = "relevance",
-});
-
-wire_enum!(ReviewSort { Newest = "newest", Helpful = "helpful", RatingDesc = "rating-desc", RatingAsc = "rating-asc" });
 
 /// `GET /products`.
 #[derive(Clone, Debug, PartialEq)]
@@ -255,6 +227,11 @@ impl<'a> Reader<'a> {
 
 pub fn list(pairs: &[(String, String)]) -> Result<ListQuery, Invalid> {
     let mut r = Reader::new(pairs);
+    let query = list_from(&mut r);
+    r.finish(query)
+}
+
+fn list_from(r: &mut Reader) -> ListQuery {
     let search = r.text(&["search", "q"]);
     let default_sort = if search.is_some() {
         ProductSort::Relevance
@@ -262,15 +239,29 @@ pub fn list(pairs: &[(String, String)]) -> Result<ListQuery, Invalid> {
         ProductSort::Featured
     };
     let sort = r
-        .parse(&["sort"], ProductSort::parse)
+        .parse(&["sort"], spelled::<ProductSort>)
         .unwrap_or(default_sort);
-    let query = ListQuery {
+    ListQuery {
         filter: r.filter(),
         sort,
         page: r.page(DEFAULT_LIMIT),
         search,
-    };
-    r.finish(query)
+    }
+}
+
+/// `GET /admin/products`: the listing's filters, sorts and paging over every status, or over
+/// the one `status` names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdminListQuery {
+    pub list: ListQuery,
+    pub status: Option<ProductStatus>,
+}
+
+pub fn admin_products(pairs: &[(String, String)]) -> Result<AdminListQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let list = list_from(&mut r);
+    let status = r.parse(&["status"], spelled::<ProductStatus>);
+    r.finish(AdminListQuery { list, status })
 }
 
 pub fn search(pairs: &[(String, String)]) -> Result<SearchQuery, Invalid> {
@@ -280,7 +271,7 @@ pub fn search(pairs: &[(String, String)]) -> Result<SearchQuery, Invalid> {
         r.problems.insert("q".into(), "is required".into());
     }
     let sort = r
-        .parse(&["sort"], ProductSort::parse)
+        .parse(&["sort"], spelled::<ProductSort>)
         .unwrap_or(ProductSort::Relevance);
     let parsed = SearchQuery {
         query: query.unwrap_or_default(),
@@ -294,7 +285,7 @@ pub fn search(pairs: &[(String, String)]) -> Result<SearchQuery, Invalid> {
 pub fn reviews(pairs: &[(String, String)]) -> Result<ReviewsQuery, Invalid> {
     let mut r = Reader::new(pairs);
     let sort = r
-        .parse(&["sort"], ReviewSort::parse)
+        .parse(&["sort"], spelled::<ReviewSort>)
         .unwrap_or(ReviewSort::Newest);
     let query = ReviewsQuery {
         page: r.page(DEFAULT_LIMIT),

@@ -1,12 +1,13 @@
 //! Parsed queries → product-service requests.
 use vici_proto::common::v1::PageRequest;
 use vici_proto::product::v1::{
-    ListCuratedRequest, ListProductsRequest, ListReviewsRequest, ProductFilter,
+    CuratedKind, ListCuratedRequest, ListProductsRequest, ListReviewsRequest, ProductFilter,
     SearchProductsRequest, SuggestRequest,
 };
 
 use super::{
-    CuratedQuery, FilterQuery, ListQuery, PageQuery, ReviewsQuery, SearchQuery, SuggestQuery,
+    AdminListQuery, CuratedQuery, FilterQuery, ListQuery, PageQuery, ReviewsQuery, SearchQuery,
+    SuggestQuery,
 };
 
 impl From<PageQuery> for PageRequest {
@@ -32,7 +33,7 @@ impl FilterQuery {
             is_on_sale: self.is_on_sale,
             tags: self.tags.clone(),
             include_all_statuses: false,
-            status: None,
+            status: 0,
         }
     }
 }
@@ -41,10 +42,22 @@ impl ListQuery {
     pub fn to_request(&self) -> ListProductsRequest {
         ListProductsRequest {
             filter: Some(self.filter.to_proto()),
-            sort: self.sort.as_str().to_string(),
+            sort: self.sort.into(),
             page: Some(self.page.into()),
             query: self.search.clone(),
         }
+    }
+}
+
+impl AdminListQuery {
+    /// Every status, unless one is asked for.
+    pub fn to_request(&self) -> ListProductsRequest {
+        let mut request = self.list.to_request();
+        if let Some(filter) = request.filter.as_mut() {
+            filter.include_all_statuses = true;
+            filter.status = self.status.map_or(0, Into::into);
+        }
+        request
     }
 }
 
@@ -54,7 +67,7 @@ impl SearchQuery {
             query: self.query.clone(),
             filter: Some(self.filter.to_proto()),
             page: Some(self.page.into()),
-            sort: self.sort.as_str().to_string(),
+            sort: self.sort.into(),
         }
     }
 }
@@ -64,16 +77,15 @@ impl ReviewsQuery {
         ListReviewsRequest {
             product_id,
             page: Some(self.page.into()),
-            sort: self.sort.as_str().to_string(),
+            sort: self.sort.into(),
         }
     }
 }
 
 impl CuratedQuery {
-    /// `kind` is one of the product service's curated shelves (`trending`, `related`, …).
-    pub fn to_request(&self, kind: &str, product_id: Option<String>) -> ListCuratedRequest {
+    pub fn to_request(&self, kind: CuratedKind, product_id: Option<String>) -> ListCuratedRequest {
         ListCuratedRequest {
-            kind: kind.to_string(),
+            kind: kind.into(),
             // A shelf about a product never shows that product.
             exclude_ids: product_id.iter().cloned().collect(),
             product_id,

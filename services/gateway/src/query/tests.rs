@@ -263,7 +263,7 @@ fn encode(q: &ListQuery) -> Vec<(String, String)> {
     let mut out = vec![
         ("page".to_string(), q.page.page.to_string()),
         ("limit".to_string(), q.page.limit.to_string()),
-        ("sort".to_string(), q.sort.as_str().replace('-', "_")),
+        ("sort".to_string(), q.sort.spelling().replace('-', "_")),
     ];
     let f = &q.filter;
     let mut push = |k: &str, v: Option<String>| out.extend(v.map(|v| (k.to_string(), v)));
@@ -293,7 +293,12 @@ fn valid_list_query() -> impl Strategy<Value = ListQuery> {
     let flags = proptest::array::uniform4(proptest::option::of(any::<bool>()));
     (
         (1u32..1_000_000, 1u32..=MAX_LIMIT),
-        proptest::sample::select(ProductSort::ALL),
+        proptest::sample::select(
+            ProductSort::SPELLINGS
+                .iter()
+                .map(|(s, _)| *s)
+                .collect::<Vec<_>>(),
+        ),
         proptest::option::of(word),
         proptest::option::of(word),
         prices,
@@ -340,7 +345,7 @@ proptest! {
         let _ = parse_dollars(&raw);
         let _ = parse_rating(&raw);
         let _ = parse_bool(&raw);
-        let _ = ProductSort::parse(&raw);
+        let _ = spelled::<ProductSort>(&raw);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 
 const INLINE_TYPES: &[&str] = &[
@@ -33,14 +33,6 @@ fn safe_content_type(stored: &str) -> Option<&'static str> {
 }
 
 /// A stored image
-#[utoipa::path(
-    get, path = "/api/media/{key}", tag = "Operations", operation_id = "get_media",
-    params(("key" = String, Path, description = "Blob key, e.g. `products/<id>/<uuid>.jpg`")),
-    responses(
-        (status = 200, description = "The image", content_type = "image/*"),
-        (status = 404, description = "No such object", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(key = %key))]
 pub async fn serve(State(state): State<AppState>, Path(key): Path<String>) -> ApiResult<Response> {
     let not_found = || ApiError::not_found("Media not found");

@@ -1,4 +1,5 @@
-//! Operations: aggregated health, the OpenAPI document and the page that renders it.
+//! Operations: aggregated health, the OpenAPI document and the page that renders it, and the
+//! rows of the route table for them and for media.
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -13,7 +14,50 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use utoipa::ToSchema;
 use vici_kit::ServiceName;
 
+use super::media;
+use super::table::{Access::Public, Route};
 use crate::AppState;
+
+const HEALTH_DESCRIPTION: &str = "The gateway itself is up whenever it answers, so the status \
+    code is 200 even when degraded (a liveness probe must not restart the gateway because a \
+    downstream service is down); the body says which services are down.";
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(Public, "/health", health)
+            .doc("Operations", "health", "Health of the whole shop")
+            .describe(HEALTH_DESCRIPTION)
+            .bare::<HealthDto>(),
+        Route::get(Public, "/health", health)
+            .doc(
+                "Operations",
+                "health_root",
+                "Health of the whole shop (outside /api)",
+            )
+            .describe(HEALTH_DESCRIPTION)
+            .bare::<HealthDto>()
+            .outside_api(),
+        Route::get(Public, "/openapi.json", openapi_json)
+            .doc(
+                "Operations",
+                "openapi",
+                "The OpenAPI 3.1 description of this API",
+            )
+            .content("application/json"),
+        Route::get(Public, "/docs", docs)
+            .doc(
+                "Operations",
+                "docs",
+                "A readable rendering of the OpenAPI document",
+            )
+            .describe("Self-contained: no external scripts or fonts.")
+            .content("text/html"),
+        Route::get(Public, "/media/{*key}", media::serve)
+            .doc("Operations", "get_media", "A stored image")
+            .describe("Raster images inline; anything else as an attachment.")
+            .content("image/*"),
+    ]
+}
 
 /// A probe slower than this counts as down, so `/health` answers fast even when services hang.
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
@@ -28,15 +72,7 @@ pub struct HealthDto {
     pub services: BTreeMap<&'static str, &'static str>,
 }
 
-/// Health of the whole shop
-///
-/// The gateway itself is up whenever it answers, so the status code is 200 even when degraded
-/// (a liveness probe must not restart the gateway because a downstream service is down); the
-/// body says which services are down.
-#[utoipa::path(
-    get, path = "/api/health", tag = "Operations",
-    responses((status = 200, description = "Status of every service", body = HealthDto))
-)]
+/// Probes every service at once ([`HEALTH_DESCRIPTION`] says why degraded is still a 200).
 #[tracing::instrument(skip_all)]
 pub async fn health(State(state): State<AppState>) -> Json<HealthDto> {
     let probes = state.clients.health.iter().map(|(name, client)| {
@@ -71,10 +107,6 @@ static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The OpenAPI 3.1 description of this API
-#[utoipa::path(
-    get, path = "/api/openapi.json", tag = "Operations",
-    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json"))
-)]
 pub async fn openapi_json() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -83,13 +115,7 @@ pub async fn openapi_json() -> Response {
         .into_response()
 }
 
-/// A readable rendering of the OpenAPI document
-///
-/// Self-contained: no external scripts or fonts.
-#[utoipa::path(
-    get, path = "/api/docs", tag = "Operations",
-    responses((status = 200, description = "HTML page", content_type = "text/html"))
-)]
+/// A readable rendering of the OpenAPI document.
 pub async fn docs() -> Html<&'static str> {
     Html(include_str!("../docs.html"))
 }

@@ -1,5 +1,6 @@
 //! Product routes: shapes, money, aliases, search, and query handling at the gRPC boundary.
 use std::sync::atomic::Ordering;
+use vici_proto::vocabulary::Spelled;
 
 use serde_json::json;
 
@@ -119,12 +120,12 @@ async fn the_storefront_first_request_reaches_the_service_in_cents() {
     .await
     .assert_ok();
     let req = gw.fake.last_list();
-    let filter = req.filter.unwrap();
+    let filter = req.filter.clone().unwrap();
     assert_eq!(
         (filter.min_price_cents, filter.max_price_cents),
         (None, Some(20_000))
     );
-    assert_eq!(req.sort, "featured");
+    assert_eq!(req.sort().spelling(), "featured");
     assert_eq!(req.page.map(|p| (p.page, p.limit)), Some((1, 20)));
     assert!(!filter.include_all_statuses);
 }
@@ -135,7 +136,7 @@ async fn list_parameters_are_normalised() {
     get(&gw.app, "/api/products?sort=price_asc&pageSize=5&page=2&minPrice=10.5&tags=audio,wireless&inStock=true&utm=x").await.assert_ok();
     let req = gw.fake.last_list();
     let filter = req.filter.clone().unwrap();
-    assert_eq!(req.sort, "price-asc");
+    assert_eq!(req.sort().spelling(), "price-asc");
     assert_eq!(req.page.map(|p| (p.page, p.limit)), Some((2, 5)));
     assert_eq!(filter.min_price_cents, Some(1_050));
     assert_eq!(filter.tags, ["audio", "wireless"]);
@@ -146,7 +147,7 @@ async fn list_parameters_are_normalised() {
     get(&gw.app, "/api/products?q=headphones").await.assert_ok();
     let req = gw.fake.last_list();
     assert_eq!(
-        (req.query.as_deref(), req.sort.as_str()),
+        (req.query.as_deref(), req.sort().spelling()),
         (Some("headphones"), "relevance")
     );
 }
@@ -260,7 +261,7 @@ async fn search_requires_q_and_returns_facets_with_pagination() {
         .cloned()
         .unwrap();
     assert_eq!(
-        (sent.query.as_str(), sent.sort.as_str()),
+        (sent.query.as_str(), sent.sort().spelling()),
         ("headphnes", "relevance")
     );
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tonic::{Request, Response, Status};
 use vici_kit::{Error, ErrorCode};
-use vici_proto::common::v1::PageInfo;
+use vici_proto::common::v1::{Empty, PageInfo};
 use vici_proto::product::v1::get_product_request::Key;
 use vici_proto::product::v1::product_service_server::ProductService;
 use vici_proto::product::v1::*;
@@ -78,7 +78,7 @@ pub fn headphones() -> Product {
         is_featured: true,
         is_on_sale: true,
         sku: "HP-001".into(),
-        status: "ACTIVE".into(),
+        status: ProductStatus::Active.into(),
         variants: vec![Variant {
             id: "v1".into(),
             name: "Black".into(),
@@ -102,7 +102,7 @@ pub fn mug() -> Product {
         currency: "USD".into(),
         images: vec!["/api/media/products/m/1.jpg".into()],
         stock: 0,
-        status: "ACTIVE".into(),
+        status: ProductStatus::Active.into(),
         ..Default::default()
     }
 }
@@ -331,4 +331,52 @@ impl ProductService for FakeCatalogue {
             }),
         }))
     }
+
+    // The rest answers "nothing of that id", so a route reaching them shows a routed answer.
+
+    async fn get_products(&self, _: Request<GetProductsRequest>) -> Reply<ProductList> {
+        Ok(Response::new(ProductList::default()))
+    }
+
+    async fn create_review(&self, _: Request<CreateReviewRequest>) -> Reply<Review> {
+        Err(unknown())
+    }
+
+    async fn mark_review_helpful(&self, _: Request<MarkReviewHelpfulRequest>) -> Reply<Review> {
+        Err(unknown())
+    }
+
+    async fn create_product(&self, _: Request<ProductInput>) -> Reply<Product> {
+        Err(unknown())
+    }
+
+    async fn update_product(&self, _: Request<UpdateProductRequest>) -> Reply<Product> {
+        Err(unknown())
+    }
+
+    async fn delete_product(&self, _: Request<DeleteProductRequest>) -> Reply<Empty> {
+        Err(unknown())
+    }
+
+    async fn add_product_image(&self, _: Request<AddProductImageRequest>) -> Reply<Product> {
+        Err(unknown())
+    }
+
+    async fn create_category(&self, _: Request<CategoryInput>) -> Reply<Category> {
+        Err(unknown())
+    }
+
+    async fn update_category(&self, _: Request<UpdateCategoryRequest>) -> Reply<Category> {
+        Err(unknown())
+    }
+
+    async fn delete_category(&self, _: Request<DeleteCategoryRequest>) -> Reply<Empty> {
+        Err(unknown())
+    }
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+fn unknown() -> Status {
+    Error::not_found("Not found").into_status()
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use tonic::{Request, Response, Status};
 use vici_identity::{ACCESS_TTL_SECS, AUDIENCE, Claims, ISSUER, Jwks, SigningKey};
 use vici_proto::auth::v1::auth_service_server::AuthService;
-use vici_proto::auth::v1::{Jwks as JwksReply, LoginRequest, Session, User};
+use vici_proto::auth::v1::{self as auth, Jwks as JwksReply, LoginRequest, Session, User};
 use vici_proto::common::v1::Empty;
 
 pub const GOOD_PASSWORD: &str = "Right-password1";
@@ -102,4 +102,63 @@ impl AuthService for FakeAuth {
             expires_in: ACCESS_TTL_SECS,
         }))
     }
+
+    // The rest answers as a service that is down, so a route reaching them shows a routed
+    // answer (never the 501 a missing RPC would give).
+
+    async fn register(&self, _: Request<auth::RegisterRequest>) -> Reply<Session> {
+        Err(down())
+    }
+
+    async fn refresh(&self, _: Request<auth::RefreshRequest>) -> Reply<Session> {
+        Err(down())
+    }
+
+    async fn logout(&self, _: Request<auth::LogoutRequest>) -> Reply<Empty> {
+        Err(down())
+    }
+
+    async fn forgot_password(&self, _: Request<auth::ForgotPasswordRequest>) -> Reply<Empty> {
+        Err(down())
+    }
+
+    async fn reset_password(&self, _: Request<auth::ResetPasswordRequest>) -> Reply<Empty> {
+        Err(down())
+    }
+
+    async fn verify_email(&self, _: Request<auth::VerifyEmailRequest>) -> Reply<Empty> {
+        Err(down())
+    }
+
+    async fn change_password(&self, _: Request<auth::ChangePasswordRequest>) -> Reply<Empty> {
+        Err(down())
+    }
+
+    async fn get_account(&self, _: Request<auth::AccountRef>) -> Reply<auth::Account> {
+        Err(down())
+    }
+
+    async fn update_account(&self, _: Request<auth::UpdateAccountRequest>) -> Reply<auth::Account> {
+        Err(down())
+    }
+
+    async fn list_accounts(
+        &self,
+        _: Request<auth::ListAccountsRequest>,
+    ) -> Reply<auth::AccountPage> {
+        Err(down())
+    }
+
+    async fn admin_update_account(
+        &self,
+        _: Request<auth::AdminUpdateAccountRequest>,
+    ) -> Reply<auth::Account> {
+        Err(down())
+    }
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+fn down() -> Status {
+    Status::unavailable("the fake auth service answers only keys and logins")
 }

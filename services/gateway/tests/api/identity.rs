@@ -7,13 +7,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use vici_identity::revocation;
 use vici_identity::{Claims, SigningKey};
 
+use crate::document::planned;
 use crate::fake_auth::{GOOD_PASSWORD, claims, now};
 use crate::{Answer, Gateway, gateway, gateway_with, send};
 
-/// `/api/users/notifications` is private and not built yet: past authentication it answers 501, so the status
-/// tells exactly whether the token was accepted.
+/// A private GET route that is not built yet (from the gateway's document): past authentication
+/// it answers 501, so the status tells exactly whether the token was accepted.
+async fn private_probe(gw: &Gateway) -> String {
+    planned(gw, Method::GET, true, false).await.uri()
+}
+
 async fn private_with(gw: &Gateway, token: &str) -> Answer {
-    let request = Request::get("/api/users/notifications")
+    let request = Request::get(private_probe(gw).await)
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
@@ -92,10 +97,11 @@ async fn roles_decide_admin_routes() {
     let gw = gateway().await;
     let customer = gw.auth.sign(&claims("customer"));
     let admin = gw.auth.sign(&claims("admin"));
+    let probe = planned(&gw, Method::GET, true, true).await.uri();
     let dashboard = |token: String| {
-        let gw = &gw;
+        let (gw, probe) = (&gw, &probe);
         async move {
-            let request = Request::get("/api/admin/dashboard")
+            let request = Request::get(probe)
                 .header("authorization", format!("Bearer {token}"))
                 .body(Body::empty())
                 .unwrap();
@@ -248,20 +254,15 @@ async fn the_per_user_budget_follows_the_user_across_addresses() {
     ])
     .await;
     let token = gw.auth.sign(&claims("customer"));
+    let probe = private_probe(&gw).await;
     for ip in ["203.0.113.1", "203.0.113.2"] {
-        call(&gw, Method::GET, "/api/users/notifications", &token, ip)
+        call(&gw, Method::GET, &probe, &token, ip)
             .await
             .assert_error(501, "NOT_IMPLEMENTED");
     }
-    call(
-        &gw,
-        Method::GET,
-        "/api/users/notifications",
-        &token,
-        "203.0.113.3",
-    )
-    .await
-    .assert_error(429, "RATE_LIMITED");
+    call(&gw, Method::GET, &probe, &token, "203.0.113.3")
+        .await
+        .assert_error(429, "RATE_LIMITED");
 }
 
 async fn login(gw: &Gateway, email: &str, password: &str, ip: &str) -> Answer {

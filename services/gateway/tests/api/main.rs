@@ -14,13 +14,16 @@ use vici_proto::auth::v1::auth_service_server::AuthServiceServer;
 use vici_proto::product::v1::product_service_server::ProductServiceServer;
 use vici_testkit::{Backend, ServiceName, Services};
 
+mod admin_catalogue;
 mod catalogue;
+mod document;
 mod fake;
 mod fake_auth;
 mod identity;
 mod limits;
 mod ops;
 mod platform;
+mod routing;
 mod shelves;
 
 use fake::FakeCatalogue;
@@ -36,7 +39,7 @@ pub struct Gateway {
 }
 
 /// Serves the fake catalogue and the fake auth service on one ephemeral port.
-async fn serve_fakes(fake: Arc<FakeCatalogue>, auth: Arc<FakeAuth>) -> SocketAddr {
+pub async fn serve_fakes(fake: Arc<FakeCatalogue>, auth: Arc<FakeAuth>) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (_reporter, health) = tonic_health::server::health_reporter();

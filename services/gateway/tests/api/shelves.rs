@@ -1,5 +1,6 @@
 //! Categories, price ranges, curated shelves, reviews and the micro-cache.
 use std::sync::atomic::Ordering;
+use vici_proto::vocabulary::Spelled;
 
 use serde_json::json;
 
@@ -56,7 +57,7 @@ async fn curated_shelves_ask_for_their_kind_with_default_limit_ten() {
         let answer = get(&gw.app, path).await;
         assert_eq!(answer.assert_ok().as_array().unwrap().len(), 2, "{path}");
         let sent = gw.fake.last_curated();
-        assert_eq!((sent.kind.as_str(), sent.limit), (kind, 10), "{path}");
+        assert_eq!((sent.kind().spelling(), sent.limit), (kind, 10), "{path}");
     }
     assert_eq!(gw.fake.last_curated().category, None);
     get(&gw.app, "/api/products/trending?category=audio&limit=3")
@@ -81,7 +82,7 @@ async fn curated_shelves_ask_for_their_kind_with_default_limit_ten() {
         );
         let sent = gw.fake.last_curated();
         assert_eq!(
-            (sent.kind.as_str(), sent.product_id.as_deref()),
+            (sent.kind().spelling(), sent.product_id.as_deref()),
             (kind, Some(HEADPHONES_ID))
         );
         get(&gw.app, &format!("/api/products/bogus/{suffix}"))
@@ -123,7 +124,7 @@ async fn reviews_are_paged_with_a_summary() {
         .last()
         .cloned()
         .unwrap();
-    assert_eq!(sent.sort, "rating-desc");
+    assert_eq!(sent.sort().spelling(), "rating-desc");
 }
 
 #[tokio::test]

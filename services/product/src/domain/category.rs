@@ -153,10 +153,10 @@ impl CategoryPatch {
         Ok(c)
     }
 
-    /// Applies the patch to `c`; returns whether the name changed (products then need
-    /// re-indexing, as their category name is searchable).
-    pub fn apply(self, all: &[Category], c: &mut Category) -> Result<bool> {
-        let before = c.name.clone();
+    /// Applies the patch to `c`; returns the names of the fields that really changed (the
+    /// contract's camelCase names, as events carry them).
+    pub fn apply(self, all: &[Category], c: &mut Category) -> Result<Vec<&'static str>> {
+        let before = c.clone();
         if let Some(v) = self.name {
             c.name = name(&v)?;
         }
@@ -190,8 +190,24 @@ impl CategoryPatch {
         if let Some(v) = self.is_active {
             c.is_active = v;
         }
-        Ok(c.name != before)
+        Ok(changed_fields(&before, c))
     }
+}
+
+fn changed_fields(before: &Category, after: &Category) -> Vec<&'static str> {
+    [
+        ("name", before.name != after.name),
+        ("slug", before.slug != after.slug),
+        ("description", before.description != after.description),
+        ("image", before.image != after.image),
+        ("icon", before.icon != after.icon),
+        ("parentId", before.parent_id != after.parent_id),
+        ("sortOrder", before.sort_order != after.sort_order),
+        ("isActive", before.is_active != after.is_active),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect()
 }
 
 /// A category name: 1–100 characters.

@@ -7,7 +7,6 @@
 //!   rest of its parent category, best rated first — never the product itself.
 //!
 //! All show ACTIVE products only and leave out `exclude_ids`.
-use vici_kit::{Error, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -22,23 +21,6 @@ pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
 
 impl Kind {
-    pub fn parse(raw: &str) -> Result<Kind> {
-        match raw.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "recommended" => Ok(Kind::Recommended),
-            "trending" => Ok(Kind::Trending),
-            "new-arrivals" => Ok(Kind::NewArrivals),
-            "related" => Ok(Kind::Related),
-            "frequently-bought-together" => Ok(Kind::FrequentlyBoughtTogether),
-            _ => Err(Error::validation(
-                "kind",
-                format!(
-                    "Unknown list `{}`; use one of: recommended, trending, new-arrivals, related, frequently-bought-together",
-                    raw.trim()
-                ),
-            )),
-        }
-    }
-
     /// Whether the row is built around one product (which must then be given).
     pub fn needs_product(self) -> bool {
         matches!(self, Kind::Related | Kind::FrequentlyBoughtTogether)
@@ -50,18 +32,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_parse_in_both_spellings() {
-        assert_eq!(Kind::parse("new_arrivals").unwrap(), Kind::NewArrivals);
-        assert_eq!(
-            Kind::parse("Frequently-Bought-Together").unwrap(),
-            Kind::FrequentlyBoughtTogether
-        );
-        assert!(
-            Kind::parse("best")
-                .unwrap_err()
-                .details
-                .contains_key("kind")
-        );
-        assert!(Kind::Related.needs_product() && !Kind::Trending.needs_product());
+    fn rows_about_a_product_need_one() {
+        assert!(Kind::Related.needs_product() && Kind::FrequentlyBoughtTogether.needs_product());
+        assert!(!Kind::Trending.needs_product());
     }
 }

@@ -6,7 +6,7 @@ use vici_kit::{Error, Result};
 
 use super::fields::{
     MAX_DESCRIPTION, MAX_LONG_DESCRIPTION, MAX_VARIANTS, images, name, price, sku, specifications,
-    tags, text,
+    stock, tags, text,
 };
 use super::product::{Product, Status};
 
@@ -28,6 +28,8 @@ pub struct Draft {
     pub sku: String,
     pub status: Status,
     pub variants: Vec<VariantDraft>,
+    /// Units of the product's own stock to start with.
+    pub initial_stock: i64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -36,6 +38,7 @@ pub struct VariantDraft {
     pub sku: String,
     pub price_cents: i64,
     pub attributes: BTreeMap<String, String>,
+    pub initial_stock: i64,
 }
 
 impl Draft {
@@ -63,6 +66,7 @@ impl Draft {
         if !self.sku.trim().is_empty() {
             self.sku = sku("sku", &self.sku)?;
         }
+        stock("stock", self.initial_stock)?;
         if self.variants.len() > MAX_VARIANTS {
             return Err(Error::validation(
                 "variants",
@@ -77,6 +81,7 @@ impl Draft {
             }
             v.sku = sku("variants", &v.sku)?;
             v.price_cents = price("variants", v.price_cents)?;
+            stock("variants", v.initial_stock)?;
             if !skus.insert(v.sku.clone()) {
                 return Err(Error::validation(
                     "variants",

@@ -45,6 +45,20 @@ pub fn price(field: &str, cents: i64) -> Result<i64> {
     Ok(cents)
 }
 
+/// A million units: more than any shelf holds, so a larger number is a typo.
+pub const MAX_INITIAL_STOCK: i64 = 1_000_000;
+
+/// A starting stock count: a whole number of units, 0 to [`MAX_INITIAL_STOCK`].
+pub fn stock(field: &str, units: i64) -> Result<i64> {
+    if !(0..=MAX_INITIAL_STOCK).contains(&units) {
+        return Err(Error::validation(
+            field,
+            format!("`{field}` must be a whole number from 0 to {MAX_INITIAL_STOCK}"),
+        ));
+    }
+    Ok(units)
+}
+
 pub fn sku(field: &str, raw: &str) -> Result<String> {
     let s = raw.trim();
     if s.is_empty() || s.len() > 64 || s.chars().any(char::is_whitespace) {

@@ -27,25 +27,6 @@ pub enum ReviewSort {
     RatingAsc,
 }
 
-impl ReviewSort {
-    /// Empty means newest first.
-    pub fn parse(raw: &str) -> Result<ReviewSort> {
-        match raw.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "" | "newest" => Ok(ReviewSort::Newest),
-            "helpful" => Ok(ReviewSort::Helpful),
-            "rating-desc" => Ok(ReviewSort::RatingDesc),
-            "rating-asc" => Ok(ReviewSort::RatingAsc),
-            _ => Err(Error::validation(
-                "sort",
-                format!(
-                    "Unknown sort `{}`; use one of: newest, helpful, rating-desc, rating-asc",
-                    raw.trim()
-                ),
-            )),
-        }
-    }
-}
-
 /// A review as submitted, before it is stored.
 #[derive(Clone, Debug, Default)]
 pub struct ReviewDraft {
@@ -117,16 +98,6 @@ pub fn distribution(rows: &[(i64, i64)]) -> [u64; 5] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sorts_parse_and_default_to_newest() {
-        assert_eq!(ReviewSort::parse("").unwrap(), ReviewSort::Newest);
-        assert_eq!(
-            ReviewSort::parse("rating_asc").unwrap(),
-            ReviewSort::RatingAsc
-        );
-        assert!(ReviewSort::parse("best").is_err());
-    }
 
     #[test]
     fn drafts_need_a_user_and_one_to_five_stars() {

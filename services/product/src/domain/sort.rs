@@ -3,8 +3,6 @@
 //! (`store::products::order_by`) spell the same orders in SQL.
 use std::cmp::Ordering;
 
-use vici_kit::{Error, Result};
-
 use super::Facts;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,35 +18,7 @@ pub enum Sort {
     Relevance,
 }
 
-pub const ACCEPTED_SORTS: &str = "featured, price-asc, price-desc, rating, newest, name, relevance";
-
 impl Sort {
-    /// Parses a caller's sort; empty means "the default" (`None`). Underscored forms
-    /// (`price_asc`) are accepted as the REST contract promises.
-    pub fn parse(raw: &str) -> Result<Option<Sort>> {
-        let s = raw.trim().to_ascii_lowercase().replace('_', "-");
-        let sort = match s.as_str() {
-            "" => return Ok(None),
-            "featured" => Sort::Featured,
-            "price-asc" => Sort::PriceAsc,
-            "price-desc" => Sort::PriceDesc,
-            "rating" => Sort::Rating,
-            "newest" => Sort::Newest,
-            "name" => Sort::Name,
-            "relevance" => Sort::Relevance,
-            _ => {
-                return Err(Error::validation(
-                    "sort",
-                    format!(
-                        "Unknown sort `{}`; use one of: {ACCEPTED_SORTS}",
-                        raw.trim()
-                    ),
-                ));
-            }
-        };
-        Ok(Some(sort))
-    }
-
     /// The order a list without a search query uses.
     pub fn without_query(self) -> Sort {
         if self == Sort::Relevance {
@@ -100,15 +70,9 @@ mod tests {
     }
 
     #[test]
-    fn sorts_parse_with_both_spellings_and_refuse_unknown_ones() {
-        assert_eq!(Sort::parse("price_asc").unwrap(), Some(Sort::PriceAsc));
-        assert_eq!(Sort::parse(" Price-Desc ").unwrap(), Some(Sort::PriceDesc));
-        assert_eq!(Sort::parse("").unwrap(), None);
-        let err = Sort::parse("cheapest").unwrap_err();
-        assert_eq!(err.code, vici_kit::ErrorCode::Validation);
-        assert!(err.message.contains("price-asc"));
-        assert!(err.details.contains_key("sort"));
+    fn relevance_without_a_query_is_featured() {
         assert_eq!(Sort::Relevance.without_query(), Sort::Featured);
+        assert_eq!(Sort::Name.without_query(), Sort::Name);
     }
 
     #[test]

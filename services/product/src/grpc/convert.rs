@@ -14,6 +14,8 @@ use crate::service::Stocked;
 use crate::service::browse::SearchResult;
 use vici_proto::paging::Page;
 
+use super::vocabulary;
+
 pub fn filter(f: Option<pb::ProductFilter>) -> Result<Filter> {
     let f = f.unwrap_or_default();
     Filter::new(FilterParts {
@@ -27,7 +29,7 @@ pub fn filter(f: Option<pb::ProductFilter>) -> Result<Filter> {
         is_on_sale: f.is_on_sale,
         tags: f.tags,
         include_all_statuses: f.include_all_statuses,
-        status: f.status,
+        status: vocabulary::status(f.status)?,
     })
 }
 
@@ -67,7 +69,7 @@ pub fn product(s: Stocked) -> pb::Product {
         is_featured: p.is_featured,
         is_on_sale: p.is_on_sale,
         sku: p.sku,
-        status: p.status.as_str().to_string(),
+        status: vocabulary::status_to_proto(p.status) as i32,
         created_at: vici_store::rfc3339(p.created_at),
         updated_at: vici_store::rfc3339(p.updated_at),
     }
@@ -120,7 +122,8 @@ pub fn draft(i: pb::ProductInput) -> Result<(Draft, String)> {
         is_featured: i.is_featured,
         is_on_sale: i.is_on_sale,
         sku: i.sku,
-        status: Status::from_input(&i.status)?,
+        status: vocabulary::status(i.status)?.unwrap_or(Status::Active),
+        initial_stock: i.initial_stock,
         variants: i
             .variants
             .into_iter()
@@ -129,6 +132,7 @@ pub fn draft(i: pb::ProductInput) -> Result<(Draft, String)> {
                 sku: v.sku,
                 price_cents: v.price_cents,
                 attributes: v.attributes.into_iter().collect(),
+                initial_stock: v.initial_stock,
             })
             .collect(),
     };
@@ -138,7 +142,7 @@ pub fn draft(i: pb::ProductInput) -> Result<(Draft, String)> {
 /// UpdateProduct's patch and the category it moves the product to, if any. Repeated fields
 /// replace the current list when `replace_*` is set and are appended otherwise.
 pub fn patch(p: pb::ProductPatch) -> Result<(Patch, Option<String>)> {
-    let status = p.status.as_deref().map(Status::from_input).transpose()?;
+    let status = vocabulary::status(p.status)?;
     let (tags, add_tags) = if p.replace_tags {
         (Some(p.tags), Vec::new())
     } else {

@@ -2,6 +2,7 @@
 //! the answer. Errors are `vici_kit::Error`s, turned into statuses that keep their code and
 //! details for the gateway.
 mod convert;
+mod vocabulary;
 
 use std::sync::Arc;
 
@@ -11,9 +12,6 @@ use vici_proto::paging::Page;
 use vici_proto::product::v1 as pb;
 use vici_proto::product::v1::product_service_server::ProductService;
 
-use crate::domain::Sort;
-use crate::domain::curated::Kind;
-use crate::domain::review::ReviewSort;
 use crate::service::Service;
 use crate::service::browse::ProductKey;
 
@@ -35,7 +33,7 @@ impl ProductService for ProductApi {
         let r = req.into_inner();
         let (filter, sort, page) = (
             convert::filter(r.filter)?,
-            Sort::parse(&r.sort)?,
+            vocabulary::sort(r.sort)?,
             Page::asked(r.page),
         );
         let (products, total) = self.service.list(filter, sort, page, r.query).await?;
@@ -52,7 +50,7 @@ impl ProductService for ProductApi {
         let r = req.into_inner();
         let (filter, sort, page) = (
             convert::filter(r.filter)?,
-            Sort::parse(&r.sort)?,
+            vocabulary::sort(r.sort)?,
             Page::asked(r.page),
         );
         let found = self.service.search(r.query, filter, sort, page).await?;
@@ -96,7 +94,7 @@ impl ProductService for ProductApi {
 
     async fn list_curated(&self, req: Request<pb::ListCuratedRequest>) -> Reply<pb::ProductList> {
         let r = req.into_inner();
-        let kind = Kind::parse(&r.kind)?;
+        let kind = vocabulary::kind(r.kind)?;
         let found = self
             .service
             .curated(kind, r.product_id, r.category, r.limit, r.exclude_ids)
@@ -141,7 +139,7 @@ impl ProductService for ProductApi {
 
     async fn list_reviews(&self, req: Request<pb::ListReviewsRequest>) -> Reply<pb::ReviewPage> {
         let r = req.into_inner();
-        let (sort, page) = (ReviewSort::parse(&r.sort)?, Page::asked(r.page));
+        let (sort, page) = (vocabulary::review_sort(r.sort)?, Page::asked(r.page));
         let (reviews, total, summary) =
             self.service.list_reviews(&r.product_id, sort, page).await?;
         Ok(Response::new(pb::ReviewPage {

@@ -24,6 +24,27 @@ impl Service {
         let category_id = self.resolve_category(category_key).await?;
         let id = new_id();
         let now = now_ms();
+        let variants: Vec<(Variant, i64)> = draft
+            .variants
+            .into_iter()
+            .map(|v| {
+                let variant = Variant {
+                    id: new_id(),
+                    name: v.name,
+                    sku: v.sku,
+                    price_cents: v.price_cents,
+                    attributes: v.attributes,
+                };
+                (variant, v.initial_stock)
+            })
+            .collect();
+        let opening: Vec<(Option<String>, i64)> = std::iter::once((None, draft.initial_stock))
+            .chain(
+                variants
+                    .iter()
+                    .map(|(v, units)| (Some(v.id.clone()), *units)),
+            )
+            .collect();
         let mut product = Product {
             sku: if draft.sku.is_empty() {
                 generated_sku(&id)
@@ -50,17 +71,7 @@ impl Service {
             is_featured: draft.is_featured,
             is_on_sale: draft.is_on_sale,
             status: draft.status,
-            variants: draft
-                .variants
-                .into_iter()
-                .map(|v| Variant {
-                    id: new_id(),
-                    name: v.name,
-                    sku: v.sku,
-                    price_cents: v.price_cents,
-                    attributes: v.attributes,
-                })
-                .collect(),
+            variants: variants.into_iter().map(|(v, _)| v).collect(),
             created_at: now,
             updated_at: now,
         };
@@ -91,7 +102,7 @@ impl Service {
         }
         self.outbox.wake();
         self.reindex(vec![id.clone()]).await;
-        self.stock.init(&product).await;
+        self.stock.init(&product.id, opening).await;
         self.after_write(&id).await
     }
 

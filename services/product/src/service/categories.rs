@@ -1,6 +1,7 @@
 //! Categories: the tree with product counts, one category with its children, and admin edits.
-//! Category changes announce no event (events.md defines none); renaming one re-indexes its
-//! products here, and other replicas pick the new name up at their next start (see `replica`).
+//! Each edit commits with its `product.category_*` event (see `events`); a rename re-indexes the
+//! category's products here at once, and every other replica does the same from the event (see
+//! `replica`).
 use vici_kit::{Error, Result};
 use vici_store::error::{SqlxResultExt as _, map_sqlx};
 use vici_store::now_ms;
@@ -8,7 +9,7 @@ use vici_types::new_id;
 
 use super::Service;
 use crate::domain::category::{self, CategoryPatch, Node};
-use crate::store;
+use crate::{events, store};
 
 impl Service {
     /// Top-level categories by sort order then name; `tree` nests every level below.
@@ -37,10 +38,15 @@ impl Service {
         store::categories::insert(&mut tx, &created, now_ms())
             .await
             .map_err(|e| map_sqlx(e, store::categories::CONFLICTS))?;
+        events::emit(&mut tx, &events::category_created(&created))
+            .await
+            .db_err()?;
         tx.commit().await.db_err()?;
+        self.outbox.wake();
         self.get_category(&created.id).await
     }
 
+    /// Applies `patch`; an edit that changes nothing writes nothing and announces nothing.
     pub async fn update_category(&self, id: &str, patch: CategoryPatch) -> Result<Node> {
         let mut tx = self.db.begin().await.db_err()?;
         let all = store::categories::all(&mut tx).await.db_err()?;
@@ -49,11 +55,19 @@ impl Service {
             .find(|c| c.id == id.trim())
             .cloned()
             .ok_or_else(|| Error::not_found("Category not found"))?;
-        let renamed = patch.apply(&all, &mut edited)?;
+        let changed = patch.apply(&all, &mut edited)?;
+        if changed.is_empty() {
+            drop(tx);
+            return self.get_category(&edited.id).await;
+        }
         store::categories::update(&mut tx, &edited, now_ms())
             .await
             .map_err(|e| map_sqlx(e, store::categories::CONFLICTS))?;
-        let products = if renamed {
+        events::emit(&mut tx, &events::category_updated(&edited, &changed))
+            .await
+            .db_err()?;
+        // Products carry their category's name in the search index.
+        let products = if changed.contains(&"name") {
             store::categories::product_ids(&mut tx, &edited.id)
                 .await
                 .db_err()?
@@ -61,6 +75,7 @@ impl Service {
             Vec::new()
         };
         tx.commit().await.db_err()?;
+        self.outbox.wake();
         if !products.is_empty() {
             self.reindex(products).await;
         }
@@ -86,7 +101,14 @@ impl Service {
                 "This category still has {n} subcategories; move or delete them first"
             ))
             .with_detail(what, n)),
-            None => tx.commit().await.db_err(),
+            None => {
+                events::emit(&mut tx, &events::category_deleted(id.trim()))
+                    .await
+                    .db_err()?;
+                tx.commit().await.db_err()?;
+                self.outbox.wake();
+                Ok(())
+            }
         }
     }
 }

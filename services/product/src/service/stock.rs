@@ -16,8 +16,6 @@ use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::inventory::v1::{GetStockLevelsRequest, InitStockItem, InitStockRequest};
 
-use crate::domain::Product;
-
 /// Available stock of a product and of each of its variants (by variant id).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StockLevel {
@@ -72,28 +70,27 @@ impl Stock {
         Ok(reply.into_inner().product_ids.into_iter().collect())
     }
 
-    /// Creates zero-stock records for a new product and its variants. Runs after the product
-    /// committed, so a failure cannot undo it: it is logged, and the inventory service treats a
-    /// product it has no record of as zero stock until an admin sets some (InitStock is
-    /// idempotent, so a later retry is safe).
-    pub async fn init(&self, p: &Product) {
-        let mut items = vec![InitStockItem {
-            product_id: p.id.clone(),
-            variant_id: None,
-            quantity: 0,
-        }];
-        items.extend(p.variants.iter().map(|v| InitStockItem {
-            product_id: p.id.clone(),
-            variant_id: Some(v.id.clone()),
-            quantity: 0,
-        }));
+    /// Creates the stock records of a new product: `opening` holds the units of its own stock
+    /// (variant `None`) and of each variant. Runs after the product committed, so a failure
+    /// cannot undo it: it is logged, and the inventory service treats a product it has no
+    /// record of as zero stock until an admin sets some (InitStock is idempotent, so a later
+    /// retry is safe).
+    pub async fn init(&self, product_id: &str, opening: Vec<(Option<String>, i64)>) {
+        let items = opening
+            .into_iter()
+            .map(|(variant_id, quantity)| InitStockItem {
+                product_id: product_id.to_string(),
+                variant_id,
+                quantity,
+            })
+            .collect();
         if let Err(status) = self
             .client
             .clone()
             .init_stock(InitStockRequest { items })
             .await
         {
-            tracing::warn!(product_id = %p.id, code = ?status.code(), error = %status.message(), "inventory InitStock failed; stock reads as zero until set");
+            tracing::warn!(product_id = %product_id, code = ?status.code(), error = %status.message(), "inventory InitStock failed; stock reads as zero until set");
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Listing, single products, batches and curated rows.
 use std::collections::HashSet;
+use vici_proto::product::v1::{ProductSort, ProductStatus};
+use vici_proto::vocabulary::Spelled;
 
 use tonic::Code;
 use vici_catalog::{Catalog, category_id};
@@ -15,6 +17,19 @@ pub fn page(page: u32, limit: u32) -> Option<PageRequest> {
     Some(PageRequest { page, limit })
 }
 
+/// An enum value no contract defines (sent by a newer caller).
+pub const UNKNOWN_VALUE: i32 = 99;
+
+/// The wire value of a vocabulary's REST spelling; `""` is UNSPECIFIED.
+pub fn spelled<T: Spelled + Into<i32>>(spelling: &str) -> i32 {
+    if spelling.is_empty() {
+        return 0;
+    }
+    T::parse(spelling)
+        .unwrap_or_else(|| panic!("no value spelled {spelling}"))
+        .into()
+}
+
 pub async fn list(
     app: &App,
     filter: ProductFilter,
@@ -23,7 +38,7 @@ pub async fn list(
 ) -> (Vec<Product>, u64) {
     let req = ListProductsRequest {
         filter: Some(filter),
-        sort: sort.into(),
+        sort: spelled::<ProductSort>(sort),
         page: page_req,
         query: None,
     };
@@ -65,7 +80,7 @@ pub async fn demo_shop_page_lists_the_seven_active_products_under_200_with_stock
     for p in &products {
         let seed = app.seed_product(&p.slug);
         assert!(
-            p.price_cents <= 20_000 && p.status == "ACTIVE",
+            p.price_cents <= 20_000 && p.status() == ProductStatus::Active,
             "{}",
             p.slug
         );
@@ -229,15 +244,15 @@ pub async fn in_stock_filter_asks_inventory_once(env: Env) {
 pub async fn unknown_sort_is_invalid_argument(env: Env) {
     let app = env.start(Catalog::demo()).await;
     let req = ListProductsRequest {
-        sort: "cheapest".into(),
+        sort: UNKNOWN_VALUE,
         ..Default::default()
     };
     let err = app.client.clone().list_products(req).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    assert!(err.message().contains("price-asc"), "{}", err.message());
+    assert!(err.message().contains("sort"), "{}", err.message());
     let req = SearchProductsRequest {
         query: "mac".into(),
-        sort: "cheapest".into(),
+        sort: UNKNOWN_VALUE,
         ..Default::default()
     };
     assert_eq!(

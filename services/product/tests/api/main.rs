@@ -9,6 +9,7 @@
 mod admin;
 mod browse;
 mod catalogue;
+mod category_events;
 mod context;
 mod harness;
 mod inventory;
@@ -41,6 +42,8 @@ vici_testkit::on_both_backends!(
     admin::updates_and_deletes_emit_events_and_reach_search,
     admin::admin_input_is_validated_field_by_field,
     admin::replicas_follow_product_events,
+    category_events::category_edits_are_announced_and_renames_reach_every_replica,
+    category_events::new_products_start_with_the_stock_the_admin_gave,
     media::images_are_sniffed_stored_and_linked,
     context::request_ids_reach_the_events_a_request_causes,
 );

@@ -66,8 +66,8 @@ pub async fn products_by_id_slug_and_batch(env: Env) {
             .await
             .unwrap()
             .into_inner()
-            .status,
-        "INACTIVE"
+            .status(),
+        vici_proto::product::v1::ProductStatus::Inactive
     );
 
     let iphone = app.id_of("iphone-15-pro-max");
@@ -113,7 +113,7 @@ pub async fn curated_rows_follow_their_fallbacks(env: Env) {
                    limit: u32,
                    exclude: Vec<String>| {
         let req = ListCuratedRequest {
-            kind: kind.into(),
+            kind: crate::browse::spelled::<vici_proto::product::v1::CuratedKind>(kind),
             product_id: product,
             category: category.map(String::from),
             limit,
@@ -178,11 +178,11 @@ pub async fn curated_rows_follow_their_fallbacks(env: Env) {
             .windows(2)
             .all(|w| w[0].created_at >= w[1].created_at)
     );
-    assert_eq!(
-        curated("best", None, None, 5, vec![])
-            .await
-            .unwrap_err()
-            .code(),
-        Code::InvalidArgument
-    );
+    let unknown = ListCuratedRequest {
+        kind: crate::browse::UNKNOWN_VALUE,
+        limit: 5,
+        ..Default::default()
+    };
+    let err = app.client.clone().list_curated(unknown).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
 }

@@ -118,7 +118,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     let list = ListReviewsRequest {
         product_id: book.clone(),
         page: page(1, 10),
-        sort: "helpful".into(),
+        sort: vici_proto::product::v1::ReviewSort::Helpful.into(),
     };
     let reviews = app
         .client
@@ -136,7 +136,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     let bad_sort = ListReviewsRequest {
         product_id: book,
         page: None,
-        sort: "best".into(),
+        sort: crate::browse::UNKNOWN_VALUE,
     };
     assert_eq!(
         app.client

@@ -22,7 +22,7 @@ pub async fn search(
         query: query.into(),
         filter: Some(filter),
         page: page_req,
-        sort: sort.into(),
+        sort: crate::browse::spelled::<vici_proto::product::v1::ProductSort>(sort),
     };
     app.client
         .clone()

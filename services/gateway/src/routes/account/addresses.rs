@@ -3,19 +3,19 @@
 use axum::extract::State;
 use axum::response::Response;
 use vici_proto::user::v1 as user;
+use vici_types::AddressId;
 
 use crate::AppState;
 use crate::dto::account::{AddressBody, AddressDto};
 use crate::envelope;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Json, OptionalJson, Path};
+use crate::error::ApiResult;
+use crate::extract::{AuthUser, Json, OptionalJson, PathId};
 
-fn address_ref(caller: &crate::extract::Identity, id: &str) -> ApiResult<user::AddressRef> {
-    uuid::Uuid::parse_str(id).map_err(|_| ApiError::not_found("No such address"))?;
-    Ok(user::AddressRef {
+fn address_ref(caller: &crate::extract::Identity, id: AddressId) -> user::AddressRef {
+    user::AddressRef {
         user_id: caller.user_id.to_string(),
-        address_id: id.to_string(),
-    })
+        address_id: id.into(),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "ListAddresses"))]
@@ -52,10 +52,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<AddressId>,
     OptionalJson(body): OptionalJson<AddressBody>,
 ) -> ApiResult<Response> {
-    let target = address_ref(&caller, &id)?;
+    let target = address_ref(&caller, id);
     let update = body
         .unwrap_or_default()
         .into_update(target.user_id, target.address_id);
@@ -67,11 +67,11 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<AddressId>,
 ) -> ApiResult<Response> {
     state
         .users()
-        .delete_address(address_ref(&caller, &id)?)
+        .delete_address(address_ref(&caller, id))
         .await?;
     Ok(envelope::done("Address deleted"))
 }

@@ -3,13 +3,15 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::auth::v1 as pb;
+use vici_types::UserId;
 
 use crate::AppState;
 use crate::dto::account::AccountDto;
 use crate::envelope::{self, Pagination};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{AdminUser, Json, Path, QueryPairs};
+use crate::error::ApiResult;
+use crate::extract::{AdminUser, Json, PathId, QueryPairs};
 use crate::query;
 
 #[tracing::instrument(skip_all, fields(rpc = "ListAccounts"))]
@@ -33,7 +35,7 @@ pub async fn list(
     Ok(envelope::list(users, pagination))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountChange {
     role: Option<String>,
@@ -44,16 +46,13 @@ pub struct AccountChange {
 pub async fn update(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<String>,
+    PathId(user_id): PathId<UserId>,
     Json(change): Json<AccountChange>,
 ) -> ApiResult<Response> {
-    let user_id = uuid::Uuid::parse_str(id.trim())
-        .map_err(|_| ApiError::not_found("No such user"))?
-        .to_string();
     let account = state
         .auth()
         .admin_update_account(pb::AdminUpdateAccountRequest {
-            user_id,
+            user_id: user_id.into(),
             role: change.role.map(|r| r.trim().to_ascii_lowercase()),
             is_active: change.is_active,
             actor_id: admin.user_id.to_string(),

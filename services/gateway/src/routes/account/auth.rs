@@ -7,6 +7,7 @@ use axum::Json as AxumJson;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_kit::ErrorCode;
 use vici_proto::auth::v1 as pb;
 use vici_proto::common::v1::Empty;
@@ -76,7 +77,7 @@ async fn judged<T>(
     outcome
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterBody {
     email: Option<String>,
@@ -133,7 +134,7 @@ pub async fn register(
     Ok(envelope::created(SessionDto::from_session(session, true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginBody {
     email: Option<String>,
     password: Option<String>,
@@ -165,7 +166,7 @@ pub async fn login(
     Ok(envelope::ok(SessionDto::from_session(session, true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshBody {
     refresh_token: Option<String>,
@@ -189,7 +190,7 @@ pub async fn refresh(
     Ok(envelope::ok(SessionDto::from_session(session, false)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogoutBody {
     refresh_token: Option<String>,
@@ -218,7 +219,7 @@ pub async fn logout(
     Ok(envelope::done("You have been signed out"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ForgotBody {
     email: Option<String>,
 }
@@ -242,7 +243,7 @@ pub async fn forgot_password(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResetBody {
     token: Option<String>,
@@ -278,7 +279,7 @@ pub async fn reset_password(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct VerifyBody {
     token: Option<String>,
 }
@@ -300,7 +301,7 @@ pub async fn verify_email(
     Ok(envelope::done("Your email address is verified"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePasswordBody {
     current_password: Option<String>,
@@ -328,6 +329,20 @@ pub async fn change_password(
     })
     .await?;
     Ok(envelope::done("Your password has been changed"))
+}
+
+/// `GET /auth/jwks`'s answer as the document shows it (the handler builds it from the auth
+/// service's JSON).
+#[derive(ToSchema)]
+#[allow(dead_code)] // Read by the `ToSchema` derive only.
+pub struct JwksDocument {
+    /// RFC 7517 keys (`kty: OKP`, `crv: Ed25519`, `alg: EdDSA`, `kid`, `x`).
+    #[schema(value_type = Vec<Object>)]
+    keys: Vec<serde_json::Value>,
+    success: bool,
+    /// The same JWKS, `{keys: [...]}`.
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
 }
 
 /// The public keys as a bare JWKS (`{"keys": [...]}`) so JOSE libraries can read it, with the

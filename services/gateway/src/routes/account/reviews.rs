@@ -3,16 +3,18 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::product::v1 as pb;
+use vici_types::{ProductId, ReviewId};
 
 use crate::AppState;
 use crate::dto::ReviewDto;
 use crate::envelope;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Json, Path};
+use crate::error::ApiResult;
+use crate::extract::{AuthUser, Json, PathId};
 use crate::routes::account::users::profile_of;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReviewBody {
     rating: Option<u32>,
     #[serde(default)]
@@ -23,25 +25,18 @@ pub struct ReviewBody {
     images: Vec<String>,
 }
 
-fn uuid_or_404(id: &str, what: &str) -> ApiResult<String> {
-    uuid::Uuid::parse_str(id.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| ApiError::not_found(format!("{what} not found")))
-}
-
 #[tracing::instrument(skip_all, fields(rpc = "CreateReview"))]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(product_id): Path<String>,
+    PathId(product_id): PathId<ProductId>,
     Json(body): Json<ReviewBody>,
 ) -> ApiResult<Response> {
-    let product_id = uuid_or_404(&product_id, "Product")?;
     let author = profile_of(&state, caller.user_id.to_string()).await?;
     let review = state
         .products()
         .create_review(pb::CreateReviewRequest {
-            product_id,
+            product_id: product_id.into(),
             user_id: author.id,
             user_name: author.name,
             user_avatar: author.avatar,
@@ -62,13 +57,12 @@ pub async fn create(
 pub async fn helpful(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(review_id): Path<String>,
+    PathId(review_id): PathId<ReviewId>,
 ) -> ApiResult<Response> {
-    let review_id = uuid_or_404(&review_id, "Review")?;
     let review = state
         .products()
         .mark_review_helpful(pb::MarkReviewHelpfulRequest {
-            review_id,
+            review_id: review_id.into(),
             user_id: caller.user_id.to_string(),
         })
         .await?

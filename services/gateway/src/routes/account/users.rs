@@ -6,15 +6,17 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::auth::v1 as auth;
 use vici_proto::user::v1 as user;
+use vici_types::{ProductId, TypedId};
 
 use crate::AppState;
 use crate::dto::account::{PreferencesDto, ProfileDto, WishlistItemDto, nullable};
 use crate::envelope::{self, Pagination};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Identity, Json, Path, QueryPairs};
-use crate::query;
+use crate::extract::{AuthUser, Identity, Json, PathId, QueryPairs};
+use crate::{query, upload};
 
 /// Names longer than this are refused here, before anything is written (the profile update
 /// spans two services, so both halves are checked before either is applied).
@@ -44,13 +46,18 @@ pub async fn get_profile(
     Ok(envelope::ok(profile_of(&state, me(&caller)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ProfileBody {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     name: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     phone: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     avatar: Option<Option<String>>,
 }
 
@@ -110,43 +117,19 @@ pub async fn update_profile(
 /// Read at most this much of an upload: one byte past the avatar limit is enough to refuse it.
 const AVATAR_READ_LIMIT: usize = 2 * 1024 * 1024 + 1;
 
-fn avatar_problem(message: &str) -> ApiError {
-    ApiError::validation(
-        message,
-        BTreeMap::from([("avatar".to_string(), message.to_string())]),
-    )
-}
-
 #[tracing::instrument(skip_all, fields(rpc = "SetAvatar"))]
 pub async fn upload_avatar(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    let mut multipart = multipart
-        .map_err(|_| avatar_problem("Send the avatar as a multipart/form-data file upload"))?;
-    let unreadable = |_| avatar_problem("The upload could not be read");
-    let mut field = loop {
-        match multipart.next_field().await.map_err(unreadable)? {
-            Some(field) if field.file_name().is_some() => break field,
-            Some(_) => continue,
-            None => return Err(avatar_problem("The upload holds no file")),
-        }
-    };
-    let filename = field.file_name().unwrap_or_default().to_string();
-    let mut data = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-        data.extend_from_slice(&chunk);
-        if data.len() >= AVATAR_READ_LIMIT {
-            break;
-        }
-    }
+    let upload = upload::first_file(multipart, AVATAR_READ_LIMIT, "avatar").await?;
     state
         .users()
         .set_avatar(user::SetAvatarRequest {
             user_id: me(&caller),
-            data,
-            filename,
+            data: upload.data,
+            filename: upload.filename,
         })
         .await?;
     Ok(envelope::ok(profile_of(&state, me(&caller)).await?))
@@ -201,20 +184,17 @@ pub async fn wishlist(
     Ok(envelope::list(items, pagination))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WishlistBody {
     product_id: Option<String>,
 }
 
-/// A product id that is not a UUID names no product.
-fn product_ref(user_id: String, product_id: &str) -> ApiResult<user::WishlistRef> {
-    let product_id = product_id.trim();
-    uuid::Uuid::parse_str(product_id).map_err(|_| ApiError::not_found("No such product"))?;
-    Ok(user::WishlistRef {
+fn wishlist_ref(user_id: String, product_id: ProductId) -> user::WishlistRef {
+    user::WishlistRef {
         user_id,
-        product_id: product_id.to_string(),
-    })
+        product_id: product_id.into(),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "AddToWishlist"))]
@@ -231,7 +211,11 @@ pub async fn add_to_wishlist(
     };
     let item = state
         .users()
-        .add_to_wishlist(product_ref(me(&caller), &product_id)?)
+        // An id that is not a UUID names no product: 404, like an unknown one.
+        .add_to_wishlist(wishlist_ref(
+            me(&caller),
+            ProductId::from_path(&product_id)?,
+        ))
         .await?
         .into_inner();
     Ok(envelope::created(WishlistItemDto::from(item)))
@@ -241,11 +225,11 @@ pub async fn add_to_wishlist(
 pub async fn remove_from_wishlist(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(product_id): Path<String>,
+    PathId(product_id): PathId<ProductId>,
 ) -> ApiResult<Response> {
     state
         .users()
-        .remove_from_wishlist(product_ref(me(&caller), &product_id)?)
+        .remove_from_wishlist(wishlist_ref(me(&caller), product_id))
         .await?;
     Ok(envelope::done("Removed from your wishlist"))
 }

@@ -5,25 +5,15 @@ use vici_proto::product::v1::{GetCategoryRequest, ListCategoriesRequest, PriceRa
 
 use super::empty_if_unknown_category;
 use crate::AppState;
-use crate::dto::params::{CategoriesParams, CategoryParams};
 use crate::dto::{CategoryDto, PriceRangeDto};
-use crate::envelope::{self, Envelope, ListEnvelope, Pagination};
-use crate::error::{ApiResult, ErrorBody};
+use crate::envelope::{self, Pagination};
+use crate::error::ApiResult;
 use crate::extract::{MaybeAuthUser, Path, QueryPairs};
 use crate::query;
 
 /// List categories
 ///
 /// Top-level categories sorted by `sortOrder` then name; `tree=true` nests their children.
-#[utoipa::path(
-    get, path = "/api/products/categories", tag = "Categories", operation_id = "list_categories",
-    params(CategoriesParams),
-    responses(
-        (status = 200, description = "Active categories", body = ListEnvelope<Vec<CategoryDto>>),
-        (status = 400, description = "A malformed `tree`", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "ListCategories"))]
 pub async fn list(
     State(state): State<AppState>,
@@ -47,15 +37,6 @@ pub async fn list(
 }
 
 /// Get a category by id or slug, with its children
-#[utoipa::path(
-    get, path = "/api/products/categories/{idOrSlug}", tag = "Categories", operation_id = "get_category",
-    params(("idOrSlug" = String, Path, description = "Category id or slug")),
-    responses(
-        (status = 200, description = "The category and its children", body = Envelope<CategoryDto>),
-        (status = 404, description = "No such category", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "GetCategory", id_or_slug = %id_or_slug))]
 pub async fn one(
     State(state): State<AppState>,
@@ -73,14 +54,6 @@ pub async fn one(
 /// Price range of the ACTIVE products (optionally of a category)
 ///
 /// All zeros when nothing matches, including for an unknown category.
-#[utoipa::path(
-    get, path = "/api/products/price-range", tag = "Categories",
-    params(CategoryParams),
-    responses(
-        (status = 200, description = "Lowest, highest and average price in dollars", body = Envelope<PriceRangeDto>),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "GetPriceRange"))]
 pub async fn price_range(
     State(state): State<AppState>,

@@ -3,19 +3,21 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use super::product_id;
+use vici_proto::product::v1::CuratedKind;
+use vici_proto::vocabulary::Spelled;
+use vici_types::ProductId;
+
 use crate::AppState;
-use crate::dto::params::{CuratedParams, LimitParams, PageParams, ReviewParams};
 use crate::dto::{ProductDto, ReviewDto, ReviewSummaryDto, ReviewsEnvelope};
-use crate::envelope::{self, ListEnvelope, Pagination};
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{MaybeAuthUser, Path, QueryPairs};
+use crate::envelope::{self, Pagination};
+use crate::error::ApiResult;
+use crate::extract::{MaybeAuthUser, PathId, QueryPairs};
 use crate::query::{self, CuratedQuery};
 
 /// One `ListCurated` call of `kind`, rendered as a product list.
 async fn shelf(
     state: &AppState,
-    kind: &str,
+    kind: CuratedKind,
     product: Option<String>,
     q: CuratedQuery,
 ) -> ApiResult<Response> {
@@ -32,18 +34,13 @@ async fn shelf(
 
 /// Generates a shelf handler for a route without a product id.
 macro_rules! shelf_handler {
-    ($name:ident, $kind:literal, $path:literal, $summary:literal, $params:ty) => {
-        #[doc = $summary]
-        #[utoipa::path(
-            get, path = $path, tag = "Products", params($params),
-            responses(
-                (status = 200, description = "Products", body = ListEnvelope<Vec<ProductDto>>),
-                (status = 400, description = "A malformed `limit`", body = ErrorBody),
-                (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-            )
-        )]
-        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind))]
-        pub async fn $name(State(state): State<AppState>, _caller: MaybeAuthUser, QueryPairs(pairs): QueryPairs) -> ApiResult<Response> {
+    ($name:ident, $kind:expr) => {
+        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind.spelling()))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            _caller: MaybeAuthUser,
+            QueryPairs(pairs): QueryPairs,
+        ) -> ApiResult<Response> {
             shelf(&state, $kind, None, query::curated(&pairs)?).await
         }
     };
@@ -51,91 +48,39 @@ macro_rules! shelf_handler {
 
 /// Generates a shelf handler about one product (`/products/{id}/...`).
 macro_rules! product_shelf_handler {
-    ($name:ident, $kind:literal, $path:literal, $summary:literal) => {
-        #[doc = $summary]
-        #[utoipa::path(
-            get, path = $path, tag = "Products",
-            params(("id" = String, Path, format = Uuid, description = "Product id"), LimitParams),
-            responses(
-                (status = 200, description = "Products (never the product itself)", body = ListEnvelope<Vec<ProductDto>>),
-                (status = 400, description = "A malformed `limit`", body = ErrorBody),
-                (status = 404, description = "Not a product id", body = ErrorBody),
-                (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-            )
-        )]
-        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind, id = %id))]
+    ($name:ident, $kind:expr) => {
+        #[tracing::instrument(skip_all, fields(rpc = "ListCurated", kind = $kind.spelling(), id = %id))]
         pub async fn $name(
             State(state): State<AppState>,
             _caller: MaybeAuthUser,
-            Path(id): Path<String>,
+            PathId(id): PathId<ProductId>,
             QueryPairs(pairs): QueryPairs,
         ) -> ApiResult<Response> {
-            let id = product_id(&id)?;
-            shelf(&state, $kind, Some(id), query::curated(&pairs)?).await
+            shelf(&state, $kind, Some(id.into()), query::curated(&pairs)?).await
         }
     };
 }
 
-shelf_handler!(
-    recommended,
-    "recommended",
-    "/api/products/recommended",
-    "Products recommended for the caller (trending for anonymous visitors); never 401",
-    LimitParams
-);
-shelf_handler!(
-    trending,
-    "trending",
-    "/api/products/trending",
-    "Trending products, optionally in a category",
-    CuratedParams
-);
-shelf_handler!(
-    new_arrivals,
-    "new-arrivals",
-    "/api/products/new-arrivals",
-    "The newest products",
-    LimitParams
-);
-product_shelf_handler!(
-    related,
-    "related",
-    "/api/products/{id}/related",
-    "Products similar to this one"
-);
-product_shelf_handler!(
-    bought_together,
-    "frequently-bought-together",
-    "/api/products/{id}/frequently-bought-together",
-    "Products often bought with this one"
-);
+shelf_handler!(recommended, CuratedKind::Recommended);
+shelf_handler!(trending, CuratedKind::Trending);
+shelf_handler!(new_arrivals, CuratedKind::NewArrivals);
+product_shelf_handler!(related, CuratedKind::Related);
+product_shelf_handler!(bought_together, CuratedKind::FrequentlyBoughtTogether);
 
 /// A product's reviews
 ///
 /// Paged reviews plus a sibling `summary` with the product's aggregate rating.
-#[utoipa::path(
-    get, path = "/api/products/{id}/reviews", tag = "Reviews", operation_id = "list_reviews",
-    params(("id" = String, Path, format = Uuid, description = "Product id"), ReviewParams, PageParams),
-    responses(
-        (status = 200, description = "A page of reviews with the summary", body = ReviewsEnvelope,
-            headers(("X-Total-Count" = u64, description = "Reviews of the product"))),
-        (status = 400, description = "A malformed query value", body = ErrorBody),
-        (status = 404, description = "No such product", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "ListReviews", id = %id))]
 pub async fn reviews(
     State(state): State<AppState>,
     _caller: MaybeAuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
-    let id = product_id(&id)?;
     let q = query::reviews(&pairs)?;
     let page = state
         .products()
-        .list_reviews(q.to_request(id))
+        .list_reviews(q.to_request(id.into()))
         .await?
         .into_inner();
     let pagination = Pagination::from_info(page.page.as_ref(), q.page);

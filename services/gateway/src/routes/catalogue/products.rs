@@ -1,32 +1,22 @@
 //! Product listing, detail, search and autocomplete.
 use axum::extract::State;
 use axum::response::Response;
-use vici_proto::product::v1::GetProductRequest;
 use vici_proto::product::v1::get_product_request::Key;
+use vici_proto::product::v1::{GetProductRequest, ListProductsRequest};
+use vici_types::ProductId;
 
-use super::{empty_if_unknown_category, product_id};
+use super::empty_if_unknown_category;
 use crate::AppState;
-use crate::dto::params::{FilterParams, ListParams, PageParams, SearchParams, SuggestParams};
 use crate::dto::{ProductDto, SearchResultDto, SuggestionDto};
-use crate::envelope::{self, Envelope, ListEnvelope, Pagination};
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{MaybeAuthUser, Path, QueryPairs};
-use crate::query;
+use crate::envelope::{self, Pagination};
+use crate::error::ApiResult;
+use crate::extract::{MaybeAuthUser, Path, PathId, QueryPairs};
+use crate::query::{self, ListQuery};
 
 /// List products
 ///
 /// Filters, sorts and pages the ACTIVE catalogue; with `search`/`q` the list is ranked by
 /// search relevance. Ties are broken by name then id, so pages never overlap.
-#[utoipa::path(
-    get, path = "/api/products", tag = "Products", operation_id = "list_products",
-    params(ListParams, FilterParams, PageParams),
-    responses(
-        (status = 200, description = "A page of products", body = ListEnvelope<Vec<ProductDto>>,
-            headers(("X-Total-Count" = u64, description = "Products matching the filters"))),
-        (status = 400, description = "A malformed or unknown query value", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "ListProducts"))]
 pub async fn list(
     State(state): State<AppState>,
@@ -34,7 +24,16 @@ pub async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
     let q = query::list(&pairs)?;
-    let result = state.products().list_products(q.to_request()).await;
+    listed(&state, q.to_request(), &q).await
+}
+
+/// One `ListProducts` call rendered as a page; an unknown `category` is an empty page.
+pub async fn listed(
+    state: &AppState,
+    request: ListProductsRequest,
+    q: &ListQuery,
+) -> ApiResult<Response> {
+    let result = state.products().list_products(request).await;
     let page = empty_if_unknown_category(result, q.filter.category.as_deref())?;
     let products: Vec<ProductDto> = page.products.iter().map(ProductDto::from).collect();
     Ok(envelope::list(
@@ -57,34 +56,16 @@ async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiRe
 ///
 /// Unknown, INACTIVE and DRAFT products are 404 (admins see every status), and so is an id
 /// that is not a UUID.
-#[utoipa::path(
-    get, path = "/api/products/{id}", tag = "Products", operation_id = "get_product",
-    params(("id" = String, Path, format = Uuid, description = "Product id")),
-    responses(
-        (status = 200, description = "The product", body = Envelope<ProductDto>),
-        (status = 404, description = "No such (visible) product", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "GetProduct", id = %id))]
 pub async fn by_id(
     State(state): State<AppState>,
     caller: MaybeAuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
 ) -> ApiResult<Response> {
-    get_product(&state, Key::Id(product_id(&id)?), caller).await
+    get_product(&state, Key::Id(id.into()), caller).await
 }
 
 /// Get a product by slug
-#[utoipa::path(
-    get, path = "/api/products/slug/{slug}", tag = "Products", operation_id = "get_product_by_slug",
-    params(("slug" = String, Path, description = "Product slug")),
-    responses(
-        (status = 200, description = "The product", body = Envelope<ProductDto>),
-        (status = 404, description = "No such (visible) product", body = ErrorBody),
-        (status = 503, description = "The catalogue is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "GetProduct", slug = %slug))]
 pub async fn by_slug(
     State(state): State<AppState>,
@@ -98,16 +79,6 @@ pub async fn by_slug(
 ///
 /// Ranked by relevance, tolerant of typos and word prefixes; accepts the list filters.
 /// `data` holds the products with facets and spelling suggestions; `pagination` is a sibling.
-#[utoipa::path(
-    get, path = "/api/products/search", tag = "Products", operation_id = "search_products",
-    params(SearchParams, FilterParams, PageParams),
-    responses(
-        (status = 200, description = "Matching products with facets", body = ListEnvelope<SearchResultDto>,
-            headers(("X-Total-Count" = u64, description = "Matching products"))),
-        (status = 400, description = "`q` missing or blank, or a malformed query value", body = ErrorBody),
-        (status = 503, description = "Search is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "SearchProducts"))]
 pub async fn search(
     State(state): State<AppState>,
@@ -122,15 +93,6 @@ pub async fn search(
 }
 
 /// Autocomplete suggestions
-#[utoipa::path(
-    get, path = "/api/products/suggest", tag = "Products",
-    params(SuggestParams),
-    responses(
-        (status = 200, description = "Suggestions for what was typed", body = ListEnvelope<Vec<SuggestionDto>>),
-        (status = 400, description = "A malformed `limit`", body = ErrorBody),
-        (status = 503, description = "Search is unavailable", body = ErrorBody),
-    )
-)]
 #[tracing::instrument(skip_all, fields(rpc = "Suggest"))]
 pub async fn suggest(
     State(state): State<AppState>,

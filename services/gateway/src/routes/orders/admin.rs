@@ -3,15 +3,15 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
+use vici_types::OrderId;
 
 use super::history::{order_ref, page_of};
-use super::order_id;
 use crate::AppState;
 use crate::dto::checkout as body;
 use crate::dto::order::OrderDto;
 use crate::envelope;
 use crate::error::ApiResult;
-use crate::extract::{AdminUser, Json, Path, QueryPairs};
+use crate::extract::{AdminUser, Json, PathId, QueryPairs};
 use crate::query::orders::orders;
 
 #[tracing::instrument(skip_all, fields(rpc = "ListOrders", admin = true))]
@@ -28,9 +28,9 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
 ) -> ApiResult<Response> {
-    let target = order_ref(admin.user_id.to_string(), &id, true)?;
+    let target = order_ref(admin.user_id.to_string(), id, true);
     let order = state.orders().get_order(target).await?.into_inner();
     Ok(envelope::ok(OrderDto::from(order)))
 }
@@ -39,11 +39,11 @@ pub async fn get(
 pub async fn set_status(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
     Json(raw): Json<Value>,
 ) -> ApiResult<Response> {
     let raw = body::object(Some(raw))?;
-    let request = body::status_change(&raw, order_id(&id)?, admin.user_id.to_string())?;
+    let request = body::status_change(&raw, id.into(), admin.user_id.to_string())?;
     let order = state.orders().set_status(request).await?.into_inner();
     Ok(envelope::ok(OrderDto::from(order)))
 }

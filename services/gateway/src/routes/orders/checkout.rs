@@ -7,15 +7,15 @@ use axum::response::Response;
 use serde_json::Value;
 use vici_proto::order::v1 as pb;
 use vici_proto::user::v1::AddressRef;
+use vici_types::OrderId;
 use vici_types::idempotency::Scope;
-use vici_types::{OrderId, TypedId as _};
 
 use crate::AppState;
 use crate::dto::checkout::{self as body, AddressChoice, PlaceOrderBody};
 use crate::dto::order::{ConfirmedDto, OrderDto, PaymentIntentDto, QuoteDto};
 use crate::envelope;
 use crate::error::ApiResult;
-use crate::extract::{AuthUser, Identity, OptionalJson, Path};
+use crate::extract::{AuthUser, Identity, OptionalJson, PathId};
 
 /// The address to snapshot: a saved one of the caller's (404 when it is not theirs), or the
 /// one typed in.
@@ -151,17 +151,16 @@ pub async fn pay(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathId(order_id): PathId<OrderId>,
     OptionalJson(raw): OptionalJson<Value>,
 ) -> ApiResult<Response> {
-    let order_id = OrderId::from_path(&id)?;
     let raw = body::object(raw)?;
     let idempotency = body::idempotency(&headers, Scope::PayOrder, Some(&order_id), &raw)?;
     let request = pb::PayOrderRequest {
         user_id: caller.user_id.to_string(),
         idempotency: Some(idempotency),
         payment_method: body::payment_method(&raw)?,
-        order_id: order_id.to_string(),
+        order_id: order_id.into(),
     };
     let order = state.orders().pay_order(request).await?.into_inner();
     Ok(envelope::ok(OrderDto::from(order)))

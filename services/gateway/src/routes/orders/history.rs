@@ -4,23 +4,23 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
 use vici_proto::order::v1 as pb;
+use vici_types::OrderId;
 
-use super::order_id;
 use crate::AppState;
 use crate::dto::checkout as body;
 use crate::dto::order::{OrderDto, history};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
-use crate::extract::{AuthUser, OptionalJson, Path, QueryPairs};
+use crate::extract::{AuthUser, OptionalJson, PathId, QueryPairs};
 use crate::query::orders::{OrdersQuery, orders};
 
 /// One order of `user_id` (`any_user` for an admin) as the order service answers it.
-pub fn order_ref(user_id: String, raw_id: &str, any_user: bool) -> ApiResult<pb::OrderRef> {
-    Ok(pb::OrderRef {
+pub fn order_ref(user_id: String, order_id: OrderId, any_user: bool) -> pb::OrderRef {
+    pb::OrderRef {
         user_id,
-        order_id: order_id(raw_id)?,
+        order_id: order_id.into(),
         any_user,
-    })
+    }
 }
 
 /// Lists orders for `query` and renders the page.
@@ -59,9 +59,9 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
 ) -> ApiResult<Response> {
-    let target = order_ref(caller.user_id.to_string(), &id, false)?;
+    let target = order_ref(caller.user_id.to_string(), id, false);
     let order = state.orders().get_order(target).await?.into_inner();
     Ok(envelope::ok(OrderDto::from(order)))
 }
@@ -70,9 +70,9 @@ pub async fn get(
 pub async fn status_history(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
 ) -> ApiResult<Response> {
-    let target = order_ref(caller.user_id.to_string(), &id, false)?;
+    let target = order_ref(caller.user_id.to_string(), id, false);
     let found = state.orders().get_history(target).await?.into_inner();
     Ok(envelope::ok(history(found)))
 }
@@ -81,13 +81,13 @@ pub async fn status_history(
 pub async fn cancel(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
     OptionalJson(raw): OptionalJson<Value>,
 ) -> ApiResult<Response> {
     let raw = body::object(raw)?;
     let request = pb::CancelOrderRequest {
         user_id: caller.user_id.to_string(),
-        order_id: order_id(&id)?,
+        order_id: id.into(),
         reason: body::reason(&raw)?,
         any_user: false,
     };

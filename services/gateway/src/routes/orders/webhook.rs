@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
+use utoipa::ToSchema;
 use vici_proto::payment::v1::WebhookRequest;
 
 use crate::AppState;
@@ -12,8 +13,9 @@ use crate::dto::input;
 use crate::envelope;
 use crate::error::ApiResult;
 
-#[derive(Serialize)]
-struct Received {
+#[derive(Serialize, ToSchema)]
+#[schema(as = WebhookReceived)]
+pub struct Received {
     received: bool,
     #[serde(rename = "eventId")]
     event_id: String,

@@ -3,25 +3,19 @@
 use axum::extract::State;
 use axum::response::Response;
 use vici_proto::cart::v1 as pb;
+use vici_types::CartLineId;
 
 use crate::AppState;
 use crate::dto::cart::{AddItemBody, CartDto, CouponBody, MergeBody, UpdateItemBody};
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Identity, Json, OptionalJson, Path};
+use crate::extract::{AuthUser, Identity, Json, OptionalJson, PathId};
 
 fn cart_ref(caller: &Identity) -> pb::CartRef {
     pb::CartRef {
         user_id: caller.user_id.to_string(),
         session_id: caller.session_id.clone(),
     }
-}
-
-/// A line id from the path; a malformed one names no line of this cart.
-fn item_id(raw: &str) -> ApiResult<String> {
-    uuid::Uuid::parse_str(raw.trim())
-        .map(|u| u.to_string())
-        .map_err(|_| ApiError::not_found("Cart item not found"))
 }
 
 fn cart(c: pb::Cart) -> CartDto {
@@ -53,13 +47,12 @@ pub async fn add(
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(item_id): PathId<CartLineId>,
     Json(body): Json<UpdateItemBody>,
 ) -> ApiResult<Response> {
-    let item_id = item_id(&id)?;
     let request = pb::UpdateItemRequest {
         user_id: caller.user_id.to_string(),
-        item_id,
+        item_id: item_id.into(),
         quantity: body.quantity()?,
         session_id: caller.session_id.clone(),
     };
@@ -71,11 +64,11 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(id): Path<String>,
+    PathId(item_id): PathId<CartLineId>,
 ) -> ApiResult<Response> {
     let request = pb::RemoveItemRequest {
         user_id: caller.user_id.to_string(),
-        item_id: item_id(&id)?,
+        item_id: item_id.into(),
         session_id: caller.session_id.clone(),
     };
     let stored = state.carts().remove_item(request).await?.into_inner();

@@ -3,18 +3,17 @@
 use axum::extract::State;
 use axum::response::Response;
 use vici_proto::cart::v1 as pb;
+use vici_types::CouponId;
 
 use crate::AppState;
 use crate::dto::coupon::{CouponBody, CouponDto};
 use crate::envelope::{self, Pagination};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{AdminUser, Json, Path, QueryPairs};
+use crate::error::ApiResult;
+use crate::extract::{AdminUser, Json, PathId, QueryPairs};
 use crate::query;
 
-fn coupon_ref(raw: &str) -> ApiResult<pb::CouponRef> {
-    let id =
-        uuid::Uuid::parse_str(raw.trim()).map_err(|_| ApiError::not_found("Coupon not found"))?;
-    Ok(pb::CouponRef { id: id.to_string() })
+fn coupon_ref(id: CouponId) -> pb::CouponRef {
+    pb::CouponRef { id: id.into() }
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "ListCoupons"))]
@@ -51,10 +50,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<CouponId>,
     Json(body): Json<CouponBody>,
 ) -> ApiResult<Response> {
-    let target = coupon_ref(&id)?;
+    let target = coupon_ref(id);
     // A `value` without a `kind` is read in the stored kind's unit (percent or dollars).
     let current = state.carts().get_coupon(target.clone()).await?.into_inner();
     let request = body.into_update(target.id, &current.kind)?;
@@ -66,8 +65,8 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<CouponId>,
 ) -> ApiResult<Response> {
-    state.carts().delete_coupon(coupon_ref(&id)?).await?;
+    state.carts().delete_coupon(coupon_ref(id)).await?;
     Ok(envelope::done("Coupon deleted"))
 }

@@ -5,20 +5,19 @@ use axum::extract::State;
 use axum::response::Response;
 use vici_proto::inventory::v1 as pb;
 use vici_proto::product::v1::{GetProductRequest, get_product_request};
+use vici_types::ProductId;
 
 use crate::AppState;
 use crate::dto::stock::{AdjustBody, MovementDto, StockDto};
 use crate::envelope::{self, Pagination};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AdminUser, Json, Path, QueryPairs};
+use crate::extract::{AdminUser, Json, PathId, QueryPairs};
 use crate::query;
 
-/// The product (any status) behind `raw`, so unknown ids are 404 rather than "zero stock".
-async fn product(state: &AppState, raw: &str) -> ApiResult<vici_proto::product::v1::Product> {
-    let id =
-        uuid::Uuid::parse_str(raw.trim()).map_err(|_| ApiError::not_found("Product not found"))?;
+/// The product (any status) behind `id`, so unknown ids are 404 rather than "zero stock".
+async fn product(state: &AppState, id: ProductId) -> ApiResult<vici_proto::product::v1::Product> {
     let request = GetProductRequest {
-        key: Some(get_product_request::Key::Id(id.to_string())),
+        key: Some(get_product_request::Key::Id(id.into())),
         include_all_statuses: true,
     };
     Ok(state.products().get_product(request).await?.into_inner())
@@ -44,9 +43,9 @@ async fn level(state: &AppState, product_id: &str) -> ApiResult<pb::StockLevel> 
 pub async fn get(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
 ) -> ApiResult<Response> {
-    let product = product(&state, &id).await?;
+    let product = product(&state, id).await?;
     let level = level(&state, &product.id).await?;
     Ok(envelope::ok(StockDto::new(
         level,
@@ -59,10 +58,10 @@ pub async fn get(
 pub async fn adjust(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
     Json(body): Json<AdjustBody>,
 ) -> ApiResult<Response> {
-    let product = product(&state, &id).await?;
+    let product = product(&state, id).await?;
     let change = body.into_change(&product.id, admin.user_id.to_string())?;
     // The adjustment first: it is the part that can be refused (not enough stock), and a
     // refused request must leave the threshold as it was too.
@@ -90,11 +89,11 @@ pub async fn adjust(
 pub async fn movements(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
     let page = query::account::paged(&pairs)?;
-    let product = product(&state, &id).await?;
+    let product = product(&state, id).await?;
     let request = pb::ListMovementsRequest {
         product_id: product.id,
         page: Some(page.into()),
