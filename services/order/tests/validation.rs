@@ -180,7 +180,7 @@ pub async fn bad_references_are_refused(app: App) {
     assert_eq!(e.code(), Code::NotFound);
     let list = |status: Option<&str>, from: Option<&str>| pb::ListOrdersRequest {
         user_id: user.clone(),
-        status: status.map(str::to_string),
+        status: status.map_or(0, crate::harness::status),
         from: from.map(str::to_string),
         ..Default::default()
     };
@@ -213,15 +213,17 @@ pub async fn bad_admin_moves_are_refused(app: App) {
     let mut orders = app.orders();
     let set = |id: &str, status: &str, actor: &str| pb::SetStatusRequest {
         order_id: id.into(),
-        status: status.into(),
+        status: crate::harness::status(status),
         note: String::new(),
         tracking: None,
         actor: actor.into(),
     };
-    invalid(
-        orders.set_status(set(&order.id, "LOST", "admin")).await,
-        "status",
-    );
+    for unnamed in ["LOST", "UNSPECIFIED"] {
+        invalid(
+            orders.set_status(set(&order.id, unnamed, "admin")).await,
+            "status",
+        );
+    }
     invalid(
         orders.set_status(set(&order.id, "PROCESSING", " ")).await,
         "actor",
