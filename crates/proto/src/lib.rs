@@ -1,6 +1,7 @@
-//! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`, and
-//! the paging every list call shares.
+//! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`, the
+//! paging every list call shares, and the shop's postal address in the messages that carry one.
 
+pub mod address;
 pub mod paging;
 
 macro_rules! contract {

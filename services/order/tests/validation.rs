@@ -57,6 +57,19 @@ pub async fn bad_checkouts_change_nothing(app: App) {
         d.contains_key("shippingAddress.city") && d.contains_key("shippingAddress.country"),
         "{e:?}"
     );
+    // The shop's one address rule, as for saved addresses: a phone, an assigned country.
+    let mut r = place(&user, "pm_card_visa", true);
+    let mut a = address();
+    a.phone = String::new();
+    a.country = "UK".into();
+    r.shipping_address = Some(a);
+    let e = orders.place_order(r).await.unwrap_err();
+    let d = details(&e);
+    assert_eq!(d["shippingAddress.phone"], "Phone is required", "{e:?}");
+    assert_eq!(
+        d["shippingAddress.country"],
+        "UK is not an ISO 3166-1 country code"
+    );
     let mut r = place(&user, "pm_card_visa", true);
     let mut billing = address();
     billing.first_name = String::new();

@@ -6,8 +6,8 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use vici_proto::order::v1 as pb;
-use vici_types::OrderId;
 use vici_types::idempotency::{Key, Scope};
+use vici_types::{OrderId, PostalAddress};
 
 use super::input;
 use crate::error::{ApiError, ApiResult};
@@ -125,7 +125,7 @@ fn typed_address(a: &Value, prefix: &'static str) -> ApiResult<pb::Address> {
             .map(Option::unwrap_or_default)
             .map_err(|e| renamed(e, prefix, name))
     };
-    Ok(pb::Address {
+    let typed = PostalAddress {
         first_name: field("firstName")?,
         last_name: field("lastName")?,
         address_line1: field("addressLine1")?,
@@ -135,8 +135,8 @@ fn typed_address(a: &Value, prefix: &'static str) -> ApiResult<pb::Address> {
         postal_code: field("postalCode")?,
         country: field("country")?,
         phone: field("phone")?,
-        id: None,
-    })
+    };
+    Ok(typed.into())
 }
 
 fn renamed(mut e: ApiError, prefix: &str, name: &str) -> ApiError {

@@ -54,33 +54,19 @@ pub fn place(r: pb::PlaceOrderRequest) -> Result<PlaceOrder> {
     })
 }
 
+/// An address as sent (checked later, with the rest of the request).
 pub fn address_in(a: pb::Address) -> Result<Address> {
+    let id = AddressId::parse_optional(a.id.as_deref())?;
     Ok(Address {
-        id: AddressId::parse_optional(a.id.as_deref())?,
-        first_name: a.first_name,
-        last_name: a.last_name,
-        address_line1: a.address_line1,
-        address_line2: a.address_line2,
-        city: a.city,
-        state: a.state,
-        postal_code: a.postal_code,
-        country: a.country,
-        phone: a.phone,
+        id,
+        postal: a.into(),
     })
 }
 
 pub fn address_out(a: Address) -> pb::Address {
     pb::Address {
-        first_name: a.first_name,
-        last_name: a.last_name,
-        address_line1: a.address_line1,
-        address_line2: a.address_line2,
-        city: a.city,
-        state: a.state,
-        postal_code: a.postal_code,
-        country: a.country,
-        phone: a.phone,
         id: a.id.map(String::from),
+        ..a.postal.into()
     }
 }
 
