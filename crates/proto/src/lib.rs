@@ -1,6 +1,8 @@
 //! Generated gRPC contracts of every vici service, one module per `proto/vici/<service>/v1`, the
-//! paging every list call shares, and the spellings of the product contract's vocabularies.
+//! paging every list call shares, the spellings of the contracts' vocabularies, and the shop's
+//! postal address in the messages that carry one.
 
+pub mod address;
 pub mod paging;
 pub mod vocabulary;
 

@@ -258,7 +258,7 @@ pub async fn lists_are_newest_first_and_filtered(app: App) {
     );
 
     let mut by_status = list(&user, 1, 20);
-    by_status.status = Some("cancelled".into());
+    by_status.status = crate::harness::status("cancelled");
     let found = app
         .orders()
         .list_orders(by_status)

@@ -19,6 +19,7 @@ use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
 use vici_types::{TypedId as _, UserId};
 
+use crate::requests::status as status_number;
 pub use crate::requests::*;
 
 pub const RECOVERY_AFTER: Duration = Duration::from_secs(60);
@@ -234,7 +235,7 @@ impl App {
     ) -> Result<pb::Order, Status> {
         let r = pb::SetStatusRequest {
             order_id: order_id.into(),
-            status: status.into(),
+            status: status_number(status),
             note: String::new(),
             tracking,
             actor: "admin-1".into(),

@@ -1,7 +1,7 @@
 //! The saga's steps one by one: each repeated acts once, and a checkout stopped right after any
 //! step (the test hook leaves it exactly as a crash would) is finished or undone by recovery.
 use vici_order::{Address, Checkout, Step};
-use vici_types::{TypedId as _, UserId};
+use vici_types::{PostalAddress, TypedId as _, UserId};
 
 use crate::harness::{App, new_user, product};
 
@@ -10,14 +10,18 @@ fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
         user_id: UserId::parse(user).unwrap(),
         user_email: "crash@shop.test".into(),
         shipping_address: Address {
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
-            address_line1: "1 Analytical Street".into(),
-            city: "London".into(),
-            state: "LDN".into(),
-            postal_code: "N1".into(),
-            country: "GB".into(),
-            ..Address::default()
+            postal: PostalAddress {
+                first_name: "Ada".into(),
+                last_name: "Lovelace".into(),
+                address_line1: "1 Analytical Street".into(),
+                city: "London".into(),
+                state: "LDN".into(),
+                postal_code: "N1".into(),
+                country: "GB".into(),
+                phone: "+44 20 7946 0000".into(),
+                address_line2: None,
+            },
+            id: None,
         },
         billing_address: None,
         payment_method: method.into(),

@@ -40,6 +40,13 @@ pub fn keyed(mut r: pb::PlaceOrderRequest, key: &str, fingerprint: &str) -> pb::
     r
 }
 
+/// The API's number for the status `name` (any case), as the gateway sends it; a name the
+/// enum lacks gets a number it does not have.
+pub fn status(name: &str) -> i32 {
+    let full = format!("ORDER_STATUS_{}", name.to_ascii_uppercase());
+    pb::OrderStatus::from_str_name(&full).map_or(99, |s| s as i32)
+}
+
 pub fn order_ref(user: &str, order_id: &str) -> pb::OrderRef {
     pb::OrderRef {
         user_id: user.into(),

@@ -57,6 +57,19 @@ pub async fn bad_checkouts_change_nothing(app: App) {
         d.contains_key("shippingAddress.city") && d.contains_key("shippingAddress.country"),
         "{e:?}"
     );
+    // The shop's one address rule, as for saved addresses: a phone, an assigned country.
+    let mut r = place(&user, "pm_card_visa", true);
+    let mut a = address();
+    a.phone = String::new();
+    a.country = "UK".into();
+    r.shipping_address = Some(a);
+    let e = orders.place_order(r).await.unwrap_err();
+    let d = details(&e);
+    assert_eq!(d["shippingAddress.phone"], "Phone is required", "{e:?}");
+    assert_eq!(
+        d["shippingAddress.country"],
+        "UK is not an ISO 3166-1 country code"
+    );
     let mut r = place(&user, "pm_card_visa", true);
     let mut billing = address();
     billing.first_name = String::new();
@@ -180,7 +193,7 @@ pub async fn bad_references_are_refused(app: App) {
     assert_eq!(e.code(), Code::NotFound);
     let list = |status: Option<&str>, from: Option<&str>| pb::ListOrdersRequest {
         user_id: user.clone(),
-        status: status.map(str::to_string),
+        status: status.map_or(0, crate::harness::status),
         from: from.map(str::to_string),
         ..Default::default()
     };
@@ -213,15 +226,17 @@ pub async fn bad_admin_moves_are_refused(app: App) {
     let mut orders = app.orders();
     let set = |id: &str, status: &str, actor: &str| pb::SetStatusRequest {
         order_id: id.into(),
-        status: status.into(),
+        status: crate::harness::status(status),
         note: String::new(),
         tracking: None,
         actor: actor.into(),
     };
-    invalid(
-        orders.set_status(set(&order.id, "LOST", "admin")).await,
-        "status",
-    );
+    for unnamed in ["LOST", "UNSPECIFIED"] {
+        invalid(
+            orders.set_status(set(&order.id, unnamed, "admin")).await,
+            "status",
+        );
+    }
     invalid(
         orders.set_status(set(&order.id, "PROCESSING", " ")).await,
         "actor",

@@ -6,11 +6,12 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use vici_proto::order::v1 as pb;
-use vici_types::OrderId;
 use vici_types::idempotency::{Key, Scope};
+use vici_types::{OrderId, PostalAddress};
 
 use super::input;
 use crate::error::{ApiError, ApiResult};
+use crate::query::orders::parse_status;
 
 /// Longest text field accepted in these bodies; longer is refused, not truncated.
 const MAX_TEXT: usize = 500;
@@ -124,7 +125,7 @@ fn typed_address(a: &Value, prefix: &'static str) -> ApiResult<pb::Address> {
             .map(Option::unwrap_or_default)
             .map_err(|e| renamed(e, prefix, name))
     };
-    Ok(pb::Address {
+    let typed = PostalAddress {
         first_name: field("firstName")?,
         last_name: field("lastName")?,
         address_line1: field("addressLine1")?,
@@ -134,8 +135,8 @@ fn typed_address(a: &Value, prefix: &'static str) -> ApiResult<pb::Address> {
         postal_code: field("postalCode")?,
         country: field("country")?,
         phone: field("phone")?,
-        id: None,
-    })
+    };
+    Ok(typed.into())
 }
 
 fn renamed(mut e: ApiError, prefix: &str, name: &str) -> ApiError {
@@ -217,7 +218,8 @@ pub fn status_change(
     order_id: String,
     actor: String,
 ) -> ApiResult<pb::SetStatusRequest> {
-    let status = required(body, "status", "the order's new status")?.to_ascii_uppercase();
+    let status = required(body, "status", "the order's new status")?;
+    let status = parse_status(&status).map_err(|problem| input::invalid("status", problem))?;
     let tracking = match body.get("tracking").unwrap_or(&Value::Null) {
         Value::Null => None,
         t @ Value::Object(_) => Some(pb::Tracking {
@@ -234,7 +236,7 @@ pub fn status_change(
     };
     Ok(pb::SetStatusRequest {
         order_id,
-        status,
+        status: status.into(),
         note: text(body, "note")?.unwrap_or_default(),
         tracking,
         actor,
@@ -346,9 +348,11 @@ mod tests {
             "a".into(),
         )
         .unwrap();
-        assert_eq!(r.status, "SHIPPED");
+        assert_eq!(r.status(), pb::OrderStatus::Shipped);
         assert_eq!(r.tracking.unwrap().tracking_number, "1Z9");
         assert!(status_change(&json!({}), "o".into(), "a".into()).is_err());
+        let unknown = status_change(&json!({"status": "lost"}), "o".into(), "a".into());
+        assert!(unknown.err().unwrap().0.details.contains_key("status"));
         assert!(
             status_change(
                 &json!({"status": "x", "tracking": 1}),

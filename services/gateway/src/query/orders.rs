@@ -1,6 +1,8 @@
 //! Query parameters of the order lists: a shopper's `GET /orders` (paging, status) and the
-//! admin's `GET /admin/orders` (also a date range and a customer).
+//! admin's `GET /admin/orders` (also a date range and a customer), and the one reading of an
+//! order status the REST API takes (any case) into the order service's enum.
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use vici_proto::order::v1::OrderStatus;
 
 use super::{DEFAULT_LIMIT, Invalid, PageQuery, Reader};
 
@@ -18,21 +20,21 @@ pub const STATUSES: [&str; 8] = [
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrdersQuery {
     pub page: PageQuery,
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     /// RFC 3339 bounds: `from` inclusive, `to` exclusive.
     pub from: Option<String>,
     pub to: Option<String>,
     pub customer: Option<String>,
 }
 
-/// An order status in any case → its contract spelling.
-pub fn parse_status(raw: &str) -> Result<String, String> {
+/// An order status in the contract's spelling, in any case → the order service's enum.
+pub fn parse_status(raw: &str) -> Result<OrderStatus, String> {
     let upper = raw.trim().to_ascii_uppercase();
-    if STATUSES.contains(&upper.as_str()) {
-        Ok(upper)
-    } else {
-        Err(format!("must be one of {}", STATUSES.join(", ")))
-    }
+    STATUSES
+        .contains(&upper.as_str())
+        .then(|| OrderStatus::from_str_name(&format!("ORDER_STATUS_{upper}")))
+        .flatten()
+        .ok_or_else(|| format!("must be one of {}", STATUSES.join(", ")))
 }
 
 /// A time bound: RFC 3339, or a calendar day (`to=2026-11-24` includes that whole day).
@@ -89,7 +91,12 @@ mod tests {
     #[test]
     fn statuses_fold_case_and_unknown_ones_are_refused() {
         let q = orders(&pairs(&[("status", "shipped")]), false).unwrap();
-        assert_eq!(q.status.as_deref(), Some("SHIPPED"));
+        assert_eq!(q.status, Some(OrderStatus::Shipped));
+        for name in STATUSES {
+            let named = parse_status(&name.to_lowercase()).unwrap();
+            assert_eq!(named.as_str_name(), format!("ORDER_STATUS_{name}"));
+        }
+        assert!(parse_status("unspecified").is_err());
         let bad = orders(&pairs(&[("status", "lost"), ("page", "0")]), false).unwrap_err();
         assert!(bad.0.contains_key("status") && bad.0.contains_key("page"));
     }

@@ -1,16 +1,16 @@
 //! The order as stored and shown: its item and address snapshots, totals, tracking and history
-//! entries, and the checks on what a shopper or admin sends (payment method, addresses,
-//! tracking). Pure: no I/O.
+//! entries, and the checks on what a shopper or admin sends (payment method, addresses — by the
+//! shop's one postal-address rule — and tracking). Pure: no I/O.
 use serde::{Deserialize, Serialize};
 use vici_kit::{Error, Result};
-use vici_types::{AddressId, OrderId, ProductId, UserId, VariantId};
+use vici_types::{AddressId, OrderId, PostalAddress, ProductId, UserId, VariantId};
 
 use super::status::{OrderStatus, PaymentStatus};
 
 /// Cash is collected by the courier: nothing is authorised at checkout.
 pub const CASH_ON_DELIVERY: &str = "cash_on_delivery";
 pub const SYSTEM: &str = "system";
-pub const MAX_ADDRESS_FIELD: usize = 200;
+pub const MAX_TRACKING_FIELD: usize = 200;
 
 /// The order's lines as the cart showed them when it was placed; never re-priced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,61 +34,24 @@ impl Item {
     }
 }
 
+/// An address as the order keeps it: the postal address (checked by the shop's one rule) and
+/// the saved address it was copied from, when it was one. Stored in the draft as one JSON
+/// object, the address's fields beside `id`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Address {
-    pub first_name: String,
-    pub last_name: String,
-    pub address_line1: String,
-    pub address_line2: Option<String>,
-    pub city: String,
-    pub state: String,
-    pub postal_code: String,
-    pub country: String,
-    pub phone: String,
-    /// The saved address it was copied from, when it was one.
+    #[serde(flatten)]
+    pub postal: PostalAddress,
     pub id: Option<AddressId>,
 }
 
 impl Address {
-    /// Required fields non-empty, every field at most [`MAX_ADDRESS_FIELD`] characters; the
-    /// failures are reported together, as `<prefix>.<field>`.
-    pub fn check(&self, prefix: &str) -> Result<()> {
-        let required = [
-            ("firstName", &self.first_name),
-            ("lastName", &self.last_name),
-            ("addressLine1", &self.address_line1),
-            ("city", &self.city),
-            ("state", &self.state),
-            ("postalCode", &self.postal_code),
-            ("country", &self.country),
-        ];
-        let optional = [
-            ("addressLine2", self.address_line2.as_ref()),
-            ("phone", Some(&self.phone)),
-        ];
-        let mut err: Option<Error> = None;
-        let mut note = |field: &str, msg: String| {
-            let key = format!("{prefix}.{field}");
-            err = Some(match err.take() {
-                None => Error::validation(&key, msg),
-                Some(e) => e.with_detail(&key, msg),
-            });
-        };
-        for (field, value) in required {
-            if value.trim().is_empty() {
-                note(field, format!("`{field}` is required"));
-            }
-        }
-        for (field, value) in required.iter().map(|(f, v)| (*f, Some(*v))).chain(optional) {
-            if value.is_some_and(|v| v.chars().count() > MAX_ADDRESS_FIELD) {
-                note(
-                    field,
-                    format!("`{field}` must be at most {MAX_ADDRESS_FIELD} characters"),
-                );
-            }
-        }
-        err.map_or(Ok(()), Err)
+    /// The address checked whole and normalised; every bad field is reported together, as
+    /// `<prefix>.<field>`.
+    pub fn checked(self, prefix: &str) -> Result<Self> {
+        Ok(Self {
+            postal: self.postal.checked(prefix)?,
+            id: self.id,
+        })
     }
 }
 
@@ -132,10 +95,10 @@ impl Tracking {
                     "Shipping needs a carrier and a tracking number",
                 ));
             }
-            if value.chars().count() > MAX_ADDRESS_FIELD {
+            if value.chars().count() > MAX_TRACKING_FIELD {
                 return Err(Error::validation(
                     field,
-                    format!("At most {MAX_ADDRESS_FIELD} characters"),
+                    format!("At most {MAX_TRACKING_FIELD} characters"),
                 ));
             }
         }
@@ -233,36 +196,44 @@ pub fn order_number(counter: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use vici_types::TypedId as _;
+
     use super::*;
 
-    fn address() -> Address {
-        Address {
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
-            address_line1: "1 Analytical St".into(),
-            city: "London".into(),
-            state: "LDN".into(),
-            postal_code: "N1".into(),
-            country: "GB".into(),
-            ..Address::default()
-        }
+    #[test]
+    fn addresses_are_checked_under_their_name_and_keep_their_saved_id() {
+        let saved = AddressId::generate();
+        let mut a = Address {
+            postal: PostalAddress {
+                first_name: "Ada".into(),
+                last_name: "Lovelace".into(),
+                address_line1: "1 Analytical St".into(),
+                city: "London".into(),
+                state: "LDN".into(),
+                postal_code: "N1".into(),
+                country: "gb".into(),
+                phone: "+44 20 7946 0000".into(),
+                ..PostalAddress::default()
+            },
+            id: Some(saved.clone()),
+        };
+        let ok = a.clone().checked("shippingAddress").unwrap();
+        assert_eq!((ok.postal.country.as_str(), ok.id), ("GB", Some(saved)));
+        a.postal.city = " ".into();
+        a.postal.phone = String::new();
+        let e = a.checked("shippingAddress").unwrap_err();
+        let fields: Vec<&str> = e.details.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["shippingAddress.city", "shippingAddress.phone"]);
     }
 
     #[test]
-    fn addresses_need_their_fields_and_bounded_lengths() {
-        assert!(address().check("shippingAddress").is_ok());
-        let mut a = address();
-        a.city = " ".into();
-        a.country = String::new();
-        a.phone = "9".repeat(201);
-        let e = a.check("shippingAddress").unwrap_err();
-        for f in ["city", "country", "phone"] {
-            assert!(
-                e.details.contains_key(&format!("shippingAddress.{f}")),
-                "{f}"
-            );
-        }
-        assert_eq!(e.details.len(), 3);
+    fn addresses_stored_before_read_back() {
+        let stored = r#"{"firstName":"Ada","lastName":"L","addressLine1":"1 St","addressLine2":null,
+            "city":"London","state":"LDN","postalCode":"N1","country":"GB","phone":"","id":null}"#;
+        let a: Address = serde_json::from_str(stored).unwrap();
+        assert_eq!((a.postal.city.as_str(), &a.id), ("London", &None));
+        let again: Address = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(again, a);
     }
 
     #[test]

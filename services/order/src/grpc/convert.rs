@@ -12,6 +12,7 @@ use crate::domain::checkout::Priced;
 use crate::domain::order::{Address, HistoryEntry, Item, Order, Tracking};
 use crate::domain::outcome::{Answer, Presented};
 use crate::domain::payment::PaymentIntent;
+use crate::domain::status::OrderStatus;
 use crate::service::checkout::PlaceOrder;
 
 /// The key a request carries (blank: none), checked by the shop's one rule.
@@ -22,6 +23,21 @@ pub fn idempotency(i: Option<pb::Idempotency>) -> Result<Option<Presented>> {
         key,
         fingerprint: i.fingerprint,
     }))
+}
+
+/// The status a caller names: `None` for UNSPECIFIED; a number the enum does not name is a
+/// bad request.
+pub fn status_in(raw: i32) -> Result<Option<OrderStatus>> {
+    match pb::OrderStatus::try_from(raw) {
+        Ok(pb::OrderStatus::Unspecified) => Ok(None),
+        Ok(named) => named
+            .as_str_name()
+            .strip_prefix("ORDER_STATUS_")
+            .and_then(OrderStatus::parse)
+            .map(Some)
+            .ok_or_else(|| OrderStatus::unknown("status")),
+        Err(_) => Err(OrderStatus::unknown("status")),
+    }
 }
 
 pub fn place(r: pb::PlaceOrderRequest) -> Result<PlaceOrder> {
@@ -38,33 +54,19 @@ pub fn place(r: pb::PlaceOrderRequest) -> Result<PlaceOrder> {
     })
 }
 
+/// An address as sent (checked later, with the rest of the request).
 pub fn address_in(a: pb::Address) -> Result<Address> {
+    let id = AddressId::parse_optional(a.id.as_deref())?;
     Ok(Address {
-        id: AddressId::parse_optional(a.id.as_deref())?,
-        first_name: a.first_name,
-        last_name: a.last_name,
-        address_line1: a.address_line1,
-        address_line2: a.address_line2,
-        city: a.city,
-        state: a.state,
-        postal_code: a.postal_code,
-        country: a.country,
-        phone: a.phone,
+        id,
+        postal: a.into(),
     })
 }
 
 pub fn address_out(a: Address) -> pb::Address {
     pb::Address {
-        first_name: a.first_name,
-        last_name: a.last_name,
-        address_line1: a.address_line1,
-        address_line2: a.address_line2,
-        city: a.city,
-        state: a.state,
-        postal_code: a.postal_code,
-        country: a.country,
-        phone: a.phone,
         id: a.id.map(String::from),
+        ..a.postal.into()
     }
 }
 
@@ -202,8 +204,19 @@ pub fn quote(p: Priced) -> pb::Quote {
 mod tests {
     use super::*;
     use crate::domain::order::{Draft, Totals};
-    use crate::domain::status::{OrderStatus, PaymentStatus};
+    use crate::domain::status::PaymentStatus;
     use vici_types::OrderId;
+
+    #[test]
+    fn every_status_the_api_names_is_one_of_the_orders() {
+        let named: Vec<Option<OrderStatus>> = (0..=8).map(|n| status_in(n).unwrap()).collect();
+        assert_eq!(named[0], None, "UNSPECIFIED names none");
+        assert_eq!(named[1..].iter().flatten().count(), OrderStatus::ALL.len());
+        for s in OrderStatus::ALL {
+            assert!(named.contains(&Some(s)), "{s:?}");
+        }
+        assert!(status_in(9).unwrap_err().details.contains_key("status"));
+    }
 
     #[test]
     fn a_stored_answer_replays_as_the_order_it_was() {

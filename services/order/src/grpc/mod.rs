@@ -15,6 +15,7 @@ use vici_proto::paging::Page;
 use vici_proto::payment::v1::PaymentIntent;
 use vici_types::{OrderId, TypedId as _, UserId};
 
+use crate::domain::status::OrderStatus;
 use crate::service::admin::StatusChange;
 use crate::service::checkout::{CartIntent, PayOrder};
 use crate::service::{Caller, ListQuery, Service};
@@ -111,7 +112,7 @@ impl OrderService for OrderApi {
         let query = ListQuery {
             caller: caller(&r.user_id, r.any_user)?,
             page,
-            status: r.status,
+            status: convert::status_in(r.status)?,
             from: r.from,
             to: r.to,
             customer: r.customer,
@@ -135,7 +136,7 @@ impl OrderService for OrderApi {
         let r = req.into_inner();
         let change = StatusChange {
             order_id: OrderId::parse(&r.order_id)?,
-            status: r.status,
+            status: convert::status_in(r.status)?.ok_or_else(|| OrderStatus::unknown("status"))?,
             note: r.note,
             tracking: r.tracking.map(convert::tracking_in),
             actor: r.actor,

@@ -17,7 +17,7 @@ const MAX_NOTE: usize = 1000;
 #[derive(Clone, Debug)]
 pub struct StatusChange {
     pub order_id: OrderId,
-    pub status: String,
+    pub status: OrderStatus,
     pub note: String,
     pub tracking: Option<Tracking>,
     /// The admin's user id, kept in the history.
@@ -51,7 +51,7 @@ impl Service {
     }
 
     pub async fn set_status(&self, r: StatusChange) -> Result<Order> {
-        let to = OrderStatus::parse_field("status", &r.status)?;
+        let to = r.status;
         let actor = r.actor.trim().to_string();
         if actor.is_empty() || actor.chars().count() > 100 {
             return Err(Error::validation(

@@ -57,10 +57,7 @@ fn address(field: &str, raw: Option<Address>, required: bool) -> Result<Option<A
     match raw {
         None if required => Err(Error::validation(field, format!("`{field}` is required"))),
         None => Ok(None),
-        Some(a) => {
-            a.check(field)?;
-            Ok(Some(a))
-        }
+        Some(a) => a.checked(field).map(Some),
     }
 }
 

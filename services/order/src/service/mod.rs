@@ -35,7 +35,7 @@ pub struct Caller {
 pub struct ListQuery {
     pub caller: Caller,
     pub page: Page,
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub customer: Option<String>,
@@ -60,12 +60,7 @@ impl Service {
     /// A page of orders and how many the whole list has.
     pub async fn list(&self, r: ListQuery) -> Result<(Vec<Order>, i64)> {
         let caller = r.caller;
-        let status = r
-            .status
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| OrderStatus::parse_field("status", s))
-            .transpose()?;
+        let status = r.status;
         let from = time_bound("from", r.from.as_deref())?;
         let to = time_bound("to", r.to.as_deref())?;
         if let (Some(f), Some(t)) = (from, to)

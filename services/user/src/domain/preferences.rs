@@ -1,7 +1,7 @@
 //! Preference rules: the defaults a new user gets, the language tags and the currencies accepted.
 use vici_kit::Result;
 
-use super::fields::Problems;
+use vici_kit::Problems;
 
 /// Currencies the shop can show prices in. Prices are stored in USD cents; these are the ones the
 /// storefront has formats and rates for, so anything else would be a setting nobody honours.

@@ -2,7 +2,8 @@
 //! and where they are stored and served.
 use vici_kit::{Error, Result};
 
-use super::fields::{Problems, phone};
+use vici_kit::Problems;
+use vici_types::text::phone;
 
 /// Largest avatar upload.
 pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;

@@ -3,7 +3,9 @@
 use vici_proto::user::v1 as pb;
 use vici_store::rfc3339;
 
-use crate::domain::address::{Address, Patch as AddressPatch};
+use vici_types::AddressPatch;
+
+use crate::domain::address::Address;
 use crate::domain::preferences::{Patch as PreferencesPatch, Preferences};
 use crate::domain::profile::Profile;
 use crate::service::wishlist::Item;
@@ -29,22 +31,13 @@ fn saved_at(ms: i64) -> String {
 }
 
 pub fn address(a: Address) -> pb::Address {
-    let f = a.fields;
     pb::Address {
         id: a.id,
         user_id: a.user_id,
-        first_name: f.first_name,
-        last_name: f.last_name,
-        address_line1: f.address_line1,
-        address_line2: f.address_line2,
-        city: f.city,
-        state: f.state,
-        postal_code: f.postal_code,
-        country: f.country,
-        phone: f.phone,
         is_default: a.is_default,
         created_at: rfc3339(a.created_at),
         updated_at: rfc3339(a.updated_at),
+        ..a.fields.into()
     }
 }
 

@@ -3,12 +3,10 @@
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
-use vici_types::new_id;
+use vici_types::{AddressPatch, PostalAddress, new_id};
 
 use super::Service;
-use crate::domain::address::{
-    self, Address, Fields, MAX_ADDRESSES, Patch, limit_reached, not_found,
-};
+use crate::domain::address::{self, Address, MAX_ADDRESSES, limit_reached, not_found};
 use crate::domain::fields::path_id;
 use crate::store::{self, addresses};
 
@@ -32,10 +30,10 @@ impl Service {
     pub async fn create_address(
         &self,
         user_id: &str,
-        patch: Patch,
+        patch: AddressPatch,
         is_default: bool,
     ) -> Result<Address> {
-        let fields = Fields::from_complete(patch.validate(true)?);
+        let fields = PostalAddress::from_complete(patch.validate(true)?);
         let mut tx = self.db.begin().await.db_err()?;
         store::lock_user(&mut tx, user_id).await.db_err()?;
         // Stamped after the lock, so creation order is commit order.
@@ -67,7 +65,7 @@ impl Service {
         &self,
         user_id: &str,
         address_id: &str,
-        patch: Patch,
+        patch: AddressPatch,
         is_default: Option<bool>,
     ) -> Result<Address> {
         let id = path_id(address_id).ok_or_else(not_found)?;

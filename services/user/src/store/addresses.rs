@@ -4,7 +4,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use vici_store::{flag, get_flag};
 
-use crate::domain::address::{Address, Fields};
+use vici_types::PostalAddress;
+
+use crate::domain::address::Address;
 
 const COLUMNS: &str = "id, user_id, first_name, last_name, address_line1, address_line2, city, \
      state, postal_code, country, phone, is_default, created_at, updated_at";
@@ -13,7 +15,7 @@ fn from_row(r: &AnyRow) -> Result<Address, sqlx::Error> {
     Ok(Address {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
-        fields: Fields {
+        fields: PostalAddress {
             first_name: r.try_get("first_name")?,
             last_name: r.try_get("last_name")?,
             address_line1: r.try_get("address_line1")?,

@@ -7,8 +7,8 @@ use axum::response::Response;
 use serde_json::Value;
 use vici_proto::order::v1 as pb;
 use vici_proto::user::v1::AddressRef;
-use vici_types::OrderId;
 use vici_types::idempotency::Scope;
+use vici_types::{OrderId, PostalAddress};
 
 use crate::AppState;
 use crate::dto::checkout::{self as body, AddressChoice, PlaceOrderBody};
@@ -36,17 +36,10 @@ async fn resolve(
                 })
                 .await?
                 .into_inner();
+            let id = Some(saved.id.clone());
             Some(pb::Address {
-                first_name: saved.first_name,
-                last_name: saved.last_name,
-                address_line1: saved.address_line1,
-                address_line2: saved.address_line2,
-                city: saved.city,
-                state: saved.state,
-                postal_code: saved.postal_code,
-                country: saved.country,
-                phone: saved.phone,
-                id: Some(saved.id),
+                id,
+                ..PostalAddress::from(saved).into()
             })
         }
     })

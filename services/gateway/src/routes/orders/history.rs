@@ -33,7 +33,7 @@ pub async fn page_of(
     let request = pb::ListOrdersRequest {
         user_id,
         page: Some(query.page.into()),
-        status: query.status,
+        status: query.status.map_or(0, i32::from),
         any_user,
         from: query.from,
         to: query.to,
