@@ -1,10 +1,14 @@
-//! The product contract's closed vocabularies as the REST API and the shared contract spell
-//! them (`price-asc`, `new-arrivals`, `OUT_OF_STOCK`): the one table of spellings, read by the
-//! gateway (parsing a query once, rendering a product) and by services that show a status.
-//! Between services these values travel as the protobuf enums.
+//! The contracts' closed vocabularies as the REST API and the shared contract spell them
+//! (`price-asc`, `new-arrivals`, `OUT_OF_STOCK`, `SET`, `admin`, `percent`): the one table of
+//! spellings, read by the gateway (parsing a request once, rendering an answer) and by services
+//! that show a value. Between services these values travel as the protobuf enums.
+use crate::auth::v1::Role;
+use crate::cart::v1::CouponKind;
+use crate::inventory::v1::StockOperation;
+use crate::order::v1::OrderStatus;
 use crate::product::v1::{CuratedKind, ProductSort, ProductStatus, ReviewSort};
 
-/// An enum of the product contract with its REST spelling per value.
+/// A protobuf enum with its REST spelling per value.
 pub trait Spelled: Sized + Copy + 'static {
     /// Every value but UNSPECIFIED, in the contract's order, with its spelling.
     const SPELLINGS: &'static [(Self, &'static str)];
@@ -78,6 +82,37 @@ impl Spelled for ProductStatus {
     ];
 }
 
+impl Spelled for OrderStatus {
+    const SPELLINGS: &'static [(Self, &'static str)] = &[
+        (Self::Pending, "PENDING"),
+        (Self::PaymentPending, "PAYMENT_PENDING"),
+        (Self::Confirmed, "CONFIRMED"),
+        (Self::Processing, "PROCESSING"),
+        (Self::Shipped, "SHIPPED"),
+        (Self::Delivered, "DELIVERED"),
+        (Self::Cancelled, "CANCELLED"),
+        (Self::Refunded, "REFUNDED"),
+    ];
+}
+
+impl Spelled for StockOperation {
+    const SPELLINGS: &'static [(Self, &'static str)] = &[
+        (Self::Add, "ADD"),
+        (Self::Subtract, "SUBTRACT"),
+        (Self::Set, "SET"),
+    ];
+}
+
+impl Spelled for Role {
+    const SPELLINGS: &'static [(Self, &'static str)] =
+        &[(Self::Customer, "customer"), (Self::Admin, "admin")];
+}
+
+impl Spelled for CouponKind {
+    const SPELLINGS: &'static [(Self, &'static str)] =
+        &[(Self::Percent, "percent"), (Self::Fixed, "fixed")];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +158,9 @@ mod tests {
         check::<ReviewSort>(5);
         check::<CuratedKind>(6);
         check::<ProductStatus>(5);
+        check::<OrderStatus>(9);
+        check::<StockOperation>(4);
+        check::<Role>(3);
+        check::<CouponKind>(3);
     }
 }

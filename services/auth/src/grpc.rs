@@ -52,6 +52,15 @@ fn account(a: Account) -> pb::Account {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+/// A role as accounts store it; `None` for UNSPECIFIED (or one this build does not know).
+fn role_name(role: pb::Role) -> Option<&'static str> {
+    match role {
+        pb::Role::Customer => Some("customer"),
+        pb::Role::Admin => Some("admin"),
+        pb::Role::Unspecified => None,
+    }
+}
+
 #[tonic::async_trait]
 impl AuthService for Auth {
     #[tracing::instrument(skip_all)]
@@ -148,7 +157,11 @@ impl AuthService for Auth {
     async fn list_accounts(&self, req: Request<pb::ListAccountsRequest>) -> Reply<pb::AccountPage> {
         let r = req.into_inner();
         let page = Page::asked(r.page);
-        let (list, total) = self.svc.list_accounts(&r.search, &r.role, page).await?;
+        // UNSPECIFIED lists both roles; a value this build does not know is refused.
+        let role = pb::Role::try_from(r.role)
+            .map_err(|_| vici_kit::Error::validation("role", "Role must be customer or admin"))?;
+        let role = role_name(role);
+        let (list, total) = self.svc.list_accounts(&r.search, role, page).await?;
         Ok(Response::new(pb::AccountPage {
             accounts: list.into_iter().map(account).collect(),
             page: page.info(total),
@@ -165,7 +178,12 @@ impl AuthService for Auth {
             .svc
             .admin_update(AdminChange {
                 user_id: UserId::parse(&r.user_id)?,
-                role: r.role,
+                role: match r.role.map(|_| r.role()) {
+                    Some(asked) => Some(role_name(asked).ok_or_else(|| {
+                        vici_kit::Error::validation("role", "Role must be customer or admin")
+                    })?),
+                    None => None,
+                },
                 is_active: r.is_active,
                 actor_id: UserId::parse_as("actorId", &r.actor_id).ok(),
             })

@@ -13,7 +13,7 @@ async fn list(app: &App, search: &str, role: &str, page: u32, limit: u32) -> pb:
     let req = pb::ListAccountsRequest {
         page: Some(PageRequest { page, limit }),
         search: search.into(),
-        role: role.into(),
+        role: crate::harness::role_value(role),
     };
     app.client
         .clone()

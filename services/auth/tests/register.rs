@@ -248,7 +248,7 @@ pub async fn every_bad_input_names_its_field(app: App) {
     assert_refused(get, Code::InvalidArgument, Some("userId"));
     let list = c
         .list_accounts(pb::ListAccountsRequest {
-            role: "superuser".into(),
+            role: crate::harness::role_value("superuser"),
             ..Default::default()
         })
         .await;

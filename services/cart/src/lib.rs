@@ -111,7 +111,7 @@ pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<u64> {
         };
         let draft = domain::coupon::Draft {
             code: c.code.clone(),
-            kind: c.kind.clone(),
+            kind: domain::coupon::Kind::from_name(&c.kind),
             value: value.unwrap_or_default(),
             min_subtotal_cents: c.min_subtotal_cents,
             expires_at: c.expires_at.map(|t| t.to_rfc3339()),

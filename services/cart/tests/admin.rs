@@ -3,13 +3,15 @@
 use tonic::Code;
 use vici_proto::cart::v1 as pb;
 use vici_proto::common::v1::PageRequest;
+use vici_proto::vocabulary::Spelled as _;
 
 use crate::harness::{App, assert_invalid, assert_refused, details, new_user, product};
 
 pub fn input(code: &str, kind: &str, value: i64) -> pb::CouponInput {
     pb::CouponInput {
         code: code.into(),
-        kind: kind.into(),
+        // A kind the contract does not have is sent as UNSPECIFIED.
+        kind: pb::CouponKind::parse(kind).map_or(0, |k| k as i32),
         value,
         description: "test coupon".into(),
         ..pb::CouponInput::default()
@@ -47,7 +49,7 @@ pub async fn admins_manage_coupons(app: App) {
     let save20 = seeded.coupons.iter().find(|c| c.code == "SAVE20").unwrap();
     assert_eq!(
         (
-            save20.kind.as_str(),
+            save20.kind().spelling(),
             save20.value,
             save20.min_subtotal_cents
         ),
@@ -75,7 +77,11 @@ pub async fn admins_manage_coupons(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (created.code.as_str(), created.kind.as_str(), created.value),
+        (
+            created.code.as_str(),
+            created.kind().spelling(),
+            created.value
+        ),
         ("SUMMER-5", "fixed", 500)
     );
     assert_eq!(
@@ -181,7 +187,7 @@ pub async fn admins_manage_coupons(app: App) {
     assert_refused(&err, Code::NotFound, "Coupon not found");
     let err = update(pb::UpdateCouponRequest {
         id: created.id.clone(),
-        kind: Some("percent".into()),
+        kind: Some(pb::CouponKind::Percent.into()),
         ..pb::UpdateCouponRequest::default()
     })
     .await

@@ -156,7 +156,7 @@ impl App {
         let r = AdjustRequest {
             product_id: product_id.into(),
             variant_id: variant_id.map(str::to_string),
-            operation: "SET".into(),
+            operation: vici_proto::inventory::v1::StockOperation::Set.into(),
             quantity,
             reason: "cart test".into(),
             actor: "test".into(),

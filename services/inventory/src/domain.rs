@@ -16,20 +16,6 @@ pub enum Operation {
     Set,
 }
 
-impl Operation {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "ADD" => Ok(Self::Add),
-            "SUBTRACT" => Ok(Self::Subtract),
-            "SET" => Ok(Self::Set),
-            _ => Err(Error::validation(
-                "operation",
-                "`operation` must be ADD, SUBTRACT or SET",
-            )),
-        }
-    }
-}
-
 /// The new available quantity after `op` with `quantity`, refusing anything that would make
 /// stock negative.
 pub fn apply_operation(available: i64, op: Operation, quantity: i64) -> Result<i64> {
@@ -100,8 +86,6 @@ mod tests {
         let e = apply_operation(5, Operation::Subtract, 6).unwrap_err();
         assert_eq!(e.details["available"], 5);
         assert!(apply_operation(5, Operation::Add, -1).is_err());
-        assert!(Operation::parse("remove").is_err());
-        assert_eq!(Operation::parse("add").unwrap(), Operation::Add);
     }
 
     #[test]

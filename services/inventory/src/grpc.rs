@@ -94,6 +94,20 @@ fn reservation(r: Reservation) -> pb::Reservation {
     }
 }
 
+/// The domain's operation for the contract's; UNSPECIFIED (or a value this build does not know)
+/// names none.
+fn operation(op: pb::StockOperation) -> vici_kit::Result<Operation> {
+    match op {
+        pb::StockOperation::Add => Ok(Operation::Add),
+        pb::StockOperation::Subtract => Ok(Operation::Subtract),
+        pb::StockOperation::Set => Ok(Operation::Set),
+        pb::StockOperation::Unspecified => Err(vici_kit::Error::validation(
+            "operation",
+            "`operation` must be ADD, SUBTRACT or SET",
+        )),
+    }
+}
+
 /// Every product id of a batch, parsed; a bad one is named by its position.
 fn product_ids(raw: &[String]) -> vici_kit::Result<Vec<ProductId>> {
     let each = raw.iter().enumerate();
@@ -152,7 +166,7 @@ impl InventoryService for Inventory {
         Ok(Response::new(Empty {}))
     }
 
-    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().product_id, op = %req.get_ref().operation))]
+    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().product_id, op = ?req.get_ref().operation()))]
     async fn adjust(
         &self,
         req: Request<pb::AdjustRequest>,
@@ -160,7 +174,7 @@ impl InventoryService for Inventory {
         let r = req.into_inner();
         let product = ProductId::parse(&r.product_id)?;
         let variant = VariantId::parse_optional(r.variant_id.as_deref())?;
-        let op = Operation::parse(&r.operation)?;
+        let op = operation(r.operation())?;
         let reason = r.reason.trim();
         if reason.is_empty() || reason.len() > 500 {
             return Err(vici_kit::Error::validation(
@@ -289,5 +303,18 @@ impl InventoryService for Inventory {
         Ok(Response::new(reservation(
             self.reservations.get(&order_id).await?,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_operation_maps_and_unspecified_is_refused() {
+        assert_eq!(operation(pb::StockOperation::Add).unwrap(), Operation::Add);
+        assert_eq!(operation(pb::StockOperation::Set).unwrap(), Operation::Set);
+        let err = operation(pb::StockOperation::Unspecified).unwrap_err();
+        assert!(err.details.contains_key("operation"));
     }
 }

@@ -42,6 +42,13 @@ where
     services.finish().await;
 }
 
+/// The contract's stock operation a test names by its spelling (`ADD`); UNSPECIFIED for one
+/// the contract does not have.
+pub fn stock_op(spelled: &str) -> i32 {
+    use vici_proto::vocabulary::Spelled as _;
+    pb::StockOperation::parse(spelled).map_or(0, |op| op as i32)
+}
+
 pub fn line(product_id: &str, quantity: i64) -> pb::ReserveLine {
     pb::ReserveLine {
         product_id: product_id.into(),
@@ -110,7 +117,7 @@ impl App {
     pub async fn adjust(&self, product_id: &str, op: &str, quantity: i64) -> pb::StockLevel {
         let req = pb::AdjustRequest {
             product_id: product_id.into(),
-            operation: op.into(),
+            operation: crate::harness::stock_op(op),
             quantity,
             reason: "recount".into(),
             actor: "admin-1".into(),

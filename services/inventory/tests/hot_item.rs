@@ -142,7 +142,7 @@ pub async fn mixed_reservations_commits_and_restocks_keep_stock_accounted_for(h:
             let mut client = h.client.clone();
             let req = pb::AdjustRequest {
                 product_id: id.clone(),
-                operation: "ADD".into(),
+                operation: pb::StockOperation::Add.into(),
                 quantity: ADD,
                 reason: "delivery".into(),
                 actor: "admin-1".into(),

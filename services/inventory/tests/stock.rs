@@ -97,7 +97,7 @@ pub async fn bad_adjustments_are_refused_and_change_nothing(h: App) {
     ] {
         let req = pb::AdjustRequest {
             product_id: id.clone(),
-            operation: op.into(),
+            operation: crate::harness::stock_op(op),
             quantity: qty,
             reason: reason.into(),
             ..Default::default()
@@ -110,7 +110,7 @@ pub async fn bad_adjustments_are_refused_and_change_nothing(h: App) {
     }
     let bad_id = pb::AdjustRequest {
         product_id: "not-a-uuid".into(),
-        operation: "ADD".into(),
+        operation: pb::StockOperation::Add.into(),
         quantity: 1,
         reason: "x".into(),
         ..Default::default()
@@ -122,7 +122,7 @@ pub async fn bad_adjustments_are_refused_and_change_nothing(h: App) {
     );
     let unknown = pb::AdjustRequest {
         product_id: new_id(),
-        operation: "ADD".into(),
+        operation: pb::StockOperation::Add.into(),
         quantity: 1,
         reason: "x".into(),
         ..Default::default()
@@ -161,7 +161,7 @@ pub async fn concurrent_subtractions_never_oversell(h: App) {
             tokio::spawn(async move {
                 let req = pb::AdjustRequest {
                     product_id: id,
-                    operation: "SUBTRACT".into(),
+                    operation: pb::StockOperation::Subtract.into(),
                     quantity: 1,
                     reason: "sale".into(),
                     ..Default::default()

@@ -149,7 +149,7 @@ impl App {
             .adjust(inv::AdjustRequest {
                 product_id: product_id.into(),
                 variant_id: None,
-                operation: "SET".into(),
+                operation: vici_proto::inventory::v1::StockOperation::Set.into(),
                 quantity,
                 reason: "order test".into(),
                 actor: "test".into(),

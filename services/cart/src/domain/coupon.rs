@@ -52,12 +52,41 @@ pub struct Terms {
     pub description: String,
 }
 
-impl Terms {
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            CouponKind::Percent(_) => "percent",
-            CouponKind::Fixed(_) => "fixed",
+pub const KIND_MESSAGE: &str = "Kind must be percent or fixed";
+
+/// What a coupon's value means: whole percent off, or cents off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Percent,
+    Fixed,
+}
+
+impl Kind {
+    /// The name the coupons table and the seed catalogue use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Percent => "percent",
+            Kind::Fixed => "fixed",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Kind::Percent, Kind::Fixed]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+}
+
+impl Terms {
+    pub fn kind(&self) -> Kind {
+        match self.kind {
+            CouponKind::Percent(_) => Kind::Percent,
+            CouponKind::Fixed(_) => Kind::Fixed,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        self.kind().name()
     }
 
     pub fn value(&self) -> i64 {
@@ -71,7 +100,8 @@ impl Terms {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Draft {
     pub code: String,
-    pub kind: String,
+    /// `None`: the caller named no kind this service knows.
+    pub kind: Option<Kind>,
     pub value: i64,
     pub min_subtotal_cents: i64,
     pub expires_at: Option<String>,
@@ -85,7 +115,7 @@ pub struct Draft {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Patch {
     pub code: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub value: Option<i64>,
     pub min_subtotal_cents: Option<i64>,
     pub expires_at: Option<String>,
@@ -125,20 +155,20 @@ impl Draft {
         let mut p = Problems::default();
         let code = normalised(&self.code);
         p.check(code.is_some(), "code", CODE_MESSAGE);
-        let kind = match self.kind.trim().to_ascii_lowercase().as_str() {
-            "percent" => {
+        let kind = match self.kind {
+            Some(Kind::Percent) => {
                 let ok = (1..=100).contains(&self.value);
                 p.check(ok, "value", "A percent coupon takes 1 to 100 percent off");
                 Some(CouponKind::Percent(self.value))
             }
-            "fixed" => {
+            Some(Kind::Fixed) => {
                 let ok = (1..=MAX_FIXED_CENTS).contains(&self.value);
                 p.check(ok, "value", "A fixed coupon takes 1 to 10000000 cents off");
                 Some(CouponKind::Fixed(self.value))
             }
-            _ => None,
+            None => None,
         };
-        p.check(kind.is_some(), "kind", "Kind must be percent or fixed");
+        p.check(kind.is_some(), "kind", KIND_MESSAGE);
         p.check(
             self.min_subtotal_cents >= 0,
             "minSubtotalCents",
@@ -184,7 +214,7 @@ impl From<&Terms> for Draft {
     fn from(t: &Terms) -> Self {
         Draft {
             code: t.code.clone(),
-            kind: t.kind_name().to_string(),
+            kind: Some(t.kind()),
             value: t.value(),
             min_subtotal_cents: t.min_subtotal_cents,
             expires_at: t.expires_at.map(vici_store::rfc3339),
@@ -221,7 +251,7 @@ impl Patch {
         };
         Draft {
             code: self.code.unwrap_or(d.code),
-            kind: self.kind.unwrap_or(d.kind),
+            kind: self.kind.or(d.kind),
             value: self.value.unwrap_or(d.value),
             min_subtotal_cents: self.min_subtotal_cents.unwrap_or(d.min_subtotal_cents),
             expires_at: if self.clear_expires_at {
@@ -267,7 +297,7 @@ mod tests {
     fn draft() -> Draft {
         Draft {
             code: " spring-25 ".into(),
-            kind: "percent".into(),
+            kind: Some(Kind::Percent),
             value: 25,
             is_active: true,
             ..Draft::default()
@@ -296,7 +326,7 @@ mod tests {
     fn every_bad_field_is_reported() {
         let err = Draft {
             code: "no good".into(),
-            kind: "percent".into(),
+            kind: Some(Kind::Percent),
             value: 101,
             min_subtotal_cents: -1,
             expires_at: Some("tomorrow".into()),
@@ -321,13 +351,13 @@ mod tests {
             ]
         );
         let fixed = Draft {
-            kind: "Fixed".into(),
+            kind: Some(Kind::Fixed),
             value: MAX_FIXED_CENTS + 1,
             ..draft()
         };
         assert!(fixed.validate().unwrap_err().details.contains_key("value"));
         let odd = Draft {
-            kind: "bogo".into(),
+            kind: None,
             ..draft()
         };
         assert!(odd.validate().unwrap_err().details.contains_key("kind"));
@@ -364,7 +394,7 @@ mod tests {
         );
         // Switching to fixed keeps the value, which must now be cents.
         let fixed = Patch {
-            kind: Some("fixed".into()),
+            kind: Some(Kind::Fixed),
             ..Patch::default()
         };
         assert_eq!(fixed.apply(&terms).unwrap().kind, CouponKind::Fixed(25));

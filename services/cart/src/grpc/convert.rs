@@ -1,10 +1,11 @@
 //! Between the proto messages and the domain types: times become RFC 3339, absent optionals
 //! stay absent, a line with no variant has no `variant_id`.
+use vici_kit::{Error, Result};
 use vici_proto::cart::v1 as pb;
 use vici_store::rfc3339;
 
 use crate::domain::cart::Skipped;
-use crate::domain::coupon::{Coupon, Draft, Patch};
+use crate::domain::coupon::{Coupon, Draft, KIND_MESSAGE, Kind, Patch};
 use crate::domain::view::{ItemView, View};
 use crate::service::items::MergeInput;
 
@@ -76,7 +77,7 @@ pub fn coupon(c: Coupon) -> pb::Coupon {
     let t = c.terms;
     pb::Coupon {
         id: c.id,
-        kind: t.kind_name().to_string(),
+        kind: coupon_kind(t.kind()).into(),
         value: t.value(),
         code: t.code,
         min_subtotal_cents: t.min_subtotal_cents,
@@ -91,11 +92,28 @@ pub fn coupon(c: Coupon) -> pb::Coupon {
     }
 }
 
+fn coupon_kind(kind: Kind) -> pb::CouponKind {
+    match kind {
+        Kind::Percent => pb::CouponKind::Percent,
+        Kind::Fixed => pb::CouponKind::Fixed,
+    }
+}
+
+/// The service's kind for the contract's; `None` for UNSPECIFIED (or one this build does not
+/// know), which validation reports.
+fn kind(kind: pb::CouponKind) -> Option<Kind> {
+    match kind {
+        pb::CouponKind::Percent => Some(Kind::Percent),
+        pb::CouponKind::Fixed => Some(Kind::Fixed),
+        pb::CouponKind::Unspecified => None,
+    }
+}
+
 /// A create's fields; `is_active` defaults to true.
 pub fn draft(r: pb::CouponInput) -> Draft {
     Draft {
+        kind: kind(r.kind()),
         code: r.code,
-        kind: r.kind,
         value: r.value,
         min_subtotal_cents: r.min_subtotal_cents,
         expires_at: r.expires_at,
@@ -106,10 +124,16 @@ pub fn draft(r: pb::CouponInput) -> Draft {
     }
 }
 
-pub fn patch(r: pb::UpdateCouponRequest) -> Patch {
-    Patch {
+/// An update's fields; a kind named but UNSPECIFIED is refused, as an unknown kind is on create.
+pub fn patch(r: pb::UpdateCouponRequest) -> Result<Patch> {
+    let named = r.kind.map(|_| r.kind());
+    let kind = match named {
+        Some(k) => Some(kind(k).ok_or_else(|| Error::validation("kind", KIND_MESSAGE))?),
+        None => None,
+    };
+    Ok(Patch {
         code: r.code,
-        kind: r.kind,
+        kind,
         value: r.value,
         min_subtotal_cents: r.min_subtotal_cents,
         expires_at: r.expires_at,
@@ -120,5 +144,5 @@ pub fn patch(r: pb::UpdateCouponRequest) -> Patch {
         clear_expires_at: r.clear_expires_at,
         clear_usage_limit: r.clear_usage_limit,
         clear_per_user_limit: r.clear_per_user_limit,
-    }
+    })
 }

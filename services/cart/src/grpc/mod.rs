@@ -149,7 +149,8 @@ impl CartService for CartApi {
     async fn update_coupon(&self, req: Request<pb::UpdateCouponRequest>) -> Reply<pb::Coupon> {
         let r = req.into_inner();
         let id = coupon_id(&r.id)?;
-        let updated = self.service.update_coupon(&id, convert::patch(r)).await?;
+        let patch = convert::patch(r)?;
+        let updated = self.service.update_coupon(&id, patch).await?;
         Ok(Response::new(convert::coupon(updated)))
     }
 

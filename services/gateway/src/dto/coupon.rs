@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use vici_proto::cart::v1 as pb;
+use vici_proto::vocabulary::Spelled as _;
 
 use super::{dollars, input};
 use crate::error::{ApiError, ApiResult};
@@ -30,15 +31,15 @@ pub struct CouponDto {
 
 impl From<pb::Coupon> for CouponDto {
     fn from(c: pb::Coupon) -> Self {
-        let value = if c.kind == "fixed" {
-            dollars(c.value)
-        } else {
-            c.value as f64
+        let kind = c.kind();
+        let value = match kind {
+            pb::CouponKind::Fixed => dollars(c.value),
+            _ => c.value as f64,
         };
         Self {
             id: c.id,
             code: c.code,
-            kind: c.kind,
+            kind: kind.spelling().to_string(),
             value,
             min_subtotal: dollars(c.min_subtotal_cents),
             expires_at: c.expires_at,
@@ -93,11 +94,19 @@ pub struct CouponBody {
 const NULL: Value = Value::Null;
 
 /// Percent values are whole numbers; fixed ones are dollars → cents.
-fn coupon_value(kind: Option<&str>, value: &Value) -> ApiResult<Option<i64>> {
-    match kind.map(str::to_ascii_lowercase).as_deref() {
-        Some("fixed") => input::optional_dollars(value, "value"),
+fn coupon_value(kind: pb::CouponKind, value: &Value) -> ApiResult<Option<i64>> {
+    match kind {
+        pb::CouponKind::Fixed => input::optional_dollars(value, "value"),
         _ => input::optional_whole(value, "value", 1, 100),
     }
+}
+
+/// The kind a body names, if it names one.
+fn kind(v: &Option<Value>) -> ApiResult<Option<pb::CouponKind>> {
+    let named = text(v, "kind")?;
+    let parse = |raw: String| crate::query::spelled::<pb::CouponKind>(&raw);
+    let kind = named.map(parse).transpose();
+    kind.map_err(|problem| input::invalid("kind", problem))
 }
 
 fn limit(v: &Option<Value>, field: &str) -> ApiResult<Option<i64>> {
@@ -126,14 +135,12 @@ fn is_null(v: &Option<Value>) -> bool {
 
 impl CouponBody {
     pub fn into_input(self) -> ApiResult<pb::CouponInput> {
-        let kind = text(&self.kind, "kind")?
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        // Unnamed, it is UNSPECIFIED, which the cart service reports with the other fields.
+        let kind = kind(&self.kind)?.unwrap_or_default();
         Ok(pb::CouponInput {
             code: text(&self.code, "code")?.unwrap_or_default(),
-            value: coupon_value(Some(&kind), self.value.as_ref().unwrap_or(&NULL))?
-                .unwrap_or_default(),
-            kind,
+            value: coupon_value(kind, self.value.as_ref().unwrap_or(&NULL))?.unwrap_or_default(),
+            kind: kind.into(),
             min_subtotal_cents: input::optional_dollars(
                 self.min_subtotal.as_ref().unwrap_or(&NULL),
                 "minSubtotal",
@@ -148,14 +155,18 @@ impl CouponBody {
     }
 
     /// `current_kind` is the stored kind, for reading `value` when the update does not name one.
-    pub fn into_update(self, id: String, current_kind: &str) -> ApiResult<pb::UpdateCouponRequest> {
-        let kind = text(&self.kind, "kind")?.map(|k| k.to_ascii_lowercase());
-        let value_kind = kind.clone().unwrap_or_else(|| current_kind.to_string());
+    pub fn into_update(
+        self,
+        id: String,
+        current_kind: pb::CouponKind,
+    ) -> ApiResult<pb::UpdateCouponRequest> {
+        let kind = kind(&self.kind)?;
+        let value_kind = kind.unwrap_or(current_kind);
         Ok(pb::UpdateCouponRequest {
             id,
             code: text(&self.code, "code")?,
-            value: coupon_value(Some(&value_kind), self.value.as_ref().unwrap_or(&NULL))?,
-            kind,
+            value: coupon_value(value_kind, self.value.as_ref().unwrap_or(&NULL))?,
+            kind: kind.map(Into::into),
             min_subtotal_cents: input::optional_dollars(
                 self.min_subtotal.as_ref().unwrap_or(&NULL),
                 "minSubtotal",

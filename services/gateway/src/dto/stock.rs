@@ -163,7 +163,9 @@ impl AdjustBody {
             Some(op) => Some(pb::AdjustRequest {
                 product_id: product_id.to_string(),
                 variant_id: input::optional_id(&self.variant_id, "variantId")?,
-                operation: op.to_ascii_uppercase(),
+                operation: crate::query::spelled::<pb::StockOperation>(&op)
+                    .map_err(|problem| input::invalid("operation", problem))?
+                    .into(),
                 quantity: input::whole(&self.quantity, "quantity", 0, MAX_ADJUST)?,
                 reason: reason(&self.reason)?,
                 actor: actor.clone(),

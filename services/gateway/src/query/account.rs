@@ -1,12 +1,15 @@
 //! Query parameters of the account routes: the wishlist's paging and the admin user list.
-use super::{DEFAULT_LIMIT, Invalid, PageQuery, Reader};
+use vici_proto::auth::v1::Role;
+
+use super::{DEFAULT_LIMIT, Invalid, PageQuery, Reader, spelled};
 
 /// `GET /admin/users`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UsersQuery {
     pub page: PageQuery,
     pub search: String,
-    pub role: String,
+    /// Absent: both roles.
+    pub role: Option<Role>,
 }
 
 /// A list with nothing but paging (`page`, `limit` / `pageSize`).
@@ -19,12 +22,7 @@ pub fn paged(pairs: &[(String, String)]) -> Result<PageQuery, Invalid> {
 pub fn users(pairs: &[(String, String)]) -> Result<UsersQuery, Invalid> {
     let mut r = Reader::new(pairs);
     let search = r.text(&["search", "q"]).unwrap_or_default();
-    let role = r
-        .parse(&["role"], |raw| match raw.to_ascii_lowercase().as_str() {
-            role @ ("customer" | "admin") => Ok(role.to_string()),
-            _ => Err("must be one of customer, admin".to_string()),
-        })
-        .unwrap_or_default();
+    let role = r.parse(&["role"], spelled::<Role>);
     let query = UsersQuery {
         page: r.page(DEFAULT_LIMIT),
         search,
@@ -52,8 +50,8 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(
-            (q.search.as_str(), q.role.as_str(), q.page.limit),
-            ("jane", "admin", 100)
+            (q.search.as_str(), q.role, q.page.limit),
+            ("jane", Some(Role::Admin), 100)
         );
         let bad = users(&pairs(&[("role", "root"), ("page", "0")])).unwrap_err();
         assert!(bad.0.contains_key("role") && bad.0.contains_key("page"));

@@ -9,6 +9,7 @@ use vici_types::UserId;
 
 use crate::AppState;
 use crate::dto::account::AccountDto;
+use crate::dto::input;
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
 use crate::extract::{AdminUser, Json, PathId, QueryPairs};
@@ -26,7 +27,7 @@ pub async fn list(
         .list_accounts(pb::ListAccountsRequest {
             page: Some(q.page.into()),
             search: q.search,
-            role: q.role,
+            role: q.role.unwrap_or_default().into(),
         })
         .await?
         .into_inner();
@@ -38,8 +39,17 @@ pub async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountChange {
+    /// `customer` or `admin`.
     role: Option<String>,
     is_active: Option<bool>,
+}
+
+impl AccountChange {
+    fn role(&self) -> ApiResult<Option<pb::Role>> {
+        let parse = |raw: &String| query::spelled::<pb::Role>(raw);
+        let role = self.role.as_ref().map(parse).transpose();
+        role.map_err(|problem| input::invalid("role", problem))
+    }
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "AdminUpdateAccount"))]
@@ -53,7 +63,7 @@ pub async fn update(
         .auth()
         .admin_update_account(pb::AdminUpdateAccountRequest {
             user_id: user_id.into(),
-            role: change.role.map(|r| r.trim().to_ascii_lowercase()),
+            role: change.role()?.map(Into::into),
             is_active: change.is_active,
             actor_id: admin.user_id.to_string(),
         })

@@ -56,7 +56,7 @@ pub async fn update(
     let target = coupon_ref(id);
     // A `value` without a `kind` is read in the stored kind's unit (percent or dollars).
     let current = state.carts().get_coupon(target.clone()).await?.into_inner();
-    let request = body.into_update(target.id, &current.kind)?;
+    let request = body.into_update(target.id, current.kind())?;
     let updated = state.carts().update_coupon(request).await?.into_inner();
     Ok(envelope::ok(CouponDto::from(updated)))
 }
