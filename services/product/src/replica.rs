@@ -43,23 +43,25 @@ impl EventHandler for Reindex {
         if at < self.since_ms {
             return Ok(());
         }
-        let products = match event.event_type.as_str() {
-            events::CATEGORY_UPDATED => {
-                let ids = store::categories::product_ids(conn, &event.subject).await?;
-                store::products::get_many(conn, &ids).await?
-            }
-            events::CATEGORY_CREATED | events::CATEGORY_DELETED => return Ok(()),
-            _ => store::products::get(conn, Some(&event.subject), None)
-                .await?
-                .into_iter()
-                .collect(),
-        };
-        if products.is_empty() {
+        if matches!(
+            event.event_type.as_str(),
+            events::CATEGORY_CREATED | events::CATEGORY_DELETED
+        ) {
             return Ok(());
         }
-        let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.upsert(&products)).await??;
-        Ok(())
+        let read = async {
+            Ok(match event.event_type.as_str() {
+                events::CATEGORY_UPDATED => {
+                    let ids = store::categories::product_ids(conn, &event.subject).await?;
+                    store::products::get_many(conn, &ids).await?
+                }
+                _ => store::products::get(conn, Some(&event.subject), None)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            })
+        };
+        self.index.refresh(read).await
     }
 }
 

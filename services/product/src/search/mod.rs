@@ -14,7 +14,7 @@
 pub mod query;
 pub mod table;
 
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context as _;
 use tantivy::schema::{FAST, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
@@ -33,6 +33,8 @@ pub struct SearchIndex {
     /// name, description, long description, tags, category name, sku.
     text: [WeightedField; 6],
     table: RwLock<Table>,
+    /// Held from reading products to indexing them (see [`SearchIndex::refresh`]).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 /// What one search asks for.
@@ -100,7 +102,28 @@ impl SearchIndex {
             slot,
             text: fields,
             table: RwLock::new(Table::default()),
+            refreshing: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Indexes the products `read` returns, one refresh at a time, reading under the same turn:
+    /// a refresh that read a product earlier can never overwrite one that read it later. In one
+    /// process the writer's refresh after its commit and the replica consumer's refresh for an
+    /// earlier event of the same product can overlap; without the turn the consumer's older copy
+    /// could land last and the index would show a change undone.
+    pub async fn refresh(
+        self: &Arc<Self>,
+        read: impl Future<Output = anyhow::Result<Vec<Product>>>,
+    ) -> anyhow::Result<()> {
+        let _turn = self.refreshing.lock().await;
+        let products = read.await?;
+        if products.is_empty() {
+            return Ok(());
+        }
+        let index = self.clone();
+        tokio::task::spawn_blocking(move || index.upsert(&products))
+            .await
+            .context("search index task")?
     }
 
     fn document(&self, slot: u32, p: &Product) -> TantivyDocument {
@@ -247,110 +270,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The synthetic catalogue as stored products (category slugs stand in for their names).
-    fn products(n: usize) -> Vec<Product> {
-        let catalog = vici_catalog::Catalog::synthetic(n);
-        catalog
-            .products
-            .iter()
-            .map(|p| Product {
-                id: p.id().to_string(),
-                name: p.name.clone(),
-                slug: p.slug.clone(),
-                description: p.description.clone(),
-                long_description: p.long_description.clone(),
-                price_cents: p.price_cents,
-                original_price_cents: p.original_price_cents,
-                currency: catalog.currency.clone(),
-                category_id: vici_catalog::category_id(&p.category).to_string(),
-                category_name: p.category.replace('-', " "),
-                category_slug: p.category.clone(),
-                images: p.images.clone(),
-                rating: p.rating,
-                review_count: p.review_count,
-                specifications: "{}".into(),
-                tags: p.tags.clone(),
-                is_new: p.is_new,
-                is_featured: p.is_featured,
-                is_on_sale: p.is_on_sale,
-                sku: p.sku.clone(),
-                status: Status::parse(&p.status).unwrap_or_default(),
-                variants: Vec::new(),
-                created_at: p.created_at.timestamp_millis(),
-                updated_at: p.created_at.timestamp_millis(),
-            })
-            .collect()
-    }
-
-    /// In-process timing of the index on a large catalogue (`VICI_BENCH_PRODUCTS`, default
-    /// 100 000): `cargo test -p vici-product --release -- --ignored --nocapture search_latency`.
-    /// Printed, never asserted; performance proper lives in `bench/`.
-    #[test]
-    #[ignore]
-    fn search_latency() {
-        let n = std::env::var("VICI_BENCH_PRODUCTS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100_000);
-        let all = products(n);
-        let index = SearchIndex::new().unwrap();
-        let started = std::time::Instant::now();
-        for chunk in all.chunks(5_000) {
-            index.upsert(chunk).unwrap();
-        }
-        println!("indexed {n} products in {:?}", started.elapsed());
-        let filter = Filter::active();
-        let scope = Scope::default();
-        let queries = [
-            "speaker",
-            "wireless headphones",
-            "acme pro",
-            "camra",
-            "vint",
-            "northwind jacket",
-            "kettle",
-            "model",
-        ];
-        let mut times = Vec::new();
-        for round in 0..10 {
-            for q in queries {
-                let sort = if round % 2 == 0 {
-                    Sort::Relevance
-                } else {
-                    Sort::PriceAsc
-                };
-                let t = std::time::Instant::now();
-                let hits = index
-                    .search(&SearchParams {
-                        text: q,
-                        filter: &filter,
-                        scope: &scope,
-                        sort,
-                        page: Page::new(1, 20),
-                    })
-                    .unwrap();
-                times.push((t.elapsed(), q, hits.total));
-            }
-        }
-        times.sort();
-        let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
-        println!(
-            "search p50 {:?} p99 {:?} max {:?}",
-            at(0.5),
-            at(0.99),
-            times.last().unwrap()
-        );
-    }
-
-    #[test]
-    fn top_returns_the_smallest_in_order() {
-        let mut v = vec![5, 1, 4, 2, 3];
-        assert_eq!(top(&mut v, 3, |a, b| a.cmp(b)), [1, 2, 3]);
-        let mut v = vec![2, 1];
-        assert_eq!(top(&mut v, 5, |a, b| a.cmp(b)), [1, 2]);
-        assert!(top(&mut v, 0, |a: &i32, b| a.cmp(b)).is_empty());
-    }
-}
+mod tests;

@@ -11,7 +11,6 @@ pub mod stock;
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
-use vici_kit::error::ResultExt as _;
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
@@ -113,17 +112,11 @@ impl Service {
     /// change is already stored, so a failure here is logged rather than reported, and the
     /// next write of the product (or a restart) repairs the index.
     pub async fn reindex(&self, ids: Vec<String>) {
-        let result = async {
-            let products = store::products::get_many(&mut *self.read_conn().await?, &ids)
-                .await
-                .db_err()?;
-            let index = self.index.clone();
-            tokio::task::spawn_blocking(move || index.upsert(&products))
-                .await
-                .context("search index task")?
-                .context("updating the search index")
-        }
-        .await;
+        let read = async {
+            let mut conn = self.read_conn().await?;
+            Ok(store::products::get_many(&mut conn, &ids).await.db_err()?)
+        };
+        let result = self.index.refresh(read).await;
         if let Err(e) = result {
             tracing::error!(error = ?e, ?ids, "search index not updated");
         }
