@@ -251,7 +251,7 @@ pub async fn injection_strings_are_stored_verbatim(app: App) {
 fn assert_no_such_address(err: tonic::Status) {
     assert_eq!(
         (err.code(), err.message()),
-        (Code::NotFound, "No such address"),
+        (Code::NotFound, "Address not found"),
         "{err:?}"
     );
 }

@@ -3,7 +3,7 @@
 //! snapshots. The store keeps the "exactly one default while any exist" invariant with these
 //! decisions.
 use vici_kit::{Error, Result};
-use vici_types::PostalAddress;
+use vici_types::{AddressId, PostalAddress, TypedId as _};
 
 /// Most addresses one user may keep; the next create is refused with a conflict.
 pub const MAX_ADDRESSES: i64 = 10;
@@ -14,7 +14,7 @@ pub fn limit_reached() -> Error {
 }
 
 pub fn not_found() -> Error {
-    Error::not_found("No such address")
+    Error::not_found(AddressId::NOT_FOUND)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

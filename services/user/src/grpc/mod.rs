@@ -4,14 +4,15 @@
 mod convert;
 
 use std::sync::Arc;
+use vici_types::{AddressId, ProductId, TypedId, UserId};
 
 use tonic::{Request, Response, Status};
 use vici_proto::common::v1::Empty;
 use vici_proto::user::v1 as pb;
 use vici_proto::user::v1::user_service_server::UserService;
 
-use crate::domain::fields::user_id;
 use crate::domain::profile::Patch as ProfilePatch;
+use crate::domain::wishlist::not_in_wishlist;
 use crate::service::Service;
 use vici_proto::paging::Page;
 
@@ -30,14 +31,14 @@ type Reply<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl UserService for UserApi {
     async fn get_profile(&self, req: Request<pb::UserRef>) -> Reply<pb::Profile> {
-        let user = user_id(&req.into_inner().user_id)?;
+        let user = UserId::parse(&req.into_inner().user_id)?;
         let profile = self.service.profile(&user).await?;
         Ok(Response::new(convert::profile(profile)))
     }
 
     async fn update_profile(&self, req: Request<pb::UpdateProfileRequest>) -> Reply<pb::Profile> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let patch = ProfilePatch::parse(r.phone, r.avatar)?;
         let profile = self.service.update_profile(&user, patch).await?;
         Ok(Response::new(convert::profile(profile)))
@@ -45,13 +46,13 @@ impl UserService for UserApi {
 
     async fn set_avatar(&self, req: Request<pb::SetAvatarRequest>) -> Reply<pb::Profile> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let profile = self.service.set_avatar(&user, r.data).await?;
         Ok(Response::new(convert::profile(profile)))
     }
 
     async fn list_addresses(&self, req: Request<pb::UserRef>) -> Reply<pb::AddressList> {
-        let user = user_id(&req.into_inner().user_id)?;
+        let user = UserId::parse(&req.into_inner().user_id)?;
         let list = self.service.addresses(&user).await?;
         Ok(Response::new(pb::AddressList {
             addresses: list.into_iter().map(convert::address).collect(),
@@ -60,14 +61,17 @@ impl UserService for UserApi {
 
     async fn get_address(&self, req: Request<pb::AddressRef>) -> Reply<pb::Address> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
-        let found = self.service.address(&user, &r.address_id).await?;
+        let user = UserId::parse(&r.user_id)?;
+        let found = self
+            .service
+            .address(&user, &AddressId::from_path(&r.address_id)?)
+            .await?;
         Ok(Response::new(convert::address(found)))
     }
 
     async fn create_address(&self, req: Request<pb::AddressInput>) -> Reply<pb::Address> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let created = self
             .service
             .create_address(&user, convert::address_input(&r), r.is_default)
@@ -77,12 +81,12 @@ impl UserService for UserApi {
 
     async fn update_address(&self, req: Request<pb::UpdateAddressRequest>) -> Reply<pb::Address> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let updated = self
             .service
             .update_address(
                 &user,
-                &r.address_id,
+                &AddressId::from_path(&r.address_id)?,
                 convert::address_update(&r),
                 r.is_default,
             )
@@ -92,13 +96,14 @@ impl UserService for UserApi {
 
     async fn delete_address(&self, req: Request<pb::AddressRef>) -> Reply<Empty> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
-        self.service.delete_address(&user, &r.address_id).await?;
+        let user = UserId::parse(&r.user_id)?;
+        let address = AddressId::from_path(&r.address_id)?;
+        self.service.delete_address(&user, &address).await?;
         Ok(Response::new(Empty {}))
     }
 
     async fn get_preferences(&self, req: Request<pb::UserRef>) -> Reply<pb::Preferences> {
-        let user = user_id(&req.into_inner().user_id)?;
+        let user = UserId::parse(&req.into_inner().user_id)?;
         let prefs = self.service.preferences(&user).await?;
         Ok(Response::new(convert::preferences(prefs)))
     }
@@ -108,7 +113,7 @@ impl UserService for UserApi {
         req: Request<pb::UpdatePreferencesRequest>,
     ) -> Reply<pb::Preferences> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let prefs = self
             .service
             .update_preferences(&user, convert::preferences_update(r))
@@ -121,7 +126,7 @@ impl UserService for UserApi {
         req: Request<pb::ListWishlistRequest>,
     ) -> Reply<pb::WishlistPage> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
+        let user = UserId::parse(&r.user_id)?;
         let asked = r.page.unwrap_or_default();
         let page = Page::new(asked.page, asked.limit);
         let (items, total) = self.service.wishlist(&user, page).await?;
@@ -133,17 +138,18 @@ impl UserService for UserApi {
 
     async fn add_to_wishlist(&self, req: Request<pb::WishlistRef>) -> Reply<pb::WishlistItem> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
-        let item = self.service.add_to_wishlist(&user, &r.product_id).await?;
+        let user = UserId::parse(&r.user_id)?;
+        let product = ProductId::parse(&r.product_id)?;
+        let item = self.service.add_to_wishlist(&user, &product).await?;
         Ok(Response::new(convert::wishlist_item(item)))
     }
 
     async fn remove_from_wishlist(&self, req: Request<pb::WishlistRef>) -> Reply<Empty> {
         let r = req.into_inner();
-        let user = user_id(&r.user_id)?;
-        self.service
-            .remove_from_wishlist(&user, &r.product_id)
-            .await?;
+        let user = UserId::parse(&r.user_id)?;
+        // An id that is not one names nothing the wishlist holds.
+        let product = ProductId::from_path(&r.product_id).map_err(|_| not_in_wishlist())?;
+        self.service.remove_from_wishlist(&user, &product).await?;
         Ok(Response::new(Empty {}))
     }
 }

@@ -3,22 +3,24 @@
 use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::{AddressId, UserId};
 use vici_types::{AddressPatch, PostalAddress, new_id};
 
 use super::Service;
 use crate::domain::address::{self, Address, MAX_ADDRESSES, limit_reached, not_found};
-use crate::domain::fields::path_id;
 use crate::store::{self, addresses};
 
 impl Service {
-    pub async fn addresses(&self, user_id: &str) -> Result<Vec<Address>> {
+    pub async fn addresses(&self, user_id: &UserId) -> Result<Vec<Address>> {
+        let user_id = user_id.as_str();
         addresses::list(&mut *self.read_conn().await?, user_id)
             .await
             .db_err()
     }
 
-    pub async fn address(&self, user_id: &str, address_id: &str) -> Result<Address> {
-        let id = path_id(address_id).ok_or_else(not_found)?;
+    pub async fn address(&self, user_id: &UserId, address_id: &AddressId) -> Result<Address> {
+        let user_id = user_id.as_str();
+        let id = address_id.as_str();
         addresses::get(&mut *self.read_conn().await?, user_id, &id)
             .await
             .db_err()?
@@ -29,10 +31,11 @@ impl Service {
     /// moves it from the old one.
     pub async fn create_address(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         patch: AddressPatch,
         is_default: bool,
     ) -> Result<Address> {
+        let user_id = user_id.as_str();
         let fields = PostalAddress::from_complete(patch.validate(true)?);
         let mut tx = self.db.begin().await.db_err()?;
         store::lock_user(&mut tx, user_id).await.db_err()?;
@@ -63,12 +66,13 @@ impl Service {
 
     pub async fn update_address(
         &self,
-        user_id: &str,
-        address_id: &str,
+        user_id: &UserId,
+        address_id: &AddressId,
         patch: AddressPatch,
         is_default: Option<bool>,
     ) -> Result<Address> {
-        let id = path_id(address_id).ok_or_else(not_found)?;
+        let user_id = user_id.as_str();
+        let id = address_id.as_str();
         let patch = patch.validate(false)?;
         let mut tx = self.db.begin().await.db_err()?;
         store::lock_user(&mut tx, user_id).await.db_err()?;
@@ -92,8 +96,9 @@ impl Service {
     }
 
     /// Deletes an address; when it was the default, the oldest remaining one takes over.
-    pub async fn delete_address(&self, user_id: &str, address_id: &str) -> Result<()> {
-        let id = path_id(address_id).ok_or_else(not_found)?;
+    pub async fn delete_address(&self, user_id: &UserId, address_id: &AddressId) -> Result<()> {
+        let user_id = user_id.as_str();
+        let id = address_id.as_str();
         let mut tx = self.db.begin().await.db_err()?;
         store::lock_user(&mut tx, user_id).await.db_err()?;
         let found = addresses::get(&mut tx, user_id, &id)

@@ -2,6 +2,7 @@
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::UserId;
 
 use super::Service;
 use crate::domain::preferences::{Patch, Preferences};
@@ -9,7 +10,8 @@ use crate::store::preferences;
 
 impl Service {
     /// The user's preferences, storing the defaults the first time (a plain read afterwards).
-    pub async fn preferences(&self, user_id: &str) -> Result<Preferences> {
+    pub async fn preferences(&self, user_id: &UserId) -> Result<Preferences> {
+        let user_id = user_id.as_str();
         if let Some(found) = preferences::get(&mut *self.read_conn().await?, user_id)
             .await
             .db_err()?
@@ -25,7 +27,8 @@ impl Service {
         stored.ok_or_else(|| Error::internal(anyhow::anyhow!("preferences vanished after insert")))
     }
 
-    pub async fn update_preferences(&self, user_id: &str, patch: Patch) -> Result<Preferences> {
+    pub async fn update_preferences(&self, user_id: &UserId, patch: Patch) -> Result<Preferences> {
+        let user_id = user_id.as_str();
         let patch = patch.validate()?;
         let now = now_ms();
         let mut tx = self.db.begin().await.db_err()?;

@@ -4,6 +4,7 @@ use vici_kit::Result;
 use vici_kit::error::ResultExt as _;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
+use vici_types::UserId;
 use vici_types::new_id;
 
 use super::Service;
@@ -13,17 +14,19 @@ use crate::store::{self, profiles};
 impl Service {
     /// The stored profile, or the empty one of a user who never saved anything (reads never
     /// write and never fail for a valid user).
-    pub async fn profile(&self, user_id: &str) -> Result<Profile> {
+    pub async fn profile(&self, user_id: &UserId) -> Result<Profile> {
+        let user_id = user_id.as_str();
         let found = profiles::get(&mut *self.read_conn().await?, user_id)
             .await
             .db_err()?;
         Ok(found.unwrap_or_else(|| Profile::empty(user_id, profile::NEVER_SAVED)))
     }
 
-    pub async fn update_profile(&self, user_id: &str, patch: Patch) -> Result<Profile> {
+    pub async fn update_profile(&self, user: &UserId, patch: Patch) -> Result<Profile> {
         if patch == Patch::default() {
-            return self.profile(user_id).await;
+            return self.profile(user).await;
         }
+        let user_id = user.as_str();
         let (profile, released) = self.change_profile(user_id, |p| patch.apply(p)).await?;
         if let Some(key) = released {
             self.discard_blob(&key).await;
@@ -34,7 +37,8 @@ impl Service {
     /// Stores the image and makes it the avatar. The blob is written before the row, so a
     /// failed commit leaves an unreferenced file (removed here) rather than a broken link; the
     /// previous upload is removed once the new one is committed.
-    pub async fn set_avatar(&self, user_id: &str, data: Vec<u8>) -> Result<Profile> {
+    pub async fn set_avatar(&self, user_id: &UserId, data: Vec<u8>) -> Result<Profile> {
+        let user_id = user_id.as_str();
         let (content_type, ext) = profile::avatar_format(&data)?;
         let key = profile::avatar_key(user_id, &new_id(), ext);
         self.blob

@@ -1,16 +1,15 @@
 //! Wishlists: entries stored here, product details fetched from the catalogue — one call per
 //! answer, whatever the page size.
 use std::collections::HashMap;
+use vici_types::{ProductId, UserId};
 
 use vici_kit::Result;
 use vici_proto::user::v1::ProductSummary;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
-use vici_types::ids::parse_id;
 use vici_types::new_id;
 
 use super::Service;
-use crate::domain::fields::path_id;
 use crate::domain::wishlist::{self, Entry};
 use crate::store;
 use vici_proto::paging::Page;
@@ -22,8 +21,9 @@ pub type Item = (Entry, Option<ProductSummary>);
 impl Service {
     /// Saves a product a shopper can currently open (the product service's visibility rule)
     /// to the user's wishlist.
-    pub async fn add_to_wishlist(&self, user_id: &str, product_id: &str) -> Result<Item> {
-        let product_id = parse_id("productId", product_id)?;
+    pub async fn add_to_wishlist(&self, user_id: &UserId, product_id: &ProductId) -> Result<Item> {
+        let user_id = user_id.as_str();
+        let product_id = product_id.to_string();
         let summary = self
             .catalogue
             .products(vec![product_id.clone()], false)
@@ -45,7 +45,8 @@ impl Service {
     }
 
     /// One page, newest first, with every product of the page from one catalogue call.
-    pub async fn wishlist(&self, user_id: &str, page: Page) -> Result<(Vec<Item>, i64)> {
+    pub async fn wishlist(&self, user_id: &UserId, page: Page) -> Result<(Vec<Item>, i64)> {
+        let user_id = user_id.as_str();
         let (entries, total) = store::wishlist::page(&mut *self.read_conn().await?, user_id, page)
             .await
             .db_err()?;
@@ -70,8 +71,13 @@ impl Service {
         Ok((items, total))
     }
 
-    pub async fn remove_from_wishlist(&self, user_id: &str, product_id: &str) -> Result<()> {
-        let product_id = path_id(product_id).ok_or_else(wishlist::not_in_wishlist)?;
+    pub async fn remove_from_wishlist(
+        &self,
+        user_id: &UserId,
+        product_id: &ProductId,
+    ) -> Result<()> {
+        let user_id = user_id.as_str();
+        let product_id = product_id.as_str();
         let mut conn = self.db.writer().acquire().await.db_err()?;
         if !store::wishlist::remove(&mut conn, user_id, &product_id)
             .await
