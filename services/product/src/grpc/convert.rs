@@ -2,6 +2,7 @@
 //! beyond "absent means default"; validation is the domain's.
 use vici_kit::Result;
 use vici_proto::product::v1 as pb;
+use vici_types::{ProductId, TypedId as _, UserId};
 
 use crate::domain::category::{CategoryPatch, Node};
 use crate::domain::edit::{Draft, Patch, VariantDraft};
@@ -238,9 +239,11 @@ pub fn review(r: Review) -> pb::Review {
     }
 }
 
-pub fn review_draft(r: pb::CreateReviewRequest) -> (String, ReviewDraft) {
+/// The reviewed product (a 404 when the id names none) and the review.
+pub fn review_draft(r: pb::CreateReviewRequest) -> Result<(ProductId, ReviewDraft)> {
+    let product = ProductId::from_path(&r.product_id)?;
     let draft = ReviewDraft {
-        user_id: r.user_id,
+        user_id: UserId::parse(&r.user_id)?.into(),
         user_name: r.user_name,
         user_avatar: r.user_avatar.filter(|a| !a.is_empty()),
         rating: r.rating,
@@ -248,5 +251,5 @@ pub fn review_draft(r: pb::CreateReviewRequest) -> (String, ReviewDraft) {
         comment: r.comment,
         images: r.images,
     };
-    (r.product_id, draft)
+    Ok((product, draft))
 }

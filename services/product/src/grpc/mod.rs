@@ -5,6 +5,7 @@ mod convert;
 mod vocabulary;
 
 use std::sync::Arc;
+use vici_types::{CategoryId, ProductId, ReviewId, TypedId as _, UserId};
 
 use tonic::{Request, Response, Status};
 use vici_proto::common::v1::Empty;
@@ -140,8 +141,11 @@ impl ProductService for ProductApi {
     async fn list_reviews(&self, req: Request<pb::ListReviewsRequest>) -> Reply<pb::ReviewPage> {
         let r = req.into_inner();
         let (sort, page) = (vocabulary::review_sort(r.sort)?, Page::asked(r.page));
-        let (reviews, total, summary) =
-            self.service.list_reviews(&r.product_id, sort, page).await?;
+        let product = ProductId::from_path(&r.product_id)?;
+        let (reviews, total, summary) = self
+            .service
+            .list_reviews(product.as_str(), sort, page)
+            .await?;
         Ok(Response::new(pb::ReviewPage {
             reviews: reviews.into_iter().map(convert::review).collect(),
             page: page.info(total),
@@ -154,8 +158,8 @@ impl ProductService for ProductApi {
     }
 
     async fn create_review(&self, req: Request<pb::CreateReviewRequest>) -> Reply<pb::Review> {
-        let (product_id, draft) = convert::review_draft(req.into_inner());
-        let review = self.service.create_review(&product_id, draft).await?;
+        let (product, draft) = convert::review_draft(req.into_inner())?;
+        let review = self.service.create_review(product.as_str(), draft).await?;
         Ok(Response::new(convert::review(review)))
     }
 
@@ -164,7 +168,14 @@ impl ProductService for ProductApi {
         req: Request<pb::MarkReviewHelpfulRequest>,
     ) -> Reply<pb::Review> {
         let r = req.into_inner();
-        let review = self.service.mark_helpful(&r.review_id, &r.user_id).await?;
+        let (review, user) = (
+            ReviewId::from_path(&r.review_id)?,
+            UserId::parse(&r.user_id)?,
+        );
+        let review = self
+            .service
+            .mark_helpful(review.as_str(), user.as_str())
+            .await?;
         Ok(Response::new(convert::review(review)))
     }
 
@@ -179,13 +190,18 @@ impl ProductService for ProductApi {
         let (patch, category) = convert::patch(r.patch.unwrap_or_default())?;
         let updated = self
             .service
-            .update_product(&r.id, patch, category.as_deref())
+            .update_product(
+                ProductId::from_path(&r.id)?.as_str(),
+                patch,
+                category.as_deref(),
+            )
             .await?;
         Ok(Response::new(convert::product(updated)))
     }
 
     async fn delete_product(&self, req: Request<pb::DeleteProductRequest>) -> Reply<Empty> {
-        self.service.delete_product(&req.into_inner().id).await?;
+        let product = ProductId::from_path(&req.into_inner().id)?;
+        self.service.delete_product(product.as_str()).await?;
         Ok(Response::new(Empty {}))
     }
 
@@ -195,7 +211,8 @@ impl ProductService for ProductApi {
     ) -> Reply<pb::Product> {
         let r = req.into_inner();
         // `content_type` and `filename` are the client's claims; the bytes decide the type.
-        let updated = self.service.add_image(&r.product_id, r.data).await?;
+        let product = ProductId::from_path(&r.product_id)?;
+        let updated = self.service.add_image(product.as_str(), r.data).await?;
         Ok(Response::new(convert::product(updated)))
     }
 
@@ -214,13 +231,17 @@ impl ProductService for ProductApi {
         let r = req.into_inner();
         let node = self
             .service
-            .update_category(&r.id, convert::category_patch(r.patch.unwrap_or_default()))
+            .update_category(
+                CategoryId::from_path(&r.id)?.as_str(),
+                convert::category_patch(r.patch.unwrap_or_default()),
+            )
             .await?;
         Ok(Response::new(convert::category(node)))
     }
 
     async fn delete_category(&self, req: Request<pb::DeleteCategoryRequest>) -> Reply<Empty> {
-        self.service.delete_category(&req.into_inner().id).await?;
+        let category = CategoryId::from_path(&req.into_inner().id)?;
+        self.service.delete_category(category.as_str()).await?;
         Ok(Response::new(Empty {}))
     }
 }

@@ -12,6 +12,14 @@ use vici_bus::topics::{ORDER_EVENTS, PURCHASE_EVENTS};
 use crate::browse::page;
 use crate::harness::Env;
 
+// Users as the gateway names them: by the UUIDs of their accounts.
+const U1: &str = "0192f0a4-0000-7000-8000-0000000000a1";
+const U2: &str = "0192f0a4-0000-7000-8000-0000000000a2";
+const U7: &str = "0192f0a4-0000-7000-8000-0000000000a7";
+const U8: &str = "0192f0a4-0000-7000-8000-0000000000a8";
+const BUYER: &str = "0192f0a4-0000-7000-8000-0000000000b0";
+const STRANGER: &str = "0192f0a4-0000-7000-8000-0000000000b1";
+
 pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     let app = env.start(Catalog::demo()).await;
     let book = app.id_of("atomic-habits-book");
@@ -30,7 +38,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     let created = app
         .client
         .clone()
-        .create_review(review("u1", 1))
+        .create_review(review(U1, 1))
         .await
         .unwrap()
         .into_inner();
@@ -40,7 +48,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     );
     assert_eq!(
         created.user_avatar.as_deref(),
-        Some("https://cdn.example.com/u1.png"),
+        Some(format!("https://cdn.example.com/{U1}.png").as_str()),
         "the reviewer's avatar is kept with the review"
     );
     let event = app.next_event().await;
@@ -56,14 +64,14 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     let dup = app
         .client
         .clone()
-        .create_review(review("u1", 5))
+        .create_review(review(U1, 5))
         .await
         .unwrap_err();
     assert_eq!(dup.code(), Code::AlreadyExists);
     assert_eq!(
         app.client
             .clone()
-            .create_review(review("u2", 6))
+            .create_review(review(U2, 6))
             .await
             .unwrap_err()
             .code(),
@@ -93,13 +101,13 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     };
     app.client
         .clone()
-        .mark_review_helpful(vote("u7"))
+        .mark_review_helpful(vote(U7))
         .await
         .unwrap();
     let twice = app
         .client
         .clone()
-        .mark_review_helpful(vote("u7"))
+        .mark_review_helpful(vote(U7))
         .await
         .unwrap()
         .into_inner();
@@ -107,7 +115,7 @@ pub async fn reviews_fold_into_the_rating_once_per_user(env: Env) {
     assert_eq!(
         app.client
             .clone()
-            .mark_review_helpful(vote("u8"))
+            .mark_review_helpful(vote(U8))
             .await
             .unwrap()
             .into_inner()
@@ -238,8 +246,7 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     let mouse = app.id_of("logitech-mx-master-3s");
     let book = app.id_of("atomic-habits-book");
     // A purchase first: the review written afterwards is verified.
-    app.publish(PURCHASE_EVENTS, &purchase("buyer", &mouse))
-        .await;
+    app.publish(PURCHASE_EVENTS, &purchase(BUYER, &mouse)).await;
     let mut verified = false;
     for _ in 0..100 {
         let mut conn = app.db.reader().acquire().await.unwrap();
@@ -257,7 +264,7 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     let created = app
         .client
         .clone()
-        .create_review(review_by(&mouse, "buyer"))
+        .create_review(review_by(&mouse, BUYER))
         .await
         .unwrap();
     assert!(created.into_inner().verified);
@@ -265,22 +272,22 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     let other = app
         .client
         .clone()
-        .create_review(review_by(&book, "buyer"))
+        .create_review(review_by(&book, BUYER))
         .await
         .unwrap();
     assert!(!other.into_inner().verified);
     let stranger = app
         .client
         .clone()
-        .create_review(review_by(&mouse, "stranger"))
+        .create_review(review_by(&mouse, STRANGER))
         .await
         .unwrap();
     assert!(!stranger.into_inner().verified);
     // A review written before buying becomes verified with the purchase; a repeat is harmless.
-    let event = purchase("buyer", &book);
+    let event = purchase(BUYER, &book);
     app.publish(PURCHASE_EVENTS, &event).await;
     app.publish(PURCHASE_EVENTS, &event).await;
-    eventually_verified(&app, &book, "buyer").await;
+    eventually_verified(&app, &book, BUYER).await;
 }
 
 pub async fn a_cancelled_order_no_longer_verifies_its_reviews(env: Env) {
@@ -288,36 +295,36 @@ pub async fn a_cancelled_order_no_longer_verifies_its_reviews(env: Env) {
     let mouse = app.id_of("logitech-mx-master-3s");
     let book = app.id_of("atomic-habits-book");
     // Two orders of the mouse: the review stays verified until both are cancelled.
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-1", "buyer", &mouse))
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-1", BUYER, &mouse))
         .await;
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-2", "buyer", &mouse))
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-2", BUYER, &mouse))
         .await;
     applied(&app, 2).await;
     let mut client = app.client.clone();
-    let review = client.create_review(review_by(&mouse, "buyer")).await;
+    let review = client.create_review(review_by(&mouse, BUYER)).await;
     assert!(review.unwrap().into_inner().verified);
-    app.publish(ORDER_EVENTS, &cancelled("o-1", "buyer", &mouse))
+    app.publish(ORDER_EVENTS, &cancelled("o-1", BUYER, &mouse))
         .await;
     applied(&app, 3).await;
-    assert!(is_verified(&app, &mouse, "buyer").await, "o-2 still stands");
-    app.publish(ORDER_EVENTS, &cancelled("o-2", "buyer", &mouse))
+    assert!(is_verified(&app, &mouse, BUYER).await, "o-2 still stands");
+    app.publish(ORDER_EVENTS, &cancelled("o-2", BUYER, &mouse))
         .await;
     applied(&app, 4).await;
-    assert!(!is_verified(&app, &mouse, "buyer").await);
+    assert!(!is_verified(&app, &mouse, BUYER).await);
     // A new review by that user is not verified either.
-    let again = client.create_review(review_by(&book, "buyer")).await;
+    let again = client.create_review(review_by(&book, BUYER)).await;
     assert!(!again.unwrap().into_inner().verified);
 
     // The cancellation may arrive before the purchase it cancels (another topic): the late
     // purchase does not verify anything.
-    app.publish(ORDER_EVENTS, &cancelled("o-3", "buyer", &book))
+    app.publish(ORDER_EVENTS, &cancelled("o-3", BUYER, &book))
         .await;
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-3", "buyer", &book))
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-3", BUYER, &book))
         .await;
     applied(&app, 6).await;
-    assert!(!is_verified(&app, &book, "buyer").await);
+    assert!(!is_verified(&app, &book, BUYER).await);
     // Buying it again in an order that stands verifies the review.
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-4", "buyer", &book))
+    app.publish(PURCHASE_EVENTS, &purchase_in("o-4", BUYER, &book))
         .await;
-    eventually_verified(&app, &book, "buyer").await;
+    eventually_verified(&app, &book, BUYER).await;
 }
