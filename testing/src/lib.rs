@@ -23,7 +23,8 @@ pub mod system;
 pub use db::{discard, fresh, fresh_postgres, fresh_sqlite};
 pub use events::{Drain, EVENT_WAIT, eventually, outbox};
 pub use net::{
-    RefusedPort, client_at, details, error_code, invalid, refusal, refused, serve_ephemeral,
+    RefusedPort, client_at, details, error_code, failed_while, invalid, refusal, refused,
+    serve_ephemeral,
 };
 pub use services::{Builder, Services, Starter, refusing_url};
 pub use vici_kit::ServiceName;

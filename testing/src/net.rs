@@ -1,5 +1,6 @@
 //! The network side of tests: serving an app on an ephemeral port, an address that refuses every
-//! connection, and reading a refused call's contract code and details.
+//! connection, reading a refused call's contract code and details, and checking a failure on our
+//! side says what it was doing.
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -14,6 +15,23 @@ pub async fn serve_ephemeral(app: ServiceApp, shutdown: &Shutdown) -> String {
     let url = format!("http://{}", listener.local_addr().expect("a bound address"));
     tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
     url
+}
+
+/// Asserts `result` failed on our side while `doing` something (`"reading an order"`): an
+/// internal error whose message (what a caller sees) does not say it, and whose logged cause
+/// (`{:#}`, as tasks and consumers log) starts with it.
+#[track_caller]
+pub fn failed_while<T: std::fmt::Debug>(result: vici_kit::Result<T>, doing: &str) {
+    let err = result.expect_err("the call must fail");
+    assert_eq!(err.code, ErrorCode::Internal, "{err:?}");
+    assert!(
+        !err.message.contains(doing),
+        "shown to the caller: {}",
+        err.message
+    );
+    let logged = format!("{:#}", anyhow::Error::from(err));
+    let cause = logged.split_once(": ").map_or("", |(_, cause)| cause);
+    assert!(cause.starts_with(&format!("{doing}: ")), "logged: {logged}");
 }
 
 /// A typed client of the service at `url` (a second process of a service, a fake).

@@ -1,6 +1,7 @@
-//! Maps storage failures to service errors: named unique constraints become field conflicts, a
-//! busy or unreachable database becomes "unavailable", everything else stays internal.
-use vici_kit::{Error, ErrorCode};
+//! Maps storage failures to service errors, saying what the store was doing: named unique
+//! constraints become field conflicts, a busy or unreachable database becomes "unavailable",
+//! everything else stays internal (its cause and the operation logged, never shown).
+use vici_kit::{Error, ErrorCode, Result};
 
 /// A unique column a caller can collide with, declared inline as `UNIQUE` in the migration so
 /// both backends name it predictably (PostgreSQL `<table>_<column>_key`, SQLite `<table>.<column>`).
@@ -12,8 +13,9 @@ pub struct Unique {
     pub message: &'static str,
 }
 
-/// Turns a sqlx error into a service error, reporting a violated [`Unique`] as a field conflict.
-pub fn map_sqlx(e: sqlx::Error, conflicts: &[Unique]) -> Error {
+/// Turns a sqlx error met while `doing` something ("reading the cart") into a service error,
+/// reporting a violated [`Unique`] as a field conflict.
+pub fn map_sqlx(e: sqlx::Error, conflicts: &[Unique], doing: &'static str) -> Error {
     if let Some(db) = e.as_database_error() {
         let text = db.message();
         let constraint = db.constraint();
@@ -27,12 +29,11 @@ pub fn map_sqlx(e: sqlx::Error, conflicts: &[Unique]) -> Error {
     }
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            let mut err = Error::unavailable("The database is busy; please retry shortly");
-            err = err.with_detail("retryable", "true");
-            tracing::warn!(error = %e, "database unavailable");
-            err
+            tracing::warn!(error = %e, doing, "database unavailable");
+            Error::unavailable("The database is busy; please retry shortly")
+                .with_detail("retryable", "true")
         }
-        other => Error::internal(other),
+        other => Error::internal(anyhow::Error::new(other).context(doing)),
     }
 }
 
@@ -46,12 +47,40 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 pub trait SqlxResultExt<T> {
-    /// Maps a storage error with no caller-visible constraints.
-    fn db_err(self) -> vici_kit::Result<T>;
+    /// Maps a storage error no caller can cause, naming what the store was `doing` ("locking
+    /// the cart") for the log.
+    fn db_err(self, doing: &'static str) -> Result<T>;
+
+    /// Like [`SqlxResultExt::db_err`], reporting a collision with one of `conflicts` as a 409
+    /// on its field.
+    fn db_conflict(self, doing: &'static str, conflicts: &[Unique]) -> Result<T>;
 }
 
-impl<T> SqlxResultExt<T> for Result<T, sqlx::Error> {
-    fn db_err(self) -> vici_kit::Result<T> {
-        self.map_err(|e| map_sqlx(e, &[]))
+impl<T> SqlxResultExt<T> for std::result::Result<T, sqlx::Error> {
+    fn db_err(self, doing: &'static str) -> Result<T> {
+        self.map_err(|e| map_sqlx(e, &[], doing))
+    }
+
+    fn db_conflict(self, doing: &'static str, conflicts: &[Unique]) -> Result<T> {
+        self.map_err(|e| map_sqlx(e, conflicts, doing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_say_what_the_store_was_doing_without_showing_it() {
+        let failed: std::result::Result<(), _> = Err(sqlx::Error::RowNotFound);
+        let err = failed.db_err("reading the cart").unwrap_err();
+        assert_eq!(err.code, ErrorCode::Internal);
+        assert!(!err.message.contains("cart"), "not shown: {}", err.message);
+        let logged = format!("{:#}", err.source_chain().expect("a cause"));
+        assert!(logged.starts_with("reading the cart: "), "{logged}");
+        let busy: std::result::Result<(), _> = Err(sqlx::Error::PoolTimedOut);
+        let err = busy.db_err("locking the cart").unwrap_err();
+        assert_eq!(err.code, ErrorCode::Unavailable);
+        assert_eq!(err.details["retryable"], "true");
     }
 }

@@ -105,7 +105,7 @@ async fn unique_violations_become_field_conflicts(db: Db) {
         field: "slug",
         message: "That slug is taken",
     }];
-    let mapped = map_sqlx(e, &unique);
+    let mapped = map_sqlx(e, &unique, "inserting a user");
     assert_eq!(mapped.code, ErrorCode::Conflict);
     assert_eq!(mapped.details["slug"], "That slug is taken");
 }

@@ -61,5 +61,5 @@ pub async fn enqueue(conn: &mut AnyConnection, event: &CloudEvent) -> vici_kit::
         event,
     )
     .await
-    .db_err()
+    .db_err("queueing an account event")
 }

@@ -140,12 +140,13 @@ async fn maintain(
         let swept = async {
             let refresh = store::sessions::delete_expired(&db, before).await?;
             let links = store::links::delete_expired(&db, before).await?;
-            anyhow::Ok(refresh + links)
+            Ok::<_, vici_kit::Error>(refresh + links)
         };
         match swept.await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "deleted expired tokens"),
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "sweeping expired tokens failed"),
+            // Debug keeps the cause an internal error hides from callers.
+            Err(e) => tracing::warn!(error = ?e, "sweeping expired tokens failed"),
         }
     }
 }
@@ -171,5 +172,8 @@ pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<usize> {
             token_version: 0,
         })
         .collect();
-    store::accounts::insert_missing(db, &accounts).await
+    // Debug keeps the cause an internal error hides from callers.
+    store::accounts::insert_missing(db, &accounts)
+        .await
+        .map_err(anyhow::Error::from)
 }

@@ -102,7 +102,10 @@ const SEED_EPOCH_MS: u64 = 1_767_225_600_000; // 2026-01-01
 /// an admin's; returns how many were created. A seeded coupon an admin deleted stays deleted.
 pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<u64> {
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = db
+        .begin()
+        .await
+        .context("starting the transaction seeding coupons")?;
     let mut created = 0;
     for c in &catalog.coupons {
         let value = match c.kind.as_str() {
@@ -131,13 +134,14 @@ pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<u64> {
             updated_at: now,
             deleted: false,
         };
+        // Debug keeps the cause an internal error hides from callers.
         if store::coupons::insert(&mut tx, &coupon, true)
             .await
-            .with_context(|| format!("seeding coupon {}", c.code))?
+            .map_err(|e| anyhow::anyhow!("seeding coupon {}: {e:?}", c.code))?
         {
             created += 1;
         }
     }
-    tx.commit().await?;
+    tx.commit().await.context("committing the seeded coupons")?;
     Ok(created)
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::config::CartConfig;
 use tokio::task::JoinHandle;
+use vici_kit::Result;
 use vici_kit::server::Shutdown;
+use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};
 
@@ -28,23 +30,32 @@ fn ms(d: Duration) -> i64 {
 }
 
 /// Purges expired carts, then announces abandoned ones, as of `now_ms`.
-pub async fn sweep(db: &Db, config: &CartConfig, now_ms: i64) -> anyhow::Result<SweepReport> {
+pub async fn sweep(db: &Db, config: &CartConfig, now_ms: i64) -> Result<SweepReport> {
     let purged = purge(db, now_ms.saturating_sub(ms(config.expire_after))).await?;
     let abandoned = announce(db, now_ms.saturating_sub(ms(config.abandon_after)), now_ms).await?;
     Ok(SweepReport { abandoned, purged })
 }
 
-async fn purge(db: &Db, idle_since: i64) -> anyhow::Result<u64> {
+async fn purge(db: &Db, idle_since: i64) -> Result<u64> {
     let mut purged = 0;
     loop {
-        let ids = carts::expired(&mut *db.reader().acquire().await?, idle_since, BATCH).await?;
+        let reader = db.reader().acquire().await;
+        let mut conn = reader.db_err("taking a read connection to list expired carts")?;
+        let ids = carts::expired(&mut conn, idle_since, BATCH).await?;
+        // Back to the pool before the writes: on PostgreSQL readers and writers share it.
+        drop(conn);
         let before = purged;
         for id in &ids {
-            let mut tx = db.begin().await?;
+            let mut tx = db
+                .begin()
+                .await
+                .db_err("starting the purge of an expired cart")?;
             if carts::delete_if_idle(&mut tx, id, idle_since).await? {
                 purged += 1;
             }
-            tx.commit().await?;
+            tx.commit()
+                .await
+                .db_err("committing the purge of an expired cart")?;
         }
         if (ids.len() as i64) < BATCH || purged == before {
             return Ok(purged);
@@ -52,13 +63,20 @@ async fn purge(db: &Db, idle_since: i64) -> anyhow::Result<u64> {
     }
 }
 
-async fn announce(db: &Db, idle_since: i64, now: i64) -> anyhow::Result<u64> {
+async fn announce(db: &Db, idle_since: i64, now: i64) -> Result<u64> {
     let mut announced = 0;
     loop {
-        let idle = carts::abandoned(&mut *db.reader().acquire().await?, idle_since, BATCH).await?;
+        let reader = db.reader().acquire().await;
+        let mut conn = reader.db_err("taking a read connection to list abandoned carts")?;
+        let idle = carts::abandoned(&mut conn, idle_since, BATCH).await?;
+        // Back to the pool before the writes: on PostgreSQL readers and writers share it.
+        drop(conn);
         let before = announced;
         for cart in &idle {
-            let mut tx = db.begin().await?;
+            let mut tx = db
+                .begin()
+                .await
+                .db_err("starting the announcement of an abandoned cart")?;
             if carts::mark_abandoned(&mut tx, cart, now).await? {
                 let lines = carts::lines(&mut tx, &cart.id).await?;
                 let event = events::abandoned(&cart.user_id, &lines);
@@ -68,10 +86,13 @@ async fn announce(db: &Db, idle_since: i64, now: i64) -> anyhow::Result<u64> {
                     &cart.user_id,
                     &event,
                 )
-                .await?;
+                .await
+                .db_err("queueing a cart.abandoned event")?;
                 announced += 1;
             }
-            tx.commit().await?;
+            tx.commit()
+                .await
+                .db_err("committing the announcement of an abandoned cart")?;
         }
         if (idle.len() as i64) < BATCH || announced == before {
             return Ok(announced);
@@ -101,9 +122,8 @@ pub fn spawn(db: Db, config: CartConfig, outbox: Outbox, shutdown: Shutdown) -> 
                         );
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "cart sweep failed; will retry")
-                }
+                // Debug keeps the cause an internal error hides from callers.
+                Err(e) => tracing::warn!(error = ?e, "cart sweep failed; will retry"),
             }
         }
     })

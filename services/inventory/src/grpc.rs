@@ -160,9 +160,7 @@ impl InventoryService for Inventory {
                 item.quantity,
             ));
         }
-        stock::insert_missing(self.db(), &rows)
-            .await
-            .map_err(vici_kit::Error::internal)?;
+        stock::insert_missing(self.db(), &rows).await?;
         Ok(Response::new(Empty {}))
     }
 

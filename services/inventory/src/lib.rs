@@ -104,5 +104,8 @@ pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<u64> {
             rows.push((id.clone(), p.variant_id(&v.sku).to_string(), v.stock));
         }
     }
-    store::stock::insert_missing(db, &rows).await
+    // Debug keeps the cause an internal error hides from callers.
+    store::stock::insert_missing(db, &rows)
+        .await
+        .map_err(anyhow::Error::from)
 }

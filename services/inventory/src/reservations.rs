@@ -133,7 +133,7 @@ pub async fn sweep_expired(db: &Db, now_ms: i64) -> anyhow::Result<usize> {
         // Debug keeps the cause an internal error hides from callers.
         let due = store::due(db, now_ms, &after, BATCH)
             .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            .map_err(anyhow::Error::from)?;
         for (expires_at, order_id) in &due {
             match advance(db, order_id, expire_step, None).await {
                 Ok((_, moved)) => expired += usize::from(moved),

@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use sqlx::AnyConnection;
 use vici_bus::CloudEvent;
 use vici_bus::topics::{ORDER_EVENTS, PURCHASE_EVENTS, USER_EVENTS};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox;
 
 use crate::domain::order::Order;
@@ -113,13 +115,17 @@ pub async fn enqueue(
     o: &Order,
     refunded_cents: i64,
     paid_now: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     if let Some(e) = for_status(o, refunded_cents) {
-        outbox::enqueue(conn, ORDER_EVENTS, o.id.as_str(), &e).await?;
+        outbox::enqueue(conn, ORDER_EVENTS, o.id.as_str(), &e)
+            .await
+            .db_err("writing an order event to the outbox")?;
     }
     if paid_now {
         for e in purchases(o) {
-            outbox::enqueue_to_all(conn, PURCHASE_TOPICS, o.user_id.as_str(), &e).await?;
+            outbox::enqueue_to_all(conn, PURCHASE_TOPICS, o.user_id.as_str(), &e)
+                .await
+                .db_err("writing a purchase event to the outbox")?;
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 use vici_bus::CloudEvent;
+use vici_kit::Result;
 use vici_store::consumer::EventHandler;
 use vici_store::now_ms;
 use vici_types::{OrderId, TypedId as _};
@@ -38,7 +39,17 @@ impl EventHandler for Expired {
         let Some(order_id) = order_id.and_then(|raw| OrderId::parse(raw).ok()) else {
             anyhow::bail!("reservation_expired without an order id");
         };
-        let Some(order) = orders::get(tx, &order_id).await? else {
+        // Debug keeps the logged cause, which the error's Display (its public message) hides.
+        self.cancel_unpaid(tx, &order_id)
+            .await
+            .map_err(anyhow::Error::from)
+    }
+}
+
+impl Expired {
+    /// Cancels the order if it still waits for payment, recording the rest as a due saga.
+    async fn cancel_unpaid(&self, tx: &mut AnyConnection, order_id: &OrderId) -> Result<()> {
+        let Some(order) = orders::get(tx, order_id).await? else {
             // A checkout whose order was never written: its saga undoes itself.
             return Ok(());
         };
@@ -47,9 +58,7 @@ impl EventHandler for Expired {
         }
         let now = now_ms();
         let mv = Move::new(OrderStatus::Cancelled, NOT_IN_TIME, SYSTEM).because(NOT_IN_TIME);
-        moves::apply(tx, &order_id, mv, now)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        moves::apply(tx, order_id, mv, now).await?;
         // Due at once: the recovery task woken below runs the rest.
         let rec = Record::cancelling(&order, SYSTEM, NOT_IN_TIME, now, now);
         sagas::insert(tx, &rec).await?;

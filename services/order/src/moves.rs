@@ -4,7 +4,6 @@
 //! checked in one place and no move is ever without its history.
 use sqlx::AnyConnection;
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_types::OrderId;
 
 use crate::domain::order::{HistoryEntry, Order, Tracking};
@@ -65,10 +64,7 @@ pub fn not_found() -> Error {
 
 /// Loads the order in the caller's transaction.
 pub async fn load(conn: &mut AnyConnection, order_id: &OrderId) -> Result<Order> {
-    orders::get(conn, order_id)
-        .await
-        .db_err()?
-        .ok_or_else(not_found)
+    orders::get(conn, order_id).await?.ok_or_else(not_found)
 }
 
 /// Applies `mv` to the order as it is now in the caller's transaction; the order afterwards.
@@ -96,7 +92,7 @@ pub async fn apply(
         o.status_reason = mv.reason.clone();
     }
     o.updated_at = now.max(o.updated_at);
-    if !orders::save(conn, &o, from).await.db_err()? {
+    if !orders::save(conn, &o, from).await? {
         return Err(Error::conflict(format!(
             "Order {} changed meanwhile; please retry",
             o.order_number
@@ -108,10 +104,8 @@ pub async fn apply(
         at: now,
         by: mv.by,
     };
-    orders::add_history(conn, &o.id, &entry).await.db_err()?;
-    events::enqueue(conn, &o, mv.refunded_cents, mv.paid_now)
-        .await
-        .db_err()?;
+    orders::add_history(conn, &o.id, &entry).await?;
+    events::enqueue(conn, &o, mv.refunded_cents, mv.paid_now).await?;
     Ok(o)
 }
 
@@ -132,6 +126,6 @@ pub async fn amend(
         o.status_reason = reason;
     }
     o.updated_at = now.max(o.updated_at);
-    orders::save(conn, &o, o.status).await.db_err()?;
+    orders::save(conn, &o, o.status).await?;
     Ok(o)
 }

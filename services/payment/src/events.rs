@@ -6,6 +6,8 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use vici_bus::CloudEvent;
 use vici_bus::topics::PAYMENT_EVENTS;
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::{Payment, Refund};
 
@@ -61,10 +63,8 @@ pub fn refunded(r: &Refund) -> CloudEvent {
 }
 
 /// Writes `event` about `order_id` to the outbox of the transaction behind `conn`.
-pub async fn enqueue(
-    conn: &mut AnyConnection,
-    order_id: &str,
-    event: &CloudEvent,
-) -> Result<(), sqlx::Error> {
-    vici_store::outbox::enqueue(conn, PAYMENT_EVENTS, order_id, event).await
+pub async fn enqueue(conn: &mut AnyConnection, order_id: &str, event: &CloudEvent) -> Result<()> {
+    vici_store::outbox::enqueue(conn, PAYMENT_EVENTS, order_id, event)
+        .await
+        .db_err("writing a payment event to the outbox")
 }

@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use sqlx::AnyConnection;
 use vici_bus::CloudEvent;
 use vici_bus::topics::PRODUCT_EVENTS;
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::Product;
 use crate::domain::category::Category;
@@ -119,6 +121,8 @@ pub fn category_deleted(id: &str) -> CloudEvent {
 }
 
 /// Writes `event` to the outbox of the transaction behind `conn`.
-pub async fn emit(conn: &mut AnyConnection, event: &CloudEvent) -> Result<(), sqlx::Error> {
-    vici_store::outbox::enqueue(conn, PRODUCT_EVENTS, &event.subject, event).await
+pub async fn emit(conn: &mut AnyConnection, event: &CloudEvent) -> Result<()> {
+    vici_store::outbox::enqueue(conn, PRODUCT_EVENTS, &event.subject, event)
+        .await
+        .db_err("writing a product event to the outbox")
 }

@@ -116,12 +116,16 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
 
 async fn build_index(db: &Db, index: &Arc<SearchIndex>) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let mut conn = db.reader().acquire().await?;
+    let mut conn = db
+        .reader()
+        .acquire()
+        .await
+        .context("taking a read connection to build the search index")?;
     let mut after = String::new();
     loop {
         let batch = store::products::scan(&mut conn, &after, INDEX_BATCH)
             .await
-            .context("reading products to index")?;
+            .map_err(anyhow::Error::from)?;
         let Some(last) = batch.last() else { break };
         after = last.id.clone();
         let index = index.clone();
@@ -139,14 +143,16 @@ async fn build_index(db: &Db, index: &Arc<SearchIndex>) -> anyhow::Result<()> {
 /// without events (seeding is not a change anyone reacts to). Idempotent; run it before
 /// [`start`], whose search index reads the database once.
 pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<SeedReport> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin().await.context("starting the seed transaction")?;
     let categories = store::seed::categories(&mut tx, catalog)
         .await
+        .map_err(anyhow::Error::from)
         .context("seeding categories")?;
     let (products, variants) = store::seed::products(&mut tx, catalog)
         .await
+        .map_err(anyhow::Error::from)
         .context("seeding products")?;
-    tx.commit().await?;
+    tx.commit().await.context("committing the seed")?;
     Ok(SeedReport {
         categories,
         products,

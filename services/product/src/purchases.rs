@@ -40,14 +40,18 @@ impl EventHandler for RecordPurchase {
                 .flatten()
                 .filter_map(|i| i["productId"].as_str().map(str::to_string))
                 .collect();
-            store::purchases::cancel(conn, &user_id, &order_id, &products, at).await?;
+            store::purchases::cancel(conn, &user_id, &order_id, &products, at)
+                .await
+                .map_err(anyhow::Error::from)?;
             return Ok(());
         }
         let product_id = text("productId");
         if product_id.is_empty() {
             anyhow::bail!("behaviour.purchase {} lacks productId", event.id);
         }
-        store::purchases::record(conn, &user_id, &product_id, &order_id, at).await?;
+        store::purchases::record(conn, &user_id, &product_id, &order_id, at)
+            .await
+            .map_err(anyhow::Error::from)?;
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ use vici_kit::server::Shutdown as CancellationToken;
 use vici_store::Db;
 use vici_store::consumer::{self, EventHandler};
 
+use crate::domain::Product;
 use crate::search::SearchIndex;
 use crate::{events, store};
 
@@ -49,20 +50,23 @@ impl EventHandler for Reindex {
         ) {
             return Ok(());
         }
-        let read = async {
-            Ok(match event.event_type.as_str() {
-                events::CATEGORY_UPDATED => {
-                    let ids = store::categories::product_ids(conn, &event.subject).await?;
-                    store::products::get_many(conn, &ids).await?
-                }
-                _ => store::products::get(conn, Some(&event.subject), None)
-                    .await?
-                    .into_iter()
-                    .collect(),
-            })
-        };
+        let read = async { stored(conn, event).await.map_err(anyhow::Error::from) };
         self.index.refresh(read).await
     }
+}
+
+/// The products `event` concerns, as stored now.
+async fn stored(conn: &mut AnyConnection, event: &CloudEvent) -> vici_kit::Result<Vec<Product>> {
+    Ok(match event.event_type.as_str() {
+        events::CATEGORY_UPDATED => {
+            let ids = store::categories::product_ids(conn, &event.subject).await?;
+            store::products::get_many(conn, &ids).await?
+        }
+        _ => store::products::get(conn, Some(&event.subject), None)
+            .await?
+            .into_iter()
+            .collect(),
+    })
 }
 
 /// Starts this replica's consumer of `product-events`.

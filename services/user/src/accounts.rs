@@ -44,8 +44,12 @@ impl EventHandler for Registrations {
             .to_string();
         // Profile times say when the user last saved their details: a row made for them here
         // has none (0), so their profile shows the account's own times until they do.
-        profiles::create_if_missing(conn, &user_id, profile::NEVER_SAVED).await?;
-        preferences::create_if_missing(conn, &Preferences::defaults(&user_id), now_ms()).await?;
+        profiles::create_if_missing(conn, &user_id, profile::NEVER_SAVED)
+            .await
+            .map_err(anyhow::Error::from)?;
+        preferences::create_if_missing(conn, &Preferences::defaults(&user_id), now_ms())
+            .await
+            .map_err(anyhow::Error::from)?;
         Ok(())
     }
 }

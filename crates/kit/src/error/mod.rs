@@ -298,7 +298,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+/// The cause of a failure on our side is the error's source, so a chain printed with `{:#}`
+/// (an `anyhow` error's alternate form, as consumers and tasks log) shows it.
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source = self.source.as_ref()?;
+        Some(source.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// `.context("loading the cart")` for any fallible call inside a service: turns the failure into
 /// an internal error that keeps its cause for the log.

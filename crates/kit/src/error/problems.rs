@@ -64,6 +64,11 @@ impl Problems {
         self.found.is_empty()
     }
 
+    /// Whether a problem was recorded for `field` (a nested one by its full name).
+    pub fn has(&self, field: &str) -> bool {
+        self.found.iter().any(|(f, _)| f == field)
+    }
+
     /// `Ok` when nothing was found; otherwise one validation error whose message is the first
     /// problem and whose details name every field.
     pub fn finish(self) -> Result<()> {

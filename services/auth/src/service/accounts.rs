@@ -41,10 +41,14 @@ impl Service {
             return Ok(account);
         }
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the rename transaction")?;
         accounts::set_name(&mut tx, &account.id, &name, now).await?;
         events::enqueue(&mut tx, &events::updated(&account.id, &["name"])).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the rename")?;
         self.outbox.wake();
         Ok(Account {
             name,
@@ -114,7 +118,11 @@ impl Service {
         }
         let deactivated = account.is_active && !is_active;
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the admin account change transaction")?;
         let version = accounts::set_role_and_active(&mut tx, &user_id, &role, is_active, now)
             .await?
             .ok_or_else(account_not_found)?;
@@ -123,7 +131,9 @@ impl Service {
             false => Vec::new(),
         };
         events::enqueue(&mut tx, &events::updated(&user_id, &fields)).await?;
-        tx.commit().await.db_err()?;
+        tx.commit()
+            .await
+            .db_err("committing the admin account change")?;
         self.outbox.wake();
         tracing::info!(user_id, actor = ?c.actor_id, ?fields, "account changed by an admin");
         // Either change makes every token minted so far wrong: the version moved on in the

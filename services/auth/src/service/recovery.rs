@@ -38,7 +38,11 @@ impl Service {
         let token = tokens::random();
         let now = self.now();
         let expires = now + tokens::ms(tokens::RESET_TTL);
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the reset link transaction")?;
         let digest = tokens::digest(&token);
         links::insert(&mut tx, &digest, &account.id, links::RESET, now, expires).await?;
         let event = events::link_requested(
@@ -49,7 +53,7 @@ impl Service {
             expires,
         );
         events::enqueue(&mut tx, &event).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the reset link")?;
         self.outbox.wake();
         Ok(())
     }
@@ -66,7 +70,11 @@ impl Service {
         // Hash before the transaction: the write lock is not held through 19 MiB of Argon2.
         let new_hash = self.passwords.hash(password).await?;
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the password reset transaction")?;
         let user_id = links::consume(&mut tx, &digest, links::RESET, now)
             .await?
             .ok_or_else(|| Error::validation("token", BAD_RESET_LINK))?;
@@ -77,7 +85,7 @@ impl Service {
         let ended =
             refresh::revoke_user(&mut tx, &user_id, None, reason::PASSWORD_RESET, now).await?;
         events::enqueue(&mut tx, &events::password_changed(&user_id)).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the password reset")?;
         self.outbox.wake();
         // The version moved on with the new password: the user entry denies every token minted
         // before. Ended sessions are denied by id as well.
@@ -89,14 +97,20 @@ impl Service {
     pub async fn verify_email(&self, token: &str) -> Result<()> {
         let digest = link_digest(token, BAD_VERIFY_LINK)?;
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the email verification transaction")?;
         let user_id = links::consume(&mut tx, &digest, links::VERIFY, now)
             .await?
             .ok_or_else(|| Error::validation("token", BAD_VERIFY_LINK))?;
         if accounts::verify_email(&mut tx, &user_id, now).await? {
             events::enqueue(&mut tx, &events::updated(&user_id, &["emailVerified"])).await?;
         }
-        tx.commit().await.db_err()?;
+        tx.commit()
+            .await
+            .db_err("committing the email verification")?;
         self.outbox.wake();
         Ok(())
     }
@@ -136,7 +150,11 @@ impl Service {
         let new_hash = self.passwords.hash(new).await?;
         let now = self.now();
         let keep = Some(session_id.trim()).filter(|s| !s.is_empty());
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the password change transaction")?;
         let swapped = accounts::replace_hash(
             &mut tx,
             user_id,
@@ -153,7 +171,7 @@ impl Service {
         let ended =
             refresh::revoke_user(&mut tx, user_id, keep, reason::PASSWORD_CHANGED, now).await?;
         events::enqueue(&mut tx, &events::password_changed(user_id)).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the password change")?;
         self.outbox.wake();
         Self::log_deny_failure(self.deny_sessions(&ended).await, "session", user_id);
         Ok(())

@@ -58,7 +58,11 @@ impl Service {
         };
         let verify_token = tokens::random();
         let verify_expires = now + tokens::ms(tokens::VERIFY_TTL);
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the registration transaction")?;
         accounts::insert(&mut tx, &account).await?;
         let (id, email) = (account.id.clone(), account.email.clone());
         let issued = self.open_session(&mut tx, account, now).await?;
@@ -77,7 +81,7 @@ impl Service {
             verify_expires,
         );
         events::enqueue(&mut tx, &verification).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the registration")?;
         self.outbox.wake();
         Ok(issued)
     }
@@ -127,7 +131,11 @@ impl Service {
             false => None,
         };
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the sign-in transaction")?;
         // The session is opened on the account as it stands now, its row locked until the
         // commit: role and token version are current, and a deactivation or password reset
         // either waits for us (and then ends this session too) or is seen here.
@@ -147,7 +155,7 @@ impl Service {
                 .await?;
         }
         let issued = self.open_session(&mut tx, account, now).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the sign-in")?;
         Ok(Some(issued))
     }
 
@@ -174,7 +182,11 @@ impl Service {
     /// and our write (then the next attempt reads again and takes the grace path).
     async fn try_refresh(&self, token: &str, digest: &str) -> Result<Option<Issued>> {
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the token refresh transaction")?;
         let row = refresh::by_hash(&mut *tx, digest)
             .await?
             .ok_or_else(session_expired)?;
@@ -206,7 +218,7 @@ impl Service {
                     return Ok(None);
                 }
                 refresh::insert(&mut tx, &next).await?;
-                tx.commit().await.db_err()?;
+                tx.commit().await.db_err("committing the token rotation")?;
                 Ok(Some(Issued {
                     access_token: self.sign(&account, &next),
                     refresh_token: next_token,
@@ -246,7 +258,9 @@ impl Service {
                 // so neither the thief nor the victim keeps it; the victim signs in again.
                 refresh::revoke_family(&mut tx, &row.user_id, &row.family_id, reason::REUSE, now)
                     .await?;
-                tx.commit().await.db_err()?;
+                tx.commit()
+                    .await
+                    .db_err("committing the revocation of a reused session")?;
                 tracing::warn!(user_id = %row.user_id, family = %row.family_id, "refresh token reuse: session revoked");
                 let denied = self
                     .deny_sessions(std::slice::from_ref(&row.family_id))
@@ -260,7 +274,11 @@ impl Service {
     pub async fn logout(&self, r: LogoutInput) -> Result<()> {
         let user_id = r.user_id.as_str();
         let now = self.now();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the sign-out transaction")?;
         let mut families = Vec::new();
         if r.all_devices {
             families = refresh::revoke_user(&mut tx, user_id, None, reason::LOGOUT, now).await?;
@@ -281,7 +299,7 @@ impl Service {
                 families.push(family);
             }
         }
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the sign-out")?;
         if !r.session_id.trim().is_empty() && !families.contains(&r.session_id) && r.all_devices {
             families.push(r.session_id.trim().to_string());
         }

@@ -1,10 +1,18 @@
 //! The `accounts` table: one SQL text for SQLite and PostgreSQL, values always bound.
 use sqlx::{Any, Executor, Row as _};
 use vici_kit::Result;
-use vici_store::error::{SqlxResultExt as _, Unique, map_sqlx};
+use vici_store::error::{SqlxResultExt as _, Unique};
 use vici_store::{AnyConnection, AnyRow, Db, flag, get_flag};
 
 pub const DUPLICATE_EMAIL: &str = "An account with this email already exists";
+
+/// The unique email, reported as a conflict on the `email` field.
+const TAKEN_EMAIL: Unique = Unique {
+    table: "accounts",
+    column: "email",
+    field: "email",
+    message: DUPLICATE_EMAIL,
+};
 
 const COLUMNS: &str = "id, email, name, role, password_hash, is_active, email_verified, \
                        created_at, updated_at, last_login_at, token_version";
@@ -46,7 +54,7 @@ pub async fn by_id<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<Account>> {
-    one_where(ex, "id", id).await
+    one_where(ex, "id", id, "reading an account by id").await
 }
 
 /// `email` must already be canonical (trimmed, lower-cased), as stored.
@@ -54,7 +62,7 @@ pub async fn by_email<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     email: &str,
 ) -> Result<Option<Account>> {
-    one_where(ex, "email", email).await
+    one_where(ex, "email", email, "reading an account by email").await
 }
 
 /// Inserts `a`; a taken email (also when two registrations race) is a conflict on `email`.
@@ -77,17 +85,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
     .bind(a.token_version)
     .execute(conn)
     .await
-    .map_err(|e| {
-        map_sqlx(
-            e,
-            &[Unique {
-                table: "accounts",
-                column: "email",
-                field: "email",
-                message: DUPLICATE_EMAIL,
-            }],
-        )
-    })?;
+    .db_conflict("inserting an account", &[TAKEN_EMAIL])?;
     Ok(())
 }
 
@@ -104,8 +102,11 @@ pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<Option<Account>>
         .bind(id)
         .fetch_optional(conn)
         .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+        .db_err("locking an account")?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()
+        .db_err("locking an account")
 }
 
 /// Records a sign-in and returns the account as it stands, locked like [`lock`].
@@ -116,8 +117,11 @@ pub async fn record_login(conn: &mut AnyConnection, id: &str, now: i64) -> Resul
         .bind(id)
         .fetch_optional(conn)
         .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+        .db_err("recording a sign-in")?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()
+        .db_err("recording a sign-in")
 }
 
 /// Replaces the password hash only if it is still `expected` (compare-and-set): a rehash or a
@@ -148,7 +152,7 @@ pub async fn replace_hash(
         .execute(conn)
         .await,
     };
-    Ok(done.db_err()?.rows_affected() == 1)
+    Ok(done.db_err("replacing a password hash")?.rows_affected() == 1)
 }
 
 /// A password reset: the new hash, the email counts as verified (the link reached it), and
@@ -168,7 +172,7 @@ pub async fn reset_password(
     .bind(id)
     .fetch_optional(conn)
     .await
-    .db_err()
+    .db_err("resetting an account's password")
 }
 
 /// Marks the email verified; `true` when it was not verified before.
@@ -180,7 +184,7 @@ pub async fn verify_email(conn: &mut AnyConnection, id: &str, now: i64) -> Resul
     .bind(id)
     .execute(conn)
     .await
-    .db_err()?;
+    .db_err("marking an account's email verified")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -191,7 +195,7 @@ pub async fn set_name(conn: &mut AnyConnection, id: &str, name: &str, now: i64) 
         .bind(id)
         .execute(conn)
         .await
-        .db_err()?;
+        .db_err("renaming an account")?;
     Ok(())
 }
 
@@ -214,7 +218,7 @@ pub async fn set_role_and_active(
     .bind(id)
     .fetch_optional(conn)
     .await
-    .db_err()
+    .db_err("changing an account's role and active flag")
 }
 
 /// The account's current token version (`None` when there is no such account).
@@ -226,7 +230,7 @@ pub async fn token_version<'c, E: Executor<'c, Database = Any>>(
         .bind(id)
         .fetch_optional(ex)
         .await
-        .db_err()
+        .db_err("reading an account's token version")
 }
 
 /// `value` as a literal `LIKE` pattern: `!` escapes the wildcards `%` and `_` and itself, so
@@ -262,7 +266,7 @@ pub async fn list(
         .bind(role)
         .fetch_one(db.reader())
         .await
-        .db_err()?;
+        .db_err("counting the accounts that match a search")?;
     let sql = format!(
         "SELECT {COLUMNS} FROM accounts {filter} ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
     );
@@ -273,14 +277,21 @@ pub async fn list(
         .bind(offset)
         .fetch_all(db.reader())
         .await
-        .db_err()?;
-    let accounts = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>();
-    Ok((accounts.db_err()?, total))
+        .db_err("listing a page of accounts")?;
+    let accounts = rows
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()
+        .db_err("reading a page of accounts")?;
+    Ok((accounts, total))
 }
 
 /// Inserts accounts that do not exist yet (by id or email); how many were new.
-pub async fn insert_missing(db: &Db, accounts: &[Account]) -> anyhow::Result<usize> {
-    let mut tx = db.begin().await?;
+pub async fn insert_missing(db: &Db, accounts: &[Account]) -> Result<usize> {
+    let mut tx = db
+        .begin()
+        .await
+        .db_err("starting the transaction seeding accounts")?;
     let mut created = 0;
     for a in accounts {
         created += sqlx::query(
@@ -297,26 +308,29 @@ pub async fn insert_missing(db: &Db, accounts: &[Account]) -> anyhow::Result<usi
         .bind(a.created_at)
         .bind(a.updated_at)
         .execute(&mut *tx)
-        .await?
+        .await
+        .db_err("inserting a seeded account")?
         .rows_affected() as usize;
     }
-    tx.commit().await?;
+    tx.commit().await.db_err("committing the seeded accounts")?;
     Ok(created)
 }
 
-/// The row whose `column` (one of this module's constant names, never input) equals `value`.
+/// The row whose `column` (one of this module's constant names, never input) equals `value`;
+/// `doing` names the lookup for the log.
 async fn one_where<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     column: &'static str,
     value: &str,
+    doing: &'static str,
 ) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE {column} = $1");
     let row = sqlx::query(&sql)
         .bind(value)
         .fetch_optional(ex)
         .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+        .db_err(doing)?;
+    row.as_ref().map(from_row).transpose().db_err(doing)
 }
 
 #[cfg(test)]

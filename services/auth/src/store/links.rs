@@ -27,7 +27,7 @@ pub async fn insert(
     .bind(expires_at)
     .execute(conn)
     .await
-    .db_err()?;
+    .db_err("inserting a one-time link")?;
     Ok(())
 }
 
@@ -48,7 +48,7 @@ pub async fn consume(
     .bind(purpose)
     .fetch_optional(conn)
     .await
-    .db_err()
+    .db_err("using a one-time link")
 }
 
 /// Voids every other unused `purpose` token of `user_id` (a reset voids older reset links).
@@ -66,17 +66,16 @@ pub async fn void_all(
     .bind(purpose)
     .execute(conn)
     .await
-    .db_err()?;
+    .db_err("voiding a user's other one-time links")?;
     Ok(())
 }
 
 /// Deletes tokens that expired before `before`.
-pub async fn delete_expired(db: &vici_store::Db, before: i64) -> anyhow::Result<u64> {
-    Ok(
-        sqlx::query("DELETE FROM one_time_tokens WHERE expires_at < $1")
-            .bind(before)
-            .execute(db.writer())
-            .await?
-            .rows_affected(),
-    )
+pub async fn delete_expired(db: &vici_store::Db, before: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM one_time_tokens WHERE expires_at < $1")
+        .bind(before)
+        .execute(db.writer())
+        .await
+        .db_err("deleting expired one-time links")?;
+    Ok(done.rows_affected())
 }

@@ -70,7 +70,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &RefreshRow) -> Result<()> {
     .bind(r.access_ver)
     .execute(conn)
     .await
-    .db_err()?;
+    .db_err("inserting a refresh token")?;
     Ok(())
 }
 
@@ -78,14 +78,20 @@ pub async fn by_hash<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     token_hash: &str,
 ) -> Result<Option<RefreshRow>> {
-    one_where(ex, "token_hash", token_hash).await
+    one_where(
+        ex,
+        "token_hash",
+        token_hash,
+        "reading a refresh token by hash",
+    )
+    .await
 }
 
 pub async fn by_id<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<RefreshRow>> {
-    one_where(ex, "id", id).await
+    one_where(ex, "id", id, "reading a refresh token by id").await
 }
 
 /// Marks `id` rotated into `successor_id` if nobody revoked it first; `false` means another
@@ -106,7 +112,7 @@ pub async fn mark_rotated(
     .bind(id)
     .execute(conn)
     .await
-    .db_err()?;
+    .db_err("marking a refresh token rotated")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -128,7 +134,7 @@ pub async fn revoke_family(
     .bind(user_id)
     .execute(conn)
     .await
-    .db_err()?;
+    .db_err("revoking a session's refresh tokens")?;
     Ok(done.rows_affected())
 }
 
@@ -154,34 +160,35 @@ pub async fn revoke_user(
     .bind(keep)
     .fetch_all(conn)
     .await
-    .db_err()?;
+    .db_err("revoking a user's refresh tokens")?;
     families.sort();
     families.dedup();
     Ok(families)
 }
 
 /// Deletes tokens that expired before `before` (they can only be refused anyway).
-pub async fn delete_expired(db: &vici_store::Db, before: i64) -> anyhow::Result<u64> {
-    Ok(
-        sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
-            .bind(before)
-            .execute(db.writer())
-            .await?
-            .rows_affected(),
-    )
+pub async fn delete_expired(db: &vici_store::Db, before: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
+        .bind(before)
+        .execute(db.writer())
+        .await
+        .db_err("deleting expired refresh tokens")?;
+    Ok(done.rows_affected())
 }
 
-/// The row whose `column` (one of this module's constant names, never input) equals `value`.
+/// The row whose `column` (one of this module's constant names, never input) equals `value`;
+/// `doing` names the lookup for the log.
 async fn one_where<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     column: &'static str,
     value: &str,
+    doing: &'static str,
 ) -> Result<Option<RefreshRow>> {
     let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE {column} = $1");
     let row = sqlx::query(&sql)
         .bind(value)
         .fetch_optional(ex)
         .await
-        .db_err()?;
-    row.as_ref().map(from_row).transpose().db_err()
+        .db_err(doing)?;
+    row.as_ref().map(from_row).transpose().db_err(doing)
 }

@@ -2,14 +2,14 @@
 //! Whether a coupon applies is always `vici_pricing::Coupon::discount` on the subtotal the cart
 //! shows, with the use counted from the redemptions table.
 use vici_kit::{Error, Result};
-use vici_store::error::{SqlxResultExt as _, is_unique_violation, map_sqlx};
+use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::{CouponId, OrderId, UserId, new_id};
 
 use super::Service;
 use crate::domain::coupon::{self, Coupon, Draft, Patch};
 use crate::domain::view::{self, View};
-use crate::store::coupons::{self as rows, DUPLICATE_CODE};
+use crate::store::coupons as rows;
 use vici_proto::paging::Page;
 
 impl Service {
@@ -19,13 +19,10 @@ impl Service {
         let code = coupon::code("couponCode", code)?;
         let mut s = self.open("apply_coupon", user_id, &[], None).await?;
         let found = rows::by_code(s.conn(), &code)
-            .await
-            .db_err()?
+            .await?
             .filter(Coupon::live)
             .ok_or_else(coupon::invalid_code)?;
-        let usage = rows::usage(s.conn(), &found.id, user_id.as_str())
-            .await
-            .db_err()?;
+        let usage = rows::usage(s.conn(), &found.id, user_id.as_str()).await?;
         let lines = s.basket.lines.clone();
         let (priced, _) = view::render(s.cart.clone(), lines, &s.snapshot, None, s.now);
         found
@@ -43,16 +40,25 @@ impl Service {
     }
 
     pub async fn coupons(&self, page: Page) -> Result<(Vec<Coupon>, i64)> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        rows::page(&mut conn, page).await.db_err()
+        let mut conn = self
+            .db
+            .reader()
+            .acquire()
+            .await
+            .db_err("taking a read connection for the coupon list")?;
+        rows::page(&mut conn, page).await
     }
 
     /// One undeleted coupon with its use count.
     pub async fn coupon(&self, coupon_id: &CouponId) -> Result<Coupon> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        rows::get_undeleted(&mut conn, coupon_id.as_str())
+        let mut conn = self
+            .db
+            .reader()
+            .acquire()
             .await
-            .db_err()?
+            .db_err("taking a read connection for a coupon")?;
+        rows::get_undeleted(&mut conn, coupon_id.as_str())
+            .await?
             .ok_or_else(coupon::not_found)
     }
 
@@ -66,40 +72,46 @@ impl Service {
             updated_at: now,
             deleted: false,
         };
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        rows::insert(&mut conn, &created, false)
+        let mut conn = self
+            .db
+            .writer()
+            .acquire()
             .await
-            .map_err(|e| map_sqlx(e, &[DUPLICATE_CODE]))?;
+            .db_err("taking a write connection to create a coupon")?;
+        rows::insert(&mut conn, &created, false).await?;
         Ok(created)
     }
 
     pub async fn update_coupon(&self, coupon_id: &CouponId, patch: Patch) -> Result<Coupon> {
         let coupon_id = coupon_id.as_str();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the coupon update transaction")?;
         // Lock before reading, so a concurrent update's fields are read, not overwritten.
-        if !rows::lock(&mut tx, coupon_id).await.db_err()? {
+        if !rows::lock(&mut tx, coupon_id).await? {
             return Err(coupon::not_found());
         }
         let mut found = rows::get_undeleted(&mut tx, coupon_id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(coupon::not_found)?;
         found.terms = patch.apply(&found.terms)?;
         found.updated_at = now_ms();
-        rows::update(&mut tx, &found)
-            .await
-            .map_err(|e| map_sqlx(e, &[DUPLICATE_CODE]))?;
-        tx.commit().await.db_err()?;
+        rows::update(&mut tx, &found).await?;
+        tx.commit().await.db_err("committing the coupon update")?;
         Ok(found)
     }
 
     /// Soft delete: hidden from the list and no longer applies; its redemptions stay.
     pub async fn delete_coupon(&self, coupon_id: &CouponId) -> Result<()> {
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        if !rows::delete(&mut conn, coupon_id.as_str(), now_ms())
+        let mut conn = self
+            .db
+            .writer()
+            .acquire()
             .await
-            .db_err()?
-        {
+            .db_err("taking a write connection to delete a coupon")?;
+        if !rows::delete(&mut conn, coupon_id.as_str(), now_ms()).await? {
             return Err(coupon::not_found());
         }
         Ok(())
@@ -140,7 +152,11 @@ impl Service {
         order_id: &str,
         subtotal_cents: i64,
     ) -> Result<Coupon, Redeem> {
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .db_err("starting the redemption transaction")?;
         // A retry goes by what the order redeemed, even if that coupon was deleted since or
         // its code now names another one.
         if let Some(earlier) = redeemed(&mut tx, order_id).await? {
@@ -149,27 +165,24 @@ impl Service {
         // Lock first, then read: the terms and the count are those no one can change until
         // this redemption commits.
         let locked = rows::lock_by_code(&mut tx, code)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(coupon::invalid_code)?;
         let found = rows::get_undeleted(&mut tx, &locked)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(coupon::invalid_code)?;
         if !found.live() {
             return Err(coupon::invalid_code().into());
         }
         let now = now_ms();
-        let usage = rows::usage(&mut tx, &found.id, user_id).await.db_err()?;
+        let usage = rows::usage(&mut tx, &found.id, user_id).await?;
         found
             .pricing()
             .discount(subtotal_cents, now, usage)
             .map_err(|r| coupon::refused(&r))?;
-        match rows::redeem(&mut tx, order_id, &found.id, user_id, now).await {
-            Err(e) if is_unique_violation(&e) => return Err(Redeem::Race),
-            other => other.db_err()?,
+        if !rows::redeem(&mut tx, order_id, &found.id, user_id, now).await? {
+            return Err(Redeem::Race);
         }
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the redemption")?;
         Ok(Coupon {
             used_count: found.used_count + 1,
             ..found
@@ -178,7 +191,12 @@ impl Service {
 
     /// The answer to a repeated redemption of `order_id`.
     async fn redeemed(&self, code: &str, order_id: &str) -> Result<Coupon> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
+        let mut conn = self
+            .db
+            .reader()
+            .acquire()
+            .await
+            .db_err("taking a read connection for an earlier redemption")?;
         let earlier = redeemed(&mut conn, order_id)
             .await?
             .ok_or_else(coupon::invalid_code)?;
@@ -187,8 +205,13 @@ impl Service {
 
     /// Gives back the use `order_id` counted, if any (idempotent).
     pub async fn release_coupon(&self, order_id: &OrderId) -> Result<()> {
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        rows::release(&mut conn, order_id.as_str()).await.db_err()?;
+        let mut conn = self
+            .db
+            .writer()
+            .acquire()
+            .await
+            .db_err("taking a write connection to release a coupon")?;
+        rows::release(&mut conn, order_id.as_str()).await?;
         Ok(())
     }
 }
@@ -207,10 +230,10 @@ impl From<Error> for Redeem {
 
 /// The coupon `order_id` redeemed, deleted or not.
 async fn redeemed(conn: &mut sqlx::AnyConnection, order_id: &str) -> Result<Option<Coupon>> {
-    let Some(coupon_id) = rows::redeemed_by(conn, order_id).await.db_err()? else {
+    let Some(coupon_id) = rows::redeemed_by(conn, order_id).await? else {
         return Ok(None);
     };
-    rows::get(conn, &coupon_id).await.db_err()?.map_or_else(
+    rows::get(conn, &coupon_id).await?.map_or_else(
         || {
             Err(Error::internal(anyhow::anyhow!(
                 "redeemed coupon {coupon_id} is missing"

@@ -79,21 +79,30 @@ impl Service {
     ) -> Result<Session> {
         let user_id = user_id.as_str();
         let mut known = {
-            let mut conn = self.db.reader().acquire().await.db_err()?;
-            carts::product_ids(&mut conn, user_id).await.db_err()?
+            let mut conn = self
+                .db
+                .reader()
+                .acquire()
+                .await
+                .db_err("taking a read connection for the cart's products")?;
+            carts::product_ids(&mut conn, user_id).await?
         };
         known.extend_from_slice(products);
         let mut snapshot = Snapshot::default();
         self.ask(&mut snapshot, &known).await?;
         for attempt in 1..=ATTEMPTS {
-            let mut tx = self.db.begin().await.db_err()?;
-            let cart = store::lock_cart(&mut tx, user_id, now_ms())
+            let mut tx = self
+                .db
+                .begin()
                 .await
-                .db_err()?;
-            let lines = carts::lines(&mut tx, &cart.id).await.db_err()?;
+                .db_err("starting the cart change transaction")?;
+            let cart = store::lock_cart(&mut tx, user_id, now_ms()).await?;
+            let lines = carts::lines(&mut tx, &cart.id).await?;
             let ids: Vec<String> = lines.iter().map(|l| l.item.product_id.clone()).collect();
             if attempt < ATTEMPTS && !snapshot.missing(ids.iter().map(String::as_str)).is_empty() {
-                tx.rollback().await.db_err()?;
+                tx.rollback()
+                    .await
+                    .db_err("rolling back a cart change to ask the catalogue again")?;
                 self.ask(&mut snapshot, &ids).await?;
                 continue;
             }
@@ -115,12 +124,10 @@ impl Service {
     /// and returns the cart as stored.
     pub async fn commit(&self, mut s: Session) -> Result<View> {
         for w in &s.basket.writes {
-            carts::write(&mut s.tx, &s.cart.id, w).await.db_err()?;
+            carts::write(&mut s.tx, &s.cart.id, w).await?;
         }
         if s.cart.coupon_id != s.coupon_before {
-            carts::set_coupon(&mut s.tx, &s.cart.id, s.cart.coupon_id.as_deref())
-                .await
-                .db_err()?;
+            carts::set_coupon(&mut s.tx, &s.cart.id, s.cart.coupon_id.as_deref()).await?;
         }
         let announce = s.session_id.is_some() && !s.basket.moves.is_empty();
         if let Some(session_id) = &s.session_id {
@@ -133,14 +140,14 @@ impl Service {
                     &event,
                 )
                 .await
-                .db_err()?;
+                .db_err("queueing a cart behaviour event")?;
             }
         }
         let coupon = attached(&mut s.tx, &s.cart).await?;
         let moves = std::mem::take(&mut s.basket.moves);
         let (view, repricings) = view::render(s.cart, s.basket.lines, &s.snapshot, coupon, s.now);
-        carts::reprice(&mut s.tx, &repricings).await.db_err()?;
-        s.tx.commit().await.db_err()?;
+        carts::reprice(&mut s.tx, &repricings).await?;
+        s.tx.commit().await.db_err("committing the cart change")?;
         if announce {
             self.outbox.wake();
         }
@@ -155,24 +162,29 @@ impl Service {
         // At most one pooled connection at a time: on PostgreSQL the reader and the writer are
         // one pool, so holding a read connection while waiting for a write one deadlocks under
         // load. A user without a cart is read entirely through the writer that creates it.
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        let (cart, lines, coupon) = match carts::find(&mut conn, user_id).await.db_err()? {
+        let mut conn = self
+            .db
+            .reader()
+            .acquire()
+            .await
+            .db_err("taking a read connection for the cart")?;
+        let (cart, lines, coupon) = match carts::find(&mut conn, user_id).await? {
             Some(cart) => {
                 let (lines, coupon) = contents(&mut conn, &cart).await?;
                 (cart, lines, coupon)
             }
             None => {
                 drop(conn);
-                let mut writer = self.db.writer().acquire().await.db_err()?;
-                carts::create_missing(&mut writer, user_id, now_ms())
+                let mut writer = self
+                    .db
+                    .writer()
+                    .acquire()
                     .await
-                    .db_err()?;
-                let cart = carts::find(&mut writer, user_id)
-                    .await
-                    .db_err()?
-                    .ok_or_else(|| {
-                        vici_kit::Error::internal(anyhow::anyhow!("cart vanished after creation"))
-                    })?;
+                    .db_err("taking a write connection to create a cart")?;
+                carts::create_missing(&mut writer, user_id, now_ms()).await?;
+                let cart = carts::find(&mut writer, user_id).await?.ok_or_else(|| {
+                    vici_kit::Error::internal(anyhow::anyhow!("cart vanished after creation"))
+                })?;
                 let (lines, coupon) = contents(&mut writer, &cart).await?;
                 (cart, lines, coupon)
             }
@@ -182,9 +194,13 @@ impl Service {
         self.ask(&mut snapshot, &ids).await?;
         let (view, repricings) = view::render(cart, lines, &snapshot, coupon, now_ms());
         if !repricings.is_empty() {
-            let mut tx = self.db.begin().await.db_err()?;
-            carts::reprice(&mut tx, &repricings).await.db_err()?;
-            tx.commit().await.db_err()?;
+            let mut tx = self
+                .db
+                .begin()
+                .await
+                .db_err("starting the transaction storing new prices")?;
+            carts::reprice(&mut tx, &repricings).await?;
+            tx.commit().await.db_err("committing the new prices")?;
         }
         Ok(view)
     }
@@ -192,7 +208,7 @@ impl Service {
 
 /// The cart's lines and attached coupon, as a read renders them.
 async fn contents(conn: &mut AnyConnection, cart: &Cart) -> Result<(Vec<Line>, Option<Attached>)> {
-    let lines = carts::lines(conn, &cart.id).await.db_err()?;
+    let lines = carts::lines(conn, &cart.id).await?;
     let coupon = attached(conn, cart).await?;
     Ok((lines, coupon))
 }
@@ -202,12 +218,10 @@ async fn attached(conn: &mut AnyConnection, cart: &Cart) -> Result<Option<Attach
     let Some(id) = &cart.coupon_id else {
         return Ok(None);
     };
-    let Some(coupon) = store::coupons::get(conn, id).await.db_err()? else {
+    let Some(coupon) = store::coupons::get(conn, id).await? else {
         return Ok(None);
     };
-    let usage = store::coupons::usage(conn, id, &cart.user_id)
-        .await
-        .db_err()?;
+    let usage = store::coupons::usage(conn, id, &cart.user_id).await?;
     Ok(Some(Attached {
         terms: coupon.live().then(|| coupon.pricing()),
         code: coupon.terms.code,

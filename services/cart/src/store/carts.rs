@@ -2,13 +2,15 @@
 //! added, the statements a change is made of, and the idle-cart queries of the sweeper.
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::cart::{Cart, ItemKey, Line, Write};
 use crate::domain::view::Repricing;
 
 const CART_COLUMNS: &str = "id, user_id, coupon_id, created_at, updated_at, version";
 
-pub fn cart_from_row(r: &AnyRow) -> Result<Cart, sqlx::Error> {
+pub(super) fn cart_from_row(r: &AnyRow) -> sqlx::Result<Cart> {
     Ok(Cart {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
@@ -19,7 +21,7 @@ pub fn cart_from_row(r: &AnyRow) -> Result<Cart, sqlx::Error> {
     })
 }
 
-fn line_from_row(r: &AnyRow) -> Result<Line, sqlx::Error> {
+fn line_from_row(r: &AnyRow) -> sqlx::Result<Line> {
     Ok(Line {
         id: r.try_get("id")?,
         item: ItemKey {
@@ -33,19 +35,22 @@ fn line_from_row(r: &AnyRow) -> Result<Line, sqlx::Error> {
     })
 }
 
-pub async fn find(conn: &mut AnyConnection, user_id: &str) -> Result<Option<Cart>, sqlx::Error> {
+pub async fn find(conn: &mut AnyConnection, user_id: &str) -> Result<Option<Cart>> {
     let sql = format!("SELECT {CART_COLUMNS} FROM carts WHERE user_id = $1");
-    let row = sqlx::query(&sql).bind(user_id).fetch_optional(conn).await?;
-    row.as_ref().map(cart_from_row).transpose()
+    let row = sqlx::query(&sql)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+        .db_err("reading a user's cart")?;
+    row.as_ref()
+        .map(cart_from_row)
+        .transpose()
+        .db_err("reading a user's cart")
 }
 
 /// Creates the user's empty cart unless there is one. Not a mutation: an existing cart is left
 /// exactly as it is.
-pub async fn create_missing(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn create_missing(conn: &mut AnyConnection, user_id: &str, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO carts (id, user_id, version, created_at, updated_at) VALUES ($1, $2, 0, $3, $3) \
          ON CONFLICT (user_id) DO NOTHING",
@@ -54,28 +59,30 @@ pub async fn create_missing(
     .bind(user_id)
     .bind(now)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("creating a user's empty cart")?;
     Ok(())
 }
 
 /// The cart's lines, oldest first (UUIDv7 ids break ties in creation order).
-pub async fn lines(conn: &mut AnyConnection, cart_id: &str) -> Result<Vec<Line>, sqlx::Error> {
+pub async fn lines(conn: &mut AnyConnection, cart_id: &str) -> Result<Vec<Line>> {
     let rows = sqlx::query(
         "SELECT id, product_id, variant_id, quantity, unit_price_cents, currency, added_at \
          FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, id",
     )
     .bind(cart_id)
     .fetch_all(conn)
-    .await?;
-    rows.iter().map(line_from_row).collect()
+    .await
+    .db_err("reading the cart's lines")?;
+    rows.iter()
+        .map(line_from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err("reading the cart's lines")
 }
 
 /// The products in the user's cart, read without the lock: what to ask the catalogue before a
 /// mutation takes it.
-pub async fn product_ids(
-    conn: &mut AnyConnection,
-    user_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
+pub async fn product_ids(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT DISTINCT l.product_id FROM cart_lines l JOIN carts c ON c.id = l.cart_id \
          WHERE c.user_id = $1",
@@ -83,35 +90,41 @@ pub async fn product_ids(
     .bind(user_id)
     .fetch_all(conn)
     .await
+    .db_err("reading the products in a user's cart")
 }
 
-pub async fn write(conn: &mut AnyConnection, cart_id: &str, w: &Write) -> Result<(), sqlx::Error> {
-    let query = match w {
-        Write::Insert(l) => sqlx::query(
-            "INSERT INTO cart_lines (id, cart_id, product_id, variant_id, quantity, \
+pub async fn write(conn: &mut AnyConnection, cart_id: &str, w: &Write) -> Result<()> {
+    let (doing, query) = match w {
+        Write::Insert(l) => (
+            "adding a cart line",
+            sqlx::query(
+                "INSERT INTO cart_lines (id, cart_id, product_id, variant_id, quantity, \
              unit_price_cents, currency, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&l.id)
-        .bind(cart_id)
-        .bind(&l.item.product_id)
-        .bind(&l.item.variant_id)
-        .bind(l.quantity)
-        .bind(l.unit_price_cents)
-        .bind(&l.currency)
-        .bind(l.added_at),
-        Write::Quantity { line_id, quantity } => {
+            )
+            .bind(&l.id)
+            .bind(cart_id)
+            .bind(&l.item.product_id)
+            .bind(&l.item.variant_id)
+            .bind(l.quantity)
+            .bind(l.unit_price_cents)
+            .bind(&l.currency)
+            .bind(l.added_at),
+        ),
+        Write::Quantity { line_id, quantity } => (
+            "changing a cart line's quantity",
             sqlx::query("UPDATE cart_lines SET quantity = $1 WHERE id = $2 AND cart_id = $3")
                 .bind(*quantity)
                 .bind(line_id)
-                .bind(cart_id)
-        }
-        Write::Delete { line_id } => {
+                .bind(cart_id),
+        ),
+        Write::Delete { line_id } => (
+            "removing a cart line",
             sqlx::query("DELETE FROM cart_lines WHERE id = $1 AND cart_id = $2")
                 .bind(line_id)
-                .bind(cart_id)
-        }
+                .bind(cart_id),
+        ),
     };
-    query.execute(conn).await?;
+    query.execute(conn).await.db_err(doing)?;
     Ok(())
 }
 
@@ -119,18 +132,19 @@ pub async fn set_coupon(
     conn: &mut AnyConnection,
     cart_id: &str,
     coupon_id: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query("UPDATE carts SET coupon_id = $1 WHERE id = $2")
         .bind(coupon_id)
         .bind(cart_id)
         .execute(conn)
-        .await?;
+        .await
+        .db_err("setting the cart's coupon")?;
     Ok(())
 }
 
 /// Stores the prices a rendering showed. Only a line still at the price that rendering saw
 /// changes, so a slower read can never put back an older price over a newer one.
-pub async fn reprice(conn: &mut AnyConnection, changes: &[Repricing]) -> Result<(), sqlx::Error> {
+pub async fn reprice(conn: &mut AnyConnection, changes: &[Repricing]) -> Result<()> {
     for c in changes {
         sqlx::query(
             "UPDATE cart_lines SET unit_price_cents = $1 WHERE id = $2 AND unit_price_cents = $3",
@@ -139,18 +153,15 @@ pub async fn reprice(conn: &mut AnyConnection, changes: &[Repricing]) -> Result<
         .bind(&c.line_id)
         .bind(c.from)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("storing a cart line's new price")?;
     }
     Ok(())
 }
 
 /// Carts with lines, idle since `idle_since` or earlier and not announced since their last
 /// mutation, oldest first.
-pub async fn abandoned(
-    conn: &mut AnyConnection,
-    idle_since: i64,
-    limit: i64,
-) -> Result<Vec<Cart>, sqlx::Error> {
+pub async fn abandoned(conn: &mut AnyConnection, idle_since: i64, limit: i64) -> Result<Vec<Cart>> {
     let sql = format!(
         "SELECT {CART_COLUMNS} FROM carts c WHERE updated_at <= $1 AND abandoned_at IS NULL \
          AND EXISTS (SELECT 1 FROM cart_lines l WHERE l.cart_id = c.id) \
@@ -160,19 +171,19 @@ pub async fn abandoned(
         .bind(idle_since)
         .bind(limit)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(cart_from_row).collect()
+        .await
+        .db_err("listing abandoned carts")?;
+    rows.iter()
+        .map(cart_from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err("listing abandoned carts")
 }
 
 /// Marks the cart announced, unless a mutation locked it since `cart` was read (which also
 /// re-arms it): `false` then. Compared on `version`, which every lock bumps, not on
 /// `updated_at`, which a mutation within the same millisecond leaves as it was. Not a mutation,
 /// so its time is left alone.
-pub async fn mark_abandoned(
-    conn: &mut AnyConnection,
-    cart: &Cart,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn mark_abandoned(conn: &mut AnyConnection, cart: &Cart, now: i64) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE carts SET abandoned_at = $1 WHERE id = $2 AND abandoned_at IS NULL AND version = $3",
     )
@@ -180,16 +191,13 @@ pub async fn mark_abandoned(
     .bind(&cart.id)
     .bind(cart.version)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("marking a cart announced as abandoned")?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Ids of carts idle since `idle_since` or earlier.
-pub async fn expired(
-    conn: &mut AnyConnection,
-    idle_since: i64,
-    limit: i64,
-) -> Result<Vec<String>, sqlx::Error> {
+pub async fn expired(conn: &mut AnyConnection, idle_since: i64, limit: i64) -> Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT id FROM carts WHERE updated_at <= $1 ORDER BY updated_at, id LIMIT $2",
     )
@@ -197,6 +205,7 @@ pub async fn expired(
     .bind(limit)
     .fetch_all(conn)
     .await
+    .db_err("listing expired carts")
 }
 
 /// Deletes the cart and its lines if it is still idle since `idle_since`: the first statement
@@ -206,24 +215,27 @@ pub async fn delete_if_idle(
     conn: &mut AnyConnection,
     cart_id: &str,
     idle_since: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let locked =
         sqlx::query("UPDATE carts SET version = version + 1 WHERE id = $1 AND updated_at <= $2")
             .bind(cart_id)
             .bind(idle_since)
             .execute(&mut *conn)
-            .await?;
+            .await
+            .db_err("locking an idle cart to delete it")?;
     if locked.rows_affected() == 0 {
         return Ok(false);
     }
     sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1")
         .bind(cart_id)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("deleting an idle cart's lines")?;
     sqlx::query("DELETE FROM carts WHERE id = $1")
         .bind(cart_id)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("deleting an idle cart")?;
     Ok(true)
 }
 

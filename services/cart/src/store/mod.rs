@@ -5,6 +5,8 @@ pub mod coupons;
 pub mod migrations;
 
 use sqlx::AnyConnection;
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::cart::Cart;
 
@@ -15,11 +17,7 @@ use crate::domain::cart::Cart;
 /// row-locks the cart until commit, so a second mutation of the same user waits here and then
 /// reads what the first committed, while other users' carts are untouched; on SQLite the single
 /// writer connection already runs write transactions one at a time.
-pub async fn lock_cart(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: i64,
-) -> Result<Cart, sqlx::Error> {
+pub async fn lock_cart(conn: &mut AnyConnection, user_id: &str, now: i64) -> Result<Cart> {
     let row = sqlx::query(
         "INSERT INTO carts (id, user_id, version, created_at, updated_at) VALUES ($1, $2, 0, $3, $3) \
          ON CONFLICT (user_id) DO UPDATE SET version = carts.version + 1, \
@@ -31,6 +29,7 @@ pub async fn lock_cart(
     .bind(user_id)
     .bind(now)
     .fetch_one(conn)
-    .await?;
-    carts::cart_from_row(&row)
+    .await
+    .db_err("locking the cart")?;
+    carts::cart_from_row(&row).db_err("locking the cart")
 }

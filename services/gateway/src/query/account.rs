@@ -54,7 +54,7 @@ mod tests {
             ("jane", Some(Role::Admin), 100)
         );
         let bad = users(&pairs(&[("role", "root"), ("page", "0")])).unwrap_err();
-        assert!(bad.0.contains_key("role") && bad.0.contains_key("page"));
+        assert!(bad.0.details.contains_key("role") && bad.0.details.contains_key("page"));
         assert_eq!(
             paged(&pairs(&[])).unwrap(),
             PageQuery {

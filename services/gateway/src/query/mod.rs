@@ -2,10 +2,11 @@
 //! pairs to typed requests: malformed values and unknown enum values become per-field problems
 //! (→ 400 with `details`), unknown parameters are ignored, `limit` above its maximum is clamped.
 //! An empty value (`?minPrice=`) counts as absent, as HTML forms send them.
-use std::collections::BTreeMap;
 
 use vici_proto::product::v1::{ProductSort, ProductStatus, ReviewSort};
 use vici_proto::vocabulary::Spelled;
+
+use vici_kit::Problems;
 
 use crate::error::ApiError;
 
@@ -27,31 +28,29 @@ pub const SUGGEST_MAX_LIMIT: u32 = 20;
 /// Longer free-text queries are refused rather than sent to the search engine.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// Per-field problems of one query string, keyed by the parameter name the client used.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Invalid(pub BTreeMap<String, String>);
+/// Per-field problems of one query string, keyed by the parameter name the client used: a
+/// validation error whose details name every one.
+#[derive(Debug)]
+pub struct Invalid(pub vici_kit::Error);
 
-impl Invalid {
-    /// One sentence naming the offending parameters (the details carry the specifics).
-    pub fn message(&self) -> String {
-        match self.0.iter().next() {
-            Some((field, problem)) if self.0.len() == 1 => {
-                format!("Invalid query parameter `{field}`: {problem}")
-            }
-            _ => {
-                let names: Vec<&str> = self.0.keys().map(String::as_str).collect();
-                format!(
-                    "Invalid query parameters: {} (see details)",
-                    names.join(", ")
-                )
-            }
+/// One sentence naming the offending parameters (the details carry the specifics).
+fn message(found: &[(String, String)]) -> String {
+    match found {
+        [(field, problem)] => format!("Invalid query parameter `{field}`: {problem}"),
+        _ => {
+            let mut names: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+            names.sort_unstable();
+            format!(
+                "Invalid query parameters: {} (see details)",
+                names.join(", ")
+            )
         }
     }
 }
 
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
-        ApiError::validation(invalid.message(), invalid.0)
+        ApiError(invalid.0)
     }
 }
 
@@ -125,14 +124,14 @@ pub struct SuggestQuery {
 /// 400 reports all offending fields at once.
 struct Reader<'a> {
     pairs: &'a [(String, String)],
-    problems: BTreeMap<String, String>,
+    problems: Problems,
 }
 
 impl<'a> Reader<'a> {
     fn new(pairs: &'a [(String, String)]) -> Self {
         Self {
             pairs,
-            problems: BTreeMap::new(),
+            problems: Problems::new(),
         }
     }
 
@@ -154,7 +153,7 @@ impl<'a> Reader<'a> {
     ) -> Option<T> {
         let (name, raw) = self.raw(names)?;
         f(raw)
-            .map_err(|problem| self.problems.insert(name.to_string(), problem))
+            .map_err(|problem| self.problems.add(name, problem))
             .ok()
     }
 
@@ -185,10 +184,8 @@ impl<'a> Reader<'a> {
         if let (Some(min), Some(max)) = (min_price_cents, max_price_cents)
             && min > max
         {
-            self.problems.insert(
-                "minPrice".into(),
-                "must not be greater than maxPrice".into(),
-            );
+            self.problems
+                .add("minPrice", "must not be greater than maxPrice");
         }
         let tags = self
             .pairs
@@ -217,11 +214,10 @@ impl<'a> Reader<'a> {
     }
 
     fn finish<T>(self, value: T) -> Result<T, Invalid> {
-        if self.problems.is_empty() {
-            Ok(value)
-        } else {
-            Err(Invalid(self.problems))
-        }
+        self.problems
+            .finish_with(message)
+            .map(|()| value)
+            .map_err(Invalid)
     }
 }
 
@@ -267,8 +263,8 @@ pub fn admin_products(pairs: &[(String, String)]) -> Result<AdminListQuery, Inva
 pub fn search(pairs: &[(String, String)]) -> Result<SearchQuery, Invalid> {
     let mut r = Reader::new(pairs);
     let query = r.text(&["q", "search"]);
-    if query.is_none() && !r.problems.contains_key("q") {
-        r.problems.insert("q".into(), "is required".into());
+    if query.is_none() && !r.problems.has("q") {
+        r.problems.add("q", "is required");
     }
     let sort = r
         .parse(&["sort"], spelled::<ProductSort>)

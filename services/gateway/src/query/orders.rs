@@ -98,7 +98,7 @@ mod tests {
         }
         assert!(parse_status("unspecified").is_err());
         let bad = orders(&pairs(&[("status", "lost"), ("page", "0")]), false).unwrap_err();
-        assert!(bad.0.contains_key("status") && bad.0.contains_key("page"));
+        assert!(bad.0.details.contains_key("status") && bad.0.details.contains_key("page"));
     }
 
     #[test]

@@ -59,7 +59,7 @@ async fn record(
     .bind(now_ms())
     .execute(&mut *conn)
     .await
-    .db_err()?;
+    .db_err("recording a stock movement")?;
     enqueue(conn, m.product_id, events).await
 }
 
@@ -67,7 +67,7 @@ async fn enqueue(conn: &mut AnyConnection, key: &str, events: &[CloudEvent]) -> 
     for event in events {
         vici_store::outbox::enqueue(conn, vici_bus::topics::INVENTORY_EVENTS, key, event)
             .await
-            .db_err()?;
+            .db_err("queueing an inventory event")?;
     }
     Ok(())
 }
@@ -99,7 +99,7 @@ pub async fn movements(
         .bind(product_id)
         .fetch_one(db.reader())
         .await
-        .db_err()?;
+        .db_err("counting a product's stock movements")?;
     let rows = sqlx::query(
         "SELECT id, product_id, variant_id, kind, delta, reserved_delta, before_qty, after_qty, reason, actor, \
          order_id, at FROM movements WHERE product_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
@@ -109,7 +109,7 @@ pub async fn movements(
     .bind(offset)
     .fetch_all(db.reader())
     .await
-    .db_err()?;
+    .db_err("reading a page of a product's stock movements")?;
     let list = rows
         .into_iter()
         .map(|r| {
@@ -129,6 +129,6 @@ pub async fn movements(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .db_err()?;
+        .db_err("reading a page of a product's stock movements")?;
     Ok((list, total))
 }

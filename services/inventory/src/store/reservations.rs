@@ -23,6 +23,9 @@ pub struct Reservation {
     pub updated_at: i64,
 }
 
+/// What [`get`] says it was doing when a reservation's own row cannot be read.
+const READING: &str = "reading a reservation";
+
 /// The reservation of `order_id`, if it has one.
 pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
     let Some(head) = sqlx::query(
@@ -31,12 +34,12 @@ pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
     .bind(order_id)
     .fetch_optional(db.reader())
     .await
-    .db_err()?
+    .db_err(READING)?
     else {
         return Ok(None);
     };
-    let id: String = head.try_get("id").db_err()?;
-    let status: String = head.try_get("status").db_err()?;
+    let id: String = head.try_get("id").db_err(READING)?;
+    let status: String = head.try_get("status").db_err(READING)?;
     let status = Status::parse(&status).ok_or_else(|| {
         Error::internal(anyhow::anyhow!(
             "reservation {id}: unknown status {status:?}"
@@ -48,7 +51,7 @@ pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
     .bind(&id)
     .fetch_all(db.reader())
     .await
-    .db_err()?;
+    .db_err("reading a reservation's lines")?;
     let mut lines = rows
         .iter()
         .map(|r| {
@@ -59,7 +62,7 @@ pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .db_err()?;
+        .db_err("reading a reservation's lines")?;
     // Rust's order, not the database collation's: it is the lock order every writer follows.
     lines.sort();
     Ok(Some(Reservation {
@@ -67,9 +70,9 @@ pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
         order_id: order_id.into(),
         status,
         lines,
-        expires_at: head.try_get("expires_at").db_err()?,
-        created_at: head.try_get("created_at").db_err()?,
-        updated_at: head.try_get("updated_at").db_err()?,
+        expires_at: head.try_get("expires_at").db_err(READING)?,
+        created_at: head.try_get("created_at").db_err(READING)?,
+        updated_at: head.try_get("updated_at").db_err(READING)?,
     }))
 }
 
@@ -84,7 +87,10 @@ pub enum Created {
 pub async fn create(db: &Db, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Created> {
     let id = vici_types::new_id();
     let now = now_ms();
-    let mut tx = db.begin().await.db_err()?;
+    let mut tx = db
+        .begin()
+        .await
+        .db_err("starting the reservation transaction")?;
     // The order's row goes in first: a concurrent Reserve for the same order waits here (on
     // PostgreSQL, for our commit or rollback) and then finds ours, before touching any stock.
     let inserted = sqlx::query(
@@ -98,7 +104,7 @@ pub async fn create(db: &Db, order_id: &str, lines: &[Line], expires_at: i64) ->
     .bind(now)
     .execute(&mut *tx)
     .await
-    .db_err()?
+    .db_err("inserting a reservation")?
     .rows_affected();
     if inserted == 0 {
         return Ok(Created::Exists);
@@ -113,10 +119,10 @@ pub async fn create(db: &Db, order_id: &str, lines: &[Line], expires_at: i64) ->
         .bind(line.quantity)
         .execute(&mut *tx)
         .await
-        .db_err()?;
+        .db_err("inserting a reservation line")?;
         take(&mut tx, line, order_id).await?;
     }
-    tx.commit().await.db_err()?;
+    tx.commit().await.db_err("committing the new reservation")?;
     Ok(Created::New(Reservation {
         id,
         order_id: order_id.into(),
@@ -167,7 +173,10 @@ pub async fn transition(
     now: i64,
     also: &[CloudEvent],
 ) -> Result<bool> {
-    let mut tx = db.begin().await.db_err()?;
+    let mut tx = db
+        .begin()
+        .await
+        .db_err("starting the reservation status change transaction")?;
     let won = sqlx::query(
         "UPDATE reservations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
     )
@@ -177,7 +186,7 @@ pub async fn transition(
     .bind(mv.from.as_str())
     .execute(&mut *tx)
     .await
-    .db_err()?
+    .db_err("changing a reservation's status")?
     .rows_affected();
     if won != 1 {
         return Ok(false);
@@ -199,7 +208,9 @@ pub async fn transition(
         }
     }
     enqueue(&mut tx, &r.order_id, also).await?;
-    tx.commit().await.db_err()?;
+    tx.commit()
+        .await
+        .db_err("committing the reservation status change")?;
     Ok(true)
 }
 
@@ -224,9 +235,9 @@ pub async fn due(
     .bind(limit)
     .fetch_all(db.reader())
     .await
-    .db_err()?;
+    .db_err("listing expired reservations")?;
     rows.iter()
         .map(|r| Ok((r.try_get("expires_at")?, r.try_get("order_id")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .db_err()
+        .db_err("listing expired reservations")
 }

@@ -12,14 +12,21 @@ use crate::domain::reservation::{Line, LineMove};
 use crate::domain::{self, ADJUST};
 use crate::events;
 
-fn stock_row(product_id: &str, variant_id: &str, row: &AnyRow) -> Result<StockRow> {
+fn stock_row(product_id: &str, variant_id: &str, row: &AnyRow) -> sqlx::Result<StockRow> {
     Ok(StockRow {
         product_id: product_id.into(),
         variant_id: variant_id.into(),
-        available: row.try_get("available").db_err()?,
-        reserved: row.try_get("reserved").db_err()?,
-        threshold: row.try_get("low_stock_threshold").db_err()?,
+        available: row.try_get("available")?,
+        reserved: row.try_get("reserved")?,
+        threshold: row.try_get("low_stock_threshold")?,
     })
+}
+
+/// A row of a batch read, which names its product and variant itself.
+fn level_from_row(row: &AnyRow) -> sqlx::Result<StockRow> {
+    let product: String = row.try_get("product_id")?;
+    let variant: String = row.try_get("variant_id")?;
+    stock_row(&product, &variant, row)
 }
 
 /// Stock rows (products and their variants) of `product_ids`.
@@ -32,11 +39,17 @@ pub async fn levels(db: &Db, product_ids: &[ProductId]) -> Result<Vec<StockRow>>
         );
         sql.bind_list(chunk.iter().map(ProductId::as_str))
             .push(" ORDER BY product_id, variant_id");
-        for row in sql.query().fetch_all(db.reader()).await.db_err()? {
-            let product: String = row.try_get("product_id").db_err()?;
-            let variant: String = row.try_get("variant_id").db_err()?;
-            out.push(stock_row(&product, &variant, &row)?);
-        }
+        let rows = sql
+            .query()
+            .fetch_all(db.reader())
+            .await
+            .db_err("reading stock levels")?;
+        let levels = rows
+            .iter()
+            .map(level_from_row)
+            .collect::<sqlx::Result<Vec<_>>>()
+            .db_err("reading stock levels")?;
+        out.extend(levels);
     }
     Ok(out)
 }
@@ -45,14 +58,17 @@ pub async fn unavailable(db: &Db) -> Result<Vec<String>> {
     sqlx::query_scalar("SELECT product_id FROM stock WHERE variant_id = '' AND available = 0")
         .fetch_all(db.reader())
         .await
-        .db_err()
+        .db_err("listing the products out of stock")
 }
 
 /// Creates the stock records that do not exist yet; returns how many were created.
-pub async fn insert_missing(db: &Db, rows: &[(String, String, i64)]) -> anyhow::Result<u64> {
+pub async fn insert_missing(db: &Db, rows: &[(String, String, i64)]) -> Result<u64> {
     let mut created = 0;
     for chunk in rows.chunks(5000) {
-        let mut tx = db.begin().await?;
+        let mut tx = db
+            .begin()
+            .await
+            .db_err("starting the transaction creating stock records")?;
         for (product, variant, qty) in chunk {
             created += sqlx::query(
                 "INSERT INTO stock (product_id, variant_id, available, reserved, updated_at) \
@@ -63,10 +79,13 @@ pub async fn insert_missing(db: &Db, rows: &[(String, String, i64)]) -> anyhow::
             .bind(qty.max(&0))
             .bind(now_ms())
             .execute(&mut *tx)
-            .await?
+            .await
+            .db_err("creating a stock record")?
             .rows_affected();
         }
-        tx.commit().await?;
+        tx.commit()
+            .await
+            .db_err("committing the new stock records")?;
     }
     Ok(created)
 }
@@ -84,9 +103,10 @@ pub(super) async fn row(
     .bind(variant_id)
     .fetch_optional(conn)
     .await
-    .db_err()?;
+    .db_err("reading a stock row")?;
     row.map(|r| stock_row(product_id, variant_id, &r))
         .transpose()
+        .db_err("reading a stock row")
 }
 
 /// Sets the available quantity to what `compute` makes of the current one, recording the
@@ -102,7 +122,10 @@ pub async fn adjust(
     let product_id = product_id.as_str();
     // The product's own row has no variant id.
     let variant_id = variant_id.map_or("", VariantId::as_str);
-    let mut tx = db.begin().await.db_err()?;
+    let mut tx = db
+        .begin()
+        .await
+        .db_err("starting the stock adjustment transaction")?;
     // Touching the row first takes its lock on PostgreSQL (SQLite has a single writer anyway),
     // so the quantity `compute` sees cannot change before the write: no lost update, and no
     // compare-and-set retries that a burst of reservations could starve.
@@ -115,9 +138,10 @@ pub async fn adjust(
     .bind(variant_id)
     .fetch_optional(&mut *tx)
     .await
-    .db_err()?
+    .db_err("locking a stock row to adjust it")?
     .ok_or_else(|| domain::no_stock_record(product_id, variant_id))?;
-    let mut row = stock_row(product_id, variant_id, &locked)?;
+    let mut row =
+        stock_row(product_id, variant_id, &locked).db_err("locking a stock row to adjust it")?;
     let before = row.available;
     let after = compute(before)?;
     sqlx::query("UPDATE stock SET available = $1 WHERE product_id = $2 AND variant_id = $3")
@@ -126,7 +150,7 @@ pub async fn adjust(
         .bind(variant_id)
         .execute(&mut *tx)
         .await
-        .db_err()?;
+        .db_err("setting a stock row's available quantity")?;
     row.available = after;
     let movement = NewMovement {
         product_id,
@@ -141,7 +165,9 @@ pub async fn adjust(
         order_id: None,
     };
     record(&mut tx, &movement, &events::stock_changed(&row, before)).await?;
-    tx.commit().await.db_err()?;
+    tx.commit()
+        .await
+        .db_err("committing the stock adjustment")?;
     Ok(row)
 }
 
@@ -155,7 +181,7 @@ pub async fn set_threshold(db: &Db, product_id: &ProductId, threshold: i64) -> R
     .bind(product_id.as_str())
     .execute(db.writer())
     .await
-    .db_err()?
+    .db_err("setting a product's low-stock threshold")?
     .rows_affected();
     Ok(changed == 1)
 }
@@ -185,11 +211,12 @@ pub(super) async fn move_line(
     .bind(&line.variant_id)
     .fetch_optional(&mut *conn)
     .await
-    .db_err()?;
+    .db_err("moving stock for a reservation line")?;
     let Some(changed) = changed else {
         return Ok(None);
     };
-    let row = stock_row(&line.product_id, &line.variant_id, &changed)?;
+    let row = stock_row(&line.product_id, &line.variant_id, &changed)
+        .db_err("moving stock for a reservation line")?;
     let before = row.available - delta;
     let movement = NewMovement {
         product_id: &line.product_id,

@@ -2,7 +2,6 @@
 //! PAYMENT_PENDING, or cash authorised and committed) and PayOrder (7–10), each under the
 //! user's checkout lock. A failed step compensates what the saga did before answering.
 use vici_kit::{Error, ErrorCode, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::{IdempotencyKey, OrderId, TypedId as _, UserId};
 
@@ -75,8 +74,10 @@ impl Engine {
         let saga_id = rec.id.clone();
         self.lock(&order.user_id, &saga_id, PAYMENT_BUSY).await?;
         let result = async {
-            let mut conn = self.db.writer().acquire().await.db_err()?;
-            sagas::insert(&mut conn, &rec).await.db_err()?;
+            let mut conn = self
+                .writer("taking a connection to record a payment saga")
+                .await?;
+            sagas::insert(&mut conn, &rec).await?;
             drop(conn);
             self.take_payment(&mut rec, stop).await
         }
@@ -87,11 +88,10 @@ impl Engine {
     async fn lock(&self, user_id: &UserId, holder: &str, busy: &str) -> Result<(), Failure> {
         let now = now_ms();
         let stale = now - i64::try_from(self.config.recovery_after.as_millis()).unwrap_or(0);
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        if sagas::lock(&mut conn, user_id, holder, now, stale)
-            .await
-            .db_err()?
-        {
+        let mut conn = self
+            .writer("taking a connection for the checkout lock")
+            .await?;
+        if sagas::lock(&mut conn, user_id, holder, now, stale).await? {
             Ok(())
         } else {
             Err(Error::conflict(busy).into())
@@ -124,8 +124,10 @@ impl Engine {
             .await?;
         let mut rec = rec.drafting(draft(&c, snapshot)?);
         {
-            let mut conn = self.db.writer().acquire().await.db_err()?;
-            sagas::insert(&mut conn, &rec).await.db_err()?;
+            let mut conn = self
+                .writer("taking a connection to record a checkout saga")
+                .await?;
+            sagas::insert(&mut conn, &rec).await?;
         }
         stop_at(&rec, Step::Started, stop)?;
         if let Err(e) = self.reserve(&rec).await {
@@ -238,7 +240,9 @@ impl Engine {
         if rec.kind == Kind::Pay {
             {
                 // Given back before compensating: SQLite has one writer connection.
-                let mut conn = self.db.writer().acquire().await.db_err()?;
+                let mut conn = self
+                    .writer("taking a connection to note a declined payment")
+                    .await?;
                 let reason = Some(message.to_string());
                 crate::moves::amend(&mut conn, &rec.order_id, None, reason, now_ms()).await?;
             }

@@ -12,6 +12,8 @@ pub mod undo;
 
 use std::sync::Arc;
 
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Transaction};
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
@@ -90,6 +92,22 @@ impl Engine {
         &self.db
     }
 
+    /// A read connection; `doing` says what for, should none be had ("taking a read
+    /// connection for an order").
+    pub(crate) async fn reader(&self, doing: &'static str) -> Result<PoolConnection<Any>> {
+        self.db.reader().acquire().await.db_err(doing)
+    }
+
+    /// A connection to the writer; `doing` says what for, should none be had.
+    pub(crate) async fn writer(&self, doing: &'static str) -> Result<PoolConnection<Any>> {
+        self.db.writer().acquire().await.db_err(doing)
+    }
+
+    /// Begins a transaction; `doing` names it ("starting the order cancellation transaction").
+    pub(crate) async fn begin(&self, doing: &'static str) -> Result<Transaction<'static, Any>> {
+        self.db.begin().await.db_err(doing)
+    }
+
     pub(crate) fn wake(&self) {
         if let Some(o) = &self.outbox {
             o.wake();
@@ -103,8 +121,10 @@ impl Engine {
 
     /// The saga record `id`, as stored now.
     pub async fn record(&self, id: &str) -> Result<Option<Record>> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        sagas::get(&mut conn, id).await.db_err()
+        let mut conn = self
+            .reader("taking a read connection for a saga record")
+            .await?;
+        sagas::get(&mut conn, id).await
     }
 
     /// Notes that `rec` completed `step` without writing it down, then stops there when the test
@@ -126,10 +146,10 @@ impl Engine {
         stop: Option<Step>,
     ) -> Result<()> {
         let now = now_ms();
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        sagas::advance(&mut conn, &rec.id, step, self.due_after(now), now)
-            .await
-            .db_err()?;
+        let mut conn = self
+            .writer("taking a connection to record a saga's step")
+            .await?;
+        sagas::advance(&mut conn, &rec.id, step, self.due_after(now), now).await?;
         rec.step = step;
         stop_at(rec, step, stop)
     }
@@ -154,13 +174,11 @@ impl Engine {
     /// in one transaction.
     pub(crate) async fn end(&self, rec: &Record, state: State, settle: Settle) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
-        sagas::end(&mut tx, &rec.id, state, now).await.db_err()?;
-        sagas::unlock(&mut tx, &rec.user_id, &rec.id)
-            .await
-            .db_err()?;
+        let mut tx = self.begin("starting the transaction ending a saga").await?;
+        sagas::end(&mut tx, &rec.id, state, now).await?;
+        sagas::unlock(&mut tx, &rec.user_id, &rec.id).await?;
         settle_idempotency(&mut tx, rec, settle, now).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the end of a saga")?;
         Ok(())
     }
 
@@ -189,5 +207,4 @@ pub(crate) async fn settle_idempotency(
         Settle::Forget => idempotency::forget(conn, &rec.user_id, key).await,
         Settle::AsIs => Ok(()),
     }
-    .db_err()
 }

@@ -42,17 +42,21 @@ enum Recovered {
 }
 
 /// One recovery pass as of `now` (tests pass a time past `recovery_after` instead of waiting).
-pub async fn recover_once(engine: &Engine, now: i64) -> anyhow::Result<Report> {
+pub async fn recover_once(engine: &Engine, now: i64) -> Result<Report> {
     let mut report = Report::default();
     {
-        let mut conn = engine.db.writer().acquire().await?;
+        let mut conn = engine
+            .writer("taking a connection to purge idempotency keys")
+            .await?;
         report.purged_keys = idempotency::purge(&mut conn, now - KEEP_MS).await?;
     }
     // Each saga at most once per pass, even when handling it moved its due time back.
     let mut seen = HashSet::new();
     loop {
         let due = {
-            let mut conn = engine.db.reader().acquire().await?;
+            let mut conn = engine
+                .reader("taking a read connection for the sagas due")
+                .await?;
             sagas::due(&mut conn, now, BATCH).await?
         };
         let fresh: Vec<Record> = due
@@ -64,7 +68,9 @@ pub async fn recover_once(engine: &Engine, now: i64) -> anyhow::Result<Report> {
         }
         for rec in fresh {
             let claimed = {
-                let mut conn = engine.db.writer().acquire().await?;
+                let mut conn = engine
+                    .writer("taking a connection to claim a saga for recovery")
+                    .await?;
                 sagas::claim(&mut conn, &rec.id, rec.due_at, engine.due_after(now)).await?
             };
             if !claimed {
@@ -100,9 +106,7 @@ pub fn spawn(
             match recover_once(&engine, vici_store::now_ms()).await {
                 Ok(r) if r == Report::default() => {}
                 Ok(r) => tracing::info!(?r, "order recovery pass"),
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "order recovery failed; will retry")
-                }
+                Err(e) => tracing::warn!(error = ?e, "order recovery failed; will retry"),
             }
         }
     })

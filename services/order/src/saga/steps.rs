@@ -73,11 +73,13 @@ impl Engine {
     /// and writes nothing.
     pub async fn write_order(&self, rec: &Record) -> Result<Order> {
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
-        if !orders::exists(&mut tx, &rec.order_id).await.db_err()? {
+        let mut tx = self
+            .begin("starting the transaction writing an order")
+            .await?;
+        if !orders::exists(&mut tx, &rec.order_id).await? {
             let order = Order {
                 id: rec.order_id.clone(),
-                order_number: orders::next_number(&mut tx).await.db_err()?,
+                order_number: orders::next_number(&mut tx).await?,
                 user_id: rec.user_id.clone(),
                 status: OrderStatus::Pending,
                 payment_status: PaymentStatus::Pending,
@@ -88,17 +90,15 @@ impl Engine {
                 created_at: now,
                 updated_at: now,
             };
-            orders::insert(&mut tx, &order).await.db_err()?;
+            orders::insert(&mut tx, &order).await?;
             let placed = HistoryEntry {
                 status: OrderStatus::Pending,
                 note: "Order placed".into(),
                 at: now,
                 by: rec.user_id.to_string(),
             };
-            orders::add_history(&mut tx, &order.id, &placed)
-                .await
-                .db_err()?;
-            events::enqueue(&mut tx, &order, 0, false).await.db_err()?;
+            orders::add_history(&mut tx, &order.id, &placed).await?;
+            events::enqueue(&mut tx, &order, 0, false).await?;
         }
         sagas::advance(
             &mut tx,
@@ -107,10 +107,9 @@ impl Engine {
             self.due_after(now),
             now,
         )
-        .await
-        .db_err()?;
+        .await?;
         let order = moves::load(&mut tx, &rec.order_id).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing a written order")?;
         self.wake();
         Ok(order)
     }
@@ -157,22 +156,20 @@ impl Engine {
     /// finds the order there already and only settles what is left.
     pub async fn finalise(&self, rec: &Record, mv: Move) -> Result<Order> {
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .begin("starting the transaction finalising an order")
+            .await?;
         let current = moves::load(&mut tx, &rec.order_id).await?;
         let order = if current.status == mv.to {
             current
         } else {
             moves::apply(&mut tx, &rec.order_id, mv, now).await?
         };
-        sagas::advance(&mut tx, &rec.id, Step::Finalised, self.due_after(now), now)
-            .await
-            .db_err()?;
-        sagas::unlock(&mut tx, &rec.user_id, &rec.id)
-            .await
-            .db_err()?;
+        sagas::advance(&mut tx, &rec.id, Step::Finalised, self.due_after(now), now).await?;
+        sagas::unlock(&mut tx, &rec.user_id, &rec.id).await?;
         let answer = Outcome::success(&(self.encode)(&order));
         settle_idempotency(&mut tx, rec, Settle::Keep(answer), now).await?;
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing a finalised order")?;
         self.wake();
         Ok(order)
     }
@@ -191,13 +188,15 @@ impl Engine {
 
     /// Who holds the user's checkout lock (a saga id), if anyone.
     pub async fn lock_holder(&self, user_id: &UserId) -> Result<Option<String>> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        sagas::lock_holder(&mut conn, user_id).await.db_err()
+        let mut conn = self
+            .reader("taking a read connection for a checkout lock")
+            .await?;
+        sagas::lock_holder(&mut conn, user_id).await
     }
 
     /// The order as stored.
     pub async fn order(&self, order_id: &OrderId) -> Result<Order> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
+        let mut conn = self.reader("taking a read connection for an order").await?;
         moves::load(&mut conn, order_id).await
     }
 }

@@ -69,11 +69,10 @@ impl Engine {
         payment_status: Option<PaymentStatus>,
     ) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
-        let Some(order) = crate::store::orders::get(&mut tx, order_id)
-            .await
-            .db_err()?
-        else {
+        let mut tx = self
+            .begin("starting the transaction cancelling a failed checkout's order")
+            .await?;
+        let Some(order) = crate::store::orders::get(&mut tx, order_id).await? else {
             return Ok(());
         };
         if order.status == OrderStatus::Cancelled {
@@ -85,7 +84,9 @@ impl Engine {
             mv.payment_status = payment_status;
             moves::apply(&mut tx, order_id, mv, now).await?;
         }
-        tx.commit().await.db_err()?;
+        tx.commit()
+            .await
+            .db_err("committing a failed checkout's cancelled order")?;
         self.wake();
         Ok(())
     }
@@ -96,11 +97,15 @@ impl Engine {
     pub async fn cancel(&self, order: &Order, by: &str, reason: &str) -> Result<Order> {
         let now = now_ms();
         let rec = Record::cancelling(order, by, reason, now, self.due_after(now));
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .begin("starting the order cancellation transaction")
+            .await?;
         let mv = Move::new(OrderStatus::Cancelled, reason, by).because(reason);
         let cancelled = moves::apply(&mut tx, &order.id, mv, now).await?;
-        sagas::insert(&mut tx, &rec).await.db_err()?;
-        tx.commit().await.db_err()?;
+        sagas::insert(&mut tx, &rec).await?;
+        tx.commit()
+            .await
+            .db_err("committing the order cancellation")?;
         self.wake();
         match self.run_cancel(&rec).await {
             Ok(o) => Ok(o),
@@ -119,7 +124,9 @@ impl Engine {
         self.release_stock(&rec.order_id, &rec.reason).await?;
         self.release_coupon(&rec.order_id).await?;
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
+        let mut tx = self
+            .begin("starting the transaction completing a cancellation")
+            .await?;
         let order = if reversed.is_some_and(|p| p.status == ChargeStatus::Refunded) {
             moves::amend(
                 &mut tx,
@@ -132,10 +139,10 @@ impl Engine {
         } else {
             moves::load(&mut tx, &rec.order_id).await?
         };
-        sagas::end(&mut tx, &rec.id, State::Done, now)
+        sagas::end(&mut tx, &rec.id, State::Done, now).await?;
+        tx.commit()
             .await
-            .db_err()?;
-        tx.commit().await.db_err()?;
+            .db_err("committing a completed cancellation")?;
         Ok(order)
     }
 }

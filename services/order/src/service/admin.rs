@@ -84,9 +84,14 @@ impl Service {
         let mv = self
             .side_effects(&order, Move::new(to, text, actor), tracking)
             .await?;
-        let mut tx = self.engine.db().begin().await.db_err()?;
+        let mut tx = self
+            .engine
+            .begin("starting the order status change transaction")
+            .await?;
         let moved = moves::apply(&mut tx, &order.id, mv, now_ms()).await?;
-        tx.commit().await.db_err()?;
+        tx.commit()
+            .await
+            .db_err("committing the order status change")?;
         self.engine.wake();
         Ok(moved)
     }

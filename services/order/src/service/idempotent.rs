@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use vici_kit::{Error, Result};
 use vici_store::claim::{Patience, Poll, wait_for_first};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::idempotency::{KEEP_MS, Scope};
 use vici_types::{IdempotencyKey, UserId};
@@ -44,11 +43,13 @@ impl Service {
         loop {
             let now = now_ms();
             let claimed = {
-                let mut conn = self.engine.db().writer().acquire().await.db_err()?;
+                let mut conn = self
+                    .engine
+                    .writer("taking a connection to claim an idempotency key")
+                    .await?;
                 let expired_before = now - KEEP_MS;
                 idempotency::claim(&mut conn, user_id, &key, &fingerprint, now, expired_before)
-                    .await
-                    .db_err()?
+                    .await?
             };
             let Some(row) = claimed else {
                 return self.run_claimed(user_id, key, op).await;
@@ -65,8 +66,9 @@ impl Service {
                         let row = match seen {
                             Some(row) => Some(row),
                             None => {
-                                let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-                                idempotency::read(&mut conn, user_id, key).await.db_err()?
+                                let mut conn =
+                                    self.engine.reader("taking a read connection for an idempotency key").await?;
+                                idempotency::read(&mut conn, user_id, key).await?
                             }
                         };
                         look(row, fingerprint)
@@ -110,14 +112,16 @@ impl Service {
             Err(_) => None,
         };
         if let Some(outcome) = settle {
-            let mut conn = self.engine.db().writer().acquire().await.db_err()?;
+            let mut conn = self
+                .engine
+                .writer("taking a connection to settle an idempotency key")
+                .await?;
             match outcome {
                 Some(o) => {
                     idempotency::finish(&mut conn, user_id, &key, &o.to_text(), now_ms()).await
                 }
                 None => idempotency::forget(&mut conn, user_id, &key).await,
-            }
-            .db_err()?;
+            }?;
         }
         result.map(Answer::fresh).map_err(|f| f.error)
     }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use vici_kit::{Error, Result};
 use vici_proto::paging::Page;
-use vici_store::error::SqlxResultExt as _;
 use vici_types::{OrderId, UserId};
 
 use crate::domain::order::{HistoryEntry, Order};
@@ -53,8 +52,11 @@ impl Service {
 
     pub async fn history(&self, caller: &Caller, order_id: &OrderId) -> Result<Vec<HistoryEntry>> {
         let order = self.order(caller, order_id).await?;
-        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-        orders::history(&mut conn, &order.id).await.db_err()
+        let mut conn = self
+            .engine
+            .reader("taking a read connection for an order's history")
+            .await?;
+        orders::history(&mut conn, &order.id).await
     }
 
     /// A page of orders and how many the whole list has.
@@ -79,7 +81,10 @@ impl Service {
             to,
             customer: customer.filter(|_| caller.any_user),
         };
-        let mut conn = self.engine.db().reader().acquire().await.db_err()?;
-        orders::list(&mut conn, &filter, r.page).await.db_err()
+        let mut conn = self
+            .engine
+            .reader("taking a read connection for a list of orders")
+            .await?;
+        orders::list(&mut conn, &filter, r.page).await
     }
 }

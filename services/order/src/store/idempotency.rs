@@ -1,6 +1,8 @@
 //! The `idempotency_keys` table: claiming a (user, scope, key), reading what an earlier request
 //! with it answered, storing the outcome, and purging rows past their 24 hours.
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 use vici_types::{IdempotencyKey, UserId};
 
 /// A key's row as another request left it.
@@ -20,7 +22,7 @@ pub async fn claim(
     fingerprint: &str,
     now: i64,
     expired_before: i64,
-) -> Result<Option<Existing>, sqlx::Error> {
+) -> Result<Option<Existing>> {
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND idem_key = $3 \
          AND created_at < $4",
@@ -30,7 +32,8 @@ pub async fn claim(
     .bind(key.key.as_str())
     .bind(expired_before)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .db_err("deleting an expired idempotency key")?;
     let claimed = sqlx::query(
         "INSERT INTO idempotency_keys (user_id, scope, idem_key, fingerprint, state, outcome, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, 'in_progress', NULL, $5, $5) \
@@ -42,7 +45,8 @@ pub async fn claim(
     .bind(fingerprint)
     .bind(now)
     .execute(&mut *conn)
-    .await?
+    .await
+    .db_err("claiming an idempotency key")?
     .rows_affected()
         == 1;
     if claimed {
@@ -55,7 +59,8 @@ pub async fn read(
     conn: &mut AnyConnection,
     user_id: &UserId,
     key: &IdempotencyKey,
-) -> Result<Option<Existing>, sqlx::Error> {
+) -> Result<Option<Existing>> {
+    const READING: &str = "reading an idempotency key";
     let row = sqlx::query(
         "SELECT fingerprint, outcome FROM idempotency_keys \
          WHERE user_id = $1 AND scope = $2 AND idem_key = $3",
@@ -64,7 +69,8 @@ pub async fn read(
     .bind(key.scope.as_str())
     .bind(key.key.as_str())
     .fetch_optional(conn)
-    .await?;
+    .await
+    .db_err(READING)?;
     row.map(|r| {
         Ok(Existing {
             fingerprint: r.try_get("fingerprint")?,
@@ -72,6 +78,7 @@ pub async fn read(
         })
     })
     .transpose()
+    .db_err(READING)
 }
 
 /// Stores the outcome of a claimed key (once: a later call leaves the first outcome).
@@ -81,7 +88,7 @@ pub async fn finish(
     key: &IdempotencyKey,
     outcome: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "UPDATE idempotency_keys SET state = 'done', outcome = $1, updated_at = $2 \
          WHERE user_id = $3 AND scope = $4 AND idem_key = $5 AND state = 'in_progress'",
@@ -92,7 +99,8 @@ pub async fn finish(
     .bind(key.scope.as_str())
     .bind(key.key.as_str())
     .execute(conn)
-    .await?;
+    .await
+    .db_err("storing an idempotency key's outcome")?;
     Ok(())
 }
 
@@ -101,7 +109,7 @@ pub async fn forget(
     conn: &mut AnyConnection,
     user_id: &UserId,
     key: &IdempotencyKey,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND idem_key = $3 \
          AND state = 'in_progress'",
@@ -110,17 +118,19 @@ pub async fn forget(
     .bind(key.scope.as_str())
     .bind(key.key.as_str())
     .execute(conn)
-    .await?;
+    .await
+    .db_err("giving up an idempotency key's claim")?;
     Ok(())
 }
 
 /// Deletes rows created before `before`; how many.
-pub async fn purge(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
+pub async fn purge(conn: &mut AnyConnection, before: i64) -> Result<u64> {
     Ok(
         sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(before)
             .execute(conn)
-            .await?
+            .await
+            .db_err("purging expired idempotency keys")?
             .rows_affected(),
     )
 }

@@ -2,6 +2,8 @@
 //! them, and the conditional update every status move is made of.
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::order::{Draft, HistoryEntry, Order, Tracking, order_number};
 use crate::domain::status::{OrderStatus, PaymentStatus};
@@ -15,7 +17,7 @@ fn corrupt(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("stored {what} `{value}` is not valid").into())
 }
 
-fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, sqlx::Error> {
+fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> sqlx::Result<T> {
     serde_json::from_str(text).map_err(|_| corrupt(what, text))
 }
 
@@ -23,7 +25,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("snapshots serialise")
 }
 
-fn from_row(r: &AnyRow) -> Result<Order, sqlx::Error> {
+fn from_row(r: &AnyRow) -> sqlx::Result<Order> {
     let status: String = r.try_get("status")?;
     let payment_status: String = r.try_get("payment_status")?;
     let draft: String = r.try_get("draft")?;
@@ -47,17 +49,18 @@ fn from_row(r: &AnyRow) -> Result<Order, sqlx::Error> {
 }
 
 /// The next order number, counted in the caller's transaction.
-pub async fn next_number(conn: &mut AnyConnection) -> Result<String, sqlx::Error> {
+pub async fn next_number(conn: &mut AnyConnection) -> Result<String> {
     let n: i64 = sqlx::query_scalar(
         "UPDATE order_counters SET value = value + 1 WHERE name = 'order_number' RETURNING value",
     )
     .fetch_one(conn)
-    .await?;
+    .await
+    .db_err("counting the next order number")?;
     Ok(order_number(n))
 }
 
 /// Writes `order` unless an order with its id exists (a repeated saga step); whether it did.
-pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO orders (id, order_number, user_id, user_email, status, payment_status, \
          payment_id, total_cents, draft, tracking, status_reason, created_at, updated_at) \
@@ -76,33 +79,33 @@ pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool, sql
     .bind(&order.status_reason)
     .bind(order.created_at)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("inserting an order")?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn exists(conn: &mut AnyConnection, id: &OrderId) -> Result<bool, sqlx::Error> {
+pub async fn exists(conn: &mut AnyConnection, id: &OrderId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id = $1")
         .bind(id.as_str())
         .fetch_one(conn)
-        .await?;
+        .await
+        .db_err("checking whether an order exists")?;
     Ok(n > 0)
 }
 
-pub async fn get(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>> {
+    const READING: &str = "reading an order";
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");
     let row = sqlx::query(&sql)
         .bind(id.as_str())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await
+        .db_err(READING)?;
+    row.as_ref().map(from_row).transpose().db_err(READING)
 }
 
 /// Writes what a move changed, provided the order is still in `from`; whether it was.
-pub async fn save(
-    conn: &mut AnyConnection,
-    order: &Order,
-    from: OrderStatus,
-) -> Result<bool, sqlx::Error> {
+pub async fn save(conn: &mut AnyConnection, order: &Order, from: OrderStatus) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE orders SET status = $1, payment_status = $2, payment_id = $3, tracking = $4, \
          status_reason = $5, updated_at = $6 WHERE id = $7 AND status = $8",
@@ -116,7 +119,8 @@ pub async fn save(
     .bind(order.id.as_str())
     .bind(from.as_str())
     .execute(conn)
-    .await?;
+    .await
+    .db_err("saving an order's changes")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -124,7 +128,7 @@ pub async fn add_history(
     conn: &mut AnyConnection,
     order_id: &OrderId,
     e: &HistoryEntry,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO order_history (id, order_id, status, note, actor, at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -136,21 +140,21 @@ pub async fn add_history(
     .bind(&e.by)
     .bind(e.at)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("adding an order history entry")?;
     Ok(())
 }
 
 /// Oldest first; UUIDv7 ids keep entries of one millisecond in the order they were written.
-pub async fn history(
-    conn: &mut AnyConnection,
-    order_id: &OrderId,
-) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+pub async fn history(conn: &mut AnyConnection, order_id: &OrderId) -> Result<Vec<HistoryEntry>> {
+    const READING: &str = "reading an order's history";
     let rows = sqlx::query(
         "SELECT status, note, actor, at FROM order_history WHERE order_id = $1 ORDER BY at, id",
     )
     .bind(order_id.as_str())
     .fetch_all(conn)
-    .await?;
+    .await
+    .db_err(READING)?;
     rows.iter()
         .map(|r| {
             let status: String = r.try_get("status")?;
@@ -161,7 +165,8 @@ pub async fn history(
                 by: r.try_get("actor")?,
             })
         })
-        .collect()
+        .collect::<sqlx::Result<_>>()
+        .db_err(READING)
 }
 
 /// What a list asks for; every field narrows it.
@@ -186,11 +191,8 @@ fn like_escape(s: &str) -> String {
 }
 
 /// A page of orders, newest first (created_at then id, so pages never overlap), and the total.
-pub async fn list(
-    conn: &mut AnyConnection,
-    f: &Filter,
-    page: Page,
-) -> Result<(Vec<Order>, i64), sqlx::Error> {
+pub async fn list(conn: &mut AnyConnection, f: &Filter, page: Page) -> Result<(Vec<Order>, i64)> {
+    const READING: &str = "reading a page of orders";
     let mut clauses = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     let mut int_binds: Vec<i64> = Vec::new();
@@ -246,12 +248,20 @@ pub async fn list(
         count = count.bind(*b);
         rows = rows.bind(*b);
     }
-    let total = count.fetch_one(&mut *conn).await?;
+    let total = count
+        .fetch_one(&mut *conn)
+        .await
+        .db_err("counting the orders a list matches")?;
     let rows = rows
         .bind(i64::from(page.limit))
         .bind(page.offset())
         .fetch_all(&mut *conn)
-        .await?;
-    let orders = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+        .await
+        .db_err(READING)?;
+    let orders = rows
+        .iter()
+        .map(from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err(READING)?;
     Ok((orders, total))
 }

@@ -2,6 +2,8 @@
 //! and the per-user `checkout_locks`.
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use vici_types::idempotency::{Key, Scope};
 use vici_types::{IdempotencyKey, OrderId, TypedId as _, UserId};
@@ -12,7 +14,7 @@ fn bad(what: &str, v: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("stored saga {what} `{v}` is not valid").into())
 }
 
-fn from_row(r: &AnyRow) -> Result<Record, sqlx::Error> {
+fn from_row(r: &AnyRow) -> sqlx::Result<Record> {
     let kind: String = r.try_get("kind")?;
     let step: String = r.try_get("step")?;
     let state: String = r.try_get("state")?;
@@ -49,7 +51,7 @@ fn from_row(r: &AnyRow) -> Result<Record, sqlx::Error> {
 const COLUMNS: &str = "id, kind, order_id, user_id, attempt_id, payment_method, step, state, \
                        draft, idem_scope, idem_key, actor, reason, due_at, created_at";
 
-pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<()> {
     let (scope, key) = r
         .idempotency
         .as_ref()
@@ -80,14 +82,20 @@ pub async fn insert(conn: &mut AnyConnection, r: &Record) -> Result<(), sqlx::Er
     .bind(r.due_at)
     .bind(r.created_at)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("inserting a saga record")?;
     Ok(())
 }
 
-pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Record>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Record>> {
+    const READING: &str = "reading a saga record";
     let sql = format!("SELECT {COLUMNS} FROM sagas WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
-    row.as_ref().map(from_row).transpose()
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .db_err(READING)?;
+    row.as_ref().map(from_row).transpose().db_err(READING)
 }
 
 /// Records a completed step of a running saga and pushes back when recovery may take it.
@@ -97,7 +105,7 @@ pub async fn advance(
     step: Step,
     due_at: i64,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "UPDATE sagas SET step = $1, due_at = $2, updated_at = $3 WHERE id = $4 AND state = 'running'",
     )
@@ -106,32 +114,26 @@ pub async fn advance(
     .bind(now)
     .bind(id)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("recording a saga's step")?;
     Ok(())
 }
 
 /// Ends a running saga as `state`.
-pub async fn end(
-    conn: &mut AnyConnection,
-    id: &str,
-    state: State,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn end(conn: &mut AnyConnection, id: &str, state: State, now: i64) -> Result<()> {
     sqlx::query("UPDATE sagas SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'running'")
         .bind(state.as_str())
         .bind(now)
         .bind(id)
         .execute(conn)
-        .await?;
+        .await
+        .db_err("ending a saga")?;
     Ok(())
 }
 
 /// Running sagas recovery may take now, oldest due first.
-pub async fn due(
-    conn: &mut AnyConnection,
-    now: i64,
-    limit: i64,
-) -> Result<Vec<Record>, sqlx::Error> {
+pub async fn due(conn: &mut AnyConnection, now: i64, limit: i64) -> Result<Vec<Record>> {
+    const READING: &str = "reading the sagas due for recovery";
     let sql = format!(
         "SELECT {COLUMNS} FROM sagas WHERE state = 'running' AND due_at <= $1 \
          ORDER BY due_at, id LIMIT $2"
@@ -140,8 +142,12 @@ pub async fn due(
         .bind(now)
         .bind(limit)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(from_row).collect()
+        .await
+        .db_err(READING)?;
+    rows.iter()
+        .map(from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err(READING)
 }
 
 /// Takes a due saga for this recovery pass: only one caller moves `due_at` from what it saw,
@@ -151,7 +157,7 @@ pub async fn claim(
     id: &str,
     seen_due_at: i64,
     new_due_at: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE sagas SET due_at = $1 WHERE id = $2 AND state = 'running' AND due_at = $3",
     )
@@ -159,7 +165,8 @@ pub async fn claim(
     .bind(id)
     .bind(seen_due_at)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("claiming a saga for recovery")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -171,7 +178,7 @@ pub async fn lock(
     holder: &str,
     now: i64,
     stale_before: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let row = sqlx::query(
         "INSERT INTO checkout_locks (user_id, holder, acquired_at) VALUES ($1, $2, $3) \
          ON CONFLICT (user_id) DO UPDATE SET holder = excluded.holder, \
@@ -183,31 +190,27 @@ pub async fn lock(
     .bind(now)
     .bind(stale_before)
     .fetch_optional(conn)
-    .await?;
+    .await
+    .db_err("taking a user's checkout lock")?;
     Ok(row.is_some())
 }
 
 /// Gives the lock back if `holder` still has it.
-pub async fn unlock(
-    conn: &mut AnyConnection,
-    user_id: &UserId,
-    holder: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn unlock(conn: &mut AnyConnection, user_id: &UserId, holder: &str) -> Result<()> {
     sqlx::query("DELETE FROM checkout_locks WHERE user_id = $1 AND holder = $2")
         .bind(user_id.as_str())
         .bind(holder)
         .execute(conn)
-        .await?;
+        .await
+        .db_err("releasing a user's checkout lock")?;
     Ok(())
 }
 
 /// Who holds the user's lock, if anyone (tests and diagnostics).
-pub async fn lock_holder(
-    conn: &mut AnyConnection,
-    user_id: &UserId,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn lock_holder(conn: &mut AnyConnection, user_id: &UserId) -> Result<Option<String>> {
     sqlx::query_scalar("SELECT holder FROM checkout_locks WHERE user_id = $1")
         .bind(user_id.as_str())
         .fetch_optional(conn)
         .await
+        .db_err("reading who holds a user's checkout lock")
 }

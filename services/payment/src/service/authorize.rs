@@ -3,7 +3,6 @@
 //! second attempt for an order that has a live payment is refused by the database
 //! (`payments_live_order`). Cash on delivery is recorded PENDING and never reaches a provider.
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::{OrderId, UserId};
 
@@ -85,11 +84,10 @@ impl Service {
     /// Inserts the attempt, or finds it. The intent named by the request is checked and
     /// claimed in the same transaction, so an order never keeps an intent it was refused.
     async fn start_attempt(&self, req: &AuthorizeRequest) -> Result<Start> {
-        let mut tx = self.begin().await?;
-        if let Some(p) = payments::by_attempt(&mut tx, &req.attempt_id)
-            .await
-            .db_err()?
-        {
+        let mut tx = self
+            .begin("starting the transaction of a new payment attempt")
+            .await?;
+        if let Some(p) = payments::by_attempt(&mut tx, &req.attempt_id).await? {
             return Ok(Start::Theirs(p));
         }
         let now = now_ms();
@@ -124,11 +122,8 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        if !payments::insert(&mut tx, &payment).await.db_err()? {
-            return match payments::by_attempt(&mut tx, &req.attempt_id)
-                .await
-                .db_err()?
-            {
+        if !payments::insert(&mut tx, &payment).await? {
+            return match payments::by_attempt(&mut tx, &req.attempt_id).await? {
                 Some(p) => Ok(Start::Theirs(p)),
                 None => Err(Error::conflict(
                     "This order already has a payment in progress or made",
@@ -139,7 +134,7 @@ impl Service {
         if let Some(intent_id) = &req.intent_id {
             self.claim_intent(&mut tx, req, intent_id, now).await?;
         }
-        self.commit(tx).await?;
+        self.commit(tx, "committing a new payment attempt").await?;
         Ok(Start::Mine(payment))
     }
 
@@ -151,8 +146,7 @@ impl Service {
         now: i64,
     ) -> Result<()> {
         let intent = intents::by_id(conn, intent_id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::not_found("Payment intent not found"))?;
         if intent.user_id != req.user_id {
             return Err(Error::conflict(
@@ -164,24 +158,20 @@ impl Service {
                 .with_detail("intentAmountCents", intent.amount_cents)
                 .with_detail("amountCents", req.amount_cents));
         }
-        if !intents::claim(conn, intent_id, req.order_id.as_str(), now)
-            .await
-            .db_err()?
-        {
+        if !intents::claim(conn, intent_id, req.order_id.as_str(), now).await? {
             return Err(Error::conflict(
                 "This payment intent was used by another order",
             ));
         }
-        intents::set_status(conn, intent_id, IntentStatus::Processing, now)
-            .await
-            .db_err()
+        intents::set_status(conn, intent_id, IntentStatus::Processing, now).await
     }
 
     async fn poll_attempt(&self, attempt_id: &str) -> Result<Poll<Payment>> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
+        let mut conn = self
+            .reader("taking a read connection to poll a payment attempt")
+            .await?;
         let p = payments::by_attempt(&mut conn, attempt_id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("attempt {attempt_id} vanished")))?;
         Ok(match p.status {
             Status::Processing if leased(p.lease_until) => Poll::Busy,
@@ -193,16 +183,19 @@ impl Service {
     /// Takes a PROCESSING attempt whose lease lapsed or was released; `None` if someone else
     /// took it first or it finished meanwhile.
     pub(super) async fn take_over(&self, id: &str) -> Result<Option<Payment>> {
-        let mut tx = self.begin().await?;
-        let Some(mut p) = payments::lock(&mut tx, id).await.db_err()? else {
+        let mut tx = self
+            .begin("starting the transaction taking over a payment attempt")
+            .await?;
+        let Some(mut p) = payments::lock(&mut tx, id).await? else {
             return Ok(None);
         };
         if p.status != Status::Processing || leased(p.lease_until) {
             return Ok(None);
         }
         p.lease_until = now_ms() + LEASE_MS;
-        payments::save(&mut tx, p.status, &p, "").await.db_err()?;
-        self.commit(tx).await?;
+        payments::save(&mut tx, p.status, &p, "").await?;
+        self.commit(tx, "committing a payment attempt's takeover")
+            .await?;
         Ok(Some(p))
     }
 
@@ -246,30 +239,30 @@ impl Service {
     }
 
     async fn record_intent(&self, p: &Payment) -> Result<()> {
-        let mut tx = self.begin().await?;
-        if let Some(mut stored) = payments::lock(&mut tx, &p.id).await.db_err()? {
+        let mut tx = self
+            .begin("starting the transaction recording an attempt's intent")
+            .await?;
+        if let Some(mut stored) = payments::lock(&mut tx, &p.id).await? {
             stored.intent_id = p.intent_id.clone();
-            payments::save(&mut tx, stored.status, &stored, "")
-                .await
-                .db_err()?;
+            payments::save(&mut tx, stored.status, &stored, "").await?;
         }
-        self.commit(tx).await
+        self.commit(tx, "committing an attempt's intent").await
     }
 
     /// Gives the lease up after an unknown outcome so a repeat retries at once; the provider
     /// error is what the caller gets.
     async fn release(&self, p: &Payment, e: ProviderError) -> Error {
         let released = async {
-            let mut tx = self.begin().await?;
-            if let Some(mut stored) = payments::lock(&mut tx, &p.id).await.db_err()?
+            let mut tx = self
+                .begin("starting the transaction releasing a payment lease")
+                .await?;
+            if let Some(mut stored) = payments::lock(&mut tx, &p.id).await?
                 && stored.status == Status::Processing
             {
                 stored.lease_until = 0;
-                payments::save(&mut tx, stored.status, &stored, "")
-                    .await
-                    .db_err()?;
+                payments::save(&mut tx, stored.status, &stored, "").await?;
             }
-            self.commit(tx).await
+            self.commit(tx, "committing a released payment lease").await
         };
         if let Err(db) = released.await {
             tracing::warn!(error = ?db, payment_id = %p.id, "could not release a payment lease");
@@ -283,10 +276,11 @@ impl Service {
         id: &str,
         decline: Option<Decline>,
     ) -> Result<Payment> {
-        let mut tx = self.begin().await?;
+        let mut tx = self
+            .begin("starting the transaction recording an authorisation")
+            .await?;
         let mut p = payments::lock(&mut tx, id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("payment {id} vanished")))?;
         if p.status != Status::Processing {
             return Ok(p);
@@ -306,23 +300,19 @@ impl Service {
                 format!("Declined: {}", p.failure_message)
             }
         };
-        payments::save(&mut tx, before, &p, &reason)
-            .await
-            .db_err()?;
+        payments::save(&mut tx, before, &p, &reason).await?;
         intents::set_status(
             &mut tx,
             &p.intent_id,
             IntentStatus::of_payment(p.status),
             p.updated_at,
         )
-        .await
-        .db_err()?;
+        .await?;
         if p.status == Status::Failed {
-            events::enqueue(&mut tx, &p.order_id, &events::failed(&p))
-                .await
-                .db_err()?;
+            events::enqueue(&mut tx, &p.order_id, &events::failed(&p)).await?;
         }
-        self.commit(tx).await?;
+        self.commit(tx, "committing an authorisation's outcome")
+            .await?;
         Ok(p)
     }
 }

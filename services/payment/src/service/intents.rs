@@ -3,7 +3,6 @@
 //! both ask the provider (with the same key, so Stripe answers both with one intent) and the
 //! row that lands first wins.
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::UserId;
 
@@ -26,8 +25,10 @@ impl Service {
         let currency = domain::currency(&req.currency)?;
         let key = Some(req.idempotency_key.trim()).filter(|k| !k.is_empty());
         if let Some(k) = key {
-            let mut conn = self.db.reader().acquire().await.db_err()?;
-            if let Some(found) = intents::by_key(&mut conn, &user_id, k).await.db_err()? {
+            let mut conn = self
+                .reader("taking a read connection for a stored payment intent")
+                .await?;
+            if let Some(found) = intents::by_key(&mut conn, user_id, k).await? {
                 return Ok(found);
             }
         }
@@ -41,7 +42,7 @@ impl Service {
             .create_intent(NewIntent {
                 amount_cents: amount,
                 currency: &currency,
-                user_id: &user_id,
+                user_id,
                 order_id: None,
                 idempotency_key: &provider_key,
             })
@@ -57,15 +58,15 @@ impl Service {
             order_id: None,
             created_at: now_ms(),
         };
-        let mut tx = self.begin().await?;
-        let inserted = intents::insert(&mut tx, &intent, self.provider.kind().as_str(), key)
-            .await
-            .db_err()?;
+        let mut tx = self
+            .begin("starting the transaction storing an intent")
+            .await?;
+        let inserted =
+            intents::insert(&mut tx, &intent, self.provider.kind().as_str(), key).await?;
         let stored = match (inserted, key) {
             (true, _) => intent,
-            (false, Some(k)) => intents::by_key(&mut tx, &user_id, k)
-                .await
-                .db_err()?
+            (false, Some(k)) => intents::by_key(&mut tx, user_id, k)
+                .await?
                 .ok_or_else(|| Error::internal(anyhow::anyhow!("intent under {k} vanished")))?,
             (false, None) => {
                 return Err(Error::internal(anyhow::anyhow!(
@@ -74,7 +75,7 @@ impl Service {
                 )));
             }
         };
-        self.commit(tx).await?;
+        self.commit(tx, "committing a new payment intent").await?;
         Ok(stored)
     }
 }

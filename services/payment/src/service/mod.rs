@@ -14,6 +14,7 @@ use std::future::Future;
 use std::time::Duration;
 use vici_types::OrderId;
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, Transaction};
 use vici_kit::{Error, Result};
 use vici_store::claim::{Patience, Poll, wait_for_first};
@@ -52,13 +53,22 @@ pub struct Service {
 }
 
 impl Service {
-    pub async fn begin(&self) -> Result<Transaction<'static, Any>> {
-        self.db.begin().await.db_err()
+    /// A read connection; `doing` says what for, should none be had ("taking a read
+    /// connection for an order's payment").
+    pub async fn reader(&self, doing: &'static str) -> Result<PoolConnection<Any>> {
+        self.db.reader().acquire().await.db_err(doing)
     }
 
-    /// Commits and lets the outbox relay publish what the transaction enqueued.
-    pub async fn commit(&self, tx: Transaction<'static, Any>) -> Result<()> {
-        tx.commit().await.db_err()?;
+    /// Begins a transaction; `doing` names it for the log should that fail ("starting the
+    /// refund transaction").
+    pub async fn begin(&self, doing: &'static str) -> Result<Transaction<'static, Any>> {
+        self.db.begin().await.db_err(doing)
+    }
+
+    /// Commits and lets the outbox relay publish what the transaction enqueued; `doing` names
+    /// the commit for the log ("committing a new refund").
+    pub async fn commit(&self, tx: Transaction<'static, Any>, doing: &'static str) -> Result<()> {
+        tx.commit().await.db_err(doing)?;
         self.outbox.wake();
         Ok(())
     }
@@ -82,13 +92,14 @@ impl Service {
 
     pub async fn payment_of(&self, order_id: &OrderId) -> Result<Payment> {
         let order_id = order_id.as_str();
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        if let Some(p) = payments::live(&mut conn, order_id).await.db_err()? {
+        let mut conn = self
+            .reader("taking a read connection for an order's payment")
+            .await?;
+        if let Some(p) = payments::live(&mut conn, order_id).await? {
             return Ok(p);
         }
         payments::latest(&mut conn, order_id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::not_found("This order has no payment"))
     }
 }

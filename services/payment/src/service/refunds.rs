@@ -3,7 +3,6 @@
 //! after checking what is left (refunded plus in-flight refunds), so concurrent refunds never
 //! take more than was captured; the provider is called with `vici:refund:<refund id>`.
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::OrderId;
 
@@ -61,12 +60,12 @@ impl Service {
             if let Some(r) = self.wait_for(|| self.poll_refund(order_id, key)).await? {
                 return self.with_payment(r).await;
             }
-            let mut tx = self.begin().await?;
+            let mut tx = self
+                .begin("starting the transaction taking over a refund")
+                .await?;
             let until = now_ms() + LEASE_MS;
-            let mine = refunds::take_lease(&mut tx, &theirs.id, theirs.lease_until, until)
-                .await
-                .db_err()?;
-            self.commit(tx).await?;
+            let mine = refunds::take_lease(&mut tx, &theirs.id, theirs.lease_until, until).await?;
+            self.commit(tx, "committing a refund's takeover").await?;
             if mine {
                 let (_, p) = self.with_payment(theirs.clone()).await?;
                 return self.run_refund(theirs, p).await;
@@ -75,19 +74,21 @@ impl Service {
     }
 
     async fn with_payment(&self, r: Refund) -> Result<(Refund, Payment)> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
+        let mut conn = self
+            .reader("taking a read connection for a refund's payment")
+            .await?;
         let p = payments::by_id(&mut conn, &r.payment_id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("payment {} vanished", r.payment_id)))?;
         Ok((r, p))
     }
 
     async fn poll_refund(&self, order_id: &str, key: &str) -> Result<Poll<Refund>> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
+        let mut conn = self
+            .reader("taking a read connection to poll a refund")
+            .await?;
         let r = refunds::by_key(&mut conn, order_id, key)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("refund {key} vanished")))?;
         Ok(match r.status {
             RefundStatus::Processing if leased(r.lease_until) => Poll::Busy,
@@ -103,28 +104,27 @@ impl Service {
         reason: &str,
         key: &str,
     ) -> Result<Start> {
-        let mut tx = self.begin().await?;
-        if let Some(r) = refunds::by_key(&mut tx, order_id, key).await.db_err()? {
+        let mut tx = self.begin("starting the refund transaction").await?;
+        if let Some(r) = refunds::by_key(&mut tx, order_id, key).await? {
             return Ok(Start::Theirs(r));
         }
-        let Some(live) = payments::live(&mut tx, order_id).await.db_err()? else {
-            return Err(match payments::latest(&mut tx, order_id).await.db_err()? {
+        let Some(live) = payments::live(&mut tx, order_id).await? else {
+            return Err(match payments::latest(&mut tx, order_id).await? {
                 Some(_) => Error::conflict("Nothing has been captured for this order"),
                 None => Error::not_found("This order has no payment"),
             });
         };
         let p = payments::lock(&mut tx, &live.id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("payment {} vanished", live.id)))?;
         // Another caller with the same key may have inserted while this one waited for the lock.
-        if let Some(r) = refunds::by_key(&mut tx, order_id, key).await.db_err()? {
+        if let Some(r) = refunds::by_key(&mut tx, order_id, key).await? {
             return Ok(Start::Theirs(r));
         }
         if !p.status.is_captured() && p.status != Status::Refunded {
             return Err(Error::conflict("Nothing has been captured for this order"));
         }
-        let left = p.refundable() - refunds::in_flight(&mut tx, &p.id).await.db_err()?;
+        let left = p.refundable() - refunds::in_flight(&mut tx, &p.id).await?;
         let amount = if amount == 0 { left } else { amount };
         if left <= 0 {
             return Err(Error::conflict("Nothing is left to refund on this payment")
@@ -148,8 +148,8 @@ impl Service {
             lease_until: now + LEASE_MS,
             created_at: now,
         };
-        refunds::insert(&mut tx, &refund).await.db_err()?;
-        self.commit(tx).await?;
+        refunds::insert(&mut tx, &refund).await?;
+        self.commit(tx, "committing a new refund").await?;
         Ok(Start::Mine(refund, Box::new(p)))
     }
 
@@ -173,9 +173,12 @@ impl Service {
                 self.finish_refund(r, RefundStatus::Failed, "").await
             }
             Err(e) => {
-                let mut tx = self.begin().await?;
-                refunds::release(&mut tx, &r.id).await.db_err()?;
-                self.commit(tx).await?;
+                let mut tx = self
+                    .begin("starting the transaction releasing a refund lease")
+                    .await?;
+                refunds::release(&mut tx, &r.id).await?;
+                self.commit(tx, "committing a released refund lease")
+                    .await?;
                 Err(e.into_error(None))
             }
         }
@@ -187,33 +190,28 @@ impl Service {
         status: RefundStatus,
         provider_id: &str,
     ) -> Result<(Refund, Payment)> {
-        let mut tx = self.begin().await?;
+        let mut tx = self
+            .begin("starting the transaction recording a refund's outcome")
+            .await?;
         let mut p = payments::lock(&mut tx, &r.payment_id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("payment {} vanished", r.payment_id)))?;
         let now = now_ms();
-        if refunds::finish(&mut tx, &r.id, status, provider_id, now)
-            .await
-            .db_err()?
-        {
+        if refunds::finish(&mut tx, &r.id, status, provider_id, now).await? {
             r.status = status;
             r.lease_until = 0;
             if status == RefundStatus::Succeeded {
                 let before = p.status;
                 self.count_refund(&mut tx, &mut p, &r, now).await?;
                 let why = format!("Refunded {} cents: {}", r.amount_cents, r.reason);
-                payments::save(&mut tx, before, &p, why.trim_end_matches(": "))
-                    .await
-                    .db_err()?;
+                payments::save(&mut tx, before, &p, why.trim_end_matches(": ")).await?;
             }
-        } else if let Some(stored) = refunds::by_key(&mut tx, &r.order_id, &r.idempotency_key)
-            .await
-            .db_err()?
+        } else if let Some(stored) =
+            refunds::by_key(&mut tx, &r.order_id, &r.idempotency_key).await?
         {
             r = stored;
         }
-        self.commit(tx).await?;
+        self.commit(tx, "committing a refund's outcome").await?;
         Ok((r, p))
     }
 
@@ -228,8 +226,6 @@ impl Service {
         p.refunded_cents += r.amount_cents;
         p.status = Status::after_refund(p.refunded_cents, p.amount_cents);
         p.updated_at = now;
-        events::enqueue(conn, &p.order_id, &events::refunded(r))
-            .await
-            .db_err()
+        events::enqueue(conn, &p.order_id, &events::refunded(r)).await
     }
 }

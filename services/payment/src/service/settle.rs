@@ -4,7 +4,6 @@
 //! racing callers are one request to it; the first to record the outcome wins and the other
 //! returns what it recorded.
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::OrderId;
 
@@ -19,8 +18,10 @@ const REVERSE_KEY: &str = "vici:reverse";
 
 impl Service {
     async fn live_payment(&self, order_id: &str) -> Result<Option<Payment>> {
-        let mut conn = self.db.reader().acquire().await.db_err()?;
-        payments::live(&mut conn, order_id).await.db_err()
+        let mut conn = self
+            .reader("taking a read connection for an order's live payment")
+            .await?;
+        payments::live(&mut conn, order_id).await
     }
 
     #[tracing::instrument(skip(self))]
@@ -124,10 +125,11 @@ impl Service {
         to: Status,
         reason: &str,
     ) -> Result<Payment> {
-        let mut tx = self.begin().await?;
+        let mut tx = self
+            .begin("starting the payment status change transaction")
+            .await?;
         let mut p = payments::lock(&mut tx, id)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| Error::internal(anyhow::anyhow!("payment {id} vanished")))?;
         if p.status != from {
             return Ok(p);
@@ -135,21 +137,19 @@ impl Service {
         p.status = to;
         p.lease_until = 0;
         p.updated_at = now_ms();
-        payments::save(&mut tx, from, &p, reason).await.db_err()?;
+        payments::save(&mut tx, from, &p, reason).await?;
         intents::set_status(
             &mut tx,
             &p.intent_id,
             IntentStatus::of_payment(to),
             p.updated_at,
         )
-        .await
-        .db_err()?;
+        .await?;
         if to == Status::Succeeded {
-            events::enqueue(&mut tx, &p.order_id, &events::succeeded(&p))
-                .await
-                .db_err()?;
+            events::enqueue(&mut tx, &p.order_id, &events::succeeded(&p)).await?;
         }
-        self.commit(tx).await?;
+        self.commit(tx, "committing a payment status change")
+            .await?;
         Ok(p)
     }
 }

@@ -6,14 +6,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 
 use super::Service;
 use crate::domain::{IntentStatus, Payment, Refund, RefundStatus, Status};
 use crate::events;
 use crate::signature;
-use crate::store::{intents, payments, refunds};
+use crate::store::{intents, payments, refunds, webhooks};
 
 #[derive(Deserialize)]
 struct Event {
@@ -51,28 +50,13 @@ impl Service {
             .ok_or_else(|| {
                 Error::validation("payload", "The webhook payload is not a Stripe event")
             })?;
-        let mut tx = self.begin().await?;
-        let fresh = sqlx::query(
-            "INSERT INTO webhook_events (id, type, applied, received_at) VALUES ($1, $2, 0, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&event.id)
-        .bind(&event.kind)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .db_err()?
-        .rows_affected()
-            == 1;
+        let mut tx = self.begin("starting the webhook transaction").await?;
+        let fresh = webhooks::record(&mut tx, &event.id, &event.kind, now_ms()).await?;
         let applied = fresh && self.apply(&mut tx, &event).await?;
         if applied {
-            sqlx::query("UPDATE webhook_events SET applied = 1 WHERE id = $1")
-                .bind(&event.id)
-                .execute(&mut *tx)
-                .await
-                .db_err()?;
+            webhooks::mark_applied(&mut tx, &event.id).await?;
         }
-        self.commit(tx).await?;
+        self.commit(tx, "committing a webhook's effect").await?;
         tracing::info!(event_id = %event.id, kind = %event.kind, applied, "webhook handled");
         Ok(Ack {
             event_id: event.id,
@@ -94,10 +78,10 @@ impl Service {
         let Some(intent_id) = object[intent_field].as_str() else {
             return Ok(false);
         };
-        let Some(found) = payments::by_intent(conn, intent_id).await.db_err()? else {
+        let Some(found) = payments::by_intent(conn, intent_id).await? else {
             return Ok(false);
         };
-        let Some(mut p) = payments::lock(conn, &found.id).await.db_err()? else {
+        let Some(mut p) = payments::lock(conn, &found.id).await? else {
             return Ok(false);
         };
         let before = p.status;
@@ -106,9 +90,7 @@ impl Service {
         match (event.kind.as_str(), p.status) {
             ("payment_intent.succeeded", Status::Processing | Status::Authorized) => {
                 p.status = Status::Succeeded;
-                events::enqueue(conn, &p.order_id, &events::succeeded(&p))
-                    .await
-                    .db_err()?;
+                events::enqueue(conn, &p.order_id, &events::succeeded(&p)).await?;
             }
             ("payment_intent.payment_failed", Status::Processing) => {
                 let error = &object["last_payment_error"];
@@ -125,9 +107,7 @@ impl Service {
                     .unwrap_or_else(|| "card_declined".into());
                 p.failure_message =
                     text("message").unwrap_or_else(|| "Your card was declined.".into());
-                events::enqueue(conn, &p.order_id, &events::failed(&p))
-                    .await
-                    .db_err()?;
+                events::enqueue(conn, &p.order_id, &events::failed(&p)).await?;
             }
             ("payment_intent.canceled", Status::Processing | Status::Authorized) => {
                 p.status = Status::Cancelled;
@@ -144,10 +124,8 @@ impl Service {
         }
         p.lease_until = 0;
         p.updated_at = now;
-        payments::save(conn, before, &p, &why).await.db_err()?;
-        intents::set_status(conn, &p.intent_id, IntentStatus::of_payment(p.status), now)
-            .await
-            .db_err()?;
+        payments::save(conn, before, &p, &why).await?;
+        intents::set_status(conn, &p.intent_id, IntentStatus::of_payment(p.status), now).await?;
         Ok(true)
     }
 
@@ -165,7 +143,7 @@ impl Service {
             .as_i64()
             .unwrap_or(0)
             .min(p.amount_cents);
-        let extra = total - p.refunded_cents - refunds::in_flight(conn, &p.id).await.db_err()?;
+        let extra = total - p.refunded_cents - refunds::in_flight(conn, &p.id).await?;
         if extra <= 0 {
             return Ok(false);
         }
@@ -180,7 +158,7 @@ impl Service {
             lease_until: 0,
             created_at: now,
         };
-        refunds::insert(conn, &refund).await.db_err()?;
+        refunds::insert(conn, &refund).await?;
         self.count_refund(conn, p, &refund, now).await?;
         Ok(true)
     }

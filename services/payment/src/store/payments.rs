@@ -3,6 +3,8 @@
 //! serialises anyway), decides on what it read, then writes with [`save`], which logs the
 //! status change when there is one.
 use sqlx::{AnyConnection, Row as _, any::AnyRow};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use crate::domain::{Payment, ProviderKind, Status};
 
@@ -18,7 +20,7 @@ fn decode(what: &str, value: String) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} `{value}` in payments").into())
 }
 
-fn from_row(row: &AnyRow) -> Result<Payment, sqlx::Error> {
+fn from_row(row: &AnyRow) -> sqlx::Result<Payment> {
     let status: String = row.try_get("status")?;
     let provider: String = row.try_get("provider")?;
     Ok(Payment {
@@ -41,26 +43,30 @@ fn from_row(row: &AnyRow) -> Result<Payment, sqlx::Error> {
     })
 }
 
+/// The newest payment matching `filter`, read while `doing` what the caller does.
 async fn one(
     conn: &mut AnyConnection,
     filter: &str,
     value: &str,
-) -> Result<Option<Payment>, sqlx::Error> {
+    doing: &'static str,
+) -> Result<Option<Payment>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM payments WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT 1"
     );
     sqlx::query(&sql)
         .bind(value)
         .fetch_optional(conn)
-        .await?
+        .await
+        .db_err(doing)?
         .as_ref()
         .map(from_row)
         .transpose()
+        .db_err(doing)
 }
 
 /// Inserts a new attempt; false when its attempt id exists or the order already has a live
 /// payment (the caller tells which by reading the attempt).
-pub async fn insert(conn: &mut AnyConnection, p: &Payment) -> Result<bool, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, p: &Payment) -> Result<bool> {
     let sql = format!(
         "INSERT INTO payments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
          $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING"
@@ -83,7 +89,8 @@ pub async fn insert(conn: &mut AnyConnection, p: &Payment) -> Result<bool, sqlx:
         .bind(p.created_at)
         .bind(p.updated_at)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("inserting a payment attempt")?;
     if done.rows_affected() == 1 {
         change(
             conn,
@@ -99,53 +106,61 @@ pub async fn insert(conn: &mut AnyConnection, p: &Payment) -> Result<bool, sqlx:
     Ok(false)
 }
 
-pub async fn by_attempt(
-    conn: &mut AnyConnection,
-    attempt_id: &str,
-) -> Result<Option<Payment>, sqlx::Error> {
-    one(conn, "attempt_id = $1", attempt_id).await
+pub async fn by_attempt(conn: &mut AnyConnection, attempt_id: &str) -> Result<Option<Payment>> {
+    one(
+        conn,
+        "attempt_id = $1",
+        attempt_id,
+        "reading a payment by its attempt id",
+    )
+    .await
 }
 
-pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Payment>, sqlx::Error> {
-    one(conn, "id = $1", id).await
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Payment>> {
+    one(conn, "id = $1", id, "reading a payment").await
 }
 
 /// The order's live payment.
-pub async fn live(
-    conn: &mut AnyConnection,
-    order_id: &str,
-) -> Result<Option<Payment>, sqlx::Error> {
+pub async fn live(conn: &mut AnyConnection, order_id: &str) -> Result<Option<Payment>> {
     one(
         conn,
         &format!("order_id = $1 AND status IN {LIVE}"),
         order_id,
+        "reading an order's live payment",
     )
     .await
 }
 
 /// The order's newest attempt, whatever its status.
-pub async fn latest(
-    conn: &mut AnyConnection,
-    order_id: &str,
-) -> Result<Option<Payment>, sqlx::Error> {
-    one(conn, "order_id = $1", order_id).await
+pub async fn latest(conn: &mut AnyConnection, order_id: &str) -> Result<Option<Payment>> {
+    one(
+        conn,
+        "order_id = $1",
+        order_id,
+        "reading an order's latest payment",
+    )
+    .await
 }
 
 /// The newest attempt that used the provider's intent `intent_id`.
-pub async fn by_intent(
-    conn: &mut AnyConnection,
-    intent_id: &str,
-) -> Result<Option<Payment>, sqlx::Error> {
-    one(conn, "intent_id = $1 AND intent_id <> ''", intent_id).await
+pub async fn by_intent(conn: &mut AnyConnection, intent_id: &str) -> Result<Option<Payment>> {
+    one(
+        conn,
+        "intent_id = $1 AND intent_id <> ''",
+        intent_id,
+        "reading a payment by its provider intent",
+    )
+    .await
 }
 
 /// Takes the payment for the rest of the transaction and reads it as it now is.
-pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<Option<Payment>, sqlx::Error> {
+pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<Option<Payment>> {
     sqlx::query("UPDATE payments SET updated_at = updated_at WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
-        .await?;
-    one(conn, "id = $1", id).await
+        .await
+        .db_err("locking a payment")?;
+    one(conn, "id = $1", id, "reading a locked payment").await
 }
 
 /// Writes the mutable fields of `p` (read under [`lock`] with status `before`), logging the
@@ -155,7 +170,7 @@ pub async fn save(
     before: Status,
     p: &Payment,
     reason: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "UPDATE payments SET intent_id = $2, refunded_cents = $3, status = $4, failure_code = $5, \
          failure_message = $6, lease_until = $7, updated_at = $8 WHERE id = $1",
@@ -169,7 +184,8 @@ pub async fn save(
     .bind(p.lease_until)
     .bind(p.updated_at)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .db_err("saving a payment")?;
     if before != p.status {
         change(conn, &p.id, Some(before), p.status, reason, p.updated_at).await?;
     }
@@ -183,7 +199,7 @@ async fn change(
     to: Status,
     reason: &str,
     at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO payment_changes (id, payment_id, from_status, to_status, reason, at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -195,7 +211,8 @@ async fn change(
     .bind(reason)
     .bind(at)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("logging a payment's status change")?;
     Ok(())
 }
 

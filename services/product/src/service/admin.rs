@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use vici_kit::error::ResultExt as _;
 use vici_kit::{Error, Result};
-use vici_store::error::{SqlxResultExt as _, map_sqlx};
+use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::new_id;
 
@@ -12,7 +12,7 @@ use super::{Service, Stocked};
 use crate::domain::edit::{Draft, Patch};
 use crate::domain::{Product, Status, Variant, category, media, slug};
 use crate::events;
-use crate::store::products::{self as rows, CONFLICTS};
+use crate::store::products as rows;
 
 /// Attempts at a generated slug when another writer takes the same one between our check and
 /// our insert (PostgreSQL; SQLite's single writer cannot race).
@@ -76,16 +76,19 @@ impl Service {
             updated_at: now,
         };
         for attempt in 1..=SLUG_ATTEMPTS {
-            let mut tx = self.db.begin().await.db_err()?;
+            let mut tx = self
+                .db
+                .begin()
+                .await
+                .db_err("starting the new-product transaction")?;
             product.slug = match &draft.slug {
                 Some(s) => s.clone(),
                 None => {
                     let base = slug::base_for(&product.name, "product");
-                    slug::unique(&base, &rows::taken_slugs(&mut tx, &base).await.db_err()?)
+                    slug::unique(&base, &rows::taken_slugs(&mut tx, &base).await?)
                 }
             };
-            if let Err(e) = rows::insert(&mut tx, &product).await {
-                let err = map_sqlx(e, CONFLICTS);
+            if let Err(err) = rows::insert(&mut tx, &product).await {
                 if draft.slug.is_none()
                     && attempt < SLUG_ATTEMPTS
                     && err.details.contains_key("slug")
@@ -94,10 +97,8 @@ impl Service {
                 }
                 return Err(err);
             }
-            events::emit(&mut tx, &events::created(&product))
-                .await
-                .db_err()?;
-            tx.commit().await.db_err()?;
+            events::emit(&mut tx, &events::created(&product)).await?;
+            tx.commit().await.db_err("committing the new product")?;
             break;
         }
         self.outbox.wake();
@@ -118,10 +119,13 @@ impl Service {
         if let Some(key) = category_key.filter(|k| !k.trim().is_empty()) {
             patch.category_id = Some(self.resolve_category(key).await?);
         }
-        let mut tx = self.db.begin().await.db_err()?;
-        let current = rows::get(&mut tx, Some(id.trim()), None)
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?
+            .db_err("starting the product change transaction")?;
+        let current = rows::get(&mut tx, Some(id.trim()), None)
+            .await?
             .ok_or_else(not_found)?;
         let mut next = current.clone();
         let changed = patch.apply(&mut next)?;
@@ -130,18 +134,12 @@ impl Service {
             return self.after_write(&current.id).await;
         }
         next.updated_at = now_ms();
-        rows::update(&mut tx, &next, changed.contains(&"tags"))
-            .await
-            .map_err(|e| map_sqlx(e, CONFLICTS))?;
-        events::emit(&mut tx, &events::updated(&next, &changed))
-            .await
-            .db_err()?;
+        rows::update(&mut tx, &next, changed.contains(&"tags")).await?;
+        events::emit(&mut tx, &events::updated(&next, &changed)).await?;
         if next.price_cents != current.price_cents {
-            events::emit(&mut tx, &events::price_changed(&next, current.price_cents))
-                .await
-                .db_err()?;
+            events::emit(&mut tx, &events::price_changed(&next, current.price_cents)).await?;
         }
-        tx.commit().await.db_err()?;
+        tx.commit().await.db_err("committing the product change")?;
         self.outbox.wake();
         self.reindex(vec![next.id.clone()]).await;
         self.after_write(&next.id).await
@@ -150,21 +148,24 @@ impl Service {
     /// Soft delete: the product becomes INACTIVE (orders and reviews still point at it).
     /// Deleting an inactive product again changes nothing and emits nothing.
     pub async fn delete_product(&self, id: &str) -> Result<()> {
-        let mut tx = self.db.begin().await.db_err()?;
-        let mut product = rows::get(&mut tx, Some(id.trim()), None)
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?
+            .db_err("starting the product deletion transaction")?;
+        let mut product = rows::get(&mut tx, Some(id.trim()), None)
+            .await?
             .ok_or_else(not_found)?;
         if product.status == Status::Inactive {
             return Ok(());
         }
         product.status = Status::Inactive;
         product.updated_at = now_ms();
-        rows::update(&mut tx, &product, false).await.db_err()?;
-        events::emit(&mut tx, &events::deleted(&product))
+        rows::update(&mut tx, &product, false).await?;
+        events::emit(&mut tx, &events::deleted(&product)).await?;
+        tx.commit()
             .await
-            .db_err()?;
-        tx.commit().await.db_err()?;
+            .db_err("committing the product deletion")?;
         self.outbox.wake();
         self.reindex(vec![product.id]).await;
         Ok(())

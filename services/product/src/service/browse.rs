@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use vici_kit::error::ResultExt as _;
 use vici_kit::{Error, Result};
-use vici_store::error::SqlxResultExt as _;
 
 use super::{Service, Stocked, visible};
 use crate::domain::category;
@@ -68,9 +67,12 @@ impl Service {
             return Ok((Vec::new(), 0));
         }
         let sort = sort.unwrap_or(Sort::Featured);
-        let (products, total) =
-            store::listing::list(&mut *self.read_conn().await?, &filter, &scope, sort, page)
+        let (products, total) = {
+            let mut conn = self
+                .read_conn("taking a read connection for a product listing")
                 .await?;
+            store::listing::list(&mut conn, &filter, &scope, sort, page).await?
+        };
         Ok((self.with_stock(products).await?, total))
     }
 
@@ -107,9 +109,12 @@ impl Service {
         .await
         .context("search task")?
         .context("searching the index")?;
-        let products = store::products::get_many(&mut *self.read_conn().await?, &hits.ids)
-            .await
-            .db_err()?;
+        let products = {
+            let mut conn = self
+                .read_conn("taking a read connection for the search hits")
+                .await?;
+            store::products::get_many(&mut conn, &hits.ids).await?
+        };
         let best: Vec<&str> = hits.best_names.iter().map(String::as_str).collect();
         let names = |id: &str| {
             categories
@@ -173,9 +178,12 @@ impl Service {
             ProductKey::Id(id) => (Some(id.trim()), None),
             ProductKey::Slug(slug) => (None, Some(slug.trim())),
         };
-        let found = store::products::get(&mut *self.read_conn().await?, id, slug)
-            .await
-            .db_err()?;
+        let found = {
+            let mut conn = self
+                .read_conn("taking a read connection for a product")
+                .await?;
+            store::products::get(&mut conn, id, slug).await?
+        };
         let product = visible(found, include_all)?;
         Ok(self.with_stock(vec![product]).await?.remove(0))
     }
@@ -194,9 +202,12 @@ impl Service {
                 format!("At most {MAX_BATCH} products per batch"),
             ));
         }
-        let found = store::products::get_many(&mut *self.read_conn().await?, &ids)
-            .await
-            .db_err()?;
+        let found = {
+            let mut conn = self
+                .read_conn("taking a read connection for a batch of products")
+                .await?;
+            store::products::get_many(&mut conn, &ids).await?
+        };
         let shown = found
             .into_iter()
             .filter(|p| include_all || p.status.is_public())
@@ -245,16 +256,19 @@ impl Service {
         } else {
             (None, None)
         };
+        let mut conn = self
+            .read_conn("taking a read connection for a curated row")
+            .await?;
         let products = store::listing::curated(
-            &mut *self.read_conn().await?,
+            &mut conn,
             kind,
             scope.as_ref(),
             own_category.as_deref(),
             &exclude,
             limit,
         )
-        .await
-        .db_err()?;
+        .await?;
+        drop(conn);
         self.with_stock(products).await
     }
 
@@ -271,8 +285,9 @@ impl Service {
             }
             None => None,
         };
-        store::listing::price_range(&mut *self.read_conn().await?, scope.as_ref())
-            .await
-            .db_err()
+        let mut conn = self
+            .read_conn("taking a read connection for the price range")
+            .await?;
+        store::listing::price_range(&mut conn, scope.as_ref()).await
     }
 }

@@ -40,14 +40,17 @@ pub struct Stocked {
 }
 
 impl Service {
-    pub async fn read_conn(&self) -> Result<PoolConnection<Any>> {
-        self.db.reader().acquire().await.db_err()
+    /// A connection for reads, `doing` saying what for ("taking a read connection for the
+    /// reviews").
+    pub async fn read_conn(&self, doing: &'static str) -> Result<PoolConnection<Any>> {
+        self.db.reader().acquire().await.db_err(doing)
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        store::categories::all(&mut *self.read_conn().await?)
-            .await
-            .db_err()
+        let mut conn = self
+            .read_conn("taking a read connection for the categories")
+            .await?;
+        store::categories::all(&mut conn).await
     }
 
     /// Resolves the parts of a filter that need the world: the category subtree (from
@@ -102,9 +105,10 @@ impl Service {
 
     /// A product by id (any status when `include_all`, else only ACTIVE), or NOT_FOUND.
     pub async fn load(&self, id: &str, include_all: bool) -> Result<Product> {
-        let found = store::products::get(&mut *self.read_conn().await?, Some(id.trim()), None)
-            .await
-            .db_err()?;
+        let mut conn = self
+            .read_conn("taking a read connection for a product")
+            .await?;
+        let found = store::products::get(&mut conn, Some(id.trim()), None).await?;
         visible(found, include_all)
     }
 
@@ -113,8 +117,13 @@ impl Service {
     /// next write of the product (or a restart) repairs the index.
     pub async fn reindex(&self, ids: Vec<String>) {
         let read = async {
-            let mut conn = self.read_conn().await?;
-            Ok(store::products::get_many(&mut conn, &ids).await.db_err()?)
+            let mut conn = self
+                .read_conn("taking a read connection to re-index products")
+                .await
+                .map_err(anyhow::Error::from)?;
+            store::products::get_many(&mut conn, &ids)
+                .await
+                .map_err(anyhow::Error::from)
         };
         let result = self.index.refresh(read).await;
         if let Err(e) = result {

@@ -1,7 +1,7 @@
 //! Reviews: lists with the product's rating summary, posting one (folded into the product's
 //! rating in the same transaction) and helpful votes.
 use vici_kit::{Error, Result};
-use vici_store::error::{SqlxResultExt as _, is_unique_violation};
+use vici_store::error::SqlxResultExt as _;
 use vici_store::now_ms;
 use vici_types::new_id;
 
@@ -26,17 +26,13 @@ impl Service {
         sort: ReviewSort,
         page: Page,
     ) -> Result<(Vec<Review>, u64, ReviewSummary)> {
-        let mut conn = self.read_conn().await?;
-        let found = store::products::get(&mut conn, Some(product_id.trim()), None)
-            .await
-            .db_err()?;
+        let mut conn = self
+            .read_conn("taking a read connection for the reviews")
+            .await?;
+        let found = store::products::get(&mut conn, Some(product_id.trim()), None).await?;
         let product = visible(found, false)?;
-        let (reviews, total) = store::reviews::list(&mut conn, &product.id, sort, page)
-            .await
-            .db_err()?;
-        let stars = store::reviews::star_counts(&mut conn, &product.id)
-            .await
-            .db_err()?;
+        let (reviews, total) = store::reviews::list(&mut conn, &product.id, sort, page).await?;
+        let stars = store::reviews::star_counts(&mut conn, &product.id).await?;
         let summary = ReviewSummary {
             average: display_rating(product.rating),
             count: product.review_count.max(0) as u64,
@@ -50,15 +46,16 @@ impl Service {
     pub async fn create_review(&self, product_id: &str, mut draft: ReviewDraft) -> Result<Review> {
         draft.validate()?;
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
-        let found = store::products::get(&mut tx, Some(product_id.trim()), None)
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?;
+            .db_err("starting the new-review transaction")?;
+        let found = store::products::get(&mut tx, Some(product_id.trim()), None).await?;
         let product = visible(found, false)?;
         // Whatever the caller said: only a paid order makes a review verified.
-        let verified = store::purchases::has_bought(&mut tx, draft.user_id.trim(), &product.id)
-            .await
-            .db_err()?;
+        let verified =
+            store::purchases::has_bought(&mut tx, draft.user_id.trim(), &product.id).await?;
         let review = Review {
             id: new_id(),
             product_id: product.id.clone(),
@@ -73,20 +70,13 @@ impl Service {
             verified,
             created_at: now,
         };
-        if let Err(e) = store::reviews::insert(&mut tx, &review).await {
-            return Err(if is_unique_violation(&e) {
-                Error::conflict("You have already reviewed this product")
-                    .with_detail("productId", "already reviewed")
-            } else {
-                Error::internal(anyhow::Error::new(e).context("storing a review"))
-            });
+        if !store::reviews::insert(&mut tx, &review).await? {
+            return Err(Error::conflict("You have already reviewed this product")
+                .with_detail("productId", "already reviewed"));
         }
-        store::reviews::fold_into_product(&mut tx, &product.id, review.rating, now)
-            .await
-            .db_err()?;
+        store::reviews::fold_into_product(&mut tx, &product.id, review.rating, now).await?;
         let rated = store::products::get(&mut tx, Some(&product.id), None)
-            .await
-            .db_err()?
+            .await?
             .ok_or_else(|| {
                 Error::internal(anyhow::anyhow!(
                     "product {} vanished inside its own transaction",
@@ -97,9 +87,8 @@ impl Service {
             &mut tx,
             &events::updated(&rated, &["rating", "reviewCount"]),
         )
-        .await
-        .db_err()?;
-        tx.commit().await.db_err()?;
+        .await?;
+        tx.commit().await.db_err("committing the new review")?;
         self.outbox.wake();
         self.reindex(vec![product.id]).await;
         Ok(review)
@@ -113,21 +102,20 @@ impl Service {
                 "A helpful vote needs the voting user",
             ));
         }
-        let mut tx = self.db.begin().await.db_err()?;
-        if store::reviews::get(&mut tx, review_id.trim())
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?
+            .db_err("starting the helpful-vote transaction")?;
+        if store::reviews::get(&mut tx, review_id.trim())
+            .await?
             .is_none()
         {
             return Err(Error::not_found("Review not found"));
         }
-        store::reviews::vote_helpful(&mut tx, review_id.trim(), user_id.trim(), now_ms())
-            .await
-            .db_err()?;
-        let review = store::reviews::get(&mut tx, review_id.trim())
-            .await
-            .db_err()?;
-        tx.commit().await.db_err()?;
+        store::reviews::vote_helpful(&mut tx, review_id.trim(), user_id.trim(), now_ms()).await?;
+        let review = store::reviews::get(&mut tx, review_id.trim()).await?;
+        tx.commit().await.db_err("committing the helpful vote")?;
         review.ok_or_else(|| Error::not_found("Review not found"))
     }
 }

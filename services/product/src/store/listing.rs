@@ -2,7 +2,10 @@
 //! pages with totals, curated rows, price ranges and per-category counts.
 use std::collections::{HashMap, HashSet};
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 use super::products::{SELECT, fetch};
 use super::{Sql, real};
@@ -17,7 +20,7 @@ use vici_proto::paging::Page;
 const MAX_PARAMS: usize = 30_000;
 
 /// Appends ` WHERE …` for `filter` within `scope` (never called with an empty scope).
-fn where_clause(sql: &mut Sql, filter: &Filter, scope: &Scope) -> vici_kit::Result<()> {
+fn where_clause(sql: &mut Sql, filter: &Filter, scope: &Scope) -> Result<()> {
     sql.push(" WHERE p.status IN ")
         .bind_list(filter.statuses.iter().map(|s| s.as_str()));
     if let Some(cats) = &scope.categories {
@@ -90,17 +93,17 @@ pub async fn list(
     scope: &Scope,
     sort: Sort,
     page: Page,
-) -> vici_kit::Result<(Vec<Product>, u64)> {
-    use vici_store::error::SqlxResultExt as _;
+) -> Result<(Vec<Product>, u64)> {
+    const COUNTING: &str = "counting the filtered products";
     let mut count = Sql::new("SELECT COUNT(*) FROM products p");
     where_clause(&mut count, filter, scope)?;
     let total: i64 = count
         .query()
         .fetch_one(&mut *conn)
         .await
-        .db_err()?
+        .db_err(COUNTING)?
         .try_get(0)
-        .db_err()?;
+        .db_err(COUNTING)?;
     if page.offset() >= total {
         return Ok((Vec::new(), total as u64));
     }
@@ -111,7 +114,8 @@ pub async fn list(
         .bind(i64::from(page.limit))
         .push(" OFFSET ")
         .bind(page.offset());
-    Ok((fetch(conn, &sql).await.db_err()?, total as u64))
+    let products = fetch(conn, &sql, "reading a page of the filtered products").await?;
+    Ok((products, total as u64))
 }
 
 /// A curated row (see `domain::curated`): ACTIVE products within `categories` (any when
@@ -123,7 +127,7 @@ pub async fn curated(
     own_category: Option<&str>,
     exclude: &[String],
     limit: usize,
-) -> Result<Vec<Product>, sqlx::Error> {
+) -> Result<Vec<Product>> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE p.status = ").bind(Status::Active.as_str());
     if let Some(cats) = categories {
@@ -142,7 +146,7 @@ pub async fn curated(
             .push(" THEN 0 ELSE 1 END, p.rating DESC, p.name, p.id"),
     };
     sql.push(" LIMIT ").bind(limit as i64);
-    fetch(conn, &sql).await
+    fetch(conn, &sql, "reading a curated row of products").await
 }
 
 /// `(min, max, avg, count)` of ACTIVE prices within `categories` (any when `None`); zeros when
@@ -150,7 +154,8 @@ pub async fn curated(
 pub async fn price_range(
     conn: &mut AnyConnection,
     categories: Option<&HashSet<String>>,
-) -> Result<(i64, i64, i64, u64), sqlx::Error> {
+) -> Result<(i64, i64, i64, u64)> {
+    const DOING: &str = "reading the price range of active products";
     // AVG is cast so both backends return a float (PostgreSQL would return NUMERIC).
     let mut sql = Sql::new(
         "SELECT MIN(p.price_cents) AS lo, MAX(p.price_cents) AS hi, CAST(AVG(p.price_cents) AS DOUBLE PRECISION) AS mean, \
@@ -160,7 +165,12 @@ pub async fn price_range(
     if let Some(cats) = categories {
         sql.push(" AND p.category_id IN ").bind_list(cats.iter());
     }
-    let row = sql.query().fetch_one(conn).await?;
+    let row = sql.query().fetch_one(conn).await.db_err(DOING)?;
+    price_stats(&row).db_err(DOING)
+}
+
+/// `(min, max, avg, count)` from the row of [`price_range`]'s statement.
+fn price_stats(row: &AnyRow) -> sqlx::Result<(i64, i64, i64, u64)> {
     let n: i64 = row.try_get("n")?;
     if n == 0 {
         return Ok((0, 0, 0, 0));
@@ -168,20 +178,23 @@ pub async fn price_range(
     Ok((
         row.try_get("lo")?,
         row.try_get("hi")?,
-        real(&row, "mean")?.round() as i64,
+        real(row, "mean")?.round() as i64,
         n as u64,
     ))
 }
 
 /// ACTIVE products per category (its own, not its descendants').
-pub async fn active_counts(conn: &mut AnyConnection) -> Result<HashMap<String, u64>, sqlx::Error> {
+pub async fn active_counts(conn: &mut AnyConnection) -> Result<HashMap<String, u64>> {
+    const DOING: &str = "counting active products per category";
     let rows = sqlx::query(
         "SELECT category_id, COUNT(*) AS n FROM products WHERE status = $1 GROUP BY category_id",
     )
     .bind(Status::Active.as_str())
     .fetch_all(conn)
-    .await?;
+    .await
+    .db_err(DOING)?;
     rows.iter()
         .map(|r| Ok((r.try_get("category_id")?, r.try_get::<i64, _>("n")? as u64)))
-        .collect()
+        .collect::<sqlx::Result<_>>()
+        .db_err(DOING)
 }

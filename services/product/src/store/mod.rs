@@ -38,3 +38,47 @@ pub fn string_list(row: &AnyRow, column: &str) -> Result<Vec<String>, sqlx::Erro
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("plain values serialise")
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection as _;
+
+    use crate::domain::review::Review;
+
+    /// A database without this service's tables, where every statement fails.
+    async fn empty_database() -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory SQLite database")
+    }
+
+    #[tokio::test]
+    async fn failures_say_what_the_store_was_doing_for_the_log_only() {
+        let mut conn = empty_database().await;
+        let all = super::categories::all(&mut conn).await;
+        vici_testkit::failed_while(all, "reading the categories");
+    }
+
+    #[tokio::test]
+    async fn only_a_duplicate_review_reads_as_not_inserted() {
+        let mut conn = empty_database().await;
+        let review = Review {
+            id: "r1".into(),
+            product_id: "p1".into(),
+            user_id: "u1".into(),
+            user_name: "Jane".into(),
+            user_avatar: None,
+            rating: 4,
+            title: "Good".into(),
+            comment: "Fine".into(),
+            images: Vec::new(),
+            helpful: 0,
+            verified: false,
+            created_at: 0,
+        };
+        // A missing table is a failure, not an earlier review.
+        let inserted = super::reviews::insert(&mut conn, &review).await;
+        vici_testkit::failed_while(inserted, "inserting a review");
+    }
+}

@@ -2,6 +2,8 @@
 //! was cancelled since, the (user, product) pairs bought by an order still standing, and the
 //! `verified` mark on that user's review of that product.
 use sqlx::AnyConnection;
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 
 /// Records that `user_id` bought `product_id` in `order_id` (repeats change nothing; a line
 /// whose order is already known to be cancelled stays cancelled) and settles the pair.
@@ -11,7 +13,7 @@ pub async fn record(
     product_id: &str,
     order_id: &str,
     at_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO purchase_lines (order_id, product_id, user_id, cancelled)
          VALUES ($1, $2, $3, 0) ON CONFLICT (order_id, product_id) DO NOTHING",
@@ -20,7 +22,8 @@ pub async fn record(
     .bind(product_id)
     .bind(user_id)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .db_err("recording a purchased order line")?;
     settle(conn, user_id, product_id, at_ms).await
 }
 
@@ -32,7 +35,7 @@ pub async fn cancel(
     order_id: &str,
     product_ids: &[String],
     at_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     for product_id in product_ids {
         sqlx::query(
             "INSERT INTO purchase_lines (order_id, product_id, user_id, cancelled)
@@ -42,7 +45,8 @@ pub async fn cancel(
         .bind(product_id)
         .bind(user_id)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("marking an order's purchase line cancelled")?;
         settle(conn, user_id, product_id, at_ms).await?;
     }
     Ok(())
@@ -55,7 +59,7 @@ async fn settle(
     user_id: &str,
     product_id: &str,
     at_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     let standing: Option<String> = sqlx::query_scalar(
         "SELECT MIN(order_id) FROM purchase_lines
          WHERE user_id = $1 AND product_id = $2 AND cancelled = 0",
@@ -63,7 +67,8 @@ async fn settle(
     .bind(user_id)
     .bind(product_id)
     .fetch_one(&mut *conn)
-    .await?;
+    .await
+    .db_err("finding an order that still stands for a purchase")?;
     match &standing {
         Some(order_id) => sqlx::query(
             "INSERT INTO purchases (user_id, product_id, first_order_id, purchased_at)
@@ -78,27 +83,26 @@ async fn settle(
             .bind(product_id),
     }
     .execute(&mut *conn)
-    .await?;
+    .await
+    .db_err("settling a user's purchase of a product")?;
     sqlx::query("UPDATE reviews SET verified = $1 WHERE user_id = $2 AND product_id = $3")
         .bind(standing.is_some())
         .bind(user_id)
         .bind(product_id)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("marking a purchaser's review verified or not")?;
     Ok(())
 }
 
 /// Whether `user_id` has paid for `product_id` in an order that still stands.
-pub async fn has_bought(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    product_id: &str,
-) -> Result<bool, sqlx::Error> {
+pub async fn has_bought(conn: &mut AnyConnection, user_id: &str, product_id: &str) -> Result<bool> {
     let found: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM purchases WHERE user_id = $1 AND product_id = $2")
             .bind(user_id)
             .bind(product_id)
             .fetch_optional(&mut *conn)
-            .await?;
+            .await
+            .db_err("checking whether a user bought a product")?;
     Ok(found.is_some())
 }

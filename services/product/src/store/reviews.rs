@@ -1,6 +1,8 @@
 //! Review rows, helpful votes, and folding a new rating into its product.
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::{SqlxResultExt as _, is_unique_violation, map_sqlx};
 
 use super::{Sql, flag, string_list, to_json};
 use crate::domain::review::{Review, ReviewSort};
@@ -9,7 +11,7 @@ use vici_proto::paging::Page;
 const SELECT: &str = "SELECT id, product_id, user_id, user_name, user_avatar, rating, title, comment, images, helpful, \
      CAST(verified AS INTEGER) AS verified, created_at FROM reviews";
 
-fn from_row(row: &AnyRow) -> Result<Review, sqlx::Error> {
+fn from_row(row: &AnyRow) -> sqlx::Result<Review> {
     Ok(Review {
         id: row.try_get("id")?,
         product_id: row.try_get("product_id")?,
@@ -32,11 +34,13 @@ pub async fn list(
     product_id: &str,
     sort: ReviewSort,
     page: Page,
-) -> Result<(Vec<Review>, u64), sqlx::Error> {
+) -> Result<(Vec<Review>, u64)> {
+    const DOING: &str = "reading a page of a product's reviews";
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE product_id = $1")
         .bind(product_id)
         .fetch_one(&mut *conn)
-        .await?;
+        .await
+        .db_err("counting a product's reviews")?;
     let order = match sort {
         ReviewSort::Newest => " ORDER BY created_at DESC, id DESC",
         ReviewSort::Helpful => " ORDER BY helpful DESC, created_at DESC, id DESC",
@@ -51,43 +55,50 @@ pub async fn list(
         .bind(i64::from(page.limit))
         .push(" OFFSET ")
         .bind(page.offset());
-    let rows = sql.query().fetch_all(conn).await?;
-    Ok((
-        rows.iter().map(from_row).collect::<Result<_, _>>()?,
-        total as u64,
-    ))
+    let rows = sql.query().fetch_all(conn).await.db_err(DOING)?;
+    let reviews = rows
+        .iter()
+        .map(from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err(DOING)?;
+    Ok((reviews, total as u64))
 }
 
 /// `(stars, count)` rows of a product's stored reviews.
-pub async fn star_counts(
-    conn: &mut AnyConnection,
-    product_id: &str,
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+pub async fn star_counts(conn: &mut AnyConnection, product_id: &str) -> Result<Vec<(i64, i64)>> {
+    const DOING: &str = "counting a product's reviews by stars";
     let rows = sqlx::query(
         "SELECT rating, COUNT(*) AS n FROM reviews WHERE product_id = $1 GROUP BY rating",
     )
     .bind(product_id)
     .fetch_all(conn)
-    .await?;
+    .await
+    .db_err(DOING)?;
     rows.iter()
         .map(|r| Ok((r.try_get("rating")?, r.try_get("n")?)))
-        .collect()
+        .collect::<sqlx::Result<_>>()
+        .db_err(DOING)
 }
 
-pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Review>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Review>> {
+    const DOING: &str = "reading a review";
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE id = ").bind(id);
     sql.query()
         .fetch_optional(conn)
-        .await?
+        .await
+        .db_err(DOING)?
         .as_ref()
         .map(from_row)
         .transpose()
+        .db_err(DOING)
 }
 
-/// Inserts `r`; a second review by the same user fails with a unique violation.
-pub async fn insert(conn: &mut AnyConnection, r: &Review) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Inserts `r`; `false` when its user has already reviewed the product (the unique pair
+/// decides, so two concurrent reviews store one). On PostgreSQL that refusal aborts the
+/// caller's transaction, which must then be dropped.
+pub async fn insert(conn: &mut AnyConnection, r: &Review) -> Result<bool> {
+    let inserted = sqlx::query(
         "INSERT INTO reviews (id, product_id, user_id, user_name, user_avatar, rating, title, comment, images, helpful, \
          verified, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
@@ -104,8 +115,12 @@ pub async fn insert(conn: &mut AnyConnection, r: &Review) -> Result<(), sqlx::Er
     .bind(r.verified)
     .bind(r.created_at)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(map_sqlx(e, &[], "inserting a review")),
+    }
 }
 
 /// Folds one new `rating` into the product's mean and count in a single statement, so two
@@ -115,7 +130,7 @@ pub async fn fold_into_product(
     product_id: &str,
     rating: u32,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "UPDATE products SET rating = (rating * review_count + $1) / (review_count + 1), \
          review_count = review_count + 1, updated_at = $2 WHERE id = $3",
@@ -124,7 +139,8 @@ pub async fn fold_into_product(
     .bind(now)
     .bind(product_id)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("folding a review's rating into its product")?;
     Ok(())
 }
 
@@ -134,7 +150,7 @@ pub async fn vote_helpful(
     review_id: &str,
     user_id: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let fresh = sqlx::query(
         "INSERT INTO review_votes (review_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
@@ -142,14 +158,16 @@ pub async fn vote_helpful(
     .bind(user_id)
     .bind(now)
     .execute(&mut *conn)
-    .await?
+    .await
+    .db_err("recording a helpful vote")?
     .rows_affected()
         == 1;
     if fresh {
         sqlx::query("UPDATE reviews SET helpful = helpful + 1 WHERE id = $1")
             .bind(review_id)
             .execute(conn)
-            .await?;
+            .await
+            .db_err("counting a helpful vote on its review")?;
     }
     Ok(fresh)
 }

@@ -5,6 +5,8 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 use vici_catalog::{Catalog, SeedCategory, SeedProduct, category_id};
+use vici_kit::{Error, Result};
+use vici_store::error::SqlxResultExt as _;
 
 use super::{Sql, to_json};
 use crate::domain::Status;
@@ -21,7 +23,7 @@ const BATCH: usize = PARAMS_PER_STATEMENT / 21;
 const SEED_TIME_MS: i64 = 1_767_225_600_000;
 
 /// Upserts every category, parents before children (the foreign key wants them first).
-pub async fn categories(conn: &mut AnyConnection, catalog: &Catalog) -> Result<usize, sqlx::Error> {
+pub async fn categories(conn: &mut AnyConnection, catalog: &Catalog) -> Result<usize> {
     let mut done: HashSet<&str> = HashSet::new();
     let mut ordered: Vec<&SeedCategory> = Vec::with_capacity(catalog.categories.len());
     while ordered.len() < catalog.categories.len() {
@@ -36,9 +38,9 @@ pub async fn categories(conn: &mut AnyConnection, catalog: &Catalog) -> Result<u
         }
         // `Catalog::parse` checked the parents exist; a cycle would stop progress.
         if ordered.len() == before {
-            return Err(sqlx::Error::Protocol(
-                "the seed categories form a cycle".into(),
-            ));
+            return Err(Error::internal(anyhow::anyhow!(
+                "the seed categories form a cycle"
+            )));
         }
     }
     for c in ordered {
@@ -61,7 +63,8 @@ pub async fn categories(conn: &mut AnyConnection, catalog: &Catalog) -> Result<u
         .bind(SEED_TIME_MS)
         .bind(SEED_TIME_MS)
         .execute(&mut *conn)
-        .await?;
+        .await
+        .db_err("upserting a seed category")?;
     }
     Ok(catalog.categories.len())
 }
@@ -70,10 +73,7 @@ pub async fn categories(conn: &mut AnyConnection, catalog: &Catalog) -> Result<u
 ///
 /// `rating` and `review_count` are written on first insert only: afterwards they are live
 /// aggregates of the reviews shoppers post, which a re-seed must not wipe out.
-pub async fn products(
-    conn: &mut AnyConnection,
-    catalog: &Catalog,
-) -> Result<(usize, usize), sqlx::Error> {
+pub async fn products(conn: &mut AnyConnection, catalog: &Catalog) -> Result<(usize, usize)> {
     let mut variants = 0;
     for batch in catalog.products.chunks(BATCH) {
         upsert_products(conn, batch, &catalog.currency).await?;
@@ -87,7 +87,7 @@ async fn upsert_products(
     conn: &mut AnyConnection,
     batch: &[SeedProduct],
     currency: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     let mut sql = Sql::new(
         "INSERT INTO products (id, name, slug, description, long_description, price_cents, original_price_cents, \
          currency, category_id, images, specifications, tags, rating, review_count, is_new, is_featured, is_on_sale, \
@@ -150,14 +150,21 @@ async fn upsert_products(
          tags = excluded.tags, is_new = excluded.is_new, is_featured = excluded.is_featured, \
          is_on_sale = excluded.is_on_sale, sku = excluded.sku, status = excluded.status, updated_at = excluded.updated_at",
     );
-    sql.query().execute(conn).await?;
+    sql.query()
+        .execute(conn)
+        .await
+        .db_err("upserting a batch of seed products")?;
     Ok(())
 }
 
-async fn replace_tags(conn: &mut AnyConnection, batch: &[SeedProduct]) -> Result<(), sqlx::Error> {
+async fn replace_tags(conn: &mut AnyConnection, batch: &[SeedProduct]) -> Result<()> {
     let mut delete = Sql::new("DELETE FROM product_tags WHERE product_id IN ");
     delete.bind_list(batch.iter().map(|p| p.id().to_string()));
-    delete.query().execute(&mut *conn).await?;
+    delete
+        .query()
+        .execute(&mut *conn)
+        .await
+        .db_err("deleting the tags of a batch of seed products")?;
     let mut insert = Sql::new("INSERT INTO product_tags (product_id, tag) VALUES ");
     let mut any = false;
     for p in batch {
@@ -177,15 +184,13 @@ async fn replace_tags(conn: &mut AnyConnection, batch: &[SeedProduct]) -> Result
             .push(" ON CONFLICT DO NOTHING")
             .query()
             .execute(conn)
-            .await?;
+            .await
+            .db_err("inserting the tags of a batch of seed products")?;
     }
     Ok(())
 }
 
-async fn upsert_variants(
-    conn: &mut AnyConnection,
-    batch: &[SeedProduct],
-) -> Result<usize, sqlx::Error> {
+async fn upsert_variants(conn: &mut AnyConnection, batch: &[SeedProduct]) -> Result<usize> {
     let mut sql = Sql::new(
         "INSERT INTO product_variants (id, product_id, name, sku, price_cents, attributes, position) VALUES ",
     );
@@ -215,7 +220,10 @@ async fn upsert_variants(
             " ON CONFLICT (id) DO UPDATE SET name = excluded.name, sku = excluded.sku, \
              price_cents = excluded.price_cents, attributes = excluded.attributes, position = excluded.position",
         );
-        sql.query().execute(conn).await?;
+        sql.query()
+            .execute(conn)
+            .await
+            .db_err("upserting the variants of a batch of seed products")?;
     }
     Ok(count)
 }

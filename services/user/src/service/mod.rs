@@ -23,8 +23,10 @@ pub struct Service {
 }
 
 impl Service {
-    async fn read_conn(&self) -> Result<PoolConnection<Any>> {
-        self.db.reader().acquire().await.db_err()
+    /// A connection for reads, `doing` saying what for ("taking a read connection for the
+    /// wishlist").
+    async fn read_conn(&self, doing: &'static str) -> Result<PoolConnection<Any>> {
+        self.db.reader().acquire().await.db_err(doing)
     }
 
     /// Removes a blob nothing refers to any more. Best effort: the change that released it has

@@ -12,18 +12,23 @@ impl Service {
     /// The user's preferences, storing the defaults the first time (a plain read afterwards).
     pub async fn preferences(&self, user_id: &UserId) -> Result<Preferences> {
         let user_id = user_id.as_str();
-        if let Some(found) = preferences::get(&mut *self.read_conn().await?, user_id)
-            .await
-            .db_err()?
-        {
+        let mut conn = self
+            .read_conn("taking a read connection for the preferences")
+            .await?;
+        if let Some(found) = preferences::get(&mut conn, user_id).await? {
             return Ok(found);
         }
-        let mut tx = self.db.begin().await.db_err()?;
-        preferences::create_if_missing(&mut tx, &Preferences::defaults(user_id), now_ms())
+        drop(conn);
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?;
-        let stored = preferences::get(&mut tx, user_id).await.db_err()?;
-        tx.commit().await.db_err()?;
+            .db_err("starting the default preferences transaction")?;
+        preferences::create_if_missing(&mut tx, &Preferences::defaults(user_id), now_ms()).await?;
+        let stored = preferences::get(&mut tx, user_id).await?;
+        tx.commit()
+            .await
+            .db_err("committing the default preferences")?;
         stored.ok_or_else(|| Error::internal(anyhow::anyhow!("preferences vanished after insert")))
     }
 
@@ -31,15 +36,17 @@ impl Service {
         let user_id = user_id.as_str();
         let patch = patch.validate()?;
         let now = now_ms();
-        let mut tx = self.db.begin().await.db_err()?;
-        preferences::create_if_missing(&mut tx, &Preferences::defaults(user_id), now)
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?;
-        preferences::update(&mut tx, user_id, &patch, now)
+            .db_err("starting the preferences change transaction")?;
+        preferences::create_if_missing(&mut tx, &Preferences::defaults(user_id), now).await?;
+        preferences::update(&mut tx, user_id, &patch, now).await?;
+        let stored = preferences::get(&mut tx, user_id).await?;
+        tx.commit()
             .await
-            .db_err()?;
-        let stored = preferences::get(&mut tx, user_id).await.db_err()?;
-        tx.commit().await.db_err()?;
+            .db_err("committing the preferences change")?;
         stored.ok_or_else(|| Error::internal(anyhow::anyhow!("preferences vanished after update")))
     }
 }

@@ -16,9 +16,10 @@ impl Service {
     /// write and never fail for a valid user).
     pub async fn profile(&self, user_id: &UserId) -> Result<Profile> {
         let user_id = user_id.as_str();
-        let found = profiles::get(&mut *self.read_conn().await?, user_id)
-            .await
-            .db_err()?;
+        let mut conn = self
+            .read_conn("taking a read connection for the profile")
+            .await?;
+        let found = profiles::get(&mut conn, user_id).await?;
         Ok(found.unwrap_or_else(|| Profile::empty(user_id, profile::NEVER_SAVED)))
     }
 
@@ -73,17 +74,20 @@ impl Service {
         user_id: &str,
         change: impl FnOnce(&mut Profile) -> T,
     ) -> Result<(Profile, T)> {
-        let mut tx = self.db.begin().await.db_err()?;
-        let now = now_ms();
-        store::lock_user(&mut tx, user_id).await.db_err()?;
-        let mut profile = profiles::get(&mut tx, user_id)
+        let mut tx = self
+            .db
+            .begin()
             .await
-            .db_err()?
+            .db_err("starting the profile change transaction")?;
+        let now = now_ms();
+        store::lock_user(&mut tx, user_id).await?;
+        let mut profile = profiles::get(&mut tx, user_id)
+            .await?
             .unwrap_or_else(|| Profile::empty(user_id, now));
         let out = change(&mut profile);
         profile.updated_at = now_ms();
-        profiles::save(&mut tx, &profile).await.db_err()?;
-        tx.commit().await.db_err()?;
+        profiles::save(&mut tx, &profile).await?;
+        tx.commit().await.db_err("committing the profile change")?;
         Ok((profile, out))
     }
 }

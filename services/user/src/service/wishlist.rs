@@ -37,8 +37,13 @@ impl Service {
             product_id,
             added_at: now_ms(),
         };
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        if !store::wishlist::insert(&mut conn, &entry).await.db_err()? {
+        let mut conn = self
+            .db
+            .writer()
+            .acquire()
+            .await
+            .db_err("taking a write connection to add to the wishlist")?;
+        if !store::wishlist::insert(&mut conn, &entry).await? {
             return Err(wishlist::duplicate());
         }
         Ok((entry, Some(summary)))
@@ -47,9 +52,11 @@ impl Service {
     /// One page, newest first, with every product of the page from one catalogue call.
     pub async fn wishlist(&self, user_id: &UserId, page: Page) -> Result<(Vec<Item>, i64)> {
         let user_id = user_id.as_str();
-        let (entries, total) = store::wishlist::page(&mut *self.read_conn().await?, user_id, page)
-            .await
-            .db_err()?;
+        let mut conn = self
+            .read_conn("taking a read connection for the wishlist")
+            .await?;
+        let (entries, total) = store::wishlist::page(&mut conn, user_id, page).await?;
+        drop(conn);
         if entries.is_empty() {
             return Ok((Vec::new(), total));
         }
@@ -78,11 +85,13 @@ impl Service {
     ) -> Result<()> {
         let user_id = user_id.as_str();
         let product_id = product_id.as_str();
-        let mut conn = self.db.writer().acquire().await.db_err()?;
-        if !store::wishlist::remove(&mut conn, user_id, &product_id)
+        let mut conn = self
+            .db
+            .writer()
+            .acquire()
             .await
-            .db_err()?
-        {
+            .db_err("taking a write connection to remove from the wishlist")?;
+        if !store::wishlist::remove(&mut conn, user_id, product_id).await? {
             return Err(wishlist::not_in_wishlist());
         }
         Ok(())

@@ -2,6 +2,8 @@
 //! transaction under the user's lock); these are the statements it is made of.
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 use vici_store::{flag, get_flag};
 
 use vici_types::PostalAddress;
@@ -11,7 +13,7 @@ use crate::domain::address::Address;
 const COLUMNS: &str = "id, user_id, first_name, last_name, address_line1, address_line2, city, \
      state, postal_code, country, phone, is_default, created_at, updated_at";
 
-fn from_row(r: &AnyRow) -> Result<Address, sqlx::Error> {
+fn from_row(r: &AnyRow) -> sqlx::Result<Address> {
     Ok(Address {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
@@ -33,53 +35,58 @@ fn from_row(r: &AnyRow) -> Result<Address, sqlx::Error> {
 }
 
 /// The user's addresses, the default first, then oldest first.
-pub async fn list(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Address>, sqlx::Error> {
+pub async fn list(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<Address>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM addresses WHERE user_id = $1 ORDER BY is_default DESC, created_at, id"
     );
-    let rows = sqlx::query(&sql).bind(user_id).fetch_all(conn).await?;
-    rows.iter().map(from_row).collect()
+    let rows = sqlx::query(&sql)
+        .bind(user_id)
+        .fetch_all(conn)
+        .await
+        .db_err("reading a user's addresses")?;
+    rows.iter()
+        .map(from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err("decoding a user's addresses")
 }
 
 /// One of the user's addresses; another user's is `None`, as an unknown one.
-pub async fn get(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    id: &str,
-) -> Result<Option<Address>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, user_id: &str, id: &str) -> Result<Option<Address>> {
     let sql = format!("SELECT {COLUMNS} FROM addresses WHERE id = $1 AND user_id = $2");
     let row = sqlx::query(&sql)
         .bind(id)
         .bind(user_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await
+        .db_err("reading an address")?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()
+        .db_err("decoding an address")
 }
 
-pub async fn count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, sqlx::Error> {
+pub async fn count(conn: &mut AnyConnection, user_id: &str) -> Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(conn)
         .await
+        .db_err("counting a user's addresses")
 }
 
 /// Unmarks the user's current default, if any.
-pub async fn clear_default(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn clear_default(conn: &mut AnyConnection, user_id: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE addresses SET is_default = 0, updated_at = $1 WHERE user_id = $2 AND is_default = 1",
     )
     .bind(now)
     .bind(user_id)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("clearing a user's default address")?;
     Ok(())
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &Address) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, a: &Address) -> Result<()> {
     let f = &a.fields;
     sqlx::query(
         "INSERT INTO addresses (id, user_id, first_name, last_name, address_line1, address_line2, city, \
@@ -101,11 +108,12 @@ pub async fn insert(conn: &mut AnyConnection, a: &Address) -> Result<(), sqlx::E
     .bind(a.created_at)
     .bind(a.updated_at)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("inserting an address")?;
     Ok(())
 }
 
-pub async fn update(conn: &mut AnyConnection, a: &Address) -> Result<(), sqlx::Error> {
+pub async fn update(conn: &mut AnyConnection, a: &Address) -> Result<()> {
     let f = &a.fields;
     sqlx::query(
         "UPDATE addresses SET first_name = $1, last_name = $2, address_line1 = $3, address_line2 = $4, \
@@ -126,30 +134,24 @@ pub async fn update(conn: &mut AnyConnection, a: &Address) -> Result<(), sqlx::E
     .bind(&a.id)
     .bind(&a.user_id)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("updating an address")?;
     Ok(())
 }
 
 /// Deletes one of the user's addresses; `false` when there was none.
-pub async fn delete(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    id: &str,
-) -> Result<bool, sqlx::Error> {
+pub async fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> Result<bool> {
     let done = sqlx::query("DELETE FROM addresses WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
         .execute(conn)
-        .await?;
+        .await
+        .db_err("deleting an address")?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Makes the user's oldest address the default (after the default was deleted).
-pub async fn promote_oldest(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn promote_oldest(conn: &mut AnyConnection, user_id: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE addresses SET is_default = 1, updated_at = $1 WHERE id = \
          (SELECT id FROM addresses WHERE user_id = $2 ORDER BY created_at, id LIMIT 1)",
@@ -157,6 +159,7 @@ pub async fn promote_oldest(
     .bind(now)
     .bind(user_id)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("making a user's oldest address the default")?;
     Ok(())
 }

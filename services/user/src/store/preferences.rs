@@ -1,32 +1,37 @@
 //! The `preferences` table. Partial updates are one statement (`COALESCE` of each given value
 //! with the stored one), so two concurrent updates of different settings both survive.
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
+use vici_kit::Result;
+use vici_store::error::SqlxResultExt as _;
 use vici_store::{flag, get_flag};
 
 use crate::domain::preferences::{Patch, Preferences};
 
-pub async fn get(
-    conn: &mut AnyConnection,
-    user_id: &str,
-) -> Result<Option<Preferences>, sqlx::Error> {
+fn from_row(r: &AnyRow) -> sqlx::Result<Preferences> {
+    Ok(Preferences {
+        user_id: r.try_get("user_id")?,
+        email_notifications: get_flag(r, "email_notifications")?,
+        sms_notifications: get_flag(r, "sms_notifications")?,
+        marketing_emails: get_flag(r, "marketing_emails")?,
+        language: r.try_get("language")?,
+        currency: r.try_get("currency")?,
+    })
+}
+
+pub async fn get(conn: &mut AnyConnection, user_id: &str) -> Result<Option<Preferences>> {
     let row = sqlx::query(
         "SELECT user_id, email_notifications, sms_notifications, marketing_emails, language, currency \
          FROM preferences WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok(Preferences {
-            user_id: r.try_get("user_id")?,
-            email_notifications: get_flag(&r, "email_notifications")?,
-            sms_notifications: get_flag(&r, "sms_notifications")?,
-            marketing_emails: get_flag(&r, "marketing_emails")?,
-            language: r.try_get("language")?,
-            currency: r.try_get("currency")?,
-        })
-    })
-    .transpose()
+    .await
+    .db_err("reading a user's preferences")?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()
+        .db_err("decoding a user's preferences")
 }
 
 /// Stores `p` unless the user already has preferences (then nothing changes).
@@ -34,7 +39,7 @@ pub async fn create_if_missing(
     conn: &mut AnyConnection,
     p: &Preferences,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO preferences (user_id, email_notifications, sms_notifications, marketing_emails, \
          language, currency, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -47,7 +52,8 @@ pub async fn create_if_missing(
     .bind(&p.currency)
     .bind(now)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("storing a user's default preferences")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -57,7 +63,7 @@ pub async fn update(
     user_id: &str,
     patch: &Patch,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "UPDATE preferences SET email_notifications = COALESCE($1, email_notifications), \
          sms_notifications = COALESCE($2, sms_notifications), \
@@ -73,6 +79,7 @@ pub async fn update(
     .bind(now)
     .bind(user_id)
     .execute(conn)
-    .await?;
+    .await
+    .db_err("updating a user's preferences")?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `/auth/*`: sign-up, sign-in, token refresh, sign-out and password flows, each a call to the
 //! auth service behind the abuse limits that guard it (the strict per-IP budgets and the
 //! failed-login lockout).
-use std::collections::BTreeMap;
+use vici_kit::Problems;
 
 use axum::Json as AxumJson;
 use axum::extract::State;
@@ -20,30 +20,26 @@ use crate::extract::{AuthUser, ClientAddr, Json, OptionalJson};
 use crate::limits::{Budget, ip_subject};
 
 /// Fields the contract requires, checked together so one 400 names every missing one.
-struct Required(BTreeMap<String, String>);
+struct Required(Problems);
 
 impl Required {
     fn new() -> Self {
-        Self(BTreeMap::new())
+        Self(Problems::new())
     }
 
     fn take(&mut self, field: &str, value: Option<String>) -> String {
         let value = value.unwrap_or_default();
-        if value.trim().is_empty() {
-            self.0.insert(field.into(), "is required".into());
-        }
+        self.0.check(!value.trim().is_empty(), field, "is required");
         value
     }
 
     fn check(self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            return Ok(());
-        }
-        let fields: Vec<&str> = self.0.keys().map(String::as_str).collect();
-        Err(ApiError::validation(
-            format!("Please fill in {}", fields.join(", ")),
-            self.0,
-        ))
+        let message = |found: &[(String, String)]| {
+            let mut fields: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+            fields.sort_unstable();
+            format!("Please fill in {}", fields.join(", "))
+        };
+        Ok(self.0.finish_with(message)?)
     }
 }
 
