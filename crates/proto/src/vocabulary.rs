@@ -6,6 +6,7 @@ use crate::auth::v1::Role;
 use crate::cart::v1::CouponKind;
 use crate::inventory::v1::StockOperation;
 use crate::order::v1::OrderStatus;
+use crate::payment::v1::PaymentStatus;
 use crate::product::v1::{CuratedKind, ProductSort, ProductStatus, ReviewSort};
 
 /// A protobuf enum with its REST spelling per value.
@@ -95,6 +96,19 @@ impl Spelled for OrderStatus {
     ];
 }
 
+impl Spelled for PaymentStatus {
+    const SPELLINGS: &'static [(Self, &'static str)] = &[
+        (Self::Processing, "PROCESSING"),
+        (Self::Pending, "PENDING"),
+        (Self::Authorized, "AUTHORIZED"),
+        (Self::Succeeded, "SUCCEEDED"),
+        (Self::Failed, "FAILED"),
+        (Self::Cancelled, "CANCELLED"),
+        (Self::PartiallyRefunded, "PARTIALLY_REFUNDED"),
+        (Self::Refunded, "REFUNDED"),
+    ];
+}
+
 impl Spelled for StockOperation {
     const SPELLINGS: &'static [(Self, &'static str)] = &[
         (Self::Add, "ADD"),
@@ -159,6 +173,7 @@ mod tests {
         check::<CuratedKind>(6);
         check::<ProductStatus>(5);
         check::<OrderStatus>(9);
+        check::<PaymentStatus>(9);
         check::<StockOperation>(4);
         check::<Role>(3);
         check::<CouponKind>(3);

@@ -6,6 +6,7 @@ use vici_proto::common::v1::PageRequest;
 use vici_proto::order::v1 as pb;
 
 use crate::harness::{App, new_user, order_ref, place, product};
+use vici_proto::vocabulary::Spelled as _;
 
 async fn confirmed(app: &App, user: &str, method: &str) -> pb::Order {
     app.add(user, &product("logitech-mx-master-3s"), 1).await;
@@ -56,7 +57,7 @@ pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {
     );
     let payment = app.payment(&order.id).await.unwrap();
     assert_eq!(
-        (payment.status.as_str(), payment.refunded_cents),
+        (payment.status().spelling(), payment.refunded_cents),
         ("REFUNDED", order.total_cents)
     );
 

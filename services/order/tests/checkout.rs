@@ -6,6 +6,7 @@ use vici_proto::order::v1 as pb;
 use vici_testkit::{details, error_code};
 
 use crate::harness::{App, new_user, order_ref, place, product};
+use vici_proto::vocabulary::Spelled as _;
 
 fn pay(user: &str, order_id: &str, method: &str) -> pb::PayOrderRequest {
     pb::PayOrderRequest {
@@ -55,7 +56,7 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
     assert!(!line.name.is_empty() && !line.sku.is_empty() && !line.product_slug.is_empty());
     assert_eq!(order.shipping_address.as_ref().unwrap().city, "London");
     let payment = app.payment(&order.id).await.unwrap();
-    assert_eq!(payment.status, "SUCCEEDED");
+    assert_eq!(payment.status().spelling(), "SUCCEEDED");
     assert_eq!(order.payment_id.as_deref(), Some(payment.id.as_str()));
     assert_eq!(payment.amount_cents, order.total_cents);
     assert_eq!(
@@ -175,7 +176,10 @@ pub async fn a_declined_card_cancels_and_keeps_the_cart(app: App) {
     let cart_after = app.get_cart(&user).await;
     assert_eq!(cart_after.items, cart_before.items, "same lines");
     assert_eq!(cart_after.coupon_code.as_deref(), Some("SAVE20"));
-    assert_eq!(app.payment(&order_id).await.unwrap().status, "FAILED");
+    assert_eq!(
+        app.payment(&order_id).await.unwrap().status().spelling(),
+        "FAILED"
+    );
     let err = app
         .orders()
         .place_order(place(
@@ -213,7 +217,10 @@ pub async fn cash_on_delivery_is_paid_at_the_door(app: App) {
         cart.items.is_empty() && cart.coupon_code.is_none(),
         "cart and coupon emptied"
     );
-    assert_eq!(app.payment(&order.id).await.unwrap().status, "PENDING");
+    assert_eq!(
+        app.payment(&order.id).await.unwrap().status().spelling(),
+        "PENDING"
+    );
     app.set_status(&order.id, "PROCESSING", None).await.unwrap();
     let tracking = pb::Tracking {
         carrier: "UPS".into(),
@@ -228,7 +235,10 @@ pub async fn cash_on_delivery_is_paid_at_the_door(app: App) {
         (delivered.status.as_str(), delivered.payment_status.as_str()),
         ("DELIVERED", "PAID")
     );
-    assert_eq!(app.payment(&order.id).await.unwrap().status, "SUCCEEDED");
+    assert_eq!(
+        app.payment(&order.id).await.unwrap().status().spelling(),
+        "SUCCEEDED"
+    );
 }
 
 pub async fn orders_wait_for_payment_then_pay(app: App) {
@@ -328,7 +338,7 @@ pub async fn an_expired_reservation_cannot_be_paid(app: App) {
     assert_eq!(order.status, "CANCELLED");
     if let Ok(p) = app.payment(&order_id).await {
         assert!(
-            !["AUTHORIZED", "SUCCEEDED"].contains(&p.status.as_str()),
+            !["AUTHORIZED", "SUCCEEDED"].contains(&p.status().spelling()),
             "{p:?}"
         );
     }

@@ -4,6 +4,7 @@ use vici_order::{Address, Checkout, Step};
 use vici_types::{PostalAddress, TypedId as _, UserId};
 
 use crate::harness::{App, new_user, product};
+use vici_proto::vocabulary::Spelled as _;
 
 fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
     Checkout {
@@ -70,7 +71,10 @@ pub async fn every_step_repeats_without_a_second_effect(app: App) {
         app.engine.commit_stock(&order_id).await.unwrap();
         assert_eq!(app.stock(&mouse).await, (available - 1, 0));
         payment_id = app.engine.capture(&order_id).await.unwrap().id;
-        assert_eq!(app.payment(&order_id).await.unwrap().status, "SUCCEEDED");
+        assert_eq!(
+            app.payment(&order_id).await.unwrap().status().spelling(),
+            "SUCCEEDED"
+        );
         let o = app.engine.confirm(&mut rec, &payment_id).await.unwrap();
         assert_eq!(o.status.as_str(), "CONFIRMED");
         assert_eq!(app.history(&user, &order_id).await.len(), 2);
@@ -173,7 +177,7 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
             }
             if let Ok(p) = app.payment(&order_id).await {
                 assert!(
-                    !["AUTHORIZED", "SUCCEEDED"].contains(&p.status.as_str()),
+                    !["AUTHORIZED", "SUCCEEDED"].contains(&p.status().spelling()),
                     "{step:?}: {p:?}"
                 );
             }
@@ -218,10 +222,16 @@ pub async fn an_interrupted_payment_is_undone(app: App) {
         .await
         .expect_err("stopped");
     assert!(!failure.settled);
-    assert_eq!(app.payment(&order.id).await.unwrap().status, "AUTHORIZED");
+    assert_eq!(
+        app.payment(&order.id).await.unwrap().status().spelling(),
+        "AUTHORIZED"
+    );
     app.recover().await;
     // The attempt is voided; the order still waits for payment with its stock held.
-    assert_eq!(app.payment(&order.id).await.unwrap().status, "CANCELLED");
+    assert_eq!(
+        app.payment(&order.id).await.unwrap().status().spelling(),
+        "CANCELLED"
+    );
     assert_eq!(app.get(&user, &order.id).await.status, "PAYMENT_PENDING");
     assert_eq!(app.stock(&mouse).await, (available, reserved));
     assert_eq!(app.lock_holder(&user).await, None);

@@ -5,11 +5,12 @@ use tonic::Code;
 use vici_testkit::error_code;
 
 use crate::harness::{App, Counting, assert_refused, authorize, new_id};
+use vici_proto::vocabulary::Spelled as _;
 
 pub async fn test_methods_behave_as_named(app: App) {
     for method in ["pm_card_visa", "pm_card_mastercard"] {
         let (order, p) = app.authorize(method, 2599).await;
-        assert_eq!(p.status, "AUTHORIZED", "{method}");
+        assert_eq!(p.status().spelling(), "AUTHORIZED", "{method}");
         assert_eq!(
             (
                 p.order_id.as_str(),
@@ -42,7 +43,7 @@ pub async fn test_methods_behave_as_named(app: App) {
         let (_, p) = app.authorize(method, 1000).await;
         assert_eq!(
             (
-                p.status.as_str(),
+                p.status().spelling(),
                 p.failure_code.as_str(),
                 p.failure_message.as_str()
             ),
@@ -100,7 +101,7 @@ pub async fn a_decline_is_recorded_and_announced(app: App) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(declined.status, "FAILED");
+    assert_eq!(declined.status().spelling(), "FAILED");
     assert_eq!(
         app.get(&order).await,
         declined,
@@ -112,7 +113,7 @@ pub async fn a_decline_is_recorded_and_announced(app: App) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(retry.status, "AUTHORIZED");
+    assert_eq!(retry.status().spelling(), "AUTHORIZED");
     assert_ne!(retry.id, declined.id);
     assert_eq!(
         app.get(&order).await.id,
@@ -159,7 +160,7 @@ pub async fn identical_attempts_call_the_provider_once(app: App) {
         .map(|r| r.expect("every duplicate answers"))
         .collect();
     assert!(payments.iter().all(|p| p == &payments[0]), "{payments:#?}");
-    assert_eq!(payments[0].status, "AUTHORIZED");
+    assert_eq!(payments[0].status().spelling(), "AUTHORIZED");
     assert_eq!(Counting::count(&app.provider.authorizations), 1);
     assert_eq!(Counting::count(&app.provider.intents), 1);
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE order_id = $1")
@@ -273,5 +274,5 @@ pub async fn one_live_payment_per_order_under_concurrency(app: App) {
     .execute(app.db.writer())
     .await
     .expect("a failed attempt is not live");
-    assert_eq!(app.get(&order).await.status, "AUTHORIZED");
+    assert_eq!(app.get(&order).await.status().spelling(), "AUTHORIZED");
 }

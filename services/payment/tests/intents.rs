@@ -3,6 +3,7 @@ use tonic::Code;
 
 use crate::harness::{App, assert_refused, authorize, new_id};
 use vici_proto::payment::v1 as pb;
+use vici_proto::vocabulary::Spelled as _;
 
 fn intent(user: &str, amount: i64, key: &str) -> pb::CreateIntentRequest {
     pb::CreateIntentRequest {
@@ -100,7 +101,7 @@ pub async fn an_intent_belongs_to_its_user_amount_and_order(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (declined.status.as_str(), declined.intent_id.as_str()),
+        (declined.status().spelling(), declined.intent_id.as_str()),
         ("FAILED", pi.id.as_str())
     );
     // The same order may retry with its intent; another order may not take it.
@@ -110,7 +111,7 @@ pub async fn an_intent_belongs_to_its_user_amount_and_order(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (paid.status.as_str(), paid.intent_id.as_str()),
+        (paid.status().spelling(), paid.intent_id.as_str()),
         ("AUTHORIZED", pi.id.as_str())
     );
     let err = c
@@ -145,14 +146,14 @@ pub async fn cash_on_delivery_never_reaches_a_provider(app: App) {
     let (order, pending) = app.authorize("cash_on_delivery", 6400).await;
     assert_eq!(
         (
-            pending.status.as_str(),
+            pending.status().spelling(),
             pending.provider.as_str(),
             pending.intent_id.as_str()
         ),
         ("PENDING", "cash", "")
     );
     let collected = app.capture(&order).await;
-    assert_eq!(collected.status, "SUCCEEDED");
+    assert_eq!(collected.status().spelling(), "SUCCEEDED");
     assert_eq!(app.capture(&order).await, collected);
     let (cancelled_order, _) = app.authorize("cash_on_delivery", 1000).await;
     let cancelled = app
@@ -161,7 +162,7 @@ pub async fn cash_on_delivery_never_reaches_a_provider(app: App) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(cancelled.status, "CANCELLED");
+    assert_eq!(cancelled.status().spelling(), "CANCELLED");
     let refunded = app
         .client()
         .reverse(crate::harness::reverse(&order))
@@ -169,7 +170,7 @@ pub async fn cash_on_delivery_never_reaches_a_provider(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (refunded.status.as_str(), refunded.refunded_cents),
+        (refunded.status().spelling(), refunded.refunded_cents),
         ("REFUNDED", 6400)
     );
     assert_eq!(app.provider.total(), 0);

@@ -4,11 +4,12 @@ use tonic::Code;
 use vici_testkit::error_code;
 
 use crate::harness::{App, Counting, assert_refused, details, key, new_id, refund, reverse};
+use vici_proto::vocabulary::Spelled as _;
 
 pub async fn capture_then_partial_and_full_refunds(app: App) {
     let (order, authorized) = app.authorize("pm_card_visa", 5000).await;
     let captured = app.capture(&order).await;
-    assert_eq!(captured.status, "SUCCEEDED");
+    assert_eq!(captured.status().spelling(), "SUCCEEDED");
     assert_eq!(captured.id, authorized.id);
     let again = app.capture(&order).await;
     assert_eq!(again, captured, "a captured payment is returned as it is");
@@ -37,7 +38,7 @@ pub async fn capture_then_partial_and_full_refunds(app: App) {
     );
     let after_part = part.payment.clone().unwrap();
     assert_eq!(
-        (after_part.refunded_cents, after_part.status.as_str()),
+        (after_part.refunded_cents, after_part.status().spelling()),
         (1200, "PARTIALLY_REFUNDED")
     );
     let repeat = c
@@ -56,7 +57,7 @@ pub async fn capture_then_partial_and_full_refunds(app: App) {
     assert_eq!(rest.amount_cents, 3800, "0 refunds what is left");
     let after_rest = rest.payment.clone().unwrap();
     assert_eq!(
-        (after_rest.refunded_cents, after_rest.status.as_str()),
+        (after_rest.refunded_cents, after_rest.status().spelling()),
         (5000, "REFUNDED")
     );
     assert_eq!(Counting::count(&app.provider.refunds), 2);
@@ -71,7 +72,7 @@ pub async fn capture_then_partial_and_full_refunds(app: App) {
         "Nothing is left to refund on this payment",
     );
     assert_eq!(error_code(&nothing_left), "CONFLICT");
-    assert_eq!(app.get(&order).await.status, "REFUNDED");
+    assert_eq!(app.get(&order).await.status().spelling(), "REFUNDED");
 
     let events = app.events("observer", 3).await;
     let kinds: Vec<&str> = events.iter().map(|(_, e)| e.event_type.as_str()).collect();
@@ -122,7 +123,7 @@ pub async fn reverse_voids_an_authorisation(app: App) {
     let mut c = app.client();
     let voided = c.reverse(reverse(&order)).await.unwrap().into_inner();
     assert_eq!(
-        (voided.id.as_str(), voided.status.as_str()),
+        (voided.id.as_str(), voided.status().spelling()),
         (authorized.id.as_str(), "CANCELLED")
     );
     assert_eq!(Counting::count(&app.provider.voids), 1);
@@ -149,7 +150,7 @@ pub async fn reverse_refunds_a_capture(app: App) {
     let mut c = app.client();
     let reversed = c.reverse(reverse(&order)).await.unwrap().into_inner();
     assert_eq!(
-        (reversed.status.as_str(), reversed.refunded_cents),
+        (reversed.status().spelling(), reversed.refunded_cents),
         ("REFUNDED", 2750)
     );
     let again = c.reverse(reverse(&order)).await.unwrap().into_inner();

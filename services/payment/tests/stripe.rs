@@ -5,6 +5,7 @@ use tonic::Code;
 
 use crate::fake_stripe::{FakeStripe, SECRET_KEY, Seen};
 use crate::harness::{self, App, Client, authorize, key, new_id, refund};
+use vici_proto::vocabulary::Spelled as _;
 
 async fn stripe_service(app: &App) -> (FakeStripe, Client) {
     let fake = FakeStripe::start().await;
@@ -43,18 +44,21 @@ pub async fn authorize_capture_refund_through_stripe(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (p.status.as_str(), p.provider.as_str()),
+        (p.status().spelling(), p.provider.as_str()),
         ("AUTHORIZED", "stripe")
     );
     assert!(p.intent_id.starts_with("pi_3Fake"), "{}", p.intent_id);
     let captured = c.capture(key(&order)).await.unwrap().into_inner();
-    assert_eq!(captured.status, "SUCCEEDED");
+    assert_eq!(captured.status().spelling(), "SUCCEEDED");
     let part = c
         .refund_payment(refund(&order, 2345, "r-1"))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(part.payment.unwrap().status, "PARTIALLY_REFUNDED");
+    assert_eq!(
+        part.payment.unwrap().status().spelling(),
+        "PARTIALLY_REFUNDED"
+    );
     let again = c
         .refund_payment(refund(&order, 2345, "r-1"))
         .await
@@ -106,7 +110,7 @@ pub async fn authorize_capture_refund_through_stripe(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (reversed.status.as_str(), reversed.refunded_cents),
+        (reversed.status().spelling(), reversed.refunded_cents),
         ("REFUNDED", 12345)
     );
     c.reverse(harness::reverse(&order)).await.unwrap();
@@ -136,7 +140,7 @@ pub async fn a_stripe_decline_and_a_void(app: App) {
         .into_inner();
     assert_eq!(
         (
-            declined.status.as_str(),
+            declined.status().spelling(),
             declined.failure_code.as_str(),
             declined.failure_message.as_str()
         ),
@@ -180,7 +184,7 @@ pub async fn a_stripe_decline_and_a_void(app: App) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(voided.status, "CANCELLED");
+    assert_eq!(voided.status().spelling(), "CANCELLED");
     let last = fake.requests().pop().unwrap();
     assert_post(
         &last,
@@ -205,7 +209,7 @@ pub async fn a_retried_attempt_repeats_its_idempotency_keys(app: App) {
         "a 500 leaves the outcome unknown: {err:?}"
     );
     let p = c.authorize(req).await.unwrap().into_inner();
-    assert_eq!(p.status, "AUTHORIZED");
+    assert_eq!(p.status().spelling(), "AUTHORIZED");
     let seen = fake.requests();
     let confirms: Vec<&Seen> = seen
         .iter()

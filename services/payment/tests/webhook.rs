@@ -6,6 +6,7 @@ use tonic::Code;
 use vici_proto::payment::v1 as pb;
 
 use crate::harness::{App, WEBHOOK_SECRET, assert_refused, stripe_signature};
+use vici_proto::vocabulary::Spelled as _;
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -129,7 +130,7 @@ pub async fn events_apply_once(app: App) {
         .into_inner();
     assert!(ack.applied);
     let after = app.get(&order).await;
-    assert_eq!(after.status, "SUCCEEDED");
+    assert_eq!(after.status().spelling(), "SUCCEEDED");
     let repeat = c
         .handle_webhook(signed(succeeded))
         .await
@@ -171,7 +172,7 @@ pub async fn events_apply_once(app: App) {
     );
     let partly = app.get(&order).await;
     assert_eq!(
-        (partly.status.as_str(), partly.refunded_cents),
+        (partly.status().spelling(), partly.refunded_cents),
         ("PARTIALLY_REFUNDED", 1500)
     );
     // The same total again under a new id adds nothing.
@@ -197,7 +198,7 @@ pub async fn events_apply_once(app: App) {
             .into_inner()
             .applied
     );
-    assert_eq!(app.get(&other).await.status, "CANCELLED");
+    assert_eq!(app.get(&other).await.status().spelling(), "CANCELLED");
 
     let unknown_intent = event(
         "evt_unknown",

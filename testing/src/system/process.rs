@@ -27,20 +27,6 @@ impl Mode {
     }
 }
 
-pub const SERVICES: [&str; 11] = [
-    "gateway",
-    "auth",
-    "user",
-    "product",
-    "inventory",
-    "cart",
-    "order",
-    "payment",
-    "recommendation",
-    "event",
-    "notification",
-];
-
 /// The built `vici` binary: `VICI_BIN`, else `target/debug/vici` of this workspace.
 pub fn vici_bin() -> PathBuf {
     let path = std::env::var_os("VICI_BIN")
@@ -149,7 +135,7 @@ impl Deployment {
             Mode::Distributed => {
                 d.run_to_end(&["migrate"]);
                 d.run_to_end(&["seed", "--demo"]);
-                for s in SERVICES {
+                for s in vici_kit::ServiceName::ALL.map(|s| s.as_str()) {
                     d.spawn(s, &["serve", s]);
                 }
             }

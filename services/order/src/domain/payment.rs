@@ -1,6 +1,5 @@
 //! The payment service's facts as checkout uses them: an order's payment and where it stands
 //! (`ChargeStatus`), what authorising one asks for, and a payment intent made for a cart.
-use vici_kit::{Error, Result};
 use vici_types::idempotency::Key;
 use vici_types::{OrderId, UserId};
 
@@ -47,16 +46,6 @@ impl ChargeStatus {
             Self::Refunded => "REFUNDED",
         }
     }
-
-    /// The payment service's spelling; anything else is its fault, not the caller's.
-    pub fn parse(raw: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| {
-                Error::internal(anyhow::anyhow!("the payment service sent status `{raw}`"))
-            })
-    }
 }
 
 /// An order's payment (one attempt of it).
@@ -101,18 +90,4 @@ pub struct PaymentIntent {
     pub status: String,
     pub user_id: String,
     pub created_at: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_read_the_payment_services_spelling() {
-        for s in ChargeStatus::ALL {
-            assert_eq!(ChargeStatus::parse(s.as_str()).unwrap(), s);
-        }
-        let e = ChargeStatus::parse("succeeded").unwrap_err();
-        assert!(e.code.is_server_fault());
-    }
 }

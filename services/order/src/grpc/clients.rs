@@ -186,9 +186,28 @@ impl StockPort for GrpcStock {
 
 struct GrpcPayments(PaymentServiceClient<Channel>);
 
+/// The order service's reading of the payment service's status; none is the payment service's
+/// fault, not the caller's.
+fn charge_status(status: pay::PaymentStatus) -> Result<ChargeStatus> {
+    Ok(match status {
+        pay::PaymentStatus::Processing => ChargeStatus::Processing,
+        pay::PaymentStatus::Pending => ChargeStatus::Pending,
+        pay::PaymentStatus::Authorized => ChargeStatus::Authorized,
+        pay::PaymentStatus::Succeeded => ChargeStatus::Succeeded,
+        pay::PaymentStatus::Failed => ChargeStatus::Failed,
+        pay::PaymentStatus::Cancelled => ChargeStatus::Cancelled,
+        pay::PaymentStatus::PartiallyRefunded => ChargeStatus::PartiallyRefunded,
+        pay::PaymentStatus::Refunded => ChargeStatus::Refunded,
+        pay::PaymentStatus::Unspecified => {
+            let why = anyhow::anyhow!("the payment service sent a payment without a status");
+            return Err(Error::internal(why));
+        }
+    })
+}
+
 fn payment(p: pay::Payment) -> Result<Payment> {
     Ok(Payment {
-        status: ChargeStatus::parse(&p.status)?,
+        status: charge_status(p.status())?,
         id: p.id,
         refunded_cents: p.refunded_cents,
         failure_message: p.failure_message,

@@ -1,8 +1,9 @@
-//! Domain rows to the proto's messages: times as RFC 3339, statuses as their contract text.
+//! Domain rows to the proto's messages: times as RFC 3339, a payment's status as the contract's
+//! enum, the other statuses as their contract text.
 use vici_proto::payment::v1 as pb;
 use vici_store::rfc3339;
 
-use crate::domain::{Intent, Payment, Refund};
+use crate::domain::{Intent, Payment, Refund, Status};
 
 pub fn intent(i: Intent) -> pb::PaymentIntent {
     pb::PaymentIntent {
@@ -27,7 +28,7 @@ pub fn payment(p: Payment) -> pb::Payment {
         amount_cents: p.amount_cents,
         refunded_cents: p.refunded_cents,
         currency: p.currency,
-        status: p.status.as_str().into(),
+        status: payment_status(p.status).into(),
         failure_code: p.failure_code,
         failure_message: p.failure_message,
         provider: p.provider.as_str().into(),
@@ -46,5 +47,18 @@ pub fn refund(r: Refund, p: Payment) -> pb::Refund {
         reason: r.reason,
         created_at: rfc3339(r.created_at),
         payment: Some(payment(p)),
+    }
+}
+
+fn payment_status(status: Status) -> pb::PaymentStatus {
+    match status {
+        Status::Processing => pb::PaymentStatus::Processing,
+        Status::Pending => pb::PaymentStatus::Pending,
+        Status::Authorized => pb::PaymentStatus::Authorized,
+        Status::Succeeded => pb::PaymentStatus::Succeeded,
+        Status::Failed => pb::PaymentStatus::Failed,
+        Status::Cancelled => pb::PaymentStatus::Cancelled,
+        Status::PartiallyRefunded => pb::PaymentStatus::PartiallyRefunded,
+        Status::Refunded => pb::PaymentStatus::Refunded,
     }
 }
