@@ -90,3 +90,15 @@ pub async fn discard(db: Db) {
         }
     }
 }
+
+/// The one value `sql` selects from `db`, with `binds` bound in order (`$1`, `$2`, …).
+pub async fn scalar<T>(db: &Db, sql: &str, binds: &[&str]) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+{
+    let query = binds
+        .iter()
+        .fold(sqlx::query_scalar(sql), |query, value| query.bind(*value));
+    let answer = query.fetch_one(db.reader()).await;
+    answer.unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

@@ -1,4 +1,4 @@
-//! Reading what services announced: a consumer group drained from the bus (waiting for each
+//! Publishing as another service would, and reading what services announced: a consumer group drained from the bus (waiting for each
 //! event with a generous bound, never sleeping), or the events a service's outbox holds (they
 //! commit with their change, so no waiting for the relay).
 use std::time::Duration;
@@ -19,6 +19,14 @@ pub struct Drain {
 }
 
 impl Services {
+    /// Publishes `event` on `topic` as another service would.
+    pub async fn publish(&self, topic: &str, event: &CloudEvent) {
+        let bus = self.bus();
+        let payload = event.to_json();
+        let published = bus.publish(topic, &event.subject, &payload).await;
+        published.expect("publish");
+    }
+
     /// Joins consumer group `group` on `topics` (a new group reads from the first event).
     pub async fn drain(&self, group: &str, topics: &[&str]) -> Drain {
         let sub = self

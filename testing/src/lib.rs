@@ -5,28 +5,34 @@
 //!   fresh databases of the case's backend, with typed clients, their databases and the bus;
 //! - [`on_both_backends!`]: each case written once, run on SQLite and on PostgreSQL;
 //! - [`Drain`] and [`outbox`]: reading the events a case caused;
+//! - [`Unary`] and the neighbours' calls on [`Services`] (stock, carts, products);
 //! - [`RefusedPort`], [`serve_ephemeral`] and the status readers ([`refused`], [`invalid`]);
+//! - [`Reply`]: an HTTP answer with the contract's envelopes checked;
 //! - [`demo`]: the demo catalogue's products by slug;
 //! - [`system`]: the black-box harness that boots the `vici` binary (`vici up`, or eleven
 //!   `vici serve` processes on PostgreSQL, Redis and Kafka) and talks to it over HTTP.
 //!
 //! Nothing here is compiled into the shop: services take it as a dev-dependency.
 
+mod calls;
 mod cases;
 mod db;
 pub mod demo;
 mod events;
 mod net;
+mod reply;
 mod services;
 pub mod system;
 
-pub use db::{discard, fresh, fresh_postgres, fresh_sqlite};
+pub use calls::Unary;
+pub use db::{discard, fresh, fresh_postgres, fresh_sqlite, scalar};
 pub use events::{Drain, EVENT_WAIT, eventually, outbox};
 pub use net::{
-    RefusedPort, client_at, details, error_code, failed_while, invalid, refusal, refused,
-    serve_ephemeral,
+    RefusedPort, assert_invalid, assert_refused, client_at, details, error_code, failed_while,
+    invalid, refusal, refused, serve_ephemeral,
 };
-pub use services::{Builder, Services, Starter, refusing_url};
+pub use reply::Reply;
+pub use services::{Builder, Scope, Services, Starter, refusing_url};
 pub use vici_kit::ServiceName;
 pub use vici_kit::grpc::Channel;
 pub use vici_store::{Backend, Db};

@@ -73,7 +73,8 @@ pub fn refused<T: std::fmt::Debug>(result: Result<T, tonic::Status>, code: Error
     refusal(&status)
 }
 
-/// Asserts a validation error whose details name `field`; returns the problem stated there.
+/// Asserts `result` is a validation error whose details name `field`; returns the problem
+/// stated there.
 #[track_caller]
 pub fn invalid<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &str) -> String {
     let err = refused(result, ErrorCode::Validation);
@@ -82,6 +83,19 @@ pub fn invalid<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &str
     problem
         .as_str()
         .map_or_else(|| problem.to_string(), str::to_string)
+}
+
+/// [`invalid`] for a refusal already in hand.
+#[track_caller]
+pub fn assert_invalid(status: &tonic::Status, field: &str) -> String {
+    invalid::<()>(Err(status.clone()), field)
+}
+
+/// Asserts a refusal with gRPC `code` and `message`.
+#[track_caller]
+pub fn assert_refused(status: &tonic::Status, code: tonic::Code, message: &str) {
+    let seen = (status.code(), status.message());
+    assert_eq!(seen, (code, message), "{status:?}");
 }
 /// A loopback port held bound but never listening, so connecting to it is refused at once.
 ///

@@ -273,6 +273,27 @@ impl Services {
     }
 }
 
+/// Services a case starts as it goes (on settings or a catalogue of its choosing), finished
+/// together once the case has passed.
+#[derive(Clone, Default)]
+pub struct Scope(Arc<std::sync::Mutex<Vec<Services>>>);
+
+impl Scope {
+    /// Keeps `services` until [`Scope::finish`]; returns them.
+    pub fn keep(&self, services: Services) -> Services {
+        self.0.lock().expect("scope").push(services.clone());
+        services
+    }
+
+    /// Finishes everything kept.
+    pub async fn finish(self) {
+        let kept = std::mem::take(&mut *self.0.lock().expect("scope"));
+        for services in kept {
+            services.finish().await;
+        }
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         self.platform.shutdown.cancel();

@@ -6,6 +6,7 @@ use vici_catalog::Catalog;
 use vici_identity::revocation::{ENTRY_TTL_SECS, user_key};
 use vici_proto::auth::v1 as pb;
 use vici_proto::common::v1::PageRequest;
+use vici_testkit::scalar;
 
 use crate::harness::{ADMIN, App, DEMO_PASSWORD, JANE, assert_refused};
 
@@ -341,5 +342,28 @@ pub async fn seeding_is_idempotent_with_deterministic_ids(app: App) {
         assert_eq!(account.role, user.role);
         assert!(account.email_verified && account.is_active);
         assert!(account.last_login_at.is_none());
+    }
+}
+
+impl App {
+    /// Moves the clock to just after the start of the next second, so the calls that follow
+    /// most likely fall in one second (`iat` resolution).
+    fn start_a_second(&self) {
+        use vici_auth::Clock as _;
+        let into = self.clock.now_ms().rem_euclid(1000);
+        self.clock
+            .advance(Duration::from_millis((1000 - into + 20) as u64));
+    }
+
+    /// The stored token version of account `user_id`.
+    async fn token_version(&self, user_id: &str) -> i64 {
+        let sql = "SELECT token_version FROM accounts WHERE id = $1";
+        scalar(&self.db, sql, &[user_id]).await
+    }
+
+    /// How many refresh tokens of `user_id` still work.
+    async fn live_refresh_tokens(&self, user_id: &str) -> i64 {
+        let sql = "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL";
+        scalar(&self.db, sql, &[user_id]).await
     }
 }

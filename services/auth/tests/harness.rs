@@ -1,18 +1,17 @@
 //! The auth service for one case on a fresh database seeded with the demo accounts
 //! (`vici_testkit::Services`), with a clock the cases move and its key file in the case's
 //! directory.
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::Status;
-use vici_auth::{KeySource, ShiftedClock};
+use vici_auth::ShiftedClock;
 use vici_bus::CloudEvent;
-use vici_identity::{Claims, Jwks, Verifier};
+use vici_identity::{Claims, Jwks, Verifier, revocation};
 use vici_proto::auth::v1::{self as pb, auth_service_client::AuthServiceClient};
 use vici_proto::common::v1::Empty;
-use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services, Unary as _, scalar};
 
 pub type Client = AuthServiceClient<Channel>;
 
@@ -34,11 +33,7 @@ pub struct App {
 }
 
 /// Runs `case` against a fresh service on `backend`, then removes the environment.
-pub async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
     let clock = Arc::new(ShiftedClock::new());
     let shifted = clock.clone();
     let services = Services::builder(backend)
@@ -64,71 +59,17 @@ where
 }
 
 impl App {
-    /// The key file every case starts with (the configured default: in the data directory,
-    /// rotated after 30 days).
-    pub fn key_path(&self) -> PathBuf {
-        self.dir.join("auth-keys.json")
-    }
-
-    pub fn key_file(&self) -> KeySource {
-        let config = self.services.platform().section().expect("auth settings");
-        KeySource::from_config(&config, &self.dir)
-    }
-
-    /// Starts another process of the service on the same database, bus, cache and clock with
-    /// `keys` (a restart, as far as anything stored is concerned) and returns its client.
-    pub async fn boot(&self, keys: KeySource) -> anyhow::Result<Client> {
-        let mut deps = vici_auth::Deps::from_platform(self.services.platform()).await?;
-        deps.keys = keys;
-        let app = vici_auth::start_with_clock(deps, self.clock.clone()).await?;
-        Ok(vici_testkit::client_at(&self.services.serve(app).await))
-    }
-
     pub fn now_secs(&self) -> i64 {
         use vici_auth::Clock as _;
         self.clock.now_secs()
     }
 
-    /// Moves the clock to just after the start of the next second, so the calls that follow
-    /// most likely fall in one second (`iat` resolution).
-    pub fn start_a_second(&self) {
-        use vici_auth::Clock as _;
-        let into = self.clock.now_ms().rem_euclid(1000);
-        self.clock
-            .advance(Duration::from_millis((1000 - into + 20) as u64));
-    }
-
     /// Whether the gateway would deny `claims` now: the three deny-list entries it reads,
     /// decided by the same rule.
     pub async fn denied(&self, claims: &Claims) -> bool {
-        let values = self
-            .services
-            .platform()
-            .cache
-            .get_many(&vici_identity::revocation::keys_for(claims))
-            .await
-            .unwrap();
-        vici_identity::revocation::is_revoked(claims, &values)
-    }
-
-    /// The stored token version of account `user_id`.
-    pub async fn token_version(&self, user_id: &str) -> i64 {
-        sqlx::query_scalar("SELECT token_version FROM accounts WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(self.db.reader())
-            .await
-            .unwrap()
-    }
-
-    /// How many refresh tokens of `user_id` still work.
-    pub async fn live_refresh_tokens(&self, user_id: &str) -> i64 {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(user_id)
-        .fetch_one(self.db.reader())
-        .await
-        .unwrap()
+        let keys = revocation::keys_for(claims);
+        let values = self.services.platform().cache.get_many(&keys).await;
+        revocation::is_revoked(claims, &values.expect("the deny-list"))
     }
 
     pub async fn register(&self, email: &str, name: &str) -> pb::Session {
@@ -148,11 +89,7 @@ impl App {
             password: password.into(),
             name: name.into(),
         };
-        self.client
-            .clone()
-            .register(req)
-            .await
-            .map(|r| r.into_inner())
+        self.client.clone().register(req).await.message()
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Result<pb::Session, Status> {
@@ -160,30 +97,19 @@ impl App {
             email: email.into(),
             password: password.into(),
         };
-        self.client.clone().login(req).await.map(|r| r.into_inner())
+        self.client.clone().login(req).await.message()
     }
 
     pub async fn refresh(&self, token: &str) -> Result<pb::Session, Status> {
         let req = pb::RefreshRequest {
             refresh_token: token.into(),
         };
-        self.client
-            .clone()
-            .refresh(req)
-            .await
-            .map(|r| r.into_inner())
+        self.client.clone().refresh(req).await.message()
     }
 
     pub async fn jwks(&self) -> Jwks {
-        let json = self
-            .client
-            .clone()
-            .get_jwks(Empty {})
-            .await
-            .unwrap()
-            .into_inner()
-            .json;
-        serde_json::from_str(&json).expect("the JWKS is JSON")
+        let jwks = self.client.clone().get_jwks(Empty {}).await;
+        serde_json::from_str(&jwks.expect_message("JWKS").json).expect("the JWKS is JSON")
     }
 
     /// The claims of `token`, verified with the service's own JWKS at the service's now.
@@ -202,17 +128,17 @@ impl App {
             .clone()
             .get_account(req)
             .await
-            .unwrap()
-            .into_inner()
+            .expect_message("account")
     }
 
     /// The id of the account with `email`.
     pub async fn id_of(&self, email: &str) -> String {
-        sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
-            .bind(email)
-            .fetch_one(self.db.reader())
-            .await
-            .unwrap()
+        scalar(
+            &self.db,
+            "SELECT id FROM accounts WHERE email = $1",
+            &[email],
+        )
+        .await
     }
 
     /// Every `account-events` event written so far, oldest first, read from the outbox.
@@ -257,7 +183,7 @@ impl App {
             .clone()
             .admin_update_account(req)
             .await
-            .map(|r| r.into_inner())
+            .message()
     }
 }
 
@@ -272,11 +198,6 @@ pub fn role_value(spelled: &str) -> i32 {
     }
 }
 
-/// The service error a status carries (code, message, field details).
-pub fn error(status: Status) -> vici_kit::Error {
-    vici_kit::Error::from_status(&status)
-}
-
 /// Asserts `result` failed with gRPC `code` and, when given, a problem on `field`.
 #[track_caller]
 pub fn assert_refused<T: std::fmt::Debug>(
@@ -286,7 +207,7 @@ pub fn assert_refused<T: std::fmt::Debug>(
 ) -> vici_kit::Error {
     let status = result.expect_err("the call must fail");
     assert_eq!(status.code(), code, "{status:?}");
-    let err = error(status);
+    let err = vici_testkit::refusal(&status);
     if let Some(field) = field {
         assert!(
             err.details.contains_key(field),

@@ -1,5 +1,6 @@
 //! The signing keyring: the key file's creation, reload, rotation and pruning, a corrupt file,
 //! and a configured keyring.
+use std::path::PathBuf;
 use std::time::Duration;
 
 use vici_auth::{Clock as _, KeySource};
@@ -177,4 +178,26 @@ pub async fn a_configured_keyring_is_used_as_given(app: App) {
         text.contains("auth.signing_keys") && !text.contains("s3cr3t"),
         "{text}"
     );
+}
+
+impl App {
+    /// The key file every case starts with (the configured default: in the data directory,
+    /// rotated after 30 days).
+    fn key_path(&self) -> PathBuf {
+        self.dir.join("auth-keys.json")
+    }
+
+    fn key_file(&self) -> KeySource {
+        let config = self.services.platform().section().expect("auth settings");
+        KeySource::from_config(&config, &self.dir)
+    }
+
+    /// Starts another process of the service on the same database, bus, cache and clock with
+    /// `keys` (a restart, as far as anything stored is concerned) and returns its client.
+    async fn boot(&self, keys: KeySource) -> anyhow::Result<Client> {
+        let mut deps = vici_auth::Deps::from_platform(self.services.platform()).await?;
+        deps.keys = keys;
+        let app = vici_auth::start_with_clock(deps, self.clock.clone()).await?;
+        Ok(vici_testkit::client_at(&self.services.serve(app).await))
+    }
 }

@@ -63,8 +63,8 @@ pub async fn a_wrong_password_and_an_unknown_email_look_the_same(app: App) {
     assert_eq!(wrong.message(), unknown.message());
     assert_eq!(wrong.details(), unknown.details());
     assert_eq!(
-        crate::harness::error(wrong).code.as_str(),
-        crate::harness::error(unknown).code.as_str()
+        vici_testkit::refusal(&wrong).code.as_str(),
+        vici_testkit::refusal(&unknown).code.as_str()
     );
     // A failed attempt changes nothing: the bcrypt hash is still there.
     assert!(stored_hash(&app, JANE).await.starts_with("$2b$"));

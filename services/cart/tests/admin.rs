@@ -218,8 +218,10 @@ pub async fn admins_manage_coupons(app: App) {
 
     // Deleting hides it and stops it applying; its code can be used again.
     let user = new_user();
-    app.add(&user, &product("levis-501-jeans"), 1).await;
-    app.apply(&user, "SUMMER-5").await.unwrap();
+    app.services
+        .add_to_cart(&user, &product("levis-501-jeans"), 1)
+        .await;
+    app.services.apply_coupon(&user, "SUMMER-5").await.unwrap();
     app.cart()
         .delete_coupon(pb::CouponRef {
             id: created.id.clone(),
@@ -233,7 +235,7 @@ pub async fn admins_manage_coupons(app: App) {
             .iter()
             .all(|c| c.id != created.id)
     );
-    let cart = app.get(&user).await;
+    let cart = app.services.cart_of(&user).await;
     assert_eq!(
         cart.coupon_message.as_deref(),
         Some("This coupon is no longer available")
@@ -248,7 +250,11 @@ pub async fn admins_manage_coupons(app: App) {
     assert_refused(&err, Code::NotFound, "Coupon not found");
     let err = get(&app, &created.id).await.unwrap_err();
     assert_refused(&err, Code::NotFound, "Coupon not found");
-    let err = app.apply(&user, "SUMMER-5").await.unwrap_err();
+    let err = app
+        .services
+        .apply_coupon(&user, "SUMMER-5")
+        .await
+        .unwrap_err();
     assert_refused(&err, Code::NotFound, "Invalid coupon code");
     let again = app
         .cart()
@@ -258,7 +264,7 @@ pub async fn admins_manage_coupons(app: App) {
         .into_inner();
     assert_ne!(again.id, created.id);
     assert_eq!(
-        app.get(&user).await.coupon_message.as_deref(),
+        app.services.cart_of(&user).await.coupon_message.as_deref(),
         Some("This coupon is no longer available")
     );
 }

@@ -10,8 +10,8 @@ use crate::items::assert_totals;
 pub async fn stock_bounds_every_add(app: App) {
     let user = new_user();
     let bike = product("peloton-bike-plus");
-    app.add(&user, &bike, 2).await;
-    let before = app.get(&user).await;
+    app.services.add_to_cart(&user, &bike, 2).await;
+    let before = app.services.cart_of(&user).await;
     let err = app
         .cart()
         .add_item(add(&user, &bike, None, 2))
@@ -40,7 +40,7 @@ pub async fn stock_bounds_every_add(app: App) {
     );
 
     // Stock is read live from inventory.
-    app.set_stock(&shoes, Some(&size), 0).await;
+    app.services.set_stock(&shoes, Some(&size), 0).await;
     let err = app
         .cart()
         .add_item(add(&user, &shoes, Some(&size), 1))
@@ -48,7 +48,11 @@ pub async fn stock_bounds_every_add(app: App) {
         .unwrap_err();
     assert_refused(&err, Code::FailedPrecondition, "This item is out of stock");
     assert_eq!(details(&err)["available"], "0");
-    assert_eq!(app.get(&user).await, before, "refused adds change nothing");
+    assert_eq!(
+        app.services.cart_of(&user).await,
+        before,
+        "refused adds change nothing"
+    );
 
     // Raising a line past the stock is refused too; lowering it is not.
     let line = before.items[0].id.clone();
@@ -60,7 +64,7 @@ pub async fn stock_bounds_every_add(app: App) {
     };
     let err = app.cart().update_item(set(4)).await.unwrap_err();
     assert_eq!(error_code(&err), "OUT_OF_STOCK");
-    app.set_stock(&bike, None, 1).await;
+    app.services.set_stock(&bike, None, 1).await;
     let lowered = app.cart().update_item(set(1)).await.unwrap().into_inner();
     assert_eq!((lowered.items[0].quantity, lowered.items[0].stock), (1, 1));
 }
@@ -69,8 +73,8 @@ pub async fn unknown_and_inactive_products_are_refused(app: App) {
     let user = new_user();
     let mouse = product("logitech-mx-master-3s");
     let book = product("atomic-habits-book");
-    app.add(&user, &mouse, 1).await;
-    let before = app.add(&user, &book, 2).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
+    let before = app.services.add_to_cart(&user, &book, 2).await;
     let err = app
         .cart()
         .add_item(add(&user, &new_user(), None, 1))
@@ -94,7 +98,7 @@ pub async fn unknown_and_inactive_products_are_refused(app: App) {
     assert_refused(&err, Code::AlreadyExists, "This product is not available");
     assert_eq!(error_code(&err), "CONFLICT");
     // The line stays, shown unavailable and left out of the totals.
-    let shown = app.get(&user).await;
+    let shown = app.services.cart_of(&user).await;
     assert_eq!(shown.items.len(), 2);
     let gone = &shown.items[0];
     assert!(!gone.available);
@@ -105,15 +109,15 @@ pub async fn unknown_and_inactive_products_are_refused(app: App) {
     assert_eq!((shown.subtotal_cents, shown.item_count), (2 * 1_699, 2));
     assert_totals(&shown);
     app.set_status(&mouse, "ACTIVE").await;
-    assert_eq!(app.get(&user).await, before);
+    assert_eq!(app.services.cart_of(&user).await, before);
 }
 
 pub async fn price_changes_are_flagged_once(app: App) {
     let user = new_user();
     let jeans = product("levis-501-jeans");
-    app.add(&user, &jeans, 2).await;
+    app.services.add_to_cart(&user, &jeans, 2).await;
     app.set_price(&jeans, 7_900).await;
-    let read = app.get(&user).await;
+    let read = app.services.cart_of(&user).await;
     let line = &read.items[0];
     assert!(line.price_changed);
     assert_eq!(
@@ -121,16 +125,19 @@ pub async fn price_changes_are_flagged_once(app: App) {
         (7_900, Some(8_900))
     );
     assert_eq!(read.subtotal_cents, 15_800);
-    let again = app.get(&user).await;
+    let again = app.services.cart_of(&user).await;
     assert!(!again.items[0].price_changed);
     assert_eq!(again.items[0].previous_price_cents, None);
     assert_eq!(again.updated_at, read.updated_at, "a read is not a change");
 
     // A mutation shows (and stores) the new price the same way.
     app.set_price(&jeans, 9_500).await;
-    let added = app.add(&user, &product("atomic-habits-book"), 1).await;
+    let added = app
+        .services
+        .add_to_cart(&user, &product("atomic-habits-book"), 1)
+        .await;
     assert!(added.items[0].price_changed);
     assert_eq!(added.items[0].previous_price_cents, Some(7_900));
-    assert!(!app.get(&user).await.items[0].price_changed);
+    assert!(!app.services.cart_of(&user).await.items[0].price_changed);
     assert_totals(&added);
 }

@@ -27,8 +27,12 @@ pub async fn seeded_coupons_apply_by_their_rules(app: App) {
     let book = product("atomic-habits-book");
     app.set_price(&book, 2_500).await;
     let at_minimum = new_user();
-    app.add(&at_minimum, &book, 2).await;
-    let cart = app.apply(&at_minimum, "SAVE20").await.unwrap();
+    app.services.add_to_cart(&at_minimum, &book, 2).await;
+    let cart = app
+        .services
+        .apply_coupon(&at_minimum, "SAVE20")
+        .await
+        .unwrap();
     assert_eq!(cart.coupon_code.as_deref(), Some("SAVE20"));
     assert_eq!(
         (cart.subtotal_cents, cart.discount_cents, cart.total_cents),
@@ -38,40 +42,61 @@ pub async fn seeded_coupons_apply_by_their_rules(app: App) {
     assert_totals(&cart);
 
     let below = new_user();
-    let before = app.add(&below, &product("zara-floral-dress"), 1).await;
-    let err = app.apply(&below, "SAVE20").await.unwrap_err();
+    let before = app
+        .services
+        .add_to_cart(&below, &product("zara-floral-dress"), 1)
+        .await;
+    let err = app
+        .services
+        .apply_coupon(&below, "SAVE20")
+        .await
+        .unwrap_err();
     assert_coupon_refused(&err, "Minimum order $50.00 required", "minimum");
     assert_eq!(
-        app.get(&below).await,
+        app.services.cart_of(&below).await,
         before,
         "a refused coupon is not attached"
     );
 
     // Codes are case-insensitive and trimmed.
-    let lower = app.apply(&at_minimum, "  save20 ").await.unwrap();
+    let lower = app
+        .services
+        .apply_coupon(&at_minimum, "  save20 ")
+        .await
+        .unwrap();
     assert_eq!(lower.coupon_code.as_deref(), Some("SAVE20"));
 
     // FLAT15: $15 off from $100.00.
     let flat = new_user();
-    app.add(&flat, &product("logitech-mx-master-3s"), 1).await;
-    let err = app.apply(&flat, "FLAT15").await.unwrap_err();
+    app.services
+        .add_to_cart(&flat, &product("logitech-mx-master-3s"), 1)
+        .await;
+    let err = app
+        .services
+        .apply_coupon(&flat, "FLAT15")
+        .await
+        .unwrap_err();
     assert_coupon_refused(&err, "Minimum order $100.00 required", "minimum");
-    app.add(&flat, &book, 1).await;
-    let cart = app.apply(&flat, "flat15").await.unwrap();
+    app.services.add_to_cart(&flat, &book, 1).await;
+    let cart = app.services.apply_coupon(&flat, "flat15").await.unwrap();
     assert_eq!((cart.subtotal_cents, cart.discount_cents), (12_499, 1_500));
     assert_totals(&cart);
 
     // EXPIRED5 expired in 2024.
-    let err = app.apply(&flat, "EXPIRED5").await.unwrap_err();
+    let err = app
+        .services
+        .apply_coupon(&flat, "EXPIRED5")
+        .await
+        .unwrap_err();
     assert_coupon_refused(&err, "This coupon has expired", "expired");
     assert_eq!(
-        app.get(&flat).await.coupon_code.as_deref(),
+        app.services.cart_of(&flat).await.coupon_code.as_deref(),
         Some("FLAT15"),
         "the old one stays"
     );
 
     // WELCOME10: 10 %, once per user; applying replaces the attached coupon.
-    let cart = app.apply(&flat, "WELCOME10").await.unwrap();
+    let cart = app.services.apply_coupon(&flat, "WELCOME10").await.unwrap();
     assert_eq!(
         (cart.coupon_code.as_deref(), cart.discount_cents),
         (Some("WELCOME10"), 1_250)
@@ -80,7 +105,7 @@ pub async fn seeded_coupons_apply_by_their_rules(app: App) {
         .redeem_coupon(redeem("WELCOME10", &flat, &new_user(), 12_499))
         .await
         .expect("first use");
-    let used = app.get(&flat).await;
+    let used = app.services.cart_of(&flat).await;
     assert_eq!(
         (used.discount_cents, used.coupon_code.as_deref()),
         (0, Some("WELCOME10"))
@@ -89,17 +114,27 @@ pub async fn seeded_coupons_apply_by_their_rules(app: App) {
         used.coupon_message.as_deref(),
         Some("This coupon has already been used up")
     );
-    let err = app.apply(&flat, "WELCOME10").await.unwrap_err();
+    let err = app
+        .services
+        .apply_coupon(&flat, "WELCOME10")
+        .await
+        .unwrap_err();
     assert_coupon_refused(&err, "This coupon has already been used up", "used");
     assert!(
-        app.apply(&at_minimum, "WELCOME10").await.is_ok(),
+        app.services
+            .apply_coupon(&at_minimum, "WELCOME10")
+            .await
+            .is_ok(),
         "another user's use is theirs"
     );
 
-    let err = app.apply(&flat, "NOPE").await.unwrap_err();
+    let err = app.services.apply_coupon(&flat, "NOPE").await.unwrap_err();
     assert_refused(&err, Code::NotFound, "Invalid coupon code");
     for bad in ["SAVE 20", "", "ÉTÉ", &"A".repeat(10_240)] {
-        assert_invalid(&app.apply(&flat, bad).await.unwrap_err(), "couponCode");
+        assert_invalid(
+            &app.services.apply_coupon(&flat, bad).await.unwrap_err(),
+            "couponCode",
+        );
     }
 }
 
@@ -107,11 +142,15 @@ pub async fn a_coupon_is_reevaluated_on_every_change(app: App) {
     let user = new_user();
     let dress = product("zara-floral-dress");
     let book = product("atomic-habits-book");
-    app.add(&user, &dress, 1).await;
-    let two = app.add(&user, &book, 1).await;
+    app.services.add_to_cart(&user, &dress, 1).await;
+    let two = app.services.add_to_cart(&user, &book, 1).await;
     let line = two.items[1].id.clone();
     assert_eq!(
-        app.apply(&user, "SAVE20").await.unwrap().discount_cents,
+        app.services
+            .apply_coupon(&user, "SAVE20")
+            .await
+            .unwrap()
+            .discount_cents,
         1_340
     );
     let removed = app
@@ -133,7 +172,7 @@ pub async fn a_coupon_is_reevaluated_on_every_change(app: App) {
         Some("Minimum order $50.00 required")
     );
     assert_totals(&removed);
-    let back = app.add(&user, &book, 1).await;
+    let back = app.services.add_to_cart(&user, &book, 1).await;
     assert_eq!(
         (back.discount_cents, back.coupon_message.clone()),
         (1_340, None)
@@ -141,7 +180,7 @@ pub async fn a_coupon_is_reevaluated_on_every_change(app: App) {
 
     // A price change is a change too, seen on the next read.
     app.set_price(&book, 1).await;
-    let cheaper = app.get(&user).await;
+    let cheaper = app.services.cart_of(&user).await;
     assert_eq!(
         (cheaper.subtotal_cents, cheaper.discount_cents),
         (5_000, 1_000)
@@ -155,12 +194,16 @@ pub async fn a_coupon_is_reevaluated_on_every_change(app: App) {
         ..pb::UpdateCouponRequest::default()
     };
     app.cart().update_coupon(deactivate).await.unwrap();
-    let off = app.get(&user).await;
+    let off = app.services.cart_of(&user).await;
     assert_eq!(
         (off.discount_cents, off.coupon_message.as_deref()),
         (0, Some("This coupon is no longer available"))
     );
-    let err = app.apply(&user, "SAVE20").await.unwrap_err();
+    let err = app
+        .services
+        .apply_coupon(&user, "SAVE20")
+        .await
+        .unwrap_err();
     assert_refused(&err, Code::NotFound, "Invalid coupon code");
 
     let removed = app
@@ -180,7 +223,7 @@ pub async fn a_coupon_is_reevaluated_on_every_change(app: App) {
         ),
         (None, None, 0)
     );
-    app.apply(&user, "WELCOME10").await.unwrap();
+    app.services.apply_coupon(&user, "WELCOME10").await.unwrap();
     let cleared = app
         .cart()
         .clear_cart(pb::ClearCartRequest {

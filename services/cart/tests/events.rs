@@ -1,6 +1,7 @@
 //! What the cart announces: behaviour events on both behaviour topics, abandoned carts once
 //! per idle period, and the purge of carts nobody touched for a month.
 use serde_json::json;
+use vici_bus::CloudEvent;
 use vici_bus::topics::{CART_EVENTS, USER_EVENTS};
 use vici_proto::cart::v1 as pb;
 
@@ -112,8 +113,11 @@ pub async fn idle_carts_are_announced_once_and_purged(app: App) {
     let us9 = variant("nike-air-max-90", "US 9");
     let mut c = app.cart();
     c.add_item(add(&idle, &shoes, Some(&us9), 2)).await.unwrap();
-    let cart = app.add(&idle, &product("atomic-habits-book"), 1).await;
-    app.get(&empty).await;
+    let cart = app
+        .services
+        .add_to_cart(&idle, &product("atomic-habits-book"), 1)
+        .await;
+    app.services.cart_of(&empty).await;
     let last_change = chrono::DateTime::parse_from_rfc3339(&cart.updated_at)
         .unwrap()
         .timestamp_millis();
@@ -139,12 +143,15 @@ pub async fn idle_carts_are_announced_once_and_purged(app: App) {
 
     // Reads (even ones that store a new price) are not activity; a change re-arms.
     app.set_price(&product("atomic-habits-book"), 1_500).await;
-    assert!(app.get(&idle).await.items[1].price_changed);
+    assert!(app.services.cart_of(&idle).await.items[1].price_changed);
     assert_eq!(
         sweep(last_change + 27 * HOUR_MS).await.unwrap().abandoned,
         0
     );
-    let changed = app.add(&idle, &product("atomic-habits-book"), 1).await;
+    let changed = app
+        .services
+        .add_to_cart(&idle, &product("atomic-habits-book"), 1)
+        .await;
     let changed_at = chrono::DateTime::parse_from_rfc3339(&changed.updated_at)
         .unwrap()
         .timestamp_millis();
@@ -178,18 +185,25 @@ pub async fn idle_carts_are_announced_once_and_purged(app: App) {
     assert_eq!(abandoned[1].1.data["items"][1]["unitPriceCents"], 1_500);
 
     // A month without a change deletes a cart, empty or not; the next read starts a new one.
-    let empty_cart = app.get(&empty).await;
+    let empty_cart = app.services.cart_of(&empty).await;
     let month = 30 * 24 * HOUR_MS;
     assert_eq!(sweep(changed_at + month - HOUR_MS).await.unwrap().purged, 0);
     let report = sweep(changed_at + month).await.unwrap();
     assert_eq!((report.purged, report.abandoned), (2, 0));
-    let fresh = app.get(&idle).await;
+    let fresh = app.services.cart_of(&idle).await;
     assert!(fresh.items.is_empty());
     assert_ne!(fresh.id, changed.id);
-    assert_ne!(app.get(&empty).await.id, empty_cart.id);
+    assert_ne!(app.services.cart_of(&empty).await.id, empty_cart.id);
     let lines: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cart_lines")
         .fetch_one(app.db.reader())
         .await
         .unwrap();
     assert_eq!(lines, 0, "lines go with their cart");
+}
+
+impl App {
+    /// The first `n` events on `topic` for consumer group `group`.
+    async fn events(&self, group: &str, topic: &str, n: usize) -> Vec<(String, CloudEvent)> {
+        self.services.drain(group, &[topic]).await.take(n).await
+    }
 }

@@ -39,7 +39,7 @@ pub fn assert_totals(cart: &pb::Cart) {
 
 pub async fn a_new_user_gets_an_empty_cart(app: App) {
     let user = new_user();
-    let first = app.get(&user).await;
+    let first = app.services.cart_of(&user).await;
     assert!(uuid::Uuid::parse_str(&first.id).is_ok());
     assert_eq!(first.user_id, user);
     assert!(first.items.is_empty());
@@ -49,7 +49,7 @@ pub async fn a_new_user_gets_an_empty_cart(app: App) {
     );
     assert_eq!(first.currency, "USD");
     assert_eq!(
-        app.get(&user).await,
+        app.services.cart_of(&user).await,
         first,
         "a read creates once and changes nothing"
     );
@@ -67,7 +67,7 @@ pub async fn a_new_user_gets_an_empty_cart(app: App) {
 pub async fn adds_merge_into_one_line_with_a_stable_id(app: App) {
     let user = new_user();
     let mouse = product("logitech-mx-master-3s");
-    let first = app.add(&user, &mouse, 2).await;
+    let first = app.services.add_to_cart(&user, &mouse, 2).await;
     let line = first.items[0].clone();
     assert_eq!(line.name, "Logitech MX Master 3S");
     assert_eq!(
@@ -79,7 +79,10 @@ pub async fn adds_merge_into_one_line_with_a_stable_id(app: App) {
     );
     assert_eq!(line.product_slug, "logitech-mx-master-3s");
     assert_eq!(line.variant_id, None);
-    let merged = app.add(&user, &mouse.to_uppercase(), 3).await;
+    let merged = app
+        .services
+        .add_to_cart(&user, &mouse.to_uppercase(), 3)
+        .await;
     assert_eq!(merged.items.len(), 1);
     assert_eq!(
         (merged.items[0].id.as_str(), merged.items[0].quantity),
@@ -102,7 +105,7 @@ pub async fn adds_merge_into_one_line_with_a_stable_id(app: App) {
         (v.variant_id.as_deref(), v.unit_price_cents, v.stock),
         (Some(titanium.as_str()), 139_900, 45)
     );
-    let bare = app.add(&user, &phone, 1).await;
+    let bare = app.services.add_to_cart(&user, &phone, 1).await;
     assert_eq!(bare.items.len(), 3);
     assert_eq!(
         (bare.items[2].unit_price_cents, bare.items[2].stock),
@@ -119,7 +122,10 @@ pub async fn adds_merge_into_one_line_with_a_stable_id(app: App) {
     assert_totals(&bare);
 
     // On sale: the "was" price comes from the catalogue.
-    let dress = app.add(&user, &product("zara-floral-dress"), 1).await;
+    let dress = app
+        .services
+        .add_to_cart(&user, &product("zara-floral-dress"), 1)
+        .await;
     assert_eq!(dress.items[3].original_price_cents, Some(7_999));
 
     let updated = app
@@ -151,7 +157,7 @@ pub async fn adds_merge_into_one_line_with_a_stable_id(app: App) {
     assert!(removed.items.iter().all(|i| i.id != line.id));
     assert_totals(&removed);
     assert_eq!(
-        app.get(&user).await,
+        app.services.cart_of(&user).await,
         removed,
         "every mutation answers the cart as stored"
     );
@@ -193,7 +199,7 @@ pub async fn concurrent_adds_of_one_product_all_land(app: App) {
     for outcome in join_all(adds).await {
         outcome.expect("every add lands");
     }
-    let cart = app.get(&user).await;
+    let cart = app.services.cart_of(&user).await;
     assert_eq!(cart.items.len(), 1);
     assert_eq!(cart.items[0].quantity, 20);
 }
@@ -220,7 +226,7 @@ pub async fn concurrent_adds_of_different_products_all_land(app: App) {
     for outcome in join_all(adds).await {
         outcome.expect("every add lands");
     }
-    let cart = app.get(&user).await;
+    let cart = app.services.cart_of(&user).await;
     assert_eq!(cart.items.len(), slugs.len());
     assert_eq!(cart.item_count, 20);
     assert_totals(&cart);
@@ -239,7 +245,10 @@ pub async fn quantities_stop_at_99_and_lines_at_50(app: App) {
         err.message(),
         "Quantity must be a whole number from 1 to 99"
     );
-    assert_eq!(app.add(&user, &book, 99).await.items[0].quantity, 99);
+    assert_eq!(
+        app.services.add_to_cart(&user, &book, 99).await.items[0].quantity,
+        99
+    );
     let err = app
         .cart()
         .add_item(add(&user, &book, None, 1))
@@ -265,7 +274,12 @@ pub async fn quantities_stop_at_99_and_lines_at_50(app: App) {
         .filter(|(id, v)| !(id == &book && v.is_none()))
         .collect();
     for i in items.len() + 1..=50 {
-        items.push((app.new_product(&format!("Filler {i}"), 100, 10).await, None));
+        items.push((
+            app.services
+                .create_product(&format!("Filler {i}"), 100, 10)
+                .await,
+            None,
+        ));
     }
     for (id, v) in &items[..49] {
         app.cart()
@@ -273,7 +287,7 @@ pub async fn quantities_stop_at_99_and_lines_at_50(app: App) {
             .await
             .expect("room for 50 lines");
     }
-    let full = app.get(&user).await;
+    let full = app.services.cart_of(&user).await;
     assert_eq!(full.items.len(), 50);
     let (id, v) = &items[49];
     let err = app
@@ -287,14 +301,20 @@ pub async fn quantities_stop_at_99_and_lines_at_50(app: App) {
         "A cart holds at most 50 different items",
     );
     // A line already there still merges.
-    app.add(&user, &items[0].0, 1).await;
-    assert_eq!(app.get(&user).await.items.len(), 50);
+    app.services.add_to_cart(&user, &items[0].0, 1).await;
+    assert_eq!(app.services.cart_of(&user).await.items.len(), 50);
 }
 
 pub async fn another_users_line_is_not_found(app: App) {
     let (alice, bob) = (new_user(), new_user());
-    let alices = app.add(&alice, &product("levis-501-jeans"), 1).await;
-    let bobs = app.add(&bob, &product("atomic-habits-book"), 1).await;
+    let alices = app
+        .services
+        .add_to_cart(&alice, &product("levis-501-jeans"), 1)
+        .await;
+    let bobs = app
+        .services
+        .add_to_cart(&bob, &product("atomic-habits-book"), 1)
+        .await;
     let line = alices.items[0].id.clone();
     let err = app
         .cart()
@@ -324,8 +344,8 @@ pub async fn another_users_line_is_not_found(app: App) {
         &app.cart().remove_item(remove("line-1")).await.unwrap_err(),
         "itemId",
     );
-    assert_eq!(app.get(&alice).await, alices);
-    assert_eq!(app.get(&bob).await, bobs);
+    assert_eq!(app.services.cart_of(&alice).await, alices);
+    assert_eq!(app.services.cart_of(&bob).await, bobs);
 }
 
 /// Checkout names the lines it ordered: a line added while the order was being placed stays.

@@ -29,9 +29,9 @@ pub async fn merging_says_what_was_skipped(app: App) {
     let backpack = product("north-face-backpack");
     let shoes = product("nike-air-max-90");
     let us9 = variant("nike-air-max-90", "US 9");
-    app.add(&user, &book, 98).await;
+    app.services.add_to_cart(&user, &book, 98).await;
     app.set_status(&mouse, "INACTIVE").await;
-    app.set_stock(&backpack, None, 0).await;
+    app.services.set_stock(&backpack, None, 0).await;
     let unknown = new_user();
     let items = vec![
         line(&shoes, Some(&us9), 2),
@@ -85,7 +85,7 @@ pub async fn merging_says_what_was_skipped(app: App) {
             (bike.as_str(), None, 3)
         ]
     );
-    assert_eq!(app.get(&user).await, cart);
+    assert_eq!(app.services.cart_of(&user).await, cart);
 
     let too_many = (0..51).map(|_| line(&book, None, 1)).collect();
     let err = app
@@ -100,7 +100,11 @@ pub async fn merging_into_a_full_cart_skips_new_items(app: App) {
     let user = new_user();
     let mut ids = Vec::new();
     for i in 0..50 {
-        ids.push(app.new_product(&format!("Full {i}"), 250, 5).await);
+        ids.push(
+            app.services
+                .create_product(&format!("Full {i}"), 250, 5)
+                .await,
+        );
     }
     let fill = ids.iter().map(|id| line(id, None, 1)).collect();
     let filled = app
@@ -132,8 +136,8 @@ pub async fn merging_into_a_full_cart_skips_new_items(app: App) {
 pub async fn bad_input_changes_nothing(app: App) {
     let user = new_user();
     let book = product("atomic-habits-book");
-    app.add(&user, &book, 2).await;
-    let before = app.apply(&user, "WELCOME10").await.unwrap();
+    app.services.add_to_cart(&user, &book, 2).await;
+    let before = app.services.apply_coupon(&user, "WELCOME10").await.unwrap();
     let line_id = before.items[0].id.clone();
     let mut c = app.cart();
     let huge = "A".repeat(10_240);
@@ -179,11 +183,23 @@ pub async fn bad_input_changes_nothing(app: App) {
         })
         .await
         .unwrap_err(),
-        app.apply(&user, &huge).await.unwrap_err(),
-        app.apply(&user, "DROP'--").await.unwrap_err(),
-        app.apply(&user, "EXPIRED5").await.unwrap_err(),
-        app.apply(&user, "SAVE20").await.unwrap_err(),
-        app.apply(&user, "UNKNOWN").await.unwrap_err(),
+        app.services.apply_coupon(&user, &huge).await.unwrap_err(),
+        app.services
+            .apply_coupon(&user, "DROP'--")
+            .await
+            .unwrap_err(),
+        app.services
+            .apply_coupon(&user, "EXPIRED5")
+            .await
+            .unwrap_err(),
+        app.services
+            .apply_coupon(&user, "SAVE20")
+            .await
+            .unwrap_err(),
+        app.services
+            .apply_coupon(&user, "UNKNOWN")
+            .await
+            .unwrap_err(),
         c.merge_cart(merge(
             &user,
             (0..51).map(|_| line(&book, None, 1)).collect(),
@@ -196,7 +212,7 @@ pub async fn bad_input_changes_nothing(app: App) {
         assert_ne!(err.code(), Code::Ok);
     }
     assert_eq!(
-        app.get(&user).await,
+        app.services.cart_of(&user).await,
         before,
         "nothing changed, not even the time"
     );
@@ -205,7 +221,7 @@ pub async fn bad_input_changes_nothing(app: App) {
 /// A guest line above 99 is clamped to what a line may hold, not refused as invalid.
 pub async fn merging_more_than_99_clamps(app: App) {
     let user = new_user();
-    let plenty = app.new_product("Plenty", 500, 1_000).await;
+    let plenty = app.services.create_product("Plenty", 500, 1_000).await;
     let answer = app
         .cart()
         .merge_cart(merge(&user, vec![line(&plenty, None, 150)]))

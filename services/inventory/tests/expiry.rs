@@ -6,7 +6,7 @@ use vici_inventory::InventoryConfig;
 use vici_kit::ErrorCode;
 use vici_proto::inventory::v1 as pb;
 
-use crate::harness::{App, line, new_id, refused};
+use crate::harness::{App, Client, line, new_id, refused};
 
 async fn sweep(h: &App, ahead_ms: i64) -> usize {
     vici_inventory::sweep_expired(&h.db, vici_store::now_ms() + ahead_ms)
@@ -135,4 +135,17 @@ pub async fn the_background_sweeper_runs(h: App) {
     .expect("the background sweeper expires the reservation");
     assert_eq!(expired.order_id, order);
     assert_eq!(h.stock(&a).await, (10, 0));
+}
+
+impl App {
+    /// Boots a second service process on the same database and bus with `config`.
+    async fn boot(&self, config: InventoryConfig) -> Client {
+        let platform = self.services.platform();
+        let mut deps = vici_inventory::Deps::from_platform(platform).await.unwrap();
+        deps.config = config;
+        let app = vici_inventory::start(deps)
+            .await
+            .expect("the service starts");
+        vici_testkit::client_at(&self.services.serve(app).await)
+    }
 }

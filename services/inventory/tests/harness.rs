@@ -1,15 +1,12 @@
 //! The inventory service for one case on a fresh database seeded with the demo catalogue
 //! (`vici_testkit::Services`), with its default settings, plus helpers that read what the
 //! service stored.
-use std::future::Future;
-
 use sqlx::Row as _;
 use tonic::Status;
 use vici_bus::CloudEvent;
-use vici_inventory::InventoryConfig;
 use vici_kit::ErrorCode;
 use vici_proto::inventory::v1::{self as pb, inventory_service_client::InventoryServiceClient};
-use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services, Unary as _, scalar};
 
 pub use vici_testkit::demo::product_id as demo_id;
 pub use vici_testkit::new_id;
@@ -24,11 +21,7 @@ pub struct App {
 }
 
 /// Runs `case` against a fresh service on `backend`, then removes its database.
-pub async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
     let services = Services::builder(backend)
         .service(vici_inventory::service())
         .start()
@@ -42,25 +35,11 @@ where
     services.finish().await;
 }
 
-/// The contract's stock operation a test names by its spelling (`ADD`); UNSPECIFIED for one
-/// the contract does not have.
-pub fn stock_op(spelled: &str) -> i32 {
-    use vici_proto::vocabulary::Spelled as _;
-    pb::StockOperation::parse(spelled).map_or(0, |op| op as i32)
-}
-
 pub fn line(product_id: &str, quantity: i64) -> pb::ReserveLine {
     pb::ReserveLine {
         product_id: product_id.into(),
         variant_id: None,
         quantity,
-    }
-}
-
-pub fn variant_line(product_id: &str, variant_id: &str, quantity: i64) -> pb::ReserveLine {
-    pb::ReserveLine {
-        variant_id: Some(variant_id.into()),
-        ..line(product_id, quantity)
     }
 }
 
@@ -83,17 +62,6 @@ pub struct Sums {
 }
 
 impl App {
-    /// Boots a second service process on the same database and bus with `config`.
-    pub async fn boot(&self, config: InventoryConfig) -> Client {
-        let platform = self.services.platform();
-        let mut deps = vici_inventory::Deps::from_platform(platform).await.unwrap();
-        deps.config = config;
-        let app = vici_inventory::start(deps)
-            .await
-            .expect("the service starts");
-        vici_testkit::client_at(&self.services.serve(app).await)
-    }
-
     /// A new product whose own row holds `available`.
     pub async fn product(&self, available: i64) -> String {
         let id = new_id();
@@ -107,37 +75,33 @@ impl App {
             variant_id: variant_id.map(str::to_string),
             quantity,
         };
-        self.client
-            .clone()
-            .init_stock(pb::InitStockRequest { items: vec![item] })
-            .await
-            .unwrap();
+        let request = pb::InitStockRequest { items: vec![item] };
+        let answer = self.client.clone().init_stock(request).await;
+        answer.expect_message("init stock");
     }
 
     pub async fn adjust(&self, product_id: &str, op: &str, quantity: i64) -> pb::StockLevel {
         let req = pb::AdjustRequest {
             product_id: product_id.into(),
-            operation: crate::harness::stock_op(op),
+            operation: stock_op(op),
             quantity,
             reason: "recount".into(),
             actor: "admin-1".into(),
             ..Default::default()
         };
-        self.client.clone().adjust(req).await.unwrap().into_inner()
+        self.client
+            .clone()
+            .adjust(req)
+            .await
+            .expect_message("adjust")
     }
 
     pub async fn level(&self, product_id: &str) -> pb::StockLevel {
         let req = pb::GetStockLevelsRequest {
             product_ids: vec![product_id.into()],
         };
-        let mut levels = self
-            .client
-            .clone()
-            .get_stock_levels(req)
-            .await
-            .unwrap()
-            .into_inner();
-        levels.levels.remove(0)
+        let answer = self.client.clone().get_stock_levels(req).await;
+        answer.expect_message("stock levels").levels.remove(0)
     }
 
     /// (available, reserved) of a product's own row.
@@ -157,54 +121,27 @@ impl App {
             lines,
             ttl_seconds,
         };
-        self.client
-            .clone()
-            .reserve(req)
-            .await
-            .map(|r| r.into_inner())
+        self.client.clone().reserve(req).await.message()
     }
 
     pub async fn commit(&self, order_id: &str) -> Result<pb::Reservation, Status> {
         let req = key(order_id, "");
-        self.client
-            .clone()
-            .commit_reservation(req)
-            .await
-            .map(|r| r.into_inner())
+        self.client.clone().commit_reservation(req).await.message()
     }
 
     pub async fn release(&self, order_id: &str, reason: &str) -> Result<pb::Reservation, Status> {
         let req = key(order_id, reason);
-        self.client
-            .clone()
-            .release_reservation(req)
-            .await
-            .map(|r| r.into_inner())
+        self.client.clone().release_reservation(req).await.message()
     }
 
     pub async fn get(&self, order_id: &str) -> Result<pb::Reservation, Status> {
         let req = key(order_id, "");
-        self.client
-            .clone()
-            .get_reservation(req)
-            .await
-            .map(|r| r.into_inner())
-    }
-
-    pub async fn scalar(&self, sql: &str, arg: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .bind(arg)
-            .fetch_one(self.db.reader())
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        self.client.clone().get_reservation(req).await.message()
     }
 
     /// How many reservations exist, whatever their status.
     pub async fn reservations(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM reservations")
-            .fetch_one(self.db.reader())
-            .await
-            .unwrap()
+        scalar(&self.db, "SELECT COUNT(*) FROM reservations", &[]).await
     }
 
     /// Σ quantity of `product_id`'s own row over reservations in `status`.
@@ -212,12 +149,7 @@ impl App {
         let sql = "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM reservation_lines l \
                    JOIN reservations r ON r.id = l.reservation_id \
                    WHERE l.product_id = $1 AND l.variant_id = '' AND r.status = $2";
-        sqlx::query_scalar(sql)
-            .bind(product_id)
-            .bind(status)
-            .fetch_one(self.db.reader())
-            .await
-            .unwrap()
+        scalar(&self.db, sql, &[product_id, status]).await
     }
 
     pub async fn movement_sums(&self, product_id: &str, kind: &str) -> Sums {
@@ -225,12 +157,9 @@ impl App {
             "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(delta), 0) AS BIGINT) AS d, \
              CAST(COALESCE(SUM(reserved_delta), 0) AS BIGINT) AS r \
              FROM movements WHERE product_id = $1 AND kind = $2",
-        )
-        .bind(product_id)
-        .bind(kind)
-        .fetch_one(self.db.reader())
-        .await
-        .unwrap();
+        );
+        let row = row.bind(product_id).bind(kind).fetch_one(self.db.reader());
+        let row = row.await.expect("movement sums");
         Sums {
             count: row.get("n"),
             delta: row.get("d"),
@@ -246,13 +175,8 @@ impl App {
                 limit: 100,
             }),
         };
-        self.client
-            .clone()
-            .list_movements(req)
-            .await
-            .unwrap()
-            .into_inner()
-            .movements
+        let answer = self.client.clone().list_movements(req).await;
+        answer.expect_message("movements").movements
     }
 
     /// `inventory-events` of `event_type` written so far, oldest first.
@@ -268,4 +192,11 @@ pub fn key(order_id: &str, reason: &str) -> pb::ReservationKey {
         order_id: order_id.into(),
         reason: reason.into(),
     }
+}
+
+/// The contract's stock operation a test names by its spelling (`ADD`); UNSPECIFIED for one
+/// the contract does not have.
+pub fn stock_op(spelled: &str) -> i32 {
+    use vici_proto::vocabulary::Spelled as _;
+    pb::StockOperation::parse(spelled).map_or(0, |op| op as i32)
 }

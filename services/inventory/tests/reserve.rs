@@ -3,7 +3,7 @@
 use vici_kit::ErrorCode;
 use vici_proto::inventory::v1 as pb;
 
-use crate::harness::{App, line, new_id, refused, variant_line};
+use crate::harness::{App, line, new_id, refused};
 
 pub async fn a_reservation_takes_every_line_or_none(h: App) {
     let a = h.product(5).await;
@@ -252,4 +252,11 @@ pub async fn bad_reserve_requests_are_refused_and_change_nothing(h: App) {
         .await
         .unwrap();
     assert_eq!(h.stock(&big).await, (0, 10_000));
+}
+
+fn variant_line(product_id: &str, variant_id: &str, quantity: i64) -> pb::ReserveLine {
+    pb::ReserveLine {
+        variant_id: Some(variant_id.into()),
+        ..line(product_id, quantity)
+    }
 }

@@ -205,12 +205,8 @@ pub async fn thresholds_are_set_on_the_product_row_and_drive_low_stock_events(h:
     assert_eq!((level.available, level.total), (60, 60));
     assert_eq!(level.variants.len(), 1, "the level carries its variants");
     assert_eq!(h.level(&id).await.low_stock_threshold, 50, "stored");
-    let variant_threshold = h
-        .scalar(
-            "SELECT low_stock_threshold FROM stock WHERE product_id = $1 AND variant_id <> ''",
-            &id,
-        )
-        .await;
+    let sql = "SELECT low_stock_threshold FROM stock WHERE product_id = $1 AND variant_id <> ''";
+    let variant_threshold: i64 = vici_testkit::scalar(&h.db, sql, &[&id]).await;
     assert_eq!(variant_threshold, 10, "only the product's own row changes");
     assert!(h.movements(&id).await.is_empty(), "not a stock movement");
 

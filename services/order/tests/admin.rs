@@ -9,7 +9,9 @@ use crate::harness::{App, new_user, order_ref, place, product};
 use vici_proto::vocabulary::Spelled as _;
 
 async fn confirmed(app: &App, user: &str, method: &str) -> pb::Order {
-    app.add(user, &product("logitech-mx-master-3s"), 1).await;
+    app.services
+        .add_to_cart(user, &product("logitech-mx-master-3s"), 1)
+        .await;
     app.orders()
         .place_order(place(user, method, true))
         .await
@@ -29,7 +31,7 @@ fn cancel(user: &str, order_id: &str) -> pb::CancelOrderRequest {
 pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    let before = app.stock(&mouse).await;
+    let before = app.services.stock(&mouse).await;
     let order = confirmed(&app, &user, "pm_card_visa").await;
     let stranger = new_user();
     let err = app
@@ -50,7 +52,7 @@ pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {
         ("CANCELLED", "REFUNDED")
     );
     assert_eq!(cancelled.status_reason.as_deref(), Some("Changed my mind"));
-    assert_eq!(app.stock(&mouse).await, before, "restocked");
+    assert_eq!(app.services.stock(&mouse).await, before, "restocked");
     assert_eq!(
         app.reservation(&order.id).await.as_deref(),
         Some("RELEASED")
@@ -72,7 +74,7 @@ pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {
         order.total_cents,
         "refunded once"
     );
-    assert_eq!(app.stock(&mouse).await, before, "restocked once");
+    assert_eq!(app.services.stock(&mouse).await, before, "restocked once");
 
     let id = order.id.clone();
     let events = app

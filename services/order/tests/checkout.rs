@@ -23,9 +23,9 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
         product("atomic-habits-book"),
     );
     let user = new_user();
-    let (mouse_before, _) = app.stock(&mouse).await;
-    app.add(&user, &mouse, 2).await;
-    app.add(&user, &book, 1).await;
+    let (mouse_before, _) = app.services.stock(&mouse).await;
+    app.services.add_to_cart(&user, &mouse, 2).await;
+    app.services.add_to_cart(&user, &book, 1).await;
     let order = app
         .orders()
         .place_order(place(&user, "pm_card_visa", true))
@@ -60,7 +60,7 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
     assert_eq!(order.payment_id.as_deref(), Some(payment.id.as_str()));
     assert_eq!(payment.amount_cents, order.total_cents);
     assert_eq!(
-        app.stock(&mouse).await,
+        app.services.stock(&mouse).await,
         (mouse_before - 2, 0),
         "stock committed"
     );
@@ -69,7 +69,7 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
         Some("COMMITTED")
     );
     assert!(
-        app.get_cart(&user).await.items.is_empty(),
+        app.services.cart_of(&user).await.items.is_empty(),
         "ordered lines leave the cart"
     );
     assert_eq!(
@@ -125,7 +125,7 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
         (Some(2), Some(9_999))
     );
 
-    app.add(&user, &book, 1).await;
+    app.services.add_to_cart(&user, &book, 1).await;
     let second = app
         .orders()
         .place_order(place(&user, "pm_card_mastercard", true))
@@ -137,10 +137,13 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
 pub async fn a_declined_card_cancels_and_keeps_the_cart(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    app.add(&user, &mouse, 1).await;
-    app.apply(&user, "SAVE20").await;
-    let cart_before = app.get_cart(&user).await;
-    let stock_before = app.stock(&mouse).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
+    app.services
+        .apply_coupon(&user, "SAVE20")
+        .await
+        .expect("apply coupon");
+    let cart_before = app.services.cart_of(&user).await;
+    let stock_before = app.services.stock(&mouse).await;
     let uses_before = app.coupon_uses("SAVE20").await;
     let err = app
         .orders()
@@ -160,7 +163,7 @@ pub async fn a_declined_card_cancels_and_keeps_the_cart(app: App) {
         Some("Your card was declined.")
     );
     assert_eq!(
-        app.stock(&mouse).await,
+        app.services.stock(&mouse).await,
         stock_before,
         "stock back where it was"
     );
@@ -173,7 +176,7 @@ pub async fn a_declined_card_cancels_and_keeps_the_cart(app: App) {
         uses_before,
         "redemption released"
     );
-    let cart_after = app.get_cart(&user).await;
+    let cart_after = app.services.cart_of(&user).await;
     assert_eq!(cart_after.items, cart_before.items, "same lines");
     assert_eq!(cart_after.coupon_code.as_deref(), Some("SAVE20"));
     assert_eq!(
@@ -198,9 +201,12 @@ pub async fn a_declined_card_cancels_and_keeps_the_cart(app: App) {
 pub async fn cash_on_delivery_is_paid_at_the_door(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    let (before, _) = app.stock(&mouse).await;
-    app.add(&user, &mouse, 1).await;
-    app.apply(&user, "SAVE20").await;
+    let (before, _) = app.services.stock(&mouse).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
+    app.services
+        .apply_coupon(&user, "SAVE20")
+        .await
+        .expect("apply coupon");
     let order = app
         .orders()
         .place_order(place(&user, "cash_on_delivery", false))
@@ -211,8 +217,12 @@ pub async fn cash_on_delivery_is_paid_at_the_door(app: App) {
         (order.status.as_str(), order.payment_status.as_str()),
         ("CONFIRMED", "PENDING")
     );
-    assert_eq!(app.stock(&mouse).await, (before - 1, 0), "stock committed");
-    let cart = app.get_cart(&user).await;
+    assert_eq!(
+        app.services.stock(&mouse).await,
+        (before - 1, 0),
+        "stock committed"
+    );
+    let cart = app.services.cart_of(&user).await;
     assert!(
         cart.items.is_empty() && cart.coupon_code.is_none(),
         "cart and coupon emptied"
@@ -244,8 +254,8 @@ pub async fn cash_on_delivery_is_paid_at_the_door(app: App) {
 pub async fn orders_wait_for_payment_then_pay(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    let (before, _) = app.stock(&mouse).await;
-    app.add(&user, &mouse, 1).await;
+    let (before, _) = app.services.stock(&mouse).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
     let order = app
         .orders()
         .place_order(place(&user, "pm_card_visa", false))
@@ -256,8 +266,12 @@ pub async fn orders_wait_for_payment_then_pay(app: App) {
         (order.status.as_str(), order.payment_status.as_str()),
         ("PAYMENT_PENDING", "PENDING")
     );
-    assert_eq!(app.stock(&mouse).await, (before - 1, 1), "stock held");
-    assert!(app.get_cart(&user).await.items.is_empty());
+    assert_eq!(
+        app.services.stock(&mouse).await,
+        (before - 1, 1),
+        "stock held"
+    );
+    assert!(app.services.cart_of(&user).await.items.is_empty());
     assert!(
         app.payment(&order.id).await.is_err(),
         "nothing authorised yet"
@@ -288,7 +302,7 @@ pub async fn orders_wait_for_payment_then_pay(app: App) {
         (paid.status.as_str(), paid.payment_status.as_str()),
         ("CONFIRMED", "PAID")
     );
-    assert_eq!(app.stock(&mouse).await, (before - 1, 0));
+    assert_eq!(app.services.stock(&mouse).await, (before - 1, 0));
     let err = app
         .orders()
         .pay_order(pay(&user, &order.id, "pm_card_visa"))
@@ -301,10 +315,13 @@ pub async fn orders_wait_for_payment_then_pay(app: App) {
 /// Places a PAYMENT_PENDING order with a coupon, then expires every reservation.
 async fn expire_a_waiting_order(app: &App, user: &str) -> (String, String, (i64, i64), i64) {
     let mouse = product("logitech-mx-master-3s");
-    let stock = app.stock(&mouse).await;
+    let stock = app.services.stock(&mouse).await;
     let uses = app.coupon_uses("WELCOME10").await;
-    app.add(user, &mouse, 1).await;
-    app.apply(user, "WELCOME10").await;
+    app.services.add_to_cart(user, &mouse, 1).await;
+    app.services
+        .apply_coupon(user, "WELCOME10")
+        .await
+        .expect("apply coupon");
     let order = app
         .orders()
         .place_order(place(user, "pm_card_visa", false))
@@ -342,7 +359,7 @@ pub async fn an_expired_reservation_cannot_be_paid(app: App) {
             "{p:?}"
         );
     }
-    assert_eq!(app.stock(&mouse).await, stock, "stock restored");
+    assert_eq!(app.services.stock(&mouse).await, stock, "stock restored");
     assert_eq!(app.coupon_uses("WELCOME10").await, uses, "coupon released");
 }
 

@@ -1,7 +1,6 @@
 //! The order service for one case with its real neighbours — product, inventory, cart and
 //! payment (simulated provider, no latency) — on fresh databases seeded with the demo catalogue
 //! (`vici_testkit::Services`). Sweeps and recovery run when the cases say, not on a timer.
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use vici_proto::order::v1 as pb;
 use vici_proto::order::v1::order_service_client::OrderServiceClient;
 use vici_proto::payment::v1 as pay;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
-use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services, Unary as _};
 use vici_types::{TypedId as _, UserId};
 
 use crate::requests::status as status_number;
@@ -28,9 +27,6 @@ pub const RECOVERY_AFTER: Duration = Duration::from_secs(60);
 pub struct App {
     pub services: Services,
     pub orders: OrderServiceClient<Channel>,
-    pub cart: CartServiceClient<Channel>,
-    pub inventory: InventoryServiceClient<Channel>,
-    pub payments: PaymentServiceClient<Channel>,
     /// The saga engine the order service runs on (for step-by-step cases and recovery).
     pub engine: Arc<Engine>,
     pub inventory_db: Db,
@@ -38,11 +34,7 @@ pub struct App {
 }
 
 /// Runs `case` against fresh services on `backend`, then removes their databases and files.
-pub async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
     let (engine_tx, engine_rx) = std::sync::mpsc::channel();
     let services = Services::builder(backend)
         .service(vici_order::service())
@@ -70,9 +62,6 @@ where
         .await;
     case(App {
         orders: services.client(),
-        cart: services.client(),
-        inventory: services.client(),
-        payments: services.client(),
         engine: engine_rx.recv().expect("the order service started"),
         inventory_db: services.db(ServiceName::Inventory).await,
         payment_db: services.db(ServiceName::Payment).await,
@@ -87,90 +76,13 @@ impl App {
         self.orders.clone()
     }
 
-    pub async fn add(&self, user: &str, product_id: &str, quantity: i64) -> cartpb::Cart {
-        self.cart
-            .clone()
-            .add_item(cartpb::AddItemRequest {
-                user_id: user.into(),
-                product_id: product_id.into(),
-                variant_id: None,
-                quantity,
-                session_id: "session-1".into(),
-            })
-            .await
-            .expect("add item")
-            .into_inner()
-    }
-
-    pub async fn get_cart(&self, user: &str) -> cartpb::Cart {
-        let r = cartpb::CartRef {
-            user_id: user.into(),
-            session_id: String::new(),
-        };
-        self.cart
-            .clone()
-            .get_cart(r)
-            .await
-            .expect("get cart")
-            .into_inner()
-    }
-
-    pub async fn apply(&self, user: &str, code: &str) {
-        let r = cartpb::ApplyCouponRequest {
-            user_id: user.into(),
-            code: code.into(),
-        };
-        self.cart
-            .clone()
-            .apply_coupon(r)
-            .await
-            .expect("apply coupon");
-    }
-
     /// How many uses the seeded coupon `code` has counted.
     pub async fn coupon_uses(&self, code: &str) -> i64 {
-        let page = self
-            .cart
-            .clone()
-            .list_coupons(cartpb::ListCouponsRequest { page: None })
-            .await
-            .expect("list coupons")
-            .into_inner();
-        page.coupons
-            .iter()
-            .find(|c| c.code == code)
-            .expect("coupon")
-            .used_count
-    }
-
-    pub async fn set_stock(&self, product_id: &str, quantity: i64) {
-        self.inventory
-            .clone()
-            .adjust(inv::AdjustRequest {
-                product_id: product_id.into(),
-                variant_id: None,
-                operation: vici_proto::inventory::v1::StockOperation::Set.into(),
-                quantity,
-                reason: "order test".into(),
-                actor: "test".into(),
-            })
-            .await
-            .expect("adjust stock");
-    }
-
-    /// (available, reserved) of a product.
-    pub async fn stock(&self, product_id: &str) -> (i64, i64) {
-        let levels = self
-            .inventory
-            .clone()
-            .get_stock_levels(inv::GetStockLevelsRequest {
-                product_ids: vec![product_id.into()],
-            })
-            .await
-            .expect("stock levels")
-            .into_inner();
-        let l = &levels.levels[0];
-        (l.available, l.reserved)
+        let mut cart: CartServiceClient<Channel> = self.services.client();
+        let request = cartpb::ListCouponsRequest { page: None };
+        let page = cart.list_coupons(request).await.expect_message("coupons");
+        let coupon = page.coupons.iter().find(|c| c.code == code);
+        coupon.expect("coupon").used_count
     }
 
     /// The order's reservation status, `None` when it never had one.
@@ -179,8 +91,9 @@ impl App {
             order_id: order_id.as_ref().into(),
             reason: String::new(),
         };
-        match self.inventory.clone().get_reservation(key).await {
-            Ok(r) => Some(r.into_inner().status),
+        let mut inventory: InventoryServiceClient<Channel> = self.services.client();
+        match inventory.get_reservation(key).await.message() {
+            Ok(reservation) => Some(reservation.status),
             Err(s) if s.code() == tonic::Code::NotFound => None,
             Err(s) => panic!("get reservation: {s:?}"),
         }
@@ -190,40 +103,28 @@ impl App {
         let key = pay::PaymentKey {
             order_id: order_id.as_ref().into(),
         };
-        self.payments
-            .clone()
-            .get_payment(key)
-            .await
-            .map(|p| p.into_inner())
+        let mut payments: PaymentServiceClient<Channel> = self.services.client();
+        payments.get_payment(key).await.message()
     }
 
     /// Payment rows (one per attempt) in the payment service's database.
     pub async fn payment_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM payments")
-            .fetch_one(self.payment_db.reader())
-            .await
-            .expect("count payments")
+        vici_testkit::scalar(&self.payment_db, "SELECT COUNT(*) FROM payments", &[]).await
     }
 
     pub async fn get(&self, user: &str, order_id: impl AsRef<str>) -> pb::Order {
+        let request = order_ref(user, order_id.as_ref());
         self.orders()
-            .get_order(order_ref(user, order_id.as_ref()))
+            .get_order(request)
             .await
-            .expect("get order")
-            .into_inner()
+            .expect_message("get order")
     }
 
     pub async fn history(&self, user: &str, order_id: impl AsRef<str>) -> Vec<(String, String)> {
-        let h = self
-            .orders()
-            .get_history(order_ref(user, order_id.as_ref()))
-            .await
-            .expect("history");
-        h.into_inner()
-            .entries
-            .into_iter()
-            .map(|e| (e.status, e.by))
-            .collect()
+        let request = order_ref(user, order_id.as_ref());
+        let history = self.orders().get_history(request).await;
+        let entries = history.expect_message("history").entries.into_iter();
+        entries.map(|e| (e.status, e.by)).collect()
     }
 
     /// An admin move.
@@ -240,7 +141,7 @@ impl App {
             tracking,
             actor: "admin-1".into(),
         };
-        self.orders().set_status(r).await.map(|o| o.into_inner())
+        self.orders().set_status(r).await.message()
     }
 
     /// Which saga holds the checkout lock of `user`, if any.

@@ -29,10 +29,10 @@ pub async fn buyers_race_for_the_last_units(app: App) {
     const BUYERS: usize = 12;
     const LEFT: i64 = 3;
     let bike = product("peloton-bike-plus");
-    app.set_stock(&bike, LEFT).await;
+    app.services.set_stock(&bike, None, LEFT).await;
     let users: Vec<String> = (0..BUYERS).map(|_| new_user()).collect();
     for u in &users {
-        app.add(u, &bike, 1).await;
+        app.services.add_to_cart(u, &bike, 1).await;
     }
     let answers = join_all(users.iter().map(|u| {
         let mut orders = app.orders();
@@ -53,7 +53,7 @@ pub async fn buyers_race_for_the_last_units(app: App) {
                 assert_eq!(details(e)["productId"], bike);
                 assert_eq!(order_count(&app, u).await, 0, "no order for a loser");
                 assert_eq!(
-                    app.get_cart(u).await.items.len(),
+                    app.services.cart_of(u).await.items.len(),
                     1,
                     "a loser keeps the cart"
                 );
@@ -61,15 +61,19 @@ pub async fn buyers_race_for_the_last_units(app: App) {
         }
     }
     assert_eq!(confirmed, LEFT);
-    assert_eq!(app.stock(&bike).await, (0, 0), "sold out, never negative");
+    assert_eq!(
+        app.services.stock(&bike).await,
+        (0, 0),
+        "sold out, never negative"
+    );
     assert_eq!(app.payment_count().await, LEFT, "no payment for any loser");
 }
 
 pub async fn one_cart_confirmed_twice_makes_one_order(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    let (before, _) = app.stock(&mouse).await;
-    app.add(&user, &mouse, 1).await;
+    let (before, _) = app.services.stock(&mouse).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
     let answers = join_all(["key-a", "key-b"].map(|k| {
         let mut orders = app.orders();
         let req = keyed(place(&user, "pm_card_visa", true), k, k);
@@ -84,14 +88,14 @@ pub async fn one_cart_confirmed_twice_makes_one_order(app: App) {
     assert!(busy || emptied, "{err:?}");
     assert_eq!(order_count(&app, &user).await, 1);
     assert_eq!(app.payment_count().await, 1);
-    assert_eq!(app.stock(&mouse).await, (before - 1, 0));
+    assert_eq!(app.services.stock(&mouse).await, (before - 1, 0));
     assert_eq!(app.lock_holder(&user).await, None, "lock released");
 }
 
 pub async fn one_key_makes_one_order(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    app.add(&user, &mouse, 1).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
     let req = keyed(place(&user, "pm_card_visa", true), "same-key", "fp-1");
     let answers = join_all((0..8).map(|_| {
         let mut orders = app.orders();
@@ -122,7 +126,7 @@ pub async fn one_key_makes_one_order(app: App) {
     );
 
     // An error answer is replayed exactly, and charges nothing more.
-    app.add(&user, &mouse, 1).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
     let declined = keyed(
         place(&user, "pm_card_chargeDeclined", true),
         "decline-key",

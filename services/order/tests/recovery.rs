@@ -1,6 +1,6 @@
 //! The saga's steps one by one: each repeated acts once, and a checkout stopped right after any
 //! step (the test hook leaves it exactly as a crash would) is finished or undone by recovery.
-use vici_order::{Address, Checkout, Step};
+use vici_order::{Address, ChargeStatus, Checkout, Step};
 use vici_types::{PostalAddress, TypedId as _, UserId};
 
 use crate::harness::{App, new_user, product};
@@ -36,7 +36,9 @@ fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
 
 /// Starts a checkout of one mouse with SAVE20 and stops it right after `step`; the saga id.
 async fn stopped(app: &App, user: &str, step: Step) -> String {
-    app.add(user, &product("logitech-mx-master-3s"), 1).await;
+    app.services
+        .add_to_cart(user, &product("logitech-mx-master-3s"), 1)
+        .await;
     let failure = app
         .engine
         .place(checkout(user, "pm_card_visa", true), Some(step))
@@ -50,26 +52,26 @@ async fn stopped(app: &App, user: &str, step: Step) -> String {
 pub async fn every_step_repeats_without_a_second_effect(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    let (available, _) = app.stock(&mouse).await;
+    let (available, _) = app.services.stock(&mouse).await;
     let uses = app.coupon_uses("SAVE20").await;
     let saga = stopped(&app, &user, Step::Started).await;
     let mut rec = app.engine.record(&saga).await.unwrap().unwrap();
     let order_id = rec.order_id.clone();
     for _ in 0..2 {
         app.engine.reserve(&rec).await.unwrap();
-        assert_eq!(app.stock(&mouse).await, (available - 1, 1));
+        assert_eq!(app.services.stock(&mouse).await, (available - 1, 1));
         app.engine.redeem_coupon(&rec).await.unwrap();
         assert_eq!(app.coupon_uses("SAVE20").await, uses + 1);
         app.engine.write_order(&rec).await.unwrap();
         assert_eq!(app.history(&user, &order_id).await.len(), 1);
         let p = app.engine.authorize(&rec).await.unwrap();
-        assert_eq!(p.status.as_str(), "AUTHORIZED");
+        assert_eq!(p.status, ChargeStatus::Authorized);
         assert_eq!(app.payment_count().await, 1);
     }
     let mut payment_id = String::new();
     for _ in 0..2 {
         app.engine.commit_stock(&order_id).await.unwrap();
-        assert_eq!(app.stock(&mouse).await, (available - 1, 0));
+        assert_eq!(app.services.stock(&mouse).await, (available - 1, 0));
         payment_id = app.engine.capture(&order_id).await.unwrap().id;
         assert_eq!(
             app.payment(&order_id).await.unwrap().status().spelling(),
@@ -86,7 +88,7 @@ pub async fn every_step_repeats_without_a_second_effect(app: App) {
     );
     for _ in 0..2 {
         app.engine.wind_up(&rec).await.unwrap();
-        assert!(app.get_cart(&user).await.items.is_empty());
+        assert!(app.services.cart_of(&user).await.items.is_empty());
     }
     // The undos repeat just as safely: one refund, one restock, one release.
     for _ in 0..2 {
@@ -97,11 +99,11 @@ pub async fn every_step_repeats_without_a_second_effect(app: App) {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (p.status.as_str(), p.id.as_str()),
-            ("REFUNDED", payment_id.as_str())
+            (p.status, p.id.as_str()),
+            (ChargeStatus::Refunded, payment_id.as_str())
         );
         app.engine.release_stock(&order_id, "test").await.unwrap();
-        assert_eq!(app.stock(&mouse).await, (available, 0));
+        assert_eq!(app.services.stock(&mouse).await, (available, 0));
         app.engine.release_coupon(&order_id).await.unwrap();
         assert_eq!(app.coupon_uses("SAVE20").await, uses);
     }
@@ -125,7 +127,7 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
     ];
     for step in steps {
         let user = new_user();
-        let (available, _) = app.stock(&mouse).await;
+        let (available, _) = app.services.stock(&mouse).await;
         let uses = app.coupon_uses("SAVE20").await;
         let saga = stopped(&app, &user, step).await;
         let order_id = app.engine.record(&saga).await.unwrap().unwrap().order_id;
@@ -152,14 +154,18 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
                 ("CONFIRMED", "PAID"),
                 "{step:?}"
             );
-            assert_eq!(app.stock(&mouse).await, (available - 1, 0), "{step:?}");
+            assert_eq!(
+                app.services.stock(&mouse).await,
+                (available - 1, 0),
+                "{step:?}"
+            );
             assert_eq!(
                 app.reservation(&order_id).await.as_deref(),
                 Some("COMMITTED")
             );
             assert_eq!(app.coupon_uses("SAVE20").await, uses + 1, "{step:?}");
             assert!(
-                app.get_cart(&user).await.items.is_empty(),
+                app.services.cart_of(&user).await.items.is_empty(),
                 "{step:?}: cart cleared"
             );
         } else {
@@ -182,7 +188,7 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
                 );
             }
             assert_eq!(
-                app.stock(&mouse).await,
+                app.services.stock(&mouse).await,
                 (available, 0),
                 "{step:?}: nothing left reserved"
             );
@@ -197,7 +203,7 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
                 "{step:?}: redemption released"
             );
             assert_eq!(
-                app.get_cart(&user).await.items.len(),
+                app.services.cart_of(&user).await.items.len(),
                 1,
                 "{step:?}: cart kept"
             );
@@ -211,11 +217,11 @@ pub async fn a_crash_after_any_step_is_recovered(app: App) {
 pub async fn an_interrupted_payment_is_undone(app: App) {
     let mouse = product("logitech-mx-master-3s");
     let user = new_user();
-    app.add(&user, &mouse, 1).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
     let mut place = checkout(&user, "pm_card_visa", false);
     place.coupon_code = None;
     let order = app.engine.place(place, None).await.expect("placed");
-    let (available, reserved) = app.stock(&mouse).await;
+    let (available, reserved) = app.services.stock(&mouse).await;
     let failure = app
         .engine
         .pay(&order, "pm_card_visa", None, Some(Step::Authorized))
@@ -233,7 +239,7 @@ pub async fn an_interrupted_payment_is_undone(app: App) {
         "CANCELLED"
     );
     assert_eq!(app.get(&user, &order.id).await.status, "PAYMENT_PENDING");
-    assert_eq!(app.stock(&mouse).await, (available, reserved));
+    assert_eq!(app.services.stock(&mouse).await, (available, reserved));
     assert_eq!(app.lock_holder(&user).await, None);
     assert!(failure.error.details.contains_key("sagaId"));
 }

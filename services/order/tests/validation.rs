@@ -31,9 +31,9 @@ pub async fn bad_checkouts_change_nothing(app: App) {
             .await,
         "cart",
     );
-    app.add(&user, &mouse, 1).await;
-    let stock = app.stock(&mouse).await;
-    let cart = app.get_cart(&user).await;
+    app.services.add_to_cart(&user, &mouse, 1).await;
+    let stock = app.services.stock(&mouse).await;
+    let cart = app.services.cart_of(&user).await;
     let mut r = place(&user, "pm_card_visa", true);
     r.user_id = "nobody".into();
     invalid(orders.place_order(r).await, "userId");
@@ -110,8 +110,8 @@ pub async fn bad_checkouts_change_nothing(app: App) {
         "currency",
     );
     // Nothing happened.
-    assert_eq!(app.stock(&mouse).await, stock);
-    assert_eq!(app.get_cart(&user).await.items, cart.items);
+    assert_eq!(app.services.stock(&mouse).await, stock);
+    assert_eq!(app.services.cart_of(&user).await.items, cart.items);
     assert_eq!(app.payment_count().await, 0);
     let quote = orders
         .calculate(pb::CalculateRequest {
@@ -125,7 +125,9 @@ pub async fn bad_checkouts_change_nothing(app: App) {
 
 pub async fn bad_references_are_refused(app: App) {
     let user = new_user();
-    app.add(&user, &product("logitech-mx-master-3s"), 1).await;
+    app.services
+        .add_to_cart(&user, &product("logitech-mx-master-3s"), 1)
+        .await;
     let order = app
         .orders()
         .place_order(place(&user, "pm_card_visa", false))
@@ -216,7 +218,9 @@ pub async fn bad_references_are_refused(app: App) {
 
 pub async fn bad_admin_moves_are_refused(app: App) {
     let user = new_user();
-    app.add(&user, &product("logitech-mx-master-3s"), 1).await;
+    app.services
+        .add_to_cart(&user, &product("logitech-mx-master-3s"), 1)
+        .await;
     let order = app
         .orders()
         .place_order(place(&user, "pm_card_visa", true))

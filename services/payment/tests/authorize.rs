@@ -4,7 +4,7 @@ use futures::future::join_all;
 use tonic::Code;
 use vici_testkit::error_code;
 
-use crate::harness::{App, Counting, assert_refused, authorize, new_id};
+use crate::harness::{App, assert_refused, authorize, new_id};
 use vici_proto::vocabulary::Spelled as _;
 
 pub async fn test_methods_behave_as_named(app: App) {
@@ -161,8 +161,8 @@ pub async fn identical_attempts_call_the_provider_once(app: App) {
         .collect();
     assert!(payments.iter().all(|p| p == &payments[0]), "{payments:#?}");
     assert_eq!(payments[0].status().spelling(), "AUTHORIZED");
-    assert_eq!(Counting::count(&app.provider.authorizations), 1);
-    assert_eq!(Counting::count(&app.provider.intents), 1);
+    assert_eq!(app.provider.calls("authorizations"), 1);
+    assert_eq!(app.provider.calls("intents"), 1);
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE order_id = $1")
         .bind(&order)
         .fetch_one(app.db.reader())
@@ -177,7 +177,7 @@ pub async fn identical_attempts_call_the_provider_once(app: App) {
         .unwrap()
         .into_inner();
     assert_eq!(again, payments[0]);
-    assert_eq!(Counting::count(&app.provider.authorizations), 1);
+    assert_eq!(app.provider.calls("authorizations"), 1);
 }
 
 pub async fn a_second_attempt_while_one_is_live_conflicts(app: App) {
@@ -241,7 +241,7 @@ pub async fn one_live_payment_per_order_under_concurrency(app: App) {
         lost.iter()
             .all(|r| r.as_ref().unwrap_err().code() == Code::AlreadyExists)
     );
-    assert_eq!(Counting::count(&app.provider.authorizations), 1);
+    assert_eq!(app.provider.calls("authorizations"), 1);
 
     // The database itself refuses a second live row, whatever the service checks.
     let second_live = sqlx::query(

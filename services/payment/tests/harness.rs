@@ -2,53 +2,44 @@
 //! simulated provider wrapped so the cases can count provider calls, and a webhook secret.
 //! Cases that need other settings (Stripe, no webhook secret) start a second service with
 //! [`App::service_with`], on a database of its own.
-use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tonic::Status;
 use vici_bus::CloudEvent;
 use vici_bus::topics::PAYMENT_EVENTS;
 use vici_payment::provider::simulated::Simulated;
 use vici_payment::provider::{Authorization, CreatedIntent, NewIntent, Provider, ProviderResult};
 use vici_proto::payment::v1 as pb;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
-use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+use vici_testkit::{Backend, Channel, Db, Scope, ServiceName, Services, Unary as _};
 
-pub use vici_testkit::{details, new_id};
+pub use vici_testkit::{assert_refused, details, new_id};
 
 pub const WEBHOOK_SECRET: &str = "whsec_vici_test_secret";
 
 pub type Client = PaymentServiceClient<Channel>;
 
-/// The simulated provider, counting every call it gets.
+/// The simulated provider, counting every call it gets by kind (`intents`, `authorizations`,
+/// `captures`, `voids`, `refunds`).
 pub struct Counting {
     inner: Simulated,
-    pub intents: AtomicUsize,
-    pub authorizations: AtomicUsize,
-    pub captures: AtomicUsize,
-    pub voids: AtomicUsize,
-    pub refunds: AtomicUsize,
+    calls: Mutex<BTreeMap<&'static str, usize>>,
 }
 
 impl Counting {
-    pub fn count(counter: &AtomicUsize) -> usize {
-        counter.load(Ordering::SeqCst)
+    fn note(&self, kind: &'static str) {
+        *self.calls.lock().unwrap().entry(kind).or_default() += 1;
+    }
+
+    /// The calls of `kind` so far.
+    pub fn calls(&self, kind: &str) -> usize {
+        self.calls.lock().unwrap().get(kind).copied().unwrap_or(0)
     }
 
     /// Every call of every kind.
     pub fn total(&self) -> usize {
-        [
-            &self.intents,
-            &self.authorizations,
-            &self.captures,
-            &self.voids,
-            &self.refunds,
-        ]
-        .into_iter()
-        .map(Self::count)
-        .sum()
+        self.calls.lock().unwrap().values().sum()
     }
 }
 
@@ -61,7 +52,7 @@ impl Provider for Counting {
         self.inner.check_method(method)
     }
     async fn create_intent(&self, intent: NewIntent<'_>) -> ProviderResult<CreatedIntent> {
-        self.intents.fetch_add(1, Ordering::SeqCst);
+        self.note("intents");
         self.inner.create_intent(intent).await
     }
     async fn authorize(
@@ -70,19 +61,19 @@ impl Provider for Counting {
         method: &str,
         key: &str,
     ) -> ProviderResult<Authorization> {
-        self.authorizations.fetch_add(1, Ordering::SeqCst);
+        self.note("authorizations");
         self.inner.authorize(intent, method, key).await
     }
     async fn capture(&self, intent: &str, amount: i64, key: &str) -> ProviderResult<()> {
-        self.captures.fetch_add(1, Ordering::SeqCst);
+        self.note("captures");
         self.inner.capture(intent, amount, key).await
     }
     async fn void(&self, intent: &str, key: &str) -> ProviderResult<()> {
-        self.voids.fetch_add(1, Ordering::SeqCst);
+        self.note("voids");
         self.inner.void(intent, key).await
     }
     async fn refund(&self, intent: &str, amount: i64, key: &str) -> ProviderResult<String> {
-        self.refunds.fetch_add(1, Ordering::SeqCst);
+        self.note("refunds");
         self.inner.refund(intent, amount, key).await
     }
 }
@@ -94,23 +85,15 @@ pub struct App {
     pub db: Db,
     pub provider: Arc<Counting>,
     /// Services started by [`App::service_with`], removed with the main one.
-    extra: Arc<Mutex<Vec<Services>>>,
+    others: Scope,
 }
 
 /// Runs `case` against a fresh service on `backend`, then removes its databases.
-pub async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
     let provider = Arc::new(Counting {
         // A little latency, so concurrent duplicates really overlap the first provider call.
         inner: Simulated::new(Duration::from_millis(20)),
-        intents: AtomicUsize::new(0),
-        authorizations: AtomicUsize::new(0),
-        captures: AtomicUsize::new(0),
-        voids: AtomicUsize::new(0),
-        refunds: AtomicUsize::new(0),
+        calls: Mutex::default(),
     });
     let counting = provider.clone();
     let services = Services::builder(backend)
@@ -125,19 +108,16 @@ where
         .setting("VICI_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .start()
         .await;
-    let extra = Arc::new(Mutex::new(Vec::new()));
+    let scope = Scope::default();
     case(App {
         payments: services.client(),
         db: services.db(ServiceName::Payment).await,
         provider,
-        extra: extra.clone(),
-        services: services.clone(),
+        others: scope.clone(),
+        services: scope.keep(services),
     })
     .await;
-    let extra = std::mem::take(&mut *extra.lock().unwrap());
-    for services in extra.into_iter().chain([services]) {
-        services.finish().await;
-    }
+    scope.finish().await;
 }
 
 impl App {
@@ -151,10 +131,7 @@ impl App {
         let builder = settings
             .iter()
             .fold(builder, |b, (env, value)| b.setting(env, value));
-        let other = builder.start().await;
-        let client = other.client();
-        self.extra.lock().unwrap().push(other);
-        client
+        self.others.keep(builder.start().await).client()
     }
 
     /// The first `n` events on `payment-events` (from the start, for a new `group`).
@@ -169,29 +146,21 @@ impl App {
     /// Authorises `amount` for a new order with `method`; the order id and the answer.
     pub async fn authorize(&self, method: &str, amount: i64) -> (String, pb::Payment) {
         let order = new_id();
-        let p = self
-            .client()
-            .authorize(authorize(&order, &new_id(), &new_id(), method, amount))
-            .await
-            .expect("authorize")
-            .into_inner();
-        (order, p)
+        let request = authorize(&order, &new_id(), &new_id(), method, amount);
+        let payment = self.client().authorize(request).await;
+        (order, payment.expect_message("authorize"))
     }
 
     pub async fn capture(&self, order: &str) -> pb::Payment {
         self.client()
             .capture(key(order))
             .await
-            .expect("capture")
-            .into_inner()
+            .expect_message("capture")
     }
 
     pub async fn get(&self, order: &str) -> pb::Payment {
-        self.client()
-            .get_payment(key(order))
-            .await
-            .expect("get payment")
-            .into_inner()
+        let payment = self.client().get_payment(key(order)).await;
+        payment.expect_message("get payment")
     }
 }
 
@@ -233,30 +202,4 @@ pub fn reverse(order: &str) -> pb::ReverseRequest {
         order_id: order.into(),
         reason: "Order cancelled".into(),
     }
-}
-
-/// Asserts a refusal with this gRPC code and message.
-#[track_caller]
-pub fn assert_refused(status: &Status, code: tonic::Code, message: &str) {
-    assert_eq!(
-        (status.code(), status.message()),
-        (code, message),
-        "{status:?}"
-    );
-}
-
-/// A `Stripe-Signature` header for `payload` signed now with `secret`, computed here
-/// independently of the service's own code.
-pub fn stripe_signature(payload: &[u8], secret: &str, timestamp: i64) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.").as_bytes());
-    mac.update(payload);
-    let sig: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={timestamp},v1={sig}")
 }

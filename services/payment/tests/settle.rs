@@ -3,7 +3,7 @@
 use tonic::Code;
 use vici_testkit::error_code;
 
-use crate::harness::{App, Counting, assert_refused, details, key, new_id, refund, reverse};
+use crate::harness::{App, assert_refused, details, key, new_id, refund, reverse};
 use vici_proto::vocabulary::Spelled as _;
 
 pub async fn capture_then_partial_and_full_refunds(app: App) {
@@ -13,7 +13,7 @@ pub async fn capture_then_partial_and_full_refunds(app: App) {
     assert_eq!(captured.id, authorized.id);
     let again = app.capture(&order).await;
     assert_eq!(again, captured, "a captured payment is returned as it is");
-    assert_eq!(Counting::count(&app.provider.captures), 1);
+    assert_eq!(app.provider.calls("captures"), 1);
 
     let mut c = app.client();
     let too_much = c
@@ -60,7 +60,7 @@ pub async fn capture_then_partial_and_full_refunds(app: App) {
         (after_rest.refunded_cents, after_rest.status().spelling()),
         (5000, "REFUNDED")
     );
-    assert_eq!(Counting::count(&app.provider.refunds), 2);
+    assert_eq!(app.provider.calls("refunds"), 2);
 
     let nothing_left = c
         .refund_payment(refund(&order, 0, "r-3"))
@@ -126,13 +126,13 @@ pub async fn reverse_voids_an_authorisation(app: App) {
         (voided.id.as_str(), voided.status().spelling()),
         (authorized.id.as_str(), "CANCELLED")
     );
-    assert_eq!(Counting::count(&app.provider.voids), 1);
+    assert_eq!(app.provider.calls("voids"), 1);
     let again = c.reverse(reverse(&order)).await.unwrap().into_inner();
     assert_eq!(
         again, voided,
         "a repeated Reverse answers the latest attempt unchanged"
     );
-    assert_eq!(Counting::count(&app.provider.voids), 1);
+    assert_eq!(app.provider.calls("voids"), 1);
     assert_eq!(app.get(&order).await, voided);
     let capture = c.capture(key(&order)).await.unwrap_err();
     assert_eq!(
@@ -155,7 +155,7 @@ pub async fn reverse_refunds_a_capture(app: App) {
     );
     let again = c.reverse(reverse(&order)).await.unwrap().into_inner();
     assert_eq!(again, reversed, "a repeated Reverse changes nothing");
-    assert_eq!(Counting::count(&app.provider.refunds), 1);
+    assert_eq!(app.provider.calls("refunds"), 1);
     // A marker after the repeat: had the repeat announced a refund, it would come first.
     let (marker, _) = app.authorize("pm_card_chargeDeclined", 10).await;
 

@@ -1,5 +1,6 @@
 //! The `account-events` consumer: registration sets a user up exactly once.
 use vici_bus::CloudEvent;
+use vici_bus::topics::ACCOUNT_EVENTS;
 use vici_proto::user::v1::{UpdatePreferencesRequest, UserRef};
 
 use crate::harness::{App, eventually, new_user};
@@ -22,7 +23,7 @@ async fn set_up(app: &App, user: &str) -> bool {
 pub async fn registration_sets_up_the_user_once(app: App) {
     let user = new_user();
     let event = registered(&user);
-    app.publish(&event).await;
+    app.services.publish(ACCOUNT_EVENTS, &event).await;
     eventually("the registration to be applied", || set_up(&app, &user)).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM profiles WHERE user_id = $1", &user)
@@ -57,20 +58,24 @@ pub async fn registration_sets_up_the_user_once(app: App) {
     // The same delivery again, the same registration under a new event id (a producer retry),
     // an event of another type, and a malformed registration; then a marker registration whose
     // effect proves everything before it was handled (one partition keeps publish order).
-    app.publish(&event).await;
-    app.publish(&registered(&user)).await;
+    app.services.publish(ACCOUNT_EVENTS, &event).await;
+    app.services
+        .publish(ACCOUNT_EVENTS, &registered(&user))
+        .await;
     let other_type = CloudEvent::new(
         "auth",
         "user.password_changed",
         &user,
         serde_json::json!({"userId": user}),
     );
-    app.publish(&other_type).await;
+    app.services.publish(ACCOUNT_EVENTS, &other_type).await;
     let mut broken = registered("not-a-uuid");
     broken.data = serde_json::json!({"email": "x@example.com"});
-    app.publish(&broken).await;
+    app.services.publish(ACCOUNT_EVENTS, &broken).await;
     let marker = new_user();
-    app.publish(&registered(&marker)).await;
+    app.services
+        .publish(ACCOUNT_EVENTS, &registered(&marker))
+        .await;
     eventually("the marker registration", || set_up(&app, &marker)).await;
 
     let after = app

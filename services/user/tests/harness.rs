@@ -1,13 +1,10 @@
 //! The user service for one case on a fresh database (`vici_testkit::Services`), with the
 //! fake product service the wishlist reads from.
-use std::future::Future;
-
-use tonic::{Code, Status};
+use tonic::Status;
 use vici_blob::SharedBlob;
-use vici_bus::CloudEvent;
 use vici_proto::user::v1 as pb;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
-use vici_testkit::{Backend, Channel, Db, ServiceName, Services};
+use vici_testkit::{Backend, Channel, Db, ServiceName, Services, Unary as _};
 
 use crate::products::FakeProducts;
 
@@ -23,11 +20,7 @@ pub struct App {
 }
 
 /// Runs `case` against a fresh service on `backend`, then removes its database and files.
-pub async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(App) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
     let products = FakeProducts::default();
     let shutdown = vici_kit::server::Shutdown::new();
     let products_url = products.clone().serve(shutdown.clone()).await;
@@ -51,12 +44,8 @@ where
 /// Asserts a validation error whose details name `field` with `message`.
 #[track_caller]
 pub fn assert_invalid(status: &Status, field: &str, message: &str) {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert_eq!(
-        details(status).get(field).map(String::as_str),
-        Some(message),
-        "{status:?}"
-    );
+    let problem = vici_testkit::assert_invalid(status, field);
+    assert_eq!(problem, message, "{status:?}");
 }
 
 impl App {
@@ -64,34 +53,15 @@ impl App {
         self.client.clone()
     }
 
-    pub async fn publish(&self, event: &CloudEvent) {
-        self.services
-            .bus()
-            .publish(
-                vici_bus::topics::ACCOUNT_EVENTS,
-                &event.subject,
-                &event.to_json(),
-            )
-            .await
-            .expect("publish");
-    }
-
     pub async fn count(&self, sql: &str, bind: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .bind(bind)
-            .fetch_one(self.db.reader())
-            .await
-            .expect("count query")
+        vici_testkit::scalar(&self.db, sql, &[bind]).await
     }
 
     pub async fn addresses(&self, user: &str) -> Vec<pb::Address> {
-        self.client()
-            .list_addresses(pb::UserRef {
-                user_id: user.to_string(),
-            })
-            .await
-            .expect("list addresses")
-            .into_inner()
-            .addresses
+        let request = pb::UserRef {
+            user_id: user.to_string(),
+        };
+        let answer = self.client().list_addresses(request).await;
+        answer.expect_message("list addresses").addresses
     }
 }

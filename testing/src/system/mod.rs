@@ -10,9 +10,9 @@ mod visitor;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub use crate::Reply;
 pub use own::{Broker, OwnShop};
 pub use process::{Deployment, Mode, free_port_base, vici_bin};
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
 
@@ -49,57 +49,27 @@ pub struct Shop {
     pub client: reqwest::Client,
 }
 
-/// One HTTP answer, decoded.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Value,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// `data` of a success envelope, after checking the envelope.
-    pub fn data(&self) -> &Value {
-        assert!(
-            (200..300).contains(&self.status),
-            "expected success, got {}: {}",
-            self.status,
-            self.body
-        );
-        assert_eq!(self.body["success"], true, "{}", self.body);
-        &self.body["data"]
-    }
-
-    /// Checks an error envelope and returns its `error` code.
-    pub fn error(&self, status: u16) -> &str {
-        assert_eq!(self.status, status, "{}", self.body);
-        assert_eq!(self.body["success"], false);
-        assert_eq!(self.body["statusCode"], status);
-        assert!(
-            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{}",
-            self.body
-        );
-        assert_eq!(
-            self.body["requestId"].as_str(),
-            self.header("x-request-id"),
-            "requestId must equal X-Request-Id"
-        );
-        self.body["error"].as_str().expect("error code")
-    }
-}
-
 impl Shop {
     pub fn boot(mode: Mode) -> Self {
         Self::boot_with(mode, &[])
     }
 
-    /// Boots a shop with `settings` (`VICI_*` variables) on top of the usual ones.
+    /// Boots a shop with `settings` (`VICI_*` variables) on top of the usual ones. Its ports are
+    /// checked free before its processes bind them, and another program can take one in between:
+    /// then the shop is booted again on other ports.
     pub fn boot_with(mode: Mode, settings: &[(&str, &str)]) -> Self {
+        let mut attempt = 1;
+        loop {
+            let shop = Self::start(mode, settings);
+            match shop.until_healthy(Duration::from_secs(90)) {
+                Ok(()) => return shop,
+                Err(why) if why.contains("Address already in use") && attempt < 3 => attempt += 1,
+                Err(why) => panic!("{why}"),
+            }
+        }
+    }
+
+    fn start(mode: Mode, settings: &[(&str, &str)]) -> Self {
         let deployment = Deployment::start_with(mode, settings);
         let base = format!("http://127.0.0.1:{}", deployment.port_base);
         // No idle pooling: each test has its own runtime, and a pooled connection dies with the
@@ -109,16 +79,16 @@ impl Shop {
             .pool_max_idle_per_host(0)
             .build()
             .expect("client");
-        let shop = Self {
+        Self {
             deployment,
             base,
             client,
-        };
-        shop.wait_until_healthy(Duration::from_secs(90));
-        shop
+        }
     }
 
-    pub fn wait_until_healthy(&self, limit: Duration) {
+    /// Waits until the gateway reports every service up; the reason when a process exits or
+    /// `limit` passes first.
+    fn until_healthy(&self, limit: Duration) -> Result<(), String> {
         let started = Instant::now();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -135,17 +105,19 @@ impl Shop {
                 anyhow::Ok(r.json::<Value>().await?)
             });
             match outcome {
-                Ok(v) if v["status"] == "up" => return,
+                Ok(v) if v["status"] == "up" => return Ok(()),
                 Ok(v) => last = v.to_string(),
                 Err(e) => last = e.to_string(),
             }
-            self.deployment.assert_alive();
+            if let Some(exit) = self.deployment.exited() {
+                return Err(exit);
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
-        panic!(
+        Err(format!(
             "the shop did not become healthy within {limit:?}: {last}\n{}",
             self.deployment.logs_tail()
-        );
+        ))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -163,13 +135,7 @@ impl Shop {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let bytes = r.bytes().await.expect("body");
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply::new(status, headers, bytes.to_vec())
     }
 
     /// The body of `GET /metrics` on the port `offset` above the gateway's.

@@ -1,11 +1,12 @@
 //! Starting and stopping `vici` processes for tests. Children get SIGTERM when the test process
 //! exits (Linux parent-death signal), so an aborted run leaves nothing behind.
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -45,16 +46,35 @@ pub fn vici_bin() -> PathBuf {
     path
 }
 
-/// Eleven consecutive free ports (checked by binding them), starting at a random base.
+/// Eleven consecutive free ports (checked by binding them). They are picked below the kernel's
+/// ephemeral range, where outgoing connections take their source ports: a port checked free
+/// there can be taken by any client before the service binds it. Windows handed out once are
+/// never handed out again by this process, so shops booted side by side never share one.
 pub fn free_port_base() -> u16 {
-    for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 30_000);
-        let all_free = (0..11).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        if all_free {
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    const FIRST: u16 = 10_000;
+    const WINDOW: u16 = 16;
+    let windows = (ephemeral_low().saturating_sub(FIRST) / WINDOW).max(1);
+    for _ in 0..500 {
+        let base = FIRST + (rand_u16() % windows) * WINDOW;
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+        if handed_out.contains(&base) {
+            continue;
+        }
+        if (0..11).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            handed_out.insert(base);
             return base;
         }
     }
-    panic!("no eleven consecutive free ports found");
+    panic!("no eleven consecutive free ports found below the ephemeral range");
+}
+
+/// The first port of the kernel's ephemeral range (Linux's default when it cannot be read).
+fn ephemeral_low() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 fn rand_u16() -> u16 {
@@ -184,7 +204,7 @@ impl Deployment {
             let label = label.to_string();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let mut l = logs.lock().unwrap();
+                    let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
                     l.push(format!("[{label}] {line}"));
                     if l.len() > 400 {
                         l.remove(0);
@@ -192,29 +212,42 @@ impl Deployment {
                 }
             });
         }
-        self.children
-            .lock()
-            .unwrap()
-            .push((label.to_string(), child));
+        self.children().push((label.to_string(), child));
     }
 
     /// Panics with the logs when a process has exited.
     pub fn assert_alive(&self) {
-        for (label, child) in self.children.lock().unwrap().iter_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("`{label}` exited with {status}\n{}", self.logs_tail());
-            }
+        if let Some(exit) = self.exited() {
+            panic!("{exit}");
         }
     }
 
+    /// Which process has exited and how, with the logs, if one has.
+    pub fn exited(&self) -> Option<String> {
+        let exit = self.children().iter_mut().find_map(|(label, child)| {
+            let status = child.try_wait().ok()??;
+            Some(format!("`{label}` exited with {status}"))
+        })?;
+        Some(format!("{exit}\n{}", self.logs_tail()))
+    }
+
+    /// The children, also after a panic elsewhere poisoned the lock: a test that fails must
+    /// still stop its processes, and a second panic while dropping would abort the whole run.
+    fn children(&self) -> MutexGuard<'_, Vec<(String, Child)>> {
+        self.children.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn logs_tail(&self) -> String {
-        self.logs.lock().unwrap().join("\n")
+        self.logs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join("\n")
     }
 
     /// Kills the process labelled `label` outright (SIGKILL: no draining, as a crash) and waits
     /// for it to be gone.
     pub fn kill(&self, label: &str) {
-        let mut children = self.children.lock().unwrap();
+        let mut children = self.children();
         let idx = children
             .iter()
             .position(|(l, _)| l == label)
@@ -234,7 +267,7 @@ impl Deployment {
 
     /// Sends SIGTERM to the process labelled `label`; returns it for the caller to wait on.
     pub fn terminate(&self, label: &str) -> Option<Child> {
-        let mut children = self.children.lock().unwrap();
+        let mut children = self.children();
         let idx = children.iter().position(|(l, _)| l == label)?;
         let (_, child) = children.remove(idx);
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
@@ -244,7 +277,7 @@ impl Deployment {
 
 impl Drop for Deployment {
     fn drop(&mut self) {
-        for (_, child) in self.children.lock().unwrap().iter_mut() {
+        for (_, child) in self.children().iter_mut() {
             unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
             let _ = child.wait();
         }

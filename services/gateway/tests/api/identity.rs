@@ -9,7 +9,7 @@ use vici_identity::{Claims, SigningKey};
 
 use crate::document::planned;
 use crate::fake_auth::{GOOD_PASSWORD, claims, now};
-use crate::{Answer, Gateway, gateway, gateway_with, send};
+use crate::{Gateway, Reply, gateway, gateway_with, send};
 
 /// A private GET route that is not built yet (from the gateway's document): past authentication
 /// it answers 501, so the status tells exactly whether the token was accepted.
@@ -17,7 +17,7 @@ async fn private_probe(gw: &Gateway) -> String {
     planned(gw, Method::GET, true, false).await.uri()
 }
 
-async fn private_with(gw: &Gateway, token: &str) -> Answer {
+async fn private_with(gw: &Gateway, token: &str) -> Reply {
     let request = Request::get(private_probe(gw).await)
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
@@ -25,7 +25,7 @@ async fn private_with(gw: &Gateway, token: &str) -> Answer {
     send(&gw.app, request).await
 }
 
-async fn call(gw: &Gateway, method: Method, uri: &str, token: &str, ip: &str) -> Answer {
+async fn call(gw: &Gateway, method: Method, uri: &str, token: &str, ip: &str) -> Reply {
     let request = Request::builder()
         .method(method)
         .uri(uri)
@@ -81,14 +81,14 @@ async fn a_good_token_passes_and_every_bad_one_is_401() {
         ("garbage", "not.a.token".into()),
     ] {
         let answer = private_with(&gw, &token).await;
-        assert_eq!(answer.status.as_u16(), 401, "{what}: {}", answer.text());
+        assert_eq!(answer.status, 401, "{what}: {}", answer.text());
         answer.assert_error(401, "UNAUTHORIZED");
         // A public route serves a caller with the same bad token, anonymously.
         let public = Request::get("/api/products")
             .header("authorization", format!("Bearer {token}"))
             .body(Body::empty())
             .unwrap();
-        assert_eq!(send(&gw.app, public).await.status.as_u16(), 200, "{what}");
+        assert_eq!(send(&gw.app, public).await.status, 200, "{what}");
     }
 }
 
@@ -223,7 +223,7 @@ async fn tokens_cannot_be_checked_without_the_auth_service() {
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
-    assert_eq!(send(&gw.app, public).await.status.as_u16(), 200);
+    assert_eq!(send(&gw.app, public).await.status, 200);
 }
 
 #[tokio::test]
@@ -235,7 +235,7 @@ async fn the_per_ip_budget_answers_429_with_retry_after() {
     .await;
     for _ in 0..3 {
         let a = call(&gw, Method::GET, "/api/products", "-", "198.51.100.7").await;
-        assert_eq!(a.status.as_u16(), 200);
+        assert_eq!(a.status, 200);
     }
     let refused = call(&gw, Method::GET, "/api/products", "-", "198.51.100.7").await;
     refused.assert_error(429, "RATE_LIMITED");
@@ -243,7 +243,7 @@ async fn the_per_ip_budget_answers_429_with_retry_after() {
     assert!((1..=60).contains(&retry), "{retry}");
     // Another address has its own budget.
     let other = call(&gw, Method::GET, "/api/products", "-", "198.51.100.8").await;
-    assert_eq!(other.status.as_u16(), 200);
+    assert_eq!(other.status, 200);
 }
 
 #[tokio::test]
@@ -265,7 +265,7 @@ async fn the_per_user_budget_follows_the_user_across_addresses() {
         .assert_error(429, "RATE_LIMITED");
 }
 
-async fn login(gw: &Gateway, email: &str, password: &str, ip: &str) -> Answer {
+async fn login(gw: &Gateway, email: &str, password: &str, ip: &str) -> Reply {
     let body = serde_json::json!({"email": email, "password": password}).to_string();
     let request = Request::post("/api/auth/login")
         .header("content-type", "application/json")
@@ -284,7 +284,7 @@ async fn failed_logins_lock_the_account_without_revealing_the_password() {
     .await;
     login(&gw, "victim@example.com", GOOD_PASSWORD, "192.0.2.1")
         .await
-        .assert_ok();
+        .data();
     for i in 0..3 {
         // From different addresses: the lock is per account, not per IP.
         login(
@@ -307,7 +307,7 @@ async fn failed_logins_lock_the_account_without_revealing_the_password() {
     );
     login(&gw, "bystander@example.com", GOOD_PASSWORD, "192.0.2.99")
         .await
-        .assert_ok();
+        .data();
 }
 
 #[tokio::test]
@@ -325,7 +325,7 @@ async fn the_login_budget_is_per_ip_and_off_means_off() {
             "192.0.2.50",
         )
         .await
-        .assert_ok();
+        .data();
     }
     login(&gw, "u9@example.com", GOOD_PASSWORD, "192.0.2.50")
         .await
@@ -338,5 +338,5 @@ async fn the_login_budget_is_per_ip_and_off_means_off() {
     }
     login(&off, "u@example.com", GOOD_PASSWORD, "192.0.2.50")
         .await
-        .assert_ok();
+        .data();
 }

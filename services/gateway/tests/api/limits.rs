@@ -17,7 +17,7 @@ async fn a_spent_budget_resets_with_the_next_window() {
             .header("x-forwarded-for", "198.51.100.20")
             .body(Body::empty())
             .unwrap();
-        send(&gw.app, request).await.status.as_u16()
+        send(&gw.app, request).await.status
     };
     // Start at the beginning of a window so all three land in the same one.
     let ms = std::time::SystemTime::now()

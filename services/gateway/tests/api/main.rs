@@ -5,14 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode};
-use serde_json::Value;
+use axum::body::Body;
+use axum::http::Request;
 use tower::ServiceExt;
 use vici_gateway::{Deps, router};
 use vici_proto::auth::v1::auth_service_server::AuthServiceServer;
 use vici_proto::product::v1::product_service_server::ProductServiceServer;
-use vici_testkit::{Backend, ServiceName, Services};
+use vici_testkit::{Backend, Reply, ServiceName, Services};
 
 mod admin_catalogue;
 mod catalogue;
@@ -56,8 +55,7 @@ pub async fn gateway() -> Gateway {
     gateway_with(&[]).await
 }
 
-/// A gateway with extra `VICI_*` settings (they override the test wiring); with `serve`, the
-/// gateway service also runs on a port of its own.
+/// A gateway with extra `VICI_*` settings (they override the test wiring).
 pub async fn gateway_with(settings: &[(&str, &str)]) -> Gateway {
     let fake = Arc::new(FakeCatalogue::default());
     let auth = Arc::new(FakeAuth::default());
@@ -82,97 +80,20 @@ pub async fn gateway_with(settings: &[(&str, &str)]) -> Gateway {
     }
 }
 
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl Answer {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The contract's error envelope, with `requestId` equal to the `X-Request-Id` header.
-    #[track_caller]
-    pub fn assert_error(&self, status: u16, code: &str) -> Value {
-        let body = self.json();
-        assert_eq!(self.status.as_u16(), status, "{body}");
-        assert_eq!(body["success"], false, "{body}");
-        assert_eq!(body["statusCode"], status, "{body}");
-        assert_eq!(body["error"], code, "{body}");
-        assert!(
-            body["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{body}"
-        );
-        let id = self
-            .header("x-request-id")
-            .expect("X-Request-Id on every response");
-        assert_eq!(body["requestId"], id, "{body}");
-        body
-    }
-
-    /// A success envelope; returns `data`.
-    #[track_caller]
-    pub fn assert_ok(&self) -> Value {
-        let body = self.json();
-        assert_eq!(self.status, StatusCode::OK, "{body}");
-        assert_eq!(body["success"], true, "{body}");
-        assert!(self.header("x-request-id").is_some());
-        body["data"].clone()
-    }
-}
-
-pub async fn send(app: &Router, request: Request<Body>) -> Answer {
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     let response = app
         .clone()
         .oneshot(request)
         .await
         .expect("infallible router");
-    let status = response.status();
+    let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Reply::new(status, headers, body.to_vec())
 }
 
-pub async fn get(app: &Router, uri: &str) -> Answer {
+pub async fn get(app: &Router, uri: &str) -> Reply {
     send(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-/// A request with no body and no `Content-Type`, the way the client sends logout or clear.
-pub async fn bare(app: &Router, method: Method, uri: &str) -> Answer {
-    send(
-        app,
-        Request::builder()
-            .method(method)
-            .uri(uri)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-}
-
-pub async fn send_json(app: &Router, method: Method, uri: &str, body: &str) -> Answer {
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    send(app, request).await
 }

@@ -153,11 +153,11 @@ async fn media_is_served_with_safe_headers() {
         .await
         .unwrap();
     let answer = get(&gw.app, "/api/media/products/p1/a.png").await;
-    assert_eq!(answer.status.as_u16(), 200);
+    assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("image/png"));
     assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
     assert!(answer.header("cache-control").unwrap().contains("max-age"));
-    assert_eq!(&answer.body[..4], b"\x89PNG");
+    assert_eq!(&answer.bytes[..4], b"\x89PNG");
     let svg = get(&gw.app, "/api/media/products/p1/b.svg").await;
     assert_eq!(svg.header("content-type"), Some("application/octet-stream"));
     assert_eq!(svg.header("content-disposition"), Some("attachment"));

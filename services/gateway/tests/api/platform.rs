@@ -5,7 +5,8 @@ use axum::http::{Method, Request};
 
 use crate::document::{operations, planned};
 use crate::fake::HEADPHONES_ID;
-use crate::{bare, gateway, gateway_with, get, send, send_json};
+use crate::{Reply, gateway, gateway_with, get, send};
+use axum::Router;
 
 #[tokio::test]
 async fn the_request_id_is_echoed_and_matches_the_error_body() {
@@ -209,12 +210,12 @@ async fn public_routes_ignore_a_garbage_token() {
             .header("authorization", token)
             .body(Body::empty())
             .unwrap();
-        send(&gw.app, request).await.assert_ok();
+        send(&gw.app, request).await.data();
         let request = Request::get("/api/products/recommended")
             .header("authorization", token)
             .body(Body::empty())
             .unwrap();
-        send(&gw.app, request).await.assert_ok();
+        send(&gw.app, request).await.data();
     }
 }
 
@@ -233,7 +234,7 @@ async fn cors_preflight_needs_no_token_and_exposes_our_headers() {
         .body(Body::empty())
         .unwrap();
     let answer = send(&gw.app, preflight).await;
-    assert!(answer.status.is_success(), "{}", answer.status);
+    assert!((200..300).contains(&answer.status), "{}", answer.status);
     assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
     let methods = answer
         .header("access-control-allow-methods")
@@ -286,4 +287,27 @@ async fn configured_origins_are_the_only_ones_allowed() {
     );
     let answer = send(&gw.app, request("https://evil.example")).await;
     assert_eq!(answer.header("access-control-allow-origin"), None);
+}
+
+/// A request with no body and no `Content-Type`, the way the client sends logout or clear.
+async fn bare(app: &Router, method: Method, uri: &str) -> Reply {
+    send(
+        app,
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+async fn send_json(app: &Router, method: Method, uri: &str, body: &str) -> Reply {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(app, request).await
 }

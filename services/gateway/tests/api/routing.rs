@@ -5,9 +5,9 @@ use axum::http::{Request, header};
 
 use crate::document::{fell_through, operations};
 use crate::fake_auth::claims;
-use crate::{Answer, Gateway, gateway_with, send};
+use crate::{Gateway, Reply, gateway_with, send};
 
-async fn call(gw: &Gateway, method: &axum::http::Method, uri: &str, token: Option<&str>) -> Answer {
+async fn call(gw: &Gateway, method: &axum::http::Method, uri: &str, token: Option<&str>) -> Reply {
     let mut request = Request::builder().method(method.clone()).uri(uri);
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -28,7 +28,7 @@ async fn every_documented_operation_is_served_at_its_access_level() {
         let what = format!("{} {}", op.method, op.path);
         let uri = op.uri();
         let anonymous = call(&gw, &op.method, &uri, None).await;
-        let status = anonymous.status.as_u16();
+        let status = anonymous.status;
         if op.private {
             anonymous.assert_error(401, "UNAUTHORIZED");
         } else {
@@ -40,8 +40,8 @@ async fn every_documented_operation_is_served_at_its_access_level() {
                 .assert_error(403, "FORBIDDEN");
         }
         let as_admin = call(&gw, &op.method, &uri, Some(&admin)).await;
-        let status = as_admin.status.as_u16();
-        let body: serde_json::Value = serde_json::from_slice(&as_admin.body).unwrap_or_default();
+        let status = as_admin.status;
+        let body: serde_json::Value = serde_json::from_slice(&as_admin.bytes).unwrap_or_default();
         assert!(
             !fell_through(status, &body),
             "{what}: not routed ({status} {body})"

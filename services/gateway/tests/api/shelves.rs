@@ -10,7 +10,10 @@ use crate::{gateway, gateway_with, get};
 #[tokio::test]
 async fn categories_list_tree_and_detail() {
     let gw = gateway().await;
-    let flat = get(&gw.app, "/api/products/categories").await.assert_ok();
+    let flat = get(&gw.app, "/api/products/categories")
+        .await
+        .data()
+        .clone();
     assert_eq!(flat.as_array().unwrap().len(), 2);
     assert!(
         flat[0].get("children").is_none(),
@@ -20,11 +23,13 @@ async fn categories_list_tree_and_detail() {
     assert_eq!(flat[0]["isActive"], true);
     let tree = get(&gw.app, "/api/products/categories?tree=true")
         .await
-        .assert_ok();
+        .data()
+        .clone();
     assert_eq!(tree[0]["children"][0]["slug"], "headphones");
     let one = get(&gw.app, "/api/products/categories/audio")
         .await
-        .assert_ok();
+        .data()
+        .clone();
     assert_eq!(one["children"][0]["id"], "c2");
     get(&gw.app, "/api/products/categories/nope")
         .await
@@ -39,7 +44,8 @@ async fn price_range_is_in_dollars() {
     let gw = gateway().await;
     let data = get(&gw.app, "/api/products/price-range?category=audio")
         .await
-        .assert_ok();
+        .data()
+        .clone();
     assert_eq!(
         data,
         json!({"minPrice": 10.0, "maxPrice": 129.99, "avgPrice": 69.99, "productCount": 2})
@@ -55,14 +61,14 @@ async fn curated_shelves_ask_for_their_kind_with_default_limit_ten() {
         ("/api/products/new-arrivals", "new-arrivals"),
     ] {
         let answer = get(&gw.app, path).await;
-        assert_eq!(answer.assert_ok().as_array().unwrap().len(), 2, "{path}");
+        assert_eq!(answer.data().clone().as_array().unwrap().len(), 2, "{path}");
         let sent = gw.fake.last_curated();
         assert_eq!((sent.kind().spelling(), sent.limit), (kind, 10), "{path}");
     }
     assert_eq!(gw.fake.last_curated().category, None);
     get(&gw.app, "/api/products/trending?category=audio&limit=3")
         .await
-        .assert_ok();
+        .data();
     let sent = gw.fake.last_curated();
     assert_eq!((sent.category.as_deref(), sent.limit), (Some("audio"), 3));
 
@@ -72,7 +78,8 @@ async fn curated_shelves_ask_for_their_kind_with_default_limit_ten() {
     ] {
         let data = get(&gw.app, &format!("/api/products/{HEADPHONES_ID}/{suffix}"))
             .await
-            .assert_ok();
+            .data()
+            .clone();
         assert!(
             data.as_array()
                 .unwrap()
@@ -102,7 +109,7 @@ async fn reviews_are_paged_with_a_summary() {
         &format!("/api/products/{HEADPHONES_ID}/reviews?sort=rating_desc&limit=5"),
     )
     .await;
-    let data = answer.assert_ok();
+    let data = answer.data();
     assert_eq!(data[0]["userName"], "Jane D.");
     assert_eq!(data[0]["rating"], 5);
     assert_eq!(data[0]["verified"], true);
@@ -135,10 +142,10 @@ async fn the_micro_cache_serves_repeated_reads_once_per_ttl() {
     assert_eq!(first.body, second.body);
     assert_eq!(second.header("x-total-count"), Some("2"));
     assert_eq!(gw.fake.calls.load(Ordering::SeqCst), 1);
-    get(&gw.app, "/api/products?sort=newest").await.assert_ok();
+    get(&gw.app, "/api/products?sort=newest").await.data();
     assert_eq!(gw.fake.calls.load(Ordering::SeqCst), 2, "keyed by query");
-    get(&gw.app, "/api/products/recommended").await.assert_ok();
-    get(&gw.app, "/api/products/recommended").await.assert_ok();
+    get(&gw.app, "/api/products/recommended").await.data();
+    get(&gw.app, "/api/products/recommended").await.data();
     assert_eq!(
         gw.fake.calls.load(Ordering::SeqCst),
         4,
@@ -149,7 +156,7 @@ async fn the_micro_cache_serves_repeated_reads_once_per_ttl() {
 #[tokio::test]
 async fn a_zero_ttl_turns_the_cache_off() {
     let gw = gateway_with(&[("VICI_GATEWAY_CACHE_TTL_MS", "0")]).await;
-    get(&gw.app, "/api/products").await.assert_ok();
-    get(&gw.app, "/api/products").await.assert_ok();
+    get(&gw.app, "/api/products").await.data();
+    get(&gw.app, "/api/products").await.data();
     assert_eq!(gw.fake.calls.load(Ordering::SeqCst), 2);
 }

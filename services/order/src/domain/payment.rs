@@ -22,32 +22,6 @@ pub enum ChargeStatus {
     Refunded,
 }
 
-impl ChargeStatus {
-    pub const ALL: [ChargeStatus; 8] = [
-        Self::Pending,
-        Self::Processing,
-        Self::Authorized,
-        Self::Succeeded,
-        Self::Failed,
-        Self::Cancelled,
-        Self::PartiallyRefunded,
-        Self::Refunded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Processing => "PROCESSING",
-            Self::Authorized => "AUTHORIZED",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::Cancelled => "CANCELLED",
-            Self::PartiallyRefunded => "PARTIALLY_REFUNDED",
-            Self::Refunded => "REFUNDED",
-        }
-    }
-}
-
 /// An order's payment (one attempt of it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Payment {

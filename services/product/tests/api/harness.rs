@@ -1,14 +1,12 @@
 //! The product service for one case (`vici_testkit::Services`) on a fresh database, with the
 //! fake inventory serving stock and the case choosing the catalogue it starts from.
-use std::future::Future;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use vici_bus::CloudEvent;
 use vici_catalog::{Catalog, SeedProduct};
 use vici_kit::server::Shutdown;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
-use vici_testkit::{Backend, Channel, Db, Drain, ServiceName, Services};
+use vici_testkit::{Backend, Channel, Db, Drain, Scope, ServiceName, Services};
 
 use crate::inventory::FakeInventory;
 
@@ -18,7 +16,7 @@ pub struct Env {
     pub inventory: FakeInventory,
     inventory_url: String,
     /// The services the case started, finished once it has passed.
-    started: Arc<Mutex<Option<Services>>>,
+    started: Scope,
 }
 
 /// A running product service.
@@ -32,15 +30,11 @@ pub struct App {
 }
 
 /// Runs `case` against a fresh environment on `backend`, then removes the environment.
-pub async fn run<F, Fut>(backend: Backend, case: F)
-where
-    F: FnOnce(Env) -> Fut,
-    Fut: Future<Output = ()>,
-{
+pub async fn run(backend: Backend, case: impl AsyncFnOnce(Env)) {
     let shutdown = Shutdown::new();
     let inventory = FakeInventory::default();
     let inventory_url = inventory.clone().serve(shutdown.clone()).await;
-    let started = Arc::new(Mutex::new(None));
+    let started = Scope::default();
     let env = Env {
         backend,
         inventory,
@@ -49,10 +43,7 @@ where
     };
     case(env).await;
     shutdown.cancel();
-    let services = started.lock().unwrap().take();
-    if let Some(services) = services {
-        services.finish().await;
-    }
+    started.finish().await;
 }
 
 impl Env {
@@ -70,14 +61,12 @@ impl Env {
 
     async fn start_with_inventory(self, catalog: Catalog, inventory_url: String) -> App {
         self.inventory.load(&catalog);
-        let services = Services::builder(self.backend)
+        let builder = Services::builder(self.backend)
             .service(vici_product::service())
             .elsewhere(ServiceName::Inventory, inventory_url)
             .setting("VICI_BUS_PARTITIONS", 3)
-            .catalog(catalog)
-            .start()
-            .await;
-        *self.started.lock().unwrap() = Some(services.clone());
+            .catalog(catalog);
+        let services = self.started.keep(builder.start().await);
         let events = services
             .drain("test-observer", &[vici_bus::topics::PRODUCT_EVENTS])
             .await;
@@ -93,13 +82,6 @@ impl Env {
 }
 
 impl App {
-    /// Publishes `event` on `topic` as another service would.
-    pub async fn publish(&self, topic: &str, event: &CloudEvent) {
-        let payload = serde_json::to_vec(event).unwrap();
-        let bus = self.services.bus();
-        bus.publish(topic, &event.subject, &payload).await.unwrap();
-    }
-
     /// The next product event.
     pub async fn next_event(&self) -> CloudEvent {
         self.events.lock().await.next().await.1

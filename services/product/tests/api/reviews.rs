@@ -246,7 +246,9 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     let mouse = app.id_of("logitech-mx-master-3s");
     let book = app.id_of("atomic-habits-book");
     // A purchase first: the review written afterwards is verified.
-    app.publish(PURCHASE_EVENTS, &purchase(BUYER, &mouse)).await;
+    app.services
+        .publish(PURCHASE_EVENTS, &purchase(BUYER, &mouse))
+        .await;
     let mut verified = false;
     for _ in 0..100 {
         let mut conn = app.db.reader().acquire().await.unwrap();
@@ -285,8 +287,8 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     assert!(!stranger.into_inner().verified);
     // A review written before buying becomes verified with the purchase; a repeat is harmless.
     let event = purchase(BUYER, &book);
-    app.publish(PURCHASE_EVENTS, &event).await;
-    app.publish(PURCHASE_EVENTS, &event).await;
+    app.services.publish(PURCHASE_EVENTS, &event).await;
+    app.services.publish(PURCHASE_EVENTS, &event).await;
     eventually_verified(&app, &book, BUYER).await;
 }
 
@@ -295,19 +297,23 @@ pub async fn a_cancelled_order_no_longer_verifies_its_reviews(env: Env) {
     let mouse = app.id_of("logitech-mx-master-3s");
     let book = app.id_of("atomic-habits-book");
     // Two orders of the mouse: the review stays verified until both are cancelled.
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-1", BUYER, &mouse))
+    app.services
+        .publish(PURCHASE_EVENTS, &purchase_in("o-1", BUYER, &mouse))
         .await;
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-2", BUYER, &mouse))
+    app.services
+        .publish(PURCHASE_EVENTS, &purchase_in("o-2", BUYER, &mouse))
         .await;
     applied(&app, 2).await;
     let mut client = app.client.clone();
     let review = client.create_review(review_by(&mouse, BUYER)).await;
     assert!(review.unwrap().into_inner().verified);
-    app.publish(ORDER_EVENTS, &cancelled("o-1", BUYER, &mouse))
+    app.services
+        .publish(ORDER_EVENTS, &cancelled("o-1", BUYER, &mouse))
         .await;
     applied(&app, 3).await;
     assert!(is_verified(&app, &mouse, BUYER).await, "o-2 still stands");
-    app.publish(ORDER_EVENTS, &cancelled("o-2", BUYER, &mouse))
+    app.services
+        .publish(ORDER_EVENTS, &cancelled("o-2", BUYER, &mouse))
         .await;
     applied(&app, 4).await;
     assert!(!is_verified(&app, &mouse, BUYER).await);
@@ -317,14 +323,17 @@ pub async fn a_cancelled_order_no_longer_verifies_its_reviews(env: Env) {
 
     // The cancellation may arrive before the purchase it cancels (another topic): the late
     // purchase does not verify anything.
-    app.publish(ORDER_EVENTS, &cancelled("o-3", BUYER, &book))
+    app.services
+        .publish(ORDER_EVENTS, &cancelled("o-3", BUYER, &book))
         .await;
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-3", BUYER, &book))
+    app.services
+        .publish(PURCHASE_EVENTS, &purchase_in("o-3", BUYER, &book))
         .await;
     applied(&app, 6).await;
     assert!(!is_verified(&app, &book, BUYER).await);
     // Buying it again in an order that stands verifies the review.
-    app.publish(PURCHASE_EVENTS, &purchase_in("o-4", BUYER, &book))
+    app.services
+        .publish(PURCHASE_EVENTS, &purchase_in("o-4", BUYER, &book))
         .await;
     eventually_verified(&app, &book, BUYER).await;
 }
