@@ -73,13 +73,29 @@ pub fn refused<T: std::fmt::Debug>(result: Result<T, tonic::Status>, code: Error
     refusal(&status)
 }
 
+/// Asserts `result` failed with the contract's `code` and a problem on `field` in its details;
+/// returns the service error.
+#[track_caller]
+pub fn refused_on<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: ErrorCode,
+    field: &str,
+) -> Error {
+    let err = refused(result, code);
+    assert!(
+        err.details.contains_key(field),
+        "no details.{field} in {:?} ({})",
+        err.details,
+        err.message
+    );
+    err
+}
+
 /// Asserts `result` is a validation error whose details name `field`; returns the problem
 /// stated there.
 #[track_caller]
 pub fn invalid<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &str) -> String {
-    let err = refused(result, ErrorCode::Validation);
-    let problem = err.details.get(field);
-    let problem = problem.unwrap_or_else(|| panic!("no details.{field} in {:?}", err.details));
+    let problem = &refused_on(result, ErrorCode::Validation, field).details[field];
     problem
         .as_str()
         .map_or_else(|| problem.to_string(), str::to_string)

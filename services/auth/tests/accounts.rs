@@ -1,6 +1,7 @@
 //! The account record: listing and search, admin changes, renaming, seeding.
 use std::time::Duration;
-use tonic::Code;
+use vici_kit::ErrorCode;
+use vici_testkit::{refused, refused_on};
 
 use vici_catalog::Catalog;
 use vici_identity::revocation::{ENTRY_TTL_SECS, user_key};
@@ -8,7 +9,7 @@ use vici_proto::auth::v1 as pb;
 use vici_proto::common::v1::PageRequest;
 use vici_testkit::scalar;
 
-use crate::harness::{ADMIN, App, DEMO_PASSWORD, JANE, assert_refused};
+use crate::harness::{ADMIN, App, DEMO_PASSWORD, JANE};
 
 async fn list(app: &App, search: &str, role: &str, page: u32, limit: u32) -> pb::AccountPage {
     let req = pb::ListAccountsRequest {
@@ -99,7 +100,7 @@ pub async fn an_admin_cannot_demote_or_deactivate_themselves(app: App) {
     let demote = app
         .admin_update(&admin_id, Some("customer"), None, &admin_id)
         .await;
-    let err = assert_refused(demote, Code::InvalidArgument, Some("role"));
+    let err = refused_on(demote, ErrorCode::Validation, "role");
     assert_eq!(
         err.message,
         "You cannot remove your own administrator access"
@@ -107,12 +108,12 @@ pub async fn an_admin_cannot_demote_or_deactivate_themselves(app: App) {
     let off = app
         .admin_update(&admin_id, None, Some(false), &admin_id)
         .await;
-    let err = assert_refused(off, Code::InvalidArgument, Some("isActive"));
+    let err = refused_on(off, ErrorCode::Validation, "isActive");
     assert_eq!(err.message, "You cannot deactivate your own account");
     let shouted = app
         .admin_update(&admin_id, Some("customer"), None, &admin_id.to_uppercase())
         .await;
-    assert_refused(shouted, Code::InvalidArgument, Some("role"));
+    refused_on(shouted, ErrorCode::Validation, "role");
     assert_eq!(app.account(&admin_id).await.role, "admin");
     // A no-op on themselves is fine.
     let same = app
@@ -125,10 +126,10 @@ pub async fn an_admin_cannot_demote_or_deactivate_themselves(app: App) {
     let missing = app
         .admin_update(&unknown, Some("admin"), None, &admin_id)
         .await;
-    assert_refused(missing, Code::NotFound, None);
+    refused(missing, ErrorCode::NotFound);
     let jane = app.id_of(JANE).await;
     let bogus = app.admin_update(&jane, Some("root"), None, &admin_id).await;
-    assert_refused(bogus, Code::InvalidArgument, Some("role"));
+    refused_on(bogus, ErrorCode::Validation, "role");
     assert!(
         app.events().await.is_empty(),
         "nothing changed, nothing announced"
@@ -237,10 +238,9 @@ pub async fn a_deactivation_denies_a_token_minted_earlier_in_the_same_second(app
     let user_only = [None, None, Some(value.into_bytes())];
     assert!(vici_identity::revocation::is_revoked(&old, &user_only));
     assert!(app.denied(&old).await);
-    assert_refused(
+    refused(
         app.refresh(&minted.refresh_token).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
     assert_eq!(app.live_refresh_tokens(&jane).await, 0);
     // Reactivated, she signs in again under the next version, in that very second too.
@@ -321,16 +321,16 @@ pub async fn renaming_is_validated_and_announced_once(app: App) {
     assert_eq!(updated.len(), 1, "only a real change is announced");
     assert_eq!(updated[0].data["fields"], serde_json::json!(["name"]));
     let empty = c.update_account(rename(Some("  "))).await;
-    assert_refused(empty, Code::InvalidArgument, Some("name"));
+    refused_on(empty, ErrorCode::Validation, "name");
     let unknown = pb::UpdateAccountRequest {
         user_id: uuid::Uuid::now_v7().to_string(),
         name: Some("X".into()),
     };
-    assert_refused(c.update_account(unknown).await, Code::NotFound, None);
+    refused(c.update_account(unknown).await, ErrorCode::NotFound);
     let missing = pb::AccountRef {
         user_id: uuid::Uuid::now_v7().to_string(),
     };
-    assert_refused(c.get_account(missing).await, Code::NotFound, None);
+    refused(c.get_account(missing).await, ErrorCode::NotFound);
 }
 
 pub async fn seeding_is_idempotent_with_deterministic_ids(app: App) {

@@ -198,27 +198,6 @@ pub fn role_value(spelled: &str) -> i32 {
     }
 }
 
-/// Asserts `result` failed with gRPC `code` and, when given, a problem on `field`.
-#[track_caller]
-pub fn assert_refused<T: std::fmt::Debug>(
-    result: Result<T, Status>,
-    code: tonic::Code,
-    field: Option<&str>,
-) -> vici_kit::Error {
-    let status = result.expect_err("the call must fail");
-    assert_eq!(status.code(), code, "{status:?}");
-    let err = vici_testkit::refusal(&status);
-    if let Some(field) = field {
-        assert!(
-            err.details.contains_key(field),
-            "expected details.{field}, got {:?} ({})",
-            err.details,
-            err.message
-        );
-    }
-    err
-}
-
 /// The claims of `token` without verifying anything (for tokens that have since expired).
 pub fn peek(token: &str) -> Claims {
     use base64::Engine as _;

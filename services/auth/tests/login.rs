@@ -1,7 +1,9 @@
 //! Login: demo bcrypt users, the single "invalid" answer, deactivated accounts.
 use tonic::Code;
+use vici_kit::ErrorCode;
+use vici_testkit::refused;
 
-use crate::harness::{ADMIN, App, DEMO_PASSWORD, GOOD_PASSWORD, JANE, assert_refused};
+use crate::harness::{ADMIN, App, DEMO_PASSWORD, GOOD_PASSWORD, JANE};
 
 async fn stored_hash(app: &App, email: &str) -> String {
     sqlx::query_scalar("SELECT password_hash FROM accounts WHERE email = $1")
@@ -70,7 +72,7 @@ pub async fn a_wrong_password_and_an_unknown_email_look_the_same(app: App) {
     assert!(stored_hash(&app, JANE).await.starts_with("$2b$"));
     let s = app.register("someone@example.com", "Some One").await;
     let third = app.login("someone@example.com", "Wrong1Horse").await;
-    let err = assert_refused(third, Code::Unauthenticated, None);
+    let err = refused(third, ErrorCode::Unauthorized);
     assert_eq!(err.message, "Invalid email or password");
     assert!(
         app.login("someone@example.com", GOOD_PASSWORD)
@@ -91,13 +93,13 @@ pub async fn a_deactivated_account_is_refused_only_with_the_right_password(app: 
     assert!(!changed.is_active);
 
     let right = app.login(JANE, DEMO_PASSWORD).await;
-    let err = assert_refused(right, Code::PermissionDenied, None);
+    let err = refused(right, ErrorCode::Forbidden);
     assert_eq!(err.message, "This account has been deactivated");
     let wrong = app.login(JANE, "nope-nope").await;
-    assert_refused(wrong, Code::Unauthenticated, None);
+    refused(wrong, ErrorCode::Unauthorized);
     // Her existing session is over, refresh token and access tokens alike.
     let refreshed = app.refresh(&before.refresh_token).await;
-    assert_refused(refreshed, Code::Unauthenticated, None);
+    refused(refreshed, ErrorCode::Unauthorized);
     let key = vici_identity::revocation::user_key(&jane_id);
     let (value, ttl) = app.cached(&key).await.expect("user deny entry");
     assert_eq!(value, "1", "the account's new token version");

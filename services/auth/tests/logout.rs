@@ -1,10 +1,11 @@
 //! Logout: which sessions end, and the deny-list entries that stop access tokens at once.
-use tonic::Code;
 use vici_identity::revocation::{ENTRY_TTL_SECS, session_key, token_key};
 use vici_identity::{ACCESS_TTL_SECS, LEEWAY_SECS};
+use vici_kit::ErrorCode;
 use vici_proto::auth::v1::{LogoutRequest, Session};
+use vici_testkit::{refused, refused_on};
 
-use crate::harness::{App, GOOD_PASSWORD, assert_refused};
+use crate::harness::{App, GOOD_PASSWORD};
 
 const EMAIL: &str = "leaver@example.com";
 
@@ -46,10 +47,9 @@ pub async fn logout_ends_one_session_and_denies_its_access_token(app: App) {
     let (jti, sid) = (req.access_jti.clone(), req.session_id.clone());
     logout(&app, req.clone()).await;
 
-    assert_refused(
+    refused(
         app.refresh(&s[0].refresh_token).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
     assert!(
         app.refresh(&s[1].refresh_token).await.is_ok(),
@@ -80,10 +80,9 @@ pub async fn logout_without_a_refresh_token_ends_the_presented_session(app: App)
     let req = request_for(&app, &user_id, &s[1]).await;
     let sid = req.session_id.clone();
     logout(&app, req).await;
-    assert_refused(
+    refused(
         app.refresh(&s[1].refresh_token).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
     assert!(app.refresh(&s[0].refresh_token).await.is_ok());
     assert!(app.cached(&session_key(&sid)).await.is_some());
@@ -113,10 +112,9 @@ pub async fn logout_on_all_devices_ends_every_session(app: App) {
     req.all_devices = true;
     logout(&app, req).await;
     for (session, sid) in s.iter().zip(&sids) {
-        assert_refused(
+        refused(
             app.refresh(&session.refresh_token).await,
-            Code::Unauthenticated,
-            None,
+            ErrorCode::Unauthorized,
         );
         assert!(
             app.cached(&session_key(sid)).await.is_some(),
@@ -137,14 +135,13 @@ pub async fn a_foreign_refresh_token_is_ignored_at_logout(app: App) {
         app.refresh(&victim.refresh_token).await.is_ok(),
         "someone else's session is not ours to end"
     );
-    assert_refused(
+    refused(
         app.refresh(&s[0].refresh_token).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
     // A malformed user id is a bad request, not a silent success.
     let mut bad = request_for(&app, &user_id, &s[1]).await;
     bad.user_id = "nobody".into();
     let result = app.client.clone().logout(bad).await;
-    assert_refused(result, Code::InvalidArgument, Some("userId"));
+    refused_on(result, ErrorCode::Validation, "userId");
 }

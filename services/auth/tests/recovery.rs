@@ -1,11 +1,12 @@
 //! Forgot/reset password, email verification and change password.
 use std::time::Duration;
+use vici_kit::ErrorCode;
+use vici_testkit::{refused, refused_on};
 
-use tonic::Code;
 use vici_identity::revocation::{session_key, user_key};
 use vici_proto::auth::v1 as pb;
 
-use crate::harness::{App, GOOD_PASSWORD, assert_refused};
+use crate::harness::{App, GOOD_PASSWORD};
 
 const NEW_PASSWORD: &str = "Brand1NewSecret";
 
@@ -83,22 +84,18 @@ pub async fn a_reset_link_works_once_and_ends_every_session(app: App) {
     let token = data["token"].as_str().unwrap().to_string();
 
     let weak = reset(&app, &token, "weakpass").await;
-    assert_refused(weak, Code::InvalidArgument, Some("password"));
+    refused_on(weak, ErrorCode::Validation, "password");
     reset(&app, &token, NEW_PASSWORD)
         .await
         .expect("the link works");
     let again = reset(&app, &token, "Another1Secret").await;
-    let err = assert_refused(again, Code::InvalidArgument, Some("token"));
+    let err = refused_on(again, ErrorCode::Validation, "token");
     assert_eq!(err.message, "This reset link is invalid or has expired");
     let bogus = reset(&app, "no-such-token", NEW_PASSWORD).await;
-    assert_refused(bogus, Code::InvalidArgument, Some("token"));
+    refused_on(bogus, ErrorCode::Validation, "token");
 
     for s in [&s1, &s2] {
-        assert_refused(
-            app.refresh(&s.refresh_token).await,
-            Code::Unauthenticated,
-            None,
-        );
+        refused(app.refresh(&s.refresh_token).await, ErrorCode::Unauthorized);
         let sid = app.verify(&s.access_token).await.sid;
         assert!(app.cached(&session_key(&sid)).await.is_some());
     }
@@ -108,7 +105,7 @@ pub async fn a_reset_link_works_once_and_ends_every_session(app: App) {
         assert!(app.denied(&app.verify(&s.access_token).await).await);
     }
     let old = app.login("forgetful@example.com", GOOD_PASSWORD).await;
-    assert_refused(old, Code::Unauthenticated, None);
+    refused(old, ErrorCode::Unauthorized);
     assert!(
         app.login("forgetful@example.com", NEW_PASSWORD)
             .await
@@ -131,7 +128,7 @@ pub async fn an_expired_reset_link_is_refused(app: App) {
     let first = mailed_token(&app, "user.password_reset_requested", &user_id).await;
     app.clock.advance(Duration::from_secs(3601));
     let late = reset(&app, &first, NEW_PASSWORD).await;
-    assert_refused(late, Code::InvalidArgument, Some("token"));
+    refused_on(late, ErrorCode::Validation, "token");
     // A fresh link works, and voids any other outstanding one.
     forgot(&app, "slow@example.com").await;
     let second = mailed_token(&app, "user.password_reset_requested", &user_id).await;
@@ -139,7 +136,7 @@ pub async fn an_expired_reset_link_is_refused(app: App) {
     let third = mailed_token(&app, "user.password_reset_requested", &user_id).await;
     reset(&app, &third, NEW_PASSWORD).await.unwrap();
     let voided = reset(&app, &second, "Other1Secret").await;
-    assert_refused(voided, Code::InvalidArgument, Some("token"));
+    refused_on(voided, ErrorCode::Validation, "token");
 }
 
 pub async fn email_verification_works_once(app: App) {
@@ -148,7 +145,7 @@ pub async fn email_verification_works_once(app: App) {
     let token = mailed_token(&app, "user.email_verification_requested", &user_id).await;
     assert!(!app.account(&user_id).await.email_verified);
     let bad = verify_email(&app, "not-the-token").await;
-    let err = assert_refused(bad, Code::InvalidArgument, Some("token"));
+    let err = refused_on(bad, ErrorCode::Validation, "token");
     assert_eq!(
         err.message,
         "This verification link is invalid or has expired"
@@ -156,7 +153,7 @@ pub async fn email_verification_works_once(app: App) {
     verify_email(&app, &token).await.expect("verifies");
     assert!(app.account(&user_id).await.email_verified);
     let again = verify_email(&app, &token).await;
-    assert_refused(again, Code::InvalidArgument, Some("token"));
+    refused_on(again, ErrorCode::Validation, "token");
     let updated = app.events_of("user.updated", &user_id).await;
     assert_eq!(updated.len(), 1);
     assert_eq!(
@@ -169,19 +166,19 @@ pub async fn email_verification_works_once(app: App) {
     let late_id = late.user.unwrap().id;
     let token = mailed_token(&app, "user.email_verification_requested", &late_id).await;
     app.clock.advance(Duration::from_secs(24 * 3600 + 1));
-    assert_refused(
+    refused_on(
         verify_email(&app, &token).await,
-        Code::InvalidArgument,
-        Some("token"),
+        ErrorCode::Validation,
+        "token",
     );
     // A reset token is not a verification token (nor the other way round).
     let jane = app.id_of(crate::harness::JANE).await;
     forgot(&app, crate::harness::JANE).await;
     let reset_token = mailed_token(&app, "user.password_reset_requested", &jane).await;
-    assert_refused(
+    refused_on(
         verify_email(&app, &reset_token).await,
-        Code::InvalidArgument,
-        Some("token"),
+        ErrorCode::Validation,
+        "token",
     );
 }
 
@@ -202,17 +199,17 @@ pub async fn change_password_checks_the_current_one_and_keeps_this_session(app: 
     let mut c = app.client.clone();
 
     let wrong = c.change_password(change("Wrong1Horse", NEW_PASSWORD)).await;
-    let err = assert_refused(wrong, Code::InvalidArgument, Some("currentPassword"));
+    let err = refused_on(wrong, ErrorCode::Validation, "currentPassword");
     assert_eq!(err.message, "The current password is incorrect");
     assert_eq!(err.code.as_str(), "VALIDATION_ERROR");
     let empty = c.change_password(change("", NEW_PASSWORD)).await;
-    assert_refused(empty, Code::InvalidArgument, Some("currentPassword"));
+    refused_on(empty, ErrorCode::Validation, "currentPassword");
     let weak = c.change_password(change(GOOD_PASSWORD, "weak")).await;
-    assert_refused(weak, Code::InvalidArgument, Some("newPassword"));
+    refused_on(weak, ErrorCode::Validation, "newPassword");
     let same = c
         .change_password(change(GOOD_PASSWORD, GOOD_PASSWORD))
         .await;
-    assert_refused(same, Code::InvalidArgument, Some("newPassword"));
+    refused_on(same, ErrorCode::Validation, "newPassword");
     assert!(
         app.events_of("user.password_changed", &user_id)
             .await
@@ -226,18 +223,16 @@ pub async fn change_password_checks_the_current_one_and_keeps_this_session(app: 
         app.refresh(&here.refresh_token).await.is_ok(),
         "this session stays"
     );
-    assert_refused(
+    refused(
         app.refresh(&elsewhere.refresh_token).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
     let other_sid = app.verify(&elsewhere.access_token).await.sid;
     assert!(app.cached(&session_key(&other_sid)).await.is_some());
     assert!(app.cached(&session_key(&here_sid)).await.is_none());
-    assert_refused(
+    refused(
         app.login("changer@example.com", GOOD_PASSWORD).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
     assert!(app.login("changer@example.com", NEW_PASSWORD).await.is_ok());
     assert_eq!(

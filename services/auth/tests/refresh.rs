@@ -1,10 +1,11 @@
 //! Refresh-token rotation: the grace window, reuse detection, races and expiry.
 use std::time::Duration;
+use vici_kit::ErrorCode;
+use vici_testkit::refused;
 
-use tonic::Code;
 use vici_identity::revocation::{ENTRY_TTL_SECS, session_key};
 
-use crate::harness::{App, assert_refused};
+use crate::harness::App;
 
 const EXPIRED: &str = "Your session has expired; please sign in again";
 
@@ -35,14 +36,14 @@ pub async fn refresh_rotates_and_a_late_replay_revokes_the_family(app: App) {
     // Past the grace window the old token is a stolen copy: the whole session ends.
     app.clock.advance(tokens_grace() + Duration::from_secs(1));
     let late = app.refresh(&s1.refresh_token).await;
-    let err = assert_refused(late, Code::Unauthenticated, None);
+    let err = refused(late, ErrorCode::Unauthorized);
     assert_eq!(err.message, EXPIRED);
     assert_eq!(
         reasons(&app, &c1.sid).await,
         [Some("rotated".into()), Some("reuse".into())]
     );
     let newest = app.refresh(&s2.refresh_token).await;
-    assert_refused(newest, Code::Unauthenticated, None);
+    refused(newest, ErrorCode::Unauthorized);
     let (_, ttl) = app
         .cached(&session_key(&c1.sid))
         .await
@@ -126,12 +127,11 @@ pub async fn a_grace_replay_after_the_successor_logged_out_is_refused(app: App) 
         .unwrap();
     app.clock.advance(Duration::from_secs(2));
     let replay = app.refresh(&s1.refresh_token).await;
-    let err = assert_refused(replay, Code::Unauthenticated, None);
+    let err = refused(replay, ErrorCode::Unauthorized);
     assert_eq!(err.message, EXPIRED);
-    assert_refused(
+    refused(
         app.refresh(&s2.refresh_token).await,
-        Code::Unauthenticated,
-        None,
+        ErrorCode::Unauthorized,
     );
 }
 
@@ -140,9 +140,9 @@ pub async fn expired_and_unknown_refresh_tokens_are_refused(app: App) {
     let unknown = app
         .refresh("bm90LWEtcmVhbC10b2tlbi1idXQtNDMtY2hhcnMtbG9uZw")
         .await;
-    assert_refused(unknown, Code::Unauthenticated, None);
+    refused(unknown, ErrorCode::Unauthorized);
     let huge = app.refresh(&"x".repeat(10_000)).await;
-    assert_refused(huge, Code::Unauthenticated, None);
+    refused(huge, ErrorCode::Unauthorized);
     // Six days on, the token still rotates; seven days after that rotation it is dead.
     app.clock.advance(Duration::from_secs(6 * 86_400));
     let s2 = app
@@ -151,7 +151,7 @@ pub async fn expired_and_unknown_refresh_tokens_are_refused(app: App) {
         .expect("alive for 7 days");
     app.clock.advance(Duration::from_secs(7 * 86_400 + 1));
     let expired = app.refresh(&s2.refresh_token).await;
-    let err = assert_refused(expired, Code::Unauthenticated, None);
+    let err = refused(expired, ErrorCode::Unauthorized);
     assert_eq!(err.message, EXPIRED);
     // Expiry is not reuse: nothing was revoked by that attempt.
     let sid = crate::harness::peek(&s2.access_token).sid;

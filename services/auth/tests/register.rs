@@ -1,11 +1,11 @@
 //! Registration: the session it returns, its events, duplicates and input validation.
-
-use tonic::Code;
+use vici_kit::ErrorCode;
+use vici_testkit::refused_on;
 
 use vici_identity::{ACCESS_TTL_SECS, AUDIENCE, ISSUER};
 use vici_proto::auth::v1 as pb;
 
-use crate::harness::{App, GOOD_PASSWORD, assert_refused};
+use crate::harness::{App, GOOD_PASSWORD};
 
 pub async fn a_new_account_gets_a_session_whose_token_carries_every_claim(app: App) {
     let s = app.register("  New.User@Example.COM ", "  New User ").await;
@@ -111,13 +111,13 @@ pub async fn a_taken_email_conflicts_even_when_two_registrations_race(app: App) 
     let again = app
         .try_register(" TAKEN@example.com", GOOD_PASSWORD, "Second")
         .await;
-    let err = assert_refused(again, Code::AlreadyExists, Some("email"));
+    let err = refused_on(again, ErrorCode::Conflict, "email");
     assert_eq!(err.message, "An account with this email already exists");
     // The demo users are taken too.
     let demo = app
         .try_register("jane.doe@example.com", GOOD_PASSWORD, "Jane")
         .await;
-    assert_refused(demo, Code::AlreadyExists, Some("email"));
+    refused_on(demo, ErrorCode::Conflict, "email");
 
     for round in 0..3 {
         let email = format!("race{round}@example.com");
@@ -141,7 +141,7 @@ pub async fn a_taken_email_conflicts_even_when_two_registrations_race(app: App) 
             match a.await.unwrap() {
                 Ok(_) => ok += 1,
                 Err(status) => {
-                    assert_refused::<()>(Err(status), Code::AlreadyExists, Some("email"));
+                    refused_on(Err::<(), _>(status), ErrorCode::Conflict, "email");
                 }
             }
         }
@@ -177,7 +177,7 @@ pub async fn every_bad_input_names_its_field(app: App) {
     ];
     for (email, password, name, field) in cases {
         let result = app.try_register(email, password, name).await;
-        let err = assert_refused(result, Code::InvalidArgument, Some(field));
+        let err = refused_on(result, ErrorCode::Validation, field);
         assert_eq!(err.code.as_str(), "VALIDATION_ERROR");
         assert!(
             !err.message.is_empty() && err.message.len() < 120,
@@ -186,73 +186,69 @@ pub async fn every_bad_input_names_its_field(app: App) {
         );
     }
     let too_long = format!("Aa1{}", "x".repeat(126));
-    assert_refused(
+    refused_on(
         app.try_register("ok@example.com", &too_long, "Name").await,
-        Code::InvalidArgument,
-        Some("password"),
+        ErrorCode::Validation,
+        "password",
     );
     let long_name = "n".repeat(101);
-    assert_refused(
+    refused_on(
         app.try_register("ok@example.com", GOOD_PASSWORD, &long_name)
             .await,
-        Code::InvalidArgument,
-        Some("name"),
+        ErrorCode::Validation,
+        "name",
     );
     let missing = app.try_register("ok@example.com", "password", "Name").await;
-    let err = assert_refused(missing, Code::InvalidArgument, Some("password"));
+    let err = refused_on(missing, ErrorCode::Validation, "password");
     assert_eq!(
         err.message,
         "Password must contain at least one upper-case letter and one digit"
     );
     // Several problems at once are all reported.
     let all = app.try_register("nope", "short", "").await;
-    let err = assert_refused(all, Code::InvalidArgument, Some("email"));
+    let err = refused_on(all, ErrorCode::Validation, "email");
     assert!(err.details.contains_key("password") && err.details.contains_key("name"));
 
     // The other RPCs' inputs.
     let login = app.login("", "whatever").await;
-    assert_refused(login, Code::InvalidArgument, Some("email"));
-    assert_refused(
+    refused_on(login, ErrorCode::Validation, "email");
+    refused_on(
         app.login("a@b.co", "").await,
-        Code::InvalidArgument,
-        Some("password"),
+        ErrorCode::Validation,
+        "password",
     );
-    assert_refused(
-        app.refresh("").await,
-        Code::InvalidArgument,
-        Some("refreshToken"),
-    );
+    refused_on(app.refresh("").await, ErrorCode::Validation, "refreshToken");
     let mut c = app.client.clone();
     let forgot = c
         .forgot_password(pb::ForgotPasswordRequest {
             email: "nope".into(),
         })
         .await;
-    assert_refused(forgot, Code::InvalidArgument, Some("email"));
+    refused_on(forgot, ErrorCode::Validation, "email");
     let verify = c
         .verify_email(pb::VerifyEmailRequest { token: "".into() })
         .await;
-    assert_refused(verify, Code::InvalidArgument, Some("token"));
+    refused_on(verify, ErrorCode::Validation, "token");
     let reset = c
         .reset_password(pb::ResetPasswordRequest {
             token: "whatever".into(),
             password: "weak".into(),
         })
         .await;
-    assert_refused(reset, Code::InvalidArgument, Some("password"));
+    refused_on(reset, ErrorCode::Validation, "password");
     let get = c
         .get_account(pb::AccountRef {
             user_id: "not-a-uuid".into(),
         })
         .await;
-    assert_refused(get, Code::InvalidArgument, Some("userId"));
+    refused_on(get, ErrorCode::Validation, "userId");
     let list = c
         .list_accounts(pb::ListAccountsRequest {
             role: crate::harness::role_value("superuser"),
             ..Default::default()
         })
         .await;
-    assert_refused(list, Code::InvalidArgument, Some("role"));
+    refused_on(list, ErrorCode::Validation, "role");
 
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
         .fetch_one(app.db.reader())

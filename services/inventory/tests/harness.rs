@@ -4,7 +4,6 @@
 use sqlx::Row as _;
 use tonic::Status;
 use vici_bus::CloudEvent;
-use vici_kit::ErrorCode;
 use vici_proto::inventory::v1::{self as pb, inventory_service_client::InventoryServiceClient};
 use vici_testkit::{Backend, Channel, Db, ServiceName, Services, Unary as _, scalar};
 
@@ -41,17 +40,6 @@ pub fn line(product_id: &str, quantity: i64) -> pb::ReserveLine {
         variant_id: None,
         quantity,
     }
-}
-
-/// Asserts `result` failed with gRPC `code` tagged with `vici` and returns the service error.
-#[track_caller]
-pub fn refused<T: std::fmt::Debug>(
-    result: Result<T, Status>,
-    code: tonic::Code,
-    vici: ErrorCode,
-) -> vici_kit::Error {
-    assert_eq!(vici.grpc_code(), code);
-    vici_testkit::refused(result, vici)
 }
 
 /// The sums of a product's movements of `kind`: (how many, Σ delta, Σ reserved_delta).

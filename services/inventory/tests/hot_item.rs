@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use vici_kit::ErrorCode;
 use vici_proto::inventory::v1 as pb;
 
-use crate::harness::{App, line, new_id, refused};
+use crate::harness::{App, line, new_id};
+use vici_testkit::refused;
 
 pub async fn a_hot_item_sells_exactly_its_stock(h: App) {
     let id = h.product(0).await;
@@ -30,11 +31,7 @@ pub async fn a_hot_item_sells_exactly_its_stock(h: App) {
                 held += 1;
             }
             Err(status) => {
-                let e = refused(
-                    Err::<(), _>(status),
-                    tonic::Code::FailedPrecondition,
-                    ErrorCode::OutOfStock,
-                );
+                let e = refused(Err::<(), _>(status), ErrorCode::OutOfStock);
                 assert_eq!(e.details["productId"], id.as_str());
                 assert_eq!(e.details["available"], 0);
                 assert!(!e.details.contains_key("variantId"));
@@ -126,11 +123,7 @@ pub async fn mixed_reservations_commits_and_restocks_keep_stock_accounted_for(h:
                     }
                     Ok(_) => (quantity, 0),
                     Err(status) => {
-                        refused(
-                            Err::<(), _>(status),
-                            tonic::Code::FailedPrecondition,
-                            ErrorCode::OutOfStock,
-                        );
+                        refused(Err::<(), _>(status), ErrorCode::OutOfStock);
                         (0, 0)
                     }
                 }

@@ -3,7 +3,8 @@
 use vici_kit::ErrorCode;
 use vici_proto::inventory::v1 as pb;
 
-use crate::harness::{App, line, new_id, refused};
+use crate::harness::{App, line, new_id};
+use vici_testkit::refused;
 
 pub async fn a_reservation_takes_every_line_or_none(h: App) {
     let a = h.product(5).await;
@@ -11,7 +12,6 @@ pub async fn a_reservation_takes_every_line_or_none(h: App) {
     let order = new_id();
     let e = refused(
         h.reserve(&order, vec![line(&a, 2), line(&b, 3)], 0).await,
-        tonic::Code::FailedPrecondition,
         ErrorCode::OutOfStock,
     );
     assert_eq!(e.message, "Only 1 left in stock");
@@ -22,11 +22,7 @@ pub async fn a_reservation_takes_every_line_or_none(h: App) {
     assert_eq!(h.reservations().await, 0);
     assert_eq!(h.movement_sums(&a, "RESERVE").await.count, 0);
     assert!(h.events("inventory.stock_changed").await.is_empty());
-    refused(
-        h.get(&order).await,
-        tonic::Code::NotFound,
-        ErrorCode::NotFound,
-    );
+    refused(h.get(&order).await, ErrorCode::NotFound);
 
     // The same order can try again once there is enough.
     let before = vici_store::now_ms();
@@ -76,7 +72,6 @@ pub async fn product_and_variant_rows_are_separate_pools(h: App) {
     );
     let e = refused(
         h.reserve(&new_id(), vec![variant_line(&p, &v, 1)], 0).await,
-        tonic::Code::FailedPrecondition,
         ErrorCode::OutOfStock,
     );
     assert_eq!(e.message, "This item is out of stock");
@@ -106,7 +101,6 @@ pub async fn duplicate_lines_are_summed(h: App) {
     refused(
         h.reserve(&new_id(), vec![line(&b, 3), line(&b, 3)], 0)
             .await,
-        tonic::Code::FailedPrecondition,
         ErrorCode::OutOfStock,
     );
     assert_eq!(h.stock(&b).await, (4, 0));
@@ -135,7 +129,6 @@ pub async fn a_repeated_reserve_returns_the_first_and_takes_stock_once(h: App) {
 
     let e = refused(
         h.reserve(&order, vec![line(&a, 3)], 0).await,
-        tonic::Code::AlreadyExists,
         ErrorCode::Conflict,
     );
     assert_eq!(
@@ -215,18 +208,13 @@ pub async fn bad_reserve_requests_are_refused_and_change_nothing(h: App) {
         (req(&order, vec![line(&a, 1)], 86_401), "ttlSeconds"),
     ];
     for (r, field) in invalid {
-        let e = refused(
-            h.client.clone().reserve(r).await,
-            tonic::Code::InvalidArgument,
-            ErrorCode::Validation,
-        );
+        let e = refused(h.client.clone().reserve(r).await, ErrorCode::Validation);
         assert!(e.details.contains_key(field), "{field}: {e:?}");
     }
     let unknown = new_id();
     let e = refused(
         h.reserve(&order, vec![line(&a, 1), line(&unknown, 1)], 0)
             .await,
-        tonic::Code::NotFound,
         ErrorCode::NotFound,
     );
     assert_eq!(e.message, format!("No stock record for product {unknown}"));
@@ -234,7 +222,6 @@ pub async fn bad_reserve_requests_are_refused_and_change_nothing(h: App) {
     refused(
         h.reserve(&order, vec![variant_line(&a, &new_id(), 1)], 0)
             .await,
-        tonic::Code::NotFound,
         ErrorCode::NotFound,
     );
     let level = h.level(&a).await;

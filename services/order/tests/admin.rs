@@ -78,9 +78,10 @@ pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {
 
     let id = order.id.clone();
     let events = app
-        .events_until("t-cancel", ORDER_EVENTS, |es| {
-            es.iter().any(|e| e.event_type == "order.cancelled")
-        })
+        .services
+        .drain("t-cancel", &[ORDER_EVENTS])
+        .await
+        .until(|es| es.iter().any(|e| e.event_type == "order.cancelled"))
         .await;
     let e = events
         .iter()
@@ -91,9 +92,10 @@ pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {
         (Some(id.as_str()), Some("Changed my mind"))
     );
     let refunds = app
-        .events_until("t-refund", PAYMENT_EVENTS, |es| {
-            es.iter().any(|e| e.event_type == "payment.refunded")
-        })
+        .services
+        .drain("t-refund", &[PAYMENT_EVENTS])
+        .await
+        .until(|es| es.iter().any(|e| e.event_type == "payment.refunded"))
         .await;
     let r = refunds
         .iter()
@@ -190,9 +192,10 @@ pub async fn admins_move_orders_along_the_table(app: App) {
     );
     let id = order.id.clone();
     let events = app
-        .events_until("t-ship", ORDER_EVENTS, |es| {
-            es.iter().any(|e| e.event_type == "order.refunded")
-        })
+        .services
+        .drain("t-ship", &[ORDER_EVENTS])
+        .await
+        .until(|es| es.iter().any(|e| e.event_type == "order.refunded"))
         .await;
     let shipped_event = events
         .iter()

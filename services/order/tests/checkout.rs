@@ -82,9 +82,10 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
 
     let id = order.id.clone();
     let announced = app
-        .events_until("t-orders", ORDER_EVENTS, |es| {
-            es.iter().any(|e| e.event_type == "order.confirmed")
-        })
+        .services
+        .drain("t-orders", &[ORDER_EVENTS])
+        .await
+        .until(|es| es.iter().any(|e| e.event_type == "order.confirmed"))
         .await;
     let kinds: Vec<&str> = announced.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(kinds, ["order.created", "order.confirmed"]);
@@ -92,10 +93,16 @@ pub async fn confirm_takes_payment_and_announces_it(app: App) {
     assert_eq!(announced[1].data["totalCents"], 23_433);
     assert_eq!(announced[1].data["items"].as_array().unwrap().len(), 2);
     let purchases = app
-        .events_until("t-purchase", PURCHASE_EVENTS, |es| es.len() == 2)
+        .services
+        .drain("t-purchase", &[PURCHASE_EVENTS])
+        .await
+        .until(|es| es.len() == 2)
         .await;
     let behaviour = app
-        .events_until("t-user", USER_EVENTS, |es| {
+        .services
+        .drain("t-user", &[USER_EVENTS])
+        .await
+        .until(|es| {
             es.iter()
                 .filter(|e| e.event_type == "behaviour.purchase")
                 .count()

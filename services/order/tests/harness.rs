@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::Status;
-use vici_bus::CloudEvent;
 use vici_order::Engine;
 use vici_proto::cart::v1 as cartpb;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
@@ -156,15 +155,5 @@ impl App {
         vici_order::recover_once(&self.engine, later)
             .await
             .expect("recovery pass")
-    }
-
-    /// Events on `topic` for consumer group `group` until `stop` says enough.
-    pub async fn events_until(
-        &self,
-        group: &str,
-        topic: &str,
-        stop: impl Fn(&[CloudEvent]) -> bool,
-    ) -> Vec<CloudEvent> {
-        self.services.drain(group, &[topic]).await.until(stop).await
     }
 }
