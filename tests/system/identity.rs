@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use vici_testkit::system::{DEMO_PASSWORD, Mode, shop, unique_email};
 
-fn claims_of(token: &str) -> Value {
+pub fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)

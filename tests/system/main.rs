@@ -15,4 +15,5 @@ mod lifecycle;
 mod operations;
 mod orders;
 mod resilience;
+mod revocation;
 mod stock;

@@ -13,7 +13,7 @@ use crate::behaviour::events_on_broker;
 use crate::checkout::{card, cents};
 use serde_json::json;
 
-async fn wait_healthy(shop: &Shop) {
+pub async fn wait_healthy(shop: &Shop) {
     for _ in 0..300 {
         let health = shop.client.get(shop.url("/health")).send().await;
         if let Ok(r) = health
@@ -45,7 +45,7 @@ async fn until(v: &Visitor<'_>, path: &str, secs: u64, done: impl Fn(&Value) -> 
     panic!("{path} never got there; last: {last}");
 }
 
-async fn signed_in<'s>(shop: &'s Shop, tag: &str) -> Visitor<'s> {
+pub async fn signed_in<'s>(shop: &'s Shop, tag: &str) -> Visitor<'s> {
     let mut v = shop.visitor();
     v.register(tag).await.data();
     v

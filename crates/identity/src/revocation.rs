@@ -25,17 +25,31 @@ pub fn session_key(sid: &str) -> String {
 /// Named apart from the unix-second cut-off (`auth:nbf:`) it replaces, so an entry of the old
 /// kind is never read as a version.
 pub fn user_key(sub: &str) -> String {
-    format!("auth:ver:{sub}")
+    format!("{USER_KEY_PREFIX}{sub}")
 }
 
-/// The three keys that decide whether `claims` is revoked, in the order
-/// [`is_revoked`] expects their values.
-pub fn keys_for(claims: &Claims) -> [String; 3] {
+/// What every [`user_key`] starts with.
+pub const USER_KEY_PREFIX: &str = "auth:ver:";
+
+/// Present, without expiry, while the cache holds the deny-list: the auth service sets it once
+/// every recorded entry is written, so a cache that restarted empty lacks it until the list is
+/// back, and no token is trusted in between.
+pub const LOADED_KEY: &str = "auth:deny:loaded";
+
+/// The keys that decide whether `claims` is revoked, in the order [`is_revoked`] and
+/// [`is_loaded`] expect their values: the three entries, then [`LOADED_KEY`].
+pub fn keys_for(claims: &Claims) -> [String; 4] {
     [
         token_key(&claims.jti),
         session_key(&claims.sid),
         user_key(&claims.sub),
+        LOADED_KEY.to_string(),
     ]
+}
+
+/// Whether the values read for [`keys_for`] come from a cache that holds the deny-list.
+pub fn is_loaded(values: &[Option<Vec<u8>>]) -> bool {
+    values.get(3).is_some_and(Option::is_some)
 }
 
 /// Whether the values read for [`keys_for`] deny `claims`: a token or session entry is
@@ -84,7 +98,12 @@ mod tests {
         let c = claims(100, 4);
         assert_eq!(
             keys_for(&c),
-            ["auth:deny:jti:j", "auth:deny:sid:s", "auth:ver:u"]
+            [
+                "auth:deny:jti:j",
+                "auth:deny:sid:s",
+                "auth:ver:u",
+                "auth:deny:loaded"
+            ]
         );
         assert!(!is_revoked(&c, &[None, None, None]));
         assert!(!is_revoked(&c, &[]), "nothing read, nothing denied");
@@ -95,6 +114,14 @@ mod tests {
         assert!(!is_revoked(&c, &user("3")));
         assert!(!is_revoked(&c, &user("garbage")));
         assert!(!is_revoked(&c, &user(" 5")), "not ASCII digits");
+    }
+
+    #[test]
+    fn the_list_counts_only_when_the_cache_holds_it() {
+        let marked = |v: Option<&[u8]>| [None, None, None, v.map(<[u8]>::to_vec)];
+        assert!(is_loaded(&marked(Some(b"1"))));
+        assert!(!is_loaded(&marked(None)));
+        assert!(!is_loaded(&[]), "nothing read");
     }
 
     #[test]

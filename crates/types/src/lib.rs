@@ -1,11 +1,13 @@
 //! The shop's shared vocabulary, one spelling of each rule the gateway and the services both
 //! apply: typed ids, parsed once at the edge of each service and carried as types inside;
 //! idempotency keys with the operations they guard; postal addresses (`address`, with the
-//! ISO country list in `country`) and the rules for typed text and phone numbers (`text`).
+//! ISO country list in `country`), the rules for typed text and phone numbers (`text`) and
+//! for product tags (`tags`).
 pub mod address;
 pub mod country;
 pub mod idempotency;
 pub mod ids;
+pub mod tags;
 pub mod text;
 
 pub use address::{AddressPatch, PostalAddress};

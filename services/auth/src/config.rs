@@ -1,5 +1,5 @@
-//! The auth service's settings (`auth.*`): where the signing keyring comes from and how often a
-//! key file gets a new key.
+//! The auth service's settings (`auth.*`): where the signing keyring comes from, how often a
+//! key file gets a new key and how often the cache is checked for the deny-list.
 use std::time::Duration;
 
 use vici_kit::config::{ConfigError, Key, Section, Settings, key, secret};
@@ -10,6 +10,9 @@ pub struct AuthConfig {
     pub signing_keys: Option<String>,
     /// How old the newest key of a key file may get before a new one takes over.
     pub key_rotation: Duration,
+    /// How often the cache is checked for the deny-list, which is refilled from the auth
+    /// database when the cache has lost it (a restart without persistence).
+    pub deny_list_check: Duration,
 }
 
 impl Section for AuthConfig {
@@ -20,12 +23,18 @@ impl Section for AuthConfig {
             "VICI_AUTH_KEY_ROTATION_DAYS",
             Some("30"),
         ),
+        key(
+            "auth.deny_list_check_ms",
+            "VICI_AUTH_DENY_LIST_CHECK_MS",
+            Some("5000"),
+        ),
     ];
 
     fn parse(s: &Settings) -> Result<Self, ConfigError> {
         Ok(Self {
             signing_keys: s.text("auth.signing_keys"),
             key_rotation: s.secs("auth.key_rotation_days", 1..=3650)? * 86_400,
+            deny_list_check: s.millis("auth.deny_list_check_ms", 100..=600_000)?,
         })
     }
 }

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         "token_version",
         include_str!("../migrations/0002_token_version.sql"),
     ),
+    Migration::new(
+        3,
+        "deny_list",
+        include_str!("../migrations/0003_deny_list.sql"),
+    ),
 ];
 
 /// How often the key file is checked for rotation and expired tokens are swept.
@@ -72,6 +77,8 @@ pub struct Deps {
     /// The shared cache holding the access-token deny-list the gateway reads.
     pub cache: vici_cache::SharedCache,
     pub keys: KeySource,
+    /// How often the cache is checked for the deny-list (refilled when it lost it).
+    pub deny_list_check: Duration,
 }
 
 impl Deps {
@@ -80,6 +87,7 @@ impl Deps {
             base: p.base(ServiceName::Auth).await?,
             cache: p.cache.clone(),
             keys: KeySource::from_config(&p.section()?, &p.config.data_dir),
+            deny_list_check: p.section::<AuthConfig>()?.deny_list_check,
         })
     }
 }
@@ -93,7 +101,12 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
 /// [`start`] on a clock of the caller's choosing (tests move time forward with
 /// [`ShiftedClock`] instead of sleeping through the refresh grace window).
 pub async fn start_with_clock(deps: Deps, clock: SharedClock) -> anyhow::Result<ServiceApp> {
-    let Deps { base, cache, keys } = deps;
+    let Deps {
+        base,
+        cache,
+        keys,
+        deny_list_check,
+    } = deps;
     let keys = Arc::new(keys::Keys::load(keys, clock.now_secs())?);
     let passwords = password::Passwords::new()
         .await
@@ -107,6 +120,16 @@ pub async fn start_with_clock(deps: Deps, clock: SharedClock) -> anyhow::Result<
         keys: keys.clone(),
         clock: clock.clone(),
     });
+    // Before anything is served: a cache that restarted empty must not let revoked tokens in.
+    // Should the cache be unreachable now, the check below refills it once it is back.
+    if let Err(e) = svc.restore_deny_list().await {
+        tracing::error!(error = %format!("{e:#}"), "could not restore the deny-list into the cache; will retry");
+    }
+    let deny_list = tokio::spawn(service::keep_deny_list(
+        svc.clone(),
+        deny_list_check,
+        base.shutdown.clone(),
+    ));
     let maintenance = tokio::spawn(maintain(
         base.db.clone(),
         keys,
@@ -118,7 +141,8 @@ pub async fn start_with_clock(deps: Deps, clock: SharedClock) -> anyhow::Result<
         .app(ServiceName::Auth, routes)
         .with_check(Arc::new(vici_cache::CacheReady(cache)))
         .with_task(relay)
-        .with_task(maintenance))
+        .with_task(maintenance)
+        .with_task(deny_list))
 }
 
 /// Hourly: rotates the key file when due and deletes long-expired tokens, until shutdown.

@@ -4,6 +4,7 @@
 //! `postgres://root@127.0.0.1:5432/`); an unreachable PostgreSQL fails its cases, never skips.
 
 mod accounts;
+mod deny_list;
 mod harness;
 mod keyring;
 mod login;
@@ -42,6 +43,7 @@ vici_testkit::on_both_backends!(
     accounts::refreshes_racing_admin_changes_mint_nothing_that_outlives_them,
     accounts::renaming_is_validated_and_announced_once,
     accounts::seeding_is_idempotent_with_deterministic_ids,
+    deny_list::a_cache_that_lost_the_deny_list_gets_it_back,
     keyring::the_key_file_is_private_and_reloads_identically,
     keyring::an_old_key_is_rotated_and_later_pruned,
     keyring::a_corrupt_key_file_stops_start_up,

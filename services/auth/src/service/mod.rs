@@ -1,15 +1,13 @@
 //! The auth use cases, shared state and the helpers they have in common: opening a session
 //! and writing the deny-list entries the gateway reads.
 mod accounts;
+mod deny;
 mod recovery;
 mod sessions;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use vici_cache::SharedCache;
-use vici_identity::revocation::{self, ENTRY_TTL_SECS};
-use vici_identity::{ACCESS_TTL_SECS, LEEWAY_SECS};
 use vici_kit::{Error, ErrorCode, Result};
 use vici_store::outbox::Outbox;
 use vici_store::{AnyConnection, Db};
@@ -18,14 +16,12 @@ use crate::clock::SharedClock;
 use crate::keys::Keys;
 use crate::password::Passwords;
 use crate::store::sessions::RefreshRow;
-use crate::store::{Account, accounts as account_rows, sessions as refresh};
+use crate::store::{Account, sessions as refresh};
 use crate::tokens::{self, Subject};
 
 pub use accounts::AdminChange;
+pub use deny::keep_deny_list;
 pub use sessions::LogoutInput;
-
-/// How many times [`Service::deny_user`] writes a version that moved on meanwhile.
-const DENY_USER_ROUNDS: usize = 5;
 
 pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
 pub const SESSION_EXPIRED: &str = "Your session has expired; please sign in again";
@@ -112,69 +108,5 @@ impl Service {
             row.access_ver,
         );
         self.keys.current().sign(&claims)
-    }
-
-    async fn deny(&self, key: String, value: String, ttl_secs: i64) -> anyhow::Result<()> {
-        let ttl = Duration::from_secs(ttl_secs.clamp(1, ENTRY_TTL_SECS) as u64);
-        self.cache.set(&key, value.as_bytes(), Some(ttl)).await
-    }
-
-    /// Denies every live access token of each family (session) in `families`.
-    async fn deny_sessions(&self, families: &[String]) -> anyhow::Result<()> {
-        for family in families {
-            self.deny(revocation::session_key(family), "1".into(), ENTRY_TTL_SECS)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Denies every access token of `user_id` minted under a token version below `version`,
-    /// the one just committed (they carry an old role or belong to sessions that just ended).
-    ///
-    /// The entry must never go back to a lower version, or tokens a later change denied would
-    /// work again. Two changes committing close together can write their versions in either
-    /// order, so after each write the committed version is read back and written again while
-    /// it is higher: whoever writes last has seen the highest version committed before its
-    /// write, and so writes it.
-    async fn deny_user(&self, user_id: &str, version: i64) -> anyhow::Result<()> {
-        let key = revocation::user_key(user_id);
-        let mut version = version;
-        for _ in 0..DENY_USER_ROUNDS {
-            self.deny(key.clone(), version.to_string(), ENTRY_TTL_SECS)
-                .await?;
-            match account_rows::token_version(self.db.reader(), user_id).await {
-                Ok(Some(current)) if current > version => version = current,
-                Ok(_) => return Ok(()),
-                Err(e) => anyhow::bail!("reading the token version back: {e}"),
-            }
-        }
-        anyhow::bail!("the token version kept moving while it was being written")
-    }
-
-    /// Denies one access token until it expires by itself (`exp` unix seconds; 0 when the
-    /// caller did not say, then for as long as any access token can live).
-    async fn deny_token(&self, jti: &str, exp: i64) -> anyhow::Result<()> {
-        let ttl = match exp {
-            0 => ACCESS_TTL_SECS + LEEWAY_SECS,
-            exp => exp + LEEWAY_SECS - self.clock.now_secs(),
-        };
-        if ttl <= 0 {
-            return Ok(()); // Already expired: nothing to deny.
-        }
-        self.deny(
-            revocation::token_key(jti),
-            "1".into(),
-            ttl.min(ACCESS_TTL_SECS + LEEWAY_SECS),
-        )
-        .await
-    }
-
-    /// After a commit that ended sessions, a failed cache write must not turn into an error:
-    /// the change is done and cannot be retried by the caller. It is logged loudly because
-    /// the affected access tokens keep working until they expire (15 minutes at most).
-    fn log_deny_failure(result: anyhow::Result<()>, what: &str, user_id: &str) {
-        if let Err(e) = result {
-            tracing::error!(error = %format!("{e:#}"), user_id, "could not write the {what} deny-list entry");
-        }
     }
 }

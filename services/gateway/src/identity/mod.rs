@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, header};
 use vici_cache::SharedCache;
 use vici_identity::Claims;
-use vici_identity::revocation::{is_revoked, keys_for};
+use vici_identity::revocation::{is_loaded, is_revoked, keys_for};
 use vici_kit::grpc::Channel;
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 
@@ -111,6 +111,10 @@ impl Authenticator {
             }
         };
         match self.cache.get_many(&keys_for(&claims)).await {
+            Ok(values) if !is_loaded(&values) => {
+                tracing::warn!("the cache does not hold the token deny-list (yet); tokens wait");
+                Caller::Unavailable
+            }
             Ok(values) if is_revoked(&claims, &values) => Caller::Refused,
             Ok(_) => Identity::from_claims(claims)
                 .map_or(Caller::Refused, |identity| Caller::User(Arc::new(identity))),

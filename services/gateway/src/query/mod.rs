@@ -187,18 +187,11 @@ impl<'a> Reader<'a> {
             self.problems
                 .add("minPrice", "must not be greater than maxPrice");
         }
-        let tags = self
-            .pairs
-            .iter()
-            .filter(|(k, _)| k == "tags")
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .fold(Vec::<String>::new(), |mut acc, t| {
-                if !acc.iter().any(|seen| seen == t) {
-                    acc.push(t.to_string());
-                }
-                acc
+        let listed = self.pairs.iter().filter(|(k, _)| k == "tags");
+        let tags = vici_types::tags::distinct(listed.flat_map(|(_, v)| v.split(',')))
+            .unwrap_or_else(|message| {
+                self.problems.add("tags", message);
+                Vec::new()
             });
         FilterQuery {
             category: self.text(&["category"]),

@@ -188,6 +188,20 @@ fn tags_are_a_comma_list_possibly_repeated() {
     assert_eq!(q.filter.tags, ["audio", "wireless", "sale"]);
 }
 
+/// The URL an outside test stalled the shop with (15 000 tags, 59 KB): refused with the
+/// rule's sentence, as is the 31st distinct tag; 30 pass, duplicates in any case not counted.
+#[test]
+fn tag_lists_are_bounded() {
+    let many: Vec<String> = (0..15_000).map(|i| format!("t{i}")).collect();
+    let found = problems(list(&pairs(&[("tags", &many.join(","))])));
+    assert_eq!(found["tags"], vici_types::tags::TAGS_MESSAGE);
+    let found = problems(list(&pairs(&[("tags", &many[..31].join(","))])));
+    assert!(found.contains_key("tags"));
+    let thirty = format!("{},T0,t0", many[..30].join(","));
+    let q = list(&pairs(&[("tags", &thirty)])).unwrap();
+    assert_eq!(q.filter.tags, many[..30]);
+}
+
 #[test]
 fn unknown_parameters_and_blank_values_are_ignored() {
     let q = list(&pairs(&[

@@ -35,6 +35,7 @@ async fn shop() -> Shop {
         .setting(CACHE_FOR_TEN_MINUTES.0, CACHE_FOR_TEN_MINUTES.1)
         .start()
         .await;
+    crate::deny_list_loaded(&services.platform().cache).await;
     let app = vici_gateway::router(Deps::from_platform(services.platform()).unwrap());
     Shop {
         app,

@@ -3,6 +3,7 @@
 //! service and an in-test auth service (the contract boundary); every other service is down.
 use std::net::SocketAddr;
 use std::sync::Arc;
+use vici_identity::revocation;
 
 use axum::Router;
 use axum::body::Body;
@@ -51,6 +52,13 @@ pub async fn serve_fakes(fake: Arc<FakeCatalogue>, auth: Arc<FakeAuth>) -> Socke
     addr
 }
 
+/// What the auth service does when it starts, for gateways whose auth is a fake: marks the
+/// deny-list loaded in the cache (without the mark, no token is trusted).
+pub async fn deny_list_loaded(cache: &vici_cache::SharedCache) {
+    let marked = cache.set(revocation::LOADED_KEY, b"1", None).await;
+    marked.expect("the deny-list marked loaded");
+}
+
 pub async fn gateway() -> Gateway {
     gateway_with(&[]).await
 }
@@ -70,6 +78,7 @@ pub async fn gateway_with(settings: &[(&str, &str)]) -> Gateway {
         .start()
         .await;
     let platform = services.platform();
+    deny_list_loaded(&platform.cache).await;
     Gateway {
         app: router(Deps::from_platform(platform).expect("gateway settings")),
         blob: platform.blob.clone(),

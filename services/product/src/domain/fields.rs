@@ -1,5 +1,4 @@
 //! Field rules shared by creating and patching a product, each naming its field on failure.
-use std::collections::HashSet;
 
 use vici_kit::{Error, Result};
 
@@ -7,7 +6,6 @@ pub const MAX_NAME: usize = 200;
 pub const MAX_DESCRIPTION: usize = 2_000;
 pub const MAX_LONG_DESCRIPTION: usize = 20_000;
 pub const MAX_IMAGES: usize = 20;
-pub const MAX_TAGS: usize = 30;
 pub const MAX_VARIANTS: usize = 50;
 /// $1 000 000 000: far above any real price, far below overflow in totals.
 pub const MAX_PRICE_CENTS: i64 = 100_000_000_000;
@@ -110,17 +108,6 @@ pub fn images(list: Vec<String>) -> Result<Vec<String>> {
 
 /// Trimmed, without blanks or case-insensitive repeats, in the given order.
 pub fn tags(list: Vec<String>) -> Result<Vec<String>> {
-    let mut seen = HashSet::new();
-    let out: Vec<String> = list
-        .into_iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty() && seen.insert(t.to_lowercase()))
-        .collect();
-    if out.len() > MAX_TAGS || out.iter().any(|t| t.chars().count() > 50) {
-        return Err(Error::validation(
-            "tags",
-            format!("At most {MAX_TAGS} tags of up to 50 characters each"),
-        ));
-    }
-    Ok(out)
+    vici_types::tags::distinct(list.iter().map(String::as_str))
+        .map_err(|message| Error::validation("tags", message))
 }

@@ -70,14 +70,11 @@ impl Filter {
             (false, Some(s)) if s != Status::Active => Vec::new(),
             (false, _) => vec![Status::Active],
         };
-        let mut tags: Vec<String> = p
-            .tags
-            .iter()
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty())
-            .collect();
+        let mut tags = super::fields::tags(p.tags)?;
+        for tag in &mut tags {
+            *tag = tag.to_lowercase();
+        }
         tags.sort();
-        tags.dedup();
         Ok(Filter {
             category: p
                 .category

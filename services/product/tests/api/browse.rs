@@ -266,6 +266,45 @@ pub async fn unknown_sort_is_invalid_argument(env: Env) {
     );
 }
 
+/// A tag filter is bounded as the gateway bounds it (one rule, `vici_types::tags`): 31 distinct
+/// tags are refused on `tags` in lists and searches alike; 30, with duplicates in other cases,
+/// list what the lower-case tags match.
+pub async fn tag_filters_are_bounded(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let filter = |n: usize| ProductFilter {
+        tags: (0..n).map(|i| format!("tag-{i}")).collect(),
+        ..Default::default()
+    };
+    let list_req = ListProductsRequest {
+        filter: Some(filter(31)),
+        ..Default::default()
+    };
+    vici_testkit::invalid(app.client.clone().list_products(list_req).await, "tags");
+    let search_req = SearchProductsRequest {
+        query: "mac".into(),
+        filter: Some(filter(31)),
+        ..Default::default()
+    };
+    vici_testkit::invalid(app.client.clone().search_products(search_req).await, "tags");
+    let mut thirty = filter(29);
+    thirty
+        .tags
+        .extend(["WIRELESS".to_string(), "wireless".to_string()]);
+    let (wireless, _) = list(&app, thirty, "", None).await;
+    let (lower, _) = list(
+        &app,
+        ProductFilter {
+            tags: vec!["wireless".into()],
+            ..Default::default()
+        },
+        "",
+        None,
+    )
+    .await;
+    assert!(!lower.is_empty());
+    assert_eq!(wireless, lower);
+}
+
 pub async fn inventory_down_is_unavailable_not_zero(env: Env) {
     let app = env.start_without_inventory(Catalog::demo()).await;
     let err = app

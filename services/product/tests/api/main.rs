@@ -24,6 +24,7 @@ vici_testkit::on_both_backends!(
     browse::pages_never_overlap_in_any_sort,
     browse::in_stock_filter_asks_inventory_once,
     browse::unknown_sort_is_invalid_argument,
+    browse::tag_filters_are_bounded,
     browse::inventory_down_is_unavailable_not_zero,
     products::products_by_id_slug_and_batch,
     products::curated_rows_follow_their_fallbacks,
