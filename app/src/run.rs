@@ -30,6 +30,13 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
 }
 
 pub async fn serve(config: Config, names: Vec<ServiceName>) -> anyhow::Result<()> {
+    // Services in other processes accept only calls signed with the shared key.
+    let alone = names.len() < ServiceName::ALL.len();
+    anyhow::ensure!(
+        !alone || !config.service_keys.is_empty(),
+        "VICI_SERVICE_KEYS must be set when services run in separate processes \
+         (one shared secret of at least 32 characters; docs/runbook.md)"
+    );
     let chosen = services::named(&names);
     let platform = Arc::new(Platform::open(config, &chosen).await?);
     run(platform, &chosen).await

@@ -7,6 +7,7 @@ fn vici(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let out = Command::new(vici_bin())
         .args(args)
         .env_remove("VICI_DATABASE_URL")
+        .env_remove("VICI_SERVICE_KEYS")
         .envs(env.iter().copied())
         .output()
         .expect("vici runs");
@@ -32,6 +33,19 @@ fn a_bad_value_stops_start_up_naming_its_key() {
     let (code, text) = vici(&["serve", "shipping"], &[]);
     assert_ne!(code, 0);
     assert!(text.contains("unknown service `shipping`"), "{text}");
+    let (code, text) = vici(&["serve", "product"], &[("VICI_SERVICE_KEYS", "short")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("service_keys"), "{text}");
+}
+
+#[test]
+fn one_service_alone_needs_the_shared_service_key() {
+    let data = std::env::temp_dir().join(format!("vici-cli-{}", uuid::Uuid::new_v4().simple()));
+    let data = data.display().to_string();
+    let (code, text) = vici(&["serve", "product"], &[("VICI_DATA_DIR", &data)]);
+    let _ = std::fs::remove_dir_all(&data);
+    assert_ne!(code, 0);
+    assert!(text.contains("VICI_SERVICE_KEYS"), "{text}");
 }
 
 #[test]

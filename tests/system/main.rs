@@ -16,4 +16,5 @@ mod operations;
 mod orders;
 mod resilience;
 mod revocation;
+mod service_ports;
 mod stock;

@@ -1,5 +1,6 @@
 //! gRPC clients between services: lazily connected channels with short connect timeouts (a peer
-//! that is down fails fast instead of hanging) that forward the current request id, and that
+//! that is down fails fast instead of hanging) that forward the current request id and carry the
+//! process's service credential, and that
 //! call a peer running in the same process directly, without the network.
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -12,8 +13,9 @@ use tonic::transport::Endpoint;
 use tower::{BoxError, Service, ServiceExt as _};
 
 use crate::context::{REQUEST_ID_HEADER, current_request_id};
+use crate::service_auth;
 
-/// Copies the task's request id into outgoing metadata.
+/// Copies the task's request id into outgoing metadata, with this process's service credential.
 #[derive(Clone, Copy, Default)]
 pub struct PropagateContext;
 
@@ -23,6 +25,11 @@ impl Interceptor for PropagateContext {
             && let Ok(v) = id.parse()
         {
             req.metadata_mut().insert(REQUEST_ID_HEADER, v);
+        }
+        let credential = service_auth::keyring().credential(service_auth::unix_now());
+        if let Ok(v) = credential.parse() {
+            req.metadata_mut()
+                .insert(service_auth::CREDENTIAL_METADATA, v);
         }
         Ok(req)
     }

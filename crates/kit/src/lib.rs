@@ -8,6 +8,7 @@ pub mod grpc;
 pub mod metrics;
 pub mod server;
 pub mod service;
+pub mod service_auth;
 pub mod telemetry;
 
 pub use config::Config;

@@ -73,13 +73,18 @@ impl ServiceApp {
         let mut ops = Router::new()
             .route("/ready", get(move || ready(checks.clone())))
             .route("/metrics", get(|| async { crate::metrics::render() }));
+        let mut api = self.router;
         if !self.own_health {
             ops = ops.route(
                 "/health",
                 get(|| async { axum::Json(serde_json::json!({"status": "up"})) }),
             );
+            // A gRPC port answers the shop's services only (see `service_auth`).
+            api = api.layer(axum::middleware::from_fn(
+                crate::service_auth::require_credential,
+            ));
         }
-        (layered(self.name, self.router.merge(ops)), self.tasks)
+        (layered(self.name, api.merge(ops)), self.tasks)
     }
 
     /// The service's API as callers in this process reach it (see [`crate::grpc::LocalService`]):

@@ -36,6 +36,11 @@ pub struct Platform {
 impl Platform {
     /// Opens the engines `config` names; `services` say how each database is migrated.
     pub async fn open(config: Config, services: &[Service]) -> anyhow::Result<Self> {
+        let caller = match services {
+            [one] => one.name.as_str(),
+            _ => "vici",
+        };
+        vici_kit::service_auth::install(&config.service_keys, caller);
         let bus = vici_bus::open(config.bus_url.as_deref(), config.bus_partitions)
             .await
             .context("opening the bus (bus_url)")?;

@@ -108,6 +108,16 @@ impl Deployment {
             // Each test client says which address it comes from (X-Forwarded-For), so tests
             // get budgets of their own and the rate-limit tests can aim at one address.
             ("VICI_TRUST_FORWARDED_FOR".into(), "true".into()),
+            // As a cluster runs it: one key shared by every process of the shop signs the
+            // credentials of calls between services.
+            (
+                "VICI_SERVICE_KEYS".into(),
+                format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                ),
+            ),
         ];
         if mode == Mode::Distributed {
             let run = uuid::Uuid::new_v4().simple().to_string();

@@ -22,6 +22,7 @@ pub const PLATFORM_KEYS: &[Key] = &[
     secret("cache_url", "VICI_CACHE_URL"),
     secret("bus_url", "VICI_BUS_URL"),
     secret("blob_url", "VICI_BLOB_URL"),
+    secret("service_keys", "VICI_SERVICE_KEYS"),
     key("log_format", "VICI_LOG_FORMAT", Some("text")),
     key("log_level", "VICI_LOG", Some("info")),
     key("bus.partitions", "VICI_BUS_PARTITIONS", Some("3")),
@@ -55,10 +56,32 @@ pub struct Config {
     pub bus_partitions: i32,
     /// The bound on each call to a service (a REST request's gRPC calls, and service to service).
     pub call_timeout: Duration,
+    /// The keys that sign the credentials of calls between services (comma-separated; the
+    /// first signs, all verify). Empty: the process makes one of its own (`service_auth`).
+    pub service_keys: Vec<String>,
     service_urls: BTreeMap<ServiceName, String>,
     /// Every effective value with its origin; the services' sections parse theirs from here.
     pub settings: Settings,
     secrets: Vec<&'static str>,
+}
+
+/// `service_keys` as a list, each long enough to resist guessing.
+fn service_keys(s: &Settings) -> Result<Vec<String>, ConfigError> {
+    let listed = s.text("service_keys").unwrap_or_default();
+    let keys: Vec<String> = listed
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect();
+    let min = crate::service_auth::MIN_KEY_CHARS;
+    if keys.iter().any(|k| k.chars().count() < min) {
+        return Err(s.error(
+            "service_keys",
+            format!("each key must have at least {min} characters"),
+        ));
+    }
+    Ok(keys)
 }
 
 fn service_url_env(s: ServiceName) -> String {
@@ -185,6 +208,7 @@ impl Config {
             log_level: s.get("log_level").unwrap_or_default().to_string(),
             bus_partitions: s.number("bus.partitions", 1..=1024)? as i32,
             call_timeout: s.millis("gateway.timeout_ms", 50..=600_000)?,
+            service_keys: service_keys(s)?,
             service_urls,
             settings,
             secrets,
