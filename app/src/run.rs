@@ -64,7 +64,13 @@ async fn run(platform: Arc<Platform>, chosen: &[Service]) -> anyhow::Result<()> 
     }
     let mut running = JoinSet::new();
     for (app, listener) in apps {
-        running.spawn(server::serve(app, listener, platform.shutdown.clone()));
+        let limits = platform.config.connection_limits;
+        running.spawn(server::serve(
+            app,
+            listener,
+            limits,
+            platform.shutdown.clone(),
+        ));
     }
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,

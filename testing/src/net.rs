@@ -13,7 +13,13 @@ pub async fn serve_ephemeral(app: ServiceApp, shutdown: &Shutdown) -> String {
         .await
         .expect("binding an ephemeral port");
     let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-    tokio::spawn(vici_kit::server::serve(app, listener, shutdown.clone()));
+    let limits = vici_kit::connections::Limits::default();
+    tokio::spawn(vici_kit::server::serve(
+        app,
+        listener,
+        limits,
+        shutdown.clone(),
+    ));
     url
 }
 

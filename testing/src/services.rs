@@ -166,8 +166,10 @@ impl Builder {
         }));
         for (name, listener) in listeners {
             let app = services.boot(name).await;
-            let shutdown = services.platform().shutdown.clone();
-            tokio::spawn(vici_kit::server::serve(app, listener, shutdown));
+            let platform = services.platform();
+            let limits = platform.config.connection_limits;
+            let shutdown = platform.shutdown.clone();
+            tokio::spawn(vici_kit::server::serve(app, listener, limits, shutdown));
         }
         services
     }

@@ -26,7 +26,7 @@ impl Interceptor for PropagateContext {
         {
             req.metadata_mut().insert(REQUEST_ID_HEADER, v);
         }
-        let credential = service_auth::keyring().credential(service_auth::unix_now());
+        let credential = service_auth::keyring().credential(crate::unix_now());
         if let Ok(v) = credential.parse() {
             req.metadata_mut()
                 .insert(service_auth::CREDENTIAL_METADATA, v);

@@ -2,6 +2,7 @@
 //! server every vici service runs on.
 
 pub mod config;
+pub mod connections;
 pub mod context;
 pub mod error;
 pub mod grpc;
@@ -14,3 +15,10 @@ pub mod telemetry;
 pub use config::Config;
 pub use error::{Error, ErrorCode, Problems, Result};
 pub use service::ServiceName;
+
+/// Seconds since the Unix epoch (0 if the clock says earlier): what token expiries compare to.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

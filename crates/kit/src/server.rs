@@ -143,29 +143,24 @@ pub async fn bind(name: ServiceName, addr: SocketAddr) -> anyhow::Result<tokio::
         .map_err(|e| anyhow::anyhow!("{name}: cannot listen on {addr}: {e}"))
 }
 
-/// Serves `app` until `shutdown` fires, then drains in-flight requests (bounded by
-/// [`DRAIN_TIMEOUT`]) and waits for its background tasks.
+/// Serves `app` within `limits` until `shutdown` fires, then drains in-flight requests (bounded
+/// by [`DRAIN_TIMEOUT`]) and waits for its background tasks.
 pub async fn serve(
     app: ServiceApp,
     listener: tokio::net::TcpListener,
+    limits: crate::connections::Limits,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let name = app.name;
     let (router, tasks) = app.into_router();
     let addr = listener.local_addr()?;
     tracing::info!(service = %name, %addr, "listening");
-    let signal = shutdown.clone();
-    // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold multi-packet responses for
-    // ~40 ms: listings and searches answered in 2 ms would take 44.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(
+    let server = tokio::spawn(crate::connections::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { signal.cancelled().await });
-    let server = tokio::spawn(async move { server.await });
+        router,
+        limits,
+        shutdown.clone(),
+    ));
     shutdown.cancelled().await;
     if tokio::time::timeout(DRAIN_TIMEOUT, server).await.is_err() {
         tracing::warn!(service = %name, "drain timed out; dropping remaining connections");

@@ -142,7 +142,7 @@ pub async fn require_credential(
         .get(CREDENTIAL_METADATA)
         .and_then(|v| v.to_str().ok());
     let checked = match credential {
-        Some(credential) => keyring().check(credential, unix_now()),
+        Some(credential) => keyring().check(credential, crate::unix_now()),
         None => Err("missing"),
     };
     match checked {
@@ -156,12 +156,6 @@ pub async fn require_credential(
             tonic::Status::from(refusal).into_http()
         }
     }
-}
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

@@ -26,6 +26,21 @@ pub const PLATFORM_KEYS: &[Key] = &[
     key("log_format", "VICI_LOG_FORMAT", Some("text")),
     key("log_level", "VICI_LOG", Some("info")),
     key("bus.partitions", "VICI_BUS_PARTITIONS", Some("3")),
+    key(
+        "server.max_connections",
+        "VICI_MAX_CONNECTIONS",
+        Some("10000"),
+    ),
+    key(
+        "server.max_connections_per_address",
+        "VICI_MAX_CONNECTIONS_PER_ADDRESS",
+        Some("512"),
+    ),
+    key(
+        "server.header_timeout_ms",
+        "VICI_HEADER_TIMEOUT_MS",
+        Some("10000"),
+    ),
     // Named for the gateway, whose requests it bounds first; it bounds every call between
     // services too.
     key(
@@ -59,6 +74,8 @@ pub struct Config {
     /// The keys that sign the credentials of calls between services (comma-separated; the
     /// first signs, all verify). Empty: the process makes one of its own (`service_auth`).
     pub service_keys: Vec<String>,
+    /// How many connections each port holds and how long a client may take.
+    pub connection_limits: crate::connections::Limits,
     service_urls: BTreeMap<ServiceName, String>,
     /// Every effective value with its origin; the services' sections parse theirs from here.
     pub settings: Settings,
@@ -209,6 +226,12 @@ impl Config {
             bus_partitions: s.number("bus.partitions", 1..=1024)? as i32,
             call_timeout: s.millis("gateway.timeout_ms", 50..=600_000)?,
             service_keys: service_keys(s)?,
+            connection_limits: crate::connections::Limits {
+                max_connections: s.number("server.max_connections", 1..=1_000_000)? as usize,
+                max_per_address: s.number("server.max_connections_per_address", 0..=1_000_000)?
+                    as usize,
+                header_timeout: s.millis("server.header_timeout_ms", 100..=600_000)?,
+            },
             service_urls,
             settings,
             secrets,
