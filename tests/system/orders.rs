@@ -201,6 +201,16 @@ async fn checkout_refuses_bad_input_and_changes_nothing() {
             400,
             "",
         ),
+        (
+            json!({"shippingAddress": crate::checkout::ship_to(), "paymentMethod": "pm_card_visa", "expectedTotal": "cheap"}),
+            400,
+            "expectedTotal",
+        ),
+        (
+            json!({"shippingAddress": crate::checkout::ship_to(), "paymentMethod": "pm_card_visa", "expectedTotal": 0.01}),
+            409,
+            "expectedTotal",
+        ),
     ];
     for (body, status, field) in cases {
         let refused = v.post("/api/checkout/confirm", &body).await;

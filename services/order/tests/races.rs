@@ -1,5 +1,6 @@
-//! Concurrency proofs: buyers racing for the last units, one cart confirmed twice, and one
-//! Idempotency-Key sent many times at once.
+//! Concurrency proofs: buyers racing for the last units, one cart confirmed twice, one
+//! Idempotency-Key sent many times at once, and a cart that changed between the quote the
+//! shopper saw and the confirm.
 use futures::future::join_all;
 use tonic::Code;
 use vici_proto::common::v1::PageRequest;
@@ -155,4 +156,97 @@ pub async fn one_key_makes_one_order(app: App) {
         .await
         .unwrap();
     assert_ne!(plain.into_inner().id, first.id);
+}
+
+/// The two coupon races: between the quote and the confirm, the coupon stops applying (a price
+/// drop takes the cart under its minimum), then the total rises (a price rise). Each confirm is
+/// refused with "Cart changed" saying what changed, and nothing happens; the confirm that names
+/// the new total goes through.
+pub async fn a_cart_that_changed_since_the_quote_is_refused(app: App) {
+    let user = new_user();
+    let lamp = app.services.create_product("Quoted lamp", 6_000, 10).await;
+    app.services.add_to_cart(&user, &lamp, 1).await;
+    app.services.apply_coupon(&user, "SAVE20").await.unwrap();
+    let quote = |user: String| {
+        let mut orders = app.orders();
+        async move {
+            let request = pb::CalculateRequest {
+                user_id: user,
+                ..Default::default()
+            };
+            orders
+                .calculate(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .total_cents
+        }
+    };
+    let shown = quote(user.clone()).await;
+    let confirm = |expected: i64| {
+        let mut r = place(&user, "pm_card_visa", true);
+        r.expected_total_cents = Some(expected);
+        r
+    };
+    // What the shopper put in the cart (its prices follow the catalogue).
+    let lines = async || {
+        let cart = app.services.cart_of(&user).await;
+        let lines: Vec<_> = cart
+            .items
+            .iter()
+            .map(|i| (i.id.clone(), i.quantity))
+            .collect();
+        (lines, cart.coupon_code)
+    };
+    let cart = lines().await;
+    let stock = app.services.stock(&lamp).await;
+    let uses = app.coupon_uses("SAVE20").await;
+    let unchanged = async || {
+        assert_eq!(app.services.stock(&lamp).await, stock);
+        assert_eq!(lines().await, cart);
+        assert_eq!(app.coupon_uses("SAVE20").await, uses);
+        assert_eq!(order_count(&app, &user).await, 0);
+        assert_eq!(app.payment_count().await, 0);
+    };
+
+    let price = |cents: i64| vici_proto::product::v1::ProductPatch {
+        price_cents: Some(cents),
+        ..Default::default()
+    };
+    app.services.update_product(&lamp, price(4_000)).await;
+    let e = app.orders().place_order(confirm(shown)).await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (Code::AlreadyExists, "Cart changed")
+    );
+    assert!(
+        details(&e)["couponCode"].starts_with("SAVE20 no longer applies"),
+        "{e:?}"
+    );
+    unchanged().await;
+
+    app.services.update_product(&lamp, price(7_000)).await;
+    let now = quote(user.clone()).await;
+    assert!(now > shown);
+    let e = app.orders().place_order(confirm(shown)).await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (Code::AlreadyExists, "Cart changed")
+    );
+    let d = details(&e);
+    let dollars = vici_pricing::dollars;
+    assert_eq!(
+        (d["expectedTotal"].clone(), d["total"].clone()),
+        (dollars(shown), dollars(now))
+    );
+    unchanged().await;
+
+    let placed = app
+        .orders()
+        .place_order(confirm(now))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(placed.total_cents, now);
+    assert_eq!(app.coupon_uses("SAVE20").await, uses + 1);
 }

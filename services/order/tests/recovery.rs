@@ -30,6 +30,7 @@ fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
         coupon_code: Some("SAVE20".into()),
         pay_now,
         session_id: "s".into(),
+        expected_total_cents: None,
         idempotency: None,
     }
 }

@@ -156,6 +156,8 @@ pub struct PlaceOrderBody {
     pub payment_method: String,
     pub payment_intent_id: Option<String>,
     pub coupon_code: Option<String>,
+    /// Cents of `expectedTotal`: the total the shopper was shown.
+    pub expected_total_cents: Option<i64>,
 }
 
 impl PlaceOrderBody {
@@ -173,6 +175,10 @@ impl PlaceOrderBody {
             payment_method: payment_method(body)?,
             payment_intent_id: text(body, "paymentIntentId")?,
             coupon_code: text(body, "couponCode")?,
+            expected_total_cents: input::optional_dollars(
+                body.get("expectedTotal").unwrap_or(&Value::Null),
+                "expectedTotal",
+            )?,
         })
     }
 }

@@ -55,6 +55,9 @@ pub struct PlaceOrderBody {
     /// `pm_card_visa`, `pm_card_mastercard`, `cash_on_delivery`, ...
     payment_method: String,
     coupon_code: Option<String>,
+    /// Dollars: the total the shopper was shown. When the cart now costs more, or its coupon
+    /// stopped applying, the order is refused with 409 "Cart changed" and nothing happens.
+    expected_total: Option<f64>,
 }
 
 /// `POST /orders/{id}/pay`.

@@ -39,6 +39,8 @@ pub struct Checkout {
     pub coupon_code: Option<String>,
     pub pay_now: bool,
     pub session_id: String,
+    /// The total the shopper was shown, when the client sent it.
+    pub expected_total_cents: Option<i64>,
     /// The claimed idempotency row.
     pub idempotency: Option<IdempotencyKey>,
 }
@@ -93,8 +95,10 @@ pub fn price(cart: &CartSnapshot) -> Result<Priced> {
 }
 
 /// What checkout `c` of `cart` will write: kept on the saga record before anything happens.
+/// CONFLICT "Cart changed" when the cart is not what the shopper was shown ([`as_shown`]).
 pub fn draft(c: &Checkout, cart: CartSnapshot) -> Result<Draft> {
     let priced = price(&cart)?;
+    as_shown(c, &cart, &priced)?;
     Ok(Draft {
         user_email: c.user_email.clone(),
         items: priced.items,
@@ -108,6 +112,26 @@ pub fn draft(c: &Checkout, cart: CartSnapshot) -> Result<Draft> {
         coupon_code: priced.coupon_code,
         session_id: c.session_id.clone(),
     })
+}
+
+/// Refuses a cart that changed since the shopper saw it: a coupon on it that takes nothing off
+/// any more (expired, used up, or its minimum no longer met) — charging without it would charge
+/// more than the quote the coupon made — or a total above the one the client says it showed.
+fn as_shown(c: &Checkout, cart: &CartSnapshot, priced: &Priced) -> Result<()> {
+    if let Some(code) = cart.coupon_code.as_deref()
+        && priced.coupon_code.is_none()
+    {
+        let problem = format!("{code} no longer applies: remove it, then check the new total");
+        return Err(Error::conflict("Cart changed").with_detail("couponCode", problem));
+    }
+    if let Some(expected) = c.expected_total_cents
+        && priced.totals.total_cents > expected
+    {
+        return Err(Error::conflict("Cart changed")
+            .with_detail("expectedTotal", vici_pricing::dollars(expected))
+            .with_detail("total", vici_pricing::dollars(priced.totals.total_cents)));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

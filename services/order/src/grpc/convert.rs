@@ -51,6 +51,7 @@ pub fn place(r: pb::PlaceOrderRequest) -> Result<PlaceOrder> {
         coupon_code: r.coupon_code,
         pay_now: r.pay_now,
         session_id: r.session_id,
+        expected_total_cents: r.expected_total_cents,
     })
 }
 

@@ -24,6 +24,7 @@ pub struct PlaceOrder {
     pub coupon_code: Option<String>,
     pub pay_now: bool,
     pub session_id: String,
+    pub expected_total_cents: Option<i64>,
 }
 
 /// A PayOrder request as the caller sent it.
@@ -119,6 +120,15 @@ impl Service {
             coupon_code: short("couponCode", r.coupon_code)?,
             pay_now: r.pay_now,
             session_id: short("sessionId", Some(r.session_id))?.unwrap_or_default(),
+            expected_total_cents: match r.expected_total_cents {
+                Some(c) if c < 0 => {
+                    return Err(Error::validation(
+                        "expectedTotal",
+                        "`expectedTotal` must not be negative",
+                    ));
+                }
+                other => other,
+            },
             idempotency: None,
         };
         let scope = Scope::of_placement(r.pay_now);

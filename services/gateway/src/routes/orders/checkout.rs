@@ -111,6 +111,7 @@ async fn place_order(
         coupon_code: fields.coupon_code,
         pay_now,
         session_id: caller.session_id.clone(),
+        expected_total_cents: fields.expected_total_cents,
     };
     Ok(state.orders().place_order(request).await?.into_inner())
 }
