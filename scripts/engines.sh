@@ -43,9 +43,11 @@ ensure_kafka() {
   listening 9092 && return 0
   ensure_cargo_tool tansu tansu 0.6.0 dynostore
   echo "engines: starting tansu (Kafka protocol) on 127.0.0.1:9092"
-  PATH="$HOME/.cargo/bin:$PATH" nohup tansu broker \
+  # Started from the engines' own directory: they outlive the checkout that started them, and
+  # s3s-fs resolves every path against its working directory (a deleted one fails each request).
+  (cd "$ENGINE_LOGS" && PATH="$HOME/.cargo/bin:$PATH" nohup tansu broker \
     --listener-url tcp://127.0.0.1:9092 --advertised-listener-url tcp://127.0.0.1:9092 \
-    --storage-engine memory://tansu/ >"$ENGINE_LOGS/tansu.log" 2>&1 &
+    --storage-engine memory://tansu/ >"$ENGINE_LOGS/tansu.log" 2>&1 &)
   wait_port 9092 tansu 30
 }
 
@@ -59,8 +61,8 @@ ensure_s3() {
   # 0.14 is the last release that builds with rustc 1.95.
   ensure_cargo_tool s3s-fs s3s-fs 0.14.1 binary
   echo "engines: starting s3s-fs (S3 API) on 127.0.0.1:$S3_PORT"
-  PATH="$HOME/.cargo/bin:$PATH" nohup s3s-fs --host 127.0.0.1 --port "$S3_PORT" \
-    --access-key "$S3_ACCESS_KEY" --secret-key "$S3_SECRET_KEY" "$ENGINE_LOGS/s3" >"$ENGINE_LOGS/s3s.log" 2>&1 &
+  (cd "$ENGINE_LOGS" && PATH="$HOME/.cargo/bin:$PATH" nohup s3s-fs --host 127.0.0.1 --port "$S3_PORT" \
+    --access-key "$S3_ACCESS_KEY" --secret-key "$S3_SECRET_KEY" "$ENGINE_LOGS/s3" >"$ENGINE_LOGS/s3s.log" 2>&1 &)
   wait_port "$S3_PORT" s3s-fs 30
 }
 

@@ -212,8 +212,9 @@ async fn an_order_whose_reservation_expires_before_payment_is_cancelled_uncharge
     // groups apart from the shared shop's. Embedded, the in-process bus carries it.
     let broker = (mode == Mode::Distributed).then(Broker::start);
     let bus = broker.as_ref().map(|b| format!("kafka://{}", b.address));
+    // An order awaiting payment holds its stock for the order service's own time.
     let mut settings = vec![
-        ("VICI_RESERVATION_TTL_SECS", "2"),
+        ("VICI_ORDER_UNPAID_HOLD_SECS", "2"),
         ("VICI_INVENTORY_SWEEP_SECS", "1"),
     ];
     if let Some(bus) = &bus {

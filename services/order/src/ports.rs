@@ -4,6 +4,7 @@
 //! protobuf message. Every call that acts is idempotent per order id or attempt id, so the saga
 //! may repeat any of them after a crash.
 use std::sync::Arc;
+use std::time::Duration;
 
 use vici_kit::Result;
 use vici_types::{OrderId, UserId};
@@ -39,8 +40,14 @@ pub trait CartPort: Send + Sync {
 
 #[async_trait::async_trait]
 pub trait StockPort: Send + Sync {
-    /// Holds the stock of every line for the order, all or none.
-    async fn reserve(&self, order_id: &OrderId, lines: &[Item]) -> Result<()>;
+    /// Holds the stock of every line for the order, all or none: for `hold` when given, else
+    /// for the inventory service's own time.
+    async fn reserve(
+        &self,
+        order_id: &OrderId,
+        lines: &[Item],
+        hold: Option<Duration>,
+    ) -> Result<()>;
 
     /// The held stock leaves for good; CONFLICT when the reservation expired.
     async fn commit(&self, order_id: &OrderId) -> Result<()>;

@@ -27,6 +27,7 @@ vici_testkit::on_both_backends!(
     races::one_cart_confirmed_twice_makes_one_order,
     races::one_key_makes_one_order,
     races::a_cart_that_changed_since_the_quote_is_refused,
+    races::unpaid_orders_are_limited_per_account,
     admin::cancelling_a_paid_order_refunds_and_restocks,
     admin::admins_move_orders_along_the_table,
     admin::lists_are_newest_first_and_filtered,

@@ -250,3 +250,60 @@ pub async fn a_cart_that_changed_since_the_quote_is_refused(app: App) {
     assert_eq!(placed.total_cents, now);
     assert_eq!(app.coupon_uses("SAVE20").await, uses + 1);
 }
+
+/// One account cannot hoard stock in orders it does not pay: at most 3 orders and 20 units
+/// await payment at once (the defaults), the one over either is refused and changes nothing,
+/// and the stock of an order awaiting payment is held for 10 minutes, not a checkout's 15.
+pub async fn unpaid_orders_are_limited_per_account(app: App) {
+    let lamp = app
+        .services
+        .create_product("Hoarded lamp", 1_000, 100)
+        .await;
+    let later = |user: &str| place(user, "pm_card_visa", false);
+    let hoarder = new_user();
+    let mut placed = Vec::new();
+    for _ in 0..3 {
+        app.services.add_to_cart(&hoarder, &lamp, 1).await;
+        let order = app.orders().place_order(later(&hoarder)).await.unwrap();
+        placed.push(order.into_inner().id);
+    }
+    app.services.add_to_cart(&hoarder, &lamp, 1).await;
+    let stock = app.services.stock(&lamp).await;
+    assert_eq!(stock, (97, 3));
+    let e = app.orders().place_order(later(&hoarder)).await.unwrap_err();
+    assert_eq!(e.code(), Code::AlreadyExists, "{e:?}");
+    assert_eq!(details(&e)["unpaidOrders"], "3");
+    assert_eq!(app.services.stock(&lamp).await, stock, "nothing reserved");
+    assert_eq!(order_count(&app, &hoarder).await, 3);
+    assert_eq!(
+        app.services.cart_of(&hoarder).await.items.len(),
+        1,
+        "the cart is kept"
+    );
+    // Paying now is still possible.
+    let confirmed = app
+        .orders()
+        .place_order(place(&hoarder, "pm_card_visa", true))
+        .await;
+    assert!(confirmed.is_ok(), "{confirmed:?}");
+
+    let bulk = new_user();
+    app.services.add_to_cart(&bulk, &lamp, 21).await;
+    let e = app.orders().place_order(later(&bulk)).await.unwrap_err();
+    assert!(e.message().starts_with("At most 20 items"), "{e:?}");
+    let fair = new_user();
+    app.services.add_to_cart(&fair, &lamp, 20).await;
+    let held = app
+        .orders()
+        .place_order(later(&fair))
+        .await
+        .unwrap()
+        .into_inner();
+    let hold: i64 = vici_testkit::scalar(
+        &app.inventory_db,
+        "SELECT expires_at - created_at FROM reservations WHERE order_id = $1",
+        &[&held.id],
+    )
+    .await;
+    assert_eq!(hold, 600_000, "held for VICI_ORDER_UNPAID_HOLD_SECS");
+}

@@ -5,7 +5,7 @@
 use vici_kit::{Error, Result};
 use vici_types::{IdempotencyKey, UserId};
 
-use super::order::{Address, Draft, Item, Totals};
+use super::order::{Address, Draft, Item, Order, Totals};
 
 /// The cart as checkout reads it: catalogue prices, and the coupon with what it takes off now.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -112,6 +112,35 @@ pub fn draft(c: &Checkout, cart: CartSnapshot) -> Result<Draft> {
         coupon_code: priced.coupon_code,
         session_id: c.session_id.clone(),
     })
+}
+
+/// How much stock one account may hold in orders awaiting payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnpaidLimits {
+    pub max_orders: usize,
+    pub max_units: i64,
+}
+
+/// Refuses a new order awaiting payment (`draft`) when the account's `unpaid` orders already
+/// reach either limit, or would with it: one account cannot hold the shop's stock unpaid.
+pub fn room_for_unpaid(unpaid: &[Order], draft: &Draft, limits: UnpaidLimits) -> Result<()> {
+    let units = |items: &[Item]| items.iter().map(|i| i.quantity).sum::<i64>();
+    if unpaid.len() >= limits.max_orders {
+        return Err(Error::conflict(format!(
+            "You have {} orders awaiting payment: pay or cancel one first",
+            unpaid.len()
+        ))
+        .with_detail("unpaidOrders", unpaid.len() as i64));
+    }
+    let held: i64 = unpaid.iter().map(|o| units(&o.draft.items)).sum();
+    if held + units(&draft.items) > limits.max_units {
+        return Err(Error::conflict(format!(
+            "At most {} items can wait for payment at once; pay for your open orders or buy fewer",
+            limits.max_units
+        ))
+        .with_detail("unpaidUnits", held));
+    }
+    Ok(())
 }
 
 /// Refuses a cart that changed since the shopper saw it: a coupon on it that takes nothing off

@@ -1,6 +1,8 @@
 //! The saga's ports over the neighbours' gRPC clients: each call builds the neighbour's
 //! message, maps its status to a `vici_kit::Error` (`peer`, keeping code, message and details)
 //! and its answer to the order service's types. NOT_FOUND means "none" where the port says so.
+use std::time::Duration;
+
 use tonic::{Code, Status};
 use vici_kit::grpc::Channel;
 use vici_kit::{Error, Result};
@@ -153,7 +155,12 @@ fn reservation(order_id: &OrderId, reason: &str) -> inv::ReservationKey {
 
 #[async_trait::async_trait]
 impl StockPort for GrpcStock {
-    async fn reserve(&self, order_id: &OrderId, lines: &[Item]) -> Result<()> {
+    async fn reserve(
+        &self,
+        order_id: &OrderId,
+        lines: &[Item],
+        hold: Option<Duration>,
+    ) -> Result<()> {
         let lines = lines
             .iter()
             .map(|i| inv::ReserveLine {
@@ -165,7 +172,7 @@ impl StockPort for GrpcStock {
         let req = inv::ReserveRequest {
             order_id: order_id.to_string(),
             lines,
-            ttl_seconds: 0,
+            ttl_seconds: hold.map_or(0, |h| h.as_secs() as u32),
         };
         self.0.clone().reserve(req).await.map_err(peer)?;
         Ok(())

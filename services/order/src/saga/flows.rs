@@ -123,6 +123,9 @@ impl Engine {
             .cart_for_checkout(&c.user_id, c.coupon_code.as_deref(), &c.session_id)
             .await?;
         let mut rec = rec.drafting(draft(&c, snapshot)?);
+        if rec.awaits_payment() {
+            self.room_for_unpaid(&rec).await?;
+        }
         {
             let mut conn = self
                 .writer("taking a connection to record a checkout saga")
@@ -141,7 +144,7 @@ impl Engine {
         self.write_order(&rec).await?;
         rec.step = Step::OrderWritten;
         stop_at(&rec, Step::OrderWritten, stop)?;
-        if rec.kind == Kind::Place && rec.payment_method != CASH_ON_DELIVERY {
+        if rec.awaits_payment() {
             let mv = Move::new(
                 OrderStatus::PaymentPending,
                 "Awaiting payment",

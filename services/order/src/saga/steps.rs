@@ -8,7 +8,8 @@ use vici_types::{OrderId, UserId};
 
 use super::{Engine, Record, Settle, settle_idempotency};
 use crate::domain::checkout::CartSnapshot;
-use crate::domain::order::{Draft, HistoryEntry, Order};
+use crate::domain::checkout::{UnpaidLimits, room_for_unpaid};
+use crate::domain::order::{CASH_ON_DELIVERY, Draft, HistoryEntry, Order};
 use crate::domain::outcome::Outcome;
 use crate::domain::payment::{Authorization, Payment};
 use crate::domain::saga::{Kind, Step};
@@ -22,6 +23,11 @@ impl Record {
         self.draft
             .as_ref()
             .ok_or_else(|| Error::internal(anyhow::anyhow!("saga {} has no draft", self.id)))
+    }
+
+    /// Whether this checkout leaves an order awaiting payment (POST /orders by card).
+    pub(crate) fn awaits_payment(&self) -> bool {
+        self.kind == Kind::Place && self.payment_method != CASH_ON_DELIVERY
     }
 }
 
@@ -40,9 +46,29 @@ impl Engine {
         self.cart.snapshot(user_id, session_id).await
     }
 
-    /// Step 4: holds the stock of every line for the order (all or none).
+    /// Before an order awaiting payment is recorded: the account's limits on such orders.
+    /// Runs under the account's checkout lock, so two placements cannot both take the last
+    /// place.
+    pub async fn room_for_unpaid(&self, rec: &Record) -> Result<()> {
+        let mut conn = self
+            .writer("taking a connection to count unpaid orders")
+            .await?;
+        let unpaid =
+            orders::of_user_in(&mut conn, &rec.user_id, OrderStatus::PaymentPending).await?;
+        let limits = UnpaidLimits {
+            max_orders: self.config.max_unpaid_orders,
+            max_units: self.config.max_unpaid_units,
+        };
+        room_for_unpaid(&unpaid, rec.draft()?, limits)
+    }
+
+    /// Step 4: holds the stock of every line for the order (all or none); an order awaiting
+    /// payment for its own, shorter time.
     pub async fn reserve(&self, rec: &Record) -> Result<()> {
-        self.stock.reserve(&rec.order_id, &rec.draft()?.items).await
+        let hold = rec.awaits_payment().then_some(self.config.unpaid_hold);
+        self.stock
+            .reserve(&rec.order_id, &rec.draft()?.items, hold)
+            .await
     }
 
     /// Undo of steps 4 and 8: held stock returns, committed stock is put back. An order that

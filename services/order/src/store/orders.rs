@@ -104,6 +104,28 @@ pub async fn get(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>
     row.as_ref().map(from_row).transpose().db_err(READING)
 }
 
+/// The orders of `user_id` in `status`, newest first.
+pub async fn of_user_in(
+    conn: &mut AnyConnection,
+    user_id: &UserId,
+    status: OrderStatus,
+) -> Result<Vec<Order>> {
+    const READING: &str = "reading a user's orders in one status";
+    let sql = format!(
+        "SELECT {COLUMNS} FROM orders WHERE user_id = $1 AND status = $2 ORDER BY created_at DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(user_id.as_str())
+        .bind(status.as_str())
+        .fetch_all(conn)
+        .await
+        .db_err(READING)?;
+    rows.iter()
+        .map(from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err(READING)
+}
+
 /// Writes what a move changed, provided the order is still in `from`; whether it was.
 pub async fn save(conn: &mut AnyConnection, order: &Order, from: OrderStatus) -> Result<bool> {
     let done = sqlx::query(
