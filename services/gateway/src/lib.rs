@@ -31,6 +31,7 @@ mod error;
 pub mod extract;
 mod follow;
 mod guard;
+mod headers;
 mod identity;
 mod limits;
 mod middleware;
@@ -214,7 +215,7 @@ impl Deref for AppState {
 }
 
 /// The whole REST app, with its layers (outermost first): request context, access log, CORS,
-/// gzip, request deadline, then under `/api` the guard; each route's own layers (access, body
+/// gzip, security headers, request deadline, then under `/api` the guard; each route's own layers (access, body
 /// limit, micro-cache) come from its row of the route table.
 pub fn router(deps: Deps) -> Router {
     app(AppState::new(deps))
@@ -237,6 +238,10 @@ fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state)
         .layer(from_fn_with_state(config.timeout, middleware::deadline))
+        .layer(from_fn_with_state(
+            headers::hsts(config.hsts_max_age_secs),
+            headers::security_headers,
+        ))
         .layer(CompressionLayer::new().gzip(true))
         .layer(middleware::cors(&config))
         .layer(from_fn(middleware::access_log))

@@ -21,6 +21,9 @@ pub struct GatewayConfig {
     /// Take the client's IP from `X-Forwarded-For` (behind a trusted load balancer only: a
     /// client can write that header itself).
     pub trust_forwarded_for: bool,
+    /// `Strict-Transport-Security` max-age for answers served over TLS (0 = not sent: only a
+    /// shop that is reached over HTTPS alone may promise it).
+    pub hsts_max_age_secs: u64,
 }
 
 impl Section for GatewayConfig {
@@ -42,6 +45,11 @@ impl Section for GatewayConfig {
             "VICI_TRUST_FORWARDED_FOR",
             Some("false"),
         ),
+        key(
+            "gateway.hsts_max_age_secs",
+            "VICI_HSTS_MAX_AGE_SECS",
+            Some("0"),
+        ),
     ];
 
     fn parse(s: &Settings) -> Result<Self, ConfigError> {
@@ -61,6 +69,7 @@ impl Section for GatewayConfig {
             cache_ttl: s.millis("gateway.cache_ttl_ms", 0..=3_600_000)?,
             rate_limits,
             trust_forwarded_for: s.flag("gateway.trust_forwarded_for")?,
+            hsts_max_age_secs: s.number("gateway.hsts_max_age_secs", 0..=63_072_000)?,
         })
     }
 }

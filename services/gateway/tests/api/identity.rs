@@ -300,6 +300,40 @@ async fn login(gw: &Gateway, email: &str, password: &str, ip: &str) -> Reply {
     send(&gw.app, request).await
 }
 
+/// Every answer refuses sniffing, framing and referrers; answers that carry tokens or personal
+/// data are never stored by a cache; HSTS is sent only when configured.
+#[tokio::test]
+async fn answers_carry_security_headers_and_personal_ones_are_never_stored() {
+    let gw = gateway().await;
+    let signed_in = login(&gw, "jane.doe@example.com", GOOD_PASSWORD, "10.9.0.1").await;
+    let token = gw.auth.sign(&claims("customer"));
+    let private = private_with(&gw, &token).await;
+    let public = send(
+        &gw.app,
+        Request::get("/api/products").body(Body::empty()).unwrap(),
+    )
+    .await;
+    for answer in [&signed_in, &private, &public] {
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+        assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(answer.header("strict-transport-security"), None);
+    }
+    assert_eq!(signed_in.header("cache-control"), Some("no-store"));
+    assert_eq!(private.header("cache-control"), Some("no-store"));
+    assert_ne!(public.header("cache-control"), Some("no-store"));
+    let tls = gateway_with(&[("VICI_HSTS_MAX_AGE_SECS", "31536000")]).await;
+    let answer = send(
+        &tls.app,
+        Request::get("/api/products").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        answer.header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
 #[tokio::test]
 async fn failed_logins_lock_the_account_without_revealing_the_password() {
     let gw = gateway_with(&[
