@@ -24,7 +24,6 @@ pub struct Json<T>(pub T);
 
 const MISSING_JSON_TYPE: &str = "Expected a JSON body with `Content-Type: application/json`";
 const NOT_JSON: &str = "The request body is not valid JSON";
-const WRONG_SHAPE: &str = "The request body has the wrong shape";
 
 fn too_large() -> ApiError {
     ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large")
@@ -43,11 +42,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             ApiError::new(ErrorCode::Validation, MISSING_JSON_TYPE)
         }
         JsonRejection::JsonSyntaxError(_) => ApiError::new(ErrorCode::Validation, NOT_JSON),
-        // Names the offending field and what was expected, e.g. "quantity: invalid type".
-        JsonRejection::JsonDataError(e) => ApiError::new(
-            ErrorCode::Validation,
-            format!("{WRONG_SHAPE}: {}", e.body_text()),
-        ),
+        JsonRejection::JsonDataError(e) => crate::shape::wrong_shape(&e.body_text()),
         _ => unreadable(),
     }
 }
@@ -93,13 +88,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
         }
         serde_json::from_slice(&bytes)
             .map(|v| Self(Some(v)))
-            .map_err(|e| {
-                let message = if e.is_data() {
-                    format!("{WRONG_SHAPE}: {e}")
-                } else {
-                    NOT_JSON.to_string()
-                };
-                ApiError::new(ErrorCode::Validation, message)
+            .map_err(|e| match e.is_data() {
+                true => crate::shape::wrong_shape(&e.to_string()),
+                false => ApiError::new(ErrorCode::Validation, NOT_JSON),
             })
     }
 }

@@ -38,6 +38,7 @@ mod middleware;
 mod openapi;
 mod query;
 mod routes;
+mod shape;
 mod upload;
 
 pub use config::{GatewayConfig, Limit, RateLimits};
