@@ -50,8 +50,10 @@ tags=$(for i in $(seq -w 1 30); do printf 'tag-%s-%s,' "$i" "$(printf 'x%.0s' $(
 words=$(printf 'wireless%%20headphones%%20%.0s' $(seq 1 10) | cut -c1-400)
 WORST="$API/products?q=$words&tags=${tags%,}&minPrice=0.01&maxPrice=1000000&rating=0.5&inStock=true"
 WORST+="&isOnSale=false&limit=100&sort=rating"
-# The URL that once stalled the shop: 15 000 tags, about 59 KB. Refused now.
-REFUSED="$API/products?tags=$(seq -f 'tag%g' 0 14999 | paste -sd, -)"
+# The URL that once stalled the shop: 15 000 distinct tags, about 59 KB (three letters each;
+# HTTP/1 itself refuses request lines over 64 KB). Refused now.
+many=$(printf '%s,' {a..z}{a..z}{a..z})
+REFUSED="$API/products?tags=${many:0:59999}"
 
 expect() { # url status: one request, dies unless it answers `status`
   local got
@@ -75,8 +77,8 @@ pressure_off() { # section name: waits for the pressure load and records what it
   forget_pid "$PRESSURE_PID"
   local out
   out=$(cat "$WORK/pressure.json")
-  record_metric "$1" "$2 answered (2xx)/s" "req/s" "$(json_num requests_per_sec "$out")"
-  record_metric "$1" "$2 p50" "ms" "$(json_num p50 "$out")"
+  record_metric "$1" "$2: answered 2xx" "req/s" "$(json_num requests_per_sec "$out")"
+  record_metric "$1" "$2: answered otherwise (refusals)" "count" "$(json_num errors "$out")"
 }
 
 S_WORST="Cheap request beside $PRESSURE connections of the most expensive accepted listing"
@@ -90,7 +92,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
   pressure_off "$S_WORST" "pressure: worst listing"
   pressure_on "$REFUSED"
   run_load "$S_REFUSED" "GET /api/products/categories" beside false "$CHEAP" 1 "run $rep/$REPS"
-  pressure_off "$S_REFUSED" "pressure: refused URL (400 answers are not counted)"
+  pressure_off "$S_REFUSED" "pressure: refused URL"
 done
 stop "$VICI_PID"
 

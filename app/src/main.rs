@@ -144,6 +144,10 @@ fn print_config(config: &Config) {
 }
 
 fn main() -> ExitCode {
+    // What the shop writes (databases, key files, images) is readable by its own user only:
+    // files 0600, directories 0700.
+    // SAFETY: umask only sets the process's file-creation mask; no thread runs yet.
+    unsafe { libc::umask(0o077) };
     let cli = Cli::parse();
     if let Command::Keyring = cli.command {
         let now = std::time::SystemTime::now()

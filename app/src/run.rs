@@ -17,8 +17,7 @@ use crate::services;
 const SEEDED_MARKER: &str = ".seeded";
 
 pub async fn up(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    private_data_dir(&config)?;
     let marker = config.data_dir.join(SEEDED_MARKER);
     let all = services::all();
     let platform = Arc::new(Platform::open(config, &all).await?);
@@ -29,6 +28,16 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
     run(platform, &all).await
 }
 
+/// Creates the data dir when missing and makes it its user's alone (one made by an earlier
+/// version may be open to others, and it holds databases and keys).
+fn private_data_dir(config: &Config) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating data dir {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making data dir {} private", dir.display()))
+}
+
 pub async fn serve(config: Config, names: Vec<ServiceName>) -> anyhow::Result<()> {
     // Services in other processes accept only calls signed with the shared key.
     let alone = names.len() < ServiceName::ALL.len();
@@ -37,6 +46,7 @@ pub async fn serve(config: Config, names: Vec<ServiceName>) -> anyhow::Result<()
         "VICI_SERVICE_KEYS must be set when services run in separate processes \
          (one shared secret of at least 32 characters; docs/runbook.md)"
     );
+    private_data_dir(&config)?;
     let chosen = services::named(&names);
     let platform = Arc::new(Platform::open(config, &chosen).await?);
     run(platform, &chosen).await

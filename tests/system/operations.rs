@@ -96,3 +96,19 @@ async fn not_yet_built_features_say_so() {
         Mode::Embedded | Mode::Distributed
     ));
 }
+
+/// What `vici up` writes is its user's alone: the data dir 0700, the databases 0600.
+#[tokio::test]
+async fn the_data_dir_and_its_databases_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| {
+        let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        meta.permissions().mode() & 0o777
+    };
+    let data = &shop().deployment.data_dir;
+    assert_eq!(mode(data), 0o700, "{}", data.display());
+    if shop().deployment.mode == Mode::Embedded {
+        assert_eq!(mode(&data.join("auth.db")), 0o600);
+        assert_eq!(mode(&data.join("order.db")), 0o600);
+    }
+}
