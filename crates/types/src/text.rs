@@ -18,17 +18,31 @@ pub fn text(
     let len = value.chars().count();
     if len == 0 && min > 0 {
         problems.add(field, format!("{label} is required"));
-    } else if value.chars().any(char::is_control) {
-        problems.add(
-            field,
-            format!("{label} must not contain control characters"),
-        );
+    } else if let Some(problem) = unprintable(value, false) {
+        problems.add(field, format!("{label} {problem}"));
     } else if len > max {
         problems.add(field, format!("{label} must be at most {max} characters"));
     } else if len < min {
         problems.add(field, format!("{label} must be at least {min} characters"));
     }
     value.to_string()
+}
+
+/// What is wrong with typed `value` as text to store and show, if anything: NUL or another
+/// control character (line breaks and tabs allowed when `multiline`), or a bidirectional
+/// embedding, override or isolate control, which makes text read other than it is stored.
+/// PostgreSQL refuses NUL in text where SQLite stores it: refusing it here gives both the
+/// same answer.
+pub fn unprintable(value: &str, multiline: bool) -> Option<&'static str> {
+    value.chars().find_map(|c| {
+        if matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+            Some("must not contain bidirectional control characters")
+        } else if c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')) {
+            Some("must not contain control characters")
+        } else {
+            None
+        }
+    })
 }
 
 pub const PHONE_MESSAGE: &str =

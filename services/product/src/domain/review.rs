@@ -62,6 +62,15 @@ impl ReviewDraft {
                 "`title` must be at most 200 characters",
             ));
         }
+        let printable = [
+            ("title", &self.title, false),
+            ("comment", &self.comment, true),
+        ];
+        for (field, text, multiline) in printable {
+            if let Some(problem) = vici_types::text::unprintable(text, multiline) {
+                return Err(Error::validation(field, format!("`{field}` {problem}")));
+            }
+        }
         if self.comment.chars().count() > 5_000 {
             return Err(Error::validation(
                 "comment",

@@ -38,6 +38,7 @@ vici_testkit::on_both_backends!(
     reviews::reviews_fold_into_the_rating_once_per_user,
     reviews::only_buyers_write_verified_reviews,
     reviews::a_cancelled_order_no_longer_verifies_its_reviews,
+    reviews::unprintable_review_text_is_refused_on_both_backends,
     catalogue::seeding_twice_changes_nothing,
     admin::created_products_emit_events_and_become_searchable,
     admin::updates_and_deletes_emit_events_and_reach_search,

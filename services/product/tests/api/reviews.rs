@@ -337,3 +337,58 @@ pub async fn a_cancelled_order_no_longer_verifies_its_reviews(env: Env) {
         .await;
     eventually_verified(&app, &book, BUYER).await;
 }
+
+/// Review text is refused when it holds NUL or other control characters (line breaks and tabs
+/// are fine in a comment) or bidirectional controls, with the same answer on SQLite and
+/// PostgreSQL (which cannot store NUL at all); nothing is stored.
+pub async fn unprintable_review_text_is_refused_on_both_backends(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let product = app.id_of("sony-wh1000xm5");
+    let with = |title: &str, comment: &str| CreateReviewRequest {
+        title: title.into(),
+        comment: comment.into(),
+        ..review_by(&product, U8)
+    };
+    let refused = [
+        (with("Fine", "nul \0 inside"), "comment"),
+        (with("Fine", "bell \u{7}"), "comment"),
+        (with("tab\there", "ok"), "title"),
+        (with("\u{202E}won", "ok"), "title"),
+        (with("Fine", "isolate \u{2066}x\u{2069}"), "comment"),
+    ];
+    for (review, field) in refused {
+        let answer = app.client.clone().create_review(review.clone()).await;
+        let problem = vici_testkit::invalid(answer, field);
+        assert!(problem.contains("characters"), "{review:?}: {problem}");
+    }
+    let listed = |app: &crate::harness::App| {
+        let request = ListReviewsRequest {
+            product_id: product.clone(),
+            ..Default::default()
+        };
+        let mut client = app.client.clone();
+        async move {
+            client
+                .list_reviews(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .reviews
+        }
+    };
+    assert!(
+        listed(&app).await.iter().all(|r| r.user_id != U8),
+        "nothing stored"
+    );
+    let lines = with("Two lines", "first line\nsecond\tline\r\n");
+    app.client.clone().create_review(lines).await.unwrap();
+    let stored = listed(&app)
+        .await
+        .into_iter()
+        .find(|r| r.user_id == U8)
+        .unwrap();
+    assert_eq!(
+        stored.comment, "first line\nsecond\tline",
+        "stored as written, trimmed"
+    );
+}
