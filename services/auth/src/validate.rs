@@ -45,7 +45,7 @@ pub fn email(raw: &str) -> Result<String> {
     Ok(email)
 }
 
-/// A display name, trimmed: 1–100 characters without control characters.
+/// A display name, trimmed: 1–100 printable characters (`vici_types::text::unprintable`).
 pub fn name(raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() {
@@ -57,11 +57,8 @@ pub fn name(raw: &str) -> Result<String> {
             "Name must be at most 100 characters long",
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err(Error::validation(
-            "name",
-            "Name must not contain control characters",
-        ));
+    if let Some(problem) = vici_types::text::unprintable(name, false) {
+        return Err(Error::validation("name", format!("Name {problem}")));
     }
     Ok(name.to_string())
 }

@@ -174,6 +174,7 @@ pub async fn every_bad_input_names_its_field(app: App) {
         ("ok@example.com", GOOD_PASSWORD, "", "name"),
         ("ok@example.com", GOOD_PASSWORD, "   ", "name"),
         ("ok@example.com", GOOD_PASSWORD, "Line\nbreak", "name"),
+        ("ok@example.com", GOOD_PASSWORD, "Eve\u{202E}lin", "name"),
     ];
     for (email, password, name, field) in cases {
         let result = app.try_register(email, password, name).await;

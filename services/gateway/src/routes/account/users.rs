@@ -68,10 +68,8 @@ fn checked_name(name: Option<Option<String>>) -> ApiResult<Option<String>> {
         Some("must not be empty".to_string())
     } else if name.chars().count() > MAX_NAME_CHARS {
         Some(format!("must be at most {MAX_NAME_CHARS} characters"))
-    } else if name.chars().any(char::is_control) {
-        Some("must not contain control characters".to_string())
     } else {
-        None
+        vici_types::text::unprintable(&name, false).map(str::to_string)
     };
     match problem {
         Some(problem) => Err(ApiError::validation(
