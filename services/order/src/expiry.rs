@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 use vici_bus::CloudEvent;
-use vici_kit::Result;
+use vici_kit::{ErrorCode, Result};
 use vici_store::consumer::EventHandler;
 use vici_store::now_ms;
 use vici_types::{OrderId, TypedId as _};
@@ -58,7 +58,12 @@ impl Expired {
         }
         let now = now_ms();
         let mv = Move::new(OrderStatus::Cancelled, NOT_IN_TIME, SYSTEM).because(NOT_IN_TIME);
-        moves::apply(tx, order_id, mv, now).await?;
+        match moves::cancel(tx, order_id, mv, now).await {
+            Ok(_) => {}
+            // A payment is being taken: it confirms the order, or its saga cancels it.
+            Err(e) if e.code == ErrorCode::Conflict => return Ok(()),
+            Err(e) => return Err(e),
+        }
         // Due at once: the recovery task woken below runs the rest.
         let rec = Record::cancelling(&order, SYSTEM, NOT_IN_TIME, now, now);
         sagas::insert(tx, &rec).await?;

@@ -40,7 +40,7 @@ use vici_store::{Migration, ServiceBase};
 
 pub use config::OrderConfig;
 pub use domain::checkout::Checkout;
-pub use domain::order::Address;
+pub use domain::order::{Address, Order};
 pub use domain::payment::ChargeStatus;
 pub use domain::saga::{Kind, Record, State, Step};
 pub use saga::recover::{Report as RecoveryReport, recover_once};

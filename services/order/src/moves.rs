@@ -1,7 +1,8 @@
 //! Writing an order's status moves: the row (conditional on the status the move was decided
 //! for), its history entry and its events, in the caller's transaction. Every move — saga,
 //! shopper, admin, recovery, consumer — goes through [`apply`], so the transition table is
-//! checked in one place and no move is ever without its history.
+//! checked in one place and no move is ever without its history. Cancellations from outside a
+//! checkout go through [`cancel`], which first makes sure no payment is being taken.
 use sqlx::AnyConnection;
 use vici_kit::{Error, Result};
 use vici_types::OrderId;
@@ -9,7 +10,7 @@ use vici_types::OrderId;
 use crate::domain::order::{HistoryEntry, Order, Tracking};
 use crate::domain::status::{OrderStatus, PaymentStatus, check_move};
 use crate::events;
-use crate::store::orders;
+use crate::store::{orders, sagas};
 
 /// One move of the state machine and what changes with it.
 #[derive(Clone, Debug)]
@@ -107,6 +108,31 @@ pub async fn apply(
     orders::add_history(conn, &o.id, &entry).await?;
     events::enqueue(conn, &o, mv.refunded_cents, mv.paid_now).await?;
     Ok(o)
+}
+
+/// Cancels the order from outside its checkout (the shopper, an admin, the expiry of its
+/// reservation) with `mv`, unless a saga is taking its payment right now: then CONFLICT, and
+/// nothing changes. The row lock comes first so the two cannot interleave on PostgreSQL
+/// either: a claim committed before it is seen by the check, and a claim made after waits for
+/// this transaction and finds the order CANCELLED. A card is thus never captured for an order
+/// that was cancelled, and a cancellation never lands between a claim and its capture.
+pub async fn cancel(
+    conn: &mut AnyConnection,
+    order_id: &OrderId,
+    mv: Move,
+    now: i64,
+) -> Result<Order> {
+    orders::lock_row(conn, order_id).await?;
+    if sagas::taking_payment(conn, order_id).await? {
+        let o = load(conn, order_id).await?;
+        return Err(Error::conflict(format!(
+            "The payment for order {} is being taken right now; try again in a moment (once \
+             it is taken, cancelling refunds it)",
+            o.order_number
+        ))
+        .with_detail("status", o.status.as_str()));
+    }
+    apply(conn, order_id, mv, now).await
 }
 
 /// Changes fields that are not a status move (a reason, a refunded payment) of the order in

@@ -5,7 +5,7 @@ use vici_bus::topics::{ORDER_EVENTS, PAYMENT_EVENTS};
 use vici_proto::common::v1::PageRequest;
 use vici_proto::order::v1 as pb;
 
-use crate::harness::{App, new_user, order_ref, place, product};
+use crate::harness::{App, cancel, new_user, order_ref, place, product};
 use vici_proto::vocabulary::Spelled as _;
 
 async fn confirmed(app: &App, user: &str, method: &str) -> pb::Order {
@@ -17,15 +17,6 @@ async fn confirmed(app: &App, user: &str, method: &str) -> pb::Order {
         .await
         .expect("checkout")
         .into_inner()
-}
-
-fn cancel(user: &str, order_id: &str) -> pb::CancelOrderRequest {
-    pb::CancelOrderRequest {
-        user_id: user.into(),
-        order_id: order_id.into(),
-        reason: "Changed my mind".into(),
-        any_user: false,
-    }
 }
 
 pub async fn cancelling_a_paid_order_refunds_and_restocks(app: App) {

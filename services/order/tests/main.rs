@@ -34,6 +34,7 @@ vici_testkit::on_both_backends!(
     recovery::every_step_repeats_without_a_second_effect,
     recovery::a_crash_after_any_step_is_recovered,
     recovery::an_interrupted_payment_is_undone,
+    recovery::a_cancel_never_meets_a_capture,
     validation::bad_checkouts_change_nothing,
     validation::bad_references_are_refused,
     validation::bad_admin_moves_are_refused,

@@ -1,9 +1,12 @@
-//! The saga's steps one by one: each repeated acts once, and a checkout stopped right after any
-//! step (the test hook leaves it exactly as a crash would) is finished or undone by recovery.
+//! The saga's steps one by one: each repeated acts once, a checkout stopped right after any
+//! step (the test hook leaves it exactly as a crash would) is finished or undone by recovery,
+//! and a cancellation never meets a capture.
 use vici_order::{Address, ChargeStatus, Checkout, Step};
 use vici_types::{PostalAddress, TypedId as _, UserId};
 
-use crate::harness::{App, new_user, product};
+use vici_testkit::error_code;
+
+use crate::harness::{App, cancel, new_user, product};
 use vici_proto::vocabulary::Spelled as _;
 
 fn checkout(user: &str, method: &str, pay_now: bool) -> Checkout {
@@ -243,4 +246,70 @@ pub async fn an_interrupted_payment_is_undone(app: App) {
     assert_eq!(app.services.stock(&mouse).await, (available, reserved));
     assert_eq!(app.lock_holder(&user).await, None);
     assert!(failure.error.details.contains_key("sagaId"));
+}
+
+/// A pay-later order of one mouse, and its payment stopped right after `step`; the saga.
+async fn paying(app: &App, user: &str, step: Step) -> (vici_order::Order, vici_order::Record) {
+    app.services
+        .add_to_cart(user, &product("logitech-mx-master-3s"), 1)
+        .await;
+    let mut later = checkout(user, "pm_card_visa", false);
+    later.coupon_code = None;
+    let order = app.engine.place(later, None).await.expect("placed");
+    let failure = app
+        .engine
+        .pay(&order, "pm_card_visa", None, Some(step))
+        .await
+        .expect_err("stopped by the hook");
+    let saga = failure.error.details["sagaId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rec = app.engine.record(&saga).await.unwrap().unwrap();
+    (order, rec)
+}
+
+/// Cancel and pay on one order never interleave. A cancel while the payment is being taken
+/// (the saga claimed the capture) is refused and changes nothing; once the payment is taken
+/// the cancel refunds it. A cancel that comes first makes the saga's claim fail, so the
+/// authorisation is only ever voided, never captured.
+pub async fn a_cancel_never_meets_a_capture(app: App) {
+    let user = new_user();
+    let (order, mut rec) = paying(&app, &user, Step::Committed).await;
+    let refused = app
+        .orders()
+        .cancel_order(cancel(&user, order.id.as_str()))
+        .await
+        .expect_err("the payment is being taken");
+    assert_eq!(error_code(&refused), "CONFLICT", "{refused:?}");
+    assert!(refused.message().contains("being taken"), "{refused:?}");
+    assert_eq!(app.get(&user, &order.id).await.status, "PAYMENT_PENDING");
+    let captured = app.engine.capture(&order.id).await.unwrap();
+    app.engine.confirm(&mut rec, &captured.id).await.unwrap();
+    let cancelled = app
+        .orders()
+        .cancel_order(cancel(&user, order.id.as_str()))
+        .await
+        .expect("cancelled once paid")
+        .into_inner();
+    assert_eq!(
+        (cancelled.status.as_str(), cancelled.payment_status.as_str()),
+        ("CANCELLED", "REFUNDED")
+    );
+
+    let user = new_user();
+    let (order, mut rec) = paying(&app, &user, Step::Authorized).await;
+    app.orders()
+        .cancel_order(cancel(&user, order.id.as_str()))
+        .await
+        .expect("nothing is being taken yet");
+    let e = app.engine.claim_payment(&mut rec).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "CONFLICT", "{e:?}");
+    assert!(e.message.contains("nothing was charged"), "{e:?}");
+    assert_eq!(
+        app.payment(&order.id).await.unwrap().status().spelling(),
+        "CANCELLED",
+        "the authorisation is voided, never captured"
+    );
+    assert_eq!(app.get(&user, &order.id).await.status, "CANCELLED");
 }

@@ -54,3 +54,13 @@ pub fn order_ref(user: &str, order_id: &str) -> pb::OrderRef {
         any_user: false,
     }
 }
+
+/// The owner's CancelOrder of `order_id`, "Changed my mind".
+pub fn cancel(user: &str, order_id: &str) -> pb::CancelOrderRequest {
+    pb::CancelOrderRequest {
+        user_id: user.into(),
+        order_id: order_id.into(),
+        reason: "Changed my mind".into(),
+        any_user: false,
+    }
+}

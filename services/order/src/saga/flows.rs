@@ -184,7 +184,14 @@ impl Engine {
                 _ => self.fail(rec, e, on_error).await,
             };
         }
-        self.reached(rec, Step::Committed, stop).await?;
+        match self.claim_payment(rec).await {
+            Ok(()) => stop_at(rec, Step::Committed, stop)?,
+            Err(e) if e.code == ErrorCode::Conflict => {
+                let reason = e.message.clone();
+                return self.fail(rec, e, undo_all(&reason, None)).await;
+            }
+            Err(e) => return Err(e),
+        }
         let cash = rec.payment_method == CASH_ON_DELIVERY;
         let payment = if cash {
             payment

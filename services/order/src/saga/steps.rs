@@ -172,6 +172,31 @@ impl Engine {
         self.stock.commit(order_id).await
     }
 
+    /// Between steps 8 and 9: the saga claims the capture, recorded as step `Committed` in the
+    /// transaction that holds the order row's lock. CONFLICT when the order was cancelled
+    /// first; from the claim until the order is finalised a cancellation is refused
+    /// (`moves::cancel`), so a capture never follows a cancel.
+    pub async fn claim_payment(&self, rec: &mut Record) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self
+            .begin("starting the transaction claiming an order's payment")
+            .await?;
+        orders::lock_row(&mut tx, &rec.order_id).await?;
+        let order = moves::load(&mut tx, &rec.order_id).await?;
+        if order.status == OrderStatus::Cancelled {
+            return Err(Error::conflict(format!(
+                "Order {} was cancelled before its payment was taken; nothing was charged",
+                order.order_number
+            ))
+            .with_detail("orderId", rec.order_id.as_str())
+            .with_detail("status", order.status.as_str()));
+        }
+        sagas::advance(&mut tx, &rec.id, Step::Committed, self.due_after(now), now).await?;
+        tx.commit().await.db_err("committing a payment's claim")?;
+        rec.step = Step::Committed;
+        Ok(())
+    }
+
     /// Step 9: takes the authorised money (a captured payment is returned as it is).
     pub async fn capture(&self, order_id: &OrderId) -> Result<Payment> {
         self.payments.capture(order_id).await

@@ -93,7 +93,8 @@ impl Engine {
 
     /// Cancels `order` (already checked to be the caller's): CANCELLED with its history and
     /// `order.cancelled` at once, then the compensation. A repeat is refused by the transition
-    /// table before anything acts again.
+    /// table before anything acts again, and a cancel while the payment is being taken is
+    /// refused until it is (`moves::cancel`).
     pub async fn cancel(&self, order: &Order, by: &str, reason: &str) -> Result<Order> {
         let now = now_ms();
         let rec = Record::cancelling(order, by, reason, now, self.due_after(now));
@@ -101,7 +102,7 @@ impl Engine {
             .begin("starting the order cancellation transaction")
             .await?;
         let mv = Move::new(OrderStatus::Cancelled, reason, by).because(reason);
-        let cancelled = moves::apply(&mut tx, &order.id, mv, now).await?;
+        let cancelled = moves::cancel(&mut tx, &order.id, mv, now).await?;
         sagas::insert(&mut tx, &rec).await?;
         tx.commit()
             .await

@@ -146,6 +146,17 @@ pub async fn save(conn: &mut AnyConnection, order: &Order, from: OrderStatus) ->
     Ok(done.rows_affected() == 1)
 }
 
+/// Takes the order row's write lock for the caller's transaction without changing it: the one
+/// point where a cancellation and a saga claiming the payment meet (see `moves::cancel`).
+pub async fn lock_row(conn: &mut AnyConnection, id: &OrderId) -> Result<()> {
+    sqlx::query("UPDATE orders SET updated_at = updated_at WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await
+        .db_err("locking an order row")?;
+    Ok(())
+}
+
 pub async fn add_history(
     conn: &mut AnyConnection,
     order_id: &OrderId,

@@ -119,6 +119,21 @@ pub async fn advance(
     Ok(())
 }
 
+/// Whether a checkout or payment saga has claimed the capture of `order_id` and is still
+/// running: its record stays at `committed` from the claim until the order is finalised.
+pub async fn taking_payment(conn: &mut AnyConnection, order_id: &OrderId) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sagas WHERE order_id = $1 AND state = 'running' \
+         AND kind <> 'cancel' AND step = $2",
+    )
+    .bind(order_id.as_str())
+    .bind(Step::Committed.as_str())
+    .fetch_one(conn)
+    .await
+    .db_err("checking whether an order's payment is being taken")?;
+    Ok(n > 0)
+}
+
 /// Ends a running saga as `state`.
 pub async fn end(conn: &mut AnyConnection, id: &str, state: State, now: i64) -> Result<()> {
     sqlx::query("UPDATE sagas SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'running'")
