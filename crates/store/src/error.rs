@@ -27,14 +27,46 @@ pub fn map_sqlx(e: sqlx::Error, conflicts: &[Unique], doing: &'static str) -> Er
             }
         }
     }
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            tracing::warn!(error = %e, doing, "database unavailable");
-            Error::unavailable("The database is busy; please retry shortly")
-                .with_detail("retryable", "true")
-        }
-        other => Error::internal(anyhow::Error::new(other).context(doing)),
+    if is_storage_fault(&e) {
+        tracing::warn!(error = %e, doing, "database unavailable");
+        return Error::unavailable("The database is busy; please retry shortly")
+            .with_detail("retryable", "true");
     }
+    Error::internal(anyhow::Error::new(e).context(doing))
+}
+
+/// Whether `e` is the store failing rather than the statement being wrong: the pool or the
+/// connection gone, the disk full or failing, the database busy, read-only or shutting down.
+/// Such a request may succeed later, so it is answered 503 UNAVAILABLE, not 500.
+pub fn is_storage_fault(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| is_fault_code(&c)),
+        _ => false,
+    }
+}
+
+/// SQLite result codes (a number under 10 000; the primary code is its low byte) and
+/// PostgreSQL SQLSTATEs (always five characters) that mean the store, not the statement,
+/// failed.
+fn is_fault_code(code: &str) -> bool {
+    if code.len() < 5
+        && let Ok(n) = code.parse::<i32>()
+    {
+        // BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+        return matches!(n & 0xFF, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15);
+    }
+    // Connection exceptions, insufficient resources (disk full, out of memory, too many
+    // connections), operator intervention (shutdown), system errors (I/O), a read-only
+    // replica, and the serialisation failures a retry resolves.
+    ["08", "53", "57", "58"]
+        .iter()
+        .any(|class| code.starts_with(class))
+        || matches!(code, "25006" | "40001" | "40P01")
 }
 
 /// Whether `e` is a unique-constraint violation (both backends).
@@ -82,5 +114,18 @@ mod tests {
         let err = busy.db_err("locking the cart").unwrap_err();
         assert_eq!(err.code, ErrorCode::Unavailable);
         assert_eq!(err.details["retryable"], "true");
+    }
+
+    #[test]
+    fn faults_of_the_store_are_told_from_faults_of_the_statement() {
+        // SQLite: FULL, IOERR_WRITE (extended), READONLY, BUSY; PostgreSQL: disk full,
+        // shutdown, connection failure, deadlock.
+        for fault in ["13", "778", "8", "5", "53100", "57P01", "08006", "40P01"] {
+            assert!(is_fault_code(fault), "{fault}");
+        }
+        // SQLite: CONSTRAINT_UNIQUE, ERROR; PostgreSQL: unique and check violations, syntax.
+        for mistake in ["2067", "1", "23505", "23514", "42601"] {
+            assert!(!is_fault_code(mistake), "{mistake}");
+        }
     }
 }

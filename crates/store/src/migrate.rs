@@ -26,10 +26,11 @@ impl Migration {
 }
 
 /// Tables every service has: the outbox and the processed-event ledger of idempotent consumers.
-const PLATFORM: &[Migration] = &[Migration::new(
-    1,
-    "platform",
-    "CREATE TABLE IF NOT EXISTS outbox (
+const PLATFORM: &[Migration] = &[
+    Migration::new(
+        1,
+        "platform",
+        "CREATE TABLE IF NOT EXISTS outbox (
         id TEXT PRIMARY KEY,
         topic TEXT NOT NULL,
         event_key TEXT NOT NULL,
@@ -45,7 +46,15 @@ const PLATFORM: &[Migration] = &[Migration::new(
         processed_at BIGINT NOT NULL,
         PRIMARY KEY (consumer, event_id)
      );",
-)];
+    ),
+    // What an event carrying a secret (a mailed link's token) leaves in its row once it is
+    // published: the payload with the secret redacted (`outbox::enqueue_with_secrets`).
+    Migration::new(
+        2,
+        "outbox_kept_payload",
+        "ALTER TABLE outbox ADD COLUMN kept_payload TEXT",
+    ),
+];
 
 impl Db {
     /// Applies the platform tables and then `migrations` that are not applied yet.

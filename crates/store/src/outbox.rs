@@ -29,21 +29,61 @@ pub async fn enqueue_to_all(
     key: &str,
     event: &CloudEvent,
 ) -> Result<(), sqlx::Error> {
-    let payload = String::from_utf8_lossy(&event.to_json()).into_owned();
+    insert(conn, topics, key, event, None).await
+}
+
+/// Writes `event`, whose `data` fields named in `secrets` must not outlive its publication (a
+/// mailed link's token): once published, the row keeps the event with those fields
+/// `"[redacted]"`, so a database backup or a curious reader of the outbox finds no live link.
+pub async fn enqueue_with_secrets(
+    conn: &mut AnyConnection,
+    topic: &str,
+    key: &str,
+    event: &CloudEvent,
+    secrets: &[&str],
+) -> Result<(), sqlx::Error> {
+    let mut kept = event.clone();
+    if let Some(data) = kept.data.as_object_mut() {
+        for field in secrets {
+            if let Some(v) = data.get_mut(*field) {
+                *v = serde_json::Value::from(REDACTED);
+            }
+        }
+    }
+    insert(conn, &[topic], key, event, Some(&kept)).await
+}
+
+/// What a secret reads as in a published row.
+pub const REDACTED: &str = "[redacted]";
+
+async fn insert(
+    conn: &mut AnyConnection,
+    topics: &[&str],
+    key: &str,
+    event: &CloudEvent,
+    kept: Option<&CloudEvent>,
+) -> Result<(), sqlx::Error> {
+    let text = |e: &CloudEvent| String::from_utf8_lossy(&e.to_json()).into_owned();
+    let payload = text(event);
+    let kept = kept.map(text);
     for (i, topic) in topics.iter().enumerate() {
         let row_id = if i == 0 {
             event.id.clone()
         } else {
             uuid::Uuid::now_v7().to_string()
         };
-        sqlx::query("INSERT INTO outbox (id, topic, event_key, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(row_id)
-            .bind(*topic)
-            .bind(key)
-            .bind(&payload)
-            .bind(now_ms())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO outbox (id, topic, event_key, payload, kept_payload, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(row_id)
+        .bind(*topic)
+        .bind(key)
+        .bind(&payload)
+        .bind(kept.as_deref())
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -146,8 +186,11 @@ async fn mark_published(db: &Db, ids: &[String]) -> anyhow::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
+    // A row with a kept payload gives up its secrets here, with its publication.
     let mut sql = crate::sql::Sql::new("UPDATE outbox SET published_at = ");
-    sql.bind(now_ms()).push(" WHERE id IN ").bind_list(ids);
+    sql.bind(now_ms())
+        .push(", payload = COALESCE(kept_payload, payload), kept_payload = NULL WHERE id IN ")
+        .bind_list(ids);
     sql.query().execute(db.writer()).await?;
     Ok(())
 }

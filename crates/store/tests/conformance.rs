@@ -49,8 +49,10 @@ vici_testkit::on_both_backends!(
     concurrent_writers_never_lose_an_update,
     outbox_events_commit_with_their_change_and_relay_in_order,
     one_event_reaches_several_topics_with_one_id,
+    a_secret_is_published_then_redacted,
     consumers_apply_each_event_once_and_dead_letter_failures,
     a_transaction_dropped_unfinished_rolls_back,
+    a_failing_store_answers_unavailable,
 );
 
 async fn migrations_are_idempotent(db: Db) {
@@ -174,6 +176,42 @@ async fn outbox_events_commit_with_their_change_and_relay_in_order(db: Db) {
         outbox::relay_once(&db, &bus).await.unwrap(),
         0,
         "published rows are not sent again"
+    );
+}
+
+/// A mailed link's token reaches the bus whole, and its outbox row keeps only the redacted
+/// event from the moment it is published.
+async fn a_secret_is_published_then_redacted(db: Db) {
+    let bus: SharedBus = Arc::new(MemoryBus::new(1));
+    let topic = "account-events";
+    let data = serde_json::json!({"email": "a@shop.test", "token": "s3cret"});
+    let event = CloudEvent::new("test", "link.requested", "u", data);
+    let mut tx = db.begin().await.unwrap();
+    outbox::enqueue_with_secrets(&mut tx, topic, "u", &event, &["token", "absent"])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let row = || async {
+        let payload: String = sqlx::query_scalar("SELECT payload FROM outbox WHERE id = $1")
+            .bind(&event.id)
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        CloudEvent::from_json(payload.as_bytes()).unwrap().data
+    };
+    assert_eq!(row().await["token"], "s3cret", "kept until it is published");
+    let mut sub = bus.subscribe("mailer", &[topic]).await.unwrap();
+    assert_eq!(outbox::relay_once(&db, &bus).await.unwrap(), 1);
+    let d = tokio::time::timeout(std::time::Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let published = CloudEvent::from_json(&d.payload).unwrap();
+    assert_eq!(published.data, event.data, "the bus gets the whole event");
+    let kept = row().await;
+    assert_eq!(
+        kept,
+        serde_json::json!({"email": "a@shop.test", "token": outbox::REDACTED})
     );
 }
 
@@ -383,4 +421,38 @@ async fn sqlite_wal_is_checkpointed_in_the_background() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     vici_testkit::discard(db).await;
+}
+
+/// A store that cannot take a write (SQLite's file full; PostgreSQL read-only, as a replica is
+/// after a failover) answers UNAVAILABLE, retryable: the request is not wrong, the store is.
+async fn a_failing_store_answers_unavailable(db: Db) {
+    use vici_store::error::SqlxResultExt as _;
+    let mut conn = db.writer().acquire().await.unwrap();
+    let (fail, heal) = match db.backend() {
+        Backend::Sqlite => {
+            let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let full = format!("PRAGMA max_page_count = {pages}");
+            (full, "PRAGMA max_page_count = 1073741823".to_string())
+        }
+        Backend::Postgres => (
+            "SET default_transaction_read_only = on".to_string(),
+            "RESET default_transaction_read_only".to_string(),
+        ),
+    };
+    sqlx::query(&fail).execute(&mut *conn).await.unwrap();
+    let e = sqlx::query(
+        "INSERT INTO widgets (id, slug, price_cents, rating, active, note) \
+         VALUES ('w-full', 'full', 1, 1.0, 1, $1)",
+    )
+    .bind("x".repeat(256 * 1024))
+    .execute(&mut *conn)
+    .await
+    .db_err("adding a widget")
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unavailable, "{e:?}");
+    assert_eq!(e.details["retryable"], "true");
+    sqlx::query(&heal).execute(&mut *conn).await.unwrap();
 }

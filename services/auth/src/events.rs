@@ -53,13 +53,22 @@ pub fn updated(user_id: &str, fields: &[&str]) -> CloudEvent {
 
 /// Writes `event` to the outbox of the transaction behind `conn`.
 pub async fn enqueue(conn: &mut AnyConnection, event: &CloudEvent) -> vici_kit::Result<()> {
+    enqueue_keeping(conn, event, &[]).await
+}
+
+/// Writes a [`link_requested`] event: its token is published, then redacted in the outbox.
+pub async fn enqueue_link(conn: &mut AnyConnection, event: &CloudEvent) -> vici_kit::Result<()> {
+    enqueue_keeping(conn, event, &["token"]).await
+}
+
+async fn enqueue_keeping(
+    conn: &mut AnyConnection,
+    event: &CloudEvent,
+    secrets: &[&str],
+) -> vici_kit::Result<()> {
     use vici_store::error::SqlxResultExt as _;
-    vici_store::outbox::enqueue(
-        conn,
-        vici_bus::topics::ACCOUNT_EVENTS,
-        &event.subject,
-        event,
-    )
-    .await
-    .db_err("queueing an account event")
+    let topic = vici_bus::topics::ACCOUNT_EVENTS;
+    vici_store::outbox::enqueue_with_secrets(conn, topic, &event.subject, event, secrets)
+        .await
+        .db_err("queueing an account event")
 }

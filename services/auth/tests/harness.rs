@@ -156,6 +156,21 @@ impl App {
         events
     }
 
+    /// The newest `kind` link event about `user_id` as the bus delivered it (the mailer's
+    /// view: its outbox row is redacted once published).
+    pub async fn mailed(&self, kind: &str, user_id: &str) -> CloudEvent {
+        let written = self.events_of(kind, user_id).await.len();
+        assert!(written > 0, "no {kind} event about {user_id}");
+        let group = format!("mailer-{}", uuid::Uuid::new_v4());
+        let topics = [vici_bus::topics::ACCOUNT_EVENTS];
+        let mut bus = self.services.drain(&group, &topics).await;
+        let wanted = |e: &CloudEvent| e.event_type == kind && e.subject == user_id;
+        let seen = bus
+            .until(|es| es.iter().filter(|e| wanted(e)).count() == written)
+            .await;
+        seen.into_iter().rfind(wanted).expect("counted above")
+    }
+
     /// The value and remaining TTL of a cache key, if present.
     pub async fn cached(&self, key: &str) -> Option<(String, Duration)> {
         let cache = &self.services.platform().cache;

@@ -52,7 +52,7 @@ impl Service {
             &token,
             expires,
         );
-        events::enqueue(&mut tx, &event).await?;
+        events::enqueue_link(&mut tx, &event).await?;
         tx.commit().await.db_err("committing the reset link")?;
         self.outbox.wake();
         Ok(())

@@ -80,7 +80,7 @@ impl Service {
             &verify_token,
             verify_expires,
         );
-        events::enqueue(&mut tx, &verification).await?;
+        events::enqueue_link(&mut tx, &verification).await?;
         tx.commit().await.db_err("committing the registration")?;
         self.outbox.wake();
         Ok(issued)
