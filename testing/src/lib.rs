@@ -8,7 +8,7 @@
 //! - [`Unary`] and the neighbours' calls on [`Services`] (stock, carts, products);
 //! - [`RefusedPort`], [`serve_ephemeral`] and the status readers ([`refused`], [`invalid`]);
 //! - [`Reply`]: an HTTP answer with the contract's envelopes checked;
-//! - [`demo`]: the demo catalogue's products by slug;
+//! - [`demo`]: the demo catalogue's products by slug; [`pictures`]: real images to upload;
 //! - [`system`]: the black-box harness that boots the `vici` binary (`vici up`, or eleven
 //!   `vici serve` processes on PostgreSQL, Redis and Kafka) and talks to it over HTTP.
 //!
@@ -20,6 +20,7 @@ mod db;
 pub mod demo;
 mod events;
 mod net;
+pub mod pictures;
 mod reply;
 mod services;
 pub mod system;

@@ -104,7 +104,7 @@ async fn an_admin_builds_a_product_and_shoppers_see_every_change_at_once() {
 
     let form = Form::new().part(
         "file",
-        Part::bytes(b"\x89PNG\r\n\x1a\nclip light".to_vec()).file_name("clip.png"),
+        Part::bytes(vici_testkit::pictures::png(20, 20)).file_name("clip.png"),
     );
     let uploaded = admin
         .shop

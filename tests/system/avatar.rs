@@ -1,16 +1,11 @@
 //! Avatar uploads end to end: stored in the blob store (a directory, or S3 in the distributed
-//! run), linked from the profile, served back with the sniffed type; anything else refused.
+//! run), linked from the profile, served back re-encoded with its real type; anything else
+//! refused.
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
+use vici_testkit::pictures;
 use vici_testkit::system::{Reply, Visitor, shop};
-
-/// A PNG as far as the content sniffing is concerned: the signature, then filler.
-fn png(len: usize) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    bytes.resize(len.max(8), 7);
-    bytes
-}
 
 async fn upload(v: &Visitor<'_>, bytes: Vec<u8>, name: &str) -> Reply {
     let form = Form::new().part("avatar", Part::bytes(bytes).file_name(name.to_string()));
@@ -23,14 +18,22 @@ async fn upload(v: &Visitor<'_>, bytes: Vec<u8>, name: &str) -> Reply {
 async fn an_avatar_is_stored_linked_and_served_with_its_real_type() {
     let mut v = shop().visitor();
     v.register("avatar").await.data();
-    let profile = upload(&v, png(1024), "me.png").await.data().clone();
+    // A picture with a script after it: what is kept and served is the picture alone.
+    let polyglot = [
+        pictures::png(24, 24).as_slice(),
+        b"<script>alert(1)</script>",
+    ]
+    .concat();
+    let profile = upload(&v, polyglot, "me.png").await.data().clone();
     let url = profile["avatar"].as_str().expect("avatar URL").to_string();
     let path = &url[url.find("/api/media/").expect("served by the gateway")..];
     let served = shop().client.get(shop().url(path)).send().await.unwrap();
     assert_eq!(served.status(), 200);
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(served.bytes().await.unwrap().len(), 1024);
+    let served = served.bytes().await.unwrap();
+    assert_eq!(vici_blob::sniff_image(&served), Some("image/png"));
+    assert!(!String::from_utf8_lossy(&served).contains("<script>"));
     assert_eq!(
         v.get("/api/users/profile").await.data()["avatar"],
         url.as_str()
@@ -50,8 +53,14 @@ async fn uploads_that_are_not_images_or_too_large_are_refused_and_change_nothing
     .await;
     assert_eq!(html.error(400), "VALIDATION_ERROR");
     assert!(html.body["details"]["avatar"].is_string(), "{}", html.body);
-    let big = upload(&v, png(2 * 1024 * 1024 + 1), "big.png").await;
+    let big = upload(&v, pictures::png_of_len(2 * 1024 * 1024 + 1), "big.png").await;
     assert_eq!(big.error(400), "VALIDATION_ERROR");
+    let bomb = upload(&v, pictures::bomb(4096, 4096), "bomb.png").await;
+    assert_eq!(bomb.error(400), "VALIDATION_ERROR");
+    assert_eq!(
+        bomb.body["details"]["avatar"],
+        "The image has too many pixels (4096×4096); make it smaller"
+    );
     let not_multipart = v.post("/api/users/avatar", &json!({"avatar": "x"})).await;
     assert_eq!(not_multipart.error(400), "VALIDATION_ERROR");
     assert_eq!(v.get("/api/users/profile").await.data(), &before);

@@ -1,9 +1,10 @@
 //! The blob store for images and files: one [`BlobStore`] trait with a local-directory adapter
 //! (the embedded default) and an S3-API adapter (AWS S3, MinIO, Garage…), plus the key and
-//! content-type rules both share.
+//! content-type rules both share, and the checks an uploaded picture passes before it is kept.
 
 mod dir;
 mod mime;
+pub mod picture;
 mod s3;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! Profiles and avatars.
 use tonic::Code;
 use vici_proto::user::v1::{SetAvatarRequest, UpdateProfileRequest, UserRef};
+use vici_testkit::pictures;
 
 use crate::harness::{App, assert_invalid, new_user};
 
@@ -13,12 +14,6 @@ fn update(user: &str, phone: Option<&str>, avatar: Option<&str>) -> UpdateProfil
         phone: phone.map(str::to_string),
         avatar: avatar.map(str::to_string),
     }
-}
-
-fn png(len: usize) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n".to_vec();
-    data.resize(len, 0);
-    data
 }
 
 pub async fn a_new_user_reads_an_empty_profile(app: App) {
@@ -135,7 +130,7 @@ pub async fn avatars_are_sniffed_stored_and_replaced(app: App) {
         filename: "me.png".into(),
     };
     let first = client
-        .set_avatar(upload(png(256)))
+        .set_avatar(upload(pictures::png(16, 16)))
         .await
         .unwrap()
         .into_inner();
@@ -153,28 +148,37 @@ pub async fn avatars_are_sniffed_stored_and_replaced(app: App) {
         .unwrap()
         .expect("blob stored");
     assert_eq!(stored.content_type, "image/png");
-    assert_eq!(stored.bytes.len(), 256);
+    assert_eq!(vici_blob::sniff_image(&stored.bytes), Some("image/png"));
 
     let text = b"just some text, named like an image".to_vec();
     let err = client.set_avatar(upload(text)).await.unwrap_err();
-    assert_invalid(
-        &err,
-        "avatar",
-        "The avatar must be a JPEG, PNG or WebP image",
-    );
+    assert_invalid(&err, "avatar", "The image must be a JPEG, PNG or WebP file");
     let gif = b"GIF89a\x01\x00\x01\x00".to_vec();
     let err = client.set_avatar(upload(gif)).await.unwrap_err();
+    assert_invalid(&err, "avatar", "The image must be a JPEG, PNG or WebP file");
+    let err = client
+        .set_avatar(upload(pictures::png_of_len(2 * 1024 * 1024 + 1)))
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "avatar", "The image must be at most 2 MB");
+    // A few kilobytes that would inflate to 50 MB of pixels are refused from the header.
+    let bomb = pictures::bomb(4096, 4096);
+    let err = client.set_avatar(upload(bomb)).await.unwrap_err();
     assert_invalid(
         &err,
         "avatar",
-        "The avatar must be a JPEG, PNG or WebP image",
+        "The image has too many pixels (4096×4096); make it smaller",
     );
-    let err = client
-        .set_avatar(upload(png(2 * 1024 * 1024 + 1)))
-        .await
-        .unwrap_err();
-    assert_invalid(&err, "avatar", "The avatar must be at most 2 MB");
-    let exactly_two_mb = client.set_avatar(upload(png(2 * 1024 * 1024))).await;
+    let damaged = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
+    let err = client.set_avatar(upload(damaged)).await.unwrap_err();
+    assert_invalid(
+        &err,
+        "avatar",
+        "The image could not be read: it is damaged or not what its type says",
+    );
+    let exactly_two_mb = client
+        .set_avatar(upload(pictures::png_of_len(2 * 1024 * 1024)))
+        .await;
     assert!(exactly_two_mb.is_ok(), "2 MB itself is allowed");
     let second_key = exactly_two_mb.unwrap().into_inner().avatar.unwrap();
     let second_key = second_key
@@ -187,7 +191,7 @@ pub async fn avatars_are_sniffed_stored_and_replaced(app: App) {
     );
     assert!(app.blob.exists(&second_key).await.unwrap());
 
-    let jpeg = [b"\xFF\xD8\xFF\xE0".as_slice(), &[0u8; 64]].concat();
+    let jpeg = pictures::jpeg(8, 8);
     let third = client.set_avatar(upload(jpeg)).await.unwrap().into_inner();
     let third_url = third.avatar.clone().unwrap();
     assert!(third_url.ends_with(".jpg"), "{third_url}");
@@ -214,7 +218,7 @@ pub async fn avatars_are_sniffed_stored_and_replaced(app: App) {
     let err = client
         .set_avatar(SetAvatarRequest {
             user_id: "../../etc".into(),
-            data: png(64),
+            data: pictures::png(8, 8),
             filename: String::new(),
         })
         .await

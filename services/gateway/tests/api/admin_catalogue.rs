@@ -80,7 +80,7 @@ fn multipart_png() -> (String, Vec<u8>) {
          Content-Type: image/png\r\n\r\n"
     )
     .into_bytes();
-    body.extend_from_slice(b"\x89PNG\r\n\x1a\nlamp pixels");
+    body.extend_from_slice(&vici_testkit::pictures::png(32, 24));
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -1,7 +1,7 @@
 //! Admin writes to products. Each change and its `product.*` event commit in one transaction;
 //! after the commit the relay is woken, the search index re-reads the product, and the answer
 //! is the product as stored.
-use bytes::Bytes;
+use vici_blob::picture::{self, PictureRules};
 use vici_kit::error::ResultExt as _;
 use vici_kit::{Error, Result};
 use vici_store::error::SqlxResultExt as _;
@@ -171,13 +171,11 @@ impl Service {
         Ok(())
     }
 
-    /// Stores an uploaded image and appends its URL. The type comes from the bytes themselves
-    /// (JPEG, PNG or WebP), never from the client's claim. The blob is written first: if the
-    /// database update then fails, an unreferenced file is left behind, never a broken link.
+    /// Stores an uploaded image and appends its URL. The picture is judged by its bytes (JPEG,
+    /// PNG or WebP, never the client's claim), checked for size from its header, and stored
+    /// re-encoded (`vici_blob::picture`). The blob is written first: if the database update
+    /// then fails, an unreferenced file is left behind, never a broken link.
     pub async fn add_image(&self, product_id: &str, data: Vec<u8>) -> Result<Stocked> {
-        media::check_size(data.len())?;
-        let sniffed = vici_blob::sniff_image(&data);
-        let ext = media::extension(sniffed)?;
         let product = self.load(product_id, true).await?;
         if product.images.len() >= crate::domain::fields::MAX_IMAGES {
             return Err(Error::validation(
@@ -185,10 +183,12 @@ impl Service {
                 "This product already has the most images allowed (20)",
             ));
         }
-        let key = media::blob_key(&product.id, &new_id(), ext);
-        let content_type = sniffed.unwrap_or("application/octet-stream");
+        let picture = picture::clean(data, PictureRules::PRODUCT)
+            .await
+            .map_err(|refusal| Error::validation("image", refusal.to_string()))?;
+        let key = media::blob_key(&product.id, &new_id(), picture.extension);
         self.blob
-            .put(&key, Bytes::from(data), content_type)
+            .put(&key, picture.bytes, picture.content_type)
             .await
             .context("storing a product image")?;
         let url = media::public_url(&self.public_url, &key);

@@ -1,12 +1,11 @@
 //! Profile rules: the phone and avatar a user may set, and which uploaded images become avatars
 //! and where they are stored and served.
+use vici_blob::picture::{self, Picture, PictureRules};
 use vici_kit::{Error, Result};
 
 use vici_kit::Problems;
 use vici_types::text::phone;
 
-/// Largest avatar upload.
-pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
 /// Longest avatar URL a user may set directly (the common browser and CDN limit).
 pub const MAX_AVATAR_URL: usize = 2048;
 
@@ -105,23 +104,12 @@ fn is_web_url(url: &str) -> bool {
         && url.chars().all(|c| !c.is_whitespace() && !c.is_control())
 }
 
-/// The extension of an accepted avatar image, judged by its bytes, not its name or claimed type.
-pub fn avatar_format(data: &[u8]) -> Result<(&'static str, &'static str)> {
-    if data.len() > MAX_AVATAR_BYTES {
-        return Err(Error::validation(
-            "avatar",
-            "The avatar must be at most 2 MB",
-        ));
-    }
-    match vici_blob::sniff_image(data) {
-        Some(t @ "image/jpeg") => Ok((t, "jpg")),
-        Some(t @ "image/png") => Ok((t, "png")),
-        Some(t @ "image/webp") => Ok((t, "webp")),
-        _ => Err(Error::validation(
-            "avatar",
-            "The avatar must be a JPEG, PNG or WebP image",
-        )),
-    }
+/// An uploaded avatar as it is to be stored: a JPEG, PNG or WebP of at most 2 MB, judged by
+/// its bytes, checked from its header and re-encoded (`vici_blob::picture`).
+pub async fn avatar_picture(data: Vec<u8>) -> Result<Picture> {
+    picture::clean(data, PictureRules::AVATAR)
+        .await
+        .map_err(|refusal| Error::validation("avatar", refusal.to_string()))
 }
 
 /// Blob key of an uploaded avatar; a fresh name per upload so caches never serve a stale image.
@@ -179,16 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn uploads_are_judged_by_content_and_size() {
-        let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0; 16]].concat();
-        assert_eq!(avatar_format(&png).unwrap(), ("image/png", "png"));
-        assert!(avatar_format(b"GIF89a....").is_err());
-        assert!(avatar_format(b"hello").is_err());
-        let big = [png.as_slice(), &vec![0; MAX_AVATAR_BYTES]].concat();
-        assert_eq!(
-            avatar_format(&big).unwrap_err().message,
-            "The avatar must be at most 2 MB"
-        );
+    fn uploads_are_stored_under_the_user_and_served_by_the_gateway() {
         assert_eq!(
             media_url("http://localhost:3000/", &avatar_key("u", "f", "png")),
             "http://localhost:3000/api/media/avatars/u/f.png"

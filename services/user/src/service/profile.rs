@@ -1,5 +1,4 @@
 //! Profiles: read with defaults, partial updates, avatar uploads.
-use bytes::Bytes;
 use vici_kit::Result;
 use vici_kit::error::ResultExt as _;
 use vici_store::error::SqlxResultExt as _;
@@ -40,10 +39,10 @@ impl Service {
     /// previous upload is removed once the new one is committed.
     pub async fn set_avatar(&self, user_id: &UserId, data: Vec<u8>) -> Result<Profile> {
         let user_id = user_id.as_str();
-        let (content_type, ext) = profile::avatar_format(&data)?;
-        let key = profile::avatar_key(user_id, &new_id(), ext);
+        let picture = profile::avatar_picture(data).await?;
+        let key = profile::avatar_key(user_id, &new_id(), picture.extension);
         self.blob
-            .put(&key, Bytes::from(data), content_type)
+            .put(&key, picture.bytes, picture.content_type)
             .await
             .context("storing an avatar")?;
         let url = profile::media_url(&self.public_url, &key);
