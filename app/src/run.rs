@@ -63,16 +63,35 @@ async fn run(platform: Arc<Platform>, chosen: &[Service]) -> anyhow::Result<()> 
         let addr = SocketAddr::new(ip, platform.config.port_of(service.name));
         bound.push((service, server::bind(service.name, addr).await?));
     }
+    let metrics = match platform.config.metrics_address {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot serve /metrics on {addr}"))?,
+        ),
+        None => None,
+    };
     let mut apps: Vec<(ServiceApp, tokio::net::TcpListener)> = Vec::new();
     for (service, listener) in bound {
-        let app = service
+        let mut app = service
             .start(&platform)
             .await
             .with_context(|| format!("starting {}", service.name))?;
         platform.started(&app);
+        if metrics.is_some() {
+            app = app.metrics_elsewhere();
+        }
         apps.push((app, listener));
     }
     let mut running = JoinSet::new();
+    if let Some(listener) = metrics {
+        let limits = platform.config.connection_limits;
+        running.spawn(server::serve_metrics(
+            listener,
+            limits,
+            platform.shutdown.clone(),
+        ));
+    }
     for (app, listener) in apps {
         let limits = platform.config.connection_limits;
         running.spawn(server::serve(

@@ -98,3 +98,56 @@ fn keyring_prints_a_fresh_secret_that_config_masks() {
     );
     assert!(text.contains("auth.signing_keys = \"****\""), "{text}");
 }
+
+/// A free port on loopback (taken and given back; another process could take it meanwhile,
+/// which would fail the case loudly, not pass it).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn metrics_can_be_served_on_an_address_of_their_own() {
+    let data = std::env::temp_dir().join(format!("vici-cli-{}", uuid::Uuid::new_v4().simple()));
+    let product_port = free_port().max(3);
+    let metrics_port = free_port();
+    let mut child = tokio::process::Command::new(vici_bin())
+        .args(["serve", "product"])
+        .env_remove("VICI_DATABASE_URL")
+        .env_remove("VICI_BUS_URL")
+        .env_remove("VICI_CACHE_URL")
+        .env_remove("VICI_BLOB_URL")
+        .env("VICI_DATA_DIR", &data)
+        .env("VICI_PORT_BASE", (product_port - 3).to_string())
+        .env("VICI_METRICS_ADDRESS", format!("127.0.0.1:{metrics_port}"))
+        .env("VICI_SERVICE_KEYS", "a-shared-secret-of-at-least-32-chars!")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("vici starts");
+    let client = reqwest::Client::new();
+    let at = |port: u16, path: &str| format!("http://127.0.0.1:{port}{path}");
+    let get = |url: String| {
+        let client = client.clone();
+        async move { client.get(url).send().await.ok() }
+    };
+    let mut metrics = None;
+    for _ in 0..1200 {
+        if let Some(r) = get(at(metrics_port, "/metrics")).await {
+            metrics = Some(r.text().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let metrics = metrics.expect("/metrics served on its own address within a minute");
+    assert!(metrics.contains("vici_build_info"), "{metrics}");
+    let health = get(at(product_port, "/health")).await.expect("the service");
+    assert_eq!(health.status(), 200);
+    let public = get(at(product_port, "/metrics"))
+        .await
+        .expect("the service");
+    assert_eq!(public.status(), 404, "not on the service's own port");
+    child.kill().await.unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -1,7 +1,8 @@
 //! Accepting connections so that slow or greedy clients cannot hold a port: a bound on open
 //! connections overall and per client address (over it, a new connection is closed at once),
 //! a deadline for a request's headers that also ends an HTTP/1 connection left idle, and
-//! keep-alive pings that end HTTP/2 connections whose peer has gone.
+//! keep-alive pings that end HTTP/2 connections whose peer has gone. Requests hyper cannot
+//! read are refused in the error envelope (`unreadable`).
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -17,6 +18,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
+
+use crate::unreadable::Enveloped;
 
 static REFUSED: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
     crate::metrics::counter(
@@ -145,7 +148,7 @@ pub async fn serve(
             });
         let service = hyper_util::service::TowerToHyperService::new(service);
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+            .serve_connection_with_upgrades(TokioIo::new(Enveloped::new(tcp)), service)
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -243,6 +246,28 @@ mod served {
         let mut idle = TcpStream::connect(addr).await.unwrap();
         assert!(answered(&mut idle).await);
         until_closed(&mut idle).await;
+    }
+
+    #[tokio::test]
+    async fn a_request_too_long_to_read_is_refused_in_the_envelope() {
+        let (addr, _shutdown) = start(Limits::default()).await;
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        let long = format!(
+            "GET /?q={} HTTP/1.1\r\nHost: shop\r\n\r\n",
+            "a".repeat(70_000)
+        );
+        let _ = tcp.write_all(long.as_bytes()).await;
+        let answer = until_closed(&mut tcp).await;
+        let (head, body) = answer.split_once("\r\n\r\n").expect("an answer");
+        assert!(head.starts_with("HTTP/1.1 414 "), "{head}");
+        let body: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+        assert_eq!(body["error"], "VALIDATION_ERROR");
+        assert_eq!(body["statusCode"], 414);
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        assert!(
+            answered(&mut idle).await,
+            "other requests are answered as before"
+        );
     }
 
     #[tokio::test]

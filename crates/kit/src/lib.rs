@@ -11,6 +11,7 @@ pub mod server;
 pub mod service;
 pub mod service_auth;
 pub mod telemetry;
+pub mod unreadable;
 
 pub use config::Config;
 pub use error::{Error, ErrorCode, Problems, Result};

@@ -29,6 +29,8 @@ pub struct ServiceApp {
     checks: Vec<Arc<dyn ReadyCheck>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     own_health: bool,
+    /// `/metrics` is served on an address of its own ([`serve_metrics`]), not here.
+    metrics_elsewhere: bool,
 }
 
 impl ServiceApp {
@@ -43,6 +45,7 @@ impl ServiceApp {
             checks: Vec::new(),
             tasks: Vec::new(),
             own_health: false,
+            metrics_elsewhere: false,
         }
     }
 
@@ -54,11 +57,18 @@ impl ServiceApp {
             checks: Vec::new(),
             tasks: Vec::new(),
             own_health: true,
+            metrics_elsewhere: false,
         }
     }
 
     pub fn with_check(mut self, check: Arc<dyn ReadyCheck>) -> Self {
         self.checks.push(check);
+        self
+    }
+
+    /// Leaves `/metrics` off this port: the process serves it with [`serve_metrics`].
+    pub fn metrics_elsewhere(mut self) -> Self {
+        self.metrics_elsewhere = true;
         self
     }
 
@@ -70,9 +80,10 @@ impl ServiceApp {
 
     fn into_router(self) -> (Router, Vec<tokio::task::JoinHandle<()>>) {
         let checks = Arc::new(self.checks);
-        let mut ops = Router::new()
-            .route("/ready", get(move || ready(checks.clone())))
-            .route("/metrics", get(|| async { crate::metrics::render() }));
+        let mut ops = Router::new().route("/ready", get(move || ready(checks.clone())));
+        if !self.metrics_elsewhere {
+            ops = ops.merge(metrics_routes());
+        }
         let mut api = self.router;
         if !self.own_health {
             ops = ops.route(
@@ -92,6 +103,22 @@ impl ServiceApp {
     pub fn local_routes(&self) -> Router {
         layered(self.name, self.router.clone())
     }
+}
+
+fn metrics_routes() -> Router {
+    Router::new().route("/metrics", get(|| async { crate::metrics::render() }))
+}
+
+/// Serves the process's `/metrics` alone on `listener` until `shutdown` fires (with
+/// `server.metrics_address`, for a port only the metrics scraper reaches).
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    limits: crate::connections::Limits,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "serving /metrics");
+    crate::connections::serve(listener, metrics_routes(), limits, shutdown).await;
+    Ok(())
 }
 
 /// `router` with the request context and metrics every request gets.

@@ -41,6 +41,9 @@ pub const PLATFORM_KEYS: &[Key] = &[
         "VICI_HEADER_TIMEOUT_MS",
         Some("10000"),
     ),
+    // Unset: every port serves `/metrics`. Set (`0.0.0.0:9100`): only this address does, so
+    // the public port does not show the shop's internals.
+    key("server.metrics_address", "VICI_METRICS_ADDRESS", None),
     // Named for the gateway, whose requests it bounds first; it bounds every call between
     // services too.
     key(
@@ -76,6 +79,8 @@ pub struct Config {
     pub service_keys: Vec<String>,
     /// How many connections each port holds and how long a client may take.
     pub connection_limits: crate::connections::Limits,
+    /// Where the process serves `/metrics` alone, instead of on every port.
+    pub metrics_address: Option<std::net::SocketAddr>,
     service_urls: BTreeMap<ServiceName, String>,
     /// Every effective value with its origin; the services' sections parse theirs from here.
     pub settings: Settings,
@@ -99,6 +104,19 @@ fn service_keys(s: &Settings) -> Result<Vec<String>, ConfigError> {
         ));
     }
     Ok(keys)
+}
+
+fn metrics_address(s: &Settings) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+    let Some(text) = s.text("server.metrics_address") else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|_| {
+        let example = "an IP address and a port, such as 0.0.0.0:9100";
+        s.error(
+            "server.metrics_address",
+            format!("`{text}` is not {example}"),
+        )
+    })
 }
 
 fn service_url_env(s: ServiceName) -> String {
@@ -232,6 +250,7 @@ impl Config {
                     as usize,
                 header_timeout: s.millis("server.header_timeout_ms", 100..=600_000)?,
             },
+            metrics_address: metrics_address(s)?,
             service_urls,
             settings,
             secrets,

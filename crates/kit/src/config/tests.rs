@@ -132,3 +132,13 @@ fn secrets_are_masked() {
     let cache = shown.iter().find(|(k, _, _)| k == "cache_url").unwrap();
     assert!(!cache.1.contains("pw"));
 }
+
+#[test]
+fn metrics_take_an_address_of_their_own_only_when_asked() {
+    assert_eq!(load(None, &[]).unwrap().metrics_address, None);
+    let c = load(None, &[("VICI_METRICS_ADDRESS", "0.0.0.0:9100")]).unwrap();
+    assert_eq!(c.metrics_address, Some("0.0.0.0:9100".parse().unwrap()));
+    let e = load(None, &[("VICI_METRICS_ADDRESS", "9100")]).unwrap_err();
+    assert_eq!(e.key, "server.metrics_address");
+    assert!(e.to_string().contains("such as 0.0.0.0:9100"), "{e}");
+}
