@@ -299,3 +299,114 @@ conformance!(
     subscriptions_of_one_group_share_its_partitions,
     a_subscription_receives_messages_published_after_it_joined,
 );
+
+/// A broker of this case's own (tansu, in memory), so freezing it disturbs no other case.
+struct OwnBroker {
+    address: String,
+    child: std::process::Child,
+}
+
+impl OwnBroker {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let url = format!("tcp://{address}");
+        let child = std::process::Command::new("tansu")
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("tansu must be on PATH (scripts/engines.sh installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(&address).is_err() {
+            assert!(started.elapsed() < RECEIVE_TIMEOUT, "tansu did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { address, child }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([name, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+}
+
+impl Drop for OwnBroker {
+    fn drop(&mut self) {
+        self.signal("-CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A broker that froze for longer than a delivery may take (the soak's finding: every
+/// producer stayed broken after it, its outbox never published again) is survived: publishing
+/// fails while it is frozen and works again, on its own, once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_publishing_recovers_after_the_broker_froze() {
+    let broker = OwnBroker::start();
+    let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
+    let topic = unique("frozen");
+    bus.publish(&topic, "k", b"before").await.unwrap();
+    broker.signal("-STOP");
+    let during = bus.publish(&topic, "k", b"during").await;
+    assert!(during.is_err(), "a frozen broker takes nothing");
+    broker.signal("-CONT");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        match bus.publish(&topic, "k", b"after").await {
+            Ok(()) => break,
+            Err(e) => assert!(Instant::now() < deadline, "still failing: {e:#}"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // A publish that failed may still have landed (at least once): "during" may come between.
+    let mut sub = bus.subscribe(&unique("g"), &[&topic]).await.unwrap();
+    let mut seen = vec![text(&recv(&mut sub).await)];
+    while seen.last().map(String::as_str) != Some("after") {
+        assert!(seen.len() < 3, "{seen:?}");
+        seen.push(text(&recv(&mut sub).await));
+    }
+    assert_eq!(seen[0], "before", "{seen:?}");
+}
+
+/// A group whose broker froze past its session timeout receives again once the broker is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_consuming_recovers_after_the_broker_froze() {
+    let broker = OwnBroker::start();
+    let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
+    let topic = unique("frozen");
+    bus.ensure_topics(&[topic_spec(&topic)]).await.unwrap();
+    let mut sub = bus.subscribe(&unique("g"), &[&topic]).await.unwrap();
+    bus.publish(&topic, "k", b"before").await.unwrap();
+    let first = recv(&mut sub).await;
+    assert_eq!(text(&first), "before");
+    sub.commit(&first).await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let next = tokio::time::timeout(Duration::from_secs(120), sub.next()).await;
+        next.map(|d| d.map(|d| text(&d)))
+    });
+    broker.signal("-STOP");
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    broker.signal("-CONT");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while let Err(e) = bus.publish(&topic, "k", b"after").await {
+        assert!(Instant::now() < deadline, "publishing still fails: {e:#}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let got = waiting.await.unwrap();
+    assert!(matches!(&got, Ok(Ok(t)) if t == "after"), "{got:?}");
+}

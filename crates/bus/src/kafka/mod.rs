@@ -12,22 +12,27 @@
 //! - A member joining a group that already has one waits about 3 s for the rebalance before its
 //!   first delivery; a member that leaves cleanly hands its partitions over in under a second.
 //! - With `memory://` storage, topics, messages and committed offsets vanish when it restarts.
+//! - After the broker freezes past a delivery's timeout, every later send of the idempotent
+//!   producer is answered ProducerFenced, and a member whose session expired meanwhile never
+//!   completes its rejoin: the producer is replaced (`renew_if_dead`) and the member rejoins as
+//!   a new one (`subscription`).
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-use rdkafka::{Offset, TopicPartitionList};
 
 use crate::topics::{self, TopicSpec};
-use crate::{Bus, Delivery, Subscription};
+use crate::{Bus, Subscription};
+
+mod subscription;
+use subscription::KafkaSubscription;
 
 /// How long a publish may wait for the broker's acknowledgement (librdkafka retries inside it).
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,13 +42,12 @@ const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 /// Retention of a topic events.md does not list (a `.dlq` topic keeps its source's retention).
 const DEFAULT_RETENTION_DAYS: u32 = 7;
-/// Longest pause between retries of a receive error librdkafka reports as non-fatal.
-const MAX_RECEIVE_BACKOFF: Duration = Duration::from_secs(5);
 
 pub struct KafkaBus {
     brokers: String,
     partitions: i32,
-    producer: FutureProducer,
+    /// Replaced when librdkafka declares it dead (see [`KafkaBus::renew_if_fatal`]).
+    producer: RwLock<FutureProducer>,
     admin: AdminClient<DefaultClientContext>,
     /// Topics known to exist, so only a topic's first use costs a create request.
     known_topics: Mutex<HashSet<String>>,
@@ -57,29 +61,54 @@ impl KafkaBus {
         if brokers.trim().is_empty() {
             bail!("the Kafka bus URL names no broker (expected kafka://host:port,…)");
         }
-        let producer: FutureProducer = client_config(brokers)
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set(
-                "message.timeout.ms",
-                DELIVERY_TIMEOUT.as_millis().to_string(),
-            )
-            // The Java client's partitioner, so a key lands on the same partition whichever
-            // language produced it.
-            .set("partitioner", "murmur2_random")
-            .set("linger.ms", "5")
-            .create()
-            .with_context(|| format!("creating the Kafka producer for {brokers}"))?;
+        let producer = new_producer(brokers)?;
         let admin = client_config(brokers)
             .create()
             .with_context(|| format!("creating the Kafka admin client for {brokers}"))?;
         Ok(Self {
             brokers: brokers.to_owned(),
             partitions: partitions.max(1),
-            producer,
+            producer: RwLock::new(producer),
             admin,
             known_topics: Mutex::default(),
         })
+    }
+
+    fn producer(&self) -> FutureProducer {
+        self.producer
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces `failed` with a new producer when it cannot send again: librdkafka declared it
+    /// dead, or the broker fenced it. An idempotent producer whose deliveries timed out in
+    /// flight (a broker frozen past `DELIVERY_TIMEOUT`) must bump its epoch, and a broker that
+    /// refuses that (tansu answers ProducerFenced to every later send) would leave the outbox
+    /// unpublished for good. A new producer gets a new id; what the old one may have delivered
+    /// is sent again, which the consumers' de-duplication absorbs.
+    fn renew_if_dead(&self, failed: &FutureProducer, error: &KafkaError) {
+        let fenced = error.rdkafka_error_code() == Some(RDKafkaErrorCode::ProducerFenced);
+        if !fenced && failed.client().fatal_error().is_none() {
+            return;
+        }
+        let mut current = self
+            .producer
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Another publish may have replaced it already.
+        if current.client().native_ptr() != failed.client().native_ptr() {
+            return;
+        }
+        match new_producer(&self.brokers) {
+            Ok(fresh) => {
+                tracing::warn!(error = %error, "the Kafka producer cannot send again; replaced it");
+                *current = fresh;
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "the Kafka producer could not be replaced")
+            }
+        }
     }
 
     /// Creates those of `topics` this process has not yet seen exist. A failure (e.g. no right
@@ -175,6 +204,23 @@ impl KafkaBus {
     }
 }
 
+/// The idempotent producer every publish goes through.
+fn new_producer(brokers: &str) -> anyhow::Result<FutureProducer> {
+    client_config(brokers)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set(
+            "message.timeout.ms",
+            DELIVERY_TIMEOUT.as_millis().to_string(),
+        )
+        // The Java client's partitioner, so a key lands on the same partition whichever
+        // language produced it.
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "5")
+        .create()
+        .with_context(|| format!("creating the Kafka producer for {brokers}"))
+}
+
 /// Settings every client of ours shares.
 fn client_config(brokers: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
@@ -213,11 +259,15 @@ impl Bus for KafkaBus {
             .headers(headers);
         // librdkafka ends the delivery at message.timeout.ms; the outer bound only guards against
         // a report that never comes.
+        let producer = self.producer();
         let sent = tokio::time::timeout(
             DELIVERY_TIMEOUT + Duration::from_secs(5),
-            self.producer.send(record, DELIVERY_TIMEOUT),
+            producer.send(record, DELIVERY_TIMEOUT),
         )
         .await;
+        if let Ok(Err((e, _))) = &sent {
+            self.renew_if_dead(&producer, e);
+        }
         match sent {
             Ok(Ok(_)) => Ok(()),
             Ok(Err((e, _))) => Err(e).with_context(|| {
@@ -239,30 +289,8 @@ impl Bus for KafkaBus {
             bail!("group `{group}` must subscribe to at least one topic");
         }
         self.create_unseen(topics).await;
-        let consumer: StreamConsumer = client_config(&self.brokers)
-            .set("group.id", group)
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            // Kafka's lowest allowed session timeout by default: a crashed member's partitions
-            // move on quickly. Heartbeats carry the news of a rebalance, so a shorter interval
-            // than the default 3 s lets members rejoin promptly when another joins.
-            .set("session.timeout.ms", "6000")
-            .set("heartbeat.interval.ms", "1000")
-            .create()
-            .with_context(|| {
-                format!(
-                    "creating a Kafka consumer for group `{group}` at {}",
-                    self.brokers
-                )
-            })?;
-        consumer
-            .subscribe(topics)
-            .with_context(|| format!("subscribing group `{group}` to {}", topics.join(", ")))?;
-        Ok(Box::new(KafkaSubscription {
-            consumer: Some(Arc::new(consumer)),
-            group: group.to_owned(),
-        }))
+        let subscription = KafkaSubscription::new(&self.brokers, group, topics)?;
+        Ok(Box::new(subscription))
     }
 
     async fn ensure_topics(&self, topics: &[TopicSpec]) -> anyhow::Result<()> {
@@ -271,7 +299,7 @@ impl Bus for KafkaBus {
     }
 
     async fn ping(&self) -> anyhow::Result<()> {
-        let producer = self.producer.clone();
+        let producer = self.producer();
         // fetch_metadata blocks its thread until the broker answers or the timeout passes.
         tokio::task::spawn_blocking(move || producer.client().fetch_metadata(None, PING_TIMEOUT))
             .await
@@ -283,90 +311,5 @@ impl Bus for KafkaBus {
                 )
             })?;
         Ok(())
-    }
-}
-
-struct KafkaSubscription {
-    /// Taken on drop, to close the consumer off the async threads.
-    consumer: Option<Arc<StreamConsumer>>,
-    group: String,
-}
-
-impl KafkaSubscription {
-    fn consumer(&self) -> &Arc<StreamConsumer> {
-        self.consumer
-            .as_ref()
-            .expect("the consumer lives until drop")
-    }
-}
-
-#[async_trait::async_trait]
-impl Subscription for KafkaSubscription {
-    // Cancel-safe: `recv` is, and the backoff sleep holds no message.
-    async fn next(&mut self) -> anyhow::Result<Delivery> {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            match self.consumer().recv().await {
-                Ok(m) => {
-                    return Ok(Delivery {
-                        topic: m.topic().to_owned(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        key: String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
-                        payload: bytes::Bytes::copy_from_slice(m.payload().unwrap_or_default()),
-                    });
-                }
-                // librdkafka reports consumer errors as informational unless fatal: it keeps
-                // fetching (e.g. while a new topic's metadata propagates), so we wait with it
-                // rather than make the caller rejoin the group.
-                Err(KafkaError::MessageConsumption(code)) => {
-                    tracing::warn!(group = %self.group, error = %code, "Kafka receive error; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_RECEIVE_BACKOFF);
-                }
-                Err(KafkaError::PartitionEOF(_)) => {}
-                Err(e) => {
-                    return Err(e).with_context(|| {
-                        format!("receiving from Kafka for group `{}`", self.group)
-                    });
-                }
-            }
-        }
-    }
-
-    async fn commit(&mut self, delivery: &Delivery) -> anyhow::Result<()> {
-        let mut offsets = TopicPartitionList::new();
-        offsets
-            .add_partition_offset(
-                &delivery.topic,
-                delivery.partition,
-                Offset::Offset(delivery.offset + 1),
-            )
-            .context("building the commit request")?;
-        let consumer = self.consumer().clone();
-        // A synchronous commit so that, once this returns, a new member resumes after it; it
-        // blocks its thread until the coordinator answers.
-        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
-            .await
-            .context("the Kafka commit task failed")?
-            .with_context(|| {
-                format!(
-                    "committing {}/{}@{} for group `{}`",
-                    delivery.topic, delivery.partition, delivery.offset, self.group
-                )
-            })
-    }
-}
-
-impl Drop for KafkaSubscription {
-    // Dropping a consumer leaves the group (so its partitions move at once rather than after the
-    // session timeout), which blocks until the coordinator answers: do it on a blocking thread.
-    fn drop(&mut self) {
-        let Some(consumer) = self.consumer.take() else {
-            return;
-        };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn_blocking(move || drop(consumer));
-        }
     }
 }
