@@ -3,6 +3,7 @@
 //! while the keeper kills and restarts services, freezes the broker and restarts Redis; then the
 //! shop settles and the ledger is checked over every database. Prints a Markdown section for
 //! bench/RESULTS.md; exits 1 when the ledger is not clean. See bench/soak.sh.
+mod events;
 mod faults;
 mod ledger;
 mod shoppers;

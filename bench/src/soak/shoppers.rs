@@ -18,6 +18,9 @@ pub enum Ack {
     Placed,
     /// `POST /orders/{id}/pay` answered 200: paid.
     Paid,
+    /// `POST /orders/{id}/cancel` is about to be sent: from here the order may end either way
+    /// (an answer lost to a fault leaves the shopper not knowing).
+    CancelAsked,
     /// `POST /orders/{id}/cancel` answered 200.
     Cancelled,
 }
@@ -188,6 +191,7 @@ impl Shopper {
     async fn cancel(&self, order_id: &str) {
         let path = format!("/api/orders/{order_id}/cancel");
         let body = json!({"reason": "soak"});
+        self.tally.ack(order_id, Ack::CancelAsked);
         // A cancel while the payment is being taken is refused (409): asked again, as a person would.
         for _ in 0..ATTEMPTS {
             match self
