@@ -410,3 +410,27 @@ async fn kafka_consuming_recovers_after_the_broker_froze() {
     let got = waiting.await.unwrap();
     assert!(matches!(&got, Ok(Ok(t)) if t == "after"), "{got:?}");
 }
+
+/// A commit the frozen broker never answers returns an error within its bound instead of
+/// holding the consumer (the soak's consumers stopped for good waiting on one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_a_commit_the_broker_never_answers_gives_up() {
+    let broker = OwnBroker::start();
+    let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
+    let topic = unique("commit");
+    bus.ensure_topics(&[topic_spec(&topic)]).await.unwrap();
+    let mut sub = bus.subscribe(&unique("g"), &[&topic]).await.unwrap();
+    bus.publish(&topic, "k", b"one").await.unwrap();
+    let delivery = recv(&mut sub).await;
+    broker.signal("-STOP");
+    let started = Instant::now();
+    let committed = tokio::time::timeout(Duration::from_secs(40), sub.commit(&delivery)).await;
+    broker.signal("-CONT");
+    let committed = committed.expect("the commit returned within its bound");
+    assert!(committed.is_err(), "a frozen broker confirmed a commit");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}

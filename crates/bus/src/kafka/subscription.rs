@@ -26,6 +26,8 @@ const MAX_RECEIVE_BACKOFF: Duration = Duration::from_secs(5);
 /// rebalance takes a few seconds (session 6 s, heartbeats every second); far longer means the
 /// rejoin is stuck.
 const REJOIN_LIMIT: Duration = Duration::from_secs(30);
+/// How long a commit may wait for the group coordinator.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a waiting receive looks at the membership.
 const MEMBERSHIP_CHECK: Duration = Duration::from_secs(5);
 
@@ -178,9 +180,14 @@ impl Subscription for KafkaSubscription {
             .context("building the commit request")?;
         let consumer = self.consumer().clone();
         // A synchronous commit so that, once this returns, a new member resumes after it; it
-        // blocks its thread until the coordinator answers.
-        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+        // blocks its thread until the coordinator answers — bounded, because a coordinator that
+        // never answers (a frozen broker) would otherwise stop the consumer for good: the
+        // caller goes on, and the event comes again if the commit was lost.
+        let commit =
+            tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync));
+        tokio::time::timeout(COMMIT_TIMEOUT, commit)
             .await
+            .map_err(|_| anyhow::anyhow!("no answer to a commit within {COMMIT_TIMEOUT:?}"))?
             .context("the Kafka commit task failed")?
             .with_context(|| {
                 format!(
