@@ -335,6 +335,15 @@ impl OwnBroker {
         Self { address, child }
     }
 
+    /// A broker of its own, a bus on it, and a created one-partition topic named for `tag`.
+    async fn with_bus(tag: &str) -> (Self, SharedBus, String) {
+        let broker = Self::start();
+        let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
+        let topic = unique(tag);
+        bus.ensure_topics(&[topic_spec(&topic)]).await.unwrap();
+        (broker, bus, topic)
+    }
+
     fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .args([name, &self.child.id().to_string()])
@@ -357,9 +366,7 @@ impl Drop for OwnBroker {
 /// fails while it is frozen and works again, on its own, once it is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kafka_publishing_recovers_after_the_broker_froze() {
-    let broker = OwnBroker::start();
-    let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
-    let topic = unique("frozen");
+    let (broker, bus, topic) = OwnBroker::with_bus("frozen").await;
     bus.publish(&topic, "k", b"before").await.unwrap();
     broker.signal("-STOP");
     let during = bus.publish(&topic, "k", b"during").await;
@@ -386,10 +393,7 @@ async fn kafka_publishing_recovers_after_the_broker_froze() {
 /// A group whose broker froze past its session timeout receives again once the broker is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kafka_consuming_recovers_after_the_broker_froze() {
-    let broker = OwnBroker::start();
-    let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
-    let topic = unique("frozen");
-    bus.ensure_topics(&[topic_spec(&topic)]).await.unwrap();
+    let (broker, bus, topic) = OwnBroker::with_bus("frozen").await;
     let mut sub = bus.subscribe(&unique("g"), &[&topic]).await.unwrap();
     bus.publish(&topic, "k", b"before").await.unwrap();
     let first = recv(&mut sub).await;
@@ -415,10 +419,7 @@ async fn kafka_consuming_recovers_after_the_broker_froze() {
 /// holding the consumer (the soak's consumers stopped for good waiting on one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kafka_a_commit_the_broker_never_answers_gives_up() {
-    let broker = OwnBroker::start();
-    let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
-    let topic = unique("commit");
-    bus.ensure_topics(&[topic_spec(&topic)]).await.unwrap();
+    let (broker, bus, topic) = OwnBroker::with_bus("commit").await;
     let mut sub = bus.subscribe(&unique("g"), &[&topic]).await.unwrap();
     bus.publish(&topic, "k", b"one").await.unwrap();
     let delivery = recv(&mut sub).await;
