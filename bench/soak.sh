@@ -54,6 +54,9 @@ OUT=bench/results-soak-$(date +%Y%m%d-%H%M%S).md
   echo
 } | tee "$OUT"
 set +e
+# As deployed: errors do not capture a backtrace each (a developer's RUST_BACKTRACE=1 would make
+# every logged outage error tens of kilobytes long).
+export RUST_LIB_BACKTRACE=0
 VICI_BIN=$TARGET_DIR/release/vici "$TARGET_DIR/release/vici-soak" \
   --minutes "$MINUTES" --shoppers "$SHOPPERS" --seed "$SEED" --unpaid-hold-secs "$UNPAID_HOLD_SECS" | tee -a "$OUT"
 status=${PIPESTATUS[0]}

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 pub use crate::Reply;
 pub use own::{Broker, OwnShop};
-pub use process::{Deployment, Mode, free_port_base, vici_bin};
+pub use process::{
+    Deployment, Mode, OnParentDeath, dies_with_parent, free_port_base, log_file, vici_bin,
+};
 use serde_json::Value;
 pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
 

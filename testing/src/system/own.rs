@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::process::{OnParentDeath, dies_with_parent, log_file};
 use super::{Mode, Shop, free_port_base};
 
 /// One own shop at a time: eleven more processes, and their database pools, are what the
@@ -77,7 +78,12 @@ impl Broker {
     pub fn start() -> Self {
         let port = free_port_base();
         let address = format!("127.0.0.1:{port}");
-        let child = Command::new("tansu")
+        let mut command = Command::new("tansu");
+        // Killed (also when frozen) with the thread that started it: a soak or a test that ends
+        // early leaves no broker behind.
+        dies_with_parent(&mut command, OnParentDeath::Kill);
+        let log = log_file("tansu").map_or_else(Stdio::null, Stdio::from);
+        let child = command
             .args([
                 "broker",
                 "--listener-url",
@@ -88,7 +94,7 @@ impl Broker {
                 "memory://tansu/",
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("tansu must be on PATH (scripts/engines.sh installs it)");
         let started = Instant::now();

@@ -1,7 +1,7 @@
 //! Starting and stopping `vici` processes for tests. Children get SIGTERM when the test process
 //! exits (Linux parent-death signal), so an aborted run leaves nothing behind.
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -77,6 +77,44 @@ fn ephemeral_low() -> u16 {
         .unwrap_or(32_768)
 }
 
+/// How a child ends when the thread that started it does.
+#[derive(Clone, Copy)]
+pub enum OnParentDeath {
+    /// SIGTERM: a service drains and stops.
+    Terminate,
+    /// SIGKILL: an engine ends at once, even while frozen.
+    Kill,
+}
+
+/// Makes the process `cmd` starts receive a signal when the thread that started it ends (Linux's
+/// parent-death signal), so nothing a run started outlives it, whatever way it ends.
+pub fn dies_with_parent(cmd: &mut Command, how: OnParentDeath) {
+    let signal = match how {
+        OnParentDeath::Terminate => libc::SIGTERM,
+        OnParentDeath::Kill => libc::SIGKILL,
+    };
+    // SAFETY: prctl is async-signal-safe; it only sets the parent-death signal of the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, signal);
+            Ok(())
+        });
+    }
+}
+
+/// Where a process's whole output goes besides the kept tail: `<VICI_SYSTEM_LOG_DIR>/<label>.log`
+/// (appended, so a restarted process continues its log), when that variable names a folder. For
+/// reading a long run afterwards, e.g. the soak's.
+pub fn log_file(label: &str) -> Option<std::fs::File> {
+    let dir = PathBuf::from(std::env::var_os("VICI_SYSTEM_LOG_DIR")?);
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{label}.log")))
+        .ok()
+}
+
 fn rand_u16() -> u16 {
     (uuid::Uuid::new_v4().as_u128() & 0xffff) as u16
 }
@@ -104,7 +142,11 @@ impl Deployment {
             ("VICI_PORT_BASE".to_string(), port_base.to_string()),
             ("VICI_DATA_DIR".into(), data_dir.display().to_string()),
             ("VICI_LOG_FORMAT".into(), "json".into()),
-            ("VICI_LOG".into(), "warn".into()),
+            // VICI_SYSTEM_LOG widens it for a run to be read afterwards (with VICI_SYSTEM_LOG_DIR).
+            (
+                "VICI_LOG".into(),
+                std::env::var("VICI_SYSTEM_LOG").unwrap_or_else(|_| "warn".into()),
+            ),
             // Each test client says which address it comes from (X-Forwarded-For), so tests
             // get budgets of their own and the rate-limit tests can aim at one address.
             ("VICI_TRUST_FORWARDED_FOR".into(), "true".into()),
@@ -192,13 +234,7 @@ impl Deployment {
     pub fn spawn(&self, label: &str, args: &[&str]) {
         let mut cmd = self.command(args);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        // SAFETY: prctl is async-signal-safe; it only sets the parent-death signal of the child.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
+        dies_with_parent(&mut cmd, OnParentDeath::Terminate);
         let mut child = cmd.spawn().expect("vici starts");
         for stream in [
             child
@@ -212,8 +248,15 @@ impl Deployment {
         {
             let logs = self.logs.clone();
             let label = label.to_string();
+            let mut whole_log = log_file(label.as_str());
             std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                // Bytes, not `lines()`: a line that is not UTF-8 would end the reading, and the
+                // process would then log into a closed pipe, or block on a full one.
+                for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
+                    let line = String::from_utf8_lossy(&line);
+                    if let Some(file) = whole_log.as_mut() {
+                        let _ = writeln!(file, "{line}");
+                    }
                     let mut l = logs.lock().unwrap_or_else(|e| e.into_inner());
                     l.push(format!("[{label}] {line}"));
                     if l.len() > 400 {

@@ -31,6 +31,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use crate::topics::{self, TopicSpec};
 use crate::{Bus, Subscription};
 
+mod progress;
 mod subscription;
 use subscription::KafkaSubscription;
 
@@ -221,12 +222,17 @@ fn new_producer(brokers: &str) -> anyhow::Result<FutureProducer> {
         .with_context(|| format!("creating the Kafka producer for {brokers}"))
 }
 
-/// Settings every client of ours shares.
+/// Settings every client of ours shares. `VICI_KAFKA_DEBUG` passes librdkafka's own `debug`
+/// setting (e.g. `cgrp,consumer`) for diagnosing a broker; its lines are logged at debug level
+/// under the `librdkafka` target.
 fn client_config(brokers: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", brokers)
         .set("client.id", "vici");
+    if let Ok(contexts) = std::env::var("VICI_KAFKA_DEBUG") {
+        config.set("debug", contexts);
+    }
     config
 }
 

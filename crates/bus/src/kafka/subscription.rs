@@ -1,10 +1,10 @@
 //! A consumer group member: receives, commits synchronously, and starts over as a new member
-//! when its group membership is lost for good. The soak found that case: after the broker
-//! froze past the session timeout, librdkafka revoked the member's partitions and its rejoin
-//! never completed (tansu kept the group waiting), so the consumer received nothing ever
-//! again, silently. A member revoked and not given an assignment (even an empty one) within
-//! [`REJOIN_LIMIT`] is closed and replaced; offsets are the group's, so the new member resumes
-//! after the last commit and what was delivered but not committed comes again.
+//! (leaving, then joining again) when its group stops working for it. The soak found two such
+//! cases with tansu: a member whose partitions were revoked, or that just joined, and that is
+//! never given an assignment (even an empty one) within [`REJOIN_LIMIT`]; and a group that
+//! stands still behind waiting messages for [`progress::STALL_LIMIT`] while this member has
+//! nothing to receive (`progress`). Offsets are the group's, so the new member resumes after
+//! the last commit, and what was delivered but not committed comes again.
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -18,30 +18,39 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client_config;
+use super::progress::{self, StallWatch};
 use crate::{Delivery, Subscription};
 
 /// Longest pause between retries of a receive error librdkafka reports as non-fatal.
 const MAX_RECEIVE_BACKOFF: Duration = Duration::from_secs(5);
-/// How long a member may wait between losing its partitions and its next assignment. A
-/// rebalance takes a few seconds (session 6 s, heartbeats every second); far longer means the
-/// rejoin is stuck.
+/// How long a member may wait for an assignment, after joining or after losing its
+/// partitions. A rebalance takes a few seconds (session 6 s, heartbeats every second); far
+/// longer means the join is stuck.
 const REJOIN_LIMIT: Duration = Duration::from_secs(30);
 /// How long a commit may wait for the group coordinator.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a waiting receive looks at the membership.
 const MEMBERSHIP_CHECK: Duration = Duration::from_secs(5);
+/// How long leaving the group may take before the new member joins anyway.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the member stands in its group, told by librdkafka's rebalance callbacks.
-#[derive(Default)]
 pub(super) struct Membership {
-    /// Since when the member has had its partitions revoked without a new assignment.
-    revoked_since: Mutex<Option<Instant>>,
+    /// Since when the member has had no partitions assigned: since it was created, or since
+    /// its partitions were revoked. An assignment (even an empty one) clears it.
+    unassigned_since: Mutex<Option<Instant>>,
 }
 
 impl Membership {
+    fn joining() -> Self {
+        Self {
+            unassigned_since: Mutex::new(Some(Instant::now())),
+        }
+    }
+
     fn stuck(&self) -> bool {
         let since = self
-            .revoked_since
+            .unassigned_since
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         since.is_some_and(|t| t.elapsed() > REJOIN_LIMIT)
@@ -53,7 +62,7 @@ impl ClientContext for Membership {}
 impl ConsumerContext for Membership {
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let mut since = self
-            .revoked_since
+            .unassigned_since
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         match rebalance {
@@ -72,6 +81,7 @@ pub(super) struct KafkaSubscription {
     brokers: String,
     group: String,
     topics: Vec<String>,
+    stall: StallWatch,
 }
 
 /// A new member of `group` subscribed to `topics`.
@@ -86,7 +96,7 @@ fn join(brokers: &str, group: &str, topics: &[String]) -> anyhow::Result<Member>
         // than the default 3 s lets members rejoin promptly when another joins.
         .set("session.timeout.ms", "6000")
         .set("heartbeat.interval.ms", "1000")
-        .create_with_context(Membership::default())
+        .create_with_context(Membership::joining())
         .with_context(|| format!("creating a Kafka consumer for group `{group}` at {brokers}"))?;
     let names: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer
@@ -103,27 +113,53 @@ impl KafkaSubscription {
             brokers: brokers.to_owned(),
             group: group.to_owned(),
             topics,
+            stall: StallWatch::default(),
         })
     }
 
-    fn consumer(&self) -> &Arc<Member> {
-        self.consumer
-            .as_ref()
-            .expect("the consumer lives until drop")
+    fn consumer(&self) -> anyhow::Result<Arc<Member>> {
+        self.consumer.clone().with_context(|| {
+            format!(
+                "group `{}`: the member left and could not join again",
+                self.group
+            )
+        })
     }
 
-    /// Closes the stuck member and joins again as a new one.
-    fn rejoin(&mut self) -> anyhow::Result<()> {
-        let fresh = join(&self.brokers, &self.group, &self.topics)?;
-        tracing::warn!(group = %self.group, "Kafka group membership lost for good; rejoined as a new member");
-        close(self.consumer.replace(Arc::new(fresh)));
+    /// Leaves the group, then joins it again as a new member. In that order: a member that
+    /// joined while its predecessor was still listed saw tansu keep the predecessor as the
+    /// group's leader after it left, and wait for it for good.
+    async fn rejoin(&mut self, why: &str) -> anyhow::Result<()> {
+        tracing::warn!(group = %self.group, why, "Kafka group member starting over as a new member");
+        if let Some(old) = self.consumer.take() {
+            let left = tokio::task::spawn_blocking(move || drop(old));
+            if tokio::time::timeout(LEAVE_TIMEOUT, left).await.is_err() {
+                tracing::warn!(group = %self.group, "leaving the group took longer than {LEAVE_TIMEOUT:?}; joining anyway");
+            }
+        }
+        self.consumer = Some(Arc::new(join(&self.brokers, &self.group, &self.topics)?));
+        self.stall.moved();
         Ok(())
     }
 
-    /// The next message, or the error librdkafka reported, checking the membership meanwhile.
+    /// Whether the group stood still behind waiting messages since the last look.
+    async fn group_stalled(&mut self, consumer: Arc<Member>) -> bool {
+        let topics = self.topics.clone();
+        let read = tokio::task::spawn_blocking(move || progress::read(consumer.as_ref(), &topics));
+        match tokio::time::timeout(LEAVE_TIMEOUT * 3, read).await {
+            Ok(Ok(Ok(position))) => self.stall.stalled(position),
+            Ok(Ok(Err(e))) => {
+                tracing::debug!(group = %self.group, error = %format!("{e:#}"), "could not read the group's position");
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// The next message, or the error librdkafka reported, watching the membership meanwhile.
     async fn receive(&mut self) -> anyhow::Result<Result<Delivery, KafkaError>> {
         loop {
-            let consumer = self.consumer().clone();
+            let consumer = self.consumer()?;
             let received = tokio::select! {
                 m = consumer.recv() => Some(m.map(|m| Delivery {
                     topic: m.topic().to_owned(),
@@ -135,8 +171,17 @@ impl KafkaSubscription {
                 _ = tokio::time::sleep(MEMBERSHIP_CHECK) => None,
             };
             match received {
-                Some(result) => return Ok(result),
-                None if consumer.context().stuck() => self.rejoin()?,
+                Some(result) => {
+                    self.stall.moved();
+                    return Ok(result);
+                }
+                None if consumer.context().stuck() => {
+                    self.rejoin("no assignment for too long").await?
+                }
+                None if self.stall.due() && self.group_stalled(consumer).await => {
+                    self.rejoin("the group makes no progress while messages wait")
+                        .await?
+                }
                 None => {}
             }
         }
@@ -178,7 +223,7 @@ impl Subscription for KafkaSubscription {
                 Offset::Offset(delivery.offset + 1),
             )
             .context("building the commit request")?;
-        let consumer = self.consumer().clone();
+        let consumer = self.consumer()?;
         // A synchronous commit so that, once this returns, a new member resumes after it; it
         // blocks its thread until the coordinator answers — bounded, because a coordinator that
         // never answers (a frozen broker) would otherwise stop the consumer for good: the
