@@ -17,6 +17,7 @@ use vici_kit::server::ServiceApp;
 use vici_platform::{Platform, Service};
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
+use vici_proto::event::v1::event_service_client::EventServiceClient;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::order::v1::order_service_client::OrderServiceClient;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
@@ -75,6 +76,7 @@ pub struct Clients {
     pub cart: CartServiceClient<Channel>,
     pub order: OrderServiceClient<Channel>,
     pub payment: PaymentServiceClient<Channel>,
+    pub event: EventServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
@@ -112,6 +114,8 @@ impl Clients {
         let cart = CartServiceClient::new(channel(ServiceName::Cart)?);
         let order = OrderServiceClient::new(channel(ServiceName::Order)?);
         let payment = PaymentServiceClient::new(channel(ServiceName::Payment)?);
+        let event = EventServiceClient::new(channel(ServiceName::Event)?)
+            .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
         let health = ServiceName::ALL
             .into_iter()
             .filter(|s| *s != ServiceName::Gateway)
@@ -130,6 +134,7 @@ impl Clients {
             cart,
             order,
             payment,
+            event,
             health,
         })
     }
@@ -191,6 +196,10 @@ impl AppState {
 
     pub(crate) fn payments(&self) -> PaymentServiceClient<Channel> {
         self.clients.payment.clone()
+    }
+
+    pub(crate) fn events(&self) -> EventServiceClient<Channel> {
+        self.clients.event.clone()
     }
 
     pub(crate) fn forget_cached_answers(&self) {

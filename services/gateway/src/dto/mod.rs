@@ -7,6 +7,7 @@ pub mod cart;
 mod catalogue;
 pub mod checkout;
 pub mod coupon;
+pub mod events;
 pub mod input;
 pub mod order;
 pub mod order_bodies;

@@ -31,6 +31,15 @@ pub fn users(pairs: &[(String, String)]) -> Result<UsersQuery, Invalid> {
     r.finish(query)
 }
 
+/// `GET /admin/users/{id}/events`: how many (`limit`, default 50, at most 100) and of which
+/// `type`.
+pub fn user_events(pairs: &[(String, String)]) -> Result<(u32, Option<String>), Invalid> {
+    let mut r = Reader::new(pairs);
+    let event_type = r.text(&["type"]);
+    let limit = r.parse(&["limit"], |raw| super::fields::parse_limit(raw, 100));
+    r.finish((limit.unwrap_or(50), event_type))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

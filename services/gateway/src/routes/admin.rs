@@ -27,11 +27,6 @@ pub fn routes() -> Vec<Route> {
             "admin_analytics",
             "Sales analytics between `from` and `to`",
         ),
-        Route::planned(Method::GET, Admin, "/admin/users/{id}/events", BEHAVIOUR).doc(
-            "Admin",
-            "admin_user_events",
-            "A user's recent behaviour events, newest first",
-        ),
         Route::planned(Method::POST, Admin, "/admin/events/import", BEHAVIOUR)
             .doc(
                 "Admin",

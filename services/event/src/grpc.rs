@@ -1,0 +1,162 @@
+//! The gRPC handlers of `vici.event.v1.EventService`: each reads the call's context, calls one
+//! use case of `service` and encodes the answer.
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tonic::{Request, Response, Status};
+use vici_kit::Error;
+use vici_proto::event::v1 as pb;
+use vici_proto::event::v1::event_service_server::EventService;
+use vici_types::{TypedId, UserId};
+
+use crate::domain::catalogue::Origin;
+use crate::domain::enrich::Context;
+use crate::domain::schema;
+use crate::service::{Call, Service};
+
+/// Most events in one batch.
+pub const BATCH_MAX: usize = 500;
+
+pub struct EventApi {
+    service: Arc<Service>,
+}
+
+impl EventApi {
+    pub fn new(service: Arc<Service>) -> Self {
+        Self { service }
+    }
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+/// The context of a call: who records (a client unless the shop says it is itself), the
+/// verified user, the session header and the request's browser and address.
+fn context(raw: Option<pb::TrackContext>) -> vici_kit::Result<(Origin, Context, Option<String>)> {
+    let raw = raw.unwrap_or_default();
+    let origin = match pb::Origin::try_from(raw.origin) {
+        Ok(pb::Origin::Shop) => Origin::Shop,
+        _ => Origin::Client,
+    };
+    let user_id = match raw.user_id.as_deref() {
+        Some(id) => Some(UserId::parse(id)?.to_string()),
+        None => None,
+    };
+    let ip = raw.ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok());
+    let context = Context {
+        user_id,
+        user_agent: raw.user_agent,
+        referrer: raw.referrer,
+        ip,
+    };
+    Ok((origin, context, raw.session_id))
+}
+
+/// An event as posted: JSON, or a refusal naming the body.
+fn parse(json: &str) -> Result<Value, Error> {
+    serde_json::from_str(json).map_err(|e| Error::validation("event", format!("is not JSON: {e}")))
+}
+
+#[tonic::async_trait]
+impl EventService for EventApi {
+    #[tracing::instrument(skip_all)]
+    async fn track_event(
+        &self,
+        req: Request<pb::TrackEventRequest>,
+    ) -> Reply<pb::TrackEventResponse> {
+        let r = req.into_inner();
+        let (origin, context, session) = context(r.context)?;
+        let body = parse(&r.event_json)?;
+        let call = Call {
+            origin,
+            context: &context,
+            session_header: session.as_deref(),
+        };
+        let mut outcome = self
+            .service
+            .track(&call, std::slice::from_ref(&body))
+            .await?;
+        let event_id = outcome.pop().expect("one outcome per event")?;
+        Ok(Response::new(pb::TrackEventResponse { event_id }))
+    }
+
+    #[tracing::instrument(skip_all, fields(events = req.get_ref().events_json.len()))]
+    async fn batch_track_events(
+        &self,
+        req: Request<pb::BatchTrackEventsRequest>,
+    ) -> Reply<pb::BatchTrackEventsResponse> {
+        let r = req.into_inner();
+        if r.events_json.len() > BATCH_MAX {
+            return Err(Error::validation(
+                "events",
+                format!(
+                    "A batch holds at most {BATCH_MAX} events, not {}",
+                    r.events_json.len()
+                ),
+            )
+            .into());
+        }
+        let (origin, context, session) = context(r.context)?;
+        let call = Call {
+            origin,
+            context: &context,
+            session_header: session.as_deref(),
+        };
+        let mut answer = pb::BatchTrackEventsResponse::default();
+        let mut bodies = Vec::with_capacity(r.events_json.len());
+        let mut places = Vec::with_capacity(r.events_json.len());
+        for (index, json) in r.events_json.iter().enumerate() {
+            match parse(json) {
+                Ok(body) => {
+                    bodies.push(body);
+                    places.push(index);
+                }
+                Err(e) => answer.rejected.push(rejected(index, &e)),
+            }
+        }
+        let outcomes = self.service.track(&call, &bodies).await?;
+        for (index, outcome) in places.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(id) => {
+                    answer.accepted += 1;
+                    answer.event_ids.push(id);
+                }
+                Err(e) => answer.rejected.push(rejected(index, &e)),
+            }
+        }
+        answer.rejected.sort_by_key(|r| r.index);
+        Ok(Response::new(answer))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_user_events(
+        &self,
+        req: Request<pb::GetUserEventsRequest>,
+    ) -> Reply<pb::GetUserEventsResponse> {
+        let r = req.into_inner();
+        let user = UserId::parse(&r.user_id)?;
+        let limit = if r.limit == 0 { 50 } else { r.limit };
+        let events_json = self
+            .service
+            .of_user(user.as_ref(), r.event_type.as_deref(), limit)
+            .await?;
+        Ok(Response::new(pb::GetUserEventsResponse { events_json }))
+    }
+
+    async fn get_event_schema(
+        &self,
+        _: Request<pb::GetEventSchemaRequest>,
+    ) -> Reply<pb::GetEventSchemaResponse> {
+        Ok(Response::new(pb::GetEventSchemaResponse {
+            schema_json: schema::all().to_string(),
+        }))
+    }
+}
+
+fn rejected(index: usize, e: &Error) -> pb::Rejected {
+    pb::Rejected {
+        index: index as u32,
+        error: e.message.clone(),
+        details_json: serde_json::to_string(&e.details).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,128 @@
+//! The event service's use cases: tracking events (checked, enriched, recorded once, published
+//! through the outbox), reading a user's recent ones, and the published schemas.
+pub mod writer;
+
+use serde_json::{Value, json};
+use vici_bus::CloudEvent;
+use vici_kit::{Error, Result};
+use vici_store::Db;
+use vici_store::error::map_sqlx;
+
+use crate::domain::catalogue::Origin;
+use crate::domain::enrich::{self, Context};
+use crate::domain::validate::{self, Recorder};
+use crate::store;
+use writer::{Ready, Writer};
+
+/// Where rejected events are kept, with the reason, for whoever wants to see what was sent.
+pub const INVALID_TOPIC: &str = "user-events.invalid";
+const INVALID_TOPICS: &[&str] = &[INVALID_TOPIC];
+/// The CloudEvents `source` of everything this service publishes.
+const SOURCE: &str = "event";
+/// Longest part of a rejected body kept on the invalid topic.
+const INVALID_KEPT_BYTES: usize = 4_096;
+
+/// What one call of [`Service::track`] is about.
+pub struct Call<'a> {
+    pub origin: Origin,
+    pub context: &'a Context,
+    /// `X-Session-Id`.
+    pub session_header: Option<&'a str>,
+}
+
+pub struct Service {
+    pub db: Db,
+    pub writer: Writer,
+}
+
+impl Service {
+    /// Tracks `bodies` (each one event as posted): per event, its id or why it was refused.
+    /// A refused event is kept on [`INVALID_TOPIC`]; a repeated id is published once and
+    /// answered with the same id.
+    pub async fn track(&self, call: &Call<'_>, bodies: &[Value]) -> Result<Vec<Result<String>>> {
+        let recorder = Recorder {
+            origin: call.origin,
+            session_header: call.session_header,
+        };
+        let mut outcomes = Vec::with_capacity(bodies.len());
+        let mut ready = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            match validate::check(body, recorder) {
+                Ok(checked) => {
+                    let mut data = checked.data;
+                    enrich::enrich(&mut data, call.context);
+                    let key = enrich::key(&data);
+                    let recent = store::Recent {
+                        user_id: call.context.user_id.clone(),
+                        session_id: data
+                            .get("sessionId")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    };
+                    let mut event =
+                        CloudEvent::new(SOURCE, checked.event_type.name, &key, Value::Object(data));
+                    if let Some(id) = checked.client_id {
+                        event.id = id.to_string();
+                    }
+                    outcomes.push(Ok(event.id.clone()));
+                    ready.push(Ready {
+                        event,
+                        topics: checked.event_type.topics,
+                        key,
+                        recent: Some(recent),
+                    });
+                }
+                Err(refusal) => {
+                    ready.push(invalid(body, &refusal, call.context));
+                    outcomes.push(Err(refusal));
+                }
+            }
+        }
+        self.writer.record(ready).await?;
+        Ok(outcomes)
+    }
+
+    /// The newest `limit` (1–100) events of `user_id`, as published.
+    pub async fn of_user(
+        &self,
+        user_id: &str,
+        event_type: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        let limit = i64::from(limit.clamp(1, 100));
+        store::of_user(&self.db, user_id, event_type, limit)
+            .await
+            .map_err(|e| map_sqlx(e, &[], "reading a user's recent events"))
+    }
+}
+
+/// The record of a refused event on the invalid topic: the reason and what was received (cut
+/// short), keyed like the event would have been.
+fn invalid(body: &Value, refusal: &Error, context: &Context) -> Ready {
+    let mut received = body.to_string();
+    if received.len() > INVALID_KEPT_BYTES {
+        let mut cut = INVALID_KEPT_BYTES;
+        while !received.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        received.truncate(cut);
+    }
+    let key = context
+        .user_id
+        .clone()
+        .unwrap_or_else(|| "anon:".to_string());
+    let data = json!({
+        "reason": refusal.message,
+        "fields": refusal.details,
+        "received": received,
+        "userId": context.user_id,
+    });
+    let event = CloudEvent::new(SOURCE, "behaviour.invalid", &key, data);
+    Ready {
+        event,
+        topics: INVALID_TOPICS,
+        key,
+        recent: None,
+    }
+}

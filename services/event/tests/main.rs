@@ -1,0 +1,16 @@
+//! The event service through its gRPC API, on SQLite and on PostgreSQL: every case is written
+//! once and run on both backends, with the in-memory bus the cases read back from.
+//!
+//! PostgreSQL comes from `VICI_TEST_DATABASE_URL` (default `postgres://root@127.0.0.1:5432/`);
+//! a PostgreSQL that cannot be reached fails those cases: they are never skipped.
+
+mod harness;
+mod track;
+
+vici_testkit::on_both_backends!(
+    track::an_event_is_published_on_its_topics_enriched,
+    track::a_batch_posted_twice_is_published_once,
+    track::bad_events_are_refused_and_kept_on_the_invalid_topic,
+    track::a_users_recent_events_come_newest_first,
+    track::the_schema_lists_every_type,
+);
