@@ -84,6 +84,11 @@ pub async fn a_batch_posted_twice_is_published_once(app: App) {
         );
         assert_eq!(answer.event_ids, ids, "the client's ids, in order");
     }
+    let metrics = vici_kit::metrics::render();
+    assert!(
+        metrics.contains(r#"vici_events_total{outcome="repeated",type="behaviour.product_click"}"#),
+        "{metrics}"
+    );
     // A marker after the repeats: anything published twice would come before it.
     let marker = app
         .track(

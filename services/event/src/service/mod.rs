@@ -1,5 +1,6 @@
 //! The event service's use cases: tracking events (checked, enriched, recorded once, published
 //! through the outbox), reading a user's recent ones, and the published schemas.
+pub mod counts;
 pub mod writer;
 
 use serde_json::{Value, json};
@@ -74,12 +75,23 @@ impl Service {
                     });
                 }
                 Err(refusal) => {
+                    counts::event(known_type(body), "invalid");
                     ready.push(invalid(body, &refusal, call.context));
                     outcomes.push(Err(refusal));
                 }
             }
         }
-        self.writer.record(ready).await?;
+        // The type of each accepted event, in the order handed to the writer.
+        let kinds: Vec<Option<String>> = ready
+            .iter()
+            .map(|r| r.recent.as_ref().map(|_| r.event.event_type.clone()))
+            .collect();
+        let fresh = self.writer.record(ready).await?;
+        for (kind, new) in kinds.iter().zip(fresh) {
+            if let Some(kind) = kind {
+                counts::event(kind, if new { "accepted" } else { "repeated" });
+            }
+        }
         Ok(outcomes)
     }
 
@@ -95,6 +107,15 @@ impl Service {
             .await
             .map_err(|e| map_sqlx(e, &[], "reading a user's recent events"))
     }
+}
+
+/// The body's type when it is one of ours, else `unknown`: a metric label never takes a
+/// client's free text.
+fn known_type(body: &Value) -> &'static str {
+    body.get("type")
+        .and_then(Value::as_str)
+        .and_then(crate::domain::catalogue::find)
+        .map_or("unknown", |t| t.name)
 }
 
 /// The record of a refused event on the invalid topic: the reason and what was received (cut

@@ -64,7 +64,9 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
+                let started = std::time::Instant::now();
                 let written = write(&db, &batch).await;
+                super::counts::recorded(started.elapsed().as_secs_f64());
                 if written.is_ok() {
                     outbox.wake();
                 }
