@@ -168,6 +168,10 @@ pub async fn bad_events_are_refused_and_kept_on_the_invalid_topic(app: App) {
 
     let mut invalid = app.services.drain("inspector", &[INVALID_TOPIC]).await;
     let kept = invalid.take(cases.len() + 1).await;
+    assert_eq!(
+        kept[0].0, "anon:tab-3",
+        "keyed by the session, as the event would have been"
+    );
     assert!(
         kept[0].1.data["reason"]
             .as_str()

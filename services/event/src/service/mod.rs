@@ -76,7 +76,7 @@ impl Service {
                 }
                 Err(refusal) => {
                     counts::event(known_type(body), "invalid");
-                    ready.push(invalid(body, &refusal, call.context));
+                    ready.push(invalid(body, &refusal, call));
                     outcomes.push(Err(refusal));
                 }
             }
@@ -119,8 +119,8 @@ fn known_type(body: &Value) -> &'static str {
 }
 
 /// The record of a refused event on the invalid topic: the reason and what was received (cut
-/// short), keyed like the event would have been.
-fn invalid(body: &Value, refusal: &Error, context: &Context) -> Ready {
+/// short), keyed like the event would have been (the user, else the session).
+fn invalid(body: &Value, refusal: &Error, call: &Call<'_>) -> Ready {
     let mut received = body.to_string();
     if received.len() > INVALID_KEPT_BYTES {
         let mut cut = INVALID_KEPT_BYTES;
@@ -129,10 +129,16 @@ fn invalid(body: &Value, refusal: &Error, context: &Context) -> Ready {
         }
         received.truncate(cut);
     }
-    let key = context
-        .user_id
-        .clone()
-        .unwrap_or_else(|| "anon:".to_string());
+    let context = call.context;
+    let session = body
+        .get("sessionId")
+        .and_then(Value::as_str)
+        .or(call.session_header)
+        .unwrap_or_default();
+    let key = match &context.user_id {
+        Some(user) => user.clone(),
+        None => format!("anon:{}", session.chars().take(64).collect::<String>()),
+    };
     let data = json!({
         "reason": refusal.message,
         "fields": refusal.details,
