@@ -33,6 +33,9 @@ const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
 const MEMBERSHIP_CHECK: Duration = Duration::from_secs(5);
 /// How long leaving the group may take before the new member joins anyway.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long reading the group's position may take (a few broker requests of up to 5 s each);
+/// a look that takes longer proves nothing either way.
+const POSITION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where the member stands in its group, told by librdkafka's rebalance callbacks.
 pub(super) struct Membership {
@@ -131,11 +134,10 @@ impl KafkaSubscription {
     /// group's leader after it left, and wait for it for good.
     async fn rejoin(&mut self, why: &str) -> anyhow::Result<()> {
         tracing::warn!(group = %self.group, why, "Kafka group member starting over as a new member");
-        if let Some(old) = self.consumer.take() {
-            let left = tokio::task::spawn_blocking(move || drop(old));
-            if tokio::time::timeout(LEAVE_TIMEOUT, left).await.is_err() {
-                tracing::warn!(group = %self.group, "leaving the group took longer than {LEAVE_TIMEOUT:?}; joining anyway");
-            }
+        if let Some(left) = close(self.consumer.take())
+            && tokio::time::timeout(LEAVE_TIMEOUT, left).await.is_err()
+        {
+            tracing::warn!(group = %self.group, "leaving the group took longer than {LEAVE_TIMEOUT:?}; joining anyway");
         }
         self.consumer = Some(Arc::new(join(&self.brokers, &self.group, &self.topics)?));
         self.stall.moved();
@@ -146,7 +148,7 @@ impl KafkaSubscription {
     async fn group_stalled(&mut self, consumer: Arc<Member>) -> bool {
         let topics = self.topics.clone();
         let read = tokio::task::spawn_blocking(move || progress::read(consumer.as_ref(), &topics));
-        match tokio::time::timeout(LEAVE_TIMEOUT * 3, read).await {
+        match tokio::time::timeout(POSITION_TIMEOUT, read).await {
             Ok(Ok(Ok(position))) => self.stall.stalled(position),
             Ok(Ok(Err(e))) => {
                 tracing::debug!(group = %self.group, error = %format!("{e:#}"), "could not read the group's position");
@@ -245,17 +247,15 @@ impl Subscription for KafkaSubscription {
 
 /// Dropping a consumer leaves the group (so its partitions move at once rather than after the
 /// session timeout), which blocks until the coordinator answers: done on a blocking thread.
-fn close(consumer: Option<Arc<Member>>) {
-    let Some(consumer) = consumer else {
-        return;
-    };
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn_blocking(move || drop(consumer));
-    }
+/// Returns the task doing it, for a caller that waits until the member has left.
+fn close(consumer: Option<Arc<Member>>) -> Option<tokio::task::JoinHandle<()>> {
+    let consumer = consumer?;
+    let runtime = tokio::runtime::Handle::try_current().ok()?;
+    Some(runtime.spawn_blocking(move || drop(consumer)))
 }
 
 impl Drop for KafkaSubscription {
     fn drop(&mut self) {
-        close(self.consumer.take());
+        let _ = close(self.consumer.take());
     }
 }

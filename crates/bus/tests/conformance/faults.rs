@@ -177,7 +177,9 @@ async fn kafka_a_group_resumes_after_its_only_member_was_killed() {
     doomed.kill().expect("kill");
     doomed.wait().expect("reaped");
     // Within the 6 s session the broker still lists the dead member as the group's leader when
-    // the successor joins; the successor's sync comes after it timed out.
+    // the successor joins; the successor's sync comes after it timed out. A pause, not a wait
+    // for a fact: it aims at tansu's window, and the successor must consume whether or not a
+    // busy machine makes it miss.
     tokio::time::sleep(Duration::from_millis(4_500)).await;
     let mut successor = bus.subscribe(&group, &[&topic]).await.unwrap();
     bus.publish(&topic, "k", b"second").await.unwrap();

@@ -47,6 +47,8 @@ impl Service {
         };
         let mut outcomes = Vec::with_capacity(bodies.len());
         let mut ready = Vec::with_capacity(bodies.len());
+        // The type of each event handed to the writer, when it is a behaviour event to count.
+        let mut kinds = Vec::with_capacity(bodies.len());
         for body in bodies {
             match validate::check(body, recorder) {
                 Ok(checked) => {
@@ -67,6 +69,7 @@ impl Service {
                         event.id = id.to_string();
                     }
                     outcomes.push(Ok(event.id.clone()));
+                    kinds.push(Some(checked.event_type.name));
                     ready.push(Ready {
                         event,
                         topics: checked.event_type.topics,
@@ -77,17 +80,13 @@ impl Service {
                 Err(refusal) => {
                     counts::event(known_type(body), "invalid");
                     ready.push(invalid(body, &refusal, call));
+                    kinds.push(None);
                     outcomes.push(Err(refusal));
                 }
             }
         }
-        // The type of each accepted event, in the order handed to the writer.
-        let kinds: Vec<Option<String>> = ready
-            .iter()
-            .map(|r| r.recent.as_ref().map(|_| r.event.event_type.clone()))
-            .collect();
         let fresh = self.writer.record(ready).await?;
-        for (kind, new) in kinds.iter().zip(fresh) {
+        for (kind, new) in kinds.into_iter().zip(fresh) {
             if let Some(kind) = kind {
                 counts::event(kind, if new { "accepted" } else { "repeated" });
             }
