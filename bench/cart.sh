@@ -32,14 +32,7 @@ PORT_BASE=${PORT_BASE:-4300}
 BASELINE_PORT=${BASELINE_PORT:-4902}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 
-SKIP_BUILD=0
-for arg in "$@"; do
-  case $arg in
-    --skip-build) SKIP_BUILD=1 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "cart.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
+parse_args 15 "$@"
 
 # A cart line holds at most 99 of a product and a cart at most 50 lines (services/cart).
 MAX_QUANTITY=99 MAX_LINES=50

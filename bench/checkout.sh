@@ -39,14 +39,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-120}
 # Stock of every product in the throughput runs: far more than a run can sell.
 PLENTY=1000000
 
-SKIP_BUILD=0
-for arg in "$@"; do
-  case $arg in
-    --skip-build) SKIP_BUILD=1 ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "checkout.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
+parse_args 21 "$@"
 for stack in $STACKS; do
   case $stack in
     embedded) command -v sqlite3 >/dev/null || die "sqlite3 is needed to read the payments and orders" ;;

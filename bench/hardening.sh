@@ -22,14 +22,7 @@ PRESSURE=${PRESSURE:-12}
 PORT_BASE=${PORT_BASE:-4400}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 
-SKIP_BUILD=0
-for arg in "$@"; do
-  case $arg in
-    --skip-build) SKIP_BUILD=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "hardening.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
+parse_args 13 "$@"
 
 build_release vici vici-bench
 

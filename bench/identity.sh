@@ -24,14 +24,7 @@ PORT_BASE=${PORT_BASE:-4200}
 BASELINE_PORT=${BASELINE_PORT:-4901}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 
-SKIP_BUILD=0
-for arg in "$@"; do
-  case $arg in
-    --skip-build) SKIP_BUILD=1 ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "identity.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
-  esac
-done
+parse_args 12 "$@"
 
 build_release vici vici-bench
 

@@ -85,6 +85,19 @@ build_release() { # packages…: cargo build --release -p each, unless SKIP_BUIL
   done
 }
 
+parse_args() { # last line of the script's help comment, then its arguments: sets SKIP_BUILD
+  local help_end=$1 arg
+  shift
+  SKIP_BUILD=0
+  for arg in "$@"; do
+    case $arg in
+      --skip-build) SKIP_BUILD=1 ;;
+      -h | --help) sed -n "2,${help_end}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) echo "$SCRIPT_NAME: unknown argument $arg (try --help)" >&2; exit 2 ;;
+    esac
+  done
+}
+
 # ---- servers ----------------------------------------------------------------------------------
 VICI_PID=
 start_vici() { # data-dir port-base [NAME=value…]: `vici up` in the background; sets VICI_PID

@@ -7,12 +7,13 @@ use vici_testkit::system::{Mode, shop};
 use crate::account::product_id;
 use crate::cart::{add, line_path, shopper};
 
-/// The events keyed `key` on `topic` whose type starts with `kind` (`behaviour.`, `order.` …),
+/// The events keyed `key` on `topic` whose type starts with one of `kinds` (`behaviour.`,
+/// `order.` …),
 /// as a consumer outside the shop reads them from Kafka: a consumer group of its own, from the
 /// earliest message, until `wanted` of them arrived (20 s at most).
-pub async fn events_on_kafka(topic: &str, key: &str, kind: &str, wanted: usize) -> Vec<Value> {
+pub async fn events_on_kafka(topic: &str, key: &str, kinds: &[&str], wanted: usize) -> Vec<Value> {
     let kafka = std::env::var("VICI_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:9092".into());
-    events_on_broker(&kafka, topic, key, kind, wanted).await
+    events_on_broker(&kafka, topic, key, kinds, wanted).await
 }
 
 /// [`events_on_kafka`] on the broker at `kafka` (`host:port`).
@@ -20,7 +21,7 @@ pub async fn events_on_broker(
     kafka: &str,
     topic: &str,
     key: &str,
-    kind: &str,
+    kinds: &[&str],
     wanted: usize,
 ) -> Vec<Value> {
     let bus = vici_bus::open(Some(&format!("kafka://{kafka}")), 3)
@@ -36,12 +37,18 @@ pub async fn events_on_broker(
             .unwrap_or_else(|_| panic!("only {found:?} on {topic} for {key}"))
             .unwrap();
         let event: Value = serde_json::from_slice(&delivery.payload).unwrap();
-        if delivery.key == key && event["type"].as_str().is_some_and(|t| t.starts_with(kind)) {
+        let wanted_type = event["type"]
+            .as_str()
+            .is_some_and(|t| kinds.iter().any(|kind| t.starts_with(kind)));
+        if delivery.key == key && wanted_type {
             found.push(event);
         }
     }
     found
 }
+
+/// The cart's behaviour types (a shopper's other behaviour shares `user-events`).
+const CART_CHANGES: &[&str] = &["behaviour.add_to_cart", "behaviour.remove_from_cart"];
 
 #[tokio::test]
 async fn cart_changes_reach_the_ml_team_as_behaviour_events() {
@@ -56,7 +63,7 @@ async fn cart_changes_reach_the_ml_team_as_behaviour_events() {
     }
     let user = v.user_id();
     for topic in ["cart-events", "user-events"] {
-        let events = events_on_kafka(topic, &user, "behaviour.", 2).await;
+        let events = events_on_kafka(topic, &user, CART_CHANGES, 2).await;
         assert_eq!(events[0]["type"], "behaviour.add_to_cart", "{topic}");
         assert_eq!(events[1]["type"], "behaviour.remove_from_cart", "{topic}");
         assert_eq!(events[0]["specversion"], "1.0");
@@ -100,6 +107,7 @@ async fn tracked_behaviour_is_recorded_for_the_signed_in_user() {
     )
     .await;
     assert_eq!(search.status, 202, "{}", search.body);
+    let search_id = search.data()["eventId"].as_str().unwrap().to_string();
     let click = uuid::Uuid::now_v7().to_string();
     let batch = json!({"events": [
         {"id": click, "type": "behaviour.product_click", "productId": mouse, "position": 0},
@@ -140,7 +148,16 @@ async fn tracked_behaviour_is_recorded_for_the_signed_in_user() {
         .await
         .data();
     let recent = admin.get(&format!("/api/admin/users/{user}/events")).await;
-    let events = recent.data().as_array().unwrap().clone();
+    // Only the events this test posted: the shop records what it served besides.
+    let posted = [view_id.as_str(), search_id.as_str(), click.as_str()];
+    let events: Vec<Value> = recent
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"].as_str().is_some_and(|id| posted.contains(&id)))
+        .cloned()
+        .collect();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
@@ -159,10 +176,106 @@ async fn tracked_behaviour_is_recorded_for_the_signed_in_user() {
     if shop().deployment.mode != Mode::Distributed {
         return;
     }
-    let on_kafka = events_on_kafka("user-events", &user, "behaviour.", 3).await;
+    // The posted view and search, the click, and the view the shop served when the test
+    // looked the product up.
+    let kinds = ["behaviour.product_", "behaviour.search"];
+    let on_kafka = events_on_kafka("user-events", &user, &kinds, 4).await;
     let ids: Vec<&str> = on_kafka.iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(ids.iter().filter(|id| **id == click).count(), 1, "{ids:?}");
-    let views = events_on_kafka("product-views", &user, "behaviour.product_", 2).await;
-    assert_eq!(views[0]["type"], "behaviour.product_view");
-    assert_eq!(views[1]["type"], "behaviour.product_click");
+    let views = events_on_kafka("product-views", &user, &["behaviour.product_"], 3).await;
+    let mut types: Vec<&str> = views.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "behaviour.product_click",
+            "behaviour.product_view",
+            "behaviour.product_view"
+        ]
+    );
+}
+
+/// A storefront visit (which sends no session header): anonymous browsing, then registration,
+/// a wishlist and a checkout. The shop records each page it served: the anonymous pages under
+/// a visit derived for them, which the registration's `identify` ties to the new user; an
+/// admin reads the signed-in part; the data team reads it all on Kafka.
+#[tokio::test]
+async fn a_storefront_visit_is_recorded_as_the_shop_served_it() {
+    let mut v = shop().visitor();
+    let mouse = product_id(&v, "logitech-mx-master-3s").await;
+    v.get("/api/products?limit=4").await.data();
+    v.get("/api/products/search?q=mouse").await.data();
+    v.get("/api/products/trending").await.data();
+    v.register("storefront").await.data();
+    let user = v.user_id();
+    v.post("/api/users/wishlist", &json!({"productId": mouse}))
+        .await
+        .data();
+    add(&v, &mouse, 1).await.data();
+    v.post("/api/checkout/calculate", &json!({})).await.data();
+
+    let mut admin = shop().visitor();
+    admin
+        .login("admin@example.com", vici_testkit::system::DEMO_PASSWORD)
+        .await
+        .data();
+    let wanted = [
+        "behaviour.identify",
+        "behaviour.wishlist_add",
+        "behaviour.checkout_start",
+    ];
+    let path = format!("/api/admin/users/{user}/events");
+    let deadline = tokio::time::Instant::now() + vici_testkit::EVENT_WAIT;
+    let recorded = loop {
+        let got = admin.get(&path).await.data().as_array().unwrap().clone();
+        if wanted.iter().all(|t| got.iter().any(|e| e["type"] == *t)) {
+            break got;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {got:?} within {:?}",
+            vici_testkit::EVENT_WAIT
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let of_type = |t: &str| recorded.iter().find(|e| e["type"] == t).unwrap().clone();
+    let identify = of_type("behaviour.identify");
+    let visit = identify["data"]["sessionId"].as_str().unwrap().to_string();
+    assert!(visit.starts_with("visit-"), "{identify}");
+    assert_eq!(
+        of_type("behaviour.wishlist_add")["data"]["productId"],
+        mouse.as_str()
+    );
+    assert!(of_type("behaviour.checkout_start")["data"]["priceCents"].as_i64() > Some(0));
+    if shop().deployment.mode != Mode::Distributed {
+        return;
+    }
+    let served = [
+        "behaviour.product_view",
+        "behaviour.product_list_view",
+        "behaviour.search",
+        "behaviour.recommendation_impression",
+    ];
+    let anonymous = events_on_kafka("user-events", &format!("anon:{visit}"), &served, 4).await;
+    let mut types: Vec<&str> = anonymous
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    types.sort();
+    let mut expected = served.to_vec();
+    expected.sort();
+    assert_eq!(types, expected);
+    let prefix = v.ip.rsplit_once('.').unwrap().0;
+    for e in &anonymous {
+        assert_eq!(e["data"]["sessionId"], visit.as_str(), "{e}");
+        assert_eq!(e["data"]["ipPrefix"], format!("{prefix}.0/24"), "{e}");
+        assert!(e["data"].get("userId").is_none(), "{e}");
+    }
+    let view = anonymous
+        .iter()
+        .find(|e| e["type"] == "behaviour.product_view")
+        .unwrap();
+    assert_eq!(view["data"]["productId"], mouse.as_str());
+    let on_kafka = events_on_kafka("user-events", &user, &wanted, 3).await;
+    assert_eq!(on_kafka.len(), 3);
 }

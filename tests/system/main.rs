@@ -6,6 +6,7 @@ mod admin_catalogue;
 mod avatar;
 mod bad_input;
 mod behaviour;
+mod behaviour_outage;
 mod cart;
 mod catalogue;
 mod checkout;

@@ -317,7 +317,7 @@ async fn a_purchase_reaches_the_ml_team_and_the_order_topic() {
         return;
     }
     for topic in ["purchase-events", "user-events"] {
-        let bought = events_on_kafka(topic, &user, "behaviour.purchase", 1).await;
+        let bought = events_on_kafka(topic, &user, &["behaviour.purchase"], 1).await;
         let data = &bought[0]["data"];
         assert_eq!(data["orderId"], order_id.as_str(), "{topic}");
         assert_eq!(
@@ -325,10 +325,10 @@ async fn a_purchase_reaches_the_ml_team_and_the_order_topic() {
             (Some(buds.as_str()), Some(2))
         );
     }
-    let lifecycle = events_on_kafka("order-events", &order_id, "order.", 2).await;
+    let lifecycle = events_on_kafka("order-events", &order_id, &["order."], 2).await;
     assert_eq!(lifecycle[0]["type"], "order.created");
     assert_eq!(lifecycle[1]["type"], "order.confirmed");
     assert_eq!(lifecycle[1]["data"]["userId"], user.as_str());
-    let paid = events_on_kafka("payment-events", &order_id, "payment.", 1).await;
+    let paid = events_on_kafka("payment-events", &order_id, &["payment."], 1).await;
     assert_eq!(paid[0]["type"], "payment.succeeded");
 }

@@ -33,10 +33,28 @@ pub trait Subscription: Send {
     async fn commit(&mut self, delivery: &Delivery) -> anyhow::Result<()>;
 }
 
+/// One message to publish.
+#[derive(Clone, Copy, Debug)]
+pub struct Outgoing<'a> {
+    pub topic: &'a str,
+    pub key: &'a str,
+    pub payload: &'a [u8],
+}
+
 #[async_trait::async_trait]
 pub trait Bus: Send + Sync {
     /// Publishes one message; ordering holds per `key`. Returns once the broker has it.
     async fn publish(&self, topic: &str, key: &str, payload: &[u8]) -> anyhow::Result<()>;
+    /// Publishes `messages` in their order (which holds per key, as for [`Bus::publish`]),
+    /// the broker taking them together rather than one acknowledgement at a time; per
+    /// message, whether the broker has it.
+    async fn publish_all(&self, messages: &[Outgoing<'_>]) -> Vec<anyhow::Result<()>> {
+        let mut results = Vec::with_capacity(messages.len());
+        for m in messages {
+            results.push(self.publish(m.topic, m.key, m.payload).await);
+        }
+        results
+    }
     /// Joins consumer group `group` on `topics`, starting from the earliest uncommitted message.
     async fn subscribe(
         &self,

@@ -98,6 +98,15 @@ pub fn counter(name: &'static str, help: &'static str, labels: &[&'static str]) 
     c
 }
 
+/// Registers a gauge (a level such as a queue's depth), like [`counter`].
+pub fn gauge(name: &'static str, help: &'static str) -> IntGauge {
+    let g = IntGauge::new(name, help).expect("valid metric");
+    prometheus::default_registry()
+        .register(Box::new(g.clone()))
+        .unwrap_or_else(|e| panic!("metric {name} registered twice: {e}"));
+    g
+}
+
 /// The whole registry in Prometheus text format.
 pub fn render() -> String {
     LazyLock::force(&RED);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::{AnyConnection, Row as _};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use vici_bus::{CloudEvent, SharedBus};
+use vici_bus::{CloudEvent, Outgoing, SharedBus};
 
 use crate::{Db, now_ms};
 
@@ -95,7 +95,8 @@ pub struct Outbox {
     notify: Arc<Notify>,
 }
 
-const BATCH: i64 = 200;
+/// Rows published per round: enough that a busy service's events travel in few produce requests.
+const BATCH: i64 = 1_000;
 const POLL: Duration = Duration::from_millis(500);
 /// Published rows are kept this long for inspection, then purged.
 const KEEP_PUBLISHED_MS: i64 = 24 * 3600 * 1000;
@@ -147,10 +148,10 @@ impl Outbox {
     }
 }
 
-/// Publishes one batch of pending rows in creation order; stops at the first failure so order
-/// per key is kept. The published rows are marked in one write: a crash before it publishes
-/// them again, which the consumers' de-duplication absorbs, as it does for any redelivery.
-/// Returns how many were published.
+/// Publishes one batch of pending rows in creation order, handed to the broker together; the
+/// rows after the first failure stay pending, so order per key is kept. The published rows are
+/// marked in one write: a crash before it publishes them again, which the consumers'
+/// de-duplication absorbs, as it does for any redelivery. Returns how many were published.
 pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
     let rows = sqlx::query(
         "SELECT id, topic, event_key, payload FROM outbox WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1",
@@ -158,27 +159,39 @@ pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
     .bind(BATCH)
     .fetch_all(db.reader())
     .await?;
-    let mut published = Vec::with_capacity(rows.len());
-    let mut failure = None;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let topic: String = row.try_get("topic")?;
-        let key: String = row.try_get("event_key")?;
-        let payload: String = row.try_get("payload")?;
-        if let Err(e) = bus.publish(&topic, &key, payload.as_bytes()).await {
+    let rows = rows
+        .iter()
+        .map(|row| -> Result<[String; 4], sqlx::Error> {
+            Ok([
+                row.try_get("id")?,
+                row.try_get("topic")?,
+                row.try_get("event_key")?,
+                row.try_get("payload")?,
+            ])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let outgoing: Vec<Outgoing> = rows
+        .iter()
+        .map(|[_, topic, key, payload]| Outgoing {
+            topic,
+            key,
+            payload: payload.as_bytes(),
+        })
+        .collect();
+    let results = bus.publish_all(&outgoing).await;
+    let taken = results.iter().take_while(|r| r.is_ok()).count();
+    let published: Vec<String> = rows[..taken].iter().map(|[id, ..]| id.clone()).collect();
+    mark_published(db, &published).await?;
+    match results.into_iter().nth(taken) {
+        Some(Err(e)) => {
+            let [id, topic, ..] = &rows[taken];
             sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = $1")
-                .bind(&id)
+                .bind(id)
                 .execute(db.writer())
                 .await?;
-            failure = Some(e.context(format!("publishing outbox event {id} to {topic}")));
-            break;
+            Err(e.context(format!("publishing outbox event {id} to {topic}")))
         }
-        published.push(id);
-    }
-    mark_published(db, &published).await?;
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(published.len()),
+        _ => Ok(taken),
     }
 }
 
@@ -202,4 +215,14 @@ pub async fn pending(db: &Db) -> anyhow::Result<i64> {
             .fetch_one(db.reader())
             .await?,
     )
+}
+
+/// Bytes of the events not yet published: how full the spool is while the broker is away.
+pub async fn pending_bytes(db: &Db) -> anyhow::Result<u64> {
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(LENGTH(payload)), 0) AS BIGINT) FROM outbox WHERE published_at IS NULL",
+    )
+    .fetch_one(db.reader())
+    .await?;
+    Ok(bytes.max(0) as u64)
 }

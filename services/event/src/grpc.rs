@@ -72,10 +72,7 @@ impl EventService for EventApi {
             context: &context,
             session_header: session.as_deref(),
         };
-        let mut outcome = self
-            .service
-            .track(&call, std::slice::from_ref(&body))
-            .await?;
+        let mut outcome = self.service.track(&[(&call, &body)]).await?;
         let event_id = outcome.pop().expect("one outcome per event")?;
         Ok(Response::new(pb::TrackEventResponse { event_id }))
     }
@@ -87,14 +84,7 @@ impl EventService for EventApi {
     ) -> Reply<pb::BatchTrackEventsResponse> {
         let r = req.into_inner();
         if r.events_json.len() > BATCH_MAX {
-            return Err(Error::validation(
-                "events",
-                format!(
-                    "A batch holds at most {BATCH_MAX} events, not {}",
-                    r.events_json.len()
-                ),
-            )
-            .into());
+            return Err(too_many(r.events_json.len()).into());
         }
         let (origin, context, session) = context(r.context)?;
         let call = Call {
@@ -102,30 +92,37 @@ impl EventService for EventApi {
             context: &context,
             session_header: session.as_deref(),
         };
-        let mut answer = pb::BatchTrackEventsResponse::default();
-        let mut bodies = Vec::with_capacity(r.events_json.len());
-        let mut places = Vec::with_capacity(r.events_json.len());
-        for (index, json) in r.events_json.iter().enumerate() {
-            match parse(json) {
-                Ok(body) => {
-                    bodies.push(body);
-                    places.push(index);
-                }
-                Err(e) => answer.rejected.push(rejected(index, &e)),
-            }
+        let events = r.events_json.iter().map(|json| (&call, json.as_str()));
+        Ok(Response::new(self.batch(events).await?))
+    }
+
+    #[tracing::instrument(skip_all, fields(events = req.get_ref().events.len()))]
+    async fn record_served_events(
+        &self,
+        req: Request<pb::RecordServedEventsRequest>,
+    ) -> Reply<pb::BatchTrackEventsResponse> {
+        let r = req.into_inner();
+        if r.events.len() > BATCH_MAX {
+            return Err(too_many(r.events.len()).into());
         }
-        let outcomes = self.service.track(&call, &bodies).await?;
-        for (index, outcome) in places.into_iter().zip(outcomes) {
-            match outcome {
-                Ok(id) => {
-                    answer.accepted += 1;
-                    answer.event_ids.push(id);
-                }
-                Err(e) => answer.rejected.push(rejected(index, &e)),
-            }
-        }
-        answer.rejected.sort_by_key(|r| r.index);
-        Ok(Response::new(answer))
+        let contexts = r
+            .events
+            .iter()
+            .map(|e| context(e.context.clone()))
+            .collect::<vici_kit::Result<Vec<_>>>()?;
+        let calls: Vec<Call> = contexts
+            .iter()
+            .map(|(origin, context, session)| Call {
+                origin: *origin,
+                context,
+                session_header: session.as_deref(),
+            })
+            .collect();
+        let events = calls
+            .iter()
+            .zip(&r.events)
+            .map(|(call, e)| (call, e.event_json.as_str()));
+        Ok(Response::new(self.batch(events).await?))
     }
 
     #[tracing::instrument(skip_all)]
@@ -151,6 +148,44 @@ impl EventService for EventApi {
             schema_json: schema::all().to_string(),
         }))
     }
+}
+
+impl EventApi {
+    /// Tracks each `(call, event JSON)`; the answer accepts or rejects each on its own, by its
+    /// place in the batch.
+    async fn batch<'a>(
+        &self,
+        events: impl Iterator<Item = (&'a Call<'a>, &'a str)>,
+    ) -> vici_kit::Result<pb::BatchTrackEventsResponse> {
+        let mut answer = pb::BatchTrackEventsResponse::default();
+        let mut bodies = Vec::new();
+        for (index, (call, json)) in events.enumerate() {
+            match parse(json) {
+                Ok(body) => bodies.push((index, call, body)),
+                Err(e) => answer.rejected.push(rejected(index, &e)),
+            }
+        }
+        let tracked: Vec<_> = bodies.iter().map(|(_, call, body)| (*call, body)).collect();
+        let outcomes = self.service.track(&tracked).await?;
+        for ((index, _, _), outcome) in bodies.iter().zip(outcomes) {
+            match outcome {
+                Ok(id) => {
+                    answer.accepted += 1;
+                    answer.event_ids.push(id);
+                }
+                Err(e) => answer.rejected.push(rejected(*index, &e)),
+            }
+        }
+        answer.rejected.sort_by_key(|r| r.index);
+        Ok(answer)
+    }
+}
+
+fn too_many(count: usize) -> Error {
+    Error::validation(
+        "events",
+        format!("A batch holds at most {BATCH_MAX} events, not {count}"),
+    )
 }
 
 fn rejected(index: usize, e: &Error) -> pb::Rejected {

@@ -9,6 +9,9 @@
 //!   spool that publishes it, in order per key, after a broker outage or a crash.
 //! - Events of concurrent calls share one transaction (`service::writer`).
 //! - A refused event is kept on `user-events.invalid` with the reason.
+//! - Each session has a budget (`service::budget`); past it events are flagged, keyed apart.
+//! - While the broker is away the outbox grows up to `event.spool_limit_mb`; past it behaviour
+//!   events are dropped and counted (`service::spool`).
 //! - Recent events stay for `event.recent_window_hours`, then a purge forgets them.
 
 mod config;
@@ -66,17 +69,24 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let (outbox, relay) = base.outbox();
     let (writer, writing) =
         service::writer::Writer::start(base.db.clone(), outbox, base.shutdown.clone());
-    let purge = spawn_purge(base.db.clone(), config, base.shutdown.clone());
+    let spool = service::spool::Spool::new(config.spool_limit_bytes);
+    let measure = spool
+        .clone()
+        .measure(base.db.clone(), base.shutdown.clone());
     let service = service::Service {
         db: base.db.clone(),
         writer,
+        budget: service::budget::Budget::new(config.session_rate, config.session_burst),
+        spool,
     };
+    let purge = spawn_purge(base.db.clone(), config, base.shutdown.clone());
     let api = EventServiceServer::new(grpc::EventApi::new(Arc::new(service)));
     Ok(base
         .app(ServiceName::Event, tonic::service::Routes::new(api))
         .with_task(relay)
         .with_task(writing)
-        .with_task(purge))
+        .with_task(purge)
+        .with_task(measure))
 }
 
 /// Forgets the events older than the window, now and every [`PURGE_EVERY`].

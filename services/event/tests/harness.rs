@@ -10,10 +10,16 @@ pub struct App {
     pub events: EventServiceClient<Channel>,
 }
 
+/// A session's burst in the cases: larger than any case's events of one session but the
+/// budget case's.
+pub const BURST: usize = 25;
+
 /// Runs `case` against a fresh event service on `backend`, then removes its database.
 pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
     let services = Services::builder(backend)
         .service(vici_event::service())
+        .setting("VICI_EVENT_SESSION_BURST", BURST)
+        .setting("VICI_EVENT_SESSION_EVENTS_PER_SECOND", 1)
         .start()
         .await;
     case(App {
@@ -54,6 +60,25 @@ impl App {
             })
             .await
             .map(|r| r.into_inner().event_id)
+    }
+
+    /// Records what the shop served, each event with its own context.
+    pub async fn served(
+        &self,
+        events: &[(pb::TrackContext, Value)],
+    ) -> pb::BatchTrackEventsResponse {
+        let events = events
+            .iter()
+            .map(|(context, event)| pb::ServedEvent {
+                context: Some(context.clone()),
+                event_json: event.to_string(),
+            })
+            .collect();
+        self.events()
+            .record_served_events(pb::RecordServedEventsRequest { events })
+            .await
+            .expect("served events are answered")
+            .into_inner()
     }
 
     /// Tracks a batch.

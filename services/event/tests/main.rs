@@ -5,6 +5,8 @@
 //! a PostgreSQL that cannot be reached fails those cases: they are never skipped.
 
 mod harness;
+mod served;
+mod spool;
 mod track;
 
 vici_testkit::on_both_backends!(
@@ -13,4 +15,16 @@ vici_testkit::on_both_backends!(
     track::bad_events_are_refused_and_kept_on_the_invalid_topic,
     track::a_users_recent_events_come_newest_first,
     track::the_schema_lists_every_type,
+    served::served_events_keep_each_their_own_request,
+    served::a_runaway_session_is_flagged_and_spread,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_spool_past_its_cap_drops_and_what_it_held_is_delivered() {
+    spool::past_its_cap_drops_and_what_it_held_is_delivered(vici_testkit::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_spool_past_its_cap_drops_and_what_it_held_is_delivered() {
+    spool::past_its_cap_drops_and_what_it_held_is_delivered(vici_testkit::Backend::Postgres).await;
+}

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::behaviour::Served;
 use crate::error::ApiError;
 use crate::identity::Caller;
 
@@ -26,6 +27,8 @@ struct Entry {
     stored: Instant,
     headers: HeaderMap,
     body: Bytes,
+    /// The behaviour the answer served: a cached page is recorded like a fresh one.
+    served: Option<Served>,
 }
 
 #[derive(Clone)]
@@ -57,7 +60,7 @@ impl MicroCache {
             .cloned()
     }
 
-    fn put(&self, key: String, headers: HeaderMap, body: Bytes) {
+    fn put(&self, key: String, headers: HeaderMap, body: Bytes, served: Option<Served>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, e| e.stored.elapsed() < self.ttl);
@@ -71,6 +74,7 @@ impl MicroCache {
                 stored: Instant::now(),
                 headers,
                 body,
+                served,
             },
         );
     }
@@ -93,6 +97,9 @@ pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) ->
     if let Some(hit) = cache.get(&key) {
         let mut response = Response::new(Body::from(hit.body));
         *response.headers_mut() = hit.headers;
+        if let Some(served) = hit.served {
+            response.extensions_mut().insert(served);
+        }
         return response;
     }
     let response = next.run(req).await;
@@ -104,7 +111,8 @@ pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) ->
     match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => {
             if bytes.len() <= MAX_BODY_BYTES {
-                cache.put(key, parts.headers.clone(), bytes.clone());
+                let served = parts.extensions.get::<Served>().cloned();
+                cache.put(key, parts.headers.clone(), bytes.clone(), served);
             }
             Response::from_parts(parts, Body::from(bytes))
         }
@@ -122,7 +130,12 @@ mod tests {
     #[test]
     fn entries_expire_and_the_map_stays_bounded() {
         let cache = MicroCache::new(Duration::from_millis(30));
-        cache.put("/a".into(), HeaderMap::new(), Bytes::from_static(b"1"));
+        cache.put(
+            "/a".into(),
+            HeaderMap::new(),
+            Bytes::from_static(b"1"),
+            None,
+        );
         assert_eq!(
             cache.get("/a").map(|e| e.body),
             Some(Bytes::from_static(b"1"))
@@ -130,7 +143,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         assert!(cache.get("/a").is_none());
         for i in 0..MAX_ENTRIES + 10 {
-            cache.put(format!("/k{i}"), HeaderMap::new(), Bytes::new());
+            cache.put(format!("/k{i}"), HeaderMap::new(), Bytes::new(), None);
         }
         assert!(cache.entries.lock().unwrap().len() <= MAX_ENTRIES);
     }

@@ -24,6 +24,7 @@ use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
 
+mod behaviour;
 mod cache;
 mod config;
 mod dto;
@@ -146,6 +147,8 @@ struct Shared {
     limiter: limits::RateLimiter,
     /// Public catalogue answers; admin writes through this gateway empty it.
     micro_cache: Option<cache::MicroCache>,
+    /// Hands what the shop served to the event service.
+    recorder: behaviour::Recorder,
 }
 
 /// Shared by every handler; cloning is a reference-count bump.
@@ -153,18 +156,23 @@ struct Shared {
 pub(crate) struct AppState(Arc<Shared>);
 
 impl AppState {
-    fn new(deps: Deps) -> Self {
+    /// The state, and the task that hands served behaviour to the event service.
+    fn new(deps: Deps) -> (Self, tokio::task::JoinHandle<()>) {
         let authenticator =
             identity::Authenticator::new(deps.clients.auth.clone(), deps.cache.clone());
         let limiter = limits::RateLimiter::new(deps.cache.clone(), deps.config.rate_limits.clone());
         let ttl = deps.config.cache_ttl;
         let micro_cache = (!ttl.is_zero()).then(|| cache::MicroCache::new(ttl));
-        Self(Arc::new(Shared {
+        let (recorder, recording) =
+            behaviour::Recorder::start(deps.clients.event.clone(), deps.shutdown.clone());
+        let state = Self(Arc::new(Shared {
             deps,
             authenticator,
             limiter,
             micro_cache,
-        }))
+            recorder,
+        }));
+        (state, recording)
     }
 
     /// gRPC clients take `&mut self`; a clone shares the channel.
@@ -215,6 +223,10 @@ impl AppState {
     pub(crate) fn limiter(&self) -> &limits::RateLimiter {
         &self.0.limiter
     }
+
+    pub(crate) fn recorder(&self) -> &behaviour::Recorder {
+        &self.0.recorder
+    }
 }
 
 impl Deref for AppState {
@@ -228,7 +240,7 @@ impl Deref for AppState {
 /// gzip, security headers, request deadline, then under `/api` the guard; each route's own layers (access, body
 /// limit, micro-cache) come from its row of the route table.
 pub fn router(deps: Deps) -> Router {
-    app(AppState::new(deps))
+    app(AppState::new(deps).0)
 }
 
 fn app(state: AppState) -> Router {
@@ -241,7 +253,8 @@ fn app(state: AppState) -> Router {
     Router::new()
         .nest(
             "/api",
-            api.layer(from_fn_with_state(state.clone(), guard::guard)),
+            api.layer(from_fn_with_state(state.clone(), behaviour::record_served))
+                .layer(from_fn_with_state(state.clone(), guard::guard)),
         )
         .merge(root)
         .fallback(middleware::not_found)
@@ -262,12 +275,14 @@ fn app(state: AppState) -> Router {
 /// micro-cache follows the catalogue changes announced on the bus.
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let cache = Arc::new(vici_cache::CacheReady(deps.cache.clone()));
-    let state = AppState::new(deps);
+    let (state, recording) = AppState::new(deps);
     let follower =
         state.0.micro_cache.clone().map(|micro_cache| {
             follow::spawn(state.bus.clone(), micro_cache, state.shutdown.clone())
         });
-    let app = ServiceApp::http(ServiceName::Gateway, app(state)).with_check(cache);
+    let app = ServiceApp::http(ServiceName::Gateway, app(state))
+        .with_check(cache)
+        .with_task(recording);
     Ok(match follower {
         Some(task) => app.with_task(task),
         None => app,

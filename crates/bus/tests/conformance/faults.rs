@@ -42,9 +42,12 @@ impl OwnBroker {
     }
 
     /// A broker of its own, a bus on it, and a created one-partition topic named for `tag`.
+    /// Deliveries are given up after 10 s, so the cases can freeze the broker for longer than a
+    /// delivery may take without waiting out the adapter's default.
     async fn with_bus(tag: &str) -> (Self, SharedBus, String) {
         let broker = Self::start();
-        let bus: SharedBus = Arc::new(KafkaBus::connect(&broker.address, 1).await.unwrap());
+        let bus = KafkaBus::connect(&broker.address, 1).await.unwrap();
+        let bus: SharedBus = Arc::new(bus.with_delivery_timeout(Duration::from_secs(10)).unwrap());
         let topic = unique(tag);
         bus.ensure_topics(&[topic_spec(&topic)]).await.unwrap();
         (broker, bus, topic)

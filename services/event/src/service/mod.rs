@@ -1,7 +1,12 @@
 //! The event service's use cases: tracking events (checked, enriched, recorded once, published
 //! through the outbox), reading a user's recent ones, and the published schemas.
+pub mod budget;
 pub mod counts;
+pub mod spool;
 pub mod writer;
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use vici_bus::CloudEvent;
@@ -11,8 +16,10 @@ use vici_store::error::map_sqlx;
 
 use crate::domain::catalogue::Origin;
 use crate::domain::enrich::{self, Context};
-use crate::domain::validate::{self, Recorder};
+use crate::domain::validate::{self, Checked, Recorder};
 use crate::store;
+use budget::Budget;
+use spool::Spool;
 use writer::{Ready, Writer};
 
 /// Where rejected events are kept, with the reason, for whoever wants to see what was sent.
@@ -34,55 +41,46 @@ pub struct Call<'a> {
 pub struct Service {
     pub db: Db,
     pub writer: Writer,
+    pub budget: Budget,
+    pub spool: Arc<Spool>,
 }
 
+/// One event to track and the call it came with.
+pub type Tracked<'a> = (&'a Call<'a>, &'a Value);
+
 impl Service {
-    /// Tracks `bodies` (each one event as posted): per event, its id or why it was refused.
-    /// A refused event is kept on [`INVALID_TOPIC`]; a repeated id is published once and
-    /// answered with the same id.
-    pub async fn track(&self, call: &Call<'_>, bodies: &[Value]) -> Result<Vec<Result<String>>> {
-        let recorder = Recorder {
-            origin: call.origin,
-            session_header: call.session_header,
-        };
-        let mut outcomes = Vec::with_capacity(bodies.len());
-        let mut ready = Vec::with_capacity(bodies.len());
+    /// Tracks `events` (each one event as posted, with its call): per event, its id or why it
+    /// was refused. A refused event is kept on [`INVALID_TOPIC`]; a repeated id is published
+    /// once and answered with the same id; an event past its session's budget is recorded
+    /// flagged `throttled`, keyed apart; past the spool's cap an event is dropped, counted.
+    pub async fn track(&self, events: &[Tracked<'_>]) -> Result<Vec<Result<String>>> {
+        let now = Instant::now();
+        let mut outcomes = Vec::with_capacity(events.len());
+        let mut ready = Vec::with_capacity(events.len());
         // The type of each event handed to the writer, when it is a behaviour event to count.
-        let mut kinds = Vec::with_capacity(bodies.len());
-        for body in bodies {
-            match validate::check(body, recorder) {
+        let mut kinds = Vec::with_capacity(events.len());
+        for &(call, body) in events {
+            let recorder = Recorder {
+                origin: call.origin,
+                session_header: call.session_header,
+            };
+            let (next, kind) = match validate::check(body, recorder) {
                 Ok(checked) => {
-                    let mut data = checked.data;
-                    enrich::enrich(&mut data, call.context);
-                    let key = enrich::key(&data);
-                    let recent = store::Recent {
-                        user_id: call.context.user_id.clone(),
-                        session_id: data
-                            .get("sessionId")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    };
-                    let mut event =
-                        CloudEvent::new(SOURCE, checked.event_type.name, &key, Value::Object(data));
-                    if let Some(id) = checked.client_id {
-                        event.id = id.to_string();
-                    }
-                    outcomes.push(Ok(event.id.clone()));
-                    kinds.push(Some(checked.event_type.name));
-                    ready.push(Ready {
-                        event,
-                        topics: checked.event_type.topics,
-                        key,
-                        recent: Some(recent),
-                    });
+                    let kind = checked.event_type.name;
+                    let next = self.accepted(checked, call.context, now);
+                    outcomes.push(Ok(next.event.id.clone()));
+                    (next, Some(kind))
                 }
                 Err(refusal) => {
                     counts::event(known_type(body), "invalid");
-                    ready.push(invalid(body, &refusal, call));
-                    kinds.push(None);
+                    let next = invalid(body, &refusal, call);
                     outcomes.push(Err(refusal));
+                    (next, None)
                 }
+            };
+            if self.spool.take(next.event.data.to_string().len() as u64) {
+                ready.push(next);
+                kinds.push(kind);
             }
         }
         let fresh = self.writer.record(ready).await?;
@@ -92,6 +90,42 @@ impl Service {
             }
         }
         Ok(outcomes)
+    }
+
+    /// A checked event enriched with its context and keyed for the topic, within its session's
+    /// budget or flagged and spread.
+    fn accepted(&self, checked: Checked, context: &Context, now: Instant) -> Ready {
+        let mut data = checked.data;
+        enrich::enrich(&mut data, context);
+        let mut key = enrich::key(&data);
+        let within_budget = self.budget.allows(&key, now);
+        if !within_budget {
+            counts::throttled(checked.event_type.name);
+            data.insert("throttled".into(), true.into());
+        }
+        let recent = store::Recent {
+            user_id: context.user_id.clone(),
+            session_id: data
+                .get("sessionId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let mut event = CloudEvent::new(SOURCE, checked.event_type.name, &key, Value::Object(data));
+        if let Some(id) = checked.client_id {
+            event.id = id.to_string();
+        }
+        if !within_budget {
+            // Its own key per event: spread over the partitions, it cannot lag the one the
+            // shopper's other events are on.
+            key = format!("throttled:{}", event.id);
+        }
+        Ready {
+            event,
+            topics: checked.event_type.topics,
+            key,
+            recent: Some(recent),
+        }
     }
 
     /// The newest `limit` (1–100) events of `user_id`, as published.

@@ -24,6 +24,9 @@ pub struct GatewayConfig {
     /// `Strict-Transport-Security` max-age for answers served over TLS (0 = not sent: only a
     /// shop that is reached over HTTPS alone may promise it).
     pub hsts_max_age_secs: u64,
+    /// Record what the shop serves as behaviour events (docs/behaviour-events.md); off for a
+    /// shop that does not want them, or to measure what recording costs.
+    pub record_behaviour: bool,
 }
 
 impl Section for GatewayConfig {
@@ -50,6 +53,11 @@ impl Section for GatewayConfig {
             "VICI_HSTS_MAX_AGE_SECS",
             Some("0"),
         ),
+        key(
+            "gateway.record_behaviour",
+            "VICI_GATEWAY_RECORD_BEHAVIOUR",
+            Some("true"),
+        ),
     ];
 
     fn parse(s: &Settings) -> Result<Self, ConfigError> {
@@ -70,6 +78,7 @@ impl Section for GatewayConfig {
             rate_limits,
             trust_forwarded_for: s.flag("gateway.trust_forwarded_for")?,
             hsts_max_age_secs: s.number("gateway.hsts_max_age_secs", 0..=63_072_000)?,
+            record_behaviour: s.flag("gateway.record_behaviour")?,
         })
     }
 }

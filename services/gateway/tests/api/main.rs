@@ -15,6 +15,7 @@ use vici_proto::product::v1::product_service_server::ProductServiceServer;
 use vici_testkit::{Backend, Reply, ServiceName, Services};
 
 mod admin_catalogue;
+mod behaviour;
 mod catalogue;
 mod document;
 mod fake;
@@ -65,10 +66,20 @@ pub async fn gateway() -> Gateway {
 
 /// A gateway with extra `VICI_*` settings (they override the test wiring).
 pub async fn gateway_with(settings: &[(&str, &str)]) -> Gateway {
+    assemble(settings, Services::builder(Backend::Sqlite)).await
+}
+
+/// A gateway recording behaviour into a real event service (on the case's in-memory bus).
+pub async fn gateway_recording() -> Gateway {
+    let builder = Services::builder(Backend::Sqlite).service(vici_event::service());
+    assemble(&[], builder).await
+}
+
+async fn assemble(settings: &[(&str, &str)], builder: vici_testkit::Builder) -> Gateway {
     let fake = Arc::new(FakeCatalogue::default());
     let auth = Arc::new(FakeAuth::default());
     let fakes = format!("http://{}", serve_fakes(fake.clone(), auth.clone()).await);
-    let builder = Services::builder(Backend::Sqlite)
+    let builder = builder
         .configure(vici_gateway::service())
         .elsewhere(ServiceName::Product, &fakes)
         .elsewhere(ServiceName::Auth, &fakes);

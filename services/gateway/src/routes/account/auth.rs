@@ -13,6 +13,7 @@ use vici_proto::auth::v1 as pb;
 use vici_proto::common::v1::Empty;
 
 use crate::AppState;
+use crate::behaviour::{self, ServedEvent};
 use crate::dto::account::SessionDto;
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
@@ -127,7 +128,11 @@ pub async fn register(
         .await
         .map_err(|s| ApiError::from(s).with_detail_renamed("name", name_field))?
         .into_inner();
-    Ok(envelope::created(SessionDto::from_session(session, true)))
+    let identify = signed_in(&session);
+    Ok(behaviour::served(
+        envelope::created(SessionDto::from_session(session, true)),
+        identify,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -159,7 +164,19 @@ pub async fn login(
         e.code() == ErrorCode::Unauthorized
     })
     .await?;
-    Ok(envelope::ok(SessionDto::from_session(session, true)))
+    let identify = signed_in(&session);
+    Ok(behaviour::served(
+        envelope::ok(SessionDto::from_session(session, true)),
+        identify,
+    ))
+}
+
+/// The visit that signed in (its session so far) is now this user's.
+fn signed_in(session: &pb::Session) -> Option<ServedEvent> {
+    session
+        .user
+        .as_ref()
+        .map(|user| ServedEvent::identify(&user.id))
 }
 
 #[derive(Deserialize, ToSchema)]

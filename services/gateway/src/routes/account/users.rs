@@ -12,6 +12,7 @@ use vici_proto::user::v1 as user;
 use vici_types::{ProductId, TypedId};
 
 use crate::AppState;
+use crate::behaviour::{self, ServedEvent};
 use crate::dto::account::{PreferencesDto, ProfileDto, WishlistItemDto, nullable};
 use crate::envelope::{self, Pagination};
 use crate::error::{ApiError, ApiResult};
@@ -216,7 +217,11 @@ pub async fn add_to_wishlist(
         ))
         .await?
         .into_inner();
-    Ok(envelope::created(WishlistItemDto::from(item)))
+    let added = ServedEvent::wishlist(true, &item.product_id);
+    Ok(behaviour::served(
+        envelope::created(WishlistItemDto::from(item)),
+        [added],
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "RemoveFromWishlist"))]
@@ -225,9 +230,13 @@ pub async fn remove_from_wishlist(
     AuthUser(caller): AuthUser,
     PathId(product_id): PathId<ProductId>,
 ) -> ApiResult<Response> {
+    let removed = ServedEvent::wishlist(false, product_id.as_ref());
     state
         .users()
         .remove_from_wishlist(wishlist_ref(me(&caller), product_id))
         .await?;
-    Ok(envelope::done("Removed from your wishlist"))
+    Ok(behaviour::served(
+        envelope::done("Removed from your wishlist"),
+        [removed],
+    ))
 }

@@ -5,6 +5,7 @@ use vici_proto::product::v1::{GetCategoryRequest, ListCategoriesRequest, PriceRa
 
 use super::empty_if_unknown_category;
 use crate::AppState;
+use crate::behaviour::{self, ServedEvent};
 use crate::dto::{CategoryDto, PriceRangeDto};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
@@ -48,7 +49,11 @@ pub async fn one(
         .get_category(GetCategoryRequest { id_or_slug })
         .await?
         .into_inner();
-    Ok(envelope::ok(CategoryDto::with_children(&category)))
+    let view = ServedEvent::category_view(&category.id);
+    Ok(behaviour::served(
+        envelope::ok(CategoryDto::with_children(&category)),
+        [view],
+    ))
 }
 
 /// Price range of the ACTIVE products (optionally of a category)

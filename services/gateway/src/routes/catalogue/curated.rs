@@ -7,7 +7,9 @@ use vici_proto::product::v1::CuratedKind;
 use vici_proto::vocabulary::Spelled;
 use vici_types::ProductId;
 
+use super::products::ids_of;
 use crate::AppState;
+use crate::behaviour::{self, ServedEvent};
 use crate::dto::{ProductDto, ReviewDto, ReviewSummaryDto, ReviewsEnvelope};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
@@ -29,7 +31,11 @@ async fn shelf(
         .products;
     let dtos: Vec<ProductDto> = products.iter().map(ProductDto::from).collect();
     let pagination = Pagination::whole(dtos.len(), q.limit);
-    Ok(envelope::list(dtos, pagination))
+    let impression = ServedEvent::impression(kind.spelling(), &ids_of(&products));
+    Ok(behaviour::served(
+        envelope::list(dtos, pagination),
+        impression,
+    ))
 }
 
 /// Generates a shelf handler for a route without a product id.

@@ -2,16 +2,17 @@
 use axum::extract::State;
 use axum::response::Response;
 use vici_proto::product::v1::get_product_request::Key;
-use vici_proto::product::v1::{GetProductRequest, ListProductsRequest};
+use vici_proto::product::v1::{GetProductRequest, ListProductsRequest, Product, ProductPage};
 use vici_types::ProductId;
 
 use super::empty_if_unknown_category;
 use crate::AppState;
+use crate::behaviour::{self, ServedEvent};
 use crate::dto::{ProductDto, SearchResultDto, SuggestionDto};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
 use crate::extract::{MaybeAuthUser, Path, PathId, QueryPairs};
-use crate::query::{self, ListQuery};
+use crate::query::{self, ListQuery, PageQuery};
 
 /// List products
 ///
@@ -24,7 +25,18 @@ pub async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
     let q = query::list(&pairs)?;
-    listed(&state, q.to_request(), &q).await
+    let page = list_page(&state, q.to_request(), &q).await?;
+    let ids = ids_of(&page.products);
+    let total = page.page.as_ref().map_or(0, |p| p.total);
+    let seen = match &q.search {
+        Some(text) => Some(ServedEvent::search(text, total as i64, &ids)),
+        None => {
+            let category = q.filter.category.as_deref();
+            let list_id = category.map_or_else(|| "shop".to_string(), |c| format!("category:{c}"));
+            ServedEvent::list(&list_id, category, &ids, first_position(q.page))
+        }
+    };
+    Ok(behaviour::served(render(&page, &q), seen))
 }
 
 /// One `ListProducts` call rendered as a page; an unknown `category` is an empty page.
@@ -33,23 +45,48 @@ pub async fn listed(
     request: ListProductsRequest,
     q: &ListQuery,
 ) -> ApiResult<Response> {
+    Ok(render(&list_page(state, request, q).await?, q))
+}
+
+async fn list_page(
+    state: &AppState,
+    request: ListProductsRequest,
+    q: &ListQuery,
+) -> ApiResult<ProductPage> {
     let result = state.products().list_products(request).await;
-    let page = empty_if_unknown_category(result, q.filter.category.as_deref())?;
+    empty_if_unknown_category(result, q.filter.category.as_deref())
+}
+
+fn render(page: &ProductPage, q: &ListQuery) -> Response {
     let products: Vec<ProductDto> = page.products.iter().map(ProductDto::from).collect();
-    Ok(envelope::list(
-        products,
-        Pagination::from_info(page.page.as_ref(), q.page),
-    ))
+    envelope::list(products, Pagination::from_info(page.page.as_ref(), q.page))
+}
+
+/// The ids of `products`, in the order shown.
+pub fn ids_of(products: &[Product]) -> Vec<String> {
+    products.iter().map(|p| p.id.clone()).collect()
+}
+
+/// The position (from 0) of the first product of `page` in the whole list.
+fn first_position(page: PageQuery) -> u64 {
+    u64::from(page.page.saturating_sub(1)) * u64::from(page.limit)
 }
 
 /// Admins see products of every status; everyone else only ACTIVE ones.
 async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiResult<Response> {
+    let admin = caller.0.is_some_and(|c| c.is_admin());
     let request = GetProductRequest {
         key: Some(key),
-        include_all_statuses: caller.0.is_some_and(|c| c.is_admin()),
+        include_all_statuses: admin,
     };
     let product = state.products().get_product(request).await?.into_inner();
-    Ok(envelope::ok(ProductDto::from(&product)))
+    // An administrator looking a product over is not shopping.
+    let view = (!admin)
+        .then(|| ServedEvent::product_view(&product.id, &product.category_id, product.price_cents));
+    Ok(behaviour::served(
+        envelope::ok(ProductDto::from(&product)),
+        view,
+    ))
 }
 
 /// Get a product by id
@@ -89,7 +126,12 @@ pub async fn search(
     let result = state.products().search_products(q.to_request()).await;
     let found = empty_if_unknown_category(result, q.filter.category.as_deref())?;
     let pagination = Pagination::from_info(found.page.as_ref(), q.page);
-    Ok(envelope::list(SearchResultDto::from(&found), pagination))
+    let total = found.page.as_ref().map_or(0, |p| p.total);
+    let search = ServedEvent::search(&q.query, total as i64, &ids_of(&found.products));
+    Ok(behaviour::served(
+        envelope::list(SearchResultDto::from(&found), pagination),
+        [search],
+    ))
 }
 
 /// Autocomplete suggestions

@@ -11,6 +11,7 @@ use vici_types::idempotency::Scope;
 use vici_types::{OrderId, PostalAddress};
 
 use crate::AppState;
+use crate::behaviour::{self, ServedEvent};
 use crate::dto::checkout::{self as body, AddressChoice, PlaceOrderBody};
 use crate::dto::order::{ConfirmedDto, OrderDto, PaymentIntentDto, QuoteDto};
 use crate::envelope;
@@ -58,7 +59,11 @@ pub async fn calculate(
         session_id: caller.session_id.clone(),
     };
     let quote = state.orders().calculate(request).await?.into_inner();
-    Ok(envelope::ok(QuoteDto::from(quote)))
+    let started = ServedEvent::checkout_start(quote.total_cents);
+    Ok(behaviour::served(
+        envelope::ok(QuoteDto::from(quote)),
+        [started],
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "CreatePaymentIntent"))]

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# vici behaviour-event benchmarks (issue 14), on `vici up` with SQLite, its bus in memory
+# (embedded) and on Kafka: ingest of single events (POST /api/events) and of batches of 100
+# (POST /api/events/batch) against an in-memory baseline answering the same bytes, how long the
+# broker then takes to have them all, and what recording costs the product page it rides on
+# (the page with the gateway's recording on and off). Prints a Markdown section to stdout and
+# to bench/results-events-<date>.md; copy it into bench/RESULTS.md. See bench/README.md.
+#
+#   bench/events.sh                   about 8 minutes with the defaults (plus the build)
+#   bench/events.sh --skip-build      use the release binaries already in target/
+#   BUSES=memory bench/events.sh      without Kafka
+#
+# Tunables (environment): DURATION=6 WARMUP=2 REPS=3 CONNECTIONS=64 BATCH=100 SESSIONS=4096
+# BUSES="memory kafka" KAFKA=127.0.0.1:9092 PORT_BASE=4500 BASELINE_PORT=4905 READY_TIMEOUT=120
+# DRAIN_TIMEOUT=600 BUILD_TIMEOUT=3600 LOAD_CPUS= SERVER_CPUS= (taskset CPU lists)
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" events.sh vici-bench-events
+
+DURATION=${DURATION:-6}
+WARMUP=${WARMUP:-2}
+REPS=${REPS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+BATCH=${BATCH:-100}
+SESSIONS=${SESSIONS:-4096}
+BUSES=${BUSES:-"memory kafka"}
+KAFKA=${KAFKA:-127.0.0.1:9092}
+PORT_BASE=${PORT_BASE:-4500}
+BASELINE_PORT=${BASELINE_PORT:-4905}
+READY_TIMEOUT=${READY_TIMEOUT:-120}
+DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-600}
+
+parse_args 16 "$@"
+for bus in $BUSES; do
+  case $bus in
+    memory) ;;
+    kafka) port_busy "${KAFKA##*:}" || die "no Kafka-protocol broker on $KAFKA (scripts/engines.sh starts one)" ;;
+    *) die "BUSES: unknown bus $bus (memory, kafka)" ;;
+  esac
+done
+build_release vici vici-bench
+
+API=http://127.0.0.1:$PORT_BASE/api
+STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# One session per header line, spread over the connections: every product page opens a new
+# session's view (a repeated one is recorded once per half hour), and events spread over keys.
+HEADERS=$WORK/sessions.txt
+for ((i = 0; i < SESSIONS; i++)); do echo "X-Session-Id: bench-$i"; done >"$HEADERS"
+SPREAD=(--header-file "$HEADERS" --spread-headers)
+echo '{"type":"behaviour.product_click","productId":"p-1","source":"search","position":3}' >"$WORK/one.json"
+{
+  printf '{"events":['
+  for ((i = 0; i < BATCH; i++)); do
+    ((i > 0)) && printf ','
+    printf '{"type":"behaviour.product_click","productId":"p-%d","source":"search","position":%d}' "$i" "$i"
+  done
+  printf ']}'
+} >"$WORK/batch.json"
+
+metric() { # port name → the value of the Prometheus sample `name` (0 when absent)
+  curl -sS --max-time 10 "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }'
+}
+accepted_events() { # port → events the event service accepted so far, of every type
+  curl -sS --max-time 10 "http://127.0.0.1:$1/metrics" |
+    awk '/^vici_events_total\{/ && /outcome="accepted"/ { s += $2 } END { printf "%.0f", s }'
+}
+drained() { # section label started-ns accepted-before: waits for an empty spool; records events/s
+  local section=$1 label=$2 since=$3 before=$4 waited=0 now events secs
+  while [[ $(metric $((PORT_BASE + 9)) vici_events_spool_bytes) != 0 ]]; do
+    sleep 0.2
+    waited=$((waited + 1))
+    ((waited < DRAIN_TIMEOUT * 5)) || die "$label: the spool did not empty within $DRAIN_TIMEOUT s"
+  done
+  now=$(now_ns)
+  events=$(($(accepted_events $((PORT_BASE + 9))) - before))
+  secs=$(awk -v a="$since" -v b="$now" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  record_metric "$section" "$label: events accepted" "count" "$events"
+  record_metric "$section" "$label: accepted until all published (incl. warm-up)" "s" "$secs"
+  record_metric "$section" "$label: published to the bus" "events/s" "$(awk -v e="$events" -v s="$secs" 'BEGIN { printf "%.0f", e / s }')"
+}
+
+# ---- a. ingest ------------------------------------------------------------------------------
+ingest_part() { # bus
+  local bus=$1 settings=() rep order target since before
+  local s_one="Ingest, single events ($bus bus): POST /api/events vs in-memory baseline"
+  local s_batch="Ingest, batches of $BATCH ($bus bus): POST /api/events/batch vs in-memory baseline"
+  [[ $bus == kafka ]] && settings=(VICI_BUS_URL="kafka://$KAFKA")
+  mkdir -p "$WORK/data-$bus"
+  start_vici "$WORK/data-$bus" "$PORT_BASE" VICI_EVENT_SESSION_EVENTS_PER_SECOND=100000 \
+    VICI_EVENT_SESSION_BURST=100000 "${settings[@]}"
+  wait_vici "$PORT_BASE" "$(now_ns)" "$READY_TIMEOUT" /api/events/schema >/dev/null
+  for kind in one batch; do
+    local body=$WORK/$kind.json path=/api/events section=$s_one ctype
+    [[ $kind == batch ]] && path=/api/events/batch section=$s_batch
+    ctype=$(fetch_ctype "$WORK/$kind-answer.json" "$API$path" --method POST --body-file "$body" \
+      --header "X-Session-Id: bench-probe") || die "$path: $ctype"
+    start_baseline "$BASELINE_PORT" "$WORK/$kind-answer.json" "$ctype" "$path" --any-method --status 202
+    for ((rep = 1; rep <= REPS; rep++)); do
+      kill -0 "$VICI_PID" 2>/dev/null || die "vici exited"
+      order=(vici baseline)
+      ((rep % 2 == 0)) && order=(baseline vici)
+      for target in "${order[@]}"; do
+        if [[ $target == vici ]]; then
+          before=$(accepted_events $((PORT_BASE + 9)))
+          since=$(now_ns)
+          run_load "$section" "$kind" vici false "$API$path" "$CONNECTIONS" "run $rep/$REPS" \
+            --method POST --body-file "$body" "${SPREAD[@]}"
+          drained "$section" "run $rep/$REPS" "$since" "$before"
+        else
+          run_load "$section" "$kind" baseline true "http://127.0.0.1:$BASELINE_PORT$path" "$CONNECTIONS" \
+            "run $rep/$REPS" --method POST --body-file "$body" "${SPREAD[@]}"
+        fi
+      done
+    done
+    stop "$BASE_PID"
+  done
+  record_metric "$s_one" "events dropped (spool full)" "count" \
+    "$(metric $((PORT_BASE + 9)) 'vici_events_dropped_total{reason="spool_full"}')"
+  stop "$VICI_PID"
+}
+
+# ---- b. the page's cost ---------------------------------------------------------------------
+page_part() {
+  local section="Product page with the gateway recording its view vs without (memory bus)"
+  local rep recording product
+  for recording in true false; do
+    mkdir -p "$WORK/data-page-$recording"
+    start_vici "$WORK/data-page-$recording" "$PORT_BASE" VICI_GATEWAY_RECORD_BEHAVIOUR=$recording \
+      VICI_EVENT_SESSION_EVENTS_PER_SECOND=100000 VICI_EVENT_SESSION_BURST=100000
+    wait_vici "$PORT_BASE" "$(now_ns)" "$READY_TIMEOUT" /api/products/slug/logitech-mx-master-3s >/dev/null
+    product=$(curl -sS "$API/products/slug/logitech-mx-master-3s" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+    for ((rep = 1; rep <= REPS; rep++)); do
+      kill -0 "$VICI_PID" 2>/dev/null || die "vici exited"
+      local target=recording reference=false
+      [[ $recording == false ]] && target="not recording" reference=true
+      run_load "$section" "GET /api/products/{id}" "$target" "$reference" "$API/products/$product" \
+        "$CONNECTIONS" "run $rep/$REPS" "${SPREAD[@]}"
+    done
+    [[ $recording == true ]] && record_metric "$section" "served events dropped (gateway queue full)" "count" \
+      "$(metric "$PORT_BASE" 'vici_gateway_events_dropped_total{reason="queue_full"}')"
+    stop "$VICI_PID"
+  done
+}
+
+for bus in $BUSES; do ingest_part "$bus"; done
+page_part
+
+# ---- report ---------------------------------------------------------------------------------
+{
+  echo "## Behaviour events benchmark run $STARTED_AT"
+  echo
+  setup_line
+  echo "\`vici up\` with SQLite (the outbox is the spool) and its bus in memory or on Kafka ($KAFKA),"
+  echo "VICI_LOG=warn VICI_RATE_LIMITS=off, session budgets raised out of the way; $CONNECTIONS connections,"
+  echo "$SESSIONS sessions spread over them (X-Session-Id); batches of $BATCH events; ${DURATION} s measured"
+  echo "after ${WARMUP} s warm-up, $REPS runs per cell; load average at start: $LOADAVG. Events/s of a"
+  echo "batch run = req/s × $BATCH. \"Published\" counts from the load's start until the spool is empty."
+  echo "The page cell: the micro-cache on (its default), every request a new session's first view."
+  pinning_line
+  echo "Generated by bench/events.sh $*."
+  echo
+  notes_and_tables
+} >"$WORK/report.md"
+publish_report results-events

@@ -1,0 +1,183 @@
+//! Behaviour events while the broker is away (a private tansu, frozen with SIGSTOP): a minute's
+//! freeze under a steady load of tracked events loses none and publishes none twice, and the
+//! pages never wait for the broker; the event service killed with events in its spool delivers
+//! them after its restart (`vici up` as a whole in the embedded run). Each test boots a shop of
+//! its own in the run's mode.
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use vici_testkit::system::{Broker, Mode, OwnShop, Shop};
+
+use crate::resilience::wait_healthy;
+
+/// How long the broker stays frozen under load.
+const FREEZE: Duration = Duration::from_secs(60);
+/// Events per batch of the load, and the pause between batches: about 100 events a second.
+const PER_BATCH: usize = 10;
+const PACE: Duration = Duration::from_millis(100);
+/// A delivery's timeout in the Kafka adapter: a page that waited on the broker would take at
+/// least this long, so every page must answer well within it.
+const BROKER_WAIT: Duration = Duration::from_secs(10);
+/// How long the events may take to arrive once the broker is back.
+const DELIVERY: Duration = Duration::from_secs(180);
+
+/// What the load did: the ids of the accepted events, and each page's latency with whether it
+/// was served during the freeze.
+#[derive(Default)]
+struct Load {
+    accepted: Vec<String>,
+    pages: Vec<(Duration, bool)>,
+}
+
+/// Posts a batch of tracked events and opens a product page, again and again, until `stop`.
+async fn steady_load(
+    shop: &Shop,
+    product: &str,
+    frozen: &std::sync::atomic::AtomicBool,
+    stop: &tokio::sync::Notify,
+) -> Load {
+    let mut load = Load::default();
+    let page = format!("/api/products/{product}");
+    loop {
+        let ids: Vec<String> = (0..PER_BATCH)
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let events: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"id": id, "type": "behaviour.product_click", "productId": product, "sessionId": format!("load-{id}")}))
+            .collect();
+        let answer = shop
+            .post_json("/api/events/batch", &json!({"events": events}))
+            .await;
+        assert_eq!(answer.status, 202, "{}", answer.body);
+        assert_eq!(answer.data()["accepted"], PER_BATCH, "{}", answer.body);
+        load.accepted.extend(ids);
+        let during = frozen.load(std::sync::atomic::Ordering::SeqCst);
+        let started = Instant::now();
+        let served = shop.get(&page).await;
+        assert_eq!(served.status, 200, "{}", served.body);
+        load.pages.push((started.elapsed(), during));
+        tokio::select! {
+            _ = stop.notified() => return load,
+            _ = tokio::time::sleep(PACE) => {}
+        }
+    }
+}
+
+/// How many times each id appears on `user-events` of the broker at `address`, read by a new
+/// consumer group until every one of `ids` came and then nothing more for a few seconds.
+async fn delivered(address: &str, ids: &[String]) -> HashMap<String, usize> {
+    let bus = vici_bus::open(Some(&format!("kafka://{address}")), 3)
+        .await
+        .unwrap();
+    let group = format!("outage-{}", uuid::Uuid::new_v4().simple());
+    let mut sub = bus.subscribe(&group, &["user-events"]).await.unwrap();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let deadline = tokio::time::Instant::now() + DELIVERY;
+    let missing =
+        |seen: &HashMap<String, usize>| ids.iter().filter(|id| !seen.contains_key(*id)).count();
+    loop {
+        let complete = missing(&seen) == 0;
+        // Once all came, a quiet spell ends the reading: a copy would have come by then.
+        let bound = if complete {
+            tokio::time::Instant::now() + Duration::from_secs(5)
+        } else {
+            deadline
+        };
+        match tokio::time::timeout_at(bound, sub.next()).await {
+            Ok(delivery) => {
+                let delivery = delivery.unwrap();
+                let event: Value = serde_json::from_slice(&delivery.payload).unwrap();
+                *seen
+                    .entry(event["id"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+            Err(_) if complete => return seen,
+            Err(_) => panic!("{} of {} events never arrived", missing(&seen), ids.len()),
+        }
+    }
+}
+
+async fn boot(broker: &Broker) -> OwnShop {
+    let bus = format!("kafka://{}", broker.address);
+    OwnShop::boot(Mode::from_env(), &[("VICI_BUS_URL", &bus)]).await
+}
+
+async fn a_product(shop: &Shop) -> String {
+    let found = shop.get("/api/products/slug/logitech-mx-master-3s").await;
+    found.data()["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_without_the_broker_loses_no_event_and_doubles_none() {
+    let broker = Broker::start();
+    let shop = boot(&broker).await;
+    let product = a_product(&shop).await;
+    let frozen = std::sync::atomic::AtomicBool::new(false);
+    let stop = tokio::sync::Notify::new();
+    let outage = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        frozen.store(true, std::sync::atomic::Ordering::SeqCst);
+        broker.pause();
+        tokio::time::sleep(FREEZE).await;
+        broker.resume();
+        frozen.store(false, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        stop.notify_one();
+    };
+    let (load, ()) = tokio::join!(steady_load(&shop, &product, &frozen, &stop), outage);
+    let slowest = load
+        .pages
+        .iter()
+        .filter(|(_, during)| *during)
+        .map(|(t, _)| *t)
+        .max()
+        .unwrap();
+    assert!(
+        slowest < BROKER_WAIT,
+        "a page waited {slowest:?} while the broker was frozen"
+    );
+    let seen = delivered(&broker.address, &load.accepted).await;
+    let twice: Vec<_> = load.accepted.iter().filter(|id| seen[*id] > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "{} of {} published more than once",
+        twice.len(),
+        load.accepted.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_in_the_spool_of_a_killed_event_service_are_delivered_after_its_restart() {
+    let broker = Broker::start();
+    let shop = boot(&broker).await;
+    let product = a_product(&shop).await;
+    broker.pause();
+    let mut accepted = Vec::new();
+    for _ in 0..20 {
+        let ids: Vec<String> = (0..PER_BATCH)
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let events: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"id": id, "type": "behaviour.product_click", "productId": product, "sessionId": "crash"}))
+            .collect();
+        let answer = shop
+            .post_json("/api/events/batch", &json!({"events": events}))
+            .await;
+        assert_eq!(answer.status, 202, "{}", answer.body);
+        accepted.extend(ids);
+    }
+    let victim = match shop.deployment.mode {
+        Mode::Distributed => "event",
+        Mode::Embedded => "up",
+    };
+    shop.deployment.kill(victim);
+    // A service opens the bus when it starts, so it is started again once the broker is back.
+    broker.resume();
+    shop.deployment.restart(victim);
+    wait_healthy(&shop).await;
+    let seen = delivered(&broker.address, &accepted).await;
+    assert!(accepted.iter().all(|id| seen.contains_key(id)));
+}
