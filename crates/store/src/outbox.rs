@@ -216,13 +216,3 @@ pub async fn pending(db: &Db) -> anyhow::Result<i64> {
             .await?,
     )
 }
-
-/// Bytes of the events not yet published: how full the spool is while the broker is away.
-pub async fn pending_bytes(db: &Db) -> anyhow::Result<u64> {
-    let bytes: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(LENGTH(payload)), 0) AS BIGINT) FROM outbox WHERE published_at IS NULL",
-    )
-    .fetch_one(db.reader())
-    .await?;
-    Ok(bytes.max(0) as u64)
-}

@@ -262,6 +262,11 @@ impl KafkaBus {
 fn new_producer(brokers: &str, delivery_timeout: Duration) -> anyhow::Result<FutureProducer> {
     client_config(brokers)
         .set("enable.idempotence", "true")
+        // A send that fails makes every later one of this producer fail too (librdkafka raises
+        // a fatal error rather than leave a gap), so the outbox relay, which hands a batch over
+        // at once and keeps the rows from the first failure on, never has a later row of a key
+        // on the topic before an earlier one, nor sends it twice. The dead producer is replaced.
+        .set("enable.gapless.guarantee", "true")
         .set("acks", "all")
         .set(
             "message.timeout.ms",

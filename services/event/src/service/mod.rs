@@ -27,6 +27,8 @@ pub const INVALID_TOPIC: &str = "user-events.invalid";
 const INVALID_TOPICS: &[&str] = &[INVALID_TOPIC];
 /// The CloudEvents `source` of everything this service publishes.
 const SOURCE: &str = "event";
+/// About what a CloudEvent's envelope adds to its data (ids, type, source, time, subject).
+const ENVELOPE_BYTES: usize = 300;
 /// Longest part of a rejected body kept on the invalid topic.
 const INVALID_KEPT_BYTES: usize = 4_096;
 
@@ -78,7 +80,9 @@ impl Service {
                     (next, None)
                 }
             };
-            if self.spool.take(next.event.data.to_string().len() as u64) {
+            let rows = next.topics.len() as u64;
+            let row_bytes = (next.event.data.to_string().len() + ENVELOPE_BYTES) as u64;
+            if self.spool.take(rows, rows * row_bytes) {
                 ready.push(next);
                 kinds.push(kind);
             }

@@ -24,6 +24,10 @@ use crate::identity::Caller;
 
 /// Most product ids a served list names (the event service's bound).
 const LIST_MAX: usize = 100;
+/// Longest id the event service takes (a session, a request id).
+const ID_MAX: usize = 64;
+/// Characters of `User-Agent` and `Referer` passed on (the event service keeps as many).
+pub const HEADER_MAX: usize = 512;
 
 /// One event a handler served: its fields as the event service takes them (`type` included;
 /// the session, request id and shopper are added from the request).
@@ -66,7 +70,7 @@ impl ServedEvent {
     pub fn product_view(product_id: &str, category_id: &str, price_cents: i64) -> Self {
         let view = Self::new("behaviour.product_view")
             .with("productId", product_id)
-            .with("priceCents", price_cents.max(0));
+            .with("priceCents", price(price_cents));
         if category_id.is_empty() {
             view
         } else {
@@ -76,7 +80,12 @@ impl ServedEvent {
 
     /// A search and the products it found (the first page's ids).
     pub fn search(query: &str, results_count: i64, ids: &[String]) -> Self {
-        let query: String = query.chars().take(200).collect();
+        // As the event service takes it: at most 200 characters, none a control character.
+        let query: String = query
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
         Self::new("behaviour.search")
             .with("query", query)
             .with("resultsCount", results_count.max(0))
@@ -84,14 +93,10 @@ impl ServedEvent {
             .with("source", "search")
     }
 
-    /// A page of a product list (the shop, a category), from `first_position` on; nothing when
-    /// it showed no product.
-    pub fn list(
-        list_id: &str,
-        category: Option<&str>,
-        ids: &[String],
-        first_position: u64,
-    ) -> Option<Self> {
+    /// A page of the shop's list, or of a category's (named as the shopper asked for it, an id
+    /// or a slug, so it goes in the list's id rather than in `categoryId`), from
+    /// `first_position` on; nothing when it showed no product.
+    pub fn list(category: Option<&str>, ids: &[String], first_position: u64) -> Option<Self> {
         if ids.is_empty() {
             return None;
         }
@@ -99,14 +104,18 @@ impl ServedEvent {
         let positions: Vec<Value> = (first_position..first_position + shown)
             .map(Value::from)
             .collect();
-        let list = Self::new("behaviour.product_list_view")
-            .with("listId", list_id)
-            .with_ids("productIds", ids)
-            .with("positions", positions);
-        Some(match category {
-            Some(c) => list.with("categoryId", c).with("source", "category"),
-            None => list.with("source", "shop"),
-        })
+        let (list_id, source) = match category {
+            Some(c) => (format!("category:{c}"), "category"),
+            None => ("shop".to_string(), "shop"),
+        };
+        let list_id: String = list_id.chars().take(ID_MAX).collect();
+        Some(
+            Self::new("behaviour.product_list_view")
+                .with("listId", list_id)
+                .with_ids("productIds", ids)
+                .with("positions", positions)
+                .with("source", source),
+        )
     }
 
     /// A recommendation list of `list_type`; nothing when it was empty.
@@ -143,7 +152,7 @@ impl ServedEvent {
 
     /// Checkout began with a cart worth `total_cents`.
     pub fn checkout_start(total_cents: i64) -> Self {
-        Self::new("behaviour.checkout_start").with("priceCents", total_cents.max(0))
+        Self::new("behaviour.checkout_start").with("priceCents", price(total_cents))
     }
 
     fn event_type(&self) -> &str {
@@ -152,6 +161,11 @@ impl ServedEvent {
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
+}
+
+/// A price as the event service takes it (0 to 100 000 000 cents).
+fn price(cents: i64) -> i64 {
+    cents.clamp(0, 100_000_000)
 }
 
 /// Attaches what `response` served.
@@ -179,7 +193,7 @@ impl RequestContext {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
+                .map(|v| v.chars().take(HEADER_MAX).collect::<String>())
         };
         let headers = req.headers();
         Self {
@@ -193,12 +207,20 @@ impl RequestContext {
                 .get::<ClientIp>()
                 .map(|ClientIp(ip)| *ip)
                 .filter(|ip| !ip.is_unspecified()),
-            session_header: text(headers, "x-session-id").filter(|s| !s.is_empty()),
+            // A session the event service would refuse is no session: one is derived instead.
+            session_header: text(headers, "x-session-id").filter(|s| usable_id(s)),
             user_agent: text(headers, header::USER_AGENT.as_str()),
             referrer: text(headers, header::REFERER.as_str()),
-            request_id: current_request_id().map(|id| id.to_string()),
+            request_id: current_request_id()
+                .filter(|id| usable_id(id))
+                .map(|id| id.to_string()),
         }
     }
+}
+
+/// Whether `id` is one the event service takes: 1 to [`ID_MAX`] characters, none a control.
+fn usable_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().count() <= ID_MAX && !id.chars().any(char::is_control)
 }
 
 /// Middleware: records the events a successful answer served, with the request's context.

@@ -19,12 +19,14 @@ use super::{RequestContext, ServedEvent};
 
 /// Events waiting for the event service at most; beyond, new ones are dropped (counted).
 pub const QUEUE: usize = 20_000;
-/// Most events in one call (the event service's batch bound).
-const BATCH: usize = 500;
+/// Most events in one call: with headers cut to [`super::HEADER_MAX`] and lists of at most
+/// 100 ids, a call stays well under the event service's 4 MB message bound.
+const BATCH: usize = 200;
 /// Longest pause between retries while the event service is away.
 const MOST_BACKOFF: Duration = Duration::from_secs(5);
-/// How long a stopping gateway keeps trying to hand over what it holds.
-const FLUSH_ON_STOP: Duration = Duration::from_secs(3);
+/// How long a stopping gateway keeps trying to hand over what it holds (within the second the
+/// server gives each task to finish).
+const FLUSH_ON_STOP: Duration = Duration::from_millis(900);
 
 static DEPTH: LazyLock<IntGauge> = LazyLock::new(|| {
     vici_kit::metrics::gauge(
@@ -43,7 +45,7 @@ static LIMIT: LazyLock<IntGauge> = LazyLock::new(|| {
 static DROPPED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     vici_kit::metrics::counter(
         "vici_gateway_events_dropped_total",
-        "Served behaviour events dropped, by reason (queue_full, refused, stopping)",
+        "Served behaviour events dropped, by reason (queue_full, stopping, refused: the event service took them for invalid)",
         &["reason"],
     )
 });
@@ -113,9 +115,14 @@ impl Recorder {
                 }),
                 event_json: Value::Object(fields).to_string(),
             };
-            match self.queue.try_send(event) {
-                Ok(()) => DEPTH.inc(),
-                Err(_) => DROPPED.with_label_values(&["queue_full"]).inc(),
+            DEPTH.inc();
+            if let Err(refused) = self.queue.try_send(event) {
+                DEPTH.dec();
+                let reason = match refused {
+                    mpsc::error::TrySendError::Full(_) => "queue_full",
+                    mpsc::error::TrySendError::Closed(_) => "stopping",
+                };
+                DROPPED.with_label_values(&[reason]).inc();
             }
         }
     }
@@ -179,23 +186,31 @@ async fn hand_over(
         };
         match events.record_served_events(call).await {
             Ok(answer) => {
-                let rejected = answer.into_inner().rejected.len();
-                if rejected > 0 {
-                    // Kept on user-events.invalid with the reason; a served event the event
-                    // service refuses is our bug, so say so.
+                let rejected = answer.into_inner().rejected;
+                if let Some(first) = rejected.first() {
+                    // Kept on user-events.invalid with the reason; the gateway checks what a
+                    // client controls, so a refusal here is a bug worth a line.
+                    DROPPED
+                        .with_label_values(&["refused"])
+                        .inc_by(rejected.len() as u64);
                     tracing::warn!(
-                        rejected,
+                        rejected = rejected.len(),
+                        first = %first.error,
                         "the event service refused served behaviour events"
                     );
                 }
                 batch.clear();
                 return true;
             }
-            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            Err(status) if !passing(status.code()) => {
                 DROPPED
                     .with_label_values(&["refused"])
                     .inc_by(batch.len() as u64);
-                tracing::error!(error = %status.message(), events = batch.len(), "the event service refused a batch of served behaviour events");
+                tracing::error!(
+                    error = %status.message(),
+                    events = batch.len(),
+                    "the event service refused a batch of served behaviour events"
+                );
                 batch.clear();
                 return true;
             }
@@ -209,4 +224,14 @@ async fn hand_over(
         }
         backoff = (backoff * 2).min(MOST_BACKOFF);
     }
+}
+
+/// Whether a failed call may work when sent again (the event service away, busy or stopping);
+/// any other answer would refuse the same batch forever.
+fn passing(code: tonic::Code) -> bool {
+    use tonic::Code::*;
+    matches!(
+        code,
+        Unavailable | DeadlineExceeded | Unknown | ResourceExhausted | Aborted | Cancelled
+    )
 }

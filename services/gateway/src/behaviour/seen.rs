@@ -1,38 +1,55 @@
 //! What was recorded lately, so a product page reloaded or revisited within half an hour is one
-//! view (and a checkout page re-rendered one checkout start): per session and thing, the time
-//! it was last recorded. Bounded: past [`MOST_ENTRIES`] the expired entries go, then all.
-use std::collections::HashMap;
+//! view (and a checkout page re-rendered one checkout start). Two generations of keys, the
+//! older dropped whole when the newer is half an hour old or full: no scan on the request path,
+//! memory bounded by [`MOST_PER_GENERATION`], and a key is remembered for 30 to 60 minutes
+//! (less only when a generation fills first).
+use std::collections::HashSet;
+use std::mem;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a view of the same product in the same session counts as the same view.
 pub const WINDOW: Duration = Duration::from_secs(30 * 60);
-const MOST_ENTRIES: usize = 200_000;
+const MOST_PER_GENERATION: usize = 200_000;
 
-#[derive(Default)]
 pub struct Seen {
-    last: Mutex<HashMap<String, Instant>>,
+    generations: Mutex<Generations>,
+}
+
+struct Generations {
+    current: HashSet<String>,
+    previous: HashSet<String>,
+    started: Instant,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Self {
+            generations: Mutex::new(Generations {
+                current: HashSet::new(),
+                previous: HashSet::new(),
+                started: Instant::now(),
+            }),
+        }
+    }
 }
 
 impl Seen {
-    /// Whether `what` of `session` is new at `now` (not recorded in the last [`WINDOW`]); if
-    /// so, it is remembered as recorded now.
+    /// Whether `what` of `session` is new at `now` (not recorded lately); if so, it is
+    /// remembered as recorded.
     pub fn first_time(&self, session: &str, what: &str, now: Instant) -> bool {
         let key = format!("{session}\u{1f}{what}");
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(at) = last.get(&key)
-            && now.saturating_duration_since(*at) < WINDOW
+        let mut g = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+        if now.saturating_duration_since(g.started) >= WINDOW
+            || g.current.len() >= MOST_PER_GENERATION
         {
+            g.previous = mem::take(&mut g.current);
+            g.started = now;
+        }
+        if g.previous.contains(&key) {
             return false;
         }
-        if last.len() >= MOST_ENTRIES {
-            last.retain(|_, at| now.saturating_duration_since(*at) < WINDOW);
-            if last.len() >= MOST_ENTRIES {
-                last.clear();
-            }
-        }
-        last.insert(key, now);
-        true
+        g.current.insert(key)
     }
 }
 
@@ -49,8 +66,12 @@ mod tests {
         assert!(seen.first_time("s1", "p2", now), "another product");
         assert!(seen.first_time("s2", "p1", now), "another session");
         assert!(
-            seen.first_time("s1", "p1", now + WINDOW),
-            "half an hour later it is a new view"
+            !seen.first_time("s1", "p1", now + WINDOW),
+            "still the same view in the next generation"
+        );
+        assert!(
+            seen.first_time("s1", "p1", now + WINDOW * 2),
+            "an hour later it is a new view"
         );
     }
 
@@ -58,9 +79,10 @@ mod tests {
     fn it_stays_bounded() {
         let seen = Seen::default();
         let now = Instant::now();
-        for i in 0..MOST_ENTRIES + 5 {
+        for i in 0..MOST_PER_GENERATION * 2 + 5 {
             seen.first_time("s", &i.to_string(), now);
         }
-        assert!(seen.last.lock().unwrap().len() <= MOST_ENTRIES);
+        let g = seen.generations.lock().unwrap();
+        assert!(g.current.len() + g.previous.len() <= MOST_PER_GENERATION * 2);
     }
 }

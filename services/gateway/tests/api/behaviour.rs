@@ -35,9 +35,17 @@ async fn the_pages_a_shopper_is_served_are_recorded() {
     let shelf = browse(&gw, "/api/products/trending", Some("tab-9")).await;
     browse(&gw, "/api/products/categories/audio", Some("tab-9")).await;
     browse(&gw, &product, None).await; // no session: a visit derived for it
+    // A session header the event service would refuse (too long), from another browser: a
+    // visit derived for it instead.
+    let long_session = Request::get(&product)
+        .header("user-agent", "Mozilla/5.0 Chrome/131.0")
+        .header("x-session-id", "s".repeat(65))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&gw.app, long_session).await.status, 200);
 
     let mut all = gw.services.drain("reader", &[USER_EVENTS]).await;
-    let got: Vec<_> = all.take(7).await.into_iter().map(|(_, e)| e).collect();
+    let got: Vec<_> = all.take(8).await.into_iter().map(|(_, e)| e).collect();
     let types: Vec<&str> = got.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
         types,
@@ -48,6 +56,7 @@ async fn the_pages_a_shopper_is_served_are_recorded() {
             "behaviour.search",
             "behaviour.recommendation_impression",
             "behaviour.category_view",
+            "behaviour.product_view",
             "behaviour.product_view",
         ]
     );
@@ -60,12 +69,14 @@ async fn the_pages_a_shopper_is_served_are_recorded() {
         ["tab-9", "tab-10", "tab-9", "tab-9", "tab-9", "tab-9"]
     );
     assert!(sessions[6].starts_with("visit-"), "{}", sessions[6]);
+    assert!(sessions[7].starts_with("visit-"), "{}", sessions[7]);
+    assert_ne!(sessions[6], sessions[7], "another browser, another visit");
     assert_eq!(got[0].data["productId"], HEADPHONES_ID);
     assert_eq!(got[0].data["userAgent"], "Mozilla/5.0 Firefox/133.0");
     assert_eq!(got[0].data["isBot"], false);
     let list = &got[2].data;
     assert_eq!(list["listId"], "category:audio");
-    assert_eq!(list["categoryId"], "audio");
+    assert_eq!(list["source"], "category");
     assert_eq!(
         list["positions"],
         serde_json::json!([2, 3]),

@@ -1,6 +1,7 @@
 //! Product listing, detail, search and autocomplete.
 use axum::extract::State;
 use axum::response::Response;
+use vici_proto::common::v1::PageInfo;
 use vici_proto::product::v1::get_product_request::Key;
 use vici_proto::product::v1::{GetProductRequest, ListProductsRequest, Product, ProductPage};
 use vici_types::ProductId;
@@ -27,14 +28,13 @@ pub async fn list(
     let q = query::list(&pairs)?;
     let page = list_page(&state, q.to_request(), &q).await?;
     let ids = ids_of(&page.products);
-    let total = page.page.as_ref().map_or(0, |p| p.total);
     let seen = match &q.search {
-        Some(text) => Some(ServedEvent::search(text, total as i64, &ids)),
-        None => {
-            let category = q.filter.category.as_deref();
-            let list_id = category.map_or_else(|| "shop".to_string(), |c| format!("category:{c}"));
-            ServedEvent::list(&list_id, category, &ids, first_position(q.page))
-        }
+        Some(text) => Some(ServedEvent::search(
+            text,
+            total_of(page.page.as_ref()),
+            &ids,
+        )),
+        None => ServedEvent::list(q.filter.category.as_deref(), &ids, first_position(q.page)),
     };
     Ok(behaviour::served(render(&page, &q), seen))
 }
@@ -65,6 +65,11 @@ fn render(page: &ProductPage, q: &ListQuery) -> Response {
 /// The ids of `products`, in the order shown.
 pub fn ids_of(products: &[Product]) -> Vec<String> {
     products.iter().map(|p| p.id.clone()).collect()
+}
+
+/// How many products the whole list holds.
+fn total_of(page: Option<&PageInfo>) -> i64 {
+    page.map_or(0, |p| i64::try_from(p.total).unwrap_or(i64::MAX))
 }
 
 /// The position (from 0) of the first product of `page` in the whole list.
@@ -126,8 +131,8 @@ pub async fn search(
     let result = state.products().search_products(q.to_request()).await;
     let found = empty_if_unknown_category(result, q.filter.category.as_deref())?;
     let pagination = Pagination::from_info(found.page.as_ref(), q.page);
-    let total = found.page.as_ref().map_or(0, |p| p.total);
-    let search = ServedEvent::search(&q.query, total as i64, &ids_of(&found.products));
+    let total = total_of(found.page.as_ref());
+    let search = ServedEvent::search(&q.query, total, &ids_of(&found.products));
     Ok(behaviour::served(
         envelope::list(SearchResultDto::from(&found), pagination),
         [search],
