@@ -1,9 +1,9 @@
 //! What was recorded lately, so a product page reloaded or revisited within half an hour is one
-//! view (and a checkout page re-rendered one checkout start). Two generations of keys, the
-//! older dropped whole when the newer is half an hour old or full: no scan on the request path,
-//! memory bounded by [`MOST_PER_GENERATION`], and a key is remembered for 30 to 60 minutes
-//! (less only when a generation fills first).
-use std::collections::HashSet;
+//! view (and a checkout page re-rendered one checkout start). Two generations of keys with the
+//! time each was recorded, the older dropped whole when the newer is half an hour old or full:
+//! no scan on the request path, memory bounded by [`MOST_PER_GENERATION`], and a key is
+//! remembered for its half hour (less only when a generation fills first).
+use std::collections::HashMap;
 use std::mem;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -17,8 +17,8 @@ pub struct Seen {
 }
 
 struct Generations {
-    current: HashSet<String>,
-    previous: HashSet<String>,
+    current: HashMap<String, Instant>,
+    previous: HashMap<String, Instant>,
     started: Instant,
 }
 
@@ -26,8 +26,8 @@ impl Default for Seen {
     fn default() -> Self {
         Self {
             generations: Mutex::new(Generations {
-                current: HashSet::new(),
-                previous: HashSet::new(),
+                current: HashMap::new(),
+                previous: HashMap::new(),
                 started: Instant::now(),
             }),
         }
@@ -46,10 +46,13 @@ impl Seen {
             g.previous = mem::take(&mut g.current);
             g.started = now;
         }
-        if g.previous.contains(&key) {
+        let recent =
+            |at: Option<&Instant>| at.is_some_and(|at| now.saturating_duration_since(*at) < WINDOW);
+        if recent(g.current.get(&key)) || recent(g.previous.get(&key)) {
             return false;
         }
-        g.current.insert(key)
+        g.current.insert(key, now);
+        true
     }
 }
 
@@ -61,17 +64,23 @@ mod tests {
     fn a_view_counts_once_per_session_and_product_per_window() {
         let seen = Seen::default();
         let now = Instant::now();
+        let at = |tenths: u32| now + WINDOW * tenths / 10;
         assert!(seen.first_time("s1", "p1", now));
-        assert!(!seen.first_time("s1", "p1", now + Duration::from_secs(60)));
+        assert!(!seen.first_time("s1", "p1", at(1)), "a reload");
         assert!(seen.first_time("s1", "p2", now), "another product");
         assert!(seen.first_time("s2", "p1", now), "another session");
+        assert!(seen.first_time("s1", "p3", at(9)));
         assert!(
-            !seen.first_time("s1", "p1", now + WINDOW),
-            "still the same view in the next generation"
+            seen.first_time("s1", "p4", at(11)),
+            "a new generation begins"
         );
         assert!(
-            seen.first_time("s1", "p1", now + WINDOW * 2),
-            "an hour later it is a new view"
+            !seen.first_time("s1", "p3", at(15)),
+            "remembered across the generations for its half hour"
+        );
+        assert!(
+            seen.first_time("s1", "p1", at(15)),
+            "half an hour later it is a new view"
         );
     }
 
