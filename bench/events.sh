@@ -10,7 +10,7 @@
 #   bench/events.sh --skip-build      use the release binaries already in target/
 #   BUSES=memory bench/events.sh      without Kafka
 #
-# Tunables (environment): DURATION=6 WARMUP=2 REPS=3 CONNECTIONS=64 BATCH=100 SESSIONS=200000
+# Tunables (environment): DURATION=6 WARMUP=2 REPS=3 CONNECTIONS=64 BATCH=100 SESSIONS=100000
 # BUSES="memory kafka" KAFKA=127.0.0.1:9092 PORT_BASE=4500 BASELINE_PORT=4905 READY_TIMEOUT=120
 # DRAIN_TIMEOUT=600 BUILD_TIMEOUT=3600 LOAD_CPUS= SERVER_CPUS= (taskset CPU lists)
 set -euo pipefail
@@ -22,7 +22,7 @@ WARMUP=${WARMUP:-2}
 REPS=${REPS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 BATCH=${BATCH:-100}
-SESSIONS=${SESSIONS:-200000}
+SESSIONS=${SESSIONS:-100000}
 BUSES=${BUSES:-"memory kafka"}
 KAFKA=${KAFKA:-127.0.0.1:9092}
 PORT_BASE=${PORT_BASE:-4500}
@@ -94,8 +94,8 @@ ingest_part() { # bus
     VICI_EVENT_SESSION_BURST=100000 "${settings[@]}"
   wait_vici "$PORT_BASE" "$(now_ns)" "$READY_TIMEOUT" /api/events/schema >/dev/null
   for kind in one batch; do
-    local body=$WORK/$kind.json path=/api/events section=$s_one ctype
-    [[ $kind == batch ]] && path=/api/events/batch section=$s_batch
+    local body=$WORK/$kind.json path=/events section=$s_one ctype
+    [[ $kind == batch ]] && path=/events/batch section=$s_batch
     ctype=$(fetch_ctype "$WORK/$kind-answer.json" "$API$path" --method POST --body-file "$body" \
       --header "X-Session-Id: bench-probe") || die "$path: $ctype"
     start_baseline "$BASELINE_PORT" "$WORK/$kind-answer.json" "$ctype" "$path" --any-method --status 202
