@@ -11,11 +11,12 @@
 #   BUSES=memory bench/events.sh      without Kafka
 #
 # Tunables (environment): DURATION=6 WARMUP=2 REPS=3 CONNECTIONS=64 BATCH=100 SESSIONS=100000
-# BUSES="memory kafka" KAFKA=127.0.0.1:9092 PORT_BASE=4500 BASELINE_PORT=4905 READY_TIMEOUT=120
+# BUSES="memory kafka" KAFKA_PORT=4920 PORT_BASE=4500 BASELINE_PORT=4905 READY_TIMEOUT=120
 # DRAIN_TIMEOUT=600 BUILD_TIMEOUT=3600 LOAD_CPUS= SERVER_CPUS= (taskset CPU lists)
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" events.sh vici-bench-events
+export PATH="$HOME/.cargo/bin:$PATH"
 
 DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-2}
@@ -24,7 +25,8 @@ CONNECTIONS=${CONNECTIONS:-64}
 BATCH=${BATCH:-100}
 SESSIONS=${SESSIONS:-100000}
 BUSES=${BUSES:-"memory kafka"}
-KAFKA=${KAFKA:-127.0.0.1:9092}
+KAFKA_PORT=${KAFKA_PORT:-4920}
+KAFKA=127.0.0.1:$KAFKA_PORT
 PORT_BASE=${PORT_BASE:-4500}
 BASELINE_PORT=${BASELINE_PORT:-4905}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
@@ -34,7 +36,7 @@ parse_args 15 "$@"
 for bus in $BUSES; do
   case $bus in
     memory) ;;
-    kafka) port_busy "${KAFKA##*:}" || die "no Kafka-protocol broker on $KAFKA (scripts/engines.sh starts one)" ;;
+    kafka) command -v tansu >/dev/null || die "tansu is needed for BUSES=kafka (scripts/engines.sh installs it)" ;;
     *) die "BUSES: unknown bus $bus (memory, kafka)" ;;
   esac
 done
@@ -83,12 +85,26 @@ drained() { # section label started-ns accepted-before: waits for an empty spool
   record_metric "$section" "$label: published to the bus" "events/s" "$(awk -v e="$events" -v s="$secs" 'BEGIN { printf "%.0f", e / s }')"
 }
 
+# A broker of the run's own (tansu, in memory): the run leaves about a million events behind,
+# which would slow every later reader of a shared broker's topics from their start.
+start_broker() {
+  port_busy "$KAFKA_PORT" && die "port $KAFKA_PORT is already in use"
+  tansu broker --listener-url "tcp://$KAFKA" --advertised-listener-url "tcp://$KAFKA" \
+    --storage-engine memory://tansu/ >>"$WORK/tansu.log" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 1 300); do port_busy "$KAFKA_PORT" && return 0; sleep 0.1; done
+  die "tansu did not listen on $KAFKA"
+}
+
 # ---- a. ingest ------------------------------------------------------------------------------
 ingest_part() { # bus
   local bus=$1 settings=() rep order target since before
   local s_one="Ingest, single events ($bus bus): POST /api/events vs in-memory baseline"
   local s_batch="Ingest, batches of $BATCH ($bus bus): POST /api/events/batch vs in-memory baseline"
-  [[ $bus == kafka ]] && settings=(VICI_BUS_URL="kafka://$KAFKA")
+  if [[ $bus == kafka ]]; then
+    start_broker
+    settings=(VICI_BUS_URL="kafka://$KAFKA")
+  fi
   mkdir -p "$WORK/data-$bus"
   start_vici "$WORK/data-$bus" "$PORT_BASE" VICI_EVENT_SESSION_EVENTS_PER_SECOND=100000 \
     VICI_EVENT_SESSION_BURST=100000 "${settings[@]}"
@@ -158,7 +174,7 @@ page_part
   echo "## Behaviour events benchmark run $STARTED_AT"
   echo
   setup_line
-  echo "\`vici up\` with SQLite (the outbox is the spool) and its bus in memory or on Kafka ($KAFKA),"
+  echo "\`vici up\` with SQLite (the outbox is the spool) and its bus in memory or on Kafka (its own tansu 0.6),"
   echo "VICI_LOG=warn VICI_RATE_LIMITS=off, session budgets raised out of the way; $CONNECTIONS connections,"
   echo "$SESSIONS sessions spread over them (X-Session-Id); batches of $BATCH events; ${DURATION} s measured"
   echo "after ${WARMUP} s warm-up, $REPS runs per cell; load average at start: $LOADAVG. Events/s of a"
