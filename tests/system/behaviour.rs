@@ -16,6 +16,16 @@ pub async fn events_on_kafka(topic: &str, key: &str, kinds: &[&str], wanted: usi
     events_on_broker(&kafka, topic, key, kinds, wanted).await
 }
 
+/// A consumer group of its own on `topic` of the broker at `kafka` (`host:port`), reading from
+/// the topic's first event, as a consumer outside the shop would.
+pub async fn reader(kafka: &str, topic: &str) -> Box<dyn vici_bus::Subscription> {
+    let bus = vici_bus::open(Some(&format!("kafka://{kafka}")), 3)
+        .await
+        .unwrap();
+    let group = format!("system-test-{}", uuid::Uuid::new_v4().simple());
+    bus.subscribe(&group, &[topic]).await.unwrap()
+}
+
 /// [`events_on_kafka`] on the broker at `kafka` (`host:port`).
 pub async fn events_on_broker(
     kafka: &str,
@@ -24,11 +34,7 @@ pub async fn events_on_broker(
     kinds: &[&str],
     wanted: usize,
 ) -> Vec<Value> {
-    let bus = vici_bus::open(Some(&format!("kafka://{kafka}")), 3)
-        .await
-        .unwrap();
-    let group = format!("system-test-{}", uuid::Uuid::new_v4().simple());
-    let mut sub = bus.subscribe(&group, &[topic]).await.unwrap();
+    let mut sub = reader(kafka, topic).await;
     let mut found = Vec::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while found.len() < wanted {

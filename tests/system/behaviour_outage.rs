@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use vici_testkit::system::{Broker, Mode, OwnShop, Shop};
 
+use crate::behaviour::reader;
 use crate::resilience::wait_healthy;
 
 /// How long the broker stays frozen under load.
@@ -69,11 +70,7 @@ async fn steady_load(
 /// How many times each id appears on `user-events` of the broker at `address`, read by a new
 /// consumer group until every one of `ids` came and then nothing more for a few seconds.
 async fn delivered(address: &str, ids: &[String]) -> HashMap<String, usize> {
-    let bus = vici_bus::open(Some(&format!("kafka://{address}")), 3)
-        .await
-        .unwrap();
-    let group = format!("outage-{}", uuid::Uuid::new_v4().simple());
-    let mut sub = bus.subscribe(&group, &["user-events"]).await.unwrap();
+    let mut sub = reader(address, "user-events").await;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let deadline = tokio::time::Instant::now() + DELIVERY;
     let missing =

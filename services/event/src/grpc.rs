@@ -105,10 +105,14 @@ impl EventService for EventApi {
         if r.events.len() > BATCH_MAX {
             return Err(too_many(r.events.len()).into());
         }
-        let contexts = r
+        let (contexts, bodies): (Vec<_>, Vec<_>) = r
             .events
-            .iter()
-            .map(|e| context(e.context.clone()))
+            .into_iter()
+            .map(|e| (e.context, e.event_json))
+            .unzip();
+        let contexts = contexts
+            .into_iter()
+            .map(context)
             .collect::<vici_kit::Result<Vec<_>>>()?;
         let calls: Vec<Call> = contexts
             .iter()
@@ -120,8 +124,8 @@ impl EventService for EventApi {
             .collect();
         let events = calls
             .iter()
-            .zip(&r.events)
-            .map(|(call, e)| (call, e.event_json.as_str()));
+            .zip(&bodies)
+            .map(|(call, b)| (call, b.as_str()));
         Ok(Response::new(self.batch(events).await?))
     }
 
