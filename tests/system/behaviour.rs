@@ -2,7 +2,7 @@
 //! `user-events`, events.md), checked end to end in the eleven-process deployment.
 use reqwest::Method;
 use serde_json::{Value, json};
-use vici_testkit::system::{Mode, shop};
+use vici_testkit::system::{Mode, kafka_reader, shop};
 
 use crate::account::product_id;
 use crate::cart::{add, line_path, shopper};
@@ -16,16 +16,6 @@ pub async fn events_on_kafka(topic: &str, key: &str, kinds: &[&str], wanted: usi
     events_on_broker(&kafka, topic, key, kinds, wanted).await
 }
 
-/// A consumer group of its own on `topic` of the broker at `kafka` (`host:port`), reading from
-/// the topic's first event, as a consumer outside the shop would.
-pub async fn reader(kafka: &str, topic: &str) -> Box<dyn vici_bus::Subscription> {
-    let bus = vici_bus::open(Some(&format!("kafka://{kafka}")), 3)
-        .await
-        .unwrap();
-    let group = format!("system-test-{}", uuid::Uuid::new_v4().simple());
-    bus.subscribe(&group, &[topic]).await.unwrap()
-}
-
 /// [`events_on_kafka`] on the broker at `kafka` (`host:port`).
 pub async fn events_on_broker(
     kafka: &str,
@@ -34,7 +24,7 @@ pub async fn events_on_broker(
     kinds: &[&str],
     wanted: usize,
 ) -> Vec<Value> {
-    let mut sub = reader(kafka, topic).await;
+    let mut sub = kafka_reader(kafka, topic).await;
     let mut found = Vec::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while found.len() < wanted {

@@ -6,10 +6,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use vici_testkit::system::{Broker, Mode, OwnShop, Shop};
+use vici_testkit::system::{Broker, Mode, OwnShop, Shop, arrivals, clicks};
 
-use crate::behaviour::reader;
 use crate::resilience::wait_healthy;
 
 /// How long the broker stays frozen under load.
@@ -42,16 +40,8 @@ async fn steady_load(
     let mut load = Load::default();
     let page = format!("/api/products/{product}");
     loop {
-        let ids: Vec<String> = (0..PER_BATCH)
-            .map(|_| uuid::Uuid::now_v7().to_string())
-            .collect();
-        let events: Vec<Value> = ids
-            .iter()
-            .map(|id| json!({"id": id, "type": "behaviour.product_click", "productId": product, "sessionId": format!("load-{id}")}))
-            .collect();
-        let answer = shop
-            .post_json("/api/events/batch", &json!({"events": events}))
-            .await;
+        let (ids, batch) = clicks(PER_BATCH, product, "load");
+        let answer = shop.post_json("/api/events/batch", &batch).await;
         assert_eq!(answer.status, 202, "{}", answer.body);
         assert_eq!(answer.data()["accepted"], PER_BATCH, "{}", answer.body);
         load.accepted.extend(ids);
@@ -67,34 +57,16 @@ async fn steady_load(
     }
 }
 
-/// How many times each id appears on `user-events` of the broker at `address`, read by a new
-/// consumer group until every one of `ids` came and then nothing more for a few seconds.
+/// How many times each id arrived on `user-events` of the broker at `address`; every one of
+/// `ids` must come within [`DELIVERY`].
 async fn delivered(address: &str, ids: &[String]) -> HashMap<String, usize> {
-    let mut sub = reader(address, "user-events").await;
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let deadline = tokio::time::Instant::now() + DELIVERY;
-    let missing =
-        |seen: &HashMap<String, usize>| ids.iter().filter(|id| !seen.contains_key(*id)).count();
-    loop {
-        let complete = missing(&seen) == 0;
-        // Once all came, a quiet spell ends the reading: a copy would have come by then.
-        let bound = if complete {
-            tokio::time::Instant::now() + Duration::from_secs(5)
-        } else {
-            deadline
-        };
-        match tokio::time::timeout_at(bound, sub.next()).await {
-            Ok(delivery) => {
-                let delivery = delivery.unwrap();
-                let event: Value = serde_json::from_slice(&delivery.payload).unwrap();
-                *seen
-                    .entry(event["id"].as_str().unwrap().to_string())
-                    .or_default() += 1;
-            }
-            Err(_) if complete => return seen,
-            Err(_) => panic!("{} of {} events never arrived", missing(&seen), ids.len()),
-        }
-    }
+    let quiet = Duration::from_secs(5);
+    arrivals(address, "user-events", ids, DELIVERY, quiet)
+        .await
+        .unwrap_or_else(|seen| {
+            let missing = ids.iter().filter(|id| !seen.contains_key(*id)).count();
+            panic!("{missing} of {} events never arrived", ids.len())
+        })
 }
 
 async fn boot(broker: &Broker) -> OwnShop {
@@ -154,16 +126,8 @@ async fn events_in_the_spool_of_a_killed_event_service_are_delivered_after_its_r
     broker.pause();
     let mut accepted = Vec::new();
     for _ in 0..20 {
-        let ids: Vec<String> = (0..PER_BATCH)
-            .map(|_| uuid::Uuid::now_v7().to_string())
-            .collect();
-        let events: Vec<Value> = ids
-            .iter()
-            .map(|id| json!({"id": id, "type": "behaviour.product_click", "productId": product, "sessionId": format!("crash-{id}")}))
-            .collect();
-        let answer = shop
-            .post_json("/api/events/batch", &json!({"events": events}))
-            .await;
+        let (ids, batch) = clicks(PER_BATCH, &product, "crash");
+        let answer = shop.post_json("/api/events/batch", &batch).await;
         assert_eq!(answer.status, 202, "{}", answer.body);
         accepted.extend(ids);
     }

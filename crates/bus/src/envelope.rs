@@ -41,6 +41,11 @@ impl CloudEvent {
         serde_json::to_vec(self).expect("events serialise")
     }
 
+    /// The JSON as text, for a database column.
+    pub fn to_json_text(&self) -> String {
+        serde_json::to_string(self).expect("events serialise")
+    }
+
     pub fn from_json(bytes: &[u8]) -> anyhow::Result<Self> {
         Ok(serde_json::from_slice(bytes)?)
     }

@@ -89,6 +89,13 @@ pub async fn a_batch_posted_twice_is_published_once(app: App) {
         metrics.contains(r#"vici_events_total{outcome="repeated",type="behaviour.product_click"}"#),
         "{metrics}"
     );
+    // One id twice in one batch (a client's retry merged into its next batch): kept once.
+    let twin = new_id();
+    let twins: Vec<Value> = (0..2)
+        .map(|i| json!({"id": twin, "type": "behaviour.product_click", "productId": "p-twin", "position": i}))
+        .collect();
+    let answer = app.batch(context.clone(), &twins).await;
+    assert_eq!(answer.event_ids, [twin.clone(), twin.clone()], "{answer:?}");
     // A marker after the repeats: anything published twice would come before it.
     let marker = app
         .track(
@@ -103,10 +110,10 @@ pub async fn a_batch_posted_twice_is_published_once(app: App) {
     for e in &seen {
         *counted.entry(e.id.clone()).or_default() += 1;
     }
-    for id in &ids {
+    for id in ids.iter().chain([&twin]) {
         assert_eq!(counted.get(id), Some(&1), "{id} in {counted:?}");
     }
-    assert_eq!(seen.len(), 4, "{counted:?}");
+    assert_eq!(seen.len(), 5, "{counted:?}");
 }
 
 pub async fn bad_events_are_refused_and_kept_on_the_invalid_topic(app: App) {

@@ -5,6 +5,7 @@
 
 mod own;
 mod process;
+mod tracked;
 mod visitor;
 
 use std::sync::OnceLock;
@@ -16,6 +17,7 @@ pub use process::{
     Deployment, Mode, OnParentDeath, dies_with_parent, free_port_base, log_file, vici_bin,
 };
 use serde_json::Value;
+pub use tracked::{arrivals, clicks, kafka_reader};
 pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
 
 /// The shop every test of a run shares (booting it costs seconds, so it happens once). It is

@@ -93,34 +93,57 @@ impl Writer {
 
 /// Writes every job's events in one transaction; per event, whether it was new.
 async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Vec<bool>>> {
+    let events: Vec<&Ready> = batch.iter().flat_map(|job| &job.events).collect();
+    let payloads: Vec<String> = events.iter().map(|r| r.event.to_json_text()).collect();
+    let kept: Vec<store::Kept> = events
+        .iter()
+        .zip(&payloads)
+        .filter_map(|(ready, payload)| {
+            Some(store::Kept {
+                event: &ready.event,
+                recent: ready.recent.as_ref()?,
+                payload,
+            })
+        })
+        .collect();
     let mut tx = db
         .begin()
         .await
         .map_err(|e| map_sqlx(e, &[], "starting the events transaction"))?;
-    let recorded_at = now_ms();
-    let mut fresh = Vec::with_capacity(batch.len());
-    for job in batch {
-        let mut of_job = Vec::with_capacity(job.events.len());
-        for ready in &job.events {
-            let new = match &ready.recent {
-                Some(recent) => store::remember(&mut tx, &ready.event, recent, recorded_at)
-                    .await
-                    .map_err(|e| map_sqlx(e, &[], "recording a behaviour event"))?,
-                None => true,
-            };
-            if new {
-                outbox::enqueue_to_all(&mut tx, ready.topics, &ready.key, &ready.event)
-                    .await
-                    .map_err(|e| map_sqlx(e, &[], "writing a behaviour event to the outbox"))?;
-            }
-            of_job.push(new);
-        }
-        fresh.push(of_job);
-    }
+    let mut new_ids = store::remember(&mut tx, &kept, now_ms())
+        .await
+        .map_err(|e| map_sqlx(e, &[], "recording behaviour events"))?;
+    // Only the first of two events with one id is new; a rejected event's record always is.
+    let fresh: Vec<bool> = events
+        .iter()
+        .map(|ready| ready.recent.is_none() || new_ids.remove(&ready.event.id))
+        .collect();
+    let rows: Vec<outbox::Row> = events
+        .iter()
+        .zip(&payloads)
+        .zip(&fresh)
+        .filter(|(_, new)| **new)
+        .flat_map(|((ready, payload), _)| {
+            ready.topics.iter().map(move |topic| outbox::Row {
+                id: uuid::Uuid::now_v7().to_string(),
+                topic,
+                key: &ready.key,
+                payload,
+                kept: None,
+            })
+        })
+        .collect();
+    outbox::enqueue_rows(&mut tx, &rows)
+        .await
+        .map_err(|e| map_sqlx(e, &[], "writing behaviour events to the outbox"))?;
     tx.commit()
         .await
         .map_err(|e| map_sqlx(e, &[], "committing the events transaction"))?;
-    Ok(fresh)
+    let mut fresh = fresh.into_iter();
+    Ok(batch
+        .iter()
+        .map(|job| fresh.by_ref().take(job.events.len()).collect())
+        .collect())
 }
 
 /// Tells each job's caller how its events fared: on a failure, the same error to each (its

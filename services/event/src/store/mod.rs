@@ -2,9 +2,12 @@
 //! client's retry) and by user (newest first), and their purge past the window.
 pub mod migrations;
 
+use std::collections::HashSet;
+
 use sqlx::{AnyConnection, Row as _};
 use vici_bus::CloudEvent;
 use vici_store::Db;
+use vici_store::sql::{Param, Sql, row_runs};
 
 /// Who an accepted event is about, for finding it again.
 pub struct Recent {
@@ -12,28 +15,45 @@ pub struct Recent {
     pub session_id: String,
 }
 
-/// Keeps `event`; false when an event with its id is kept already (a retry).
+/// One accepted event to keep, with its JSON as published.
+pub struct Kept<'a> {
+    pub event: &'a CloudEvent,
+    pub recent: &'a Recent,
+    pub payload: &'a str,
+}
+
+/// Keeps `events` in few statements; returns the ids that were new. An id kept already (a
+/// client's retry), or seen twice in `events`, is kept once.
 pub async fn remember(
     conn: &mut AnyConnection,
-    event: &CloudEvent,
-    recent: &Recent,
+    events: &[Kept<'_>],
     recorded_at: i64,
-) -> Result<bool, sqlx::Error> {
-    let payload = String::from_utf8_lossy(&event.to_json()).into_owned();
-    let inserted = sqlx::query(
-        "INSERT INTO behaviour_events (id, user_id, session_id, event_type, recorded_at, payload) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&event.id)
-    .bind(recent.user_id.as_deref())
-    .bind(&recent.session_id)
-    .bind(&event.event_type)
-    .bind(recorded_at)
-    .bind(payload)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut new = HashSet::with_capacity(events.len());
+    for run in row_runs(events.len()) {
+        let mut sql = Sql::new(
+            "INSERT INTO behaviour_events \
+             (id, user_id, session_id, event_type, recorded_at, payload) VALUES ",
+        );
+        for (i, kept) in events[run].iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_list([
+                Param::from(kept.event.id.as_str()),
+                kept.recent.user_id.as_deref().into(),
+                kept.recent.session_id.as_str().into(),
+                kept.event.event_type.as_str().into(),
+                recorded_at.into(),
+                kept.payload.into(),
+            ]);
+        }
+        sql.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            new.insert(row.try_get("id")?);
+        }
+    }
+    Ok(new)
 }
 
 /// The newest `limit` events of `user_id` (of `event_type` only, when given), as published.
