@@ -4,6 +4,7 @@
 //! - [`Services`]: the services a case names, started as `vici` starts them, on port 0, over
 //!   fresh databases of the case's backend, with typed clients, their databases and the bus;
 //! - [`on_both_backends!`]: each case written once, run on SQLite and on PostgreSQL;
+//! - [`on_both_caches!`]: each case written once, run on the in-process store and on Redis;
 //! - [`Drain`] and [`outbox`]: reading the events a case caused;
 //! - [`Unary`] and the neighbours' calls on [`Services`] (stock, carts, products);
 //! - [`RefusedPort`], [`serve_ephemeral`] and the status readers ([`refused`], [`invalid`]);
@@ -14,6 +15,7 @@
 //!
 //! Nothing here is compiled into the shop: services take it as a dev-dependency.
 
+pub mod caches;
 mod calls;
 mod cases;
 mod db;

@@ -76,6 +76,18 @@ pub trait Cache: Send + Sync {
     /// keeps the `n` highest-scored members.
     async fn zremrangebyrank(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<usize>;
 
+    /// Adds or updates members, then keeps only the `keep` highest-scored, in one atomic step
+    /// (a history keeps its newest entries; no reader sees it past its cap). Returns the size.
+    async fn zadd_keep_top(
+        &self,
+        key: &str,
+        members: &[(&str, f64)],
+        keep: usize,
+    ) -> anyhow::Result<usize>;
+    /// Replaces whatever `key` holds with a sorted set of `members` (none: the key goes), in one
+    /// atomic step, so a reader sees the old list or the new one, never a mix or nothing.
+    async fn zreplace(&self, key: &str, members: &[(&str, f64)]) -> anyhow::Result<()>;
+
     /// Pushes each value in turn to the head (so the last one ends first); returns the length.
     async fn lpush(&self, key: &str, values: &[&str]) -> anyhow::Result<usize>;
     async fn lrange(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<Vec<String>>;

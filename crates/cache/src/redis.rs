@@ -29,6 +29,29 @@ end
 return value
 ";
 
+/// ZADD then "keep the `ARGV[1]` highest", atomically (a Lua script runs alone).
+const ZADD_KEEP_TOP: &str = r"
+if #ARGV > 1 then redis.call('ZADD', KEYS[1], unpack(ARGV, 2)) end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+return redis.call('ZCARD', KEYS[1])
+";
+
+/// DEL then ZADD, atomically: the same as writing a temporary key and RENAMEing it over.
+const ZREPLACE: &str = r"
+redis.call('DEL', KEYS[1])
+if #ARGV > 0 then redis.call('ZADD', KEYS[1], unpack(ARGV)) end
+return 0
+";
+
+/// Refuses a NaN score before anything is sent, as the memory adapter does.
+fn ensure_scores(members: &[(&str, f64)]) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        members.iter().all(|(_, s)| !s.is_nan()),
+        "sorted-set score is not a number"
+    );
+    Ok(())
+}
+
 /// The Redis [`crate::Cache`].
 pub struct RedisCache {
     conn: ConnectionManager,
@@ -119,6 +142,15 @@ impl RedisCache {
         cmd
     }
 
+    /// EVAL of `script` on the one key `key`; the caller adds the arguments.
+    fn script(&self, script: &str, key: &str) -> Cmd {
+        let mut eval = redis::cmd("EVAL");
+        eval.arg(script)
+            .arg(1)
+            .arg(format!("{}{key}", self.namespace));
+        eval
+    }
+
     async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> anyhow::Result<T> {
         cmd.query_async(&mut self.conn.clone())
             .await
@@ -203,10 +235,7 @@ impl crate::Cache for RedisCache {
         by: i64,
         ttl_if_new: Option<Duration>,
     ) -> anyhow::Result<i64> {
-        let mut eval = redis::cmd("EVAL");
-        eval.arg(INCR_BY)
-            .arg(1)
-            .arg(format!("{}{key}", self.namespace));
+        let mut eval = self.script(INCR_BY, key);
         eval.arg(by).arg(ttl_if_new.map_or(0, millis));
         eval.query_async(&mut self.conn.clone())
             .await
@@ -268,6 +297,31 @@ impl crate::Cache for RedisCache {
     async fn zremrangebyrank(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<usize> {
         self.run(self.cmd("ZREMRANGEBYRANK", key).arg(start).arg(stop))
             .await
+    }
+
+    async fn zadd_keep_top(
+        &self,
+        key: &str,
+        members: &[(&str, f64)],
+        keep: usize,
+    ) -> anyhow::Result<usize> {
+        ensure_scores(members)?;
+        let mut eval = self.script(ZADD_KEEP_TOP, key);
+        eval.arg(keep);
+        for (m, score) in members {
+            eval.arg(*score).arg(*m);
+        }
+        self.run(&eval).await
+    }
+
+    async fn zreplace(&self, key: &str, members: &[(&str, f64)]) -> anyhow::Result<()> {
+        // Checked first: a script stopped by a bad score would have deleted the key already.
+        ensure_scores(members)?;
+        let mut eval = self.script(ZREPLACE, key);
+        for (m, score) in members {
+            eval.arg(*score).arg(*m);
+        }
+        self.run::<i64>(&eval).await.map(drop)
     }
 
     async fn lpush(&self, key: &str, values: &[&str]) -> anyhow::Result<usize> {

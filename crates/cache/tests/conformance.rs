@@ -3,36 +3,16 @@
 //! the Redis half fails, never skips, without it.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use vici_cache::{Cache, RedisCache, SharedCache};
+use vici_cache::{Cache, SharedCache};
 
 // Beside this file rather than in tests/, where Cargo would build it as a test of its own.
 #[path = "conformance/collections.rs"]
 mod collections;
 use collections::*;
 
-/// Runs each named case once per adapter, as `memory::<case>` and `redis::<case>`.
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod memory {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                super::$case(std::sync::Arc::new(vici_cache::MemoryCache::new())).await;
-            })*
-        }
-        mod redis {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                let redis = super::redis(stringify!($case)).await;
-                super::$case(redis.clone()).await;
-                redis.clear_namespace().await.expect("clean up the test namespace");
-            })*
-        }
-    };
-}
-
-conformance!(
+vici_testkit::on_both_caches!(
     strings,
     get_many_reads_in_order,
     ttl_expiry,
@@ -43,30 +23,13 @@ conformance!(
     counters_under_concurrency,
     sorted_set_ordering_and_ranges,
     sorted_set_keep_last_n,
+    sorted_set_capped_and_replaced_at_once,
     lists,
     hashes,
     sets,
     wrong_type_and_bad_scores_are_errors,
     ping,
 );
-
-/// A Redis cache in a namespace of its own, so parallel tests and runs never share keys.
-async fn redis(case: &str) -> Arc<RedisCache> {
-    let url =
-        std::env::var("VICI_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let namespace = format!("vici-test:{}:{nanos}:{case}:", std::process::id());
-    match RedisCache::connect(&url, Some(&namespace)).await {
-        Ok(cache) => Arc::new(cache),
-        Err(e) => panic!(
-            "the Redis conformance tests need a Redis server at {url} \
-             (start one, or point VICI_TEST_REDIS_URL at one): {e:#}"
-        ),
-    }
-}
 
 const SHORT: Duration = Duration::from_millis(300);
 

@@ -137,6 +137,36 @@ impl crate::Cache for MemoryCache {
         self.read(key, |z: &mut ZSet| z.remove_ranks(start, stop))
     }
 
+    async fn zadd_keep_top(
+        &self,
+        key: &str,
+        members: &[(&str, f64)],
+        keep: usize,
+    ) -> anyhow::Result<usize> {
+        members.iter().try_for_each(|(_, s)| check_score(*s))?;
+        self.write(key, |z: &mut ZSet| {
+            for (m, s) in members {
+                z.insert(m, *s);
+            }
+            z.remove_ranks(0, -(keep as isize) - 1);
+            z.len()
+        })
+    }
+
+    async fn zreplace(&self, key: &str, members: &[(&str, f64)]) -> anyhow::Result<()> {
+        members.iter().try_for_each(|(_, s)| check_score(*s))?;
+        let mut fresh = ZSet::default();
+        for (m, s) in members {
+            fresh.insert(m, *s);
+        }
+        let mut map = self.shard(key);
+        map.remove(key);
+        if !fresh.is_empty() {
+            map.insert(key.to_string(), Entry::new(fresh.into(), None));
+        }
+        Ok(())
+    }
+
     async fn lpush(&self, key: &str, values: &[&str]) -> anyhow::Result<usize> {
         self.write(key, |l: &mut VecDeque<String>| {
             values.iter().for_each(|v| l.push_front(v.to_string()));

@@ -98,6 +98,47 @@ pub async fn sorted_set_keep_last_n(c: SharedCache) {
     assert!(!c.exists("history").await.unwrap());
 }
 
+pub async fn sorted_set_capped_and_replaced_at_once(c: SharedCache) {
+    // A history of views by time keeps its newest 3.
+    for i in 0..5 {
+        let view = format!("p{i}");
+        let size = c
+            .zadd_keep_top("h", &[(view.as_str(), f64::from(i))], 3)
+            .await
+            .unwrap();
+        assert_eq!(size, (i as usize + 1).min(3));
+    }
+    let kept = c.zrevrange_with_scores("h", 0, -1).await.unwrap();
+    assert_eq!(members(&kept), ["p4", "p3", "p2"]);
+    assert_eq!(
+        c.zadd_keep_top("h", &[], 1).await.unwrap(),
+        1,
+        "trims alone"
+    );
+    assert_eq!(c.zadd_keep_top("h", &[], 0).await.unwrap(), 0);
+    assert!(!c.exists("h").await.unwrap(), "kept none: the key goes");
+
+    // A recomputed list replaces the old one whole: no member of the old one survives.
+    c.zadd("similar", &[("old", 9.0), ("both", 1.0)])
+        .await
+        .unwrap();
+    c.zreplace("similar", &[("both", 2.0), ("new", 3.0)])
+        .await
+        .unwrap();
+    let now = c.zrevrange_with_scores("similar", 0, -1).await.unwrap();
+    assert_eq!(now, [("new".to_string(), 3.0), ("both".to_string(), 2.0)]);
+    c.set("was-a-string", b"x", None).await.unwrap();
+    c.zreplace("was-a-string", &[("a", 1.0)]).await.unwrap();
+    assert_eq!(
+        c.zcard("was-a-string").await.unwrap(),
+        1,
+        "replaces any type, as DEL does"
+    );
+    c.zreplace("similar", &[]).await.unwrap();
+    assert!(!c.exists("similar").await.unwrap());
+    assert!(c.zreplace("z-nan", &[("a", f64::NAN)]).await.is_err());
+}
+
 pub async fn lists(c: SharedCache) {
     assert_eq!(c.lpush("l", &["a", "b"]).await.unwrap(), 2);
     assert_eq!(c.lpush("l", &["c", "d", "e"]).await.unwrap(), 5);

@@ -1,0 +1,245 @@
+//! The recommendation store, format v1 (recommendations.md), over the shop's cache engine:
+//! Redis in production, the in-process store in `vici up`. Lists are read from the generation
+//! `rec:current` names (re-read at most once a second) and replaced whole, each within its cap;
+//! the live histories keep their caps and TTLs; the hidden set and new arrivals are vici's own.
+pub mod keys;
+
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use vici_cache::SharedCache;
+
+pub use keys::List;
+use keys::{
+    CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, RELEVANCE_CAP, VIEWED_CAP,
+};
+
+/// How long a read of `rec:current` is trusted (§2: at most a second).
+const POINTER_FOR: Duration = Duration::from_secs(1);
+/// A signed-in user's history outlives a month without activity by nothing (§2).
+const USER_HISTORY_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+/// An anonymous session's keys live a day after its last activity.
+const SESSION_FOR: Duration = Duration::from_secs(24 * 3600);
+/// The generation the built-in pipeline opens in an empty store.
+const FIRST_GENERATION: &str = "1";
+
+/// What a store declares of its format.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Format {
+    V1,
+    /// Nothing written yet.
+    Missing,
+    /// Another format or major version: serving does not guess (§1).
+    Unknown(String),
+}
+
+/// Whose history an interaction goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Who<'a> {
+    User(&'a str),
+    Session(&'a str),
+}
+
+pub struct RecStore {
+    cache: SharedCache,
+    /// The last read of `rec:current` and when it was made.
+    pointer: Mutex<Option<(Instant, Option<String>)>>,
+}
+
+impl RecStore {
+    pub fn new(cache: SharedCache) -> Self {
+        Self {
+            cache,
+            pointer: Mutex::new(None),
+        }
+    }
+
+    pub async fn format(&self) -> anyhow::Result<Format> {
+        Ok(match self.cache.get_string(FORMAT_KEY).await? {
+            None => Format::Missing,
+            Some(v) if v == FORMAT => Format::V1,
+            Some(other) => Format::Unknown(other),
+        })
+    }
+
+    /// Readies the store for the built-in pipeline: the format marker, and a first generation
+    /// when none is current. Returns the current generation. A store declaring another format
+    /// is left as it is.
+    pub async fn prepare(&self) -> anyhow::Result<String> {
+        match self.format().await? {
+            Format::Unknown(found) => {
+                anyhow::bail!(
+                    "the recommendation store declares format {found}; vici writes {FORMAT}"
+                )
+            }
+            Format::Missing => self.cache.set_string(FORMAT_KEY, FORMAT, None).await?,
+            Format::V1 => {}
+        }
+        self.cache
+            .set_nx(CURRENT, FIRST_GENERATION.as_bytes(), None)
+            .await?;
+        self.forget_pointer();
+        self.current()
+            .await?
+            .context("rec:current is missing right after it was set")
+    }
+
+    /// The generation serving reads.
+    pub async fn current(&self) -> anyhow::Result<Option<String>> {
+        if let Some((read_at, generation)) = &*self.pointer()
+            && read_at.elapsed() < POINTER_FOR
+        {
+            return Ok(generation.clone());
+        }
+        let generation = self.cache.get_string(CURRENT).await?;
+        *self.pointer() = Some((Instant::now(), generation.clone()));
+        Ok(generation)
+    }
+
+    /// Points serving at `generation`: publishing a new one, or rolling back to an old one.
+    pub async fn publish(&self, generation: &str) -> anyhow::Result<()> {
+        self.cache.set_string(CURRENT, generation, None).await?;
+        self.forget_pointer();
+        Ok(())
+    }
+
+    fn forget_pointer(&self) {
+        *self.pointer() = None;
+    }
+
+    /// Nothing panics under this lock; a poisoned one still holds a usable read.
+    fn pointer(&self) -> MutexGuard<'_, Option<(Instant, Option<String>)>> {
+        self.pointer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The best `n` members of `list` in the current generation, best first: none when no
+    /// generation is current or the list is missing.
+    pub async fn top(&self, list: List<'_>, n: usize) -> anyhow::Result<Vec<(String, f64)>> {
+        let Some(generation) = self.current().await? else {
+            return Ok(Vec::new());
+        };
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        self.cache
+            .zrevrange_with_scores(&list.key(&generation), 0, n as isize - 1)
+            .await
+    }
+
+    /// Replaces `list` of `generation` with the best [`RELEVANCE_CAP`] of `members` at once,
+    /// and stamps the list type's `updated_at` in the generation's meta.
+    pub async fn replace(
+        &self,
+        generation: &str,
+        list: List<'_>,
+        members: &[(&str, f64)],
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        let mut best = members.to_vec();
+        best.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(a.0)));
+        best.truncate(RELEVANCE_CAP);
+        self.cache.zreplace(&list.key(generation), &best).await?;
+        let field = format!("updated_at.{}", list.list_type());
+        self.cache
+            .hset(&keys::meta(generation), &[(&field, &now_ms.to_string())])
+            .await?;
+        Ok(())
+    }
+
+    /// When `list_type`'s lists of `generation` were last written (unix ms), per its meta.
+    pub async fn updated_at(
+        &self,
+        generation: &str,
+        list_type: &str,
+    ) -> anyhow::Result<Option<i64>> {
+        let field = format!("updated_at.{list_type}");
+        let stamp = self.cache.hget(&keys::meta(generation), &field).await?;
+        Ok(stamp.and_then(|s| s.parse().ok()))
+    }
+
+    /// Records an interaction with `product` at `at_ms` in the history of `who` (its newest
+    /// [`HISTORY_CAP`] kept, its lifetime renewed); a product view of a session also goes first
+    /// in its recently viewed.
+    pub async fn remember(
+        &self,
+        who: Who<'_>,
+        product: &str,
+        at_ms: i64,
+        viewed: bool,
+    ) -> anyhow::Result<()> {
+        let (history, lifetime) = match who {
+            Who::User(user) => (keys::user_history(user), USER_HISTORY_FOR),
+            Who::Session(session) => (keys::session_history(session), SESSION_FOR),
+        };
+        self.cache
+            .zadd_keep_top(&history, &[(product, at_ms as f64)], HISTORY_CAP)
+            .await?;
+        self.cache.expire(&history, lifetime).await?;
+        if let (Who::Session(session), true) = (who, viewed) {
+            let list = keys::session_viewed(session);
+            self.cache.lrem(&list, 0, product).await?;
+            self.cache.lpush(&list, &[product]).await?;
+            self.cache.ltrim(&list, 0, VIEWED_CAP as isize - 1).await?;
+            self.cache.expire(&list, SESSION_FOR).await?;
+        }
+        Ok(())
+    }
+
+    /// The newest `n` products of `who`'s history with their times (unix ms), newest first.
+    pub async fn history(&self, who: Who<'_>, n: usize) -> anyhow::Result<Vec<(String, f64)>> {
+        let key = match who {
+            Who::User(user) => keys::user_history(user),
+            Who::Session(session) => keys::session_history(session),
+        };
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        self.cache
+            .zrevrange_with_scores(&key, 0, n as isize - 1)
+            .await
+    }
+
+    /// A session's recently viewed products, newest first.
+    pub async fn recently_viewed(&self, session: &str) -> anyhow::Result<Vec<String>> {
+        self.cache
+            .lrange(&keys::session_viewed(session), 0, -1)
+            .await
+    }
+
+    /// Marks `product` never to be served (deleted, inactive, sold out), or servable again.
+    pub async fn set_hidden(&self, product: &str, hidden: bool) -> anyhow::Result<()> {
+        if hidden {
+            self.cache.sadd(HIDDEN, &[product]).await?;
+        } else {
+            self.cache.srem(HIDDEN, &[product]).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn hidden(&self) -> anyhow::Result<HashSet<String>> {
+        Ok(self.cache.smembers(HIDDEN).await?.into_iter().collect())
+    }
+
+    /// Adds a product created at `created_s` (unix s) to the new arrivals, newest
+    /// [`RELEVANCE_CAP`] kept.
+    pub async fn arrived(&self, product: &str, created_s: i64) -> anyhow::Result<()> {
+        self.cache
+            .zadd_keep_top(NEW_ARRIVALS, &[(product, created_s as f64)], RELEVANCE_CAP)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest `n` arrivals, newest first.
+    pub async fn new_arrivals(&self, n: usize) -> anyhow::Result<Vec<String>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let arrivals = self
+            .cache
+            .zrevrange_with_scores(NEW_ARRIVALS, 0, n as isize - 1)
+            .await?;
+        Ok(arrivals.into_iter().map(|(product, _)| product).collect())
+    }
+}
