@@ -1,5 +1,6 @@
 //! The recommendation service: recommendations served from the key schema shared with the ML team. Its RPCs answer UNIMPLEMENTED until the recommendations issue builds them; the
 //! service already runs, migrates its database and reports health, readiness and metrics.
+pub mod pipeline;
 pub mod store;
 
 use vici_kit::ServiceName;
