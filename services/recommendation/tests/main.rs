@@ -1,5 +1,6 @@
 //! The recommendation service's tests; the store's cases run on both cache engines (the
 //! in-process store of `vici up` and a real Redis, see `vici_testkit::caches`).
+mod flow;
 mod store;
 
 vici_testkit::on_both_caches!(
@@ -9,4 +10,5 @@ vici_testkit::on_both_caches!(
     store::serving_follows_the_published_generation,
     store::histories_keep_their_newest_and_sessions_their_views,
     store::hidden_products_and_new_arrivals,
+    flow::a_flush_writes_the_lists_the_signals_changed,
 );
