@@ -65,4 +65,20 @@ pub async fn a_flush_writes_the_lists_the_signals_changed(cache: SharedCache) {
     assert_eq!(mine, [("lamp".to_string(), (T0 + 20) as f64)]);
     // Nothing new, nothing written.
     assert_eq!(pipeline.flush(T0 + 50).await.unwrap(), 0);
+    // A generation published meanwhile (an ML team's, or a rollback) gets the next writes.
+    pipeline.store().publish("2").await.unwrap();
+    pipeline
+        .take(&view(Some("me"), "s-me", "bulb", T0 + 60))
+        .await
+        .unwrap();
+    pipeline.flush(T0 + 70).await.unwrap();
+    let store = pipeline.store();
+    assert_eq!(
+        store.updated_at("2", "trending").await.unwrap(),
+        Some(T0 + 70)
+    );
+    assert_eq!(
+        store.updated_at("1", "trending").await.unwrap(),
+        Some(T0 + 40)
+    );
 }

@@ -41,8 +41,8 @@ pub async fn kafka_reader(kafka: &str, topic: &str) -> Box<dyn vici_bus::Subscri
 
 /// How many times each event id arrived on `topic` of the broker at `kafka`, read from its
 /// start until every one of `ids` came and then nothing more for `quiet` (a copy would have
-/// come by then); other events are counted too. Err with the counts when some of `ids` had not
-/// come within `within`.
+/// come by then), all within `within`; other events are counted too. Err with the counts when
+/// some of `ids` had not come within `within`.
 pub async fn arrivals(
     kafka: &str,
     topic: &str,
@@ -56,8 +56,10 @@ pub async fn arrivals(
     let deadline = tokio::time::Instant::now() + within;
     let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     loop {
+        // Other traffic on the topic could keep the quiet spell from ever coming: `within`
+        // bounds the whole reading.
         let bound = if missing == 0 {
-            tokio::time::Instant::now() + quiet
+            deadline.min(tokio::time::Instant::now() + quiet)
         } else {
             deadline
         };

@@ -2,7 +2,7 @@
 //! recorded in its shopper's live history at once; the lists the model changed are written by
 //! [`Pipeline::flush`], which the consumer calls every few hundred milliseconds, so a burst of
 //! events costs one write per changed list rather than one per event.
-use super::model::Model;
+use super::model::{Changes, Model};
 use super::signal::{Kind, Signal};
 use crate::store::keys::RELEVANCE_CAP;
 use crate::store::{List, RecStore, Who};
@@ -10,17 +10,15 @@ use crate::store::{List, RecStore, Who};
 pub struct Pipeline {
     model: Model,
     store: RecStore,
-    generation: String,
 }
 
 impl Pipeline {
     /// A pipeline writing to `store`, which it readies for the format first.
     pub async fn start(store: RecStore) -> anyhow::Result<Self> {
-        let generation = store.prepare().await?;
+        store.prepare().await?;
         Ok(Self {
             model: Model::default(),
             store,
-            generation,
         })
     }
 
@@ -45,9 +43,23 @@ impl Pipeline {
             .await
     }
 
-    /// Writes every list the model changed since the last flush; how many it wrote.
+    /// Writes every list the model changed since the last flush, to the generation current
+    /// now (an ML team's publication or a rollback moves it); how many it wrote. On a failure
+    /// the changes are kept for the next flush.
     pub async fn flush(&mut self, now_ms: i64) -> anyhow::Result<usize> {
         let changes = self.model.take_changes();
+        let written = self.write(&changes, now_ms).await;
+        if written.is_err() {
+            self.model.keep_changes(changes);
+        }
+        written
+    }
+
+    async fn write(&self, changes: &Changes, now_ms: i64) -> anyhow::Result<usize> {
+        let generation = match self.store.current().await? {
+            Some(generation) => generation,
+            None => self.store.prepare().await?,
+        };
         let mut lists: Vec<(List<'_>, Vec<(String, f64)>)> = Vec::new();
         if changes.activity {
             lists.push((List::Trending, self.model.trending(RELEVANCE_CAP)));
@@ -68,7 +80,7 @@ impl Pipeline {
         for (list, members) in &lists {
             let members: Vec<(&str, f64)> = members.iter().map(|(p, s)| (p.as_str(), *s)).collect();
             self.store
-                .replace(&self.generation, *list, &members, now_ms)
+                .replace(&generation, *list, &members, now_ms)
                 .await?;
         }
         Ok(lists.len())

@@ -41,7 +41,7 @@ pub struct Model {
     bought: HashMap<String, HashSet<String>>,
     /// Shoppers a product has been in the history of.
     reach: HashMap<String, f64>,
-    /// Shoppers two products have been in one history of, both ways.
+    /// How often each product entered a history holding the other, both ways.
     together: HashMap<String, HashMap<String, f64>>,
     changes: Changes,
 }
@@ -109,6 +109,13 @@ impl Model {
     /// What changed since the last call; the model starts noting afresh.
     pub fn take_changes(&mut self) -> Changes {
         std::mem::take(&mut self.changes)
+    }
+
+    /// Gives back changes taken but not written, to be taken again with any newer ones.
+    pub fn keep_changes(&mut self, changes: Changes) {
+        self.changes.activity |= changes.activity;
+        self.changes.items.extend(changes.items);
+        self.changes.shoppers.extend(changes.shoppers);
     }
 
     pub fn trending(&self, n: usize) -> Vec<(String, f64)> {

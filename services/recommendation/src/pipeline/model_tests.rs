@@ -132,6 +132,19 @@ fn changes_name_what_to_write_again() {
         ["a"].map(String::from).into_iter().collect()
     );
     assert_eq!(model.take_changes(), Changes::default(), "taken once");
+    // Changes given back (their writing failed) come again with the newer ones.
+    model.keep_changes(changes);
+    model.learn(&view("b", "p3", T0 + 2));
+    let again = model.take_changes();
+    assert!(again.activity);
+    assert_eq!(
+        again.items,
+        ["p1", "p2", "p3"].map(String::from).into_iter().collect()
+    );
+    assert_eq!(
+        again.shoppers,
+        ["a", "b"].map(String::from).into_iter().collect()
+    );
     let mut anon = signal("x", "p1", Kind::View, 1.0, T0);
     anon.user = None;
     model.learn(&anon);
