@@ -29,9 +29,12 @@ end
 return value
 ";
 
-/// ZADD then "keep the `ARGV[1]` highest", atomically (a Lua script runs alone).
+/// ZADD then "keep the `ARGV[1]` highest", atomically (a Lua script runs alone). The pairs go
+/// to ZADD 500 at a time: Lua's `unpack` stops at about 8 000 values.
 const ZADD_KEEP_TOP: &str = r"
-if #ARGV > 1 then redis.call('ZADD', KEYS[1], unpack(ARGV, 2)) end
+for i = 2, #ARGV, 1000 do
+  redis.call('ZADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
 return redis.call('ZCARD', KEYS[1])
 ";
@@ -39,7 +42,9 @@ return redis.call('ZCARD', KEYS[1])
 /// DEL then ZADD, atomically: the same as writing a temporary key and RENAMEing it over.
 const ZREPLACE: &str = r"
 redis.call('DEL', KEYS[1])
-if #ARGV > 0 then redis.call('ZADD', KEYS[1], unpack(ARGV)) end
+for i = 1, #ARGV, 1000 do
+  redis.call('ZADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
 return 0
 ";
 
@@ -307,7 +312,9 @@ impl crate::Cache for RedisCache {
     ) -> anyhow::Result<usize> {
         ensure_scores(members)?;
         let mut eval = self.script(ZADD_KEEP_TOP, key);
-        eval.arg(keep);
+        // Lua holds numbers as doubles and writes big ones with an exponent, which
+        // ZREMRANGEBYRANK refuses; a sorted set holds at most 2^32 − 1 members anyway.
+        eval.arg(keep.min(u32::MAX as usize));
         for (m, score) in members {
             eval.arg(*score).arg(*m);
         }

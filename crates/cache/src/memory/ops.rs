@@ -148,7 +148,8 @@ impl crate::Cache for MemoryCache {
             for (m, s) in members {
                 z.insert(m, *s);
             }
-            z.remove_ranks(0, -(keep as isize) - 1);
+            let keep = isize::try_from(keep).unwrap_or(isize::MAX - 1);
+            z.remove_ranks(0, -keep - 1);
             z.len()
         })
     }

@@ -137,6 +137,25 @@ pub async fn sorted_set_capped_and_replaced_at_once(c: SharedCache) {
     c.zreplace("similar", &[]).await.unwrap();
     assert!(!c.exists("similar").await.unwrap());
     assert!(c.zreplace("z-nan", &[("a", f64::NAN)]).await.is_err());
+
+    // Large sets too (an external pipeline's list before its cap; Redis's Lua unpack stops
+    // near 8 000 values).
+    let many: Vec<String> = (0..5_000).map(|i| format!("m{i:05}")).collect();
+    let scored: Vec<(&str, f64)> = many
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i as f64))
+        .collect();
+    c.zreplace("big", &scored).await.unwrap();
+    assert_eq!(c.zcard("big").await.unwrap(), 5_000);
+    assert_eq!(c.zadd_keep_top("big-top", &scored, 10).await.unwrap(), 10);
+    let top = c.zrevrange_with_scores("big-top", 0, 0).await.unwrap();
+    assert_eq!(top, [("m04999".to_string(), 4_999.0)]);
+    assert_eq!(
+        c.zadd_keep_top("big-top", &[], usize::MAX).await.unwrap(),
+        10,
+        "no wrap-around"
+    );
 }
 
 pub async fn lists(c: SharedCache) {
