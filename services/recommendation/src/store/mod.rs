@@ -120,12 +120,16 @@ impl RecStore {
         let Some(generation) = self.current().await? else {
             return Ok(Vec::new());
         };
+        self.best(&list.key(&generation), n).await
+    }
+
+    /// The `n` highest-scored members of the sorted set at `key`, highest first.
+    async fn best(&self, key: &str, n: usize) -> anyhow::Result<Vec<(String, f64)>> {
         if n == 0 {
-            return Ok(Vec::new());
+            return Ok(Vec::new()); // A stop of -1 would mean "to the end".
         }
-        self.cache
-            .zrevrange_with_scores(&list.key(&generation), 0, n as isize - 1)
-            .await
+        let stop = isize::try_from(n).unwrap_or(isize::MAX) - 1;
+        self.cache.zrevrange_with_scores(key, 0, stop).await
     }
 
     /// Replaces `list` of `generation` with the best [`RELEVANCE_CAP`] of `members` at once,
@@ -193,12 +197,7 @@ impl RecStore {
             Who::User(user) => keys::user_history(user),
             Who::Session(session) => keys::session_history(session),
         };
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        self.cache
-            .zrevrange_with_scores(&key, 0, n as isize - 1)
-            .await
+        self.best(&key, n).await
     }
 
     /// A session's recently viewed products, newest first.
@@ -233,13 +232,7 @@ impl RecStore {
 
     /// The newest `n` arrivals, newest first.
     pub async fn new_arrivals(&self, n: usize) -> anyhow::Result<Vec<String>> {
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        let arrivals = self
-            .cache
-            .zrevrange_with_scores(NEW_ARRIVALS, 0, n as isize - 1)
-            .await?;
+        let arrivals = self.best(NEW_ARRIVALS, n).await?;
         Ok(arrivals.into_iter().map(|(product, _)| product).collect())
     }
 }
