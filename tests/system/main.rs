@@ -15,6 +15,7 @@ mod identity;
 mod lifecycle;
 mod operations;
 mod orders;
+mod recommendations;
 mod resilience;
 mod revocation;
 mod service_ports;

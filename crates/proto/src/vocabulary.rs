@@ -8,6 +8,7 @@ use crate::inventory::v1::StockOperation;
 use crate::order::v1::OrderStatus;
 use crate::payment::v1::PaymentStatus;
 use crate::product::v1::{CuratedKind, ProductSort, ProductStatus, ReviewSort};
+use crate::recommendation::v1::RecommendationKind;
 
 /// A protobuf enum with its REST spelling per value.
 pub trait Spelled: Sized + Copy + 'static {
@@ -69,6 +70,18 @@ impl Spelled for CuratedKind {
         (Self::Recommended, "recommended"),
         (Self::Trending, "trending"),
         (Self::NewArrivals, "new-arrivals"),
+        (Self::Related, "related"),
+        (Self::FrequentlyBoughtTogether, "frequently-bought-together"),
+    ];
+}
+
+/// As the impression event's `listType` names each list.
+impl Spelled for RecommendationKind {
+    const SPELLINGS: &'static [(Self, &'static str)] = &[
+        (Self::Recommended, "recommended"),
+        (Self::Trending, "trending"),
+        (Self::NewArrivals, "new-arrivals"),
+        (Self::RecentlyViewed, "recently-viewed"),
         (Self::Related, "related"),
         (Self::FrequentlyBoughtTogether, "frequently-bought-together"),
     ];
@@ -171,6 +184,7 @@ mod tests {
         check::<ProductSort>(8);
         check::<ReviewSort>(5);
         check::<CuratedKind>(6);
+        check::<RecommendationKind>(7);
         check::<ProductStatus>(5);
         check::<OrderStatus>(9);
         check::<PaymentStatus>(9);

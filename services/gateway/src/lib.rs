@@ -22,6 +22,7 @@ use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::order::v1::order_service_client::OrderServiceClient;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
+use vici_proto::recommendation::v1::recommendation_service_client::RecommendationServiceClient;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
 
 mod behaviour;
@@ -78,6 +79,7 @@ pub struct Clients {
     pub order: OrderServiceClient<Channel>,
     pub payment: PaymentServiceClient<Channel>,
     pub event: EventServiceClient<Channel>,
+    pub recommendation: RecommendationServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
@@ -117,6 +119,8 @@ impl Clients {
         let payment = PaymentServiceClient::new(channel(ServiceName::Payment)?);
         let event = EventServiceClient::new(channel(ServiceName::Event)?)
             .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
+        let recommendation =
+            RecommendationServiceClient::new(channel(ServiceName::Recommendation)?);
         let health = ServiceName::ALL
             .into_iter()
             .filter(|s| *s != ServiceName::Gateway)
@@ -136,6 +140,7 @@ impl Clients {
             order,
             payment,
             event,
+            recommendation,
             health,
         })
     }
@@ -196,8 +201,6 @@ impl AppState {
         self.clients.cart.clone()
     }
 
-    /// After an admin change of what shoppers see (stock, prices): this replica answers fresh
-    /// at once; other replicas within their micro-cache TTL.
     pub(crate) fn orders(&self) -> OrderServiceClient<Channel> {
         self.clients.order.clone()
     }
@@ -210,6 +213,12 @@ impl AppState {
         self.clients.event.clone()
     }
 
+    pub(crate) fn recommendations(&self) -> RecommendationServiceClient<Channel> {
+        self.clients.recommendation.clone()
+    }
+
+    /// After an admin change of what shoppers see (stock, prices): this replica answers fresh
+    /// at once; other replicas within their micro-cache TTL.
     pub(crate) fn forget_cached_answers(&self) {
         if let Some(cache) = &self.0.micro_cache {
             cache.clear();

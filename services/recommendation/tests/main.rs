@@ -1,6 +1,10 @@
-//! The recommendation service's tests; the store's cases run on both cache engines (the
-//! in-process store of `vici up` and a real Redis, see `vici_testkit::caches`).
+//! The recommendation service's tests. The store's and serving's cases run on both cache
+//! engines (the in-process store of `vici up` and a real Redis, see `vici_testkit::caches`);
+//! the running service's on SQLite with the in-process store and on PostgreSQL with Redis.
 mod flow;
+mod harness;
+mod pipeline;
+mod serve;
 mod store;
 
 vici_testkit::on_both_caches!(
@@ -11,4 +15,16 @@ vici_testkit::on_both_caches!(
     store::histories_keep_their_newest_and_sessions_their_views,
     store::hidden_products_and_new_arrivals,
     flow::a_flush_writes_the_lists_the_signals_changed,
+    serve::recommended_walks_its_chain_without_what_is_never_served,
+    serve::a_visitor_with_one_view_gets_similar_items,
+    serve::shelves_about_a_product_never_serve_it,
+    serve::recently_viewed_and_new_arrivals_come_from_vicis_own_keys,
+);
+
+vici_testkit::on_both_backends!(
+    pipeline::behaviour_on_the_bus_reaches_the_shelves,
+    pipeline::a_redelivered_event_is_learnt_once,
+    pipeline::catalogue_and_stock_events_hide_and_announce_products,
+    pipeline::a_restart_rebuilds_the_model_from_the_journal,
+    pipeline::unclear_requests_are_refused,
 );

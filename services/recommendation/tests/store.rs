@@ -3,9 +3,26 @@
 use std::time::Duration;
 
 use vici_cache::SharedCache;
-use vici_recommendation::store::{Format, List, RecStore, Who, keys};
+use vici_recommendation::store::{Act, Format, List, RecStore, Touch, Who, keys};
 
 const NOW_MS: i64 = 1_780_000_000_000;
+
+/// `product` touched at `at_ms` by `user`, or else by session `session`.
+fn touch<'a>(
+    user: Option<&'a str>,
+    session: &'a str,
+    product: &'a str,
+    at_ms: i64,
+    act: Act,
+) -> Touch<'a> {
+    Touch {
+        user,
+        session,
+        product,
+        at_ms,
+        act,
+    }
+}
 
 fn product(i: usize) -> String {
     format!("00000000-0000-7000-8000-{i:012}")
@@ -132,7 +149,13 @@ pub async fn histories_keep_their_newest_and_sessions_their_views(cache: SharedC
     let store = RecStore::new(cache.clone());
     for i in 0..60 {
         store
-            .remember(Who::User("u1"), &product(i), NOW_MS + i as i64, false)
+            .remember(&touch(
+                Some("u1"),
+                "s0",
+                &product(i),
+                NOW_MS + i as i64,
+                Act::Other,
+            ))
             .await
             .unwrap();
     }
@@ -149,7 +172,13 @@ pub async fn histories_keep_their_newest_and_sessions_their_views(cache: SharedC
 
     for i in [1, 2, 1] {
         store
-            .remember(Who::Session("s1"), &product(i), NOW_MS + i as i64, true)
+            .remember(&touch(
+                None,
+                "s1",
+                &product(i),
+                NOW_MS + i as i64,
+                Act::View,
+            ))
             .await
             .unwrap();
     }
@@ -160,7 +189,7 @@ pub async fn histories_keep_their_newest_and_sessions_their_views(cache: SharedC
     );
     for i in 10..40 {
         store
-            .remember(Who::Session("s1"), &product(i), NOW_MS, true)
+            .remember(&touch(None, "s1", &product(i), NOW_MS, Act::View))
             .await
             .unwrap();
     }
@@ -175,7 +204,7 @@ pub async fn histories_keep_their_newest_and_sessions_their_views(cache: SharedC
     assert!(lives <= Duration::from_secs(24 * 3600) && lives > Duration::from_secs(23 * 3600));
     // Not a view (a cart add): history only.
     store
-        .remember(Who::Session("s2"), &product(5), NOW_MS, false)
+        .remember(&touch(None, "s2", &product(5), NOW_MS, Act::Other))
         .await
         .unwrap();
     assert_eq!(
@@ -183,6 +212,28 @@ pub async fn histories_keep_their_newest_and_sessions_their_views(cache: SharedC
         Vec::<String>::new()
     );
     assert_eq!(store.history(Who::Session("s2"), 5).await.unwrap().len(), 1);
+    // A signed-in shopper's view: the user's history and the session's recently viewed; a
+    // purchase: the user's bought products too.
+    store
+        .remember(&touch(Some("u2"), "s3", &product(7), NOW_MS, Act::View))
+        .await
+        .unwrap();
+    assert_eq!(store.recently_viewed("s3").await.unwrap(), [product(7)]);
+    assert_eq!(store.history(Who::User("u2"), 5).await.unwrap().len(), 1);
+    assert_eq!(store.bought("u2").await.unwrap(), Vec::<String>::new());
+    store
+        .remember(&touch(
+            Some("u2"),
+            "s3",
+            &product(8),
+            NOW_MS + 1,
+            Act::Purchase,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.bought("u2").await.unwrap(), [product(8)]);
+    let lives = cache.ttl(&keys::user_bought("u2")).await.unwrap().unwrap();
+    assert!(lives > Duration::from_secs(29 * 24 * 3600), "{lives:?}");
 }
 
 pub async fn hidden_products_and_new_arrivals(cache: SharedCache) {

@@ -9,8 +9,10 @@ mod session;
 
 use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Map, Value};
@@ -19,6 +21,7 @@ use vici_kit::context::current_request_id;
 pub use recorder::Recorder;
 
 use crate::AppState;
+use crate::dto::ShelfMeta;
 use crate::guard::ClientIp;
 use crate::identity::Caller;
 
@@ -118,13 +121,23 @@ impl ServedEvent {
         )
     }
 
-    /// A recommendation list of `list_type`; nothing when it was empty.
-    pub fn impression(list_type: &str, ids: &[String]) -> Option<Self> {
+    /// A recommendation list of `list_type`, named by `meta`; nothing when it was empty.
+    pub fn impression(list_type: &str, ids: &[String], meta: &ShelfMeta) -> Option<Self> {
         (!ids.is_empty()).then(|| {
-            Self::new("behaviour.recommendation_impression")
+            let mut impression = Self::new("behaviour.recommendation_impression")
                 .with("listType", list_type)
                 .with_ids("productIds", ids)
                 .with("source", "recommendation")
+                .with("requestId", meta.request_id.as_str());
+            for (name, value) in [
+                ("gen", &meta.generation),
+                ("modelVersion", &meta.model_version),
+            ] {
+                if !value.is_empty() {
+                    impression = impression.with(name, value.as_str());
+                }
+            }
+            impression
         })
     }
 
@@ -188,22 +201,16 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    fn of(req: &Request) -> Self {
+    fn of(headers: &HeaderMap, extensions: &Extensions) -> Self {
         let text = |headers: &HeaderMap, name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(|v| v.chars().take(HEADER_MAX).collect::<String>())
         };
-        let headers = req.headers();
         Self {
-            caller: req
-                .extensions()
-                .get::<Caller>()
-                .cloned()
-                .unwrap_or_default(),
-            ip: req
-                .extensions()
+            caller: extensions.get::<Caller>().cloned().unwrap_or_default(),
+            ip: extensions
                 .get::<ClientIp>()
                 .map(|ClientIp(ip)| *ip)
                 .filter(|ip| !ip.is_unspecified()),
@@ -228,7 +235,7 @@ pub async fn record_served(State(state): State<AppState>, req: Request, next: Ne
     if !state.config.record_behaviour {
         return next.run(req).await;
     }
-    let context = RequestContext::of(&req);
+    let context = RequestContext::of(req.headers(), req.extensions());
     let response = next.run(req).await;
     if response.status().is_success()
         && let Some(Served(events)) = response.extensions().get::<Served>()
@@ -236,4 +243,27 @@ pub async fn record_served(State(state): State<AppState>, req: Request, next: Ne
         state.recorder().record(&context, events);
     }
     response
+}
+
+/// Whom a personalised answer is for: the signed-in user, if any, and the session the shop
+/// records their behaviour under (so a visitor's own views shape what they are shown).
+#[derive(Clone, Debug)]
+pub struct Shopper {
+    pub user: Option<String>,
+    pub session: String,
+}
+
+impl FromRequestParts<AppState> for Shopper {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let context = RequestContext::of(&parts.headers, &parts.extensions);
+        Ok(Self {
+            user: context.caller.identity().map(|i| i.user_id.to_string()),
+            session: state.recorder().session_of(&context),
+        })
+    }
 }

@@ -73,12 +73,16 @@ impl Recorder {
         (recorder, task)
     }
 
+    /// The session events of the request behind `context` are recorded under.
+    pub fn session_of(&self, context: &RequestContext) -> String {
+        self.sessions.of(context, today())
+    }
+
     /// Queues `events` with the request's context. A product view already recorded for the
     /// session within half an hour (and likewise a checkout start) is left out.
     pub fn record(&self, context: &RequestContext, events: &[ServedEvent]) {
         let now = Instant::now();
-        let day = chrono::Utc::now().timestamp().div_euclid(86_400);
-        let session = self.sessions.of(context, day);
+        let session = self.session_of(context);
         for served in events {
             let once_per = match served.event_type() {
                 "behaviour.product_view" => served.fields.get("productId").and_then(Value::as_str),
@@ -234,4 +238,9 @@ fn passing(code: tonic::Code) -> bool {
         code,
         Unavailable | DeadlineExceeded | Unknown | ResourceExhausted | Aborted | Cancelled
     )
+}
+
+/// Days since the epoch: a derived session lasts one.
+fn today() -> i64 {
+    chrono::Utc::now().timestamp().div_euclid(86_400)
 }

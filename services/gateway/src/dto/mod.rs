@@ -13,6 +13,7 @@ pub mod order;
 pub mod order_bodies;
 pub mod params;
 mod product;
+mod shelf;
 pub mod stock;
 
 pub use catalogue::{
@@ -20,6 +21,7 @@ pub use catalogue::{
     SuggestionDto,
 };
 pub use product::ProductDto;
+pub use shelf::{ShelfEnvelope, ShelfMeta};
 
 /// Cents → a dollar amount with at most two decimals (`12999` → `129.99`). The division is
 /// correctly rounded, so the nearest double prints back as exactly two decimals.

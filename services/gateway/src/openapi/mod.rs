@@ -20,7 +20,11 @@ pub const TAGS: &[(&str, &str)] = &[
     ("Products", "The catalogue"),
     ("Categories", "Category tree and price ranges"),
     ("Reviews", "Product reviews"),
-    ("Tracking", "Behaviour tracking (not available yet)"),
+    (
+        "Recommendations",
+        "Shelves of products for the caller, a product or the shop, each saying where its products came from",
+    ),
+    ("Tracking", "Behaviour tracking"),
     ("Auth", "Accounts and sign-in"),
     (
         "Users",

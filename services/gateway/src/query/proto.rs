@@ -1,13 +1,11 @@
 //! Parsed queries → product-service requests.
 use vici_proto::common::v1::PageRequest;
 use vici_proto::product::v1::{
-    CuratedKind, ListCuratedRequest, ListProductsRequest, ListReviewsRequest, ProductFilter,
-    SearchProductsRequest, SuggestRequest,
+    ListProductsRequest, ListReviewsRequest, ProductFilter, SearchProductsRequest, SuggestRequest,
 };
 
 use super::{
-    AdminListQuery, CuratedQuery, FilterQuery, ListQuery, PageQuery, ReviewsQuery, SearchQuery,
-    SuggestQuery,
+    AdminListQuery, FilterQuery, ListQuery, PageQuery, ReviewsQuery, SearchQuery, SuggestQuery,
 };
 
 impl From<PageQuery> for PageRequest {
@@ -78,19 +76,6 @@ impl ReviewsQuery {
             product_id,
             page: Some(self.page.into()),
             sort: self.sort.into(),
-        }
-    }
-}
-
-impl CuratedQuery {
-    pub fn to_request(&self, kind: CuratedKind, product_id: Option<String>) -> ListCuratedRequest {
-        ListCuratedRequest {
-            kind: kind.into(),
-            // A shelf about a product never shows that product.
-            exclude_ids: product_id.iter().cloned().collect(),
-            product_id,
-            category: self.category.clone(),
-            limit: self.limit,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! published schemas, and an admin's view of a user's recent events. The event service checks
 //! and records them; the user is the token's, never the body's.
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use vici_proto::event::v1 as pb;
@@ -23,7 +23,6 @@ use crate::extract::{
 };
 use crate::query;
 
-const FEATURE: &str = "Behaviour tracking";
 /// Most events in one batch (the event service holds the same bound).
 const BATCH_MAX: usize = 500;
 
@@ -35,11 +34,6 @@ pub fn routes() -> Vec<Route> {
             .header(SESSION_ID)
             .data::<EventIdDto>()
             .accepted(),
-        Route::planned(Method::GET, Public, "/products/recently-viewed", FEATURE).doc(
-            "Tracking",
-            "recently_viewed",
-            "Products the caller (or X-Session-Id) viewed",
-        ),
         Route::post(Public, "/events", record)
             .doc("Tracking", "record_event", "Record one behaviour event")
             .json::<EventBody>()

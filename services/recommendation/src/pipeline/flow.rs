@@ -4,43 +4,85 @@
 //! events costs one write per changed list rather than one per event.
 use super::model::{Changes, Model};
 use super::signal::{Kind, Signal};
+use crate::journal::{Fact, Journal};
 use crate::store::keys::RELEVANCE_CAP;
-use crate::store::{List, RecStore, Who};
+use crate::store::{Act, Format, List, RecStore, Touch};
+
+/// How far back the model is rebuilt from the journal: a user's history lives as long.
+pub const MEMORY_MS: i64 = 30 * 24 * 3600 * 1000;
 
 pub struct Pipeline {
     model: Model,
     store: RecStore,
+    /// The store held nothing when the pipeline started (an in-process store after a
+    /// restart): the rebuild gives it back its live keys too.
+    fresh_store: bool,
 }
 
 impl Pipeline {
     /// A pipeline writing to `store`, which it readies for the format first.
     pub async fn start(store: RecStore) -> anyhow::Result<Self> {
+        let fresh_store = store.format().await? == Format::Missing;
         store.prepare().await?;
         Ok(Self {
             model: Model::default(),
             store,
+            fresh_store,
         })
+    }
+
+    /// Forgets what it learnt and learns again every signal of the last [`MEMORY_MS`] the
+    /// journal kept, and writes the lists; into a fresh store also the live histories, hidden products and arrivals. How
+    /// many signals it learnt.
+    pub async fn rebuild(&mut self, journal: &Journal, now_ms: i64) -> anyhow::Result<u64> {
+        self.model = Model::default();
+        let mut touches = Vec::new();
+        let fresh = self.fresh_store;
+        let model = &mut self.model;
+        let learnt = journal
+            .replay(now_ms - MEMORY_MS, |signal| {
+                model.learn(&signal);
+                if fresh && signal.weight > 0.0 {
+                    touches.push(signal);
+                }
+            })
+            .await?;
+        for signal in &touches {
+            self.store.remember(&touch(signal)).await?;
+        }
+        if fresh {
+            for facts in journal.products().await? {
+                self.store.set_hidden(&facts.product, facts.hidden).await?;
+                if let Some(at_s) = facts.arrived_s {
+                    self.store.arrived(&facts.product, at_s).await?;
+                }
+            }
+        }
+        self.flush(now_ms).await?;
+        Ok(learnt)
+    }
+
+    /// Applies what is now known of `product`: `hidden` is what the journal concluded.
+    pub async fn note(&self, product: &str, fact: Fact, hidden: bool) -> anyhow::Result<()> {
+        if let Fact::Arrived { at_s } = fact {
+            self.store.arrived(product, at_s).await?;
+        }
+        self.store.set_hidden(product, hidden).await
     }
 
     pub fn store(&self) -> &RecStore {
         &self.store
     }
 
-    /// Learns from `signal` and records it in its shopper's history (a session's views also in
-    /// its recently viewed). A cart removal changes no history.
+    /// Learns from `signal` and records it in its shopper's history (views also in the
+    /// session's recently viewed, purchases in the user's bought). A cart removal changes no
+    /// history.
     pub async fn take(&mut self, signal: &Signal) -> anyhow::Result<()> {
         self.model.learn(signal);
         if signal.weight <= 0.0 {
             return Ok(());
         }
-        let who = match &signal.user {
-            Some(user) => Who::User(user),
-            None => Who::Session(&signal.session),
-        };
-        let viewed = signal.kind == Kind::View;
-        self.store
-            .remember(who, &signal.product, signal.at_ms, viewed)
-            .await
+        self.store.remember(&touch(signal)).await
     }
 
     /// Writes every list the model changed since the last flush, to the generation current
@@ -84,5 +126,20 @@ impl Pipeline {
                 .await?;
         }
         Ok(lists.len())
+    }
+}
+
+/// How the live keys record `signal`.
+fn touch(signal: &Signal) -> Touch<'_> {
+    Touch {
+        user: signal.user.as_deref(),
+        session: &signal.session,
+        product: &signal.product,
+        at_ms: signal.at_ms,
+        act: match signal.kind {
+            Kind::View => Act::View,
+            Kind::Purchase => Act::Purchase,
+            _ => Act::Other,
+        },
     }
 }

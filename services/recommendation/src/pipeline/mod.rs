@@ -1,6 +1,9 @@
-//! The built-in pipeline: behaviour events in, the store's lists out. [`signal`] reads what an
-//! event says, [`model`] learns from it and computes the lists, [`flow`] carries signals in and
-//! the changed lists out to the store. Not yet wired to the bus: the consumer comes next.
+//! The built-in pipeline: behaviour and catalogue events in, the store's lists out. [`signal`]
+//! reads what a behaviour event says and [`facts`] what a catalogue or stock event says,
+//! [`model`] learns and computes the lists, [`flow`] carries signals in and the changed lists
+//! out to the store, and [`consume`] feeds it from the bus.
+pub mod consume;
+pub mod facts;
 pub mod flow;
 pub mod model;
 pub mod signal;

@@ -42,6 +42,31 @@ impl Kind {
         }
     }
 
+    /// Its name in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::View => "view",
+            Kind::Click => "click",
+            Kind::CartAdd => "cart_add",
+            Kind::CartRemove => "cart_remove",
+            Kind::Wishlist => "wishlist",
+            Kind::Purchase => "purchase",
+        }
+    }
+
+    pub const ALL: [Kind; 6] = [
+        Kind::View,
+        Kind::Click,
+        Kind::CartAdd,
+        Kind::CartRemove,
+        Kind::Wishlist,
+        Kind::Purchase,
+    ];
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     fn of(event_type: &str) -> Option<Kind> {
         Some(match event_type {
             "behaviour.product_view" => Kind::View,
@@ -112,6 +137,16 @@ mod tests {
         assert_eq!(weight("behaviour.remove_from_cart", ""), -1.0);
         assert_eq!(weight("behaviour.wishlist_add", ""), 2.0);
         assert_eq!(weight("behaviour.purchase", ""), 5.0);
+    }
+
+    #[test]
+    fn kinds_are_named_once_each() {
+        let names: std::collections::HashSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), Kind::ALL.len());
+        for kind in Kind::ALL {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse("glance"), None);
     }
 
     #[test]

@@ -75,6 +75,12 @@ pub fn user_history(user: &str) -> String {
     format!("rec:live:user:{user}:history")
 }
 
+/// Product → time (unix ms) a signed-in user last bought it: vici's own addition to the
+/// `rec:live:*` keys (additive, as format v1 allows), so no list serves what was just bought.
+pub fn user_bought(user: &str) -> String {
+    format!("rec:live:user:{user}:bought")
+}
+
 /// Product → last interaction time (unix ms) of an anonymous session.
 pub fn session_history(session: &str) -> String {
     format!("rec:live:session:{session}:history")
@@ -114,5 +120,6 @@ mod tests {
         assert_eq!(session_viewed("s"), "rec:live:session:s:viewed");
         assert_eq!(user_history("u"), "rec:live:user:u:history");
         assert_eq!(session_history("s"), "rec:live:session:s:history");
+        assert_eq!(user_bought("u"), "rec:live:user:u:bought");
     }
 }

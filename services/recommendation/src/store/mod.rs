@@ -4,7 +4,7 @@
 //! the live histories keep their caps and TTLs; the hidden set and new arrivals are vici's own.
 pub mod keys;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,25 @@ pub enum Format {
 pub enum Who<'a> {
     User(&'a str),
     Session(&'a str),
+}
+
+/// One interaction of a shopper with a product, as the live keys record it.
+#[derive(Clone, Copy, Debug)]
+pub struct Touch<'a> {
+    pub user: Option<&'a str>,
+    pub session: &'a str,
+    pub product: &'a str,
+    /// Unix ms.
+    pub at_ms: i64,
+    pub act: Act,
+}
+
+/// What a [`Touch`] was, as far as the live keys care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    View,
+    Purchase,
+    Other,
 }
 
 pub struct RecStore {
@@ -152,6 +171,11 @@ impl RecStore {
         Ok(())
     }
 
+    /// The metadata hash of `generation` (empty when it has none).
+    pub async fn meta(&self, generation: &str) -> anyhow::Result<HashMap<String, String>> {
+        self.cache.hgetall(&keys::meta(generation)).await
+    }
+
     /// When `list_type`'s lists of `generation` were last written (unix ms), per its meta.
     pub async fn updated_at(
         &self,
@@ -163,32 +187,43 @@ impl RecStore {
         Ok(stamp.and_then(|s| s.parse().ok()))
     }
 
-    /// Records an interaction with `product` at `at_ms` in the history of `who` (its newest
-    /// [`HISTORY_CAP`] kept, its lifetime renewed); a product view of a session also goes first
-    /// in its recently viewed.
-    pub async fn remember(
-        &self,
-        who: Who<'_>,
-        product: &str,
-        at_ms: i64,
-        viewed: bool,
-    ) -> anyhow::Result<()> {
-        let (history, lifetime) = match who {
-            Who::User(user) => (keys::user_history(user), USER_HISTORY_FOR),
-            Who::Session(session) => (keys::session_history(session), SESSION_FOR),
+    /// Records `touch` in its shopper's history (the user's when signed in, else the
+    /// session's; its newest [`HISTORY_CAP`] kept, its lifetime renewed). A view also goes first
+    /// in the session's recently viewed, a purchase into the user's bought products.
+    pub async fn remember(&self, touch: &Touch<'_>) -> anyhow::Result<()> {
+        let (history, lifetime) = match touch.user {
+            Some(user) => (keys::user_history(user), USER_HISTORY_FOR),
+            None => (keys::session_history(touch.session), SESSION_FOR),
         };
+        let member = [(touch.product, touch.at_ms as f64)];
         self.cache
-            .zadd_keep_top(&history, &[(product, at_ms as f64)], HISTORY_CAP)
+            .zadd_keep_top(&history, &member, HISTORY_CAP)
             .await?;
         self.cache.expire(&history, lifetime).await?;
-        if let (Who::Session(session), true) = (who, viewed) {
-            let list = keys::session_viewed(session);
-            self.cache.lrem(&list, 0, product).await?;
-            self.cache.lpush(&list, &[product]).await?;
-            self.cache.ltrim(&list, 0, VIEWED_CAP as isize - 1).await?;
-            self.cache.expire(&list, SESSION_FOR).await?;
+        match (touch.act, touch.user) {
+            (Act::View, _) => {
+                let list = keys::session_viewed(touch.session);
+                self.cache.lrem(&list, 0, touch.product).await?;
+                self.cache.lpush(&list, &[touch.product]).await?;
+                self.cache.ltrim(&list, 0, VIEWED_CAP as isize - 1).await?;
+                self.cache.expire(&list, SESSION_FOR).await?;
+            }
+            (Act::Purchase, Some(user)) => {
+                let bought = keys::user_bought(user);
+                self.cache
+                    .zadd_keep_top(&bought, &member, HISTORY_CAP)
+                    .await?;
+                self.cache.expire(&bought, USER_HISTORY_FOR).await?;
+            }
+            _ => {}
         }
         Ok(())
+    }
+
+    /// What `user` bought lately (the newest [`HISTORY_CAP`]).
+    pub async fn bought(&self, user: &str) -> anyhow::Result<Vec<String>> {
+        let bought = self.best(&keys::user_bought(user), HISTORY_CAP).await?;
+        Ok(bought.into_iter().map(|(product, _)| product).collect())
     }
 
     /// The newest `n` products of `who`'s history with their times (unix ms), newest first.

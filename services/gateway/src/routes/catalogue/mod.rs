@@ -9,15 +9,17 @@ use crate::dto::params::{
     PageParams, ReviewParams, SearchParams, SuggestParams,
 };
 use crate::dto::{
-    CategoryDto, PriceRangeDto, ProductDto, ReviewsEnvelope, SearchResultDto, SuggestionDto,
+    CategoryDto, PriceRangeDto, ProductDto, ReviewsEnvelope, SearchResultDto, ShelfEnvelope,
+    SuggestionDto,
 };
 use crate::error::{ApiError, ApiResult};
 
 pub mod admin_categories;
 pub mod admin_products;
 pub mod categories;
-pub mod curated;
 pub mod products;
+pub mod reviews;
+pub mod shelves;
 
 /// The public catalogue. Every answer but the personalised `/products/recommended` is the same
 /// for every non-admin caller, so the micro-cache may share it.
@@ -90,33 +92,40 @@ fn shop_routes() -> Vec<Route> {
             .query::<CategoryParams>()
             .data::<PriceRangeDto>()
             .cached(),
-        Route::get(Public, "/products/recommended", curated::recommended)
-            .doc("Products", "recommended", "Products recommended for the caller")
-            .describe("Trending products for anonymous visitors; never 401. Personalised, so never cached.")
+        Route::get(Public, "/products/recommended", shelves::recommended)
+            .doc("Recommendations", "recommended", "Products recommended for the caller")
+            .describe("Personalised from the caller's (or the X-Session-Id session's) behaviour, trending and popular products filling the rest; never 401, never cached. `meta.sources[i]` says where `data[i]` came from.")
             .query::<LimitParams>()
             .header(SESSION_ID)
-            .page::<ProductDto>(),
-        Route::get(Public, "/products/trending", curated::trending)
-            .doc("Products", "trending", "Trending products, optionally in a category")
+            .bare_page::<ShelfEnvelope>(),
+        Route::get(Public, "/products/recently-viewed", shelves::recently_viewed)
+            .doc("Recommendations", "recently_viewed", "Products the caller (or X-Session-Id) viewed, newest first")
+            .query::<LimitParams>()
+            .header(SESSION_ID)
+            .bare_page::<ShelfEnvelope>(),
+        Route::get(Public, "/products/trending", shelves::trending)
+            .doc("Recommendations", "trending", "Trending products, optionally in a category")
+            .describe("From shoppers' recent activity, decayed over time; popular products fill the rest. With `category`, that category's (and its descendants') best.")
             .query::<CuratedParams>()
-            .page::<ProductDto>()
+            .bare_page::<ShelfEnvelope>()
             .cached(),
-        Route::get(Public, "/products/new-arrivals", curated::new_arrivals)
-            .doc("Products", "new_arrivals", "The newest products")
+        Route::get(Public, "/products/new-arrivals", shelves::new_arrivals)
+            .doc("Recommendations", "new_arrivals", "The newest products")
             .query::<LimitParams>()
-            .page::<ProductDto>()
+            .bare_page::<ShelfEnvelope>()
             .cached(),
-        Route::get(Public, "/products/{id}/related", curated::related)
-            .doc("Products", "related", "Products similar to this one (never the product itself)")
+        Route::get(Public, "/products/{id}/related", shelves::related)
+            .doc("Recommendations", "related", "Products similar to this one (never the product itself)")
+            .describe("Similar by shoppers' behaviour, then bought together, then the same category, then popular.")
             .query::<LimitParams>()
-            .page::<ProductDto>()
+            .bare_page::<ShelfEnvelope>()
             .cached(),
-        Route::get(Public, "/products/{id}/frequently-bought-together", curated::bought_together)
-            .doc("Products", "bought_together", "Products often bought with this one")
+        Route::get(Public, "/products/{id}/frequently-bought-together", shelves::bought_together)
+            .doc("Recommendations", "bought_together", "Products often bought with this one")
             .query::<LimitParams>()
-            .page::<ProductDto>()
+            .bare_page::<ShelfEnvelope>()
             .cached(),
-        Route::get(Public, "/products/{id}/reviews", curated::reviews)
+        Route::get(Public, "/products/{id}/reviews", reviews::reviews)
             .doc("Reviews", "list_reviews", "A product's reviews")
             .describe("Paged reviews plus a sibling `summary` with the product's aggregate rating.")
             .query::<ReviewParams>()

@@ -1,0 +1,194 @@
+//! The pipeline's consumer (group `recommendation`): behaviour from `user-events`, arrivals and
+//! departures from `product-events`, sell-outs from `inventory-events`. Deliveries are taken in
+//! batches of at most [`BATCH_WINDOW`]: the batch's signals are kept in the journal (which
+//! drops redeliveries), learnt, the changed lists written, and only then is the last delivery
+//! of each partition committed. `purchase-events` is not read: it carries copies of the
+//! purchases `user-events` already has.
+//!
+//! The model lives in memory and the journal is its truth: it is rebuilt from the journal at
+//! start, and again after any failure mid-batch (a signal kept but not learnt is learnt then).
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus::{Histogram, HistogramOpts, IntCounterVec};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use vici_bus::topics::{INVENTORY_EVENTS, PRODUCT_EVENTS, USER_EVENTS};
+use vici_bus::{CloudEvent, Delivery, SharedBus};
+use vici_cache::SharedCache;
+use vici_kit::server::Shutdown as CancellationToken;
+use vici_store::now_ms;
+
+use super::flow::{MEMORY_MS, Pipeline};
+use super::{facts, signal};
+use crate::journal::Journal;
+use crate::store::RecStore;
+
+pub const GROUP: &str = "recommendation";
+const TOPICS: &[&str] = &[USER_EVENTS, PRODUCT_EVENTS, INVENTORY_EVENTS];
+/// How long a batch gathers after its first delivery: the lists trail an event by about this.
+const BATCH_WINDOW: Duration = Duration::from_millis(200);
+const BATCH_MAX: usize = 2_000;
+/// Pause before trying again after the bus, the store or the database failed.
+const RETRY: Duration = Duration::from_secs(2);
+/// How often journal rows older than the model's memory are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+static LAG: LazyLock<Histogram> = LazyLock::new(|| {
+    let h = Histogram::with_opts(
+        HistogramOpts::new(
+            "rec_pipeline_lag_seconds",
+            "From a behaviour event's time to its lists written (imported history counts as late)",
+        )
+        .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0]),
+    )
+    .expect("valid metric");
+    let _ = prometheus::default_registry().register(Box::new(h.clone()));
+    h
+});
+
+static DELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    vici_kit::metrics::counter(
+        "rec_pipeline_events_total",
+        "Events the recommendation pipeline read, by outcome (learnt, repeated, fact, other, unreadable)",
+        &["outcome"],
+    )
+});
+
+/// Readies the store, rebuilds the model, then consumes until `shutdown`; while the store or
+/// the database is away, tries again every [`RETRY`].
+pub fn spawn(
+    cache: SharedCache,
+    journal: Journal,
+    bus: SharedBus,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut started = None;
+        loop {
+            let pipeline = match &mut started {
+                Some(pipeline) => pipeline,
+                None => match Pipeline::start(RecStore::new(cache.clone())).await {
+                    Ok(pipeline) => started.insert(pipeline),
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "the recommendation store is not ready; retrying");
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            _ = tokio::time::sleep(RETRY) => continue,
+                        }
+                    }
+                },
+            };
+            match rebuild(pipeline, &journal).await {
+                Ok(()) => match follow(pipeline, &journal, &bus, &shutdown).await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "recommendation pipeline failed; rebuilding")
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "rebuilding the recommendation model failed; retrying")
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(RETRY) => {}
+            }
+        }
+    })
+}
+
+async fn rebuild(pipeline: &mut Pipeline, journal: &Journal) -> anyhow::Result<()> {
+    let now = now_ms();
+    journal.forget_before(now - MEMORY_MS).await?;
+    let learnt = pipeline.rebuild(journal, now).await?;
+    tracing::info!(learnt, "recommendation model rebuilt from the journal");
+    Ok(())
+}
+
+/// One subscription, until a failure (an error) or `shutdown` (`Ok`).
+async fn follow(
+    pipeline: &mut Pipeline,
+    journal: &Journal,
+    bus: &SharedBus,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let mut subscription = bus.subscribe(GROUP, TOPICS).await?;
+    let mut pruned = Instant::now();
+    loop {
+        let first = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            delivery = subscription.next() => delivery?,
+        };
+        let mut batch = vec![first];
+        let until = Instant::now() + BATCH_WINDOW;
+        while batch.len() < BATCH_MAX {
+            match tokio::time::timeout_at(until, subscription.next()).await {
+                Ok(delivery) => batch.push(delivery?),
+                Err(_) => break,
+            }
+        }
+        apply(pipeline, journal, &batch).await?;
+        for delivery in last_of_each_partition(&batch) {
+            subscription.commit(delivery).await?;
+        }
+        if pruned.elapsed() > PRUNE_EVERY {
+            journal.forget_before(now_ms() - MEMORY_MS).await?;
+            pruned = Instant::now();
+        }
+    }
+}
+
+/// Learns from a batch and writes the lists it changed.
+async fn apply(
+    pipeline: &mut Pipeline,
+    journal: &Journal,
+    batch: &[Delivery],
+) -> anyhow::Result<()> {
+    let mut signals = Vec::new();
+    for delivery in batch {
+        let Ok(event) = CloudEvent::from_json(&delivery.payload) else {
+            tracing::warn!(topic = %delivery.topic, offset = delivery.offset, "not a CloudEvent; skipped");
+            DELIVERIES.with_label_values(&["unreadable"]).inc();
+            continue;
+        };
+        if let Some(signal) = signal::read(&event) {
+            signals.push((event.id, signal));
+            continue;
+        }
+        let facts = facts::read(&event);
+        let outcome = if facts.is_empty() { "other" } else { "fact" };
+        DELIVERIES.with_label_values(&[outcome]).inc();
+        for (product, fact) in facts {
+            let hidden = journal.note(&product, fact).await?;
+            pipeline.note(&product, fact, hidden).await?;
+        }
+    }
+    let offered = signals.len();
+    let new = journal.keep(signals).await?;
+    DELIVERIES
+        .with_label_values(&["repeated"])
+        .inc_by((offered - new.len()) as u64);
+    DELIVERIES
+        .with_label_values(&["learnt"])
+        .inc_by(new.len() as u64);
+    for signal in &new {
+        pipeline.take(signal).await?;
+    }
+    let now = now_ms();
+    pipeline.flush(now).await?;
+    for signal in &new {
+        LAG.observe((now - signal.at_ms).max(0) as f64 / 1000.0);
+    }
+    Ok(())
+}
+
+/// The delivery to commit per partition: its last in `batch`.
+fn last_of_each_partition(batch: &[Delivery]) -> Vec<&Delivery> {
+    let mut last: HashMap<(&str, i32), &Delivery> = HashMap::new();
+    for delivery in batch {
+        last.insert((&delivery.topic, delivery.partition), delivery);
+    }
+    last.into_values().collect()
+}

@@ -1,0 +1,193 @@
+//! The running service: events on the bus reach the shelves it serves, each event is learnt
+//! once however often it is delivered, catalogue and stock events hide and announce products,
+//! and a restart rebuilds the model from the journal.
+use serde_json::json;
+use vici_bus::CloudEvent;
+use vici_bus::topics::{INVENTORY_EVENTS, PRODUCT_EVENTS, USER_EVENTS};
+use vici_proto::recommendation::v1 as pb;
+use vici_proto::recommendation::v1::RecommendationKind as K;
+use vici_recommendation::journal::Journal;
+use vici_recommendation::pipeline::flow::Pipeline;
+use vici_recommendation::store::{List, RecStore};
+use vici_testkit::caches::memory_cache;
+use vici_testkit::{ServiceName, eventually, invalid};
+
+use super::harness::App;
+
+const VIEW: &str = "behaviour.product_view";
+
+fn firsts(shelf: &[(String, String)]) -> Vec<&str> {
+    shelf.iter().map(|(p, _)| p.as_str()).collect()
+}
+
+/// Three shoppers view a lamp, then a bulb: the two go together.
+async fn lamps_and_bulbs(app: &App) {
+    for shopper in ["a", "b", "c"] {
+        app.behaviour(VIEW, Some(shopper), "s", "lamp").await;
+        app.behaviour(VIEW, Some(shopper), "s", "bulb").await;
+    }
+}
+
+pub async fn behaviour_on_the_bus_reaches_the_shelves(app: App) {
+    lamps_and_bulbs(&app).await;
+    app.behaviour(VIEW, Some("me"), "s-me", "lamp").await;
+    eventually("my recommendations to follow my view", || async {
+        let mine = app.shelf(K::Recommended, Some("me"), None, None).await;
+        mine.first() == Some(&("bulb".into(), "personalized".into()))
+    })
+    .await;
+    // A visitor's first view is enough for a list of their own.
+    app.behaviour(VIEW, None, "visit-1", "lamp").await;
+    eventually("a visitor's recommendations to follow one view", || async {
+        let theirs = app.shelf(K::Recommended, None, Some("visit-1"), None).await;
+        theirs.first() == Some(&("bulb".into(), "personalized".into()))
+    })
+    .await;
+    let viewed = app
+        .shelf(K::RecentlyViewed, None, Some("visit-1"), None)
+        .await;
+    assert_eq!(viewed, [("lamp".to_string(), "history".to_string())]);
+    let related = app.shelf(K::Related, None, None, Some("lamp")).await;
+    assert_eq!(firsts(&related), ["bulb"]);
+    // Bot traffic moves nothing.
+    let mut bot = CloudEvent::new(
+        "event",
+        VIEW,
+        "me",
+        json!({"userId": "me", "sessionId": "s-me", "productId": "desk", "isBot": true}),
+    );
+    bot.id = vici_testkit::new_id();
+    app.publish(USER_EVENTS, &bot).await;
+    app.behaviour(VIEW, Some("d"), "s", "marker").await;
+    eventually("the marker to be learnt", || async {
+        let trending = app.shelf(K::Trending, None, None, None).await;
+        firsts(&trending).contains(&"marker")
+    })
+    .await;
+    let trending = app.shelf(K::Trending, None, None, None).await;
+    assert!(!firsts(&trending).contains(&"desk"), "{trending:?}");
+}
+
+pub async fn a_redelivered_event_is_learnt_once(app: App) {
+    let store = RecStore::new(app.cache.clone());
+    let popular = || async { store.top(List::Popular, 10).await.unwrap() };
+    // Delivered twice in one batch, and once more after it was learnt.
+    let once = app.behaviour(VIEW, Some("u1"), "s1", "twice-sent").await;
+    app.publish(USER_EVENTS, &once).await;
+    eventually("the view to be learnt", || async {
+        popular().await.len() == 1
+    })
+    .await;
+    app.publish(USER_EVENTS, &once).await;
+    app.behaviour(VIEW, Some("u2"), "s2", "marker").await;
+    eventually("the marker to be learnt", || async {
+        popular().await.len() == 2
+    })
+    .await;
+    let popular = popular().await;
+    assert!(
+        popular.iter().all(|(_, score)| *score == 1.0),
+        "each view counted once: {popular:?}"
+    );
+}
+
+pub async fn catalogue_and_stock_events_hide_and_announce_products(app: App) {
+    let created = CloudEvent::new(
+        "product",
+        "product.created",
+        "fresh",
+        json!({"productId": "fresh", "status": "ACTIVE", "name": "Fresh"}),
+    );
+    app.publish(PRODUCT_EVENTS, &created).await;
+    eventually("the new product among the new arrivals", || async {
+        let arrivals = app.shelf(K::NewArrivals, None, None, None).await;
+        arrivals == [("fresh".to_string(), "new_arrivals".to_string())]
+    })
+    .await;
+    app.behaviour(VIEW, Some("u1"), "s1", "hot").await;
+    eventually("the viewed product to trend", || async {
+        firsts(&app.shelf(K::Trending, None, None, None).await).contains(&"hot")
+    })
+    .await;
+    let stock = |available: i64| {
+        CloudEvent::new(
+            "inventory",
+            "inventory.stock_changed",
+            "hot",
+            json!({"productId": "hot", "variantId": null, "available": available, "reserved": 0}),
+        )
+    };
+    app.publish(INVENTORY_EVENTS, &stock(0)).await;
+    eventually("a sold-out product to leave every shelf", || async {
+        !firsts(&app.shelf(K::Trending, None, None, None).await).contains(&"hot")
+    })
+    .await;
+    app.publish(INVENTORY_EVENTS, &stock(3)).await;
+    eventually("a restocked product to come back", || async {
+        firsts(&app.shelf(K::Trending, None, None, None).await).contains(&"hot")
+    })
+    .await;
+    let deleted = CloudEvent::new(
+        "product",
+        "product.deleted",
+        "fresh",
+        json!({"productId": "fresh"}),
+    );
+    app.publish(PRODUCT_EVENTS, &deleted).await;
+    eventually("a deleted product to leave the new arrivals", || async {
+        app.shelf(K::NewArrivals, None, None, None).await.is_empty()
+    })
+    .await;
+}
+
+pub async fn a_restart_rebuilds_the_model_from_the_journal(app: App) {
+    lamps_and_bulbs(&app).await;
+    app.behaviour(VIEW, None, "visit-2", "lamp").await;
+    let store = RecStore::new(app.cache.clone());
+    eventually("the lamp's similar items", || async {
+        !store
+            .top(List::Similar { product: "lamp" }, 5)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    // A restarted `vici up`: the in-process store is empty, the database is not.
+    let emptied = RecStore::new(memory_cache());
+    let mut pipeline = Pipeline::start(emptied).await.unwrap();
+    let journal = Journal::new(app.services.db(ServiceName::Recommendation).await);
+    let learnt = pipeline
+        .rebuild(&journal, vici_store::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(learnt, 7);
+    let rebuilt = pipeline.store();
+    let similar = rebuilt
+        .top(List::Similar { product: "lamp" }, 5)
+        .await
+        .unwrap();
+    assert_eq!(similar[0].0, "bulb");
+    assert_eq!(rebuilt.recently_viewed("visit-2").await.unwrap(), ["lamp"]);
+    let trending = rebuilt.top(List::Trending, 5).await.unwrap();
+    assert_eq!(trending.len(), 2);
+}
+
+pub async fn unclear_requests_are_refused(app: App) {
+    let ask = |kind: K, product: Option<&str>, limit: u32| pb::RecommendRequest {
+        kind: kind.into(),
+        user_id: None,
+        session_id: None,
+        product_id: product.map(str::to_string),
+        limit,
+    };
+    let mut recs = app.recs();
+    for (request, field) in [
+        (ask(K::Unspecified, None, 10), "kind"),
+        (ask(K::Related, None, 10), "productId"),
+        (ask(K::FrequentlyBoughtTogether, Some(""), 10), "productId"),
+        (ask(K::Trending, None, 0), "limit"),
+        (ask(K::Trending, None, 101), "limit"),
+    ] {
+        invalid(recs.recommend(request).await, field);
+    }
+}

@@ -1,0 +1,157 @@
+//! Recommendation shelves end to end: the shop records what a shopper browses, the pipeline
+//! learns it from the bus, and the shelves the storefront shows change with it; every shelf is
+//! full on the demo shop and says where each product came from.
+use std::collections::HashSet;
+
+use serde_json::Value;
+use vici_testkit::eventually;
+use vici_testkit::system::{Visitor, shop};
+
+use crate::account::product_id;
+
+const SOURCES: [&str; 8] = [
+    "personalized",
+    "similar",
+    "bought_together",
+    "trending",
+    "popular",
+    "category",
+    "new_arrivals",
+    "history",
+];
+
+/// A shelf's products and the source of each, checked against the contract's shape.
+async fn shelf(v: &Visitor<'_>, path: &str) -> Vec<(String, String)> {
+    let answer = v.get(path).await;
+    let products = answer.data().as_array().unwrap().clone();
+    let meta = &answer.body["meta"];
+    let sources = meta["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), products.len(), "{path}: {meta}");
+    assert!(!meta["requestId"].as_str().unwrap().is_empty(), "{meta}");
+    assert!(
+        meta["gen"].is_string() && meta["modelVersion"].is_string(),
+        "{meta}"
+    );
+    products
+        .iter()
+        .zip(sources)
+        .map(|(p, s)| {
+            let source = s.as_str().unwrap();
+            assert!(SOURCES.contains(&source), "{path}: unknown source {source}");
+            (p["id"].as_str().unwrap().to_string(), source.to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_shelf_is_full_on_the_demo_shop() {
+    let v = shop().visitor();
+    for path in [
+        "/api/products/recommended?limit=6",
+        "/api/products/trending?limit=6",
+        "/api/products/new-arrivals?limit=6",
+    ] {
+        assert_eq!(shelf(&v, path).await.len(), 6, "{path}");
+    }
+    // A book is the only one of its category: its similar products come from elsewhere.
+    for slug in ["atomic-habits-book", "macbook-pro-16-m3", "nike-air-max-90"] {
+        let id = product_id(&v, slug).await;
+        for list in ["related", "frequently-bought-together"] {
+            let path = format!("/api/products/{id}/{list}?limit=6");
+            let shown = shelf(&v, &path).await;
+            assert_eq!(shown.len(), 6, "{path}");
+            assert!(
+                shown.iter().all(|(p, _)| *p != id),
+                "never the product itself"
+            );
+            let distinct: HashSet<&String> = shown.iter().map(|(p, _)| p).collect();
+            assert_eq!(distinct.len(), 6, "each product once: {shown:?}");
+        }
+    }
+    let macbook = product_id(&v, "macbook-pro-16-m3").await;
+    let related = shelf(&v, &format!("/api/products/{macbook}/related?limit=6")).await;
+    let sources: Vec<&str> = related.iter().map(|(_, s)| s.as_str()).collect();
+    assert!(
+        sources.contains(&"category") || sources.contains(&"similar"),
+        "{related:?}"
+    );
+}
+
+/// Three shoppers look at the sneakers, then the laptop: the two go together.
+async fn sneakers_then_laptop(sneakers: &str, laptop: &str) {
+    for i in 0..3 {
+        let mut other = shop().visitor();
+        other.register(&format!("co-viewer-{i}")).await.data();
+        viewed(&other, sneakers).await;
+        viewed(&other, laptop).await;
+    }
+}
+
+async fn viewed(v: &Visitor<'_>, product: &str) {
+    v.get(&format!("/api/products/{product}")).await.data();
+}
+
+fn has(shown: &[(String, String)], product: &str, source: &str) -> bool {
+    shown.iter().any(|(p, s)| p == product && s == source)
+}
+
+#[tokio::test]
+async fn browsing_changes_the_shoppers_recommendations() {
+    let v = shop().visitor();
+    let sneakers = product_id(&v, "nike-air-max-90").await;
+    let laptop = product_id(&v, "dell-xps-15").await;
+    sneakers_then_laptop(&sneakers, &laptop).await;
+
+    let mut shopper = shop().visitor();
+    shopper.register("recommended").await.data();
+    viewed(&shopper, &sneakers).await;
+    eventually(
+        "the laptop among the shopper's personalised picks",
+        || async {
+            let mine = shelf(&shopper, "/api/products/recommended?limit=10").await;
+            has(&mine, &laptop, "personalized")
+        },
+    )
+    .await;
+    let mine = shelf(&shopper, "/api/products/recommended?limit=10").await;
+    assert!(
+        !mine.iter().any(|(p, _)| *p == sneakers),
+        "not what was just seen: {mine:?}"
+    );
+
+    // An anonymous visitor (no session header, as the storefront) is recognised by the visit.
+    let visitor = shop().visitor();
+    viewed(&visitor, &sneakers).await;
+    eventually("the laptop among the visitor's picks", || async {
+        let theirs = shelf(&visitor, "/api/products/recommended?limit=10").await;
+        has(&theirs, &laptop, "personalized")
+    })
+    .await;
+    let related = shelf(&visitor, &format!("/api/products/{sneakers}/related")).await;
+    assert!(has(&related, &laptop, "similar"), "{related:?}");
+}
+
+#[tokio::test]
+async fn recently_viewed_follows_the_visitor() {
+    let lookup = shop().visitor();
+    let first = product_id(&lookup, "levis-501-jeans").await;
+    let second = product_id(&lookup, "zara-floral-dress").await;
+    let v = shop().visitor();
+    let shown = shelf(&v, "/api/products/recently-viewed").await;
+    assert!(
+        shown.is_empty(),
+        "a new visitor has seen nothing: {shown:?}"
+    );
+    viewed(&v, &first).await;
+    viewed(&v, &second).await;
+    let expected = [
+        (second.clone(), "history".to_string()),
+        (first.clone(), "history".to_string()),
+    ];
+    eventually("both views in recently viewed, newest first", || async {
+        shelf(&v, "/api/products/recently-viewed").await == expected
+    })
+    .await;
+    let bad: Value = v.get("/api/products/recently-viewed?limit=0").await.body;
+    assert_eq!(bad["statusCode"], 400, "{bad}");
+}
