@@ -21,9 +21,11 @@ pub const MIGRATIONS: &[Migration] = &[Migration::new(
         product_id TEXT NOT NULL,
         kind TEXT NOT NULL,
         weight DOUBLE PRECISION NOT NULL,
-        at_ms BIGINT NOT NULL
+        at_ms BIGINT NOT NULL,
+        order_id TEXT
      );
      CREATE INDEX signals_age ON signals (at_ms, event_id);
+     CREATE INDEX signals_session ON signals (session_id);
      CREATE TABLE products (
         product_id TEXT PRIMARY KEY,
         inactive BIGINT NOT NULL DEFAULT 0,
@@ -78,7 +80,7 @@ impl Journal {
         let mut tx = self.db.begin().await?;
         for run in row_runs(signals.len()) {
             let mut sql = Sql::new(
-                "INSERT INTO signals (event_id, user_id, session_id, product_id, kind, weight, at_ms) VALUES ",
+                "INSERT INTO signals (event_id, user_id, session_id, product_id, kind, weight, at_ms, order_id) VALUES ",
             );
             for (i, (id, s)) in signals[run].iter().enumerate() {
                 if i > 0 {
@@ -92,6 +94,7 @@ impl Journal {
                     s.kind.as_str().into(),
                     s.weight.into(),
                     s.at_ms.into(),
+                    s.order.as_deref().into(),
                 ]);
             }
             sql.push(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
@@ -107,13 +110,24 @@ impl Journal {
             .collect())
     }
 
+    /// Makes the anonymous signals of `session` `user`'s (a sign-in or a registration), so a
+    /// rebuild learns them as the user's.
+    pub async fn identify(&self, session: &str, user: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE signals SET user_id = $1 WHERE session_id = $2 AND user_id IS NULL")
+            .bind(user)
+            .bind(session)
+            .execute(self.db.writer())
+            .await?;
+        Ok(())
+    }
+
     /// Hands every signal at or after `since_ms` to `each`, oldest first; how many.
     pub async fn replay(&self, since_ms: i64, mut each: impl FnMut(Signal)) -> anyhow::Result<u64> {
         let mut after = (since_ms, String::new());
         let mut count = 0;
         loop {
             let rows = sqlx::query(
-                "SELECT event_id, user_id, session_id, product_id, kind, weight, at_ms FROM signals \
+                "SELECT event_id, user_id, session_id, product_id, kind, weight, at_ms, order_id FROM signals \
                  WHERE at_ms > $1 OR (at_ms = $1 AND event_id > $2) \
                  ORDER BY at_ms, event_id LIMIT $3",
             )
@@ -138,6 +152,7 @@ impl Journal {
                     weight: row.try_get("weight")?,
                     at_ms: row.try_get("at_ms")?,
                     kind,
+                    order: row.try_get("order_id")?,
                 });
                 count += 1;
             }

@@ -14,6 +14,7 @@ fn view(user: Option<&str>, session: &str, product: &str, at_ms: i64) -> Signal 
         weight: 1.0,
         at_ms,
         kind: Kind::View,
+        order: None,
     }
 }
 

@@ -73,6 +73,21 @@ impl App {
         event
     }
 
+    /// One order line, as the order service announces it after payment.
+    pub async fn purchase(&self, user: &str, order: &str, product: &str) {
+        let data = json!({"userId": user, "sessionId": format!("s-{user}"), "productId": product,
+            "orderId": order, "quantity": 1, "priceCents": 1000, "isBot": false});
+        let event = CloudEvent::new("order", "behaviour.purchase", user, data);
+        self.services.publish(USER_EVENTS, &event).await;
+    }
+
+    /// A sign-in of `session` as `user`.
+    pub async fn identify(&self, session: &str, user: &str) {
+        let data = json!({"userId": user, "sessionId": session, "isBot": false});
+        let event = CloudEvent::new("event", "behaviour.identify", user, data);
+        self.services.publish(USER_EVENTS, &event).await;
+    }
+
     pub async fn publish(&self, topic: &str, event: &CloudEvent) {
         self.services.publish(topic, event).await;
     }

@@ -25,6 +25,7 @@ vici_testkit::on_both_backends!(
     pipeline::behaviour_on_the_bus_reaches_the_shelves,
     pipeline::a_redelivered_event_is_learnt_once,
     pipeline::catalogue_and_stock_events_hide_and_announce_products,
+    pipeline::orders_and_sign_ins_shape_the_lists,
     pipeline::a_restart_rebuilds_the_model_from_the_journal,
     pipeline::unclear_requests_are_refused,
 );

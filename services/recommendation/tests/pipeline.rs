@@ -140,6 +140,52 @@ pub async fn catalogue_and_stock_events_hide_and_announce_products(app: App) {
     .await;
 }
 
+pub async fn orders_and_sign_ins_shape_the_lists(app: App) {
+    for (user, order, lines) in [
+        ("u1", "o1", ["pasta", "sauce"]),
+        ("u2", "o2", ["pasta", "sauce"]),
+        ("u3", "o3", ["pasta", "wine"]),
+    ] {
+        for line in lines {
+            app.purchase(user, order, line).await;
+        }
+    }
+    app.purchase("u1", "o4", "pasta").await;
+    eventually("sauce bought with pasta", || async {
+        let together = app
+            .shelf(K::FrequentlyBoughtTogether, None, None, Some("pasta"))
+            .await;
+        together.first() == Some(&("sauce".into(), "bought_together".into()))
+    })
+    .await;
+    let store = RecStore::new(app.cache.clone());
+    eventually("pasta to buy again", || async {
+        let again = store.top(List::BuyAgain { user: "u1" }, 5).await.unwrap();
+        again.first().map(|(p, _)| p.as_str()) == Some("pasta")
+    })
+    .await;
+    // What u1 bought is on none of u1's shelves.
+    let mine = app.shelf(K::Recommended, Some("u1"), None, None).await;
+    assert!(
+        !firsts(&mine).contains(&"pasta") && !firsts(&mine).contains(&"sauce"),
+        "{mine:?}"
+    );
+
+    // A visitor browses anonymously, then signs in: the views follow them.
+    app.behaviour(VIEW, None, "visit-9", "wine").await;
+    app.identify("visit-9", "u9").await;
+    eventually("the visitor's views in the user's history", || async {
+        let viewed = app.shelf(K::RecentlyViewed, Some("u9"), None, None).await;
+        firsts(&viewed) == ["wine"]
+    })
+    .await;
+    eventually("the user's recommendations to follow the visit", || async {
+        let theirs = app.shelf(K::Recommended, Some("u9"), None, None).await;
+        theirs.first() == Some(&("pasta".into(), "personalized".into()))
+    })
+    .await;
+}
+
 pub async fn a_restart_rebuilds_the_model_from_the_journal(app: App) {
     lamps_and_bulbs(&app).await;
     app.behaviour(VIEW, None, "visit-2", "lamp").await;

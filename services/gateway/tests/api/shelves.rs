@@ -87,10 +87,23 @@ async fn curated_shelves_ask_for_their_kind_with_default_limit_ten() {
                 .all(|p| p["id"] != HEADPHONES_ID),
             "never the product itself"
         );
-        let sent = gw.fake.last_curated();
+        // The product's own category first, then (the fake's shelf being short) the shop's
+        // best, neither with the product itself.
+        let sent = gw.fake.curated_requests.lock().unwrap().clone();
+        let [.., about, best] = &sent[..] else {
+            panic!("two ListCurated calls: {sent:?}")
+        };
         assert_eq!(
-            (sent.kind().spelling(), sent.product_id.as_deref()),
+            (about.kind().spelling(), about.product_id.as_deref()),
             (kind, Some(HEADPHONES_ID))
+        );
+        assert_eq!(
+            (best.kind().spelling(), best.product_id.as_deref()),
+            ("recommended", None)
+        );
+        assert!(
+            best.exclude_ids.iter().any(|id| id == HEADPHONES_ID),
+            "{best:?}"
         );
         get(&gw.app, &format!("/api/products/bogus/{suffix}"))
             .await

@@ -1,7 +1,8 @@
 //! The pipeline's consumer (group `recommendation`): behaviour from `user-events`, arrivals and
 //! departures from `product-events`, sell-outs from `inventory-events`. Deliveries are taken in
 //! batches of at most [`BATCH_WINDOW`]: the batch's signals are kept in the journal (which
-//! drops redeliveries), learnt, the changed lists written, and only then is the last delivery
+//! drops redeliveries), learnt, the sign-ins among them merge sessions into users (in the
+//! journal too, so a rebuild agrees), the changed lists written, and only then is the last delivery
 //! of each partition committed. `purchase-events` is not read: it carries copies of the
 //! purchases `user-events` already has.
 //!
@@ -51,7 +52,7 @@ static LAG: LazyLock<Histogram> = LazyLock::new(|| {
 static DELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     vici_kit::metrics::counter(
         "rec_pipeline_events_total",
-        "Events the recommendation pipeline read, by outcome (learnt, repeated, fact, other, unreadable)",
+        "Events the recommendation pipeline read, by outcome (learnt, repeated, identify, fact, other, unreadable)",
         &["outcome"],
     )
 });
@@ -147,6 +148,7 @@ async fn apply(
     batch: &[Delivery],
 ) -> anyhow::Result<()> {
     let mut signals = Vec::new();
+    let mut identified = Vec::new();
     for delivery in batch {
         let Ok(event) = CloudEvent::from_json(&delivery.payload) else {
             tracing::warn!(topic = %delivery.topic, offset = delivery.offset, "not a CloudEvent; skipped");
@@ -155,6 +157,11 @@ async fn apply(
         };
         if let Some(signal) = signal::read(&event) {
             signals.push((event.id, signal));
+            continue;
+        }
+        if let Some(tie) = signal::identify(&event) {
+            DELIVERIES.with_label_values(&["identify"]).inc();
+            identified.push(tie);
             continue;
         }
         let facts = facts::read(&event);
@@ -175,6 +182,11 @@ async fn apply(
         .inc_by(new.len() as u64);
     for signal in &new {
         pipeline.take(signal).await?;
+    }
+    // After the batch's signals: a session's views just before its sign-in are merged too.
+    for (session, user) in &identified {
+        journal.identify(session, user).await?;
+        pipeline.identify(session, user).await?;
     }
     let now = now_ms();
     pipeline.flush(now).await?;

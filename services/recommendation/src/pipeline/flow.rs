@@ -39,6 +39,7 @@ impl Pipeline {
         let mut touches = Vec::new();
         let fresh = self.fresh_store;
         let model = &mut self.model;
+        // Signals of sessions that signed in were moved to their users in the journal.
         let learnt = journal
             .replay(now_ms - MEMORY_MS, |signal| {
                 model.learn(&signal);
@@ -60,6 +61,12 @@ impl Pipeline {
         }
         self.flush(now_ms).await?;
         Ok(learnt)
+    }
+
+    /// Makes the anonymous `session`'s history `user`'s, in the model and in the live keys.
+    pub async fn identify(&mut self, session: &str, user: &str) -> anyhow::Result<()> {
+        self.model.identify(session, user);
+        self.store.merge_history(session, user).await
     }
 
     /// Applies what is now known of `product`: `hidden` is what the journal concluded.
@@ -118,6 +125,14 @@ impl Pipeline {
         for user in changes.shoppers.iter().filter(|s| !s.starts_with("anon:")) {
             let list = self.model.personalized(user, RELEVANCE_CAP);
             lists.push((List::Personalized { user }, list));
+        }
+        for product in &changes.baskets {
+            let list = self.model.bought_together(product, RELEVANCE_CAP);
+            lists.push((List::BoughtTogether { product }, list));
+        }
+        for user in changes.buyers.iter().filter(|s| !s.starts_with("anon:")) {
+            let list = self.model.buy_again(user, RELEVANCE_CAP);
+            lists.push((List::BuyAgain { user }, list));
         }
         for (list, members) in &lists {
             let members: Vec<(&str, f64)> = members.iter().map(|(p, s)| (p.as_str(), *s)).collect();

@@ -2,10 +2,11 @@
 //! activity with exponential time decay), popular (weighted activity), items similar to an
 //! item (co-occurrence in shoppers' recent histories, cosine), and a shopper's personalised
 //! list (items similar to their recent history, newest counting most, minus what they have
-//! seen or bought). It changes only by [`Model::learn`], which notes what changed for the
-//! writer to flush.
+//! seen or bought); what orders say is [`Baskets`]'. It changes only by [`Model::learn`] and
+//! [`Model::identify`], which note what changed for the writer to flush.
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use super::baskets::Baskets;
 use super::signal::{Kind, Signal};
 
 /// Trending activity halves every day.
@@ -26,6 +27,10 @@ pub struct Changes {
     pub items: HashSet<String>,
     /// Shoppers (user ids, or `anon:<session>`) whose personalised list may differ.
     pub shoppers: HashSet<String>,
+    /// Products whose bought-together list may differ.
+    pub baskets: HashSet<String>,
+    /// Shoppers whose buy-again list may differ.
+    pub buyers: HashSet<String>,
 }
 
 #[derive(Default)]
@@ -38,7 +43,7 @@ pub struct Model {
     popular: HashMap<String, f64>,
     /// Per shopper: distinct products, newest last, with their interaction's weight.
     histories: HashMap<String, VecDeque<(String, f64)>>,
-    bought: HashMap<String, HashSet<String>>,
+    baskets: Baskets,
     /// Shoppers a product has been in the history of.
     reach: HashMap<String, f64>,
     /// How often each product entered a history holding the other, both ways.
@@ -61,16 +66,38 @@ impl Model {
             self.changes.activity = true;
         }
         if signal.kind == Kind::Purchase {
-            self.bought
-                .entry(shopper.clone())
-                .or_default()
-                .insert(signal.product.clone());
+            let order = signal.order.as_deref();
+            let bought = self
+                .baskets
+                .bought(&shopper, order, &signal.product, signal.at_ms);
+            self.changes.baskets.extend(bought.pairs);
+            if bought.again {
+                self.changes.buyers.insert(shopper.clone());
+            }
         }
         // A removal from the cart lowers activity, not interest already shown.
         if signal.weight > 0.0 {
             self.extend_history(&shopper, &signal.product, signal.weight);
             self.changes.shoppers.insert(shopper);
         }
+    }
+
+    /// Makes the anonymous `session`'s history and purchases `user`'s (a sign-in or a
+    /// registration): the session's products join the user's history as if the user had
+    /// just touched them, pairing with what the user touched before.
+    pub fn identify(&mut self, session: &str, user: &str) {
+        let anonymous = format!("anon:{session}");
+        if self.baskets.merge(&anonymous, user) {
+            self.changes.buyers.insert(user.to_string());
+        }
+        let Some(history) = self.histories.remove(&anonymous) else {
+            return;
+        };
+        for (product, weight) in history {
+            self.extend_history(user, &product, weight);
+        }
+        self.changes.shoppers.remove(&anonymous);
+        self.changes.shoppers.insert(user.to_string());
     }
 
     /// Puts `product` last in `shopper`'s history; the first time, pairs it with the rest.
@@ -116,6 +143,8 @@ impl Model {
         self.changes.activity |= changes.activity;
         self.changes.items.extend(changes.items);
         self.changes.shoppers.extend(changes.shoppers);
+        self.changes.baskets.extend(changes.baskets);
+        self.changes.buyers.extend(changes.buyers);
     }
 
     pub fn trending(&self, n: usize) -> Vec<(String, f64)> {
@@ -147,15 +176,15 @@ impl Model {
         let Some(history) = self.histories.get(shopper) else {
             return Vec::new();
         };
-        let seen: HashSet<&str> = history.iter().map(|(p, _)| p.as_str()).collect();
-        let bought = self.bought.get(shopper);
+        let mut seen: HashSet<&str> = history.iter().map(|(p, _)| p.as_str()).collect();
+        if let Some(bought) = self.baskets.bought_by(shopper) {
+            seen.extend(bought.map(String::as_str));
+        }
         let mut scores: HashMap<String, f64> = HashMap::new();
         let mut recency = 1.0;
         for (item, weight) in history.iter().rev() {
             for (other, similarity) in self.similar(item, NEIGHBOURS) {
-                let skip =
-                    seen.contains(other.as_str()) || bought.is_some_and(|b| b.contains(&other));
-                if !skip {
+                if !seen.contains(other.as_str()) {
                     *scores.entry(other).or_default() += recency * weight * similarity;
                 }
             }
@@ -163,10 +192,20 @@ impl Model {
         }
         best(scores.into_iter(), n)
     }
+
+    /// The `n` products most often bought in the same orders as `product`.
+    pub fn bought_together(&self, product: &str, n: usize) -> Vec<(String, f64)> {
+        self.baskets.together(product, n)
+    }
+
+    /// `shopper`'s `n` products bought in two orders or more.
+    pub fn buy_again(&self, shopper: &str, n: usize) -> Vec<(String, f64)> {
+        self.baskets.buy_again(shopper, n)
+    }
 }
 
 /// The `n` best, best first; ties by descending id, as the store orders them.
-fn best(scored: impl Iterator<Item = (String, f64)>, n: usize) -> Vec<(String, f64)> {
+pub(super) fn best(scored: impl Iterator<Item = (String, f64)>, n: usize) -> Vec<(String, f64)> {
     let mut all: Vec<(String, f64)> = scored.collect();
     all.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
     all.truncate(n);

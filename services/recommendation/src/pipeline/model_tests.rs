@@ -12,6 +12,7 @@ fn signal(shopper: &str, product: &str, kind: Kind, weight: f64, at_ms: i64) -> 
         weight,
         at_ms,
         kind,
+        order: None,
     }
 }
 
@@ -167,4 +168,50 @@ fn an_item_keeps_its_strongest_neighbours_only() {
     let neighbours = model.together.get("hub").unwrap();
     assert!(neighbours.len() <= NEIGHBOURS * 2, "{}", neighbours.len());
     assert_eq!(model.similar("hub", 1)[0].0, "partner");
+}
+
+#[test]
+fn a_sign_in_makes_the_sessions_history_the_users() {
+    let mut model = Model::default();
+    for shopper in ["a", "b"] {
+        model.learn(&view(shopper, "lamp", T0));
+        model.learn(&view(shopper, "bulb", T0 + 1));
+    }
+    let mut anonymous = view("x", "lamp", T0 + 2);
+    anonymous.user = None;
+    anonymous.session = "visit-1".into();
+    model.learn(&anonymous);
+    model.take_changes();
+    model.identify("visit-1", "me");
+    assert_eq!(ids(&model.personalized("me", 5)), ["bulb"]);
+    assert!(model.personalized("anon:visit-1", 5).is_empty());
+    let changes = model.take_changes();
+    assert!(changes.shoppers.contains("me") && !changes.shoppers.contains("anon:visit-1"));
+    // A session without history changes nothing.
+    model.identify("visit-2", "me");
+    assert_eq!(model.take_changes(), Changes::default());
+}
+
+#[test]
+fn purchases_fill_bought_together_and_buy_again_and_leave_personalised_lists() {
+    let mut model = Model::default();
+    let bought = |shopper: &str, order: &str, product: &str| {
+        let mut line = signal(shopper, product, Kind::Purchase, 5.0, T0);
+        line.order = Some(order.into());
+        line
+    };
+    model.learn(&bought("a", "o1", "pasta"));
+    model.learn(&bought("a", "o1", "sauce"));
+    model.learn(&bought("a", "o2", "pasta"));
+    let changes = model.take_changes();
+    assert_eq!(
+        changes.baskets,
+        ["pasta", "sauce"].map(String::from).into_iter().collect()
+    );
+    assert_eq!(
+        changes.buyers,
+        ["a"].map(String::from).into_iter().collect()
+    );
+    assert_eq!(ids(&model.bought_together("pasta", 5)), ["sauce"]);
+    assert_eq!(ids(&model.buy_again("a", 5)), ["pasta"]);
 }

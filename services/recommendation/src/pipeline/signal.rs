@@ -14,6 +14,8 @@ pub struct Signal {
     /// When it happened (the event's time), unix ms.
     pub at_ms: i64,
     pub kind: Kind,
+    /// The order a purchase belongs to.
+    pub order: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +100,20 @@ pub fn read(event: &CloudEvent) -> Option<Signal> {
         weight: kind.weight(text("source") == Some("search")),
         at_ms,
         kind,
+        order: text("orderId")
+            .filter(|_| kind == Kind::Purchase)
+            .map(str::to_string),
     })
+}
+
+/// The session and user a `behaviour.identify` event ties together (a sign-in or a
+/// registration), if `event` is one.
+pub fn identify(event: &CloudEvent) -> Option<(String, String)> {
+    if event.event_type != "behaviour.identify" {
+        return None;
+    }
+    let text = |field: &str| event.data[field].as_str().filter(|s| !s.is_empty());
+    Some((text("sessionId")?.to_string(), text("userId")?.to_string()))
 }
 
 #[cfg(test)]
@@ -137,6 +152,28 @@ mod tests {
         assert_eq!(weight("behaviour.remove_from_cart", ""), -1.0);
         assert_eq!(weight("behaviour.wishlist_add", ""), 2.0);
         assert_eq!(weight("behaviour.purchase", ""), 5.0);
+    }
+
+    #[test]
+    fn purchases_keep_their_order_and_identify_ties_a_session_to_a_user() {
+        let line = json!({"userId": "u1", "sessionId": "s1", "productId": "p1", "orderId": "o1"});
+        let purchase = read(&event("behaviour.purchase", line.clone())).unwrap();
+        assert_eq!(purchase.order.as_deref(), Some("o1"));
+        let view = read(&event("behaviour.product_view", line)).unwrap();
+        assert_eq!(view.order, None, "only a purchase belongs to an order");
+        let tie = json!({"userId": "u1", "sessionId": "visit-1"});
+        assert_eq!(
+            identify(&event("behaviour.identify", tie.clone())),
+            Some(("visit-1".into(), "u1".into()))
+        );
+        assert_eq!(identify(&event("behaviour.page_view", tie)), None);
+        assert_eq!(
+            identify(&event(
+                "behaviour.identify",
+                json!({"sessionId": "visit-1"})
+            )),
+            None
+        );
     }
 
     #[test]

@@ -220,6 +220,22 @@ impl RecStore {
         Ok(())
     }
 
+    /// Adds an anonymous `session`'s history to `user`'s (a sign-in or a registration), each
+    /// product at its own time, the user's newest [`HISTORY_CAP`] kept.
+    pub async fn merge_history(&self, session: &str, user: &str) -> anyhow::Result<()> {
+        let theirs = self.history(Who::Session(session), HISTORY_CAP).await?;
+        if theirs.is_empty() {
+            return Ok(());
+        }
+        let members: Vec<(&str, f64)> = theirs.iter().map(|(p, at)| (p.as_str(), *at)).collect();
+        let mine = keys::user_history(user);
+        self.cache
+            .zadd_keep_top(&mine, &members, HISTORY_CAP)
+            .await?;
+        self.cache.expire(&mine, USER_HISTORY_FOR).await?;
+        Ok(())
+    }
+
     /// What `user` bought lately (the newest [`HISTORY_CAP`]).
     pub async fn bought(&self, user: &str) -> anyhow::Result<Vec<String>> {
         let bought = self.best(&keys::user_bought(user), HISTORY_CAP).await?;

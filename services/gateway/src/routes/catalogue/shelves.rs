@@ -98,9 +98,13 @@ struct Filled {
 }
 
 impl Filled {
+    /// Adds `product` unless it is there (the catalogue is asked to exclude what is, and a
+    /// shelf holds each product once even if it did not).
     fn push(&mut self, product: Product, source: &'static str) {
-        self.products.push(product);
-        self.sources.push(source);
+        if self.products.iter().all(|p| p.id != product.id) {
+            self.products.push(product);
+            self.sources.push(source);
+        }
     }
 
     fn ids(&self) -> Vec<String> {
