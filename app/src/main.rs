@@ -1,6 +1,7 @@
 //! The `vici` binary: one executable that runs the whole shop (`up`) or chosen services (`serve`),
 //! and administers their databases (`migrate`, `seed`) and configuration (`config`).
 
+mod recs;
 mod run;
 mod services;
 
@@ -75,9 +76,25 @@ enum Command {
     },
     /// Print the effective configuration, secrets masked.
     Config(Overrides),
+    /// The recommendation store, as the ML team's CI checks it.
+    Recs {
+        #[command(subcommand)]
+        command: RecsCommand,
+    },
     /// Print a new token-signing keyring (JSON) for `VICI_AUTH_SIGNING_KEYS`, the secret every
     /// auth process of a cluster shares. To rotate, add its key to the existing keyring.
     Keyring,
+}
+
+#[derive(Subcommand)]
+enum RecsCommand {
+    /// Check a store against format v1 (recommendations.md): its marker, pointer, meta and
+    /// every `rec:` key's type and cap. Exits 1 on any problem.
+    CheckStore {
+        /// The store's Redis (default: the configured cache_url).
+        #[arg(long, value_name = "URL")]
+        cache_url: Option<String>,
+    },
 }
 
 fn parse_service(s: &str) -> Result<ServiceName, String> {
@@ -157,7 +174,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let overrides = match &cli.command {
-        Command::Keyring => Overrides::default(),
+        Command::Keyring | Command::Recs { .. } => Overrides::default(),
         Command::Up(o) | Command::Config(o) => o.clone(),
         Command::Serve { overrides, .. }
         | Command::Migrate { overrides, .. }
@@ -187,6 +204,9 @@ fn main() -> ExitCode {
                 print_config(&config);
                 Ok(())
             }
+            Command::Recs {
+                command: RecsCommand::CheckStore { cache_url },
+            } => recs::check_store(config, cache_url).await,
             Command::Keyring => Ok(()),
         }
     });

@@ -102,17 +102,33 @@ pub async fn outbox(db: &Db, topic: &str) -> Vec<(String, CloudEvent)> {
 /// Waits until `check` holds, asking again every 25 ms; fails the case naming `what` after
 /// [`EVENT_WAIT`]. For facts that follow asynchronously (a consumer applied an event, a sweeper
 /// ran) and have no event of their own to wait on.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+    eventually_every(what, Duration::from_millis(25), EVENT_WAIT, check).await;
+}
+
+/// [`eventually`] asking every `every` for up to `within`: e.g. through the shop's front door,
+/// whose per-address rate limit a 25 ms poll would exceed. Returns how long the fact took.
+pub async fn eventually_every<F, Fut>(
+    what: &str,
+    every: Duration,
+    within: Duration,
+    mut check: F,
+) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = tokio::time::Instant::now();
     while !check().await {
         assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {EVENT_WAIT:?} waiting for {what}"
+            start.elapsed() < within,
+            "timed out after {within:?} waiting for {what}"
         );
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        tokio::time::sleep(every).await;
     }
+    start.elapsed()
 }

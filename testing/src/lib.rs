@@ -29,7 +29,7 @@ pub mod system;
 
 pub use calls::Unary;
 pub use db::{discard, fresh, fresh_postgres, fresh_sqlite, scalar};
-pub use events::{Drain, EVENT_WAIT, eventually, outbox};
+pub use events::{Drain, EVENT_WAIT, eventually, eventually_every, outbox};
 pub use net::{
     RefusedPort, assert_invalid, assert_refused, client_at, details, error_code, failed_while,
     invalid, refusal, refused, refused_on, serve_ephemeral,

@@ -2,12 +2,32 @@
 //! learns it from the bus, and the shelves the storefront shows change with it; every shelf is
 //! full on the demo shop and says where each product came from.
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde_json::Value;
-use vici_testkit::eventually;
-use vici_testkit::system::{Visitor, shop};
+
+use vici_testkit::eventually_every;
+use vici_testkit::system::{Mode, Visitor, shop, vici_bin};
 
 use crate::account::product_id;
+
+/// How often a test asks the shop again: well within the per-address rate limit.
+const POLL: Duration = Duration::from_millis(200);
+/// How long the pipeline may take. Beyond a busy machine's delays, on a Kafka broker that
+/// outlived an earlier shop (a developer's repeated runs) the group can stall until the bus
+/// adapter notices and rejoins (30 s, see `vici_bus::kafka::progress`).
+const PIPELINE_WAIT: Duration = Duration::from_secs(90);
+
+/// Waits for `check` through the shop's front door; prints how long the fact took (the
+/// pipeline's lag is measured in bench/, never asserted here).
+async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let took = eventually_every(what, POLL, PIPELINE_WAIT, check).await;
+    println!("{what}: {took:?}");
+}
 
 const SOURCES: [&str; 8] = [
     "personalized",
@@ -154,4 +174,42 @@ async fn recently_viewed_follows_the_visitor() {
     .await;
     let bad: Value = v.get("/api/products/recently-viewed?limit=0").await.body;
     assert_eq!(bad["statusCode"], 400, "{bad}");
+}
+
+/// The store the shop writes keeps the format the ML team builds against, by the check their
+/// CI runs (`vici recs check-store`); `vici up`'s in-process store cannot be checked from
+/// outside, and the command says so.
+#[tokio::test]
+async fn the_store_keeps_format_v1_by_the_ml_teams_check() {
+    let v = shop().visitor();
+    eventually("the pipeline's generation to be served", || async {
+        let answer = v.get("/api/products/trending").await;
+        answer.body["meta"]["gen"] == "1"
+    })
+    .await;
+    let check = |args: &[&str]| {
+        let out = std::process::Command::new(vici_bin())
+            .args(["recs", "check-store"])
+            .args(args)
+            .env_remove("VICI_CACHE_URL")
+            .output()
+            .expect("vici runs");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    match shop().deployment.mode {
+        Mode::Distributed => {
+            let redis = std::env::var("VICI_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            let (code, text) = check(&["--cache-url", &redis]);
+            assert_eq!(code, Some(0), "{text}");
+            assert!(text.contains("format v1: no problem found"), "{text}");
+        }
+        Mode::Embedded => {
+            let (code, text) = check(&[]);
+            assert_eq!(code, Some(1), "{text}");
+            assert!(text.contains("--cache-url"), "{text}");
+        }
+    }
 }

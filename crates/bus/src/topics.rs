@@ -24,6 +24,8 @@ pub const INVENTORY_EVENTS: &str = "inventory-events";
 pub const ORDER_EVENTS: &str = "order-events";
 pub const PAYMENT_EVENTS: &str = "payment-events";
 pub const NOTIFICATION_EVENTS: &str = "notification-events";
+/// An external ML pipeline's lists (recommendations.md §6).
+pub const RECOMMENDATION_UPDATES: &str = "recommendation-updates";
 
 pub const ALL: &[TopicSpec] = &[
     topic(USER_EVENTS, 7),
@@ -37,6 +39,7 @@ pub const ALL: &[TopicSpec] = &[
     topic(ORDER_EVENTS, 30),
     topic(PAYMENT_EVENTS, 30),
     topic(NOTIFICATION_EVENTS, 7),
+    topic(RECOMMENDATION_UPDATES, 7),
 ];
 
 /// Where events that fail processing after retries go: `<topic>.dlq`.

@@ -16,6 +16,9 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use memory::MemoryCache;
+
+/// The value types a key may hold, as Redis's TYPE names them.
+pub const KINDS: [&str; 5] = ["string", "list", "set", "zset", "hash"];
 pub use redis::RedisCache;
 
 /// The cache as services hold it.
@@ -111,6 +114,13 @@ pub trait Cache: Send + Sync {
     async fn smembers(&self, key: &str) -> anyhow::Result<Vec<String>>;
 
     /// Whether the store answers (readiness).
+    /// The keys that start with `prefix`, sorted (an inspection, e.g. a store's format
+    /// check: it walks every key).
+    async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>>;
+    /// The type of the value at `key` as Redis's TYPE names it (one of [`KINDS`]); `None`
+    /// when absent.
+    async fn key_type(&self, key: &str) -> anyhow::Result<Option<&'static str>>;
+
     async fn ping(&self) -> anyhow::Result<()>;
 
     async fn set_string(

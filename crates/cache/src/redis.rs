@@ -8,7 +8,7 @@ use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, FromRedisValue};
 
-use crate::redact;
+use crate::{KINDS, redact};
 
 /// Start-up fails fast on a wrong address instead of hanging.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -109,8 +109,25 @@ impl RedisCache {
             !self.namespace.is_empty(),
             "refusing to clear a Redis cache without a namespace"
         );
+        let keys = self.scan_prefix("").await?;
+        let mut deleted = 0;
+        for chunk in keys.chunks(500) {
+            let namespaced: Vec<String> = chunk
+                .iter()
+                .map(|k| format!("{}{k}", self.namespace))
+                .collect();
+            deleted += self
+                .run::<usize>(redis::cmd("DEL").arg(&namespaced))
+                .await?;
+        }
+        Ok(deleted)
+    }
+
+    /// The keys of this namespace that start with `prefix`, without the namespace, by SCAN
+    /// (which never blocks the server as KEYS would).
+    async fn scan_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
         let mut pattern = String::new();
-        for c in self.namespace.chars() {
+        for c in self.namespace.chars().chain(prefix.chars()) {
             if matches!(c, '*' | '?' | '[' | ']' | '\\') {
                 pattern.push('\\');
             }
@@ -118,7 +135,7 @@ impl RedisCache {
         }
         pattern.push('*');
         let mut cursor = 0u64;
-        let mut deleted = 0;
+        let mut found = Vec::new();
         loop {
             let (next, keys): (u64, Vec<String>) = self
                 .run(
@@ -130,11 +147,14 @@ impl RedisCache {
                         .arg(500),
                 )
                 .await?;
-            if !keys.is_empty() {
-                deleted += self.run::<usize>(redis::cmd("DEL").arg(&keys)).await?;
-            }
+            found.extend(
+                keys.into_iter()
+                    .filter_map(|k| k.strip_prefix(self.namespace.as_str()).map(str::to_string)),
+            );
             if next == 0 {
-                return Ok(deleted);
+                found.sort();
+                found.dedup(); // SCAN may return a key twice.
+                return Ok(found);
             }
             cursor = next;
         }
@@ -387,6 +407,15 @@ impl crate::Cache for RedisCache {
         let mut members: Vec<String> = self.run(&self.cmd("SMEMBERS", key)).await?;
         members.sort();
         Ok(members)
+    }
+
+    async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        self.scan_prefix(prefix).await
+    }
+
+    async fn key_type(&self, key: &str) -> anyhow::Result<Option<&'static str>> {
+        let kind: String = self.run(&self.cmd("TYPE", key)).await?;
+        Ok(KINDS.into_iter().find(|k| *k == kind))
     }
 
     async fn ping(&self) -> anyhow::Result<()> {

@@ -28,6 +28,7 @@ vici_testkit::on_both_caches!(
     hashes,
     sets,
     wrong_type_and_bad_scores_are_errors,
+    keys_by_prefix_with_their_types,
     ping,
 );
 

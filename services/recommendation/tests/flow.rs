@@ -19,7 +19,9 @@ fn view(user: Option<&str>, session: &str, product: &str, at_ms: i64) -> Signal 
 }
 
 pub async fn a_flush_writes_the_lists_the_signals_changed(cache: SharedCache) {
-    let mut pipeline = Pipeline::start(RecStore::new(cache.clone())).await.unwrap();
+    let mut pipeline = Pipeline::start(RecStore::new(cache.clone()), true)
+        .await
+        .unwrap();
     for (i, shopper) in ["a", "b", "c"].iter().enumerate() {
         pipeline
             .take(&view(Some(shopper), "s", "lamp", T0 + i as i64))

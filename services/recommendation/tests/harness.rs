@@ -7,8 +7,9 @@ use vici_bus::topics::USER_EVENTS;
 use vici_cache::SharedCache;
 use vici_proto::recommendation::v1 as pb;
 use vici_proto::recommendation::v1::recommendation_service_client::RecommendationServiceClient;
+use vici_recommendation::Deps;
 use vici_testkit::caches::{memory_cache, redis_cache};
-use vici_testkit::{Backend, Channel, ServiceName, Services};
+use vici_testkit::{Backend, Builder, Channel, ServiceName, Services};
 
 pub struct App {
     pub services: Services,
@@ -18,6 +19,20 @@ pub struct App {
 /// Runs `case` against a fresh recommendation service on `backend`, then removes its database
 /// (and its Redis keys).
 pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
+    run_with(backend, Services::builder(backend), case).await;
+}
+
+/// [`run`] with an ML team's pipeline owning the lists, and the demo catalogue (the product
+/// service, with the inventory its answers carry stock from) to check them against.
+pub async fn run_external(backend: Backend, case: impl AsyncFnOnce(App)) {
+    let builder = Services::builder(backend)
+        .service(vici_product::service())
+        .service(vici_inventory::service())
+        .setting("VICI_RECOMMENDATION_PIPELINE", "external");
+    run_with(backend, builder, case).await;
+}
+
+async fn run_with(backend: Backend, builder: Builder, case: impl AsyncFnOnce(App)) {
     let redis = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(redis_cache("recommendation").await),
@@ -27,13 +42,14 @@ pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
         None => memory_cache(),
     };
     let store = cache.clone();
-    let services = Services::builder(backend)
+    let services = builder
         .service(vici_recommendation::service())
         .start_with(ServiceName::Recommendation, move |p| {
             let cache = store.clone();
             Box::pin(async move {
-                let base = p.base(ServiceName::Recommendation).await?;
-                vici_recommendation::start(base, cache).await
+                let mut deps = Deps::from_platform(&p).await?;
+                deps.cache = cache;
+                vici_recommendation::start(deps).await
             })
         })
         .start()

@@ -1,6 +1,8 @@
 //! The recommendation service's tests. The store's and serving's cases run on both cache
 //! engines (the in-process store of `vici up` and a real Redis, see `vici_testkit::caches`);
 //! the running service's on SQLite with the in-process store and on PostgreSQL with Redis.
+mod check;
+mod external;
 mod flow;
 mod harness;
 mod pipeline;
@@ -19,6 +21,8 @@ vici_testkit::on_both_caches!(
     serve::a_visitor_with_one_view_gets_similar_items,
     serve::shelves_about_a_product_never_serve_it,
     serve::recently_viewed_and_new_arrivals_come_from_vicis_own_keys,
+    check::a_store_the_pipeline_wrote_passes_the_check,
+    check::a_broken_store_is_reported_key_by_key,
 );
 
 vici_testkit::on_both_backends!(
@@ -29,3 +33,27 @@ vici_testkit::on_both_backends!(
     pipeline::a_restart_rebuilds_the_model_from_the_journal,
     pipeline::unclear_requests_are_refused,
 );
+
+mod external_cases {
+    use vici_testkit::Backend;
+
+    use super::{external, harness};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_an_ml_teams_lists_are_checked_and_served_once_published() {
+        let case = external::an_ml_teams_lists_are_checked_and_served_once_published;
+        harness::run_external(Backend::Sqlite, case).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_an_ml_teams_lists_are_checked_and_served_once_published() {
+        let case = external::an_ml_teams_lists_are_checked_and_served_once_published;
+        harness::run_external(Backend::Postgres, case).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_an_update_breaking_the_format_goes_to_the_dead_letters() {
+        let case = external::an_update_breaking_the_format_goes_to_the_dead_letters;
+        harness::run_external(Backend::Sqlite, case).await;
+    }
+}

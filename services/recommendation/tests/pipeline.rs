@@ -200,7 +200,7 @@ pub async fn a_restart_rebuilds_the_model_from_the_journal(app: App) {
     .await;
     // A restarted `vici up`: the in-process store is empty, the database is not.
     let emptied = RecStore::new(memory_cache());
-    let mut pipeline = Pipeline::start(emptied).await.unwrap();
+    let mut pipeline = Pipeline::start(emptied, true).await.unwrap();
     let journal = Journal::new(app.services.db(ServiceName::Recommendation).await);
     let learnt = pipeline
         .rebuild(&journal, vici_store::now_ms())

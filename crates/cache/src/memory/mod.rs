@@ -74,6 +74,30 @@ impl MemoryCache {
         self.shards.iter().map(|s| lock(s).len()).sum()
     }
 
+    /// The live keys starting with `prefix`, sorted.
+    pub(crate) fn live_keys(&self, prefix: &str) -> Vec<String> {
+        let now = Instant::now();
+        let mut keys: Vec<String> = self
+            .shards
+            .iter()
+            .flat_map(|s| {
+                let map = lock(s);
+                map.iter()
+                    .filter(|(k, e)| k.starts_with(prefix) && e.is_live(now))
+                    .map(|(k, _)| k.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// The kind of the live value at `key`.
+    pub(crate) fn kind_of(&self, key: &str) -> Option<&'static str> {
+        let mut map = self.shard(key);
+        live(&mut map, key, None).map(|e| e.value.kind())
+    }
+
     fn shard(&self, key: &str) -> MutexGuard<'_, HashMap<String, Entry>> {
         lock(&self.shards[self.hasher.hash_one(key) as usize % SHARDS])
     }

@@ -262,6 +262,14 @@ impl crate::Cache for MemoryCache {
         Ok(members)
     }
 
+    async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self.live_keys(prefix))
+    }
+
+    async fn key_type(&self, key: &str) -> anyhow::Result<Option<&'static str>> {
+        Ok(self.kind_of(key))
+    }
+
     async fn ping(&self) -> anyhow::Result<()> {
         Ok(())
     }

@@ -268,3 +268,37 @@ pub async fn wrong_type_and_bad_scores_are_errors(c: SharedCache) {
         Some(&b"now a string"[..])
     );
 }
+
+pub async fn keys_by_prefix_with_their_types(c: SharedCache) {
+    c.set("rec:format", b"x", None).await.unwrap();
+    c.zadd("rec:g:1:popular", &[("a", 1.0)]).await.unwrap();
+    c.lpush("rec:live:session:s:viewed", &["a"]).await.unwrap();
+    c.hset("rec:g:1:meta", &[("model", "m")]).await.unwrap();
+    c.sadd("rec:hidden", &["a"]).await.unwrap();
+    c.set("other", b"x", None).await.unwrap();
+    // A glob character in the prefix is matched as itself.
+    c.set("rec*", b"x", None).await.unwrap();
+    assert_eq!(
+        c.keys_with_prefix("rec:").await.unwrap(),
+        [
+            "rec:format",
+            "rec:g:1:meta",
+            "rec:g:1:popular",
+            "rec:hidden",
+            "rec:live:session:s:viewed"
+        ]
+    );
+    assert_eq!(c.keys_with_prefix("rec*").await.unwrap(), ["rec*"]);
+    assert!(c.keys_with_prefix("none:").await.unwrap().is_empty());
+    let kinds = [
+        ("rec:format", "string"),
+        ("rec:g:1:popular", "zset"),
+        ("rec:live:session:s:viewed", "list"),
+        ("rec:g:1:meta", "hash"),
+        ("rec:hidden", "set"),
+    ];
+    for (key, kind) in kinds {
+        assert_eq!(c.key_type(key).await.unwrap(), Some(kind), "{key}");
+    }
+    assert_eq!(c.key_type("absent").await.unwrap(), None);
+}

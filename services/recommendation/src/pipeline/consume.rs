@@ -58,19 +58,21 @@ static DELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
 });
 
 /// Readies the store, rebuilds the model, then consumes until `shutdown`; while the store or
-/// the database is away, tries again every [`RETRY`].
+/// the database is away, tries again every [`RETRY`]. Without `writes_lists` (an external
+/// pipeline owns them) it keeps vici's own keys only.
 pub fn spawn(
     cache: SharedCache,
     journal: Journal,
     bus: SharedBus,
     shutdown: CancellationToken,
+    writes_lists: bool,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut started = None;
         loop {
             let pipeline = match &mut started {
                 Some(pipeline) => pipeline,
-                None => match Pipeline::start(RecStore::new(cache.clone())).await {
+                None => match Pipeline::start(RecStore::new(cache.clone()), writes_lists).await {
                     Ok(pipeline) => started.insert(pipeline),
                     Err(e) => {
                         tracing::warn!(error = %format!("{e:#}"), "the recommendation store is not ready; retrying");

@@ -10,6 +10,10 @@ use crate::store::{Act, Format, List, RecStore, Touch};
 
 /// How far back the model is rebuilt from the journal: a user's history lives as long.
 pub const MEMORY_MS: i64 = 30 * 24 * 3600 * 1000;
+/// How the built-in model names itself in a generation's meta; the version changes with
+/// what its lists mean, so click-through can be compared across versions.
+pub const MODEL: &str = "vici-builtin";
+pub const MODEL_VERSION: &str = "builtin-1";
 
 pub struct Pipeline {
     model: Model,
@@ -17,17 +21,27 @@ pub struct Pipeline {
     /// The store held nothing when the pipeline started (an in-process store after a
     /// restart): the rebuild gives it back its live keys too.
     fresh_store: bool,
+    /// Whether it learns and writes the lists; with an external pipeline it keeps only
+    /// vici's own keys (histories, hidden products, arrivals).
+    writes_lists: bool,
 }
 
 impl Pipeline {
-    /// A pipeline writing to `store`, which it readies for the format first.
-    pub async fn start(store: RecStore) -> anyhow::Result<Self> {
+    /// A pipeline writing to `store`; one that writes the lists readies the store for the
+    /// format first (an external pipeline's store is its owner's to ready).
+    pub async fn start(store: RecStore, writes_lists: bool) -> anyhow::Result<Self> {
         let fresh_store = store.format().await? == Format::Missing;
-        store.prepare().await?;
+        if writes_lists {
+            let generation = store.prepare().await?;
+            store
+                .declare_model(&generation, MODEL, MODEL_VERSION)
+                .await?;
+        }
         Ok(Self {
             model: Model::default(),
             store,
             fresh_store,
+            writes_lists,
         })
     }
 
@@ -37,12 +51,14 @@ impl Pipeline {
     pub async fn rebuild(&mut self, journal: &Journal, now_ms: i64) -> anyhow::Result<u64> {
         self.model = Model::default();
         let mut touches = Vec::new();
-        let fresh = self.fresh_store;
+        let (fresh, learns) = (self.fresh_store, self.writes_lists);
         let model = &mut self.model;
         // Signals of sessions that signed in were moved to their users in the journal.
         let learnt = journal
             .replay(now_ms - MEMORY_MS, |signal| {
-                model.learn(&signal);
+                if learns {
+                    model.learn(&signal);
+                }
                 if fresh && signal.weight > 0.0 {
                     touches.push(signal);
                 }
@@ -85,7 +101,9 @@ impl Pipeline {
     /// session's recently viewed, purchases in the user's bought). A cart removal changes no
     /// history.
     pub async fn take(&mut self, signal: &Signal) -> anyhow::Result<()> {
-        self.model.learn(signal);
+        if self.writes_lists {
+            self.model.learn(signal);
+        }
         if signal.weight <= 0.0 {
             return Ok(());
         }
@@ -97,6 +115,9 @@ impl Pipeline {
     /// the changes are kept for the next flush.
     pub async fn flush(&mut self, now_ms: i64) -> anyhow::Result<usize> {
         let changes = self.model.take_changes();
+        if !self.writes_lists {
+            return Ok(0);
+        }
         let written = self.write(&changes, now_ms).await;
         if written.is_err() {
             self.model.keep_changes(changes);

@@ -2,6 +2,7 @@
 //! Redis in production, the in-process store in `vici up`. Lists are read from the generation
 //! `rec:current` names (re-read at most once a second) and replaced whole, each within its cap;
 //! the live histories keep their caps and TTLs; the hidden set and new arrivals are vici's own.
+pub mod check;
 pub mod keys;
 
 use std::collections::{HashMap, HashSet};
@@ -124,6 +125,22 @@ impl RecStore {
         Ok(())
     }
 
+    /// Completes `generation` as an external writer publishes it: its meta `fields`, the
+    /// format marker if the store has none, then the pointer (§2: the flip comes last).
+    pub async fn publish_generation(
+        &self,
+        generation: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        if !fields.is_empty() {
+            self.cache.hset(&keys::meta(generation), fields).await?;
+        }
+        if self.format().await? == Format::Missing {
+            self.cache.set_string(FORMAT_KEY, FORMAT, None).await?;
+        }
+        self.publish(generation).await
+    }
+
     fn forget_pointer(&self) {
         *self.pointer() = None;
     }
@@ -168,6 +185,21 @@ impl RecStore {
         self.cache
             .hset(&keys::meta(generation), &[(&field, &now_ms.to_string())])
             .await?;
+        Ok(())
+    }
+
+    /// Names the model writing `generation` in its meta, unless another writer named one.
+    pub async fn declare_model(
+        &self,
+        generation: &str,
+        model: &str,
+        version: &str,
+    ) -> anyhow::Result<()> {
+        let meta = keys::meta(generation);
+        if self.cache.hget(&meta, "model").await?.is_none() {
+            let fields = [("model", model), ("model_version", version)];
+            self.cache.hset(&meta, &fields).await?;
+        }
         Ok(())
     }
 
