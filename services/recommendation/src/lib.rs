@@ -63,8 +63,8 @@ impl Deps {
 }
 
 /// Starts the pipeline (which first rebuilds its model from the journal) and, with an
-/// external pipeline, the consumer of its updates; returns the gRPC app serving from the
-/// store. Run the migrations first.
+/// external pipeline, the consumer of its updates, unless this process only serves; returns
+/// the gRPC app serving from the store. Run the migrations first.
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let Deps {
         base,
