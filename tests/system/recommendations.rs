@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use vici_testkit::eventually_every;
 use vici_testkit::system::{Mode, Visitor, shop, vici_bin};
@@ -212,4 +212,39 @@ async fn the_store_keeps_format_v1_by_the_ml_teams_check() {
             assert!(text.contains("--cache-url"), "{text}");
         }
     }
+}
+
+/// A product an admin adds is among the new arrivals at once and, before any shopper has seen
+/// it, has similar items by what it is (its category, name and tags: here the demo phones).
+#[tokio::test]
+async fn a_new_product_arrives_with_similar_items() {
+    let admin = crate::checkout::admin().await;
+    // A category of its own (under one no test counts): the catalogue tests count the demo
+    // categories and their products.
+    let name = format!("Lab {}", uuid::Uuid::new_v4().simple());
+    let category = json!({"name": name, "parentId": "books-media"});
+    let category = admin.post("/api/admin/categories", &category).await;
+    assert_eq!(category.status, 201, "{}", category.body);
+    let body = json!({"name": "Zephyr Z9 Pro", "description": "A prototype handset",
+        "price": 899.0, "categoryId": category.data()["id"], "stock": 5,
+        "tags": ["smartphone", "android", "5G"]});
+    let created = admin.post("/api/admin/products", &body).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.data()["id"].as_str().unwrap().to_string();
+    let v = shop().visitor();
+    eventually("the new product among the newest arrivals", || async {
+        let arrivals = shelf(&v, "/api/products/new-arrivals?limit=3").await;
+        arrivals.iter().any(|(p, _)| *p == id)
+    })
+    .await;
+    let related = format!("/api/products/{id}/related?limit=4");
+    eventually("the new product's similar items", || async {
+        let shown = shelf(&v, &related).await;
+        shown
+            .iter()
+            .filter(|(_, source)| source == "similar")
+            .count()
+            >= 2
+    })
+    .await;
 }

@@ -6,9 +6,11 @@
 use std::collections::HashSet;
 
 use sqlx::Row as _;
+use vici_catalog::Catalog;
 use vici_store::sql::{Param, Sql, row_runs};
 use vici_store::{Db, Migration};
 
+use crate::pipeline::content::words;
 use crate::pipeline::signal::{Kind, Signal};
 
 pub const MIGRATIONS: &[Migration] = &[Migration::new(
@@ -30,7 +32,9 @@ pub const MIGRATIONS: &[Migration] = &[Migration::new(
         product_id TEXT PRIMARY KEY,
         inactive BIGINT NOT NULL DEFAULT 0,
         sold_out BIGINT NOT NULL DEFAULT 0,
-        arrived_s BIGINT
+        arrived_s BIGINT,
+        category_id TEXT,
+        words TEXT
      );",
 )];
 
@@ -44,13 +48,20 @@ pub struct ProductFacts {
     pub hidden: bool,
     /// When it was created (unix s), when the pipeline saw it created.
     pub arrived_s: Option<i64>,
+    /// Its category and the words of its name and tags (`content::words`), once described.
+    pub described: Option<(String, String)>,
 }
 
 /// A change to what is known of a product.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fact {
     Arrived {
         at_s: i64,
+    },
+    /// What it is: its category and the words of its name and tags.
+    Described {
+        category: String,
+        words: String,
     },
     /// Deleted, retired or back on sale.
     Inactive(bool),
@@ -169,32 +180,44 @@ impl Journal {
     }
 
     /// Records `fact` of `product`; returns whether the product is hidden now.
-    pub async fn note(&self, product: &str, fact: Fact) -> anyhow::Result<bool> {
-        let (column, value) = match fact {
-            Fact::Arrived { at_s } => ("arrived_s", at_s),
-            Fact::Inactive(yes) => ("inactive", i64::from(yes)),
-            Fact::SoldOut(yes) => ("sold_out", i64::from(yes)),
+    pub async fn note(&self, product: &str, fact: &Fact) -> anyhow::Result<bool> {
+        let set: Vec<(&str, Param)> = match fact {
+            Fact::Arrived { at_s } => vec![("arrived_s", (*at_s).into())],
+            Fact::Described { category, words } => vec![
+                ("category_id", category.as_str().into()),
+                ("words", words.as_str().into()),
+            ],
+            Fact::Inactive(yes) => vec![("inactive", i64::from(*yes).into())],
+            Fact::SoldOut(yes) => vec![("sold_out", i64::from(*yes).into())],
         };
-        // The column is one of three literals above, never input.
-        let sql = format!(
-            "INSERT INTO products (product_id, {column}) VALUES ($1, $2) \
-             ON CONFLICT (product_id) DO UPDATE SET {column} = excluded.{column} \
-             RETURNING inactive, sold_out"
-        );
-        let row = sqlx::query(&sql)
-            .bind(product)
-            .bind(value)
-            .fetch_one(self.db.writer())
-            .await?;
+        // The column names are the literals above, never input.
+        let columns: Vec<&str> = set.iter().map(|(c, _)| *c).collect();
+        let mut sql = Sql::new("INSERT INTO products (product_id, ");
+        sql.push(&columns.join(", "))
+            .push(") VALUES (")
+            .bind(product);
+        for (_, value) in set {
+            sql.push(", ").bind(value);
+        }
+        let updates: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        sql.push(") ON CONFLICT (product_id) DO UPDATE SET ")
+            .push(&updates.join(", "))
+            .push(" RETURNING inactive, sold_out");
+        let row = sql.query().fetch_one(self.db.writer()).await?;
         let (inactive, sold_out): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
         Ok(inactive != 0 || sold_out != 0)
     }
 
     /// Every product the journal knows of.
     pub async fn products(&self) -> anyhow::Result<Vec<ProductFacts>> {
-        let rows = sqlx::query("SELECT product_id, inactive, sold_out, arrived_s FROM products")
-            .fetch_all(self.db.reader())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT product_id, inactive, sold_out, arrived_s, category_id, words FROM products",
+        )
+        .fetch_all(self.db.reader())
+        .await?;
         rows.iter()
             .map(|row| {
                 let (inactive, sold_out): (i64, i64) =
@@ -203,8 +226,34 @@ impl Journal {
                     product: row.try_get("product_id")?,
                     hidden: inactive != 0 || sold_out != 0,
                     arrived_s: row.try_get("arrived_s")?,
+                    described: match (row.try_get("category_id")?, row.try_get("words")?) {
+                        (Some(category), Some(words)) => Some((category, words)),
+                        _ => None,
+                    },
                 })
             })
             .collect()
     }
+}
+
+/// Describes the seeded catalogue's products (what they are, when they arrived, whether they
+/// are on sale) so the pipeline knows them before any event; returns how many. Idempotent.
+pub async fn seed(db: &Db, catalog: &Catalog) -> anyhow::Result<usize> {
+    let mut tx = db.begin().await?;
+    for p in &catalog.products {
+        let tags: Vec<&str> = p.tags.iter().map(String::as_str).collect();
+        sqlx::query(
+            "INSERT INTO products (product_id, inactive, arrived_s, category_id, words) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (product_id) DO NOTHING",
+        )
+        .bind(p.id().to_string())
+        .bind(i64::from(p.status != "ACTIVE"))
+        .bind(p.created_at.timestamp())
+        .bind(vici_catalog::category_id(&p.category).to_string())
+        .bind(words(&p.name, &tags))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(catalog.products.len())
 }

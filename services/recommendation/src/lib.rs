@@ -39,6 +39,12 @@ pub fn service() -> Service {
     })
     .migrations(MIGRATIONS)
     .config::<RecommendationConfig>()
+    .seed(|db, catalog| {
+        Box::pin(async move {
+            let described = journal::seed(&db, &catalog).await?;
+            Ok(format!("{described} products described"))
+        })
+    })
 }
 
 /// What the service runs on.

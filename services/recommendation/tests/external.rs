@@ -3,7 +3,7 @@
 //! once their generation is published; vici keeps its own keys and writes no list itself.
 use serde_json::{Value, json};
 use vici_bus::CloudEvent;
-use vici_bus::topics::{RECOMMENDATION_UPDATES, dlq};
+use vici_bus::topics::{INVENTORY_EVENTS, RECOMMENDATION_UPDATES, dlq};
 use vici_proto::recommendation::v1 as pb;
 use vici_proto::recommendation::v1::RecommendationKind as K;
 use vici_recommendation::external::{GENERATION_PUBLISHED, LIST_UPSERTED};
@@ -25,7 +25,17 @@ pub async fn an_ml_teams_lists_are_checked_and_served_once_published(app: App) {
         product_id("airpods-pro-2"),
     );
     let store = RecStore::new(app.cache.clone());
-    store.set_hidden(&airpods, true).await.unwrap();
+    let sold_out = CloudEvent::new(
+        "inventory",
+        "inventory.stock_changed",
+        &airpods,
+        json!({"productId": airpods, "variantId": null, "available": 0, "reserved": 0}),
+    );
+    app.publish(INVENTORY_EVENTS, &sold_out).await;
+    eventually("the sold-out product to be hidden", || async {
+        store.hidden().await.unwrap().contains(&airpods)
+    })
+    .await;
     let items = json!([
         {"productId": macbook, "score": 0.9},
         {"productId": "00000000-0000-7000-8000-000000000000", "score": 0.8},

@@ -30,6 +30,7 @@ vici_testkit::on_both_backends!(
     pipeline::a_redelivered_event_is_learnt_once,
     pipeline::catalogue_and_stock_events_hide_and_announce_products,
     pipeline::orders_and_sign_ins_shape_the_lists,
+    pipeline::a_new_product_gets_similar_items_by_what_it_is,
     pipeline::a_restart_rebuilds_the_model_from_the_journal,
     pipeline::unclear_requests_are_refused,
 );

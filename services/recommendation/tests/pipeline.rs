@@ -1,6 +1,8 @@
 //! The running service: events on the bus reach the shelves it serves, each event is learnt
 //! once however often it is delivered, catalogue and stock events hide and announce products,
 //! and a restart rebuilds the model from the journal.
+use std::collections::HashSet;
+
 use serde_json::json;
 use vici_bus::CloudEvent;
 use vici_bus::topics::{INVENTORY_EVENTS, PRODUCT_EVENTS, USER_EVENTS};
@@ -10,6 +12,7 @@ use vici_recommendation::journal::Journal;
 use vici_recommendation::pipeline::flow::Pipeline;
 use vici_recommendation::store::{List, RecStore};
 use vici_testkit::caches::memory_cache;
+use vici_testkit::demo::product_id;
 use vici_testkit::{ServiceName, eventually, invalid};
 
 use super::harness::App;
@@ -99,11 +102,14 @@ pub async fn catalogue_and_stock_events_hide_and_announce_products(app: App) {
         json!({"productId": "fresh", "status": "ACTIVE", "name": "Fresh"}),
     );
     app.publish(PRODUCT_EVENTS, &created).await;
-    eventually("the new product among the new arrivals", || async {
+    eventually("the new product first among the new arrivals", || async {
         let arrivals = app.shelf(K::NewArrivals, None, None, None).await;
-        arrivals == [("fresh".to_string(), "new_arrivals".to_string())]
+        arrivals.first() == Some(&("fresh".to_string(), "new_arrivals".to_string()))
     })
     .await;
+    // The seeded catalogue's products follow, newest first.
+    let arrivals = app.shelf(K::NewArrivals, None, None, None).await;
+    assert_eq!(arrivals.len(), 10, "{arrivals:?}");
     app.behaviour(VIEW, Some("u1"), "s1", "hot").await;
     eventually("the viewed product to trend", || async {
         firsts(&app.shelf(K::Trending, None, None, None).await).contains(&"hot")
@@ -135,7 +141,8 @@ pub async fn catalogue_and_stock_events_hide_and_announce_products(app: App) {
     );
     app.publish(PRODUCT_EVENTS, &deleted).await;
     eventually("a deleted product to leave the new arrivals", || async {
-        app.shelf(K::NewArrivals, None, None, None).await.is_empty()
+        let arrivals = app.shelf(K::NewArrivals, None, None, None).await;
+        !firsts(&arrivals).contains(&"fresh")
     })
     .await;
 }
@@ -184,6 +191,50 @@ pub async fn orders_and_sign_ins_shape_the_lists(app: App) {
         theirs.first() == Some(&("pasta".into(), "personalized".into()))
     })
     .await;
+}
+
+pub async fn a_new_product_gets_similar_items_by_what_it_is(app: App) {
+    let phones = vici_catalog::category_id("mobile-phones").to_string();
+    let created = CloudEvent::new(
+        "product",
+        "product.created",
+        "pixel",
+        json!({"productId": "pixel", "status": "ACTIVE", "name": "Pixel 9 Pro",
+            "categoryId": phones, "tags": ["smartphone", "android", "5g"]}),
+    );
+    app.publish(PRODUCT_EVENTS, &created).await;
+    let (iphone, samsung) = (
+        product_id("iphone-15-pro-max"),
+        product_id("samsung-s24-ultra"),
+    );
+    eventually("the new phone's similar items", || async {
+        let related = app.shelf(K::Related, None, None, Some("pixel")).await;
+        related.len() >= 2
+    })
+    .await;
+    let related = app.shelf(K::Related, None, None, Some("pixel")).await;
+    let first_two: HashSet<&str> = firsts(&related).into_iter().take(2).collect();
+    assert_eq!(
+        first_two,
+        HashSet::from([iphone.as_str(), samsung.as_str()]),
+        "{related:?}"
+    );
+    assert!(related.iter().all(|(_, source)| source == "similar"));
+    // Shoppers' behaviour takes over: what they view with it comes first.
+    for shopper in ["a", "b"] {
+        app.behaviour(VIEW, Some(shopper), "s", "pixel").await;
+        app.behaviour(VIEW, Some(shopper), "s", "case").await;
+    }
+    eventually("the case first among the phone's similar items", || async {
+        let related = app.shelf(K::Related, None, None, Some("pixel")).await;
+        firsts(&related).first() == Some(&"case")
+    })
+    .await;
+    let related = app.shelf(K::Related, None, None, Some("pixel")).await;
+    assert!(
+        firsts(&related).contains(&iphone.as_str()),
+        "content still fills: {related:?}"
+    );
 }
 
 pub async fn a_restart_rebuilds_the_model_from_the_journal(app: App) {

@@ -170,8 +170,8 @@ async fn apply(
         let outcome = if facts.is_empty() { "other" } else { "fact" };
         DELIVERIES.with_label_values(&[outcome]).inc();
         for (product, fact) in facts {
-            let hidden = journal.note(&product, fact).await?;
-            pipeline.note(&product, fact, hidden).await?;
+            let hidden = journal.note(&product, &fact).await?;
+            pipeline.note(&product, &fact, hidden).await?;
         }
     }
     let offered = signals.len();

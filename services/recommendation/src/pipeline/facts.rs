@@ -1,8 +1,12 @@
 //! What a catalogue or stock event tells the pipeline about a product: it arrived (new
-//! arrivals), it left the shop or came back (deleted, retired, reactivated), it sold out or was
-//! restocked. Hidden products are never served (recommendations.md §1, `rec:hidden`).
+//! arrivals) and what it is (cold start), it left the shop or came back (deleted, retired,
+//! reactivated), it sold out or was restocked. A product's later edits of its name, tags or
+//! category are not followed: its content matters only until behaviour takes over. Hidden products are never served (recommendations.md §1, `rec:hidden`).
 use vici_bus::CloudEvent;
 
+use serde_json::Value;
+
+use super::content::words;
 use crate::journal::Fact;
 
 /// The facts `event` states, each about a product.
@@ -21,6 +25,19 @@ pub fn read(event: &CloudEvent) -> Vec<(String, Fact)> {
                 });
             }
             facts.push(Fact::Inactive(active() != Some(true)));
+            if let Some(category) = data["categoryId"].as_str().filter(|c| !c.is_empty()) {
+                let tags: Vec<&str> = data["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let name = data["name"].as_str().unwrap_or_default();
+                facts.push(Fact::Described {
+                    category: category.to_string(),
+                    words: words(name, &tags),
+                });
+            }
         }
         "product.updated" => {
             let status_changed = data["fields"]

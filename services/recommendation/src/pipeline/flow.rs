@@ -2,6 +2,9 @@
 //! recorded in its shopper's live history at once; the lists the model changed are written by
 //! [`Pipeline::flush`], which the consumer calls every few hundred milliseconds, so a burst of
 //! events costs one write per changed list rather than one per event.
+use std::collections::HashSet;
+
+use super::content::{Content, blend};
 use super::model::{Changes, Model};
 use super::signal::{Kind, Signal};
 use crate::journal::{Fact, Journal};
@@ -17,6 +20,10 @@ pub const MODEL_VERSION: &str = "builtin-1";
 
 pub struct Pipeline {
     model: Model,
+    /// What products are, for the similar lists of products behaviour says little about.
+    content: Content,
+    /// Products described since the last flush: their similar lists are due.
+    described: HashSet<String>,
     store: RecStore,
     /// The store held nothing when the pipeline started (an in-process store after a
     /// restart): the rebuild gives it back its live keys too.
@@ -39,6 +46,8 @@ impl Pipeline {
         }
         Ok(Self {
             model: Model::default(),
+            content: Content::default(),
+            described: HashSet::new(),
             store,
             fresh_store,
             writes_lists,
@@ -46,10 +55,25 @@ impl Pipeline {
     }
 
     /// Forgets what it learnt and learns again every signal of the last [`MEMORY_MS`] the
-    /// journal kept, and writes the lists; into a fresh store also the live histories, hidden products and arrivals. How
+    /// journal kept and what each product is, and writes the lists (a product that arrived
+    /// within that time gets its similar list again); into a fresh store also the live
+    /// histories and hidden products. The newest arrivals are written again on any store. How
     /// many signals it learnt.
     pub async fn rebuild(&mut self, journal: &Journal, now_ms: i64) -> anyhow::Result<u64> {
         self.model = Model::default();
+        self.content = Content::default();
+        let products = journal.products().await?;
+        for facts in &products {
+            if let Some((category, words)) = &facts.described {
+                self.content.describe(&facts.product, category, words);
+                let recent = facts
+                    .arrived_s
+                    .is_some_and(|s| s * 1000 > now_ms - MEMORY_MS);
+                if recent && !facts.hidden {
+                    self.described.insert(facts.product.clone());
+                }
+            }
+        }
         let mut touches = Vec::new();
         let (fresh, learns) = (self.fresh_store, self.writes_lists);
         let model = &mut self.model;
@@ -68,12 +92,18 @@ impl Pipeline {
             self.store.remember(&touch(signal)).await?;
         }
         if fresh {
-            for facts in journal.products().await? {
+            for facts in &products {
                 self.store.set_hidden(&facts.product, facts.hidden).await?;
-                if let Some(at_s) = facts.arrived_s {
-                    self.store.arrived(&facts.product, at_s).await?;
-                }
             }
+        }
+        // The newest arrivals the journal knows (the seeded catalogue's too), on any store.
+        let mut arrivals: Vec<(&str, i64)> = products
+            .iter()
+            .filter_map(|f| Some((f.product.as_str(), f.arrived_s?)))
+            .collect();
+        arrivals.sort_by_key(|(_, at_s)| std::cmp::Reverse(*at_s));
+        for (product, at_s) in arrivals.into_iter().take(RELEVANCE_CAP) {
+            self.store.arrived(product, at_s).await?;
         }
         self.flush(now_ms).await?;
         Ok(learnt)
@@ -85,10 +115,16 @@ impl Pipeline {
         self.store.merge_history(session, user).await
     }
 
-    /// Applies what is now known of `product`: `hidden` is what the journal concluded.
-    pub async fn note(&self, product: &str, fact: Fact, hidden: bool) -> anyhow::Result<()> {
-        if let Fact::Arrived { at_s } = fact {
-            self.store.arrived(product, at_s).await?;
+    /// Applies what is now known of `product`: `hidden` is what the journal concluded. A
+    /// product described gets its similar list at the next flush.
+    pub async fn note(&mut self, product: &str, fact: &Fact, hidden: bool) -> anyhow::Result<()> {
+        match fact {
+            Fact::Arrived { at_s } => self.store.arrived(product, *at_s).await?,
+            Fact::Described { category, words } => {
+                self.content.describe(product, category, words);
+                self.described.insert(product.to_string());
+            }
+            Fact::Inactive(_) | Fact::SoldOut(_) => {}
         }
         self.store.set_hidden(product, hidden).await
     }
@@ -114,7 +150,8 @@ impl Pipeline {
     /// now (an ML team's publication or a rollback moves it); how many it wrote. On a failure
     /// the changes are kept for the next flush.
     pub async fn flush(&mut self, now_ms: i64) -> anyhow::Result<usize> {
-        let changes = self.model.take_changes();
+        let mut changes = self.model.take_changes();
+        changes.items.extend(self.described.drain());
         if !self.writes_lists {
             return Ok(0);
         }
@@ -136,10 +173,10 @@ impl Pipeline {
             lists.push((List::Popular, self.model.popular(RELEVANCE_CAP)));
         }
         for product in &changes.items {
-            lists.push((
-                List::Similar { product },
-                self.model.similar(product, RELEVANCE_CAP),
-            ));
+            let behaviour = self.model.similar(product, RELEVANCE_CAP);
+            let content = self.content.similar(product, RELEVANCE_CAP);
+            let list = blend(behaviour, content, RELEVANCE_CAP);
+            lists.push((List::Similar { product }, list));
         }
         // Anonymous sessions have no key of their own in the format: serving combines their
         // history with the similar lists when asked.
