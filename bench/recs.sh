@@ -47,6 +47,23 @@ for store in $STORES; do
     --events-per-second "$EVENTS_PER_SECOND" --events-secs "$EVENTS_SECS" --sessions "$SESSIONS" \
     --connections "$CONNECTIONS" --load-secs "$DURATION" --section "$section" "${args[@]}" >>"$RESULTS" ||
     die "vici-recs-speed failed (logs in $WORK)"
+  if [[ $store == redis ]]; then
+    # What the store costs per key type, as Redis counts it (MEMORY USAGE, the key's bytes
+    # with its overhead), averaged over up to 50 keys of each type the run left.
+    # The bench's shoppers are anonymous: sessions have histories, users none.
+    for kind in "rec:g:*:product:*:similar" \
+      "rec:live:session:*:history" "rec:live:session:*:viewed" "rec:g:*:trending"; do
+      # `head` closes the pipe early: redis-cli's SIGPIPE is expected.
+      keys=$(redis-cli -u "$REDIS_URL" --scan --pattern "$kind" | head -50 || true)
+      [[ -n $keys ]] || { note "no key like $kind after the run"; continue; }
+      bytes=$(for k in $keys; do redis-cli -u "$REDIS_URL" MEMORY USAGE "$k"; done |
+        awk '{ s += $1; n++ } END { printf "%.0f", s / n }')
+      members=$(for k in $keys; do
+        if [[ $kind == *viewed ]]; then redis-cli -u "$REDIS_URL" LLEN "$k"; else redis-cli -u "$REDIS_URL" ZCARD "$k"; fi
+      done | awk '{ s += $1; n++ } END { printf "%.1f", s / n }')
+      record_metric "Recommendation store memory on Redis (after the run)" "$kind: bytes per key ($members members on average)" "bytes" "$bytes"
+    done
+  fi
 done
 
 {

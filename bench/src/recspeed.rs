@@ -88,6 +88,10 @@ async fn main() -> anyhow::Result<()> {
     };
     metric("events offered", "events", offered as f64);
     metric("events learnt", "events", learnt);
+    anyhow::ensure!(
+        learnt > 0.0,
+        "the pipeline learnt none of the events: see the shop's log"
+    );
     for (q, name) in [
         (0.5, "lag p50 (bucket bound)"),
         (0.99, "lag p99 (bucket bound)"),
@@ -133,6 +137,8 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
 fn session(i: usize) -> String {
     format!("bench-visit-{i}")
 }
@@ -163,7 +169,15 @@ async fn offer(cli: &Cli, shop: &OwnShop, products: &[String]) -> usize {
         let client = shop.client.clone();
         let url = format!("{}/api/events/batch", shop.base);
         posts.spawn(async move {
-            let answer = client.post(url).json(&body).send().await.ok()?;
+            // A browser's: the event service flags other agents as bots, whose events teach
+            // the pipeline nothing.
+            let answer = client
+                .post(url)
+                .header("user-agent", BROWSER)
+                .json(&body)
+                .send()
+                .await
+                .ok()?;
             let body: Value = answer.json().await.ok()?;
             body["data"]["accepted"].as_u64()
         });
@@ -182,13 +196,18 @@ struct Histogram {
 }
 
 impl Histogram {
+    /// What was observed after `earlier` (empty before the first observation registers the
+    /// metric).
     fn since(&self, earlier: &Histogram) -> Histogram {
+        let before = |le: f64| {
+            let bucket = earlier.buckets.iter().find(|(bound, _)| *bound == le);
+            bucket.map_or(0.0, |(_, n)| *n)
+        };
         Histogram {
             buckets: self
                 .buckets
                 .iter()
-                .zip(&earlier.buckets)
-                .map(|((le, n), (_, m))| (*le, n - m))
+                .map(|(le, n)| (*le, n - before(*le)))
                 .collect(),
             count: self.count - earlier.count,
         }

@@ -248,3 +248,24 @@ async fn a_new_product_arrives_with_similar_items() {
     })
     .await;
 }
+
+/// A category's trending shelf holds what shoppers look at in it and its sub-categories; a
+/// category the shop does not have is an empty shelf.
+#[tokio::test]
+async fn a_categorys_trending_follows_its_shoppers() {
+    let lookup = shop().visitor();
+    let samsung = product_id(&lookup, "samsung-s24-ultra").await;
+    for i in 0..2 {
+        let mut v = shop().visitor();
+        v.register(&format!("phone-fan-{i}")).await.data();
+        viewed(&v, &samsung).await;
+    }
+    let v = shop().visitor();
+    eventually("the phone trending in electronics", || async {
+        let shown = shelf(&v, "/api/products/trending?category=electronics&limit=4").await;
+        has(&shown, &samsung, "trending")
+    })
+    .await;
+    let none = shelf(&v, "/api/products/trending?category=no-such-category").await;
+    assert!(none.is_empty(), "{none:?}");
+}

@@ -40,6 +40,7 @@ impl RecommendationService for RecommendationApi {
             user: r.user_id.as_deref().filter(|u| !u.is_empty()),
             session: r.session_id.as_deref().filter(|s| !s.is_empty()),
             product,
+            categories: &r.category_ids,
             limit,
         };
         let answer = serve::answer(&self.store, &ask)

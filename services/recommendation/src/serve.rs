@@ -27,6 +27,8 @@ pub struct Ask<'a> {
     pub session: Option<&'a str>,
     /// The product a related or bought-together shelf is about.
     pub product: Option<&'a str>,
+    /// For a trending shelf of one category: the category and its descendants.
+    pub categories: &'a [String],
     pub limit: usize,
 }
 
@@ -108,6 +110,19 @@ async fn fill(
             }
             shelf.add("trending", store.top(List::Trending, want).await?);
             shelf.add("popular", store.top(List::Popular, want).await?);
+        }
+        Shelf::Trending if !ask.categories.is_empty() => {
+            // The categories' lists, merged by score: one model wrote them all alike.
+            let mut merged = Vec::new();
+            for category in ask.categories {
+                merged.extend(
+                    store
+                        .top(List::TrendingInCategory { category }, want)
+                        .await?,
+                );
+            }
+            merged.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
+            shelf.add("trending", merged);
         }
         Shelf::Trending => {
             shelf.add("trending", store.top(List::Trending, want).await?);

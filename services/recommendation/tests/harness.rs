@@ -122,6 +122,7 @@ impl App {
             session_id: session.map(str::to_string),
             product_id: product.map(str::to_string),
             limit: 10,
+            category_ids: Vec::new(),
         };
         let answer = self.recs().recommend(request).await.expect("an answer");
         answer

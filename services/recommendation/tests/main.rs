@@ -21,6 +21,7 @@ vici_testkit::on_both_caches!(
     serve::a_visitor_with_one_view_gets_similar_items,
     serve::shelves_about_a_product_never_serve_it,
     serve::recently_viewed_and_new_arrivals_come_from_vicis_own_keys,
+    serve::a_categorys_trending_merges_its_subtree,
     check::a_store_the_pipeline_wrote_passes_the_check,
     check::a_broken_store_is_reported_key_by_key,
 );
@@ -31,6 +32,7 @@ vici_testkit::on_both_backends!(
     pipeline::catalogue_and_stock_events_hide_and_announce_products,
     pipeline::orders_and_sign_ins_shape_the_lists,
     pipeline::a_new_product_gets_similar_items_by_what_it_is,
+    pipeline::a_category_trends_with_its_own_products,
     pipeline::a_restart_rebuilds_the_model_from_the_journal,
     pipeline::unclear_requests_are_refused,
 );

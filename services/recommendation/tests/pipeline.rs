@@ -237,6 +237,44 @@ pub async fn a_new_product_gets_similar_items_by_what_it_is(app: App) {
     );
 }
 
+pub async fn a_category_trends_with_its_own_products(app: App) {
+    let (iphone, macbook) = (
+        product_id("iphone-15-pro-max"),
+        product_id("macbook-pro-16-m3"),
+    );
+    for shopper in ["a", "b"] {
+        app.behaviour(VIEW, Some(shopper), "s", &iphone).await;
+        app.behaviour(VIEW, Some(shopper), "s", &macbook).await;
+    }
+    let electronics = vici_catalog::category_id("electronics").to_string();
+    let phones = vici_catalog::category_id("mobile-phones").to_string();
+    let computers = vici_catalog::category_id("computers-accessories").to_string();
+    let trending_in = |categories: Vec<String>| {
+        let request = pb::RecommendRequest {
+            kind: K::Trending.into(),
+            category_ids: categories,
+            limit: 10,
+            ..Default::default()
+        };
+        let mut recs = app.recs();
+        async move {
+            let answer = recs.recommend(request).await.unwrap().into_inner();
+            answer
+                .items
+                .into_iter()
+                .map(|i| i.product_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    eventually("the phone trending among phones", || async {
+        trending_in(vec![phones.clone()]).await == [iphone.clone()]
+    })
+    .await;
+    // A category with its descendants, as the gateway asks for one.
+    let both = trending_in(vec![electronics, phones, computers]).await;
+    assert_eq!(both.len(), 2, "{both:?}");
+}
+
 pub async fn a_restart_rebuilds_the_model_from_the_journal(app: App) {
     lamps_and_bulbs(&app).await;
     app.behaviour(VIEW, None, "visit-2", "lamp").await;
@@ -276,6 +314,7 @@ pub async fn unclear_requests_are_refused(app: App) {
         session_id: None,
         product_id: product.map(str::to_string),
         limit,
+        category_ids: Vec::new(),
     };
     let mut recs = app.recs();
     for (request, field) in [

@@ -15,6 +15,7 @@ fn ask(shelf: Shelf, limit: usize) -> Ask<'static> {
         user: None,
         session: None,
         product: None,
+        categories: &[],
         limit,
     }
 }
@@ -187,5 +188,30 @@ pub async fn recently_viewed_and_new_arrivals_come_from_vicis_own_keys(cache: Sh
     assert_eq!(
         shown(&answer(&store, &ask(Shelf::NewArrivals, 10)).await.unwrap()),
         [("new", "new_arrivals")]
+    );
+}
+
+pub async fn a_categorys_trending_merges_its_subtree(cache: SharedCache) {
+    let store = store_with(
+        &cache,
+        &[
+            (List::Trending, &["p1", "p2", "p3", "p4"]),
+            (
+                List::TrendingInCategory { category: "phones" },
+                &["p2", "p4"],
+            ),
+            (List::TrendingInCategory { category: "cases" }, &["p3"]),
+        ],
+    )
+    .await;
+    let categories = ["phones".to_string(), "cases".to_string()];
+    let asked = Ask {
+        categories: &categories,
+        ..ask(Shelf::Trending, 10)
+    };
+    assert_eq!(
+        shown(&answer(&store, &asked).await.unwrap()),
+        [("p3", "trending"), ("p2", "trending"), ("p4", "trending")],
+        "by score (a tie by descending id, as the store orders one list); nothing from outside"
     );
 }

@@ -45,6 +45,13 @@ impl Content {
         self.products.contains_key(product)
     }
 
+    /// The category `product` is filed under, when known.
+    pub fn category_of(&self, product: &str) -> Option<&str> {
+        self.products
+            .get(product)
+            .map(|(category, _)| category.as_str())
+    }
+
     /// The `n` products most like `product`, scored below 1.5 (a Jaccard index of their words,
     /// plus half for the same category); none for a product it does not know.
     pub fn similar(&self, product: &str, n: usize) -> Vec<(String, f64)> {
@@ -140,6 +147,7 @@ mod tests {
         assert_eq!(names(&like), ["boots", "sandals", "shorts"]);
         assert!(content.similar("unknown", 10).is_empty());
         assert!(content.knows("kettle") && !content.knows("unknown"));
+        assert_eq!(content.category_of("kettle"), Some("kitchen"));
     }
 
     #[test]

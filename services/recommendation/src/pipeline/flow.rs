@@ -172,6 +172,16 @@ impl Pipeline {
             lists.push((List::Trending, self.model.trending(RELEVANCE_CAP)));
             lists.push((List::Popular, self.model.popular(RELEVANCE_CAP)));
         }
+        let categories: HashSet<&str> = changes
+            .active
+            .iter()
+            .filter_map(|p| self.content.category_of(p))
+            .collect();
+        for category in categories {
+            let within = |p: &str| self.content.category_of(p) == Some(category);
+            let list = self.model.trending_within(within, RELEVANCE_CAP);
+            lists.push((List::TrendingInCategory { category }, list));
+        }
         for product in &changes.items {
             let behaviour = self.model.similar(product, RELEVANCE_CAP);
             let content = self.content.similar(product, RELEVANCE_CAP);

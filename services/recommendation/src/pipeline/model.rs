@@ -23,6 +23,8 @@ const NEIGHBOURS: usize = 400;
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes {
     pub activity: bool,
+    /// Products whose activity rose (their categories' trending lists may differ).
+    pub active: HashSet<String>,
     /// Products whose similar items may differ.
     pub items: HashSet<String>,
     /// Shoppers (user ids, or `anon:<session>`) whose personalised list may differ.
@@ -64,6 +66,7 @@ impl Model {
             *self.trending.entry(signal.product.clone()).or_default() += signal.weight * boost;
             *self.popular.entry(signal.product.clone()).or_default() += signal.weight;
             self.changes.activity = true;
+            self.changes.active.insert(signal.product.clone());
         }
         if signal.kind == Kind::Purchase {
             let order = signal.order.as_deref();
@@ -141,6 +144,7 @@ impl Model {
     /// Gives back changes taken but not written, to be taken again with any newer ones.
     pub fn keep_changes(&mut self, changes: Changes) {
         self.changes.activity |= changes.activity;
+        self.changes.active.extend(changes.active);
         self.changes.items.extend(changes.items);
         self.changes.shoppers.extend(changes.shoppers);
         self.changes.baskets.extend(changes.baskets);
@@ -149,6 +153,12 @@ impl Model {
 
     pub fn trending(&self, n: usize) -> Vec<(String, f64)> {
         best(self.trending.iter().map(|(p, s)| (p.clone(), *s)), n)
+    }
+
+    /// The `n` trending products of those `within` admits (e.g. one category's).
+    pub fn trending_within(&self, within: impl Fn(&str) -> bool, n: usize) -> Vec<(String, f64)> {
+        let scored = self.trending.iter().filter(|(p, _)| within(p));
+        best(scored.map(|(p, s)| (p.clone(), *s)), n)
     }
 
     pub fn popular(&self, n: usize) -> Vec<(String, f64)> {

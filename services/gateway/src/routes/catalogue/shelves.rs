@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::response::Response;
-use vici_proto::product::v1::{CuratedKind, GetProductsRequest, ListCuratedRequest, Product};
+use vici_proto::product::v1::{
+    CuratedKind, GetCategoryRequest, GetProductsRequest, ListCuratedRequest, Product,
+};
 use vici_proto::recommendation::v1::{RecommendRequest, RecommendationKind};
 use vici_proto::vocabulary::Spelled;
 use vici_types::ProductId;
@@ -124,21 +126,22 @@ async fn shelf(
         request_id: vici_types::new_id(),
         ..ShelfMeta::default()
     };
-    // The store's trending is shop-wide: one category's trending shelf is the catalogue's.
-    let (picked, avoid) = match q.category {
-        Some(_) => Default::default(),
-        None => {
-            recommend(
-                state,
-                kind,
-                about.as_deref(),
-                shopper.as_ref(),
-                &q,
-                &mut meta,
-            )
-            .await
-        }
+    // One category's trending shelf covers its descendants: the tree is the catalogue's.
+    let categories = match &q.category {
+        Some(key) => match subtree(state, key).await? {
+            Some(ids) => ids,
+            None => return Ok(empty_shelf(q.limit, meta)),
+        },
+        None => Vec::new(),
     };
+    let asked = Asked {
+        kind,
+        about: about.as_deref(),
+        shopper: shopper.as_ref(),
+        categories,
+        limit: q.limit,
+    };
+    let (picked, avoid) = recommend(state, asked, &mut meta).await;
     let mut wanted: Vec<String> = picked.iter().map(|(id, _)| id.clone()).collect();
     wanted.extend(about.iter().cloned());
     let mut found = hydrate(state, wanted).await?;
@@ -193,22 +196,29 @@ async fn shelf(
     ))
 }
 
+/// What a shelf asks the recommendation service for.
+struct Asked<'a> {
+    kind: RecommendationKind,
+    about: Option<&'a str>,
+    shopper: Option<&'a Shopper>,
+    categories: Vec<String>,
+    limit: u32,
+}
+
 /// The recommendation service's picks with their sources, and what no filler may add (`meta`
 /// filled in); none when it cannot answer.
 async fn recommend(
     state: &AppState,
-    kind: RecommendationKind,
-    about: Option<&str>,
-    shopper: Option<&Shopper>,
-    q: &CuratedQuery,
+    asked: Asked<'_>,
     meta: &mut ShelfMeta,
 ) -> (Vec<(String, &'static str)>, Vec<String>) {
     let request = RecommendRequest {
-        kind: kind.into(),
-        user_id: shopper.and_then(|s| s.user.clone()),
-        session_id: shopper.map(|s| s.session.clone()),
-        product_id: about.map(str::to_string),
-        limit: q.limit,
+        kind: asked.kind.into(),
+        user_id: asked.shopper.and_then(|s| s.user.clone()),
+        session_id: asked.shopper.map(|s| s.session.clone()),
+        product_id: asked.about.map(str::to_string),
+        limit: asked.limit,
+        category_ids: asked.categories,
     };
     let answer = match state.recommendations().recommend(request).await {
         Ok(answer) => answer.into_inner(),
@@ -226,6 +236,37 @@ async fn recommend(
         .map(|item| (item.product_id, known_source(&item.source)))
         .collect();
     (picked, answer.avoid_ids)
+}
+
+/// The ids of the category `key` (an id or a slug) and of its descendants; `None` for an
+/// unknown category (the contract answers an empty list).
+async fn subtree(state: &AppState, key: &str) -> ApiResult<Option<Vec<String>>> {
+    let request = GetCategoryRequest {
+        id_or_slug: key.to_string(),
+    };
+    let root = match state.products().get_category(request).await {
+        Ok(found) => found.into_inner(),
+        Err(status) if status.code() == tonic::Code::NotFound => return Ok(None),
+        Err(status) => return Err(status.into()),
+    };
+    let mut ids = Vec::new();
+    let mut open = vec![root];
+    while let Some(category) = open.pop() {
+        ids.push(category.id);
+        open.extend(category.children);
+    }
+    Ok(Some(ids))
+}
+
+/// An empty shelf (a category the catalogue does not have).
+fn empty_shelf(limit: u32, meta: ShelfMeta) -> Response {
+    let body = ShelfEnvelope {
+        success: true,
+        data: Vec::new(),
+        pagination: Pagination::whole(0, limit),
+        meta,
+    };
+    envelope::with_total(body, 0)
 }
 
 /// The products of `ids` on sale, by id; one call.
