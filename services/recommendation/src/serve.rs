@@ -4,6 +4,7 @@
 //! is left out of every source. The catalogue's own fallbacks (same category, featured) are the
 //! gateway's to add, since it hydrates the answer from the catalogue anyway.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::store::keys::RELEVANCE_CAP;
 use crate::store::{List, RecStore, Who};
@@ -51,7 +52,7 @@ const RECENCY: f64 = 0.85;
 pub async fn answer(store: &RecStore, ask: &Ask<'_>) -> anyhow::Result<Answer> {
     let generation = store.current().await?;
     let model_version = match &generation {
-        Some(g) => store.meta(g).await?.remove("model_version"),
+        Some(g) => store.model_version(g).await?,
         None => None,
     };
     // What the shopper bought, and on their own shelf what they just looked at, is shown by
@@ -70,12 +71,12 @@ pub async fn answer(store: &RecStore, ask: &Ask<'_>) -> anyhow::Result<Answer> {
         _ => Vec::new(),
     };
     avoid.extend(history.iter().map(|(product, _)| product.clone()));
-    let mut never: HashSet<String> = store.hidden().await?;
+    let mut never: HashSet<String> = avoid.iter().cloned().collect();
     never.extend(ask.product.map(str::to_string));
-    never.extend(avoid.iter().cloned());
     let mut shelf = Filling {
         items: Vec::new(),
         seen: never,
+        hidden: store.hidden().await?,
         limit: ask.limit,
     };
     fill(store, ask, &history, &mut shelf).await?;
@@ -185,8 +186,10 @@ async fn from_history(
 /// A shelf being filled: each product once, none of those never to serve.
 struct Filling {
     items: Vec<(String, &'static str)>,
-    /// Served already, or never to serve.
+    /// Served already, or never to serve on this shelf.
     seen: HashSet<String>,
+    /// Never to serve anywhere.
+    hidden: Arc<HashSet<String>>,
     limit: usize,
 }
 
@@ -207,7 +210,7 @@ impl Filling {
             if self.full() {
                 return;
             }
-            if self.seen.insert(product.clone()) {
+            if !self.hidden.contains(&product) && self.seen.insert(product.clone()) {
                 self.items.push((product, source));
             }
         }

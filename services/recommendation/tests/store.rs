@@ -242,8 +242,10 @@ pub async fn hidden_products_and_new_arrivals(cache: SharedCache) {
     store.set_hidden(&product(2), true).await.unwrap();
     store.set_hidden(&product(1), false).await.unwrap();
     assert_eq!(
-        store.hidden().await.unwrap(),
-        [product(2)].into_iter().collect()
+        *store.hidden().await.unwrap(),
+        [product(2)]
+            .into_iter()
+            .collect::<std::collections::HashSet<_>>()
     );
     for i in 0..120 {
         store

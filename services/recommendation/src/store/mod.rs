@@ -4,10 +4,11 @@
 //! the live histories keep their caps and TTLs; the hidden set and new arrivals are vici's own.
 pub mod check;
 pub mod keys;
+mod recent;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use vici_cache::SharedCache;
@@ -16,9 +17,11 @@ pub use keys::List;
 use keys::{
     CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, RELEVANCE_CAP, VIEWED_CAP,
 };
+use recent::Recent;
 
-/// How long a read of `rec:current` is trusted (§2: at most a second).
-const POINTER_FOR: Duration = Duration::from_secs(1);
+/// How long a read of `rec:current` (and of the hidden set, and of a model version) is
+/// trusted (§2: at most a second).
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
 /// A signed-in user's history outlives a month without activity by nothing (§2).
 const USER_HISTORY_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 /// An anonymous session's keys live a day after its last activity.
@@ -64,15 +67,20 @@ pub enum Act {
 
 pub struct RecStore {
     cache: SharedCache,
-    /// The last read of `rec:current` and when it was made.
-    pointer: Mutex<Option<(Instant, Option<String>)>>,
+    /// `rec:current`, `rec:hidden` and the current generation's model version, as serving
+    /// last read them.
+    pointer: Recent<Option<String>>,
+    hidden: Recent<Arc<HashSet<String>>>,
+    model_version: Recent<(String, Option<String>)>,
 }
 
 impl RecStore {
     pub fn new(cache: SharedCache) -> Self {
         Self {
             cache,
-            pointer: Mutex::new(None),
+            pointer: Recent::new(TRUSTED_FOR),
+            hidden: Recent::new(TRUSTED_FOR),
+            model_version: Recent::new(TRUSTED_FOR),
         }
     }
 
@@ -100,7 +108,7 @@ impl RecStore {
         self.cache
             .set_nx(CURRENT, FIRST_GENERATION.as_bytes(), None)
             .await?;
-        self.forget_pointer();
+        self.pointer.forget();
         self.current()
             .await?
             .context("rec:current is missing right after it was set")
@@ -108,20 +116,18 @@ impl RecStore {
 
     /// The generation serving reads.
     pub async fn current(&self) -> anyhow::Result<Option<String>> {
-        if let Some((read_at, generation)) = &*self.pointer()
-            && read_at.elapsed() < POINTER_FOR
-        {
-            return Ok(generation.clone());
+        if let Some(generation) = self.pointer.get() {
+            return Ok(generation);
         }
         let generation = self.cache.get_string(CURRENT).await?;
-        *self.pointer() = Some((Instant::now(), generation.clone()));
+        self.pointer.put(generation.clone());
         Ok(generation)
     }
 
     /// Points serving at `generation`: publishing a new one, or rolling back to an old one.
     pub async fn publish(&self, generation: &str) -> anyhow::Result<()> {
         self.cache.set_string(CURRENT, generation, None).await?;
-        self.forget_pointer();
+        self.pointer.forget();
         Ok(())
     }
 
@@ -139,15 +145,6 @@ impl RecStore {
             self.cache.set_string(FORMAT_KEY, FORMAT, None).await?;
         }
         self.publish(generation).await
-    }
-
-    fn forget_pointer(&self) {
-        *self.pointer() = None;
-    }
-
-    /// Nothing panics under this lock; a poisoned one still holds a usable read.
-    fn pointer(&self) -> MutexGuard<'_, Option<(Instant, Option<String>)>> {
-        self.pointer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The best `n` members of `list` in the current generation, best first: none when no
@@ -201,6 +198,22 @@ impl RecStore {
             self.cache.hset(&meta, &fields).await?;
         }
         Ok(())
+    }
+
+    /// The model version `generation`'s meta declares, as serving last read it.
+    pub async fn model_version(&self, generation: &str) -> anyhow::Result<Option<String>> {
+        if let Some((read_for, version)) = self.model_version.get()
+            && read_for == generation
+        {
+            return Ok(version);
+        }
+        let version = self
+            .cache
+            .hget(&keys::meta(generation), "model_version")
+            .await?;
+        self.model_version
+            .put((generation.to_string(), version.clone()));
+        Ok(version)
     }
 
     /// The metadata hash of `generation` (empty when it has none).
@@ -297,11 +310,20 @@ impl RecStore {
         } else {
             self.cache.srem(HIDDEN, &[product]).await?;
         }
+        self.hidden.forget();
         Ok(())
     }
 
-    pub async fn hidden(&self) -> anyhow::Result<HashSet<String>> {
-        Ok(self.cache.smembers(HIDDEN).await?.into_iter().collect())
+    /// The hidden products, as serving last read them (another process's change shows within
+    /// a second).
+    pub async fn hidden(&self) -> anyhow::Result<Arc<HashSet<String>>> {
+        if let Some(hidden) = self.hidden.get() {
+            return Ok(hidden);
+        }
+        let read: HashSet<String> = self.cache.smembers(HIDDEN).await?.into_iter().collect();
+        let hidden = Arc::new(read);
+        self.hidden.put(hidden.clone());
+        Ok(hidden)
     }
 
     /// Adds a product created at `created_s` (unix s) to the new arrivals, newest
