@@ -87,6 +87,9 @@ impl Journal {
             .into_iter()
             .filter(|(id, _)| once.insert(id.clone()))
             .collect();
+        if signals.is_empty() {
+            return Ok(Vec::new()); // A batch of catalogue events only: no transaction.
+        }
         let mut new = HashSet::with_capacity(signals.len());
         let mut tx = self.db.begin().await?;
         for run in row_runs(signals.len()) {

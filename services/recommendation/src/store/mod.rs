@@ -6,7 +6,7 @@ pub mod check;
 pub mod keys;
 mod recent;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -214,11 +214,6 @@ impl RecStore {
         self.model_version
             .put((generation.to_string(), version.clone()));
         Ok(version)
-    }
-
-    /// The metadata hash of `generation` (empty when it has none).
-    pub async fn meta(&self, generation: &str) -> anyhow::Result<HashMap<String, String>> {
-        self.cache.hgetall(&keys::meta(generation)).await
     }
 
     /// When `list_type`'s lists of `generation` were last written (unix ms), per its meta.
