@@ -1,5 +1,5 @@
-//! The `vici-bench` command line: `load`, `baseline`, `reserve`, `checkout`, `fetch`, `rss`,
-//! `wait-ready`, `report`.
+//! The `vici-bench` command line: `load`, `baseline`, `reserve`, `checkout`, `recs`, `fetch`,
+//! `rss`, `wait-ready`, `report`.
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -13,6 +13,7 @@ use vici_bench::checkout::{self, CheckoutConfig};
 use vici_bench::client::{RequestSpec, Target, parse_header, send_once};
 use vici_bench::load::{self, LoadConfig};
 use vici_bench::procs::{self, WaitConfig};
+use vici_bench::quality;
 use vici_bench::report;
 use vici_bench::reserve::{self, ReserveConfig};
 use vici_bench::variants::{self, Variation};
@@ -219,6 +220,21 @@ enum Command {
         /// Count the elapsed time from this instant (`date +%s%N`) rather than from now.
         #[arg(long)]
         since_unix_ns: Option<u128>,
+    },
+    /// Recommendation quality on MovieLens-100K through a fresh `vici up`'s API (the binary in
+    /// VICI_BIN), against popularity and item-kNN on the same split (bench/recs-quality.sh).
+    Recs {
+        /// The folder holding ml-100k.inter and ml-100k.item.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_enum)]
+        protocol: quality::Protocol,
+        /// How vici's personalised lists read a history (recommendation.personalize_by).
+        #[arg(long, default_value = "recent")]
+        personalize_by: String,
+        /// The report section the metric records belong to.
+        #[arg(long)]
+        section: String,
     },
     /// Render a results file (JSON lines written by bench/run.sh) as Markdown tables of medians.
     Report {
@@ -449,6 +465,16 @@ fn run(command: Command) -> anyhow::Result<()> {
             };
             let elapsed = runtime(Some(1))?.block_on(procs::wait_ready(&config))?;
             println!("{elapsed:.1}");
+        }
+        Command::Recs {
+            data,
+            protocol,
+            personalize_by,
+            section,
+        } => {
+            let evaluated = quality::evaluate(&data, protocol, &personalize_by);
+            let outcome = runtime(None)?.block_on(evaluated)?;
+            quality::print(&outcome, protocol, &section);
         }
         Command::Report { results } => {
             let text = std::fs::read_to_string(&results)

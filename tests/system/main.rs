@@ -4,6 +4,7 @@
 mod account;
 mod admin_catalogue;
 mod avatar;
+mod backfill;
 mod bad_input;
 mod behaviour;
 mod behaviour_outage;
@@ -20,3 +21,4 @@ mod resilience;
 mod revocation;
 mod service_ports;
 mod stock;
+mod taste_clusters;

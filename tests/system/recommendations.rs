@@ -20,7 +20,7 @@ const PIPELINE_WAIT: Duration = Duration::from_secs(90);
 
 /// Waits for `check` through the shop's front door; prints how long the fact took (the
 /// pipeline's lag is measured in bench/, never asserted here).
-async fn eventually<F, Fut>(what: &str, check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -41,8 +41,20 @@ const SOURCES: [&str; 8] = [
 ];
 
 /// A shelf's products and the source of each, checked against the contract's shape.
-async fn shelf(v: &Visitor<'_>, path: &str) -> Vec<(String, String)> {
-    let answer = v.get(path).await;
+pub async fn shelf(v: &Visitor<'_>, path: &str) -> Vec<(String, String)> {
+    shelf_of(path, &v.get(path).await)
+}
+
+/// [`shelf`] of a visit named by its `X-Session-Id`.
+pub async fn session_shelf(session: &str, path: &str) -> Vec<(String, String)> {
+    let req = shop()
+        .visitor()
+        .request(reqwest::Method::GET, path)
+        .header("x-session-id", session);
+    shelf_of(path, &shop().send(req).await)
+}
+
+fn shelf_of(path: &str, answer: &vici_testkit::Reply) -> Vec<(String, String)> {
     let products = answer.data().as_array().unwrap().clone();
     let meta = &answer.body["meta"];
     let sources = meta["sources"].as_array().unwrap();
@@ -111,7 +123,7 @@ async fn viewed(v: &Visitor<'_>, product: &str) {
     v.get(&format!("/api/products/{product}")).await.data();
 }
 
-fn has(shown: &[(String, String)], product: &str, source: &str) -> bool {
+pub fn has(shown: &[(String, String)], product: &str, source: &str) -> bool {
     shown.iter().any(|(p, s)| p == product && s == source)
 }
 

@@ -83,9 +83,7 @@ impl EventService for EventApi {
         req: Request<pb::BatchTrackEventsRequest>,
     ) -> Reply<pb::BatchTrackEventsResponse> {
         let r = req.into_inner();
-        if r.events_json.len() > BATCH_MAX {
-            return Err(too_many(r.events_json.len()).into());
-        }
+        within_batch(r.events_json.len())?;
         let (origin, context, session) = context(r.context)?;
         let call = Call {
             origin,
@@ -102,9 +100,7 @@ impl EventService for EventApi {
         req: Request<pb::RecordServedEventsRequest>,
     ) -> Reply<pb::BatchTrackEventsResponse> {
         let r = req.into_inner();
-        if r.events.len() > BATCH_MAX {
-            return Err(too_many(r.events.len()).into());
-        }
+        within_batch(r.events.len())?;
         let (contexts, bodies): (Vec<_>, Vec<_>) = r
             .events
             .into_iter()
@@ -127,6 +123,24 @@ impl EventService for EventApi {
             .zip(&bodies)
             .map(|(call, b)| (call, b.as_str()));
         Ok(Response::new(self.batch(events).await?))
+    }
+
+    #[tracing::instrument(skip_all, fields(events = req.get_ref().events_json.len()))]
+    async fn import_events(
+        &self,
+        req: Request<pb::ImportEventsRequest>,
+    ) -> Reply<pb::BatchTrackEventsResponse> {
+        let r = req.into_inner();
+        within_batch(r.events_json.len())?;
+        let mut answer = pb::BatchTrackEventsResponse::default();
+        let each = r.events_json.iter().map(|json| ((), json.as_str()));
+        let (places, bodies): (Vec<usize>, Vec<Value>) = parse_each(each, &mut answer)
+            .into_iter()
+            .map(|(index, (), body)| (index, body))
+            .unzip();
+        let outcomes = self.service.import(&bodies).await?;
+        tally(&mut answer, places.into_iter().zip(outcomes));
+        Ok(Response::new(answer))
     }
 
     #[tracing::instrument(skip_all)]
@@ -162,34 +176,55 @@ impl EventApi {
         events: impl Iterator<Item = (&'a Call<'a>, &'a str)>,
     ) -> vici_kit::Result<pb::BatchTrackEventsResponse> {
         let mut answer = pb::BatchTrackEventsResponse::default();
-        let mut bodies = Vec::new();
-        for (index, (call, json)) in events.enumerate() {
-            match parse(json) {
-                Ok(body) => bodies.push((index, call, body)),
-                Err(e) => answer.rejected.push(rejected(index, &e)),
-            }
-        }
+        let bodies = parse_each(events, &mut answer);
         let tracked: Vec<_> = bodies.iter().map(|(_, call, body)| (*call, body)).collect();
         let outcomes = self.service.track(&tracked).await?;
-        for ((index, _, _), outcome) in bodies.iter().zip(outcomes) {
-            match outcome {
-                Ok(id) => {
-                    answer.accepted += 1;
-                    answer.event_ids.push(id);
-                }
-                Err(e) => answer.rejected.push(rejected(*index, &e)),
-            }
-        }
-        answer.rejected.sort_by_key(|r| r.index);
+        let places = bodies.iter().map(|(index, _, _)| *index);
+        tally(&mut answer, places.zip(outcomes));
         Ok(answer)
     }
 }
 
-fn too_many(count: usize) -> Error {
-    Error::validation(
-        "events",
-        format!("A batch holds at most {BATCH_MAX} events, not {count}"),
-    )
+/// Each event of a batch parsed, with its place and what came with it; one that is not JSON
+/// is refused in `answer` by its place.
+fn parse_each<'a, T>(
+    events: impl Iterator<Item = (T, &'a str)>,
+    answer: &mut pb::BatchTrackEventsResponse,
+) -> Vec<(usize, T, Value)> {
+    let mut bodies = Vec::new();
+    for (index, (with, json)) in events.enumerate() {
+        match parse(json) {
+            Ok(body) => bodies.push((index, with, body)),
+            Err(e) => answer.rejected.push(rejected(index, &e)),
+        }
+    }
+    bodies
+}
+
+/// Adds each event's outcome, by its place in the batch, to `answer`.
+fn tally(
+    answer: &mut pb::BatchTrackEventsResponse,
+    outcomes: impl Iterator<Item = (usize, vici_kit::Result<String>)>,
+) {
+    for (index, outcome) in outcomes {
+        match outcome {
+            Ok(id) => {
+                answer.accepted += 1;
+                answer.event_ids.push(id);
+            }
+            Err(e) => answer.rejected.push(rejected(index, &e)),
+        }
+    }
+    answer.rejected.sort_by_key(|r| r.index);
+}
+
+/// Refuses a batch of more than [`BATCH_MAX`] events.
+fn within_batch(count: usize) -> Result<(), Error> {
+    if count > BATCH_MAX {
+        let why = format!("A batch holds at most {BATCH_MAX} events, not {count}");
+        return Err(Error::validation("events", why));
+    }
+    Ok(())
 }
 
 fn rejected(index: usize, e: &Error) -> pb::Rejected {

@@ -5,6 +5,7 @@
 //! a PostgreSQL that cannot be reached fails those cases: they are never skipped.
 
 mod harness;
+mod import;
 mod served;
 mod spool;
 mod track;
@@ -17,6 +18,7 @@ vici_testkit::on_both_backends!(
     track::the_schema_lists_every_type,
     served::served_events_keep_each_their_own_request,
     served::a_runaway_session_is_flagged_and_spread,
+    import::history_is_published_with_its_own_user_and_time,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

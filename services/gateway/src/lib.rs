@@ -254,7 +254,12 @@ pub fn router(deps: Deps) -> Router {
 
 fn app(state: AppState) -> Router {
     let config = state.config.clone();
-    let routes::Built { api, root, .. } = routes::build(
+    let routes::Built {
+        api,
+        root,
+        streamed,
+        ..
+    } = routes::build(
         routes::table(),
         config.body_limit_bytes,
         state.0.micro_cache.as_ref(),
@@ -269,7 +274,10 @@ fn app(state: AppState) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state)
-        .layer(from_fn_with_state(config.timeout, middleware::deadline))
+        .layer(from_fn_with_state(
+            middleware::Deadline::new(config.timeout, streamed),
+            middleware::deadline,
+        ))
         .layer(from_fn_with_state(
             headers::hsts(config.hsts_max_age_secs),
             headers::security_headers,

@@ -44,9 +44,29 @@ pub async fn access_log(req: Request, next: Next) -> Response {
     response
 }
 
+/// The bound on a request, and the paths it spares: a streamed import lasts as long as its
+/// body, and bounds each call it makes instead.
+#[derive(Clone)]
+pub struct Deadline {
+    timeout: Duration,
+    streamed: std::sync::Arc<[String]>,
+}
+
+impl Deadline {
+    pub fn new(timeout: Duration, streamed: Vec<String>) -> Self {
+        Self {
+            timeout,
+            streamed: streamed.into(),
+        }
+    }
+}
+
 /// Bounds the whole request, so a slow dependency costs the caller a 503, never a hang.
-pub async fn deadline(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(req)).await {
+pub async fn deadline(State(bound): State<Deadline>, req: Request, next: Next) -> Response {
+    if bound.streamed.iter().any(|p| p == req.uri().path()) {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(bound.timeout, next.run(req)).await {
         Ok(response) => response,
         Err(_) => {
             ApiError::unavailable("The request took too long; please retry shortly").into_response()

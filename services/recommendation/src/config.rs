@@ -1,6 +1,8 @@
-//! The recommendation service's settings (`recommendation.*`): who writes the lists, and
-//! whether this process is the one that consumes events.
+//! The recommendation service's settings (`recommendation.*`): who writes the lists, whether
+//! this process is the one that consumes events, and how far back the pipeline remembers.
 use vici_kit::config::{ConfigError, Key, Section, Settings, key};
+
+use crate::pipeline::taste::Focus;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lists {
@@ -17,7 +19,16 @@ pub struct RecommendationConfig {
     /// Whether this process consumes the shop's events (and an ML team's updates). A
     /// deployment runs one such process; serving replicas over the same store run without.
     pub consume: bool,
+    /// How far back the pipeline learns from (and rebuilds from after a restart), in ms: a
+    /// history older than this teaches nothing, imported or not.
+    pub memory_ms: i64,
+    /// How a shopper's personalised list reads their history.
+    pub focus: Focus,
 }
+
+/// Days the pipeline remembers unless told otherwise.
+const MEMORY_DAYS: &str = "30";
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 impl Section for RecommendationConfig {
     const KEYS: &'static [Key] = &[
@@ -31,20 +42,32 @@ impl Section for RecommendationConfig {
             "VICI_RECOMMENDATION_CONSUME",
             Some("true"),
         ),
+        key(
+            "recommendation.personalize_by",
+            "VICI_RECOMMENDATION_PERSONALIZE_BY",
+            Some("recent"),
+        ),
+        key(
+            "recommendation.memory_days",
+            "VICI_RECOMMENDATION_MEMORY_DAYS",
+            Some(MEMORY_DAYS),
+        ),
     ];
 
     fn parse(s: &Settings) -> Result<Self, ConfigError> {
-        let name = "recommendation.pipeline";
-        let lists = match s.text(name).as_deref().unwrap_or("builtin") {
-            "builtin" => Lists::Builtin,
-            "external" => Lists::External,
-            other => {
-                return Err(s.error(name, format!("`{other}` is neither builtin nor external")));
-            }
-        };
+        let lists = s.choice(
+            "recommendation.pipeline",
+            &[("builtin", Lists::Builtin), ("external", Lists::External)],
+        )?;
+        let focus = s.choice(
+            "recommendation.personalize_by",
+            &[("recent", Focus::Recent), ("profile", Focus::Profile)],
+        )?;
         Ok(Self {
             lists,
+            focus,
             consume: s.flag("recommendation.consume")?,
+            memory_ms: s.number("recommendation.memory_days", 1..=3_650)? as i64 * DAY_MS,
         })
     }
 }
@@ -67,6 +90,14 @@ mod tests {
     fn the_built_in_pipeline_consumes_unless_told_otherwise() {
         let default = load(&[]).unwrap();
         assert_eq!((default.lists, default.consume), (Lists::Builtin, true));
+        assert_eq!(default.memory_ms, 30 * DAY_MS);
+        let year = load(&[("VICI_RECOMMENDATION_MEMORY_DAYS", "365")]).unwrap();
+        assert_eq!(year.memory_ms, 365 * DAY_MS);
+        assert!(load(&[("VICI_RECOMMENDATION_MEMORY_DAYS", "0")]).is_err());
+        assert_eq!(default.focus, Focus::Recent);
+        let profile = load(&[("VICI_RECOMMENDATION_PERSONALIZE_BY", "profile")]).unwrap();
+        assert_eq!(profile.focus, Focus::Profile);
+        assert!(load(&[("VICI_RECOMMENDATION_PERSONALIZE_BY", "mood")]).is_err());
         let replica = load(&[
             ("VICI_RECOMMENDATION_PIPELINE", "external"),
             ("VICI_RECOMMENDATION_CONSUME", "false"),
@@ -75,7 +106,9 @@ mod tests {
         assert_eq!((replica.lists, replica.consume), (Lists::External, false));
         let wrong = load(&[("VICI_RECOMMENDATION_PIPELINE", "spark")]).unwrap_err();
         assert!(
-            wrong.to_string().contains("neither builtin nor external"),
+            wrong
+                .to_string()
+                .contains("is not one of builtin, external"),
             "{wrong}"
         );
     }

@@ -81,7 +81,10 @@ impl Journal {
 
     /// Keeps each signal under its event id; returns those that were new, in their order: the
     /// ones to learn from. An id kept before (a redelivery), or twice in `signals`, is kept once.
-    pub async fn keep(&self, signals: Vec<(String, Signal)>) -> anyhow::Result<Vec<Signal>> {
+    pub async fn keep(
+        &self,
+        signals: Vec<(String, Signal)>,
+    ) -> anyhow::Result<Vec<(String, Signal)>> {
         let mut once = HashSet::new();
         let signals: Vec<(String, Signal)> = signals
             .into_iter()
@@ -120,7 +123,6 @@ impl Journal {
         Ok(signals
             .into_iter()
             .filter(|(id, _)| new.contains(id))
-            .map(|(_, s)| s)
             .collect())
     }
 

@@ -84,7 +84,11 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         Journal::new(base.db.clone()),
         base.bus.clone(),
         base.shutdown.clone(),
-        builtin,
+        pipeline::consume::Settings {
+            writes_lists: builtin,
+            memory_ms: config.memory_ms,
+            focus: config.focus,
+        },
     );
     let store = Arc::new(RecStore::new(cache));
     let api = grpc::RecommendationApi {

@@ -28,7 +28,9 @@ vici_testkit::on_both_caches!(
 
 vici_testkit::on_both_backends!(
     pipeline::behaviour_on_the_bus_reaches_the_shelves,
+    pipeline::a_shopper_who_stays_away_gets_what_others_taught_since,
     pipeline::a_redelivered_event_is_learnt_once,
+    pipeline::imported_history_teaches_within_the_memory_only,
     pipeline::catalogue_and_stock_events_hide_and_announce_products,
     pipeline::orders_and_sign_ins_shape_the_lists,
     pipeline::a_new_product_gets_similar_items_by_what_it_is,

@@ -10,7 +10,7 @@ use vici_proto::recommendation::v1 as pb;
 use vici_proto::recommendation::v1::RecommendationKind as K;
 use vici_recommendation::journal::Journal;
 use vici_recommendation::pipeline::flow::Pipeline;
-use vici_recommendation::store::{List, RecStore};
+use vici_recommendation::store::{List, RecStore, Who};
 use vici_testkit::caches::memory_cache;
 use vici_testkit::demo::product_id;
 use vici_testkit::{ServiceName, eventually, invalid};
@@ -71,6 +71,25 @@ pub async fn behaviour_on_the_bus_reaches_the_shelves(app: App) {
     assert!(!firsts(&trending).contains(&"desk"), "{trending:?}");
 }
 
+pub async fn a_shopper_who_stays_away_gets_what_others_taught_since(app: App) {
+    let store = RecStore::new(app.cache.clone());
+    app.behaviour(VIEW, Some("me"), "s-me", "lamp").await;
+    eventually("my view to be learnt", || async {
+        !store.history(Who::User("me"), 5).await.unwrap().is_empty()
+    })
+    .await;
+    // Others pair the lamp with a bulb after my visit; I do nothing more.
+    lamps_and_bulbs(&app).await;
+    eventually("the bulb on my stored list", || async {
+        let mine = store
+            .top(List::Personalized { user: "me" }, 10)
+            .await
+            .unwrap();
+        mine.iter().any(|(p, _)| p == "bulb")
+    })
+    .await;
+}
+
 pub async fn a_redelivered_event_is_learnt_once(app: App) {
     let store = RecStore::new(app.cache.clone());
     let popular = || async { store.top(List::Popular, 10).await.unwrap() };
@@ -92,6 +111,32 @@ pub async fn a_redelivered_event_is_learnt_once(app: App) {
         popular.iter().all(|(_, score)| *score == 1.0),
         "each view counted once: {popular:?}"
     );
+}
+
+/// An admin's import: events with their original times, flagged `imported`.
+async fn imported_view(app: &App, user: &str, product: &str, days_ago: i64) {
+    let data = json!({"userId": user, "sessionId": format!("import-{user}"), "productId": product,
+                      "isBot": false, "imported": true});
+    let mut event = CloudEvent::new("event", VIEW, user, data);
+    let then = chrono::Utc::now() - chrono::TimeDelta::days(days_ago);
+    event.time = then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    app.publish(USER_EVENTS, &event).await;
+}
+
+pub async fn imported_history_teaches_within_the_memory_only(app: App) {
+    let store = RecStore::new(app.cache.clone());
+    // The default memory is 30 days: a season ago is forgotten, last week is not.
+    imported_view(&app, "u1", "last-season", 90).await;
+    imported_view(&app, "u1", "last-week", 7).await;
+    app.behaviour(VIEW, Some("u2"), "s2", "marker").await;
+    eventually("the marker to be learnt", || async {
+        let popular = store.top(List::Popular, 10).await.unwrap();
+        popular.iter().any(|(p, _)| p == "marker")
+    })
+    .await;
+    let popular = store.top(List::Popular, 10).await.unwrap();
+    let names: HashSet<&str> = popular.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, HashSet::from(["marker", "last-week"]), "{popular:?}");
 }
 
 pub async fn catalogue_and_stock_events_hide_and_announce_products(app: App) {
@@ -292,7 +337,7 @@ pub async fn a_restart_rebuilds_the_model_from_the_journal(app: App) {
     let mut pipeline = Pipeline::start(emptied, true).await.unwrap();
     let journal = Journal::new(app.services.db(ServiceName::Recommendation).await);
     let learnt = pipeline
-        .rebuild(&journal, vici_store::now_ms())
+        .rebuild(&journal, 0, vici_store::now_ms())
         .await
         .unwrap();
     assert_eq!(learnt, 7);

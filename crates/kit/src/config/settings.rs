@@ -107,6 +107,19 @@ impl Settings {
         self.number(name, range).map(Duration::from_millis)
     }
 
+    /// The value of `options` that `name` names.
+    pub fn choice<T: Copy>(&self, name: &str, options: &[(&str, T)]) -> Result<T, ConfigError> {
+        let given = self.text(name).unwrap_or_default();
+        match options.iter().find(|(option, _)| *option == given) {
+            Some((_, value)) => Ok(*value),
+            None => {
+                let names: Vec<&str> = options.iter().map(|(option, _)| *option).collect();
+                let problem = format!("`{given}` is not one of {}", names.join(", "));
+                Err(self.error(name, problem))
+            }
+        }
+    }
+
     /// `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off` (unset is false).
     pub fn flag(&self, name: &str) -> Result<bool, ConfigError> {
         match self.get(name).unwrap_or_default().trim() {

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 use vici_kit::Problems;
+use vici_types::{TypedId, UserId};
 
 use super::catalogue::{self, EventType, Field, Kind, Origin};
 
@@ -12,12 +13,24 @@ const PROPERTIES_MAX_BYTES: usize = 2_000;
 /// Longest id of the shop's (product, category, order, list, request, session).
 const ID_MAX: usize = 64;
 
+/// Furthest an imported event's time may lie ahead of the shop's clock.
+const IMPORT_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 /// An event that passed: its type, the client's id if it gave one, and its checked data.
 #[derive(Debug)]
 pub struct Checked {
     pub event_type: &'static EventType,
     pub client_id: Option<Uuid>,
     pub data: Map<String, Value>,
+    /// An imported event's user and original time (a live event's come from the token and
+    /// the clock).
+    pub imported: Option<Imported>,
+}
+
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub user_id: Option<String>,
+    pub time: chrono::DateTime<chrono::Utc>,
 }
 
 /// Who is recording, and what the request said besides the body.
@@ -26,6 +39,9 @@ pub struct Recorder<'a> {
     pub origin: Origin,
     /// `X-Session-Id`, used when the body names no session.
     pub session_header: Option<&'a str>,
+    /// An admin's import of history: the body names the user and the time, and every type is
+    /// taken (the shop's own records of a former system included).
+    pub imported: bool,
 }
 
 /// Checks `body` (one event as posted). Otherwise a validation error whose details name each
@@ -54,7 +70,11 @@ fn check_into(body: &Value, recorder: Recorder<'_>, problems: &mut Problems) -> 
             return None;
         }
         Some(Value::String(name)) => match catalogue::find(name) {
-            Some(t) if t.origin == Origin::Shop && recorder.origin == Origin::Client => {
+            Some(t)
+                if t.origin == Origin::Shop
+                    && recorder.origin == Origin::Client
+                    && !recorder.imported =>
+            {
                 problems.add(
                     "type",
                     format!("{name} is recorded by the shop itself and cannot be sent"),
@@ -82,25 +102,42 @@ fn check_into(body: &Value, recorder: Recorder<'_>, problems: &mut Problems) -> 
         event_type,
         client_id: None,
         data: Map::new(),
+        imported: None,
     };
+    let mut imported = recorder.imported.then(Imported::default);
+    let mut timed = false;
     for (key, value) in object {
-        match key.as_str() {
-            "type" => {}
-            "userId" => problems.add(
+        match (key.as_str(), imported.as_mut()) {
+            ("type", _) => {}
+            ("userId", Some(imported)) => match value.as_str().map(UserId::parse) {
+                Some(Ok(user)) => imported.user_id = Some(user.to_string()),
+                _ => problems.add(
+                    "userId",
+                    "must be the id (a UUID) of one of the shop's users",
+                ),
+            },
+            ("time", Some(imported)) => match import_time(value) {
+                Ok(time) => {
+                    imported.time = time;
+                    timed = true;
+                }
+                Err(why) => problems.add("time", why),
+            },
+            ("userId", None) => problems.add(
                 "userId",
                 "comes from your sign-in and cannot be set in the event",
             ),
-            "id" => match value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
+            ("id", _) => match value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
                 Some(id) => checked.client_id = Some(id),
                 None => problems.add("id", "must be a UUID"),
             },
-            "properties" => match check_properties(value) {
+            ("properties", _) => match check_properties(value) {
                 Ok(()) => {
                     checked.data.insert(key.clone(), value.clone());
                 }
                 Err(why) => problems.add("properties", why),
             },
-            name => match event_type.field(name) {
+            (name, _) => match event_type.field(name) {
                 Some(field) => match check_value(field, value) {
                     Ok(()) => {
                         checked.data.insert(key.clone(), value.clone());
@@ -114,6 +151,21 @@ fn check_into(body: &Value, recorder: Recorder<'_>, problems: &mut Problems) -> 
             },
         }
     }
+    if let Some(imported) = &imported {
+        problems.check(
+            timed,
+            "time",
+            "is required: when it happened (RFC 3339, e.g. 2026-03-01T12:00:00Z)",
+        );
+        // A former system's history may know the user and not the visit: the user's own
+        // session then stands for it.
+        if let (false, Some(user)) = (checked.data.contains_key("sessionId"), &imported.user_id) {
+            checked
+                .data
+                .insert("sessionId".into(), format!("import-{user}").into());
+        }
+    }
+    checked.imported = imported;
     if !checked.data.contains_key("sessionId")
         && let Some(session) = recorder.session_header
     {
@@ -127,16 +179,29 @@ fn check_into(body: &Value, recorder: Recorder<'_>, problems: &mut Problems) -> 
     }
     for field in catalogue::COMMON.iter().chain(event_type.fields) {
         if field.required && !checked.data.contains_key(field.name) {
-            let hint = if field.name == "sessionId" {
-                " (in the body or as the X-Session-Id header)"
-            } else {
-                ""
+            let hint = match field.name {
+                "sessionId" if recorder.imported => " (or a userId)",
+                "sessionId" => " (in the body or as the X-Session-Id header)",
+                _ => "",
             };
             problems.add(field.name, format!("is required{hint}"));
         }
     }
     check_positions_match(&checked.data, problems);
     Some(checked)
+}
+
+/// An imported event's time: RFC 3339, not ahead of the shop's clock.
+fn import_time(value: &Value) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let parsed = value
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .ok_or("must be a date and time in RFC 3339 (e.g. 2026-03-01T12:00:00Z)")?;
+    let time = parsed.with_timezone(&chrono::Utc);
+    if time > chrono::Utc::now() + IMPORT_CLOCK_SKEW {
+        return Err("must not be in the future".into());
+    }
+    Ok(time)
 }
 
 /// `positions`, when given, has one entry per product shown.

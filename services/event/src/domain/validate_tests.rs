@@ -6,6 +6,7 @@ use super::*;
 const CLIENT: Recorder<'static> = Recorder {
     origin: Origin::Client,
     session_header: None,
+    imported: false,
 };
 
 fn refused(body: Value) -> vici_kit::Error {
@@ -152,4 +153,53 @@ fn fields_of_other_types_are_not_taken() {
         "{}",
         e.message
     );
+}
+
+const IMPORT: Recorder<'static> = Recorder {
+    origin: Origin::Shop,
+    imported: true,
+    ..CLIENT
+};
+
+#[test]
+fn an_import_names_its_user_and_time_and_may_carry_the_shops_own_types() {
+    let user = UserId::generate().to_string();
+    let purchase = json!({"type": "behaviour.purchase", "userId": user, "orderId": "o-1",
+                          "productId": "p-1", "quantity": 1, "priceCents": 999,
+                          "time": "2025-03-01T12:00:00+02:00"});
+    let checked = check(&purchase, IMPORT).unwrap();
+    let imported = checked.imported.expect("an import");
+    assert_eq!(imported.user_id.as_deref(), Some(user.as_str()));
+    assert_eq!(imported.time.to_rfc3339(), "2025-03-01T10:00:00+00:00");
+    assert_eq!(
+        checked.data["sessionId"],
+        format!("import-{user}"),
+        "without a session, the user's own stands for it"
+    );
+    assert!(
+        !checked.data.contains_key("userId"),
+        "the user is the envelope's"
+    );
+    assert!(
+        check(&purchase, CLIENT).is_err(),
+        "a client may not send it"
+    );
+}
+
+#[test]
+fn an_import_without_time_or_with_a_bad_user_or_a_future_time_is_refused() {
+    let refused_import = |body: Value| check(&body, IMPORT).expect_err("refused");
+    let untimed = refused_import(json!({"type": "behaviour.product_view", "sessionId": "s",
+                                        "productId": "p"}));
+    assert!(untimed.details["time"].is_string(), "{untimed:?}");
+    let future = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+    let ahead = refused_import(json!({"type": "behaviour.product_view", "sessionId": "s",
+                                      "productId": "p", "time": future}));
+    assert!(ahead.message.contains("future"), "{}", ahead.message);
+    let stranger = refused_import(json!({"type": "behaviour.product_view", "userId": "bob",
+                                         "productId": "p", "time": "2025-01-01T00:00:00Z"}));
+    assert!(stranger.details["userId"].is_string(), "{stranger:?}");
+    let nobody = refused_import(json!({"type": "behaviour.product_view", "productId": "p",
+                                       "time": "2025-01-01T00:00:00Z"}));
+    assert!(nobody.message.contains("or a userId"), "{}", nobody.message);
 }

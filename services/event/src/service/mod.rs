@@ -56,6 +56,24 @@ impl Service {
     /// once and answered with the same id; an event past its session's budget is recorded
     /// flagged `throttled`, keyed apart; past the spool's cap an event is dropped, counted.
     pub async fn track(&self, events: &[Tracked<'_>]) -> Result<Vec<Result<String>>> {
+        self.record(events, false).await
+    }
+
+    /// Imports `events` of a shop's past (an admin's backfill), each naming its user and its
+    /// time: answered like [`Service::track`]. An imported event is published with its original
+    /// time and flagged `imported`; no session budget applies to history.
+    pub async fn import(&self, events: &[Value]) -> Result<Vec<Result<String>>> {
+        let context = Context::default();
+        let call = Call {
+            origin: Origin::Shop,
+            context: &context,
+            session_header: None,
+        };
+        let tracked: Vec<Tracked> = events.iter().map(|body| (&call, body)).collect();
+        self.record(&tracked, true).await
+    }
+
+    async fn record(&self, events: &[Tracked<'_>], imported: bool) -> Result<Vec<Result<String>>> {
         let now = Instant::now();
         let mut outcomes = Vec::with_capacity(events.len());
         let mut ready = Vec::with_capacity(events.len());
@@ -65,6 +83,7 @@ impl Service {
             let recorder = Recorder {
                 origin: call.origin,
                 session_header: call.session_header,
+                imported,
             };
             let (next, kind) = match validate::check(body, recorder) {
                 Ok(checked) => {
@@ -98,17 +117,31 @@ impl Service {
 
     /// A checked event enriched with its context and keyed for the topic, within its session's
     /// budget or flagged and spread.
-    fn accepted(&self, checked: Checked, context: &Context, now: Instant) -> Ready {
+    fn accepted(&self, mut checked: Checked, context: &Context, now: Instant) -> Ready {
+        let imported = checked.imported.take();
         let mut data = checked.data;
-        enrich::enrich(&mut data, context);
+        match &imported {
+            Some(past) => {
+                let context = Context {
+                    user_id: past.user_id.clone(),
+                    ..Context::default()
+                };
+                enrich::enrich(&mut data, &context);
+                data.insert("imported".into(), true.into());
+            }
+            None => enrich::enrich(&mut data, context),
+        }
         let mut key = enrich::key(&data);
-        let within_budget = self.budget.allows(&key, now);
+        let within_budget = imported.is_some() || self.budget.allows(&key, now);
         if !within_budget {
             counts::throttled(checked.event_type.name);
             data.insert("throttled".into(), true.into());
         }
         let recent = store::Recent {
-            user_id: context.user_id.clone(),
+            user_id: data
+                .get("userId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             session_id: data
                 .get("sessionId")
                 .and_then(Value::as_str)
@@ -118,6 +151,11 @@ impl Service {
         let mut event = CloudEvent::new(SOURCE, checked.event_type.name, &key, Value::Object(data));
         if let Some(id) = checked.client_id {
             event.id = id.to_string();
+        }
+        if let Some(past) = imported {
+            event.time = past
+                .time
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         }
         if !within_budget {
             // Its own key per event: spread over the partitions, it cannot lag the one the

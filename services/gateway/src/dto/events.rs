@@ -46,6 +46,9 @@ pub struct EventIdDto {
 #[derive(Serialize, ToSchema)]
 pub struct RejectedDto {
     pub index: u32,
+    /// An NDJSON import's line (from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub error: String,
     #[schema(value_type = Object)]
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
@@ -59,6 +62,37 @@ pub struct BatchResultDto {
     pub rejected: Vec<RejectedDto>,
     /// The id of each accepted event, in the order posted.
     pub event_ids: Vec<String>,
+}
+
+/// `POST /admin/events/import`: one event of the shop's past, as for `POST /events` plus who
+/// and when. For the document only.
+#[allow(dead_code)] // Fields are read by the `ToSchema` derive, never at run time.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportEventBody {
+    #[serde(flatten)]
+    pub event: EventBody,
+    /// A user of this shop (a UUID); or leave it out and give the `sessionId`.
+    pub user_id: Option<String>,
+    /// When it happened (RFC 3339); not in the future.
+    pub time: String,
+}
+
+/// `POST /admin/events/import` as one JSON object.
+#[derive(Deserialize, ToSchema)]
+pub struct ImportBatchBody {
+    #[schema(value_type = Vec<ImportEventBody>)]
+    pub events: Vec<serde_json::Value>,
+}
+
+#[derive(Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportResultDto {
+    /// Events taken (an event sent again with its `id` counts again, and is published once).
+    pub accepted: u32,
+    /// The first 1 000 refusals, by the event's place in the import (from 0).
+    pub rejected: Vec<RejectedDto>,
+    pub rejected_count: u32,
 }
 
 /// `GET /events/schema`: the JSON Schema of each type, keyed by type.

@@ -84,6 +84,23 @@ fn request_body(
 ) -> Option<utoipa::openapi::request_body::RequestBody> {
     let (media, schema, required) = match body {
         Body::None => return None,
+        Body::Stream { line, batch } => {
+            return Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/x-ndjson",
+                        ContentBuilder::new().schema(Some(line(components))).build(),
+                    )
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(batch(components)))
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
         Body::Json(of) => ("application/json", of(components), true),
         Body::OptionalJson(of) => ("application/json", of(components), false),
         Body::Raw(of) => ("application/json", of(components), true),

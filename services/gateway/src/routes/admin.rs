@@ -1,5 +1,5 @@
-//! Admin routes of the contract that later issues build (dashboard, analytics, behaviour
-//! imports, notifications), and the catch-alls that keep every other `/admin` path behind the
+//! Admin routes of the contract that later issues build (dashboard, analytics,
+//! notifications), and the catch-alls that keep every other `/admin` path behind the
 //! admin check, so a non-admin learns nothing about which admin routes exist. The built admin
 //! routes live with their areas (catalogue, users, stock and coupons, orders).
 use axum::Router;
@@ -12,7 +12,6 @@ use crate::error::ApiError;
 use crate::extract::AdminUser;
 
 const ANALYTICS: &str = "Shop analytics";
-const BEHAVIOUR: &str = "Behaviour tracking";
 const NOTIFICATIONS: &str = "Notifications";
 
 pub fn routes() -> Vec<Route> {
@@ -27,13 +26,6 @@ pub fn routes() -> Vec<Route> {
             "admin_analytics",
             "Sales analytics between `from` and `to`",
         ),
-        Route::planned(Method::POST, Admin, "/admin/events/import", BEHAVIOUR)
-            .doc(
-                "Admin",
-                "admin_import_events",
-                "Import historical behaviour events",
-            )
-            .accepted(),
         Route::planned(Method::GET, Admin, "/admin/notifications", NOTIFICATIONS).doc(
             "Admin",
             "admin_notifications",

@@ -18,6 +18,7 @@ use table::{Access, Route, Serve};
 
 pub mod account;
 pub mod admin;
+pub mod backfill;
 pub mod catalogue;
 pub mod media;
 pub mod ops;
@@ -35,6 +36,7 @@ pub fn table() -> Vec<Route> {
     [
         catalogue::routes(),
         tracking::routes(),
+        backfill::routes(),
         account::routes(),
         shopping::routes(),
         orders::routes(),
@@ -54,6 +56,8 @@ pub struct Built {
     pub root: Router<AppState>,
     /// Every (method, documented path) registered from the table.
     pub served: Vec<(Method, String)>,
+    /// The documented paths whose bodies are streamed: the request deadline spares them.
+    pub streamed: Vec<String>,
 }
 
 /// Serves `rows`: JSON bodies up to `json_limit`, uploads up to [`UPLOAD_LIMIT_BYTES`], cached
@@ -64,11 +68,15 @@ pub fn build(rows: Vec<Route>, json_limit: usize, cache: Option<&MicroCache>) ->
         api: admin::unknown_routes(),
         root: Router::new(),
         served: Vec::new(),
+        streamed: Vec::new(),
     };
     for row in rows {
         built
             .served
             .push((row.method.clone(), row.documented_path()));
+        if row.is_streamed() {
+            built.streamed.push(row.documented_path());
+        }
         let path = row.path;
         let outside_api = row.outside_api;
         let method_router = serve(row, json_limit, cache);
@@ -84,7 +92,9 @@ pub fn build(rows: Vec<Route>, json_limit: usize, cache: Option<&MicroCache>) ->
 /// One row as a method router. `route_layer` keeps the layers off axum's 405 answer for the
 /// path's other methods; the last one added runs first.
 fn serve(row: Route, json_limit: usize, cache: Option<&MicroCache>) -> MethodRouter<AppState> {
-    let limit = if row.is_upload() {
+    let limit = if row.is_streamed() {
+        usize::MAX
+    } else if row.is_upload() {
         UPLOAD_LIMIT_BYTES
     } else {
         json_limit

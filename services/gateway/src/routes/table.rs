@@ -40,6 +40,12 @@ pub enum Body {
     Upload,
     /// Bytes read as they are (a signed webhook), documented with their JSON shape.
     Raw(SchemaOf),
+    /// NDJSON read as it arrives, without a limit on the whole (one `line` per line), or one
+    /// JSON `batch` under the upload limit; no request deadline, each call it makes is bounded.
+    Stream {
+        line: SchemaOf,
+        batch: SchemaOf,
+    },
 }
 
 /// The success answer's shape.
@@ -227,6 +233,14 @@ impl Route {
         self
     }
 
+    pub fn stream<Line: ToSchema, Batch: ToSchema>(mut self) -> Self {
+        self.body = Body::Stream {
+            line: schema_of::<Line>,
+            batch: schema_of::<Batch>,
+        };
+        self
+    }
+
     pub fn raw<T: ToSchema>(mut self) -> Self {
         self.body = Body::Raw(schema_of::<T>);
         self
@@ -316,6 +330,11 @@ impl Route {
     /// Whether the body limit of uploads applies rather than the JSON one.
     pub fn is_upload(&self) -> bool {
         matches!(self.body, Body::Upload)
+    }
+
+    /// Whether the body is streamed: no limit on the whole, no deadline on the request.
+    pub fn is_streamed(&self) -> bool {
+        matches!(self.body, Body::Stream { .. })
     }
 
     /// The full path as served and documented, e.g. `/api/media/{key}` for `/media/{*key}`.

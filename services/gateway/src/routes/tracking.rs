@@ -177,6 +177,7 @@ pub async fn record_batch(
             .into_iter()
             .map(|r| RejectedDto {
                 index: r.index,
+                line: None,
                 error: r.error,
                 details: serde_json::from_str(&r.details_json).unwrap_or(Value::Null),
             })

@@ -8,11 +8,11 @@
 //!
 //! The model lives in memory and the journal is its truth: it is rebuilt from the journal at
 //! start, and again after any failure mid-batch (a signal kept but not learnt is learnt then).
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use prometheus::{Histogram, HistogramOpts, IntCounterVec};
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use vici_bus::topics::{INVENTORY_EVENTS, PRODUCT_EVENTS, USER_EVENTS};
@@ -21,7 +21,8 @@ use vici_cache::SharedCache;
 use vici_kit::server::Shutdown as CancellationToken;
 use vici_store::now_ms;
 
-use super::flow::{MEMORY_MS, Pipeline};
+use super::flow::Pipeline;
+use super::taste::Focus;
 use super::{facts, signal};
 use crate::journal::Journal;
 use crate::store::RecStore;
@@ -33,6 +34,11 @@ const BATCH_WINDOW: Duration = Duration::from_millis(200);
 const BATCH_MAX: usize = 2_000;
 /// Pause before trying again after the bus, the store or the database failed.
 const RETRY: Duration = Duration::from_secs(2);
+/// After this long without a delivery, the pipeline refreshes dormant users' lists.
+const IDLE: Duration = Duration::from_secs(1);
+/// Users whose lists are computed again per idle second, and after each batch.
+const SWEEP_IDLE: usize = 1_000;
+const SWEEP_BUSY: usize = 100;
 /// How often journal rows older than the model's memory are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -40,7 +46,7 @@ static LAG: LazyLock<Histogram> = LazyLock::new(|| {
     let h = Histogram::with_opts(
         HistogramOpts::new(
             "rec_pipeline_lag_seconds",
-            "From a behaviour event's time to its lists written (imported history counts as late)",
+            "From a behaviour event's time to its lists written (imported history not counted)",
         )
         .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0]),
     )
@@ -49,31 +55,57 @@ static LAG: LazyLock<Histogram> = LazyLock::new(|| {
     h
 });
 
+static SWEEPS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    vici_kit::metrics::counter(
+        "rec_pipeline_sweeps_total",
+        "Passes that computed every user's personalised list again after the model learnt",
+        &[],
+    )
+});
+
+static SWEEP_PENDING: LazyLock<IntGauge> = LazyLock::new(|| {
+    vici_kit::metrics::gauge(
+        "rec_pipeline_sweep_pending",
+        "1 while some user's personalised list predates what the model learnt since",
+    )
+});
+
 static DELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     vici_kit::metrics::counter(
         "rec_pipeline_events_total",
-        "Events the recommendation pipeline read, by outcome (learnt, repeated, identify, fact, other, unreadable)",
+        "Events the recommendation pipeline read, by outcome (learnt, repeated, expired, identify, fact, other, unreadable)",
         &["outcome"],
     )
 });
 
+/// How the pipeline runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Without it (an external pipeline owns the lists) it keeps vici's own keys only.
+    pub writes_lists: bool,
+    /// How far back it learns from, in ms: older signals (an import's) teach nothing.
+    pub memory_ms: i64,
+    /// How personalised lists read a shopper's history.
+    pub focus: Focus,
+}
+
 /// Readies the store, rebuilds the model, then consumes until `shutdown`; while the store or
-/// the database is away, tries again every [`RETRY`]. Without `writes_lists` (an external
-/// pipeline owns them) it keeps vici's own keys only.
+/// the database is away, tries again every [`RETRY`].
 pub fn spawn(
     cache: SharedCache,
     journal: Journal,
     bus: SharedBus,
     shutdown: CancellationToken,
-    writes_lists: bool,
+    settings: Settings,
 ) -> JoinHandle<()> {
+    let writes_lists = settings.writes_lists;
     tokio::spawn(async move {
         let mut started = None;
         loop {
             let pipeline = match &mut started {
                 Some(pipeline) => pipeline,
                 None => match Pipeline::start(RecStore::new(cache.clone()), writes_lists).await {
-                    Ok(pipeline) => started.insert(pipeline),
+                    Ok(pipeline) => started.insert(pipeline.focused(settings.focus)),
                     Err(e) => {
                         tracing::warn!(error = %format!("{e:#}"), "the recommendation store is not ready; retrying");
                         tokio::select! {
@@ -83,8 +115,8 @@ pub fn spawn(
                     }
                 },
             };
-            match rebuild(pipeline, &journal).await {
-                Ok(()) => match follow(pipeline, &journal, &bus, &shutdown).await {
+            match rebuild(pipeline, &journal, settings.memory_ms).await {
+                Ok(()) => match follow(pipeline, &journal, &bus, &shutdown, settings).await {
                     Ok(()) => return,
                     Err(e) => {
                         tracing::warn!(error = %format!("{e:#}"), "recommendation pipeline failed; rebuilding")
@@ -102,10 +134,10 @@ pub fn spawn(
     })
 }
 
-async fn rebuild(pipeline: &mut Pipeline, journal: &Journal) -> anyhow::Result<()> {
+async fn rebuild(pipeline: &mut Pipeline, journal: &Journal, memory_ms: i64) -> anyhow::Result<()> {
     let now = now_ms();
-    journal.forget_before(now - MEMORY_MS).await?;
-    let learnt = pipeline.rebuild(journal, now).await?;
+    journal.forget_before(now - memory_ms).await?;
+    let learnt = pipeline.rebuild(journal, now - memory_ms, now).await?;
     tracing::info!(learnt, "recommendation model rebuilt from the journal");
     Ok(())
 }
@@ -116,13 +148,20 @@ async fn follow(
     journal: &Journal,
     bus: &SharedBus,
     shutdown: &CancellationToken,
+    settings: Settings,
 ) -> anyhow::Result<()> {
     let mut subscription = bus.subscribe(GROUP, TOPICS).await?;
     let mut pruned = Instant::now();
     loop {
         let first = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            delivery = subscription.next() => delivery?,
+            delivery = tokio::time::timeout(IDLE, subscription.next()) => match delivery {
+                Ok(delivery) => delivery?,
+                Err(_) => {
+                    refresh(pipeline, SWEEP_IDLE).await?;
+                    continue;
+                }
+            },
         };
         let mut batch = vec![first];
         let until = Instant::now() + BATCH_WINDOW;
@@ -132,24 +171,36 @@ async fn follow(
                 Err(_) => break,
             }
         }
-        apply(pipeline, journal, &batch).await?;
+        apply(pipeline, journal, &batch, now_ms() - settings.memory_ms).await?;
+        refresh(pipeline, SWEEP_BUSY).await?;
         for delivery in last_of_each_partition(&batch) {
             subscription.commit(delivery).await?;
         }
         if pruned.elapsed() > PRUNE_EVERY {
-            journal.forget_before(now_ms() - MEMORY_MS).await?;
+            journal.forget_before(now_ms() - settings.memory_ms).await?;
             pruned = Instant::now();
         }
     }
 }
 
-/// Learns from a batch and writes the lists it changed.
+async fn refresh(pipeline: &mut Pipeline, most: usize) -> anyhow::Result<()> {
+    if pipeline.refresh(most, now_ms()).await? {
+        SWEEPS.with_label_values::<&str>(&[]).inc();
+    }
+    SWEEP_PENDING.set(i64::from(pipeline.sweep_pending()));
+    Ok(())
+}
+
+/// Learns from a batch (what happened since `since_ms`) and writes the lists it changed.
 async fn apply(
     pipeline: &mut Pipeline,
     journal: &Journal,
     batch: &[Delivery],
+    since_ms: i64,
 ) -> anyhow::Result<()> {
     let mut signals = Vec::new();
+    // An import's events are late by design: they say nothing of the pipeline's lag.
+    let mut imported = HashSet::new();
     let mut identified = Vec::new();
     for delivery in batch {
         let Ok(event) = CloudEvent::from_json(&delivery.payload) else {
@@ -158,6 +209,13 @@ async fn apply(
             continue;
         };
         if let Some(signal) = signal::read(&event) {
+            if signal.at_ms < since_ms {
+                DELIVERIES.with_label_values(&["expired"]).inc();
+                continue;
+            }
+            if event.data["imported"] == true {
+                imported.insert(event.id.clone());
+            }
             signals.push((event.id, signal));
             continue;
         }
@@ -176,13 +234,7 @@ async fn apply(
     }
     let offered = signals.len();
     let new = journal.keep(signals).await?;
-    DELIVERIES
-        .with_label_values(&["repeated"])
-        .inc_by((offered - new.len()) as u64);
-    DELIVERIES
-        .with_label_values(&["learnt"])
-        .inc_by(new.len() as u64);
-    for signal in &new {
+    for (_, signal) in &new {
         pipeline.take(signal).await?;
     }
     // After the batch's signals: a session's views just before its sign-in are merged too.
@@ -192,9 +244,17 @@ async fn apply(
     }
     let now = now_ms();
     pipeline.flush(now).await?;
-    for signal in &new {
+    for (_, signal) in new.iter().filter(|(id, _)| !imported.contains(id)) {
         LAG.observe((now - signal.at_ms).max(0) as f64 / 1000.0);
     }
+    // Owed sweeps first: whoever sees these events counted learnt also sees the sweep owed.
+    SWEEP_PENDING.set(i64::from(pipeline.sweep_pending()));
+    DELIVERIES
+        .with_label_values(&["repeated"])
+        .inc_by((offered - new.len()) as u64);
+    DELIVERIES
+        .with_label_values(&["learnt"])
+        .inc_by(new.len() as u64);
     Ok(())
 }
 

@@ -2,17 +2,16 @@
 //! recorded in its shopper's live history at once; the lists the model changed are written by
 //! [`Pipeline::flush`], which the consumer calls every few hundred milliseconds, so a burst of
 //! events costs one write per changed list rather than one per event.
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use super::content::{Content, blend};
 use super::model::{Changes, Model};
 use super::signal::{Kind, Signal};
+use super::taste::Focus;
 use crate::journal::{Fact, Journal};
 use crate::store::keys::RELEVANCE_CAP;
 use crate::store::{Act, Format, List, RecStore, Touch};
 
-/// How far back the model is rebuilt from the journal: a user's history lives as long.
-pub const MEMORY_MS: i64 = 30 * 24 * 3600 * 1000;
 /// How the built-in model names itself in a generation's meta; the version changes with
 /// what its lists mean, so click-through can be compared across versions.
 pub const MODEL: &str = "vici-builtin";
@@ -31,6 +30,18 @@ pub struct Pipeline {
     /// Whether it learns and writes the lists; with an external pipeline it keeps only
     /// vici's own keys (histories, hidden products, arrivals).
     writes_lists: bool,
+    /// How the model reads a shopper's history for their personalised list.
+    focus: Focus,
+    sweep: Sweep,
+}
+
+/// The personalised lists of shoppers who did nothing new, computed again as the model learns
+/// from others: a pass over every user starts when similar items changed since the last one,
+/// so a shopper who stayed away still gets what the shop has learnt since.
+#[derive(Default)]
+struct Sweep {
+    due: VecDeque<String>,
+    items_changed: bool,
 }
 
 impl Pipeline {
@@ -51,24 +62,36 @@ impl Pipeline {
             store,
             fresh_store,
             writes_lists,
+            focus: Focus::default(),
+            sweep: Sweep::default(),
         })
     }
 
-    /// Forgets what it learnt and learns again every signal of the last [`MEMORY_MS`] the
-    /// journal kept and what each product is, and writes the lists (a product that arrived
-    /// within that time gets its similar list again); into a fresh store also the live
-    /// histories and hidden products. The newest arrivals are written again on any store. How
-    /// many signals it learnt.
-    pub async fn rebuild(&mut self, journal: &Journal, now_ms: i64) -> anyhow::Result<u64> {
-        self.model = Model::default();
+    /// The pipeline reading histories by `focus` for personalised lists.
+    pub fn focused(mut self, focus: Focus) -> Self {
+        self.focus = focus;
+        self.model = Model::new(focus);
+        self
+    }
+
+    /// Forgets what it learnt and learns again every signal since `since_ms` the journal kept
+    /// and what each product is, and writes the lists (a product that arrived since then gets
+    /// its similar list again); into a fresh store also the live histories and hidden
+    /// products. The newest arrivals are written again on any store. How many signals it
+    /// learnt.
+    pub async fn rebuild(
+        &mut self,
+        journal: &Journal,
+        since_ms: i64,
+        now_ms: i64,
+    ) -> anyhow::Result<u64> {
+        self.model = Model::new(self.focus);
         self.content = Content::default();
         let products = journal.products().await?;
         for facts in &products {
             if let Some((category, words)) = &facts.described {
                 self.content.describe(&facts.product, category, words);
-                let recent = facts
-                    .arrived_s
-                    .is_some_and(|s| s * 1000 > now_ms - MEMORY_MS);
+                let recent = facts.arrived_s.is_some_and(|s| s * 1000 > since_ms);
                 if recent && !facts.hidden {
                     self.described.insert(facts.product.clone());
                 }
@@ -79,7 +102,7 @@ impl Pipeline {
         let model = &mut self.model;
         // Signals of sessions that signed in were moved to their users in the journal.
         let learnt = journal
-            .replay(now_ms - MEMORY_MS, |signal| {
+            .replay(since_ms, |signal| {
                 if learns {
                     model.learn(&signal);
                 }
@@ -158,8 +181,36 @@ impl Pipeline {
         let written = self.write(&changes, now_ms).await;
         if written.is_err() {
             self.model.keep_changes(changes);
+        } else if !changes.items.is_empty() {
+            self.sweep.items_changed = true;
         }
         written
+    }
+
+    /// Writes the personalised lists of up to `most` users of the current sweep (starting one
+    /// when similar items changed since the last); whether a sweep ended.
+    pub async fn refresh(&mut self, most: usize, now_ms: i64) -> anyhow::Result<bool> {
+        if !self.writes_lists {
+            return Ok(false);
+        }
+        if self.sweep.due.is_empty() {
+            if !std::mem::take(&mut self.sweep.items_changed) {
+                return Ok(false);
+            }
+            self.sweep.due = self.model.users().map(str::to_string).collect();
+        }
+        let take = most.min(self.sweep.due.len());
+        let changes = Changes {
+            shoppers: self.sweep.due.drain(..take).collect(),
+            ..Changes::default()
+        };
+        self.write(&changes, now_ms).await?;
+        Ok(self.sweep.due.is_empty())
+    }
+
+    /// Whether a sweep is under way or owed.
+    pub fn sweep_pending(&self) -> bool {
+        !self.sweep.due.is_empty() || self.sweep.items_changed
     }
 
     async fn write(&self, changes: &Changes, now_ms: i64) -> anyhow::Result<usize> {

@@ -1,23 +1,19 @@
 //! The pipeline's memory of what shoppers did, and the lists it yields: trending (weighted
 //! activity with exponential time decay), popular (weighted activity), items similar to an
-//! item (co-occurrence in shoppers' recent histories, cosine), and a shopper's personalised
-//! list (items similar to their recent history, newest counting most, minus what they have
-//! seen or bought); what orders say is [`Baskets`]'. It changes only by [`Model::learn`] and
+//! item and a shopper's personalised list (minus what they have seen or bought) from
+//! [`Taste`]; what orders say is [`Baskets`]'. It changes only by [`Model::learn`] and
 //! [`Model::identify`], which note what changed for the writer to flush.
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use super::baskets::Baskets;
 use super::signal::{Kind, Signal};
+use super::taste::{Focus, Taste};
 
 /// Trending activity halves every day.
 const HALF_LIFE_MS: f64 = 24.0 * 3600.0 * 1000.0;
-/// Products of a shopper's recent history that pair with a new one, and that a personalised
-/// list is computed from.
-const HISTORY: usize = 20;
-/// Each older item of the history counts this much less than the one after it.
-const RECENCY: f64 = 0.85;
-/// Neighbours an item keeps counts for: the strongest survive when it has too many.
-const NEIGHBOURS: usize = 400;
+/// Half-lives past the trending origin after which the sums move to a later origin: 2^1024
+/// overflows an f64, about three years of a running process past its first signal.
+const REBASE_AFTER: f64 = 512.0;
 
 /// What [`Model::learn`] changed since the last [`Model::take_changes`].
 #[derive(Debug, Default, PartialEq)]
@@ -43,17 +39,20 @@ pub struct Model {
     trending: HashMap<String, f64>,
     origin_ms: Option<i64>,
     popular: HashMap<String, f64>,
-    /// Per shopper: distinct products, newest last, with their interaction's weight.
-    histories: HashMap<String, VecDeque<(String, f64)>>,
+    taste: Taste,
     baskets: Baskets,
-    /// Shoppers a product has been in the history of.
-    reach: HashMap<String, f64>,
-    /// How often each product entered a history holding the other, both ways.
-    together: HashMap<String, HashMap<String, f64>>,
     changes: Changes,
 }
 
 impl Model {
+    /// A model reading histories for personalised lists by `focus`.
+    pub fn new(focus: Focus) -> Self {
+        Self {
+            taste: Taste::new(focus),
+            ..Self::default()
+        }
+    }
+
     /// Learns from one interaction.
     pub fn learn(&mut self, signal: &Signal) {
         let shopper = match &signal.user {
@@ -62,6 +61,10 @@ impl Model {
         };
         if signal.weight > 0.0 {
             let origin = *self.origin_ms.get_or_insert(signal.at_ms);
+            if (signal.at_ms - origin) as f64 / HALF_LIFE_MS > REBASE_AFTER {
+                self.rebase_trending(signal.at_ms);
+            }
+            let origin = self.origin_ms.unwrap_or(signal.at_ms);
             let boost = ((signal.at_ms - origin) as f64 / HALF_LIFE_MS).exp2();
             *self.trending.entry(signal.product.clone()).or_default() += signal.weight * boost;
             *self.popular.entry(signal.product.clone()).or_default() += signal.weight;
@@ -80,9 +83,24 @@ impl Model {
         }
         // A removal from the cart lowers activity, not interest already shown.
         if signal.weight > 0.0 {
-            self.extend_history(&shopper, &signal.product, signal.weight);
+            let paired = self.taste.touch(&shopper, &signal.product, signal.weight);
+            self.changes.items.extend(paired);
             self.changes.shoppers.insert(shopper);
         }
+    }
+
+    /// Moves the trending origin to `origin_ms`, scaling every sum alike: the order stays,
+    /// the numbers shrink. Every category's list is written again, on the new scale.
+    fn rebase_trending(&mut self, origin_ms: i64) {
+        let Some(old) = self.origin_ms.replace(origin_ms) else {
+            return;
+        };
+        let scale = (-((origin_ms - old) as f64) / HALF_LIFE_MS).exp2();
+        for score in self.trending.values_mut() {
+            *score *= scale;
+        }
+        self.changes.activity = true;
+        self.changes.active.extend(self.trending.keys().cloned());
     }
 
     /// Makes the anonymous `session`'s history and purchases `user`'s (a sign-in or a
@@ -93,47 +111,12 @@ impl Model {
         if self.baskets.merge(&anonymous, user) {
             self.changes.buyers.insert(user.to_string());
         }
-        let Some(history) = self.histories.remove(&anonymous) else {
+        let Some(paired) = self.taste.merge(&anonymous, user) else {
             return;
         };
-        for (product, weight) in history {
-            self.extend_history(user, &product, weight);
-        }
+        self.changes.items.extend(paired);
         self.changes.shoppers.remove(&anonymous);
         self.changes.shoppers.insert(user.to_string());
-    }
-
-    /// Puts `product` last in `shopper`'s history; the first time, pairs it with the rest.
-    fn extend_history(&mut self, shopper: &str, product: &str, weight: f64) {
-        let history = self.histories.entry(shopper.to_string()).or_default();
-        if let Some(at) = history.iter().position(|(p, _)| p == product) {
-            let (_, was) = history.remove(at).expect("found at this position");
-            history.push_back((product.to_string(), was.max(weight)));
-            return;
-        }
-        let partners: Vec<String> = history.iter().map(|(p, _)| p.clone()).collect();
-        history.push_back((product.to_string(), weight));
-        if history.len() > HISTORY {
-            history.pop_front();
-        }
-        *self.reach.entry(product.to_string()).or_default() += 1.0;
-        for partner in partners {
-            self.pair(product, &partner);
-            self.pair(&partner, product);
-            self.changes.items.insert(partner);
-        }
-        self.changes.items.insert(product.to_string());
-    }
-
-    fn pair(&mut self, from: &str, to: &str) {
-        let neighbours = self.together.entry(from.to_string()).or_default();
-        *neighbours.entry(to.to_string()).or_default() += 1.0;
-        // Pruned to the strongest half at twice the bound: a pruning per pairing would cost a
-        // sort each time.
-        if neighbours.len() > NEIGHBOURS * 2 {
-            let strongest = best(neighbours.drain(), NEIGHBOURS);
-            neighbours.extend(strongest);
-        }
     }
 
     /// What changed since the last call; the model starts noting afresh.
@@ -165,42 +148,27 @@ impl Model {
         best(self.popular.iter().map(|(p, s)| (p.clone(), *s)), n)
     }
 
-    /// The `n` products most often in the same histories as `product`, by cosine.
-    pub fn similar(&self, product: &str, n: usize) -> Vec<(String, f64)> {
-        let Some(neighbours) = self.together.get(product) else {
-            return Vec::new();
-        };
-        let reach = |p: &str| self.reach.get(p).copied().unwrap_or(1.0);
-        let own = reach(product);
-        best(
-            neighbours
-                .iter()
-                .map(|(other, both)| (other.clone(), both / (own * reach(other)).sqrt())),
-            n,
-        )
+    /// The signed-in shoppers it has a history of.
+    pub fn users(&self) -> impl Iterator<Item = &str> {
+        self.taste.users()
     }
 
-    /// `shopper`'s `n` best products: the items similar to their history, each history item
-    /// counting by its weight and its recency, without what they have seen or bought.
+    /// The `n` products most often in the same histories as `product`.
+    pub fn similar(&self, product: &str, n: usize) -> Vec<(String, f64)> {
+        self.taste.similar(product, n)
+    }
+
+    /// `shopper`'s `n` best products from their history, without what they have seen or
+    /// bought.
     pub fn personalized(&self, shopper: &str, n: usize) -> Vec<(String, f64)> {
-        let Some(history) = self.histories.get(shopper) else {
-            return Vec::new();
-        };
-        let mut seen: HashSet<&str> = history.iter().map(|(p, _)| p.as_str()).collect();
-        if let Some(bought) = self.baskets.bought_by(shopper) {
-            seen.extend(bought.map(String::as_str));
-        }
-        let mut scores: HashMap<String, f64> = HashMap::new();
-        let mut recency = 1.0;
-        for (item, weight) in history.iter().rev() {
-            for (other, similarity) in self.similar(item, NEIGHBOURS) {
-                if !seen.contains(other.as_str()) {
-                    *scores.entry(other).or_default() += recency * weight * similarity;
-                }
-            }
-            recency *= RECENCY;
-        }
-        best(scores.into_iter(), n)
+        let bought: HashSet<&str> = self
+            .baskets
+            .bought_by(shopper)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        self.taste.personalized(shopper, &bought, n)
     }
 
     /// The `n` products most often bought in the same orders as `product`.

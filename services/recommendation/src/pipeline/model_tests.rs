@@ -43,6 +43,22 @@ fn trending_decays_with_time_and_popular_does_not() {
 }
 
 #[test]
+fn trending_stays_finite_and_ordered_years_after_its_first_signal() {
+    let mut model = Model::default();
+    model.learn(&view("a", "first", T0));
+    let later = T0 + 2_000 * DAY_MS;
+    for i in 0..3 {
+        model.learn(&view(&format!("b{i}"), "steady", later));
+    }
+    model.learn(&view("c", "single", later + DAY_MS));
+    let trending = model.trending(5);
+    assert!(trending.iter().all(|(_, s)| s.is_finite()), "{trending:?}");
+    // Three views a day earlier still outweigh one (3/2 > 1); the first is long forgotten.
+    assert_eq!(ids(&trending), ["steady", "single", "first"]);
+    assert!(model.take_changes().active.contains("first"));
+}
+
+#[test]
 fn similar_items_are_those_seen_together_and_never_the_item_itself() {
     let mut model = Model::default();
     for (shopper, products) in [
@@ -160,13 +176,14 @@ fn an_item_keeps_its_strongest_neighbours_only() {
         model.learn(&view(&format!("fan{i}"), "hub", T0));
         model.learn(&view(&format!("fan{i}"), "partner", T0 + 1));
     }
-    for i in 0..(NEIGHBOURS * 2 + 10) {
+    for i in 0..(super::super::taste::NEIGHBOURS * 2 + 10) {
         let shopper = format!("once{i}");
         model.learn(&view(&shopper, "hub", T0));
         model.learn(&view(&shopper, &format!("rare{i}"), T0 + 1));
     }
-    let neighbours = model.together.get("hub").unwrap();
-    assert!(neighbours.len() <= NEIGHBOURS * 2, "{}", neighbours.len());
+    let neighbours = model.taste.neighbour_count("hub");
+    let bound = super::super::taste::NEIGHBOURS * 2;
+    assert!(neighbours > 0 && neighbours <= bound, "{neighbours}");
     assert_eq!(model.similar("hub", 1)[0].0, "partner");
 }
 
