@@ -221,10 +221,12 @@ enum Command {
         #[arg(long)]
         since_unix_ns: Option<u128>,
     },
-    /// Recommendation quality on MovieLens-100K through a fresh `vici up`'s API (the binary in
-    /// VICI_BIN), against popularity and item-kNN on the same split (bench/recs-quality.sh).
+    /// Recommendation quality on MovieLens-100K and The Complete Journey through a fresh
+    /// `vici up`'s API (the binary in VICI_BIN), against baselines on the same split
+    /// (bench/recs-quality.sh).
     Recs {
-        /// The folder holding ml-100k.inter and ml-100k.item.
+        /// The folder holding ml-100k.inter and ml-100k.item, or (baskets) transactions.tsv
+        /// and products.tsv.
         #[arg(long)]
         data: PathBuf,
         #[arg(long, value_enum)]

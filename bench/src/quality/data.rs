@@ -22,6 +22,53 @@ pub struct Film {
     pub genres: Vec<String>,
 }
 
+/// A product to put in the catalogue, by the key the data names it with.
+pub struct Listing {
+    pub key: u32,
+    pub name: String,
+    pub description: String,
+    /// Its category's name (one category per distinct name).
+    pub category: String,
+    pub tags: Vec<String>,
+}
+
+/// One training purchase as imported: who, in which order, what, when.
+#[derive(Clone, Copy, Debug)]
+pub struct Purchase {
+    pub shopper: u32,
+    pub order: u64,
+    pub item: u32,
+    pub at_s: i64,
+}
+
+impl Film {
+    /// The film as a product: its first genre its category, all of them its tags.
+    pub fn listing(&self) -> Listing {
+        Listing {
+            key: self.id,
+            name: self.title.clone(),
+            description: format!("{} ({})", self.title, self.year),
+            category: format!(
+                "Films: {}",
+                self.genres.first().map_or("Other", String::as_str)
+            ),
+            tags: self.genres.clone(),
+        }
+    }
+}
+
+impl Interaction {
+    /// A rating as a purchase, in one order per rater and day.
+    pub fn purchase(&self) -> Purchase {
+        Purchase {
+            shopper: self.user,
+            order: (u64::from(self.user) << 32) | (self.at_s / 86_400) as u64,
+            item: self.item,
+            at_s: self.at_s,
+        }
+    }
+}
+
 pub struct MovieLens {
     pub interactions: Vec<Interaction>,
     pub films: Vec<Film>,
@@ -140,7 +187,7 @@ fn in_time_order(train: &mut [Interaction]) {
 }
 
 /// A small seeded generator (SplitMix64): the split is the same on every machine.
-struct SplitMix(u64);
+pub struct SplitMix(pub u64);
 
 impl SplitMix {
     fn next(&mut self) -> u64 {
@@ -151,10 +198,15 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
+    /// A draw below `n` (> 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
     /// Fisher–Yates.
     fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
+            let j = self.below(i + 1);
             items.swap(i, j);
         }
     }

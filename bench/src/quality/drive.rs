@@ -1,7 +1,8 @@
-//! Driving vici through its public API only, as a shop moving to vici would: the films become
-//! products (their genres categories and tags) with the admin API, the raters register, their
-//! training ratings are imported as purchases with their original spacing (shifted to end an
-//! hour ago), and each user's "Recommended for You" is asked for with their own token.
+//! Driving vici through its public API only, as a shop moving to vici would: the data's items
+//! become products with the admin API, the raters register, the training purchases are
+//! imported with their original spacing (shifted to end an hour ago), and the shelves are asked
+//! for: each rater's "Recommended for You" with their own token, a product's "Frequently
+//! Bought Together".
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -9,8 +10,13 @@ use anyhow::{Context, bail, ensure};
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
-use super::data::{Film, Interaction};
+use super::data::{Listing, Purchase};
 
+/// Events per import upload: `vici up`'s in-process bus keeps 100 000 per partition and drops
+/// the oldest beyond, so a larger history is sent in parts the pipeline reads in turn.
+const IMPORT_PART: usize = 50_000;
+/// How long the pipeline may take to learn one part.
+const LEARN_WITHIN: Duration = Duration::from_secs(1_800);
 /// Requests in flight while setting the shop up and asking it.
 const PARALLEL: usize = 8;
 const PASSWORD: &str = "Bench-passw0rd";
@@ -74,39 +80,31 @@ impl Shop {
         Ok(body["data"].clone())
     }
 
-    /// Each film as a product in the category of its first genre, tagged with all of them,
-    /// in stock; film id → product id.
-    pub async fn catalogue(&self, films: &[Film]) -> anyhow::Result<HashMap<u32, String>> {
-        let mut genres: Vec<&str> = films
-            .iter()
-            .filter_map(|f| f.genres.first().map(String::as_str))
-            .collect();
-        genres.sort_unstable();
-        genres.dedup();
+    /// Each listing as a product in stock, in a category per distinct category name; listing
+    /// key → product id.
+    pub async fn catalogue(&self, listings: &[Listing]) -> anyhow::Result<HashMap<u32, String>> {
+        let mut names: Vec<&str> = listings.iter().map(|l| l.category.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
         let mut categories = HashMap::new();
-        for genre in genres {
-            let body = json!({"name": format!("Films: {genre}"), "slug": slug("films", genre)});
+        for (n, name) in names.into_iter().enumerate() {
+            let body = json!({"name": name, "slug": format!("{}-{n}", slug(name))});
+            let path = "/api/admin/categories";
             let made = self
-                .call(
-                    reqwest::Method::POST,
-                    "/api/admin/categories",
-                    Some(&self.admin),
-                    Some(&body),
-                )
+                .call(reqwest::Method::POST, path, Some(&self.admin), Some(&body))
                 .await?;
             categories.insert(
-                genre,
+                name,
                 made["id"].as_str().context("a category id")?.to_string(),
             );
         }
-        let made = stream::iter(films)
-            .map(|film| {
-                let category = film.genres.first().and_then(|g| categories.get(g.as_str()));
+        let made = stream::iter(listings)
+            .map(|listing| {
                 let body = json!({
-                    "name": film.title, "slug": format!("film-{}", film.id),
-                    "description": format!("{} ({})", film.title, film.year),
-                    "price": 9.99, "categoryId": category, "stock": 1_000_000,
-                    "tags": film.genres,
+                    "name": listing.name, "slug": format!("item-{}", listing.key),
+                    "description": listing.description, "price": 9.99,
+                    "categoryId": categories[listing.category.as_str()], "stock": 1_000_000,
+                    "tags": listing.tags,
                 });
                 async move {
                     let path = "/api/admin/products";
@@ -114,7 +112,7 @@ impl Shop {
                         .call(reqwest::Method::POST, path, Some(&self.admin), Some(&body))
                         .await?;
                     let id = made["id"].as_str().context("a product id")?.to_string();
-                    anyhow::Ok((film.id, id))
+                    anyhow::Ok((listing.key, id))
                 }
             })
             .buffer_unordered(PARALLEL)
@@ -153,29 +151,51 @@ impl Shop {
         made.into_iter().collect()
     }
 
-    /// Imports `train` as purchases (one order per user and day), shifted in time so the last
-    /// ends an hour ago, as one NDJSON upload; how many were accepted.
+    /// Imports `train` as purchases, shifted in time so the last ends an hour ago, in NDJSON
+    /// uploads of [`IMPORT_PART`] events, each sent once the pipeline has learnt the one before
+    /// and swept its users' lists: each shopper a registered rater (`raters`) or else an
+    /// anonymous visit of their own. How many were accepted, and how long learning took.
     pub async fn import(
         &self,
-        train: &[Interaction],
+        train: &[Purchase],
         products: &HashMap<u32, String>,
-        raters: &HashMap<u32, Rater>,
-    ) -> anyhow::Result<u64> {
+        raters: Option<&HashMap<u32, Rater>>,
+    ) -> anyhow::Result<(u64, Duration)> {
         let last = train
             .iter()
-            .map(|i| i.at_s)
+            .map(|p| p.at_s)
             .max()
             .context("no training data")?;
         let shift = chrono::Utc::now().timestamp() - 3_600 - last;
-        let mut ndjson = String::with_capacity(train.len() * 300);
-        for i in train {
-            let at = chrono::DateTime::from_timestamp(i.at_s + shift, 0).context("a time")?;
-            let event = json!({
-                "type": "behaviour.purchase", "userId": raters[&i.user].id,
-                "orderId": format!("ml-{}-{}", i.user, i.at_s / 86_400),
-                "productId": products[&i.item], "quantity": 1, "priceCents": 999,
+        let started = Instant::now();
+        let mut accepted = 0;
+        for part in train.chunks(IMPORT_PART) {
+            accepted += self.upload(part, shift, products, raters).await?;
+            self.learnt(accepted, LEARN_WITHIN).await?;
+        }
+        Ok((accepted, started.elapsed()))
+    }
+
+    /// One NDJSON upload of `part`, `shift` seconds later; how many were accepted.
+    async fn upload(
+        &self,
+        part: &[Purchase],
+        shift: i64,
+        products: &HashMap<u32, String>,
+        raters: Option<&HashMap<u32, Rater>>,
+    ) -> anyhow::Result<u64> {
+        let mut ndjson = String::with_capacity(part.len() * 300);
+        for p in part {
+            let at = chrono::DateTime::from_timestamp(p.at_s + shift, 0).context("a time")?;
+            let mut event = json!({
+                "type": "behaviour.purchase", "orderId": format!("o-{}", p.order),
+                "productId": products[&p.item], "quantity": 1, "priceCents": 999,
                 "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             });
+            match raters {
+                Some(raters) => event["userId"] = raters[&p.shopper].id.clone().into(),
+                None => event["sessionId"] = format!("shopper-{}", p.shopper).into(),
+            }
             ndjson.push_str(&event.to_string());
             ndjson.push('\n');
         }
@@ -203,7 +223,7 @@ impl Shop {
     /// Waits until the pipeline has read `events` behaviour events (learnt or expired) and
     /// swept every user's list since: each list reflects the whole history, as it would for a
     /// rater coming back later.
-    pub async fn learnt(&self, events: u64, within: Duration) -> anyhow::Result<Duration> {
+    async fn learnt(&self, events: u64, within: Duration) -> anyhow::Result<Duration> {
         let started = Instant::now();
         loop {
             let metrics = self.metrics().await?;
@@ -232,7 +252,7 @@ impl Shop {
     pub async fn recommended(
         &self,
         raters: &HashMap<u32, Rater>,
-        films: &HashMap<String, u32>,
+        keys: &HashMap<String, u32>,
         limit: usize,
     ) -> anyhow::Result<HashMap<u32, Vec<u32>>> {
         let asked = stream::iter(raters)
@@ -247,19 +267,47 @@ impl Shop {
                 let shown = self
                     .call(reqwest::Method::GET, &path, Some(&token), None)
                     .await?;
-                let list = shown
-                    .as_array()
-                    .context("a list")?
-                    .iter()
-                    .filter_map(|p| films.get(p["id"].as_str()?).copied())
-                    .collect();
-                anyhow::Ok((user, list))
+                anyhow::Ok((user, listed(&shown, keys)?))
             })
             .buffer_unordered(PARALLEL)
             .collect::<Vec<_>>()
             .await;
         asked.into_iter().collect()
     }
+
+    /// "Frequently Bought Together" (`limit` products) of each of `products`, as keys;
+    /// product key → list.
+    pub async fn bought_together(
+        &self,
+        products: &[u32],
+        ids: &HashMap<u32, String>,
+        keys: &HashMap<String, u32>,
+        limit: usize,
+    ) -> anyhow::Result<HashMap<u32, Vec<u32>>> {
+        let asked = stream::iter(products)
+            .map(|&product| async move {
+                let path = format!(
+                    "/api/products/{}/frequently-bought-together?limit={limit}",
+                    ids[&product]
+                );
+                let shown = self.call(reqwest::Method::GET, &path, None, None).await?;
+                anyhow::Ok((product, listed(&shown, keys)?))
+            })
+            .buffer_unordered(PARALLEL)
+            .collect::<Vec<_>>()
+            .await;
+        asked.into_iter().collect()
+    }
+}
+
+/// The keys of the products of a shelf.
+fn listed(shown: &Value, keys: &HashMap<String, u32>) -> anyhow::Result<Vec<u32>> {
+    Ok(shown
+        .as_array()
+        .context("a list")?
+        .iter()
+        .filter_map(|p| keys.get(p["id"].as_str()?).copied())
+        .collect())
 }
 
 /// The sum of the samples of the metric lines starting with `prefix` that `wanted` keeps.
@@ -278,12 +326,12 @@ fn token(session: &Value) -> anyhow::Result<String> {
         .to_string())
 }
 
-/// `prefix-name` in lower case with dashes: a slug the catalogue takes.
-fn slug(prefix: &str, name: &str) -> String {
+/// `name` in lower case with dashes: a slug the catalogue takes.
+fn slug(name: &str) -> String {
     let words: Vec<String> = name
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
         .collect();
-    format!("{prefix}-{}", words.join("-"))
+    format!("c-{}", words.join("-"))
 }

@@ -245,6 +245,12 @@ pub async fn only_buyers_write_verified_reviews(env: Env) {
     let app = env.start(Catalog::demo()).await;
     let mouse = app.id_of("logitech-mx-master-3s");
     let book = app.id_of("atomic-habits-book");
+    // An anonymous visit's purchase from an imported history is taken and verifies nothing.
+    let mut anonymous = purchase("", &mouse);
+    anonymous.data["userId"] = serde_json::Value::Null;
+    anonymous.data["imported"] = true.into();
+    app.services.publish(PURCHASE_EVENTS, &anonymous).await;
+    applied(&app, 1).await;
     // A purchase first: the review written afterwards is verified.
     app.services
         .publish(PURCHASE_EVENTS, &purchase(BUYER, &mouse))

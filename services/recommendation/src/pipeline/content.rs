@@ -2,7 +2,7 @@
 //! words of a product's name and tags, and its category. A new product gets its similar items
 //! from here at once; once shoppers' behaviour pairs it with others, those come first and the
 //! content's fill the rest of the list.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::model::best;
 
@@ -25,20 +25,47 @@ pub fn words(name: &str, tags: &[&str]) -> String {
     words.join(" ")
 }
 
+/// What each product is, with the products filed under each word and each category, so a
+/// product's likes are found among those sharing something with it, not the whole catalogue.
 #[derive(Default)]
 pub struct Content {
     products: HashMap<String, (String, HashSet<String>)>,
+    by_word: HashMap<String, HashSet<String>>,
+    by_category: HashMap<String, BTreeSet<String>>,
 }
 
 impl Content {
     /// Learns what `product` is: its `category` and its [`words`].
     pub fn describe(&mut self, product: &str, category: &str, words: &str) {
-        let words = words
+        self.forget(product);
+        let words: HashSet<String> = words
             .split(' ')
             .filter(|w| !w.is_empty())
-            .map(str::to_string);
-        let entry = (category.to_string(), words.collect());
+            .map(str::to_string)
+            .collect();
+        for word in &words {
+            let filed = self.by_word.entry(word.clone()).or_default();
+            filed.insert(product.to_string());
+        }
+        let filed = self.by_category.entry(category.to_string()).or_default();
+        filed.insert(product.to_string());
+        let entry = (category.to_string(), words);
         self.products.insert(product.to_string(), entry);
+    }
+
+    /// Takes `product` out of the indexes (before it is described anew).
+    fn forget(&mut self, product: &str) {
+        let Some((category, words)) = self.products.remove(product) else {
+            return;
+        };
+        for word in words {
+            if let Some(filed) = self.by_word.get_mut(&word) {
+                filed.remove(product);
+            }
+        }
+        if let Some(filed) = self.by_category.get_mut(&category) {
+            filed.remove(product);
+        }
     }
 
     pub fn knows(&self, product: &str) -> bool {
@@ -58,27 +85,36 @@ impl Content {
         let Some((category, words)) = self.products.get(product) else {
             return Vec::new();
         };
-        let scored = self
-            .products
+        // Words shared with each product that has any.
+        let mut shared: HashMap<&str, usize> = HashMap::new();
+        for word in words {
+            for other in self.by_word.get(word).into_iter().flatten() {
+                *shared.entry(other.as_str()).or_default() += 1;
+            }
+        }
+        shared.remove(product);
+        let bonus = |other: &str| match self.products.get(other) {
+            Some((theirs, _)) if theirs == category => SAME_CATEGORY,
+            _ => 0.0,
+        };
+        let mut scored: Vec<(String, f64)> = shared
             .iter()
-            .filter(|(other, _)| *other != product)
-            .filter_map(|(other, (their_category, theirs))| {
-                let union = words.union(theirs).count();
-                let shared = words.intersection(theirs).count();
-                let jaccard = if union == 0 {
-                    0.0
-                } else {
-                    shared as f64 / union as f64
-                };
-                let score = jaccard
-                    + if category == their_category {
-                        SAME_CATEGORY
-                    } else {
-                        0.0
-                    };
-                (score > 0.0).then(|| (other.clone(), score))
-            });
-        best(scored, n)
+            .map(|(&other, &both)| {
+                let theirs = self.products.get(other).map_or(0, |(_, w)| w.len());
+                let jaccard = both as f64 / (words.len() + theirs - both) as f64;
+                (other.to_string(), jaccard + bonus(other))
+            })
+            .collect();
+        // The rest of the category scores the bonus alone: only the first `n` of them by the
+        // store's tie order (descending id) can make the list.
+        let same_category = self.by_category.get(category).into_iter().flatten().rev();
+        scored.extend(
+            same_category
+                .filter(|other| *other != product && !shared.contains_key(other.as_str()))
+                .take(n)
+                .map(|other| (other.clone(), SAME_CATEGORY)),
+        );
+        best(scored.into_iter(), n)
     }
 }
 
@@ -148,6 +184,17 @@ mod tests {
         assert!(content.similar("unknown", 10).is_empty());
         assert!(content.knows("kettle") && !content.knows("unknown"));
         assert_eq!(content.category_of("kettle"), Some("kitchen"));
+    }
+
+    #[test]
+    fn a_product_described_again_is_filed_anew() {
+        let mut content = Content::default();
+        content.describe("lamp", "home", &words("Desk lamp", &[]));
+        content.describe("bulb", "home", &words("Lamp bulb", &[]));
+        content.describe("bulb", "garden", &words("Seed bulb", &[]));
+        content.describe("seeds", "garden", &words("Flower seed", &[]));
+        assert!(content.similar("lamp", 10).is_empty(), "the bulb left home");
+        assert_eq!(names(&content.similar("seeds", 10)), ["bulb"]);
     }
 
     #[test]

@@ -235,8 +235,13 @@ impl Pipeline {
         }
         for product in &changes.items {
             let behaviour = self.model.similar(product, RELEVANCE_CAP);
-            let content = self.content.similar(product, RELEVANCE_CAP);
-            let list = blend(behaviour, content, RELEVANCE_CAP);
+            // Content fills a list behaviour leaves short (a new or rarely paired product).
+            let list = if behaviour.len() < RELEVANCE_CAP {
+                let content = self.content.similar(product, RELEVANCE_CAP);
+                blend(behaviour, content, RELEVANCE_CAP)
+            } else {
+                behaviour
+            };
             lists.push((List::Similar { product }, list));
         }
         // Anonymous sessions have no key of their own in the format: serving combines their
