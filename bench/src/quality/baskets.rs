@@ -93,6 +93,9 @@ pub fn load(dir: &Path) -> anyhow::Result<Journey> {
             });
         }
     }
+    // A product the product file does not describe cannot be listed: its lines go too.
+    let listed: HashSet<u32> = products.iter().map(|p| p.key).collect();
+    lines.retain(|l| listed.contains(&l.product));
     Ok(Journey { lines, products })
 }
 

@@ -187,9 +187,12 @@ impl Shop {
         let mut ndjson = String::with_capacity(part.len() * 300);
         for p in part {
             let at = chrono::DateTime::from_timestamp(p.at_s + shift, 0).context("a time")?;
+            let product = products
+                .get(&p.item)
+                .context("a product for every purchase")?;
             let mut event = json!({
                 "type": "behaviour.purchase", "orderId": format!("o-{}", p.order),
-                "productId": products[&p.item], "quantity": 1, "priceCents": 999,
+                "productId": product, "quantity": 1, "priceCents": 999,
                 "time": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             });
             match raters {
@@ -286,10 +289,8 @@ impl Shop {
     ) -> anyhow::Result<HashMap<u32, Vec<u32>>> {
         let asked = stream::iter(products)
             .map(|&product| async move {
-                let path = format!(
-                    "/api/products/{}/frequently-bought-together?limit={limit}",
-                    ids[&product]
-                );
+                let id = ids.get(&product).context("a product for every key asked")?;
+                let path = format!("/api/products/{id}/frequently-bought-together?limit={limit}");
                 let shown = self.call(reqwest::Method::GET, &path, None, None).await?;
                 anyhow::Ok((product, listed(&shown, keys)?))
             })
