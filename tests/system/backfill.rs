@@ -107,6 +107,19 @@ async fn an_import_takes_a_json_batch_and_refuses_what_is_not_an_import() {
         "{answer}"
     );
 
+    // A line past 16 KB is refused by its line; the next one is taken.
+    let long = format!(
+        "{{\"type\": \"behaviour.search\", \"query\": \"{}\"}}\n",
+        "x".repeat(20_000)
+    );
+    let ndjson = long + &view(&user, "p", "2026-01-05T10:00:00Z");
+    let answer = import(&admin, "application/x-ndjson", ndjson).await;
+    let answer = answer.data();
+    assert_eq!(answer["accepted"], 1, "{answer}");
+    assert_eq!(answer["rejected"][0]["line"], 1, "{answer}");
+    let why = answer["rejected"][0]["error"].as_str().unwrap();
+    assert!(why.contains("longer than 16 KB"), "{why}");
+
     let ndjson = view(&user, "p", "2026-01-05T10:00:00Z");
     import(&customer, "application/x-ndjson", ndjson.clone())
         .await

@@ -123,9 +123,14 @@ impl<'a> Import<'a> {
         // The request has no deadline; a body that stops arriving still ends it.
         let idle = self.state.config.timeout;
         loop {
-            let next = tokio::time::timeout(idle, stream.next())
-                .await
-                .map_err(|_| Error::validation("body", "stopped arriving before its end"))?;
+            let Ok(next) = tokio::time::timeout(idle, stream.next()).await else {
+                let why = format!(
+                    "stopped arriving before its end ({} events were taken before; events with \
+                     an id are taken once if sent again)",
+                    self.answer.accepted
+                );
+                return Err(Error::validation("body", why).into());
+            };
             let Some(chunk) = next else { break };
             let chunk: Bytes = chunk.map_err(|e| {
                 Error::validation("body", format!("broke off while being read: {e}"))
