@@ -1,5 +1,7 @@
-//! Closed-loop load: C worker tasks, each owning one keep-alive connection, send the next request
-//! as soon as the previous answer arrives. Every request has the same method and URL (a `GET` by
+//! Load: C worker tasks, each owning one keep-alive connection, send the next request as soon as
+//! the previous answer arrives (closed loop), or, with a `rate`, at fixed times spread over the
+//! connections (open loop: a request's latency counts from when it was due, so a slow answer
+//! that delays the next is not hidden). Every request has the same method and URL (a `GET` by
 //! default, or any method with headers and a body); headers and bodies may vary per connection or
 //! request ([`Variation`]). Only requests that start after the warm-up and finish before the end
 //! of the measured window count; a 2xx status is a success, any other an error.
@@ -25,6 +27,8 @@ pub struct LoadConfig {
     pub warmup: Duration,
     /// Per connect and per request; a request that takes longer is an error.
     pub timeout: Duration,
+    /// Requests per second over all connections; as fast as answered when `None`.
+    pub rate: Option<f64>,
 }
 
 /// Latency percentiles of the successful (2xx) requests, in milliseconds.
@@ -111,19 +115,22 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
         config.connections,
     )?);
     let target = Arc::new(target);
+    if let Some(rate) = config.rate {
+        anyhow::ensure!(rate > 0.0, "--rate must be positive");
+    }
     let start = Instant::now();
     let measure_from = start + config.warmup;
     let end = measure_from + config.duration;
     let workers: Vec<_> = (0..config.connections)
         .map(|i| {
             let requests = (i, requests.clone());
-            tokio::spawn(worker(
-                target.clone(),
-                requests,
-                measure_from,
-                end,
-                config.timeout,
-            ))
+            // Connection i's requests are due every C/rate, the first at i/rate.
+            let pace = config.rate.map(|rate| Pace {
+                first: start + Duration::from_secs_f64(i as f64 / rate),
+                every: Duration::from_secs_f64(config.connections as f64 / rate),
+            });
+            let window = (measure_from, end, config.timeout);
+            tokio::spawn(worker(target.clone(), requests, pace, window))
         })
         .collect();
     let mut merged = WorkerStats::default();
@@ -170,12 +177,18 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<LoadReport> {
     })
 }
 
+/// When an open-loop worker's requests are due.
+#[derive(Clone, Copy)]
+struct Pace {
+    first: Instant,
+    every: Duration,
+}
+
 async fn worker(
     target: Arc<Target>,
     (conn_index, requests): (usize, Arc<Requests>),
-    measure_from: Instant,
-    end: Instant,
-    timeout: Duration,
+    pace: Option<Pace>,
+    (measure_from, end, timeout): (Instant, Instant, Duration),
 ) -> WorkerStats {
     let mut s = WorkerStats {
         latencies: Vec::with_capacity(64 * 1024),
@@ -214,9 +227,19 @@ async fn worker(
                 }
             },
         };
+        let begun = match pace {
+            Some(p) => {
+                let due = p.first + p.every * sent as u32;
+                if due >= end {
+                    return s;
+                }
+                tokio::time::sleep_until(due.into()).await;
+                due
+            }
+            None => Instant::now(),
+        };
         let request = requests.get(conn_index, sent);
         sent += 1;
-        let begun = Instant::now();
         let outcome = tokio::time::timeout(timeout, c.send_request(request, false)).await;
         let done = Instant::now();
         let measured = begun >= measure_from && done <= end;
@@ -311,10 +334,20 @@ mod tests {
             duration: Duration::from_millis(300),
             warmup: Duration::from_millis(100),
             timeout: Duration::from_secs(2),
+            rate: None,
         };
         let r = run(&load).await.unwrap();
         assert!(r.requests > 10 && r.errors == 0, "{r:?}");
         assert_eq!((r.connects, r.body_bytes), (4, 5000.0), "{r:?}");
+        // Paced at 100 req/s, the 0.3 s window can hold at most 30 (one more per connection
+        // at its edges), however fast the server answers.
+        let paced = run(&LoadConfig {
+            rate: Some(100.0),
+            ..load.clone()
+        })
+        .await
+        .unwrap();
+        assert!(paced.requests >= 1 && paced.requests <= 34, "{paced:?}");
         assert!(r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
         // Nothing listens on the closed port: every attempt is an error, none a success.
         let closed = vici_testkit::RefusedPort::new();
@@ -366,6 +399,7 @@ mod tests {
             duration: Duration::from_millis(300),
             warmup: Duration::from_millis(50),
             timeout: Duration::from_secs(2),
+            rate: None,
         };
         let r = run(&load).await.unwrap();
         assert!(r.requests > 10 && r.errors == 0, "{r:?}");

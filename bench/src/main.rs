@@ -93,6 +93,9 @@ enum Command {
         /// Per connect and per request; slower ones count as errors.
         #[arg(long, default_value_t = 5.0)]
         timeout_secs: f64,
+        /// Requests per second over all connections (open loop); as fast as answered without.
+        #[arg(long)]
+        rate: Option<f64>,
         /// Runtime worker threads of the load generator (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
@@ -284,10 +287,12 @@ fn run(command: Command) -> anyhow::Result<()> {
             duration_secs,
             warmup_secs,
             timeout_secs,
+            rate,
             threads,
             json,
         } => {
             let config = LoadConfig {
+                rate,
                 url,
                 request: request.spec()?,
                 variation: Variation::from_files(

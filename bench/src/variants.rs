@@ -268,6 +268,7 @@ mod tests {
             duration: Duration::from_millis(200),
             warmup: Duration::ZERO,
             timeout: Duration::from_secs(2),
+            rate: None,
         })
         .await
         .unwrap();

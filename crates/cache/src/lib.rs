@@ -79,13 +79,15 @@ pub trait Cache: Send + Sync {
     /// keeps the `n` highest-scored members.
     async fn zremrangebyrank(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<usize>;
 
-    /// Adds or updates members, then keeps only the `keep` highest-scored, in one atomic step
-    /// (a history keeps its newest entries; no reader sees it past its cap). Returns the size.
+    /// Adds or updates members, then keeps only the `keep` highest-scored and, with a `ttl`,
+    /// renews the key's lifetime, in one atomic step (a history keeps its newest entries; no
+    /// reader sees it past its cap). Returns the size.
     async fn zadd_keep_top(
         &self,
         key: &str,
         members: &[(&str, f64)],
         keep: usize,
+        ttl: Option<Duration>,
     ) -> anyhow::Result<usize>;
     /// Replaces whatever `key` holds with a sorted set of `members` (none: the key goes), in one
     /// atomic step, so a reader sees the old list or the new one, never a mix or nothing.
@@ -93,6 +95,16 @@ pub trait Cache: Send + Sync {
 
     /// Pushes each value in turn to the head (so the last one ends first); returns the length.
     async fn lpush(&self, key: &str, values: &[&str]) -> anyhow::Result<usize>;
+    /// Moves `value` to the head of the list (any other copy removed), keeps the first `keep`
+    /// (at least 1) and, with a `ttl`, renews the key's lifetime, in one atomic step: a
+    /// recently-viewed list. Returns the length.
+    async fn move_to_front(
+        &self,
+        key: &str,
+        value: &str,
+        keep: usize,
+        ttl: Option<Duration>,
+    ) -> anyhow::Result<usize>;
     async fn lrange(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<Vec<String>>;
     /// Keeps only `start..=stop`.
     async fn ltrim(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<()>;
@@ -144,6 +156,15 @@ pub trait Cache: Send + Sync {
 
 /// Opens the cache named by `url`: `None` or `memory://` for the in-process store,
 /// `redis://…`/`rediss://…` for Redis (connected eagerly, so a bad URL stops start-up).
+/// A list moved to the front keeps at least the value moved (both adapters refuse 0 alike).
+fn ensure_keeps_one(keep: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        keep > 0,
+        "a list moved to the front keeps at least one value"
+    );
+    Ok(())
+}
+
 pub async fn open(url: Option<&str>) -> anyhow::Result<SharedCache> {
     match url.map(str::trim) {
         None | Some("") | Some("memory://") | Some("memory") => {

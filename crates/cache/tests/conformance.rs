@@ -24,6 +24,7 @@ vici_testkit::on_both_caches!(
     sorted_set_ordering_and_ranges,
     sorted_set_keep_last_n,
     sorted_set_capped_and_replaced_at_once,
+    capped_writes_renew_their_lifetime,
     lists,
     hashes,
     sets,

@@ -109,8 +109,7 @@ async fn fill(
             if !shelf.full() {
                 shelf.add("personalized", from_history(store, history, want).await?);
             }
-            shelf.add("trending", store.top(List::Trending, want).await?);
-            shelf.add("popular", store.top(List::Popular, want).await?);
+            shop_wide(store, shelf, want).await?;
         }
         Shelf::Trending if !ask.categories.is_empty() => {
             // The categories' lists, merged by score: one model wrote them all alike.
@@ -125,10 +124,7 @@ async fn fill(
             merged.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
             shelf.add("trending", merged);
         }
-        Shelf::Trending => {
-            shelf.add("trending", store.top(List::Trending, want).await?);
-            shelf.add("popular", store.top(List::Popular, want).await?);
-        }
+        Shelf::Trending => shop_wide(store, shelf, want).await?,
         Shelf::NewArrivals => {
             let arrivals = store.new_arrivals(want).await?;
             shelf.add_ids("new_arrivals", arrivals);
@@ -163,6 +159,16 @@ async fn fill(
     Ok(())
 }
 
+/// The shop-wide lists, trending then popular, each read only while the shelf has room.
+async fn shop_wide(store: &RecStore, shelf: &mut Filling, want: usize) -> anyhow::Result<()> {
+    for (source, list) in [("trending", List::Trending), ("popular", List::Popular)] {
+        if !shelf.full() {
+            shelf.add(source, store.top(list, want).await?);
+        }
+    }
+    Ok(())
+}
+
 /// Items similar to a shopper's recent `history` (newest first), newest counting most: a
 /// visitor's list from their first view on, before (or without) a stored personalised list.
 async fn from_history(
@@ -170,10 +176,15 @@ async fn from_history(
     history: &[(String, f64)],
     want: usize,
 ) -> anyhow::Result<Vec<(String, f64)>> {
+    // Asked together: on Redis one round trip's wait instead of one per history item.
+    let similar = history
+        .iter()
+        .map(|(product, _)| store.top(List::Similar { product }, want));
+    let similar = futures::future::try_join_all(similar).await?;
     let mut scores: HashMap<String, f64> = HashMap::new();
     let mut recency = 1.0;
-    for (product, _) in history {
-        for (other, similarity) in store.top(List::Similar { product }, want).await? {
+    for list in similar {
+        for (other, similarity) in list {
             *scores.entry(other).or_default() += recency * similarity;
         }
         recency *= RECENCY;

@@ -104,10 +104,12 @@ impl MemoryCache {
 
     /// Runs `f` on the collection at `key`, creating it empty first when `create` (else `None`
     /// for an absent key), and drops the key if `f` leaves it empty.
+    /// With a `ttl`, the key's lifetime is renewed in the same step.
     fn access<C: Collection, R>(
         &self,
         key: &str,
         create: bool,
+        ttl: Option<Duration>,
         f: impl FnOnce(&mut C) -> R,
     ) -> anyhow::Result<Option<R>> {
         let mut map = self.shard(key);
@@ -120,6 +122,8 @@ impl MemoryCache {
         let out = f(collection);
         if collection.is_empty() {
             map.remove(key);
+        } else if let Some(ttl) = ttl {
+            entry.expires_at = Some(Instant::now() + ttl);
         }
         Ok(Some(out))
     }
@@ -130,12 +134,24 @@ impl MemoryCache {
         key: &str,
         f: impl FnOnce(&mut C) -> R,
     ) -> anyhow::Result<R> {
-        Ok(self.access(key, false, f)?.unwrap_or_default())
+        Ok(self.access(key, false, None, f)?.unwrap_or_default())
     }
 
     /// [`Self::access`] for writes that create the key.
     fn write<C: Collection, R>(&self, key: &str, f: impl FnOnce(&mut C) -> R) -> anyhow::Result<R> {
-        Ok(self.access(key, true, f)?.expect("created when absent"))
+        self.write_for(key, None, f)
+    }
+
+    /// [`Self::write`], renewing the key's lifetime to `ttl` when given.
+    fn write_for<C: Collection, R>(
+        &self,
+        key: &str,
+        ttl: Option<Duration>,
+        f: impl FnOnce(&mut C) -> R,
+    ) -> anyhow::Result<R> {
+        Ok(self
+            .access(key, true, ttl, f)?
+            .expect("created when absent"))
     }
 }
 

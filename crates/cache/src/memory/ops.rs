@@ -142,9 +142,10 @@ impl crate::Cache for MemoryCache {
         key: &str,
         members: &[(&str, f64)],
         keep: usize,
+        ttl: Option<Duration>,
     ) -> anyhow::Result<usize> {
         members.iter().try_for_each(|(_, s)| check_score(*s))?;
-        self.write(key, |z: &mut ZSet| {
+        self.write_for(key, ttl, |z: &mut ZSet| {
             for (m, s) in members {
                 z.insert(m, *s);
             }
@@ -171,6 +172,22 @@ impl crate::Cache for MemoryCache {
     async fn lpush(&self, key: &str, values: &[&str]) -> anyhow::Result<usize> {
         self.write(key, |l: &mut VecDeque<String>| {
             values.iter().for_each(|v| l.push_front(v.to_string()));
+            l.len()
+        })
+    }
+
+    async fn move_to_front(
+        &self,
+        key: &str,
+        value: &str,
+        keep: usize,
+        ttl: Option<Duration>,
+    ) -> anyhow::Result<usize> {
+        crate::ensure_keeps_one(keep)?;
+        self.write_for(key, ttl, |l: &mut VecDeque<String>| {
+            l.retain(|v| v != value);
+            l.push_front(value.to_string());
+            l.truncate(keep);
             l.len()
         })
     }

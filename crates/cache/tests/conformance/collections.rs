@@ -1,6 +1,7 @@
 //! Conformance cases for sorted sets, lists, hashes and sets, and for type errors.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use vici_cache::SharedCache;
 
@@ -103,7 +104,7 @@ pub async fn sorted_set_capped_and_replaced_at_once(c: SharedCache) {
     for i in 0..5 {
         let view = format!("p{i}");
         let size = c
-            .zadd_keep_top("h", &[(view.as_str(), f64::from(i))], 3)
+            .zadd_keep_top("h", &[(view.as_str(), f64::from(i))], 3, None)
             .await
             .unwrap();
         assert_eq!(size, (i as usize + 1).min(3));
@@ -111,11 +112,11 @@ pub async fn sorted_set_capped_and_replaced_at_once(c: SharedCache) {
     let kept = c.zrevrange_with_scores("h", 0, -1).await.unwrap();
     assert_eq!(members(&kept), ["p4", "p3", "p2"]);
     assert_eq!(
-        c.zadd_keep_top("h", &[], 1).await.unwrap(),
+        c.zadd_keep_top("h", &[], 1, None).await.unwrap(),
         1,
         "trims alone"
     );
-    assert_eq!(c.zadd_keep_top("h", &[], 0).await.unwrap(), 0);
+    assert_eq!(c.zadd_keep_top("h", &[], 0, None).await.unwrap(), 0);
     assert!(!c.exists("h").await.unwrap(), "kept none: the key goes");
 
     // A recomputed list replaces the old one whole: no member of the old one survives.
@@ -148,11 +149,16 @@ pub async fn sorted_set_capped_and_replaced_at_once(c: SharedCache) {
         .collect();
     c.zreplace("big", &scored).await.unwrap();
     assert_eq!(c.zcard("big").await.unwrap(), 5_000);
-    assert_eq!(c.zadd_keep_top("big-top", &scored, 10).await.unwrap(), 10);
+    assert_eq!(
+        c.zadd_keep_top("big-top", &scored, 10, None).await.unwrap(),
+        10
+    );
     let top = c.zrevrange_with_scores("big-top", 0, 0).await.unwrap();
     assert_eq!(top, [("m04999".to_string(), 4_999.0)]);
     assert_eq!(
-        c.zadd_keep_top("big-top", &[], usize::MAX).await.unwrap(),
+        c.zadd_keep_top("big-top", &[], usize::MAX, None)
+            .await
+            .unwrap(),
         10,
         "no wrap-around"
     );
@@ -194,6 +200,39 @@ pub async fn lists(c: SharedCache) {
         c.ltrim("viewed", 0, 2).await.unwrap();
     }
     assert_eq!(c.lrange("viewed", 0, -1).await.unwrap(), ["p2", "p4", "p3"]);
+    // The same in one step each.
+    for product in ["p1", "p2", "p3", "p4", "p2"] {
+        c.move_to_front("moved", product, 3, None).await.unwrap();
+    }
+    assert_eq!(c.lrange("moved", 0, -1).await.unwrap(), ["p2", "p4", "p3"]);
+    assert!(c.move_to_front("moved", "p5", 0, None).await.is_err());
+    assert_eq!(
+        c.lrange("moved", 0, -1).await.unwrap(),
+        ["p2", "p4", "p3"],
+        "a refused call changes nothing"
+    );
+}
+
+pub async fn capped_writes_renew_their_lifetime(c: SharedCache) {
+    let day = Duration::from_secs(24 * 3600);
+    let within_a_day = |ttl: Option<Duration>| ttl.is_some_and(|t| t <= day && t > day / 2);
+    c.zadd_keep_top("history", &[("p1", 1.0)], 2, Some(day))
+        .await
+        .unwrap();
+    assert!(within_a_day(c.ttl("history").await.unwrap()));
+    c.move_to_front("viewed", "p1", 2, Some(day)).await.unwrap();
+    assert!(within_a_day(c.ttl("viewed").await.unwrap()));
+    // Without a ttl a write leaves the lifetime as it was.
+    c.zadd_keep_top("history", &[("p2", 2.0)], 2, None)
+        .await
+        .unwrap();
+    c.move_to_front("viewed", "p2", 2, None).await.unwrap();
+    assert!(within_a_day(c.ttl("history").await.unwrap()));
+    assert!(within_a_day(c.ttl("viewed").await.unwrap()));
+    c.zadd_keep_top("forever", &[("p1", 1.0)], 2, None)
+        .await
+        .unwrap();
+    assert_eq!(c.ttl("forever").await.unwrap(), None);
 }
 
 pub async fn hashes(c: SharedCache) {

@@ -1,5 +1,5 @@
-//! Curated product rows until the recommendation pipeline owns them. Each is an honest
-//! catalogue fallback, not a personalisation:
+//! Curated product rows: the catalogue's fillers for the recommendation shelves (ranked in
+//! memory by `search::curated`). Each is an honest catalogue fallback, not a personalisation:
 //! - `recommended`: featured products, then by rating;
 //! - `trending`: by rating × review count (a popularity proxy), optionally within a category;
 //! - `new-arrivals`: newest first;

@@ -11,6 +11,7 @@
 //! Other replicas keep their own index in step by consuming `product-events` and re-reading the
 //! product from the shared database (`crate::replica`).
 
+pub mod curated;
 pub mod query;
 pub mod table;
 

@@ -69,6 +69,10 @@ impl Table {
     pub fn len(&self) -> usize {
         self.facts.len()
     }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Facts> {
+        self.facts.iter()
+    }
 }
 
 /// Collects every match as `(slot, score)`; the caller filters and ranks them with the table.

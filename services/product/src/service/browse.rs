@@ -11,8 +11,9 @@ use crate::domain::curated::{self, Kind};
 use crate::domain::facets::Facets;
 use crate::domain::sort::clamp_limit;
 use crate::domain::text::{suggestions, words_start_with};
-use crate::domain::{Filter, Sort};
+use crate::domain::{Filter, Sort, Status};
 use crate::search::SearchParams;
+use crate::search::curated::Row;
 use crate::store;
 use vici_proto::paging::Page;
 
@@ -256,19 +257,21 @@ impl Service {
         } else {
             (None, None)
         };
+        let row = Row {
+            kind,
+            categories: scope.as_ref(),
+            own_category: own_category.as_deref(),
+            exclude: &exclude,
+            limit,
+        };
+        let ids = self.index.curated(&row);
         let mut conn = self
             .read_conn("taking a read connection for a curated row")
             .await?;
-        let products = store::listing::curated(
-            &mut conn,
-            kind,
-            scope.as_ref(),
-            own_category.as_deref(),
-            &exclude,
-            limit,
-        )
-        .await?;
+        let mut products = store::products::get_many(&mut conn, &ids).await?;
         drop(conn);
+        // The stored status decides: a replica's table may trail a write by an event.
+        products.retain(|p| p.status == Status::Active);
         self.with_stock(products).await
     }
 

@@ -1,5 +1,5 @@
 //! Filtered product lists: the contract's filter as a WHERE clause, its sorts as ORDER BY,
-//! pages with totals, curated rows, price ranges and per-category counts.
+//! pages with totals, price ranges and per-category counts.
 use std::collections::{HashMap, HashSet};
 
 use sqlx::any::AnyRow;
@@ -9,7 +9,6 @@ use vici_store::error::SqlxResultExt as _;
 
 use super::products::{SELECT, fetch};
 use super::{Sql, real};
-use crate::domain::curated::Kind;
 use crate::domain::{Filter, Product, Scope, Sort, Status, StockScope};
 use vici_proto::paging::Page;
 
@@ -116,37 +115,6 @@ pub async fn list(
         .bind(page.offset());
     let products = fetch(conn, &sql, "reading a page of the filtered products").await?;
     Ok((products, total as u64))
-}
-
-/// A curated row (see `domain::curated`): ACTIVE products within `categories` (any when
-/// `None`), without `exclude`, in the row's order; `own_category` ranks first for related rows.
-pub async fn curated(
-    conn: &mut AnyConnection,
-    kind: Kind,
-    categories: Option<&HashSet<String>>,
-    own_category: Option<&str>,
-    exclude: &[String],
-    limit: usize,
-) -> Result<Vec<Product>> {
-    let mut sql = Sql::new(SELECT);
-    sql.push(" WHERE p.status = ").bind(Status::Active.as_str());
-    if let Some(cats) = categories {
-        sql.push(" AND p.category_id IN ").bind_list(cats.iter());
-    }
-    if !exclude.is_empty() {
-        sql.push(" AND p.id NOT IN ").bind_list(exclude.iter());
-    }
-    match kind {
-        Kind::Recommended => sql.push(" ORDER BY p.is_featured DESC, p.rating DESC, p.name, p.id"),
-        Kind::Trending => sql.push(" ORDER BY p.rating * p.review_count DESC, p.name, p.id"),
-        Kind::NewArrivals => sql.push(" ORDER BY p.created_at DESC, p.name, p.id"),
-        Kind::Related | Kind::FrequentlyBoughtTogether => sql
-            .push(" ORDER BY CASE WHEN p.category_id = ")
-            .bind(own_category.unwrap_or_default())
-            .push(" THEN 0 ELSE 1 END, p.rating DESC, p.name, p.id"),
-    };
-    sql.push(" LIMIT ").bind(limit as i64);
-    fetch(conn, &sql, "reading a curated row of products").await
 }
 
 /// `(min, max, avg, count)` of ACTIVE prices within `categories` (any when `None`); zeros when

@@ -234,9 +234,9 @@ async fn apply(
     }
     let offered = signals.len();
     let new = journal.keep(signals).await?;
-    for (_, signal) in &new {
-        pipeline.take(signal).await?;
-    }
+    pipeline
+        .take_all(new.iter().map(|(_, signal)| signal))
+        .await?;
     // After the batch's signals: a session's views just before its sign-in are merged too.
     for (session, user) in &identified {
         journal.identify(session, user).await?;

@@ -47,6 +47,11 @@ impl List<'_> {
         }
     }
 
+    /// Whether the list is one shopper's (else every shopper is shown the same).
+    pub fn is_personal(&self) -> bool {
+        matches!(self, List::Personalized { .. } | List::BuyAgain { .. })
+    }
+
     /// The list type, as `meta` names it (`updated_at.{listType}`) and answers name a source.
     pub fn list_type(&self) -> &'static str {
         match self {

@@ -17,11 +17,14 @@ pub use keys::List;
 use keys::{
     CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, RELEVANCE_CAP, VIEWED_CAP,
 };
-use recent::Recent;
+use recent::{Recent, RecentMap};
 
 /// How long a read of `rec:current` (and of the hidden set, and of a model version) is
 /// trusted (§2: at most a second).
 const TRUSTED_FOR: Duration = Duration::from_secs(1);
+/// Shared lists (a product's, the shop's) serving keeps, each with the length it read:
+/// enough for a catalogue's busy products, a few megabytes at most.
+const SHARED_LISTS_KEPT: usize = 4_096;
 /// A signed-in user's history outlives a month without activity by nothing (§2).
 const USER_HISTORY_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 /// An anonymous session's keys live a day after its last activity.
@@ -65,6 +68,9 @@ pub enum Act {
     Other,
 }
 
+/// A list as serving read it: how many members it asked for, and those it got.
+type ListRead = (usize, Arc<Vec<(String, f64)>>);
+
 pub struct RecStore {
     cache: SharedCache,
     /// `rec:current`, `rec:hidden` and the current generation's model version, as serving
@@ -72,6 +78,9 @@ pub struct RecStore {
     pointer: Recent<Option<String>>,
     hidden: Recent<Arc<HashSet<String>>>,
     model_version: Recent<(String, Option<String>)>,
+    /// Lists the same for every shopper, by key, as serving last read them (a shopper's own
+    /// lists are read every time: they are rarely asked twice in a second).
+    shared_lists: RecentMap<ListRead>,
 }
 
 impl RecStore {
@@ -81,6 +90,7 @@ impl RecStore {
             pointer: Recent::new(TRUSTED_FOR),
             hidden: Recent::new(TRUSTED_FOR),
             model_version: Recent::new(TRUSTED_FOR),
+            shared_lists: RecentMap::new(TRUSTED_FOR, SHARED_LISTS_KEPT),
         }
     }
 
@@ -153,7 +163,18 @@ impl RecStore {
         let Some(generation) = self.current().await? else {
             return Ok(Vec::new());
         };
-        self.best(&list.key(&generation), n).await
+        let key = list.key(&generation);
+        if list.is_personal() {
+            return self.best(&key, n).await;
+        }
+        if let Some((read, members)) = self.shared_lists.get(&key)
+            && (n <= read || members.len() < read)
+        {
+            return Ok(members.iter().take(n).cloned().collect());
+        }
+        let members = self.best(&key, n).await?;
+        self.shared_lists.put(key, (n, Arc::new(members.clone())));
+        Ok(members)
     }
 
     /// The `n` highest-scored members of the sorted set at `key`, highest first.
@@ -177,7 +198,9 @@ impl RecStore {
         let mut best = members.to_vec();
         best.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(a.0)));
         best.truncate(RELEVANCE_CAP);
-        self.cache.zreplace(&list.key(generation), &best).await?;
+        let key = list.key(generation);
+        self.cache.zreplace(&key, &best).await?;
+        self.shared_lists.forget(&key);
         let field = format!("updated_at.{}", list.list_type());
         self.cache
             .hset(&keys::meta(generation), &[(&field, &now_ms.to_string())])
@@ -236,24 +259,22 @@ impl RecStore {
             None => (keys::session_history(touch.session), SESSION_FOR),
         };
         let member = [(touch.product, touch.at_ms as f64)];
+        // One atomic step per key: a busy pipeline's cost on Redis is its round trips.
         self.cache
-            .zadd_keep_top(&history, &member, HISTORY_CAP)
+            .zadd_keep_top(&history, &member, HISTORY_CAP, Some(lifetime))
             .await?;
-        self.cache.expire(&history, lifetime).await?;
         match (touch.act, touch.user) {
             (Act::View, _) => {
                 let list = keys::session_viewed(touch.session);
-                self.cache.lrem(&list, 0, touch.product).await?;
-                self.cache.lpush(&list, &[touch.product]).await?;
-                self.cache.ltrim(&list, 0, VIEWED_CAP as isize - 1).await?;
-                self.cache.expire(&list, SESSION_FOR).await?;
+                self.cache
+                    .move_to_front(&list, touch.product, VIEWED_CAP, Some(SESSION_FOR))
+                    .await?;
             }
             (Act::Purchase, Some(user)) => {
                 let bought = keys::user_bought(user);
                 self.cache
-                    .zadd_keep_top(&bought, &member, HISTORY_CAP)
+                    .zadd_keep_top(&bought, &member, HISTORY_CAP, Some(USER_HISTORY_FOR))
                     .await?;
-                self.cache.expire(&bought, USER_HISTORY_FOR).await?;
             }
             _ => {}
         }
@@ -270,9 +291,8 @@ impl RecStore {
         let members: Vec<(&str, f64)> = theirs.iter().map(|(p, at)| (p.as_str(), *at)).collect();
         let mine = keys::user_history(user);
         self.cache
-            .zadd_keep_top(&mine, &members, HISTORY_CAP)
+            .zadd_keep_top(&mine, &members, HISTORY_CAP, Some(USER_HISTORY_FOR))
             .await?;
-        self.cache.expire(&mine, USER_HISTORY_FOR).await?;
         Ok(())
     }
 
@@ -325,7 +345,12 @@ impl RecStore {
     /// [`RELEVANCE_CAP`] kept.
     pub async fn arrived(&self, product: &str, created_s: i64) -> anyhow::Result<()> {
         self.cache
-            .zadd_keep_top(NEW_ARRIVALS, &[(product, created_s as f64)], RELEVANCE_CAP)
+            .zadd_keep_top(
+                NEW_ARRIVALS,
+                &[(product, created_s as f64)],
+                RELEVANCE_CAP,
+                None,
+            )
             .await?;
         Ok(())
     }

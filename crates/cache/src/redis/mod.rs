@@ -8,45 +8,16 @@ use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, FromRedisValue};
 
+use self::scripts::{INCR_BY, MOVE_TO_FRONT, ZADD_KEEP_TOP, ZREPLACE};
 use crate::{KINDS, redact};
+
+mod scripts;
 
 /// Start-up fails fast on a wrong address instead of hanging.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Generous next to Redis's sub-millisecond answers, so a busy machine does not turn into
 /// spurious errors, yet short enough that a hung server fails requests instead of stalling them.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// INCRBY and "PEXPIRE if this call created the key" in one atomic step, so a fixed window
-/// can neither miss its expiry (crash between two commands) nor have it extended by later hits.
-/// Sent with EVAL (the workspace builds redis without its `script` feature); Redis caches the
-/// compiled script, so this costs only the few bytes of its text.
-const INCR_BY: &str = r"
-local created = redis.call('EXISTS', KEYS[1]) == 0
-local value = redis.call('INCRBY', KEYS[1], ARGV[1])
-if created and tonumber(ARGV[2]) > 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return value
-";
-
-/// ZADD then "keep the `ARGV[1]` highest", atomically (a Lua script runs alone). The pairs go
-/// to ZADD 500 at a time: Lua's `unpack` stops at about 8 000 values.
-const ZADD_KEEP_TOP: &str = r"
-for i = 2, #ARGV, 1000 do
-  redis.call('ZADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
-return redis.call('ZCARD', KEYS[1])
-";
-
-/// DEL then ZADD, atomically: the same as writing a temporary key and RENAMEing it over.
-const ZREPLACE: &str = r"
-redis.call('DEL', KEYS[1])
-for i = 1, #ARGV, 1000 do
-  redis.call('ZADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-end
-return 0
-";
 
 /// Refuses a NaN score before anything is sent, as the memory adapter does.
 fn ensure_scores(members: &[(&str, f64)]) -> anyhow::Result<()> {
@@ -329,12 +300,14 @@ impl crate::Cache for RedisCache {
         key: &str,
         members: &[(&str, f64)],
         keep: usize,
+        ttl: Option<Duration>,
     ) -> anyhow::Result<usize> {
         ensure_scores(members)?;
         let mut eval = self.script(ZADD_KEEP_TOP, key);
         // Lua holds numbers as doubles and writes big ones with an exponent, which
         // ZREMRANGEBYRANK refuses; a sorted set holds at most 2^32 − 1 members anyway.
-        eval.arg(keep.min(u32::MAX as usize));
+        eval.arg(keep.min(u32::MAX as usize))
+            .arg(ttl.map_or(0, millis));
         for (m, score) in members {
             eval.arg(*score).arg(*m);
         }
@@ -356,6 +329,21 @@ impl crate::Cache for RedisCache {
             return self.len("LLEN", key).await;
         }
         self.run(self.cmd("LPUSH", key).arg(values)).await
+    }
+
+    async fn move_to_front(
+        &self,
+        key: &str,
+        value: &str,
+        keep: usize,
+        ttl: Option<Duration>,
+    ) -> anyhow::Result<usize> {
+        crate::ensure_keeps_one(keep)?;
+        let mut eval = self.script(MOVE_TO_FRONT, key);
+        eval.arg(value)
+            .arg(keep.min(u32::MAX as usize))
+            .arg(ttl.map_or(0, millis));
+        self.run(&eval).await
     }
 
     async fn lrange(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<Vec<String>> {
