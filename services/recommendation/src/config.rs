@@ -1,5 +1,8 @@
 //! The recommendation service's settings (`recommendation.*`): who writes the lists, whether
-//! this process is the one that consumes events, and how far back the pipeline remembers.
+//! this process is the one that consumes events, how far back the pipeline remembers and how
+//! old a list may be served.
+use std::time::Duration;
+
 use vici_kit::config::{ConfigError, Key, Section, Settings, key};
 
 use crate::pipeline::taste::Focus;
@@ -24,6 +27,10 @@ pub struct RecommendationConfig {
     pub memory_ms: i64,
     /// How a shopper's personalised list reads their history.
     pub focus: Focus,
+    /// A list type not written for longer than this counts as missing when served
+    /// (recommendations.md §4): an external pipeline that stopped falls back to the next source
+    /// instead of serving last week's lists. `None` (0, the default): lists never age out.
+    pub max_list_age: Option<Duration>,
 }
 
 /// Days the pipeline remembers unless told otherwise.
@@ -52,6 +59,11 @@ impl Section for RecommendationConfig {
             "VICI_RECOMMENDATION_MEMORY_DAYS",
             Some(MEMORY_DAYS),
         ),
+        key(
+            "recommendation.max_list_age_hours",
+            "VICI_RECOMMENDATION_MAX_LIST_AGE_HOURS",
+            Some("0"),
+        ),
     ];
 
     fn parse(s: &Settings) -> Result<Self, ConfigError> {
@@ -68,6 +80,10 @@ impl Section for RecommendationConfig {
             focus,
             consume: s.flag("recommendation.consume")?,
             memory_ms: s.number("recommendation.memory_days", 1..=3_650)? as i64 * DAY_MS,
+            max_list_age: match s.number("recommendation.max_list_age_hours", 0..=24 * 365)? {
+                0 => None,
+                hours => Some(Duration::from_secs(hours * 3_600)),
+            },
         })
     }
 }
@@ -95,6 +111,10 @@ mod tests {
         assert_eq!(year.memory_ms, 365 * DAY_MS);
         assert!(load(&[("VICI_RECOMMENDATION_MEMORY_DAYS", "0")]).is_err());
         assert_eq!(default.focus, Focus::Recent);
+        assert_eq!(default.max_list_age, None);
+        let aging = load(&[("VICI_RECOMMENDATION_MAX_LIST_AGE_HOURS", "48")]).unwrap();
+        assert_eq!(aging.max_list_age, Some(Duration::from_secs(48 * 3_600)));
+        assert!(load(&[("VICI_RECOMMENDATION_MAX_LIST_AGE_HOURS", "-1")]).is_err());
         let profile = load(&[("VICI_RECOMMENDATION_PERSONALIZE_BY", "profile")]).unwrap();
         assert_eq!(profile.focus, Focus::Profile);
         assert!(load(&[("VICI_RECOMMENDATION_PERSONALIZE_BY", "mood")]).is_err());

@@ -90,7 +90,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
             focus: config.focus,
         },
     );
-    let store = Arc::new(RecStore::new(cache));
+    let store = Arc::new(RecStore::new(cache).with_max_list_age(config.max_list_age));
     let api = grpc::RecommendationApi {
         store: store.clone(),
     };

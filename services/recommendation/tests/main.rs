@@ -22,6 +22,7 @@ vici_testkit::on_both_caches!(
     serve::shelves_about_a_product_never_serve_it,
     serve::recently_viewed_and_new_arrivals_come_from_vicis_own_keys,
     serve::a_categorys_trending_merges_its_subtree,
+    serve::a_list_type_not_written_for_its_maximum_age_is_served_as_missing,
     check::a_store_the_pipeline_wrote_passes_the_check,
     check::a_broken_store_is_reported_key_by_key,
 );

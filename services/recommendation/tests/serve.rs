@@ -215,3 +215,38 @@ pub async fn a_categorys_trending_merges_its_subtree(cache: SharedCache) {
         "by score (a tie by descending id, as the store orders one list); nothing from outside"
     );
 }
+
+pub async fn a_list_type_not_written_for_its_maximum_age_is_served_as_missing(cache: SharedCache) {
+    let hour = std::time::Duration::from_secs(3_600);
+    let store = RecStore::new(cache.clone()).with_max_list_age(Some(hour));
+    let generation = store.prepare().await.unwrap();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    // An external pipeline that stopped two hours ago, and a popular list written now.
+    let two_hours_ago = now_ms - 2 * 3_600_000;
+    let write = |list, product, at_ms| {
+        let store = &store;
+        let generation = &generation;
+        async move {
+            let members = [(product, 1.0)];
+            store
+                .replace(generation, list, &members, at_ms)
+                .await
+                .unwrap();
+        }
+    };
+    write(List::Trending, "stale", two_hours_ago).await;
+    write(List::Popular, "fresh", now_ms).await;
+    let trending = answer(&store, &ask(Shelf::Trending, 5)).await.unwrap();
+    assert_eq!(shown(&trending), [("fresh", "popular")]);
+    // Without a maximum age (the default) the same lists are served as they are.
+    let lenient = RecStore::new(cache.clone());
+    let trending = answer(&lenient, &ask(Shelf::Trending, 5)).await.unwrap();
+    assert_eq!(
+        shown(&trending),
+        [("stale", "trending"), ("fresh", "popular")]
+    );
+    // Written again, the type is served at once by the process that wrote it.
+    write(List::Trending, "stale", now_ms).await;
+    let trending = answer(&store, &ask(Shelf::Trending, 5)).await.unwrap();
+    assert_eq!(shown(&trending)[0], ("stale", "trending"));
+}

@@ -25,6 +25,8 @@ const TRUSTED_FOR: Duration = Duration::from_secs(1);
 /// Shared lists (a product's, the shop's) serving keeps, each with the length it read:
 /// enough for a catalogue's busy products, a few megabytes at most.
 const SHARED_LISTS_KEPT: usize = 4_096;
+/// Generations × list types whose last write serving keeps (a handful are live at once).
+const LIST_TYPES_KEPT: usize = 64;
 /// A signed-in user's history outlives a month without activity by nothing (§2).
 const USER_HISTORY_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 /// An anonymous session's keys live a day after its last activity.
@@ -81,6 +83,10 @@ pub struct RecStore {
     /// Lists the same for every shopper, by key, as serving last read them (a shopper's own
     /// lists are read every time: they are rarely asked twice in a second).
     shared_lists: RecentMap<ListRead>,
+    /// A list type written longer ago than this is served as missing (§4); `None`: never.
+    max_list_age: Option<Duration>,
+    /// When each list type of a generation was last written, by `"{generation}|{type}"`.
+    written_at: RecentMap<Option<i64>>,
 }
 
 impl RecStore {
@@ -91,7 +97,15 @@ impl RecStore {
             hidden: Recent::new(TRUSTED_FOR),
             model_version: Recent::new(TRUSTED_FOR),
             shared_lists: RecentMap::new(TRUSTED_FOR, SHARED_LISTS_KEPT),
+            max_list_age: None,
+            written_at: RecentMap::new(TRUSTED_FOR, LIST_TYPES_KEPT),
         }
+    }
+
+    /// Serving that treats a list type not written for `age` as missing (§4).
+    pub fn with_max_list_age(mut self, age: Option<Duration>) -> Self {
+        self.max_list_age = age;
+        self
     }
 
     pub async fn format(&self) -> anyhow::Result<Format> {
@@ -163,6 +177,9 @@ impl RecStore {
         let Some(generation) = self.current().await? else {
             return Ok(Vec::new());
         };
+        if self.aged_out(&generation, &list).await? {
+            return Ok(Vec::new());
+        }
         let key = list.key(&generation);
         if list.is_personal() {
             return self.best(&key, n).await;
@@ -175,6 +192,26 @@ impl RecStore {
         let members = self.best(&key, n).await?;
         self.shared_lists.put(key, (n, Arc::new(members.clone())));
         Ok(members)
+    }
+
+    /// Whether `list`'s type was last written in `generation` longer ago than the maximum age;
+    /// a type the meta gives no time for is not judged.
+    async fn aged_out(&self, generation: &str, list: &List<'_>) -> anyhow::Result<bool> {
+        let Some(max_age) = self.max_list_age else {
+            return Ok(false);
+        };
+        let list_type = list.list_type();
+        let which = format!("{generation}|{list_type}");
+        let written = match self.written_at.get(&which) {
+            Some(written) => written,
+            None => {
+                let written = self.updated_at(generation, list_type).await?;
+                self.written_at.put(which, written);
+                written
+            }
+        };
+        let oldest_ms = chrono::Utc::now().timestamp_millis() - max_age.as_millis() as i64;
+        Ok(written.is_some_and(|at| at < oldest_ms))
     }
 
     /// The `n` highest-scored members of the sorted set at `key`, highest first.
@@ -201,6 +238,8 @@ impl RecStore {
         let key = list.key(generation);
         self.cache.zreplace(&key, &best).await?;
         self.shared_lists.forget(&key);
+        self.written_at
+            .forget(&format!("{generation}|{}", list.list_type()));
         let field = format!("updated_at.{}", list.list_type());
         self.cache
             .hset(&keys::meta(generation), &[(&field, &now_ms.to_string())])
