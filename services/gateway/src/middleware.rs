@@ -2,6 +2,8 @@
 //! request deadline, body limit, and the envelopes for unknown routes and wrong methods.
 use std::time::{Duration, Instant};
 
+use futures::StreamExt as _;
+
 use crate::config::GatewayConfig;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
@@ -74,6 +76,15 @@ pub async fn deadline(State(bound): State<Deadline>, req: Request, next: Next) -
     }
 }
 
+/// How much of a refused body the gateway still reads (and drops) before answering 413. A
+/// socket closed on unread data is reset, and a client still writing its body then sees a
+/// broken pipe instead of the answer; reading the rest first (nginx's "lingering close") lets
+/// it read why. A larger body is cut off: its sender gets no explanation, and no more of our
+/// bandwidth.
+const DRAINED_AT_MOST: u64 = 8 << 20;
+/// How long a refused body may take to arrive before the gateway stops reading it.
+const DRAINED_FOR: Duration = Duration::from_secs(5);
+
 /// Refuses a declared over-long body before any handler runs, even one that never reads its
 /// body (a 501 route must not swallow 2 MB). Streamed bodies without a length are bounded by
 /// `DefaultBodyLimit` where an extractor reads them.
@@ -83,14 +94,19 @@ pub async fn body_limit(State(limit): State<usize>, req: Request, next: Next) ->
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        let message = format!(
-            "The request body is larger than the {} KB allowed",
-            limit / 1024
-        );
-        return ApiError::new(ErrorCode::PayloadTooLarge, message).into_response();
+    let Some(too_long) = declared.filter(|len| *len > limit as u64) else {
+        return next.run(req).await;
+    };
+    if too_long <= DRAINED_AT_MOST {
+        let mut rest = req.into_body().into_data_stream();
+        let drained = async { while let Some(Ok(_)) = rest.next().await {} };
+        let _ = tokio::time::timeout(DRAINED_FOR, drained).await;
     }
-    next.run(req).await
+    let message = format!(
+        "The request body is larger than the {} KB allowed",
+        limit / 1024
+    );
+    ApiError::new(ErrorCode::PayloadTooLarge, message).into_response()
 }
 
 /// CORS per contract §1; preflights are answered here, before any route or token check.
