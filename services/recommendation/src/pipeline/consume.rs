@@ -138,6 +138,8 @@ async fn rebuild(pipeline: &mut Pipeline, journal: &Journal, memory_ms: i64) -> 
     let now = now_ms();
     journal.forget_before(now - memory_ms).await?;
     let learnt = pipeline.rebuild(journal, now - memory_ms, now).await?;
+    // The journal holds sessions of a month; the model keeps a day's.
+    pipeline.forget_idle(now, memory_ms);
     tracing::info!(learnt, "recommendation model rebuilt from the journal");
     Ok(())
 }
@@ -177,7 +179,10 @@ async fn follow(
             subscription.commit(delivery).await?;
         }
         if pruned.elapsed() > PRUNE_EVERY {
-            journal.forget_before(now_ms() - settings.memory_ms).await?;
+            let now = now_ms();
+            journal.forget_before(now - settings.memory_ms).await?;
+            let forgotten = pipeline.forget_idle(now, settings.memory_ms);
+            tracing::debug!(forgotten, "idle shoppers' histories forgotten");
             pruned = Instant::now();
         }
     }

@@ -238,6 +238,11 @@ impl Pipeline {
         Ok(self.sweep.due.is_empty())
     }
 
+    /// Forgets idle shoppers' histories (see `Model::forget_idle`); how many.
+    pub fn forget_idle(&mut self, now_ms: i64, memory_ms: i64) -> usize {
+        self.model.forget_idle(now_ms, memory_ms)
+    }
+
     /// Whether a sweep is under way or owed.
     pub fn sweep_pending(&self) -> bool {
         !self.sweep.due.is_empty() || self.sweep.items_changed

@@ -14,6 +14,8 @@ const HALF_LIFE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 /// Half-lives past the trending origin after which the sums move to a later origin: 2^1024
 /// overflows an f64, about three years of a running process past its first signal.
 const REBASE_AFTER: f64 = 512.0;
+/// An anonymous session idle this long is forgotten: its live keys expire after a day too.
+const SESSION_IDLE_MS: i64 = 24 * 3600 * 1000;
 
 /// What [`Model::learn`] changed since the last [`Model::take_changes`].
 #[derive(Debug, Default, PartialEq)]
@@ -83,7 +85,9 @@ impl Model {
         }
         // A removal from the cart lowers activity, not interest already shown.
         if signal.weight > 0.0 {
-            let paired = self.taste.touch(&shopper, &signal.product, signal.weight);
+            let paired = self
+                .taste
+                .touch(&shopper, &signal.product, signal.weight, signal.at_ms);
             self.changes.items.extend(paired);
             self.changes.shoppers.insert(shopper);
         }
@@ -117,6 +121,13 @@ impl Model {
         self.changes.items.extend(paired);
         self.changes.shoppers.remove(&anonymous);
         self.changes.shoppers.insert(user.to_string());
+    }
+
+    /// Forgets the histories of signed-in shoppers idle for `memory_ms` and of anonymous
+    /// sessions idle for a day (their live keys' lifetime); how many.
+    pub fn forget_idle(&mut self, now_ms: i64, memory_ms: i64) -> usize {
+        self.taste
+            .forget_idle(now_ms - memory_ms, now_ms - SESSION_IDLE_MS)
     }
 
     /// What changed since the last call; the model starts noting afresh.

@@ -47,6 +47,8 @@ struct History {
     items: VecDeque<(u32, f64)>,
     /// Products that ever entered it: a long history pairs more, each pairing counting less.
     entered: u32,
+    /// When the shopper last did something (unix ms): an idle one is forgotten.
+    last_ms: i64,
 }
 
 #[derive(Default)]
@@ -81,11 +83,12 @@ impl Taste {
         id
     }
 
-    /// Puts `product` last in `shopper`'s history; the first time, pairs it with the ones
-    /// before. The products whose similar lists changed enough to write again.
-    pub fn touch(&mut self, shopper: &str, product: &str, weight: f64) -> Vec<String> {
+    /// Puts `product` last in `shopper`'s history (touched at `at_ms`); the first time, pairs
+    /// it with the ones before. The products whose similar lists changed enough to write again.
+    pub fn touch(&mut self, shopper: &str, product: &str, weight: f64, at_ms: i64) -> Vec<String> {
         let id = self.intern(product);
         let history = self.shoppers.entry(shopper.to_string()).or_default();
+        history.last_ms = history.last_ms.max(at_ms);
         if let Some(at) = history.items.iter().position(|(p, _)| *p == id) {
             let (_, was) = history.items.remove(at).expect("found at this position");
             history.items.push_back((id, was.max(weight)));
@@ -136,9 +139,25 @@ impl Taste {
         let mut changed = Vec::new();
         for (id, weight) in history.items {
             let product = self.names[id as usize].clone();
-            changed.extend(self.touch(into, &product, weight));
+            changed.extend(self.touch(into, &product, weight, history.last_ms));
         }
         Some(changed)
+    }
+
+    /// Forgets the histories of shoppers idle since `users_before_ms` (signed in) or
+    /// `sessions_before_ms` (anonymous); how many. What they taught the item-to-item weights
+    /// stays: only the memory per shopper goes.
+    pub fn forget_idle(&mut self, users_before_ms: i64, sessions_before_ms: i64) -> usize {
+        let before = self.shoppers.len();
+        self.shoppers.retain(|shopper, history| {
+            let bound = if shopper.starts_with("anon:") {
+                sessions_before_ms
+            } else {
+                users_before_ms
+            };
+            history.last_ms >= bound
+        });
+        before - self.shoppers.len()
     }
 
     /// The signed-in shoppers with a history (anonymous ones are `anon:<session>`).
@@ -225,7 +244,7 @@ mod tests {
         let mut taste = Taste::default();
         for shopper in ["a", "b"] {
             for product in ["far", "middle", "near", "seed"] {
-                taste.touch(shopper, product, 1.0);
+                taste.touch(shopper, product, 1.0, 0);
             }
         }
         assert_eq!(names(&taste.similar("seed", 3)), ["near", "middle", "far"]);
@@ -237,12 +256,12 @@ mod tests {
         // A browser of everything pairs "x" with "y"; two shoppers of few products pair "x"
         // with "z" once each at the same distance: together they outweigh the browser.
         for i in 0..50 {
-            taste.touch("browser", &format!("other-{i}"), 1.0);
+            taste.touch("browser", &format!("other-{i}"), 1.0, 0);
         }
-        taste.touch("browser", "y", 1.0);
-        taste.touch("browser", "x", 1.0);
-        taste.touch("picky", "z", 1.0);
-        taste.touch("picky", "x", 1.0);
+        taste.touch("browser", "y", 1.0, 0);
+        taste.touch("browser", "x", 1.0, 0);
+        taste.touch("picky", "z", 1.0, 0);
+        taste.touch("picky", "x", 1.0, 0);
         let similar = taste.similar("x", 2);
         assert_eq!(similar[0].0, "z", "{similar:?}");
         assert!(similar[0].1 > 2.0 * similar[1].1, "{similar:?}");
@@ -254,15 +273,15 @@ mod tests {
         for i in 0..3 {
             let fan = format!("old-fan-{i}");
             for p in ["old-1", "old-2", "old-3", "old-4"] {
-                taste.touch(&fan, p, 1.0);
+                taste.touch(&fan, p, 1.0, 0);
             }
             let fan = format!("new-fan-{i}");
             for p in ["new-1", "new-2"] {
-                taste.touch(&fan, p, 1.0);
+                taste.touch(&fan, p, 1.0, 0);
             }
         }
         for p in ["old-1", "old-2", "old-3", "new-1"] {
-            taste.touch("me", p, 1.0);
+            taste.touch("me", p, 1.0, 0);
         }
         taste.personalized("me", &HashSet::new(), 2)
     }
@@ -274,12 +293,28 @@ mod tests {
     }
 
     #[test]
+    fn idle_shoppers_are_forgotten_and_what_they_taught_stays() {
+        let mut taste = Taste::default();
+        taste.touch("anon:s1", "a", 1.0, 100);
+        taste.touch("anon:s1", "b", 1.0, 100);
+        taste.touch("anon:s2", "a", 1.0, 300);
+        taste.touch("u1", "a", 1.0, 100);
+        taste.touch("u2", "b", 1.0, 50);
+        // Sessions idle since 200 go, users since 80.
+        assert_eq!(taste.forget_idle(80, 200), 2);
+        assert_eq!(taste.users().collect::<Vec<_>>(), ["u1"]);
+        assert!(taste.shoppers.contains_key("anon:s2"));
+        assert_eq!(names(&taste.similar("a", 5)), ["b"], "the pairing stays");
+        assert_eq!(taste.forget_idle(80, 200), 0);
+    }
+
+    #[test]
     fn a_personalised_list_leaves_out_the_history_and_what_was_bought() {
         let mut taste = Taste::default();
         for p in ["a", "b", "c"] {
-            taste.touch("fan", p, 1.0);
+            taste.touch("fan", p, 1.0, 0);
         }
-        taste.touch("me", "a", 1.0);
+        taste.touch("me", "a", 1.0, 0);
         assert_eq!(
             names(&taste.personalized("me", &HashSet::new(), 5)),
             ["b", "c"]
