@@ -106,11 +106,6 @@ pub trait Cache: Send + Sync {
         ttl: Option<Duration>,
     ) -> anyhow::Result<usize>;
     async fn lrange(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<Vec<String>>;
-    /// Keeps only `start..=stop`.
-    async fn ltrim(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<()>;
-    /// Removes occurrences of `value`: the first `count` from the head when `count > 0`, from
-    /// the tail when `count < 0`, all when 0. Returns how many were removed.
-    async fn lrem(&self, key: &str, count: isize, value: &str) -> anyhow::Result<usize>;
 
     /// Sets fields; returns how many were new.
     async fn hset(&self, key: &str, fields: &[(&str, &str)]) -> anyhow::Result<usize>;

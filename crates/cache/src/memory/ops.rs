@@ -201,43 +201,6 @@ impl crate::Cache for MemoryCache {
         })
     }
 
-    async fn ltrim(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<()> {
-        self.read(key, |l: &mut VecDeque<String>| {
-            match range(start, stop, l.len()) {
-                Some(r) => {
-                    l.truncate(r.end() + 1);
-                    l.drain(..r.start());
-                }
-                None => l.clear(),
-            }
-        })
-    }
-
-    async fn lrem(&self, key: &str, count: isize, value: &str) -> anyhow::Result<usize> {
-        self.read(key, |l: &mut VecDeque<String>| {
-            let limit = if count == 0 {
-                usize::MAX
-            } else {
-                count.unsigned_abs()
-            };
-            let mut removed = 0;
-            // Removing from the tail is removing from the head of the reversed list.
-            let from_tail = count < 0;
-            if from_tail {
-                l.make_contiguous().reverse();
-            }
-            l.retain(|v| {
-                let drop = removed < limit && v == value;
-                removed += usize::from(drop);
-                !drop
-            });
-            if from_tail {
-                l.make_contiguous().reverse();
-            }
-            removed
-        })
-    }
-
     async fn hset(&self, key: &str, fields: &[(&str, &str)]) -> anyhow::Result<usize> {
         self.write(key, |h: &mut HashMap<String, String>| {
             fields

@@ -350,14 +350,6 @@ impl crate::Cache for RedisCache {
         self.run(self.cmd("LRANGE", key).arg(start).arg(stop)).await
     }
 
-    async fn ltrim(&self, key: &str, start: isize, stop: isize) -> anyhow::Result<()> {
-        self.run(self.cmd("LTRIM", key).arg(start).arg(stop)).await
-    }
-
-    async fn lrem(&self, key: &str, count: isize, value: &str) -> anyhow::Result<usize> {
-        self.run(self.cmd("LREM", key).arg(count).arg(value)).await
-    }
-
     async fn hset(&self, key: &str, fields: &[(&str, &str)]) -> anyhow::Result<usize> {
         if fields.is_empty() {
             return self.len("HLEN", key).await.map(|_| 0);

@@ -70,6 +70,11 @@ pub enum Act {
     Other,
 }
 
+/// Where serving keeps when `list_type` was last written in `generation`.
+fn written_key(generation: &str, list_type: &str) -> String {
+    format!("{generation}|{list_type}")
+}
+
 /// A list as serving read it: how many members it asked for, and those it got.
 type ListRead = (usize, Arc<Vec<(String, f64)>>);
 
@@ -201,7 +206,7 @@ impl RecStore {
             return Ok(false);
         };
         let list_type = list.list_type();
-        let which = format!("{generation}|{list_type}");
+        let which = written_key(generation, list_type);
         let written = match self.written_at.get(&which) {
             Some(written) => written,
             None => {
@@ -239,7 +244,7 @@ impl RecStore {
         self.cache.zreplace(&key, &best).await?;
         self.shared_lists.forget(&key);
         self.written_at
-            .forget(&format!("{generation}|{}", list.list_type()));
+            .forget(&written_key(generation, list.list_type()));
         let field = format!("updated_at.{}", list.list_type());
         self.cache
             .hset(&keys::meta(generation), &[(&field, &now_ms.to_string())])
