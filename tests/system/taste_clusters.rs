@@ -124,8 +124,14 @@ async fn a_newcomer_is_recommended_their_taste_where_popularity_mixes_both() {
     let everyone = shelf(&shop().visitor(), &wider).await;
     for (session, taste) in &newcomers {
         let (seen, rest) = tastes[*taste].split_at(2);
+        let polls = std::sync::atomic::AtomicUsize::new(0);
         eventually("the newcomer's history to be learnt", || async {
             let shown = session_shelf(session, &path).await;
+            // Every 10 s, what the shelf holds instead: the way to see why it never came.
+            if polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
+                let viewed = session_shelf(session, "/api/products/recently-viewed").await;
+                println!("{session}: shelf {shown:?}, recently viewed {viewed:?}");
+            }
             shown.iter().any(|(_, source)| source == "personalized")
         })
         .await;
