@@ -152,8 +152,10 @@ async fn logout_stops_the_access_token_at_once_and_ends_the_session() {
     if shop().deployment.mode == Mode::Distributed {
         // The deny-list lives in Redis, where every gateway replica reads it.
         let jti = claims_of(&token)["jti"].as_str().unwrap().to_string();
-        let url = std::env::var("VICI_TEST_REDIS_URL")
-            .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let url = shop()
+            .deployment
+            .cache_url()
+            .expect("a distributed shop's cache");
         let mut conn = redis::Client::open(url)
             .unwrap()
             .get_multiplexed_async_connection()

@@ -212,8 +212,10 @@ async fn the_store_keeps_format_v1_by_the_ml_teams_check() {
     };
     match shop().deployment.mode {
         Mode::Distributed => {
-            let redis = std::env::var("VICI_TEST_REDIS_URL")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            let redis = shop()
+                .deployment
+                .cache_url()
+                .expect("a distributed shop's cache");
             let (code, text) = check(&["--cache-url", &redis]);
             assert_eq!(code, Some(0), "{text}");
             assert!(text.contains("format v1: no problem found"), "{text}");

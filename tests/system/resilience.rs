@@ -209,18 +209,11 @@ async fn checkout_goes_through_while_the_broker_is_down_and_its_events_follow() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_whose_reservation_expires_before_payment_is_cancelled_uncharged() {
     let mode = Mode::from_env();
-    // Distributed, the expiry travels over Kafka: a broker of its own keeps this shop's consumer
-    // groups apart from the shared shop's. Embedded, the in-process bus carries it.
-    let broker = (mode == Mode::Distributed).then(Broker::start);
-    let bus = broker.as_ref().map(|b| format!("kafka://{}", b.address));
     // An order awaiting payment holds its stock for the order service's own time.
-    let mut settings = vec![
+    let settings = [
         ("VICI_ORDER_UNPAID_HOLD_SECS", "2"),
         ("VICI_INVENTORY_SWEEP_SECS", "1"),
     ];
-    if let Some(bus) = &bus {
-        settings.push(("VICI_BUS_URL", bus));
-    }
     let shop = OwnShop::boot(mode, &settings).await;
     let v = signed_in(&shop, "too-late").await;
     let mut admin = shop.visitor();

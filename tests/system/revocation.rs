@@ -26,9 +26,11 @@ async fn all_refused(shop: &Shop, stale: &[(&Option<String>, &str)]) {
 
 /// What a cache without persistence loses when it restarts: the entries of `tokens` and the
 /// marker that says the deny-list is loaded.
-async fn lose_cache_entries(tokens: &[&Option<String>]) {
-    let url =
-        std::env::var("VICI_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+async fn lose_cache_entries(shop: &Shop, tokens: &[&Option<String>]) {
+    let url = shop
+        .deployment
+        .cache_url()
+        .expect("a distributed shop's cache");
     let client = redis::Client::open(url).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let mut keys = vec!["auth:deny:loaded".to_string()];
@@ -42,11 +44,12 @@ async fn lose_cache_entries(tokens: &[&Option<String>]) {
             format!("auth:ver:{sub}"),
         ]);
     }
-    let _: i64 = redis::cmd("DEL")
+    let lost: i64 = redis::cmd("DEL")
         .arg(&keys)
         .query_async(&mut conn)
         .await
         .unwrap();
+    assert!(lost > 0, "none of {keys:?} was in the shop's cache");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +92,7 @@ async fn revocations_survive_a_restart() {
         Mode::Distributed => {
             shop.deployment.kill("auth");
             shop.deployment.kill("gateway");
-            lose_cache_entries(&[&left, &ban, &demoted]).await;
+            lose_cache_entries(&shop, &[&left, &ban, &demoted]).await;
             shop.deployment.restart("auth");
             shop.deployment.restart("gateway");
         }

@@ -78,6 +78,7 @@ async fn a_newcomer_is_recommended_their_taste_where_popularity_mixes_both() {
         }
         tastes.push(ids);
     }
+    println!("gadgets {:?}, lifestyle {:?}", tastes[0], tastes[1]);
     let run = vici_testkit::new_id();
     let mut rng = Lcg(42);
     let mut crowd = Vec::new();
@@ -131,6 +132,11 @@ async fn a_newcomer_is_recommended_their_taste_where_popularity_mixes_both() {
             if polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
                 let viewed = session_shelf(session, "/api/products/recently-viewed").await;
                 println!("{session}: shelf {shown:?}, recently viewed {viewed:?}");
+                for product in seen {
+                    let path = format!("/api/products/{product}/related?limit=10");
+                    let related = session_shelf(session, &path).await;
+                    println!("{session}: related to {product}: {related:?}");
+                }
             }
             shown.iter().any(|(_, source)| source == "personalized")
         })

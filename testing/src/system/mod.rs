@@ -5,6 +5,7 @@
 
 mod own;
 mod process;
+mod redis_db;
 mod tracked;
 mod visitor;
 

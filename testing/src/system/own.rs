@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::process::{OnParentDeath, dies_with_parent, log_file};
-use super::{Mode, Shop, free_port_base};
+use super::{Mode, Shop, free_port_base, redis_db};
 
 /// One own shop at a time: eleven more processes, and their database pools, are what the
 /// machine and PostgreSQL's 100 connections have room for next to the run's shared shop (two at
@@ -23,6 +23,8 @@ pub struct OwnShop {
     // Dropping the sender lets the thread that started the processes end, and with it (through
     // the parent-death signal) any process it started.
     _release: std::sync::mpsc::Sender<()>,
+    /// The broker of a distributed shop not given one.
+    _broker: Option<Broker>,
     // Last, so the next test's turn comes after this shop is told to stop.
     _turn: SemaphorePermit<'static>,
 }
@@ -37,12 +39,28 @@ impl Deref for OwnShop {
 impl OwnShop {
     /// Boots a shop in `mode` with `settings` on top of the usual ones and waits until healthy.
     /// The processes are started from a thread of their own that lives as long as the shop.
+    /// Distributed, it keeps to engines of its own where `settings` name none: a Redis database
+    /// (emptied first) and a private broker. On the run's, its services would join the shared
+    /// shop's consumer groups and take its events, and its recommendation pipeline would write
+    /// over the shared shop's lists.
     pub async fn boot(mode: Mode, settings: &[(&str, &str)]) -> Self {
         let turn = ONE_AT_A_TIME.acquire().await.expect("never closed");
-        let settings: Vec<(String, String)> = settings
+        let mut settings: Vec<(String, String)> = settings
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        let given = |key: &str| settings.iter().any(|(k, _)| k == key);
+        let (cache_given, bus_given) = (given("VICI_CACHE_URL"), given("VICI_BUS_URL"));
+        let mut broker = None;
+        if mode == Mode::Distributed {
+            if !cache_given {
+                settings.push(("VICI_CACHE_URL".into(), redis_db::url(redis_db::OWN_SHOP)));
+            }
+            if !bus_given {
+                let own = broker.insert(Broker::start());
+                settings.push(("VICI_BUS_URL".into(), format!("kafka://{}", own.address)));
+            }
+        }
         let (booted_tx, booted_rx) = tokio::sync::oneshot::channel();
         let (release, released) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
@@ -63,6 +81,7 @@ impl OwnShop {
         Self {
             shop,
             _release: release,
+            _broker: broker,
             _turn: turn,
         }
     }

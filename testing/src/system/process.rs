@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::redis_db;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// `vici up`: one process, SQLite, in-process bus and cache, local files.
@@ -175,8 +177,7 @@ impl Deployment {
             ));
             env.push((
                 "VICI_CACHE_URL".into(),
-                std::env::var("VICI_TEST_REDIS_URL")
-                    .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+                redis_db::url(redis_db::SHARED_SHOP),
             ));
             let kafka =
                 std::env::var("VICI_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:9092".into());
@@ -205,6 +206,9 @@ impl Deployment {
         match mode {
             Mode::Embedded => d.spawn("up", &["up"]),
             Mode::Distributed => {
+                if let Some(cache) = d.cache_url() {
+                    redis_db::empty(&cache);
+                }
                 d.run_to_end(&["migrate"]);
                 d.run_to_end(&["seed", "--demo"]);
                 for s in vici_kit::ServiceName::ALL.map(|s| s.as_str()) {
@@ -213,6 +217,13 @@ impl Deployment {
             }
         }
         d
+    }
+
+    /// The Redis database the deployment keeps its cache in (distributed; its own, see
+    /// `redis_db`), `None` when the cache is in process.
+    pub fn cache_url(&self) -> Option<String> {
+        let set = self.env.iter().rev().find(|(k, _)| k == "VICI_CACHE_URL");
+        set.map(|(_, url)| url.clone())
     }
 
     fn command(&self, args: &[&str]) -> Command {
