@@ -51,7 +51,12 @@ impl EventHandler for Reindex {
             return Ok(());
         }
         let read = async { stored(conn, event).await.map_err(anyhow::Error::from) };
-        self.index.refresh(read).await
+        let refreshed = self.index.refresh(read).await;
+        if refreshed.is_err() && event.event_type != events::CATEGORY_UPDATED {
+            // Until the retry reads it, batches by id read the product from the database.
+            self.index.forget(std::slice::from_ref(&event.subject));
+        }
+        refreshed
     }
 }
 

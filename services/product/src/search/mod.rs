@@ -4,9 +4,11 @@
 //!
 //! A query is one pass: tantivy yields every matching `(slot, score)`; the in-memory
 //! [`table::Table`] then filters them with the same [`Filter`] rules the SQL listing uses,
-//! counts facets over the whole match set, and ranks only as far as the requested page. Only
-//! that page's products are read back from SQL. Everything here is blocking CPU work: callers
-//! run it on the blocking pool.
+//! counts facets over the whole match set, and ranks only as far as the requested page.
+//! Everything here is blocking CPU work: callers run it on the blocking pool.
+//!
+//! Beside the index it keeps every product as last indexed ([`SearchIndex::products`]), so a
+//! page of hits, a curated row or a batch asked by id is answered from memory, not SQL.
 //!
 //! Other replicas keep their own index in step by consuming `product-events` and re-reading the
 //! product from the shared database (`crate::replica`).
@@ -15,6 +17,7 @@ pub mod curated;
 pub mod query;
 pub mod table;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context as _;
@@ -34,6 +37,8 @@ pub struct SearchIndex {
     /// name, description, long description, tags, category name, sku.
     text: [WeightedField; 6],
     table: RwLock<Table>,
+    /// Every product as last indexed, by id.
+    catalogue: RwLock<HashMap<String, Arc<Product>>>,
     /// Held from reading products to indexing them (see [`SearchIndex::refresh`]).
     refreshing: tokio::sync::Mutex<()>,
 }
@@ -103,6 +108,7 @@ impl SearchIndex {
             slot,
             text: fields,
             table: RwLock::new(Table::default()),
+            catalogue: RwLock::default(),
             refreshing: tokio::sync::Mutex::new(()),
         })
     }
@@ -145,6 +151,13 @@ impl SearchIndex {
 
     /// Adds or replaces products and makes them searchable before returning.
     pub fn upsert(&self, products: &[Product]) -> anyhow::Result<()> {
+        {
+            // The stored truth, whatever becomes of indexing it.
+            let mut catalogue = self.catalogue.write().unwrap_or_else(|e| e.into_inner());
+            for p in products {
+                catalogue.insert(p.id.clone(), Arc::new(p.clone()));
+            }
+        }
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         for p in products {
             let slot = self
@@ -160,6 +173,22 @@ impl SearchIndex {
             .reload()
             .context("reloading the search reader")?;
         Ok(())
+    }
+
+    /// Forgets `ids`' products (a change to them could not be read back): reads of them go to
+    /// the database until they are indexed again.
+    pub fn forget(&self, ids: &[String]) {
+        let mut catalogue = self.catalogue.write().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            catalogue.remove(id);
+        }
+    }
+
+    /// The products of `ids` as last read for the index, in their order; `None` for an id not indexed
+    /// (unknown, or created on another replica whose event has not arrived yet).
+    pub fn products(&self, ids: &[String]) -> Vec<Option<Arc<Product>>> {
+        let catalogue = self.catalogue.read().unwrap_or_else(|e| e.into_inner());
+        ids.iter().map(|id| catalogue.get(id).cloned()).collect()
     }
 
     pub fn len(&self) -> usize {

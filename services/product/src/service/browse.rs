@@ -110,12 +110,7 @@ impl Service {
         .await
         .context("search task")?
         .context("searching the index")?;
-        let products = {
-            let mut conn = self
-                .read_conn("taking a read connection for the search hits")
-                .await?;
-            store::products::get_many(&mut conn, &hits.ids).await?
-        };
+        let products = self.by_ids(&hits.ids).await?;
         let best: Vec<&str> = hits.best_names.iter().map(String::as_str).collect();
         let names = |id: &str| {
             categories
@@ -203,13 +198,9 @@ impl Service {
                 format!("At most {MAX_BATCH} products per batch"),
             ));
         }
-        let found = {
-            let mut conn = self
-                .read_conn("taking a read connection for a batch of products")
-                .await?;
-            store::products::get_many(&mut conn, &ids).await?
-        };
-        let shown = found
+        let shown = self
+            .by_ids(&ids)
+            .await?
             .into_iter()
             .filter(|p| include_all || p.status.is_public())
             .collect();
@@ -265,12 +256,8 @@ impl Service {
             limit,
         };
         let ids = self.index.curated(&row);
-        let mut conn = self
-            .read_conn("taking a read connection for a curated row")
-            .await?;
-        let mut products = store::products::get_many(&mut conn, &ids).await?;
-        drop(conn);
-        // The stored status decides: a replica's table may trail a write by an event.
+        let mut products = self.by_ids(&ids).await?;
+        // The product's own status decides, should the table's facts ever differ from it.
         products.retain(|p| p.status == Status::Active);
         self.with_stock(products).await
     }

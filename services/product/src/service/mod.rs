@@ -8,6 +8,7 @@ pub mod categories;
 pub mod reviews;
 pub mod stock;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
@@ -112,9 +113,41 @@ impl Service {
         visible(found, include_all)
     }
 
+    /// The products of `ids` in the order asked, unknown ones left out, from the catalogue the
+    /// search index keeps in memory (this process's writes are in it before they answer, other
+    /// replicas' once their `product-events` arrive); the database is read only for ids it does
+    /// not hold (a product another replica has just created, or none at all).
+    pub async fn by_ids(&self, ids: &[String]) -> Result<Vec<Product>> {
+        let held = self.index.products(ids);
+        let missing: Vec<String> = ids
+            .iter()
+            .zip(&held)
+            .filter(|(_, product)| product.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut read: HashMap<String, Product> = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            let mut conn = self
+                .read_conn("taking a read connection for products not in memory")
+                .await?;
+            let found = store::products::get_many(&mut conn, &missing).await?;
+            found.into_iter().map(|p| (p.id.clone(), p)).collect()
+        };
+        Ok(ids
+            .iter()
+            .zip(held)
+            .filter_map(|(id, product)| match product {
+                Some(product) => Some(Product::clone(&product)),
+                None => read.remove(id),
+            })
+            .collect())
+    }
+
     /// Re-reads `ids` from the database into the search index. Called after a commit: the
     /// change is already stored, so a failure here is logged rather than reported, and the
-    /// next write of the product (or a restart) repairs the index.
+    /// next write of the product (or a restart) repairs the index; meanwhile reads by id go
+    /// to the database, so no answer shows the product as it was before the change.
     pub async fn reindex(&self, ids: Vec<String>) {
         let read = async {
             let mut conn = self
@@ -127,6 +160,7 @@ impl Service {
         };
         let result = self.index.refresh(read).await;
         if let Err(e) = result {
+            self.index.forget(&ids);
             tracing::error!(error = ?e, ?ids, "search index not updated");
         }
     }

@@ -28,6 +28,7 @@ vici_testkit::on_both_backends!(
     browse::inventory_down_is_unavailable_not_zero,
     products::products_by_id_slug_and_batch,
     products::curated_rows_follow_their_fallbacks,
+    products::batches_follow_writes_on_every_replica,
     search::search_tolerates_typos_and_prefixes_and_ranks_names_first,
     search::facets_add_up_and_filters_apply,
     search::suggest_completes_products_and_categories,

@@ -1,9 +1,12 @@
 //! Single products, batches and curated rows.
 use tonic::Code;
 use vici_catalog::Catalog;
+use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::product::v1::{
-    GetProductRequest, GetProductsRequest, ListCuratedRequest, Product, get_product_request::Key,
+    DeleteProductRequest, GetProductRequest, GetProductsRequest, ListCuratedRequest, Product,
+    ProductInput, ProductPatch, UpdateProductRequest, get_product_request::Key,
 };
+use vici_testkit::Channel;
 
 use crate::harness::Env;
 
@@ -185,4 +188,66 @@ pub async fn curated_rows_follow_their_fallbacks(env: Env) {
     };
     let err = app.client.clone().list_curated(unknown).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
+}
+
+/// Batches by id are answered from the catalogue each replica keeps in memory: the replica that
+/// wrote a change answers it at once, another one once the change's event arrives, and one that
+/// has not yet heard of a new product still finds it (in the database).
+pub async fn batches_follow_writes_on_every_replica(env: Env) {
+    let app = env.start(Catalog::demo()).await;
+    let other = app.replica().await;
+    let batch = |client: &ProductServiceClient<Channel>, id: &str| {
+        let (mut client, ids) = (client.clone(), vec![id.to_string()]);
+        async move {
+            let req = GetProductsRequest {
+                ids,
+                include_all_statuses: false,
+            };
+            client
+                .get_products(req)
+                .await
+                .unwrap()
+                .into_inner()
+                .products
+        }
+    };
+    let input = ProductInput {
+        name: "Batch Kettle".into(),
+        price_cents: 2_500,
+        category: "kitchen-appliances".into(),
+        ..Default::default()
+    };
+    let kettle = app.client.clone().create_product(input).await.unwrap();
+    let id = kettle.into_inner().id;
+    let on_other = batch(&other, &id).await;
+    assert_eq!(on_other.len(), 1, "found whether or not its event arrived");
+
+    // A product each replica held in memory from its start.
+    let phone = app.id_of("iphone-15-pro-max");
+    let patch = ProductPatch {
+        price_cents: Some(1_999),
+        ..Default::default()
+    };
+    let req = UpdateProductRequest {
+        id: phone.clone(),
+        patch: Some(patch),
+    };
+    app.client.clone().update_product(req).await.unwrap();
+    let here = batch(&app.client, &phone).await;
+    assert_eq!(
+        here[0].price_cents, 1_999,
+        "the writer answers its own write"
+    );
+    vici_testkit::eventually("the other replica to show the new price", || async {
+        batch(&other, &phone).await.first().map(|p| p.price_cents) == Some(1_999)
+    })
+    .await;
+
+    let delete = DeleteProductRequest { id: id.clone() };
+    app.client.clone().delete_product(delete).await.unwrap();
+    assert!(batch(&app.client, &id).await.is_empty(), "retired at once");
+    vici_testkit::eventually("the other replica to leave it out", || async {
+        batch(&other, &id).await.is_empty()
+    })
+    .await;
 }
