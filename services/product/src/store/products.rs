@@ -169,11 +169,9 @@ pub async fn scan(conn: &mut AnyConnection, after: &str, limit: i64) -> Result<V
         .bind(after)
         .push(" ORDER BY p.id LIMIT ")
         .bind(limit);
-    let rows = sql.query().fetch_all(conn).await.db_err(DOING)?;
-    rows.iter()
-        .map(from_row)
-        .collect::<sqlx::Result<_>>()
-        .db_err(DOING)
+    // With their variants: the index searches their SKUs, and batches by id are answered from
+    // what it read.
+    fetch(conn, &sql, DOING).await
 }
 
 /// Inserts `p` with its variants and tag rows; a slug or SKU another product (or variant)

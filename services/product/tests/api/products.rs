@@ -232,12 +232,15 @@ pub async fn batches_follow_writes_on_every_replica(env: Env) {
         id: phone.clone(),
         patch: Some(patch),
     };
+    let before = batch(&other, &phone).await;
+    assert_eq!(before[0].variants.len(), 3, "with its variants: {before:?}");
     app.client.clone().update_product(req).await.unwrap();
     let here = batch(&app.client, &phone).await;
     assert_eq!(
         here[0].price_cents, 1_999,
         "the writer answers its own write"
     );
+    assert_eq!(here[0].variants.len(), 3, "with its variants: {here:?}");
     vici_testkit::eventually("the other replica to show the new price", || async {
         batch(&other, &phone).await.first().map(|p| p.price_cents) == Some(1_999)
     })
