@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         command: RecsCommand,
     },
+    /// The shop's notification messages.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
     /// Print a new token-signing keyring (JSON) for `VICI_AUTH_SIGNING_KEYS`, the secret every
     /// auth process of a cluster shares. To rotate, add its key to the existing keyring.
     Keyring,
@@ -94,6 +99,21 @@ enum RecsCommand {
         /// The store's Redis (default: the configured cache_url).
         #[arg(long, value_name = "URL")]
         cache_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NotifyCommand {
+    /// Render a template (welcome, verify_email, order_shipped, …) with sample data to files:
+    /// OUT/<template>.<locale>.txt (subject first), .html and, for SMS and in-app, .short.txt.
+    Preview {
+        template: String,
+        /// A language tag (de, de-AT, …); a locale without the template falls back to English.
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// The directory the files are written to.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
     },
 }
 
@@ -174,7 +194,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let overrides = match &cli.command {
-        Command::Keyring | Command::Recs { .. } => Overrides::default(),
+        Command::Keyring | Command::Recs { .. } | Command::Notify { .. } => Overrides::default(),
         Command::Up(o) | Command::Config(o) => o.clone(),
         Command::Serve { overrides, .. }
         | Command::Migrate { overrides, .. }
@@ -207,6 +227,25 @@ fn main() -> ExitCode {
             Command::Recs {
                 command: RecsCommand::CheckStore { cache_url },
             } => recs::check_store(config, cache_url).await,
+            Command::Notify {
+                command:
+                    NotifyCommand::Preview {
+                        template,
+                        locale,
+                        out,
+                    },
+            } => {
+                let written = vici_notification::message::preview::preview(
+                    &template,
+                    &locale,
+                    &config.public_url,
+                    &out,
+                )?;
+                for file in written {
+                    println!("{}", file.display());
+                }
+                Ok(())
+            }
             Command::Keyring => Ok(()),
         }
     });

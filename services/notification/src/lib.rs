@@ -1,5 +1,9 @@
-//! The notification service: email, SMS and in-app notifications. Its RPCs answer UNIMPLEMENTED until the notifications issue builds them; the
-//! service already runs, migrates its database and reports health, readiness and metrics.
+//! The notification service: email, SMS and in-app notifications (docs/notifications.md). The
+//! messages' templates are built (`message`); its RPCs answer UNIMPLEMENTED until the channels
+//! and the delivery log are. The service already runs, migrates its database and reports
+//! health, readiness and metrics.
+pub mod message;
+
 use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
 use vici_platform::Service;
