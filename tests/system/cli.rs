@@ -77,9 +77,45 @@ fn config_shows_effective_values_with_secrets_masked() {
 fn help_lists_every_command() {
     let (code, text) = vici(&["--help"], &[]);
     assert_eq!(code, 0);
-    for command in ["up", "serve", "migrate", "seed", "config", "keyring"] {
+    for command in [
+        "up", "serve", "migrate", "seed", "config", "recs", "notify", "keyring",
+    ] {
         assert!(text.contains(command), "{command} missing from:\n{text}");
     }
+}
+
+/// What a message would look like, rendered by the binary with the shop's public URL; an
+/// unknown template is refused with the list of known ones.
+#[test]
+fn notify_preview_renders_a_message_to_files() {
+    let out = std::env::temp_dir().join(format!("vici-preview-{}", uuid::Uuid::new_v4()));
+    let dir = out.to_string_lossy().to_string();
+    let args = [
+        "notify",
+        "preview",
+        "password_reset",
+        "--locale",
+        "de",
+        "--out",
+        &dir,
+    ];
+    let (code, text) = vici(&args, &[("VICI_PUBLIC_URL", "https://shop.example")]);
+    assert_eq!(code, 0, "{text}");
+    let mail = std::fs::read_to_string(out.join("password_reset.de.txt")).unwrap();
+    assert!(
+        mail.starts_with("Subject: Setzen Sie Ihr Passwort zurück\n"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("https://shop.example/reset-password?token="),
+        "{mail}"
+    );
+    let html = std::fs::read_to_string(out.join("password_reset.de.html")).unwrap();
+    assert!(html.contains("<html lang=\"de\">"), "{html}");
+    let (code, text) = vici(&["notify", "preview", "no_such_mail", "--out", &dir], &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("no template `no_such_mail`"), "{text}");
+    std::fs::remove_dir_all(out).unwrap();
 }
 
 #[test]
