@@ -17,22 +17,37 @@ use super::{Mode, Shop, free_port_base, redis_db};
 /// once exhausted PostgreSQL's connections). Tests that boot one wait their turn.
 static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
 
-/// A shop of one test's own; its processes stop when this is dropped.
+/// A shop of one test's own; its processes have stopped when this is dropped.
 pub struct OwnShop {
-    shop: Arc<Shop>,
+    /// `None` only while dropping.
+    shop: Option<Arc<Shop>>,
     // Dropping the sender lets the thread that started the processes end, and with it (through
     // the parent-death signal) any process it started.
-    _release: std::sync::mpsc::Sender<()>,
+    release: Option<std::sync::mpsc::Sender<()>>,
+    boot_thread: Option<std::thread::JoinHandle<()>>,
     /// The broker of a distributed shop not given one.
     _broker: Option<Broker>,
-    // Last, so the next test's turn comes after this shop is told to stop.
+    // Last, so the next test's turn comes after this shop has stopped.
     _turn: SemaphorePermit<'static>,
 }
 
 impl Deref for OwnShop {
     type Target = Shop;
     fn deref(&self) -> &Shop {
-        &self.shop
+        self.shop.as_ref().expect("a shop until it is dropped")
+    }
+}
+
+impl Drop for OwnShop {
+    /// Waits for the processes to stop (the last holder of the shop terminates and waits for
+    /// them) before the next test's turn: a shop booting while this one's processes still hold
+    /// their database pools ran PostgreSQL out of connections.
+    fn drop(&mut self) {
+        drop(self.shop.take());
+        drop(self.release.take());
+        if let Some(thread) = self.boot_thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -63,7 +78,7 @@ impl OwnShop {
         }
         let (booted_tx, booted_rx) = tokio::sync::oneshot::channel();
         let (release, released) = std::sync::mpsc::channel::<()>();
-        std::thread::spawn(move || {
+        let boot_thread = std::thread::spawn(move || {
             let pairs: Vec<(&str, &str)> = settings
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -79,8 +94,9 @@ impl OwnShop {
             .expect("the boot thread answers")
             .unwrap_or_else(|()| panic!("booting the test's own shop failed (see above)"));
         Self {
-            shop,
-            _release: release,
+            shop: Some(shop),
+            release: Some(release),
+            boot_thread: Some(boot_thread),
             _broker: broker,
             _turn: turn,
         }

@@ -184,8 +184,8 @@ impl SearchIndex {
         }
     }
 
-    /// The products of `ids` as last read for the index, in their order; `None` for an id not indexed
-    /// (unknown, or created on another replica whose event has not arrived yet).
+    /// The products of `ids` as last read for the index, in their order; `None` for an id not
+    /// indexed (unknown, or created on another replica whose event has not arrived yet).
     pub fn products(&self, ids: &[String]) -> Vec<Option<Arc<Product>>> {
         let catalogue = self.catalogue.read().unwrap_or_else(|e| e.into_inner());
         ids.iter().map(|id| catalogue.get(id).cloned()).collect()
