@@ -2,8 +2,6 @@
 //! its own, emptied when it starts: two shops on one database would share their recommendation
 //! store (one pipeline overwriting the other's lists), their rate-limit budgets and deny-lists,
 //! and a shop would start with the keys an earlier run left.
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::time::Duration;
 
 /// The run's shared shop.
@@ -30,43 +28,12 @@ fn with_db(base: &str, db: u8) -> String {
 
 /// Empties the database `url` names (redis://[user:password@]host:port/db).
 pub fn empty(url: &str) {
-    let rest = url.strip_prefix("redis://").unwrap_or_else(|| {
-        panic!("a test deployment's cache is Redis (redis://host:port/db), not {url}")
-    });
-    let (auth, rest) = match rest.rsplit_once('@') {
-        Some((auth, rest)) => (Some(auth), rest),
-        None => (None, rest),
-    };
-    let (address, db) = rest.split_once('/').unwrap_or((rest, "0"));
-    let mut commands = Vec::new();
-    if let Some(auth) = auth {
-        let password = auth.rsplit(':').next().unwrap_or(auth);
-        commands.push(vec!["AUTH", password]);
+    let emptied = redis::Client::open(url)
+        .and_then(|client| client.get_connection_with_timeout(Duration::from_secs(30)))
+        .and_then(|mut conn| redis::cmd("FLUSHDB").query::<()>(&mut conn));
+    if let Err(e) = emptied {
+        panic!("emptying the Redis database {url} failed (scripts/engines.sh starts Redis): {e}");
     }
-    commands.push(vec!["SELECT", db]);
-    commands.push(vec!["FLUSHDB"]);
-    let mut wire = String::new();
-    for command in &commands {
-        wire += &format!("*{}\r\n", command.len());
-        for part in command {
-            wire += &format!("${}\r\n{part}\r\n", part.len());
-        }
-    }
-    let mut stream = TcpStream::connect(address)
-        .unwrap_or_else(|e| panic!("Redis at {address} must answer (scripts/engines.sh): {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("a read timeout");
-    stream.write_all(wire.as_bytes()).expect("writing to Redis");
-    // One "+OK\r\n" per command; anything else is Redis refusing one.
-    let expected = "+OK\r\n".repeat(commands.len());
-    let mut answer = vec![0; expected.len()];
-    let read = stream.read_exact(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(
-        read.is_ok() && answer == expected,
-        "emptying Redis database {db} at {address} failed: {answer:?}"
-    );
 }
 
 #[cfg(test)]

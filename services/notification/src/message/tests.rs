@@ -8,7 +8,7 @@ use super::*;
 const BASE: &str = "http://localhost:3000";
 
 fn templates() -> Templates {
-    Templates::new("vici", "http://localhost:3000/")
+    Templates::new(preview::SHOP_NAME, BASE)
 }
 
 fn manifest_dir() -> PathBuf {
