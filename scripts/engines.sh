@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real engines the tests need when they are not already running: PostgreSQL, Redis,
 # a Kafka-protocol broker (tansu) and an S3-API server (s3s-fs). Installs the last two from
-# crates.io when missing. Any engine that cannot be had stops the run: tests never skip.
+# crates.io when missing, and the SMTP server the notification tests start (aiosmtpd) from PyPI. Any engine that cannot be had stops the run: tests never skip.
 set -euo pipefail
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -66,11 +66,29 @@ ensure_s3() {
   wait_port "$S3_PORT" s3s-fs 30
 }
 
+# The notification tests' SMTP server (testing/smtp/server.py) runs on aiosmtpd from PyPI, in a
+# virtual environment kept outside the checkout; VICI_TEST_PYTHON names its interpreter.
+ensure_smtp_server() {
+  local venv=${VICI_TEST_VENV:-$HOME/.cache/vici/testenv}
+  local wanted
+  wanted=$(cat "$(dirname "${BASH_SOURCE[0]}")/../testing/smtp/requirements.txt")
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$wanted" ]; then
+    echo "engines: installing the test SMTP server (aiosmtpd) into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" \
+      && "$venv/bin/pip" install -q -r "$(dirname "${BASH_SOURCE[0]}")/../testing/smtp/requirements.txt" \
+      || { echo "engines: cannot install aiosmtpd from PyPI" >&2; exit 1; }
+    echo "$wanted" > "$venv/.requirements"
+  fi
+  export VICI_TEST_PYTHON=$venv/bin/python
+}
+
 ensure_all() {
   ensure_postgres
   ensure_redis
   ensure_kafka
   ensure_s3
+  ensure_smtp_server
   export VICI_TEST_DATABASE_URL=${VICI_TEST_DATABASE_URL:-postgres://root@127.0.0.1:5432/}
   export VICI_TEST_REDIS_URL=${VICI_TEST_REDIS_URL:-redis://127.0.0.1:6379}
   export VICI_TEST_KAFKA=${VICI_TEST_KAFKA:-127.0.0.1:9092}

@@ -9,6 +9,7 @@
 //! - [`Unary`] and the neighbours' calls on [`Services`] (stock, carts, products);
 //! - [`RefusedPort`], [`serve_ephemeral`] and the status readers ([`refused`], [`invalid`]);
 //! - [`Reply`]: an HTTP answer with the contract's envelopes checked;
+//! - [`SmtpServer`]: a real SMTP server (aiosmtpd) a case sends mail to and reads back;
 //! - [`demo`]: the demo catalogue's products by slug; [`pictures`]: real images to upload;
 //! - [`system`]: the black-box harness that boots the `vici` binary (`vici up`, or eleven
 //!   `vici serve` processes on PostgreSQL, Redis and Kafka) and talks to it over HTTP.
@@ -25,6 +26,7 @@ mod net;
 pub mod pictures;
 mod reply;
 mod services;
+mod smtp;
 pub mod system;
 
 pub use calls::Unary;
@@ -36,6 +38,7 @@ pub use net::{
 };
 pub use reply::Reply;
 pub use services::{Builder, Scope, Services, Starter, refusing_url};
+pub use smtp::{ReceivedMail, SmtpServer};
 pub use vici_kit::ServiceName;
 pub use vici_kit::grpc::Channel;
 pub use vici_store::{Backend, Db};

@@ -245,6 +245,11 @@ impl Services {
         &self.0.catalog
     }
 
+    /// The case's data directory (`VICI_DATA_DIR`), removed when the case finishes.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.0.dir
+    }
+
     /// Where the service `name` answers.
     pub fn url(&self, name: ServiceName) -> String {
         self.platform().config.service_url(name)

@@ -14,6 +14,8 @@ mod checkout;
 mod cli;
 mod identity;
 mod lifecycle;
+mod notification_crash;
+mod notifications;
 mod operations;
 mod orders;
 mod recommendations;

@@ -21,6 +21,9 @@ pub trait EventHandler: Send + Sync + 'static {
 
     /// Applies `event` using `tx`; an error rolls the effect back.
     async fn handle(&self, tx: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()>;
+
+    /// Called once `event`'s effect has committed: the moment to wake whoever acts on it.
+    fn applied(&self, _event: &CloudEvent) {}
 }
 
 const ATTEMPTS: u32 = 3;
@@ -112,6 +115,7 @@ pub async fn process(
         match handler.handle(&mut tx, &event).await {
             Ok(()) => {
                 tx.commit().await?;
+                handler.applied(&event);
                 return Ok(Outcome::Applied);
             }
             Err(e) => {

@@ -160,6 +160,10 @@ typed_ids! {
     /// One of a user's saved addresses.
     AddressId => "addressId", "Address not found";
     CouponId => "couponId", "Coupon not found";
+    /// One in-app notification in a user's inbox.
+    NotificationId => "notificationId", "Notification not found";
+    /// One message on one channel in the notification delivery log.
+    DeliveryId => "deliveryId", "Delivery not found";
 }
 
 #[cfg(test)]

@@ -13,6 +13,6 @@ pub mod text;
 pub use address::{AddressPatch, PostalAddress};
 pub use idempotency::IdempotencyKey;
 pub use ids::{
-    AddressId, CartLineId, CategoryId, CouponId, OrderId, ProductId, ReviewId, TypedId, UserId,
-    VariantId, new_id,
+    AddressId, CartLineId, CategoryId, CouponId, DeliveryId, NotificationId, OrderId, ProductId,
+    ReviewId, TypedId, UserId, VariantId, new_id,
 };

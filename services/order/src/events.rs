@@ -43,7 +43,13 @@ fn order_event(kind: &str, o: &Order, extra: Map<String, Value>) -> CloudEvent {
     data.insert("orderNumber".into(), o.order_number.clone().into());
     data.insert("userId".into(), o.user_id.as_str().into());
     data.insert("status".into(), o.status.as_str().into());
-    data.insert("totalCents".into(), o.draft.totals.total_cents.into());
+    let totals = &o.draft.totals;
+    data.insert("totalCents".into(), totals.total_cents.into());
+    // The parts of the total, for receipts (the notification service's confirmation mail).
+    data.insert("subtotalCents".into(), totals.subtotal_cents.into());
+    data.insert("discountCents".into(), totals.discount_cents.into());
+    data.insert("shippingCents".into(), totals.shipping_cents.into());
+    data.insert("taxCents".into(), totals.tax_cents.into());
     data.insert("currency".into(), o.draft.currency.clone().into());
     data.insert("items".into(), items.into());
     data.extend(extra);
@@ -66,6 +72,7 @@ pub fn for_status(o: &Order, refunded_cents: i64) -> Option<CloudEvent> {
             let t = o.tracking.clone().unwrap_or_default();
             extra.insert("carrier".into(), t.carrier.into());
             extra.insert("trackingNumber".into(), t.tracking_number.into());
+            extra.insert("trackingUrl".into(), t.url.into());
             extra.insert(
                 "estimatedDelivery".into(),
                 t.estimated_delivery.map_or(Value::Null, Value::from),

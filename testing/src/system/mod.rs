@@ -52,6 +52,8 @@ pub struct Shop {
     pub deployment: Deployment,
     pub base: String,
     pub client: reqwest::Client,
+    /// The real SMTP server the shop's notification service sends its mail to.
+    pub smtp: crate::SmtpServer,
 }
 
 impl Shop {
@@ -75,7 +77,11 @@ impl Shop {
     }
 
     fn start(mode: Mode, settings: &[(&str, &str)]) -> Self {
-        let deployment = Deployment::start_with(mode, settings);
+        let smtp = crate::SmtpServer::start();
+        let smtp_url = smtp.url();
+        let mut all = vec![("VICI_NOTIFICATION_SMTP_URL", smtp_url.as_str())];
+        all.extend_from_slice(settings);
+        let deployment = Deployment::start_with(mode, &all);
         let base = format!("http://127.0.0.1:{}", deployment.port_base);
         // No idle pooling: each test has its own runtime, and a pooled connection dies with the
         // runtime of the test that opened it.
@@ -88,6 +94,7 @@ impl Shop {
             deployment,
             base,
             client,
+            smtp,
         }
     }
 

@@ -1,0 +1,342 @@
+//! The worker: sends the deliveries that are due. Each one learns who it goes to (skipped with
+//! the reason when preferences or missing details say so), is rendered in the user's language,
+//! then leaves: in-app ones are stored in one transaction with their end; mail and SMS are
+//! claimed first — the Message-ID or delivery id stored, the state `sending` — and only then
+//! handed to the provider, so a worker that dies mid-send leaves a row that is never sent
+//! again on its own (at most once in effect; docs/notifications.md "Delivery").
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use rand::Rng as _;
+use serde_json::Value;
+use tokio::sync::Notify;
+use vici_kit::server::Shutdown;
+use vici_store::outbox::{Outbox, REDACTED};
+use vici_store::{Db, now_ms};
+
+use crate::channel::{Mail, Mailer, Refusal, Text, Texter};
+use crate::compose::{self, Facts};
+use crate::config::Retry;
+use crate::events;
+use crate::live::Live;
+use crate::message::{Rendered, Template, Templates};
+use crate::plan::Channel;
+use crate::recipient::{self, Directory};
+use crate::store::deliveries::{self, Delivery, Outcome, Status};
+use crate::store::inbox::{self, Entry};
+
+/// Deliveries read per round.
+const BATCH: i64 = 100;
+
+pub struct Worker {
+    pub db: Db,
+    pub directory: Arc<dyn Directory>,
+    pub mailer: Arc<dyn Mailer>,
+    pub texter: Arc<dyn Texter>,
+    pub templates: Arc<Templates>,
+    /// The shop's public URL, without a trailing slash.
+    pub public_url: String,
+    /// The domain Message-IDs end in (the `From` address's).
+    pub mail_domain: String,
+    pub retry: Retry,
+    pub concurrency: usize,
+    pub interrupted_after: Duration,
+    pub outbox: Outbox,
+    /// Where each in-app notification goes as it is stored (the live streams).
+    pub live: Arc<Live>,
+}
+
+/// How a delivery ends, or waits.
+enum End {
+    Sent { provider_id: Option<String> },
+    Retry { at: i64, reason: String },
+    Failed { reason: String, exhausted: bool },
+    Skipped { reason: String },
+}
+
+/// A delivery ready to leave: where to, and what.
+struct Prepared {
+    address: String,
+    name: String,
+    rendered: Rendered,
+}
+
+impl Worker {
+    /// Sends what is due now; how many deliveries it handled.
+    pub async fn round(&self) -> anyhow::Result<usize> {
+        let now = now_ms();
+        let mut conn = self.db.writer().acquire().await?;
+        let cutoff = now - self.interrupted_after.as_millis() as i64;
+        let interrupted = deliveries::fail_interrupted(&mut conn, cutoff, now).await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "deliveries interrupted mid-send marked failed");
+        }
+        let due = deliveries::due(&mut conn, now, BATCH).await?;
+        let (pending, earliest) = deliveries::backlog(&mut conn).await?;
+        events::backlog(pending, earliest, now);
+        drop(conn);
+        let handled = due.len();
+        futures::stream::iter(due)
+            .for_each_concurrent(self.concurrency, |d| async move {
+                if let Err(e) = self.deliver(&d).await {
+                    tracing::warn!(delivery = %d.id, error = %e, "delivery left for the next round");
+                }
+            })
+            .await;
+        Ok(handled)
+    }
+
+    async fn deliver(&self, d: &Delivery) -> vici_kit::Result<()> {
+        let prepared = match self.prepare(d).await {
+            Ok(p) => p,
+            Err(end) => return self.end(d, Status::Pending, end, None).await,
+        };
+        match d.channel {
+            Channel::InApp => {
+                let entry = Entry {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    user_id: d.user_id.clone(),
+                    delivery_id: d.id.clone(),
+                    template: d.template.name().into(),
+                    title: prepared.rendered.subject.clone(),
+                    message: prepared.rendered.short.clone().unwrap_or_default(),
+                    read: false,
+                    created_at: d.created_at,
+                };
+                let sent = End::Sent { provider_id: None };
+                self.end(d, Status::Pending, sent, Some(entry)).await
+            }
+            Channel::Email | Channel::Sms => self.hand_over(d, prepared).await,
+        }
+    }
+
+    /// Who, where and what; or how the delivery ends without leaving.
+    async fn prepare(&self, d: &Delivery) -> Result<Prepared, End> {
+        let who = match self.directory.recipient(&d.user_id).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err(skipped("the account does not exist")),
+            Err(e) => return Err(self.transient(d, d.attempts + 1, e.0)),
+        };
+        let mut address = recipient::address(d.template, d.channel, &who).map_err(skipped)?;
+        // A mailed link goes to the address the event names (the one being verified).
+        let given = |field: &str| {
+            d.data
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        if d.channel == Channel::Email
+            && let Some(email) = given("email")
+        {
+            address = email;
+        }
+        let name = given("name").unwrap_or(who.name);
+        let order_number = match (d.template, given("orderNumber"), given("orderId")) {
+            (Template::PaymentFailed, None, Some(order)) => {
+                match self.directory.order_number(&d.user_id, &order).await {
+                    Ok(n) => n,
+                    Err(e) => return Err(self.transient(d, d.attempts + 1, e.0)),
+                }
+            }
+            _ => None,
+        };
+        let facts = Facts {
+            name: &name,
+            base: &self.public_url,
+            order_number: order_number.as_deref(),
+        };
+        let rendered = compose::context(d.template, &d.data, &facts)
+            .and_then(|ctx| {
+                let rendered = self.templates.render(d.template, &who.language, &ctx);
+                rendered.map_err(|e| e.to_string())
+            })
+            .map_err(|reason| End::Failed {
+                reason,
+                exhausted: false,
+            })?;
+        Ok(Prepared {
+            address,
+            name,
+            rendered,
+        })
+    }
+
+    /// Claims `d`, hands it to its provider and records the answer.
+    async fn hand_over(&self, d: &Delivery, p: Prepared) -> vici_kit::Result<()> {
+        let message_id = match d.channel {
+            Channel::Email => format!("<{}@{}>", d.id, self.mail_domain),
+            _ => d.id.clone(),
+        };
+        let mut conn = self.db.writer().acquire().await.map_err(pool_error)?;
+        let claimed =
+            deliveries::claim(&mut conn, &d.id, &message_id, &p.address, now_ms()).await?;
+        drop(conn);
+        if !claimed {
+            return Ok(()); // another worker has it
+        }
+        let answer = match d.channel {
+            Channel::Email => {
+                let mail = Mail {
+                    message_id,
+                    to: p.address,
+                    to_name: p.name,
+                    subject: p.rendered.subject,
+                    text: p.rendered.text,
+                    html: p.rendered.html,
+                };
+                self.mailer.send(&mail).await
+            }
+            _ => {
+                let text = Text {
+                    delivery_id: d.id.clone(),
+                    to: p.address,
+                    body: p.rendered.short.unwrap_or(p.rendered.subject),
+                };
+                self.texter.send(&text).await
+            }
+        };
+        let end = match answer {
+            Ok(provider_id) => End::Sent { provider_id },
+            Err(Refusal::Transient(reason)) => self.transient(d, d.attempts + 1, reason),
+            Err(Refusal::Permanent(reason)) => End::Failed {
+                reason,
+                exhausted: false,
+            },
+        };
+        self.end(d, Status::Sending, end, None).await
+    }
+
+    /// A transient failure at the `attempt`-th attempt: another try later, or the end.
+    fn transient(&self, d: &Delivery, attempt: i64, reason: String) -> End {
+        if attempt >= i64::from(self.retry.attempts) {
+            let reason = format!("gave up after {attempt} attempts: {reason}");
+            return End::Failed {
+                reason,
+                exhausted: true,
+            };
+        }
+        let jitter = rand::rng().random_range(-1.0..=1.0);
+        let wait = self.retry.delay(attempt as u32, jitter);
+        tracing::info!(delivery = %d.id, attempt, ?wait, %reason, "delivery will be retried");
+        End::Retry {
+            at: now_ms() + wait.as_millis() as i64,
+            reason,
+        }
+    }
+
+    /// Records `end` of `d` (in state `from`), its event and, for in-app, its `entry`.
+    async fn end(
+        &self,
+        d: &Delivery,
+        from: Status,
+        end: End,
+        entry: Option<Entry>,
+    ) -> vici_kit::Result<()> {
+        let now = now_ms();
+        let (outcome, status) = match &end {
+            End::Sent { provider_id } => (
+                Outcome::Sent {
+                    provider_id: provider_id.clone(),
+                    data: redacted(&d.data),
+                },
+                "sent",
+            ),
+            End::Retry { at, reason } => (
+                Outcome::Retry {
+                    at: *at,
+                    reason: reason.clone(),
+                },
+                "retry",
+            ),
+            End::Failed { reason, .. } => (
+                Outcome::Failed {
+                    reason: reason.clone(),
+                },
+                "failed",
+            ),
+            End::Skipped { reason } => (
+                Outcome::Skipped {
+                    reason: reason.clone(),
+                },
+                "skipped",
+            ),
+        };
+        let mut tx = self.db.begin().await.map_err(pool_error)?;
+        if !deliveries::finish(&mut tx, &d.id, from, &outcome, now).await? {
+            return Ok(()); // another worker ended it
+        }
+        match &end {
+            End::Sent { .. } => {
+                let id = entry.as_ref().map_or(d.id.as_str(), |e| e.id.as_str());
+                events::sent(&mut tx, d, id).await?;
+                if let Some(e) = &entry {
+                    inbox::insert(&mut tx, e).await?;
+                }
+            }
+            End::Failed { reason, exhausted } => {
+                events::failed(&mut tx, d, reason, *exhausted).await?
+            }
+            End::Retry { .. } | End::Skipped { .. } => {}
+        }
+        tx.commit().await.map_err(pool_error)?;
+        if !matches!(end, End::Retry { .. }) {
+            let dead = matches!(
+                end,
+                End::Failed {
+                    exhausted: true,
+                    ..
+                }
+            );
+            events::count(d, status, dead);
+            self.outbox.wake();
+        }
+        if let Some(e) = entry {
+            self.live.announce(e);
+        }
+        Ok(())
+    }
+}
+
+fn skipped(reason: impl Into<String>) -> End {
+    End::Skipped {
+        reason: reason.into(),
+    }
+}
+
+/// The event data kept once a message has gone: a mailed link's token is not kept alive in
+/// the log.
+fn redacted(data: &Value) -> Value {
+    let mut kept = data.clone();
+    if let Some(token) = kept.get_mut("token") {
+        *token = Value::from(REDACTED);
+    }
+    kept
+}
+
+fn pool_error(e: sqlx::Error) -> vici_kit::Error {
+    vici_store::error::map_sqlx(e, &[], "reaching the notification database")
+}
+
+/// Runs rounds until `shutdown`: when woken by new deliveries, else every `poll`.
+pub fn spawn(
+    worker: Arc<Worker>,
+    wake: Arc<Notify>,
+    poll: Duration,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match worker.round().await {
+                Ok(n) if n as i64 == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "notification round failed"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    })
+}
