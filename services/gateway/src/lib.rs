@@ -19,6 +19,7 @@ use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::cart::v1::cart_service_client::CartServiceClient;
 use vici_proto::event::v1::event_service_client::EventServiceClient;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::notification::v1::notification_service_client::NotificationServiceClient;
 use vici_proto::order::v1::order_service_client::OrderServiceClient;
 use vici_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use vici_proto::product::v1::product_service_client::ProductServiceClient;
@@ -80,6 +81,7 @@ pub struct Clients {
     pub payment: PaymentServiceClient<Channel>,
     pub event: EventServiceClient<Channel>,
     pub recommendation: RecommendationServiceClient<Channel>,
+    pub notification: NotificationServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
 }
@@ -121,6 +123,7 @@ impl Clients {
             .max_encoding_message_size(grpc::MAX_MESSAGE_BYTES);
         let recommendation =
             RecommendationServiceClient::new(channel(ServiceName::Recommendation)?);
+        let notification = NotificationServiceClient::new(channel(ServiceName::Notification)?);
         let health = ServiceName::ALL
             .into_iter()
             .filter(|s| *s != ServiceName::Gateway)
@@ -141,6 +144,7 @@ impl Clients {
             payment,
             event,
             recommendation,
+            notification,
             health,
         })
     }
@@ -191,6 +195,10 @@ impl AppState {
 
     pub(crate) fn users(&self) -> UserServiceClient<Channel> {
         self.clients.user.clone()
+    }
+
+    pub(crate) fn notifications(&self) -> NotificationServiceClient<Channel> {
+        self.clients.notification.clone()
     }
 
     pub(crate) fn inventory(&self) -> InventoryServiceClient<Channel> {

@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod coupon;
 pub mod events;
 pub mod input;
+pub mod notification;
 pub mod order;
 pub mod order_bodies;
 pub mod params;

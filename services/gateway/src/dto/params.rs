@@ -143,3 +143,21 @@ pub struct AdminProductParams {
     /// status when absent.
     status: Option<String>,
 }
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationsParams {
+    /// `true`: only the unread ones.
+    unread: Option<bool>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct DeliveriesParams {
+    /// `pending` | `sending` | `sent` | `failed` | `skipped`.
+    status: Option<String>,
+    /// `email` | `sms` | `in_app`.
+    channel: Option<String>,
+    /// Only this user's deliveries.
+    user_id: Option<String>,
+}

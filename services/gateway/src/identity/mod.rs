@@ -95,8 +95,9 @@ impl Authenticator {
         }
     }
 
-    pub async fn identify(&self, headers: &HeaderMap) -> Caller {
-        let Some(token) = bearer_token(headers) else {
+    /// Who presents `token` (none: anonymous).
+    pub async fn identify(&self, token: Option<&str>) -> Caller {
+        let Some(token) = token else {
             return Caller::Anonymous;
         };
         let claims = match self.keys.verify(token, unix_now()).await {
@@ -127,7 +128,7 @@ impl Authenticator {
 }
 
 /// The token of an `Authorization: Bearer …` header (scheme case-insensitive, RFC 7235).
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

@@ -39,6 +39,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "Administration: catalogue, stock, coupons, orders, users",
     ),
     ("Operations", "Health, this document, media"),
+    (
+        "Pages",
+        "HTML pages the shop's mails link to (outside /api)",
+    ),
 ];
 
 /// The document of `rows` (the route table).

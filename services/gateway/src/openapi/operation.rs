@@ -104,6 +104,7 @@ fn request_body(
         Body::Json(of) => ("application/json", of(components), true),
         Body::OptionalJson(of) => ("application/json", of(components), false),
         Body::Raw(of) => ("application/json", of(components), true),
+        Body::Form(of) => ("application/x-www-form-urlencoded", of(components), true),
         Body::Upload => ("multipart/form-data", upload_schema(), true),
     };
     let required = if required {

@@ -31,6 +31,34 @@ pub fn users(pairs: &[(String, String)]) -> Result<UsersQuery, Invalid> {
     r.finish(query)
 }
 
+/// `GET /users/notifications`: a page, and whether only the unread ones.
+pub fn notifications(pairs: &[(String, String)]) -> Result<(PageQuery, bool), Invalid> {
+    let mut r = Reader::new(pairs);
+    let unread = r.parse(&["unread"], super::parse_bool).unwrap_or(false);
+    let page = r.page(DEFAULT_LIMIT);
+    r.finish((page, unread))
+}
+
+/// `GET /admin/notifications`: a page of the delivery log and its filters (checked by the
+/// notification service, which names the offending field).
+pub struct DeliveriesQuery {
+    pub page: PageQuery,
+    pub status: String,
+    pub channel: String,
+    pub user_id: String,
+}
+
+pub fn deliveries(pairs: &[(String, String)]) -> Result<DeliveriesQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let query = DeliveriesQuery {
+        status: r.text(&["status"]).unwrap_or_default(),
+        channel: r.text(&["channel"]).unwrap_or_default(),
+        user_id: r.text(&["userId"]).unwrap_or_default(),
+        page: r.page(DEFAULT_LIMIT),
+    };
+    r.finish(query)
+}
+
 /// `GET /admin/users/{id}/events`: how many (`limit`, default 50, at most 100) and of which
 /// `type`.
 pub fn user_events(pairs: &[(String, String)]) -> Result<(u32, Option<String>), Invalid> {

@@ -1,5 +1,4 @@
-//! Admin routes of the contract that later issues build (dashboard, analytics,
-//! notifications), and the catch-alls that keep every other `/admin` path behind the
+//! Admin routes of the contract that later issues build (dashboard, analytics), and the catch-alls that keep every other `/admin` path behind the
 //! admin check, so a non-admin learns nothing about which admin routes exist. The built admin
 //! routes live with their areas (catalogue, users, stock and coupons, orders).
 use axum::Router;
@@ -12,7 +11,6 @@ use crate::error::ApiError;
 use crate::extract::AdminUser;
 
 const ANALYTICS: &str = "Shop analytics";
-const NOTIFICATIONS: &str = "Notifications";
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -26,23 +24,6 @@ pub fn routes() -> Vec<Route> {
             "admin_analytics",
             "Sales analytics between `from` and `to`",
         ),
-        Route::planned(Method::GET, Admin, "/admin/notifications", NOTIFICATIONS).doc(
-            "Admin",
-            "admin_notifications",
-            "The notification delivery log",
-        ),
-        Route::planned(
-            Method::POST,
-            Admin,
-            "/admin/notifications/{id}/resend",
-            NOTIFICATIONS,
-        )
-        .doc(
-            "Admin",
-            "admin_resend_notification",
-            "Send a notification again",
-        )
-        .accepted(),
     ]
 }
 

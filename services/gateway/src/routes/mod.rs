@@ -23,6 +23,7 @@ pub mod catalogue;
 pub mod media;
 pub mod ops;
 pub mod orders;
+pub mod pages;
 pub mod planned;
 pub mod shopping;
 pub mod table;
@@ -42,6 +43,7 @@ pub fn table() -> Vec<Route> {
         orders::routes(),
         admin::routes(),
         ops::routes(),
+        pages::routes(),
     ]
     .into_iter()
     .flatten()
@@ -56,7 +58,8 @@ pub struct Built {
     pub root: Router<AppState>,
     /// Every (method, documented path) registered from the table.
     pub served: Vec<(Method, String)>,
-    /// The documented paths whose bodies are streamed: the request deadline spares them.
+    /// The documented paths of long exchanges (streamed bodies, event streams): the request
+    /// deadline spares them.
     pub streamed: Vec<String>,
 }
 
@@ -74,7 +77,7 @@ pub fn build(rows: Vec<Route>, json_limit: usize, cache: Option<&MicroCache>) ->
         built
             .served
             .push((row.method.clone(), row.documented_path()));
-        if row.is_streamed() {
+        if row.is_long_lived() {
             built.streamed.push(row.documented_path());
         }
         let path = row.path;

@@ -38,6 +38,8 @@ pub enum Body {
     OptionalJson(SchemaOf),
     /// A `multipart/form-data` file upload (field `file`), under the larger upload limit.
     Upload,
+    /// An HTML form's fields (`application/x-www-form-urlencoded`), as a page posts them.
+    Form(SchemaOf),
     /// Bytes read as they are (a signed webhook), documented with their JSON shape.
     Raw(SchemaOf),
     /// NDJSON read as it arrives, without a limit on the whole (one `line` per line), or one
@@ -66,6 +68,9 @@ pub enum Reply {
     /// A non-JSON answer of this media type.
     Content(&'static str),
 }
+
+/// The media type of a Server-Sent Events answer: it lasts as long as the client listens.
+pub const EVENT_STREAM: &str = "text/event-stream";
 
 /// How a row is served: its handler, or 501 NOT_IMPLEMENTED until `feature` lands.
 pub enum Serve {
@@ -241,6 +246,11 @@ impl Route {
         self
     }
 
+    pub fn form<T: ToSchema>(mut self) -> Self {
+        self.body = Body::Form(schema_of::<T>);
+        self
+    }
+
     pub fn raw<T: ToSchema>(mut self) -> Self {
         self.body = Body::Raw(schema_of::<T>);
         self
@@ -335,6 +345,12 @@ impl Route {
     /// Whether the body is streamed: no limit on the whole, no deadline on the request.
     pub fn is_streamed(&self) -> bool {
         matches!(self.body, Body::Stream { .. })
+    }
+
+    /// Whether the exchange lasts as long as the client wants (a streamed body, or an answer
+    /// of Server-Sent Events): no request deadline.
+    pub fn is_long_lived(&self) -> bool {
+        self.is_streamed() || matches!(self.reply, Some(Reply::Content(EVENT_STREAM)))
     }
 
     /// The full path as served and documented, e.g. `/api/media/{key}` for `/media/{*key}`.

@@ -1,16 +1,16 @@
 //! The account routes: `/auth/*`, `/users/*`, writing reviews, and `/admin/users`.
-use axum::http::Method;
-
-use super::table::{Access, Access::Admin, Access::Public, Access::User, Route};
+use super::table::{Access::Admin, Access::Public, Access::User, Route};
 use crate::dto::ReviewDto;
 use crate::dto::account::{
     AccountDto, AddressBody, AddressDto, PreferencesDto, ProfileDto, SessionDto, WishlistItemDto,
 };
-use crate::dto::params::{PageParams, UsersParams};
+use crate::dto::notification::{DeliveryDto, NotificationsEnvelope};
+use crate::dto::params::{DeliveriesParams, NotificationsParams, PageParams, UsersParams};
 
 pub mod addresses;
 pub mod admin_users;
 pub mod auth;
+pub mod notifications;
 pub mod reviews;
 pub mod users;
 
@@ -150,34 +150,70 @@ fn user_routes() -> Vec<Route> {
     ]
 }
 
-const NOTIFICATIONS: &str = "Notifications";
-
-fn notification(method: Method, path: &'static str, access: Access) -> Route {
-    Route::planned(method, access, path, NOTIFICATIONS)
-}
-
 fn other_routes() -> Vec<Route> {
     vec![
-        notification(Method::GET, "/users/notifications", User).doc(
-            "Users",
-            "list_notifications",
-            "The caller's notifications, newest first",
-        ),
-        notification(Method::PUT, "/users/notifications/{id}/read", User).doc(
-            "Users",
-            "read_notification",
-            "Mark a notification read",
-        ),
-        notification(Method::POST, "/users/notifications/read-all", User).doc(
+        Route::get(User, "/users/notifications", notifications::list)
+            .doc(
+                "Users",
+                "list_notifications",
+                "The caller's notifications, newest first",
+            )
+            .describe("Paged in-app notifications plus a sibling `unreadCount` (of all of them).")
+            .query::<NotificationsParams>()
+            .query::<PageParams>()
+            .bare_page::<NotificationsEnvelope>(),
+        Route::put(User, "/users/notifications/{id}/read", notifications::read)
+            .doc("Users", "read_notification", "Mark a notification read")
+            .done(),
+        Route::post(
+            User,
+            "/users/notifications/read-all",
+            notifications::read_all,
+        )
+        .doc(
             "Users",
             "read_all_notifications",
             "Mark every notification read",
-        ),
-        notification(Method::GET, "/users/notifications/stream", User).doc(
-            "Users",
-            "notification_stream",
-            "New in-app notifications as Server-Sent Events",
-        ),
+        )
+        .done(),
+        Route::get(Admin, "/admin/notifications", notifications::log)
+            .doc(
+                "Admin",
+                "admin_notifications",
+                "The notification delivery log",
+            )
+            .query::<DeliveriesParams>()
+            .query::<PageParams>()
+            .page::<DeliveryDto>(),
+        Route::post(
+            Admin,
+            "/admin/notifications/{id}/resend",
+            notifications::resend,
+        )
+        .doc(
+            "Admin",
+            "admin_resend_notification",
+            "Send a notification again",
+        )
+        .describe(
+            "A new delivery of the same message (a second copy). A verification or reset \
+                 mail that went out is not resent: its link is spent; 409.",
+        )
+        .accepted()
+        .data::<DeliveryDto>()
+        .error(409, "A mailed link is not sent twice"),
+        Route::get(User, "/users/notifications/stream", notifications::stream)
+            .doc(
+                "Users",
+                "notification_stream",
+                "New in-app notifications as Server-Sent Events",
+            )
+            .describe(
+                "`event: notification`, `id` and `data` (a Notification) for each one stored \
+                 from now on. Browsers' EventSource sends no headers: the token may come as the \
+                 `access_token` query parameter here (and only here).",
+            )
+            .content(super::table::EVENT_STREAM),
         Route::post(User, "/products/{id}/reviews", reviews::create)
             .doc("Reviews", "create_review", "Review a product")
             .describe("One review per user per product; the name and avatar come from the profile.")
