@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import sys
+import time
 
 from aiosmtpd.smtp import SMTP
 
@@ -62,6 +63,7 @@ class Handler:
             return body.get_content() if body is not None else None
 
         record = {
+            "receivedAt": time.time(),
             "mailFrom": envelope.mail_from,
             "rcptTo": envelope.rcpt_tos,
             "from": str(message["From"]),

@@ -9,7 +9,8 @@
 //! - [`Unary`] and the neighbours' calls on [`Services`] (stock, carts, products);
 //! - [`RefusedPort`], [`serve_ephemeral`] and the status readers ([`refused`], [`invalid`]);
 //! - [`Reply`]: an HTTP answer with the contract's envelopes checked;
-//! - [`SmtpServer`]: a real SMTP server (aiosmtpd) a case sends mail to and reads back;
+//! - [`SmtpServer`]: a real SMTP server (aiosmtpd) a case sends mail to and reads back, and
+//!   [`SmsProvider`], a Twilio-shaped SMS API at its HTTP boundary;
 //! - [`demo`]: the demo catalogue's products by slug; [`pictures`]: real images to upload;
 //! - [`system`]: the black-box harness that boots the `vici` binary (`vici up`, or eleven
 //!   `vici serve` processes on PostgreSQL, Redis and Kafka) and talks to it over HTTP.
@@ -24,8 +25,10 @@ pub mod demo;
 mod events;
 mod net;
 pub mod pictures;
+mod python;
 mod reply;
 mod services;
+mod sms;
 mod smtp;
 pub mod system;
 
@@ -38,6 +41,7 @@ pub use net::{
 };
 pub use reply::Reply;
 pub use services::{Builder, Scope, Services, Starter, refusing_url};
+pub use sms::{SMS_ACCOUNT, SMS_FROM, SMS_TOKEN, SentText, SmsProvider};
 pub use smtp::{ReceivedMail, SmtpServer};
 pub use vici_kit::ServiceName;
 pub use vici_kit::grpc::Channel;

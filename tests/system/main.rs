@@ -14,6 +14,7 @@ mod checkout;
 mod cli;
 mod identity;
 mod lifecycle;
+mod notification_channels;
 mod notification_crash;
 mod notifications;
 mod operations;

@@ -3,7 +3,7 @@
 //! admin reads the delivery log.
 use reqwest::Method;
 use serde_json::json;
-use vici_testkit::system::{Visitor, shop};
+use vici_testkit::system::{EventStream, Visitor, shop};
 use vici_testkit::{ReceivedMail, eventually};
 
 use crate::checkout::{admin, buyer, card};
@@ -170,62 +170,6 @@ async fn an_order_is_confirmed_by_mail_and_in_the_app() {
     assert!(bad.body["details"]["status"].is_string(), "{}", bad.body);
     let not_admin = v.get("/api/admin/notifications").await;
     assert_eq!(not_admin.status, 403, "{}", not_admin.body);
-}
-
-/// A live stream of the caller's notifications, opened as a browser's EventSource opens it:
-/// the token in the query, no headers of its own.
-struct EventStream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl EventStream {
-    async fn open(v: &Visitor<'_>) -> Self {
-        let token = v.access_token.clone().expect("signed in");
-        let url = shop().url(&format!(
-            "/api/users/notifications/stream?access_token={token}"
-        ));
-        // A client of its own: the shop's bounds a whole exchange, and a stream stays open.
-        let client = reqwest::Client::new();
-        let response = client
-            .get(url)
-            .header("x-forwarded-for", &v.ip)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .expect("the stream opens");
-        assert_eq!(response.status(), 200);
-        let kind = response.headers()["content-type"].to_str().unwrap();
-        assert!(kind.starts_with("text/event-stream"), "{kind}");
-        Self {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    /// The data of the next `notification` event.
-    async fn next(&mut self) -> serde_json::Value {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let data: Vec<&str> = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(str::trim)
-                    .collect();
-                if block.lines().any(|l| l == "event: notification") {
-                    return serde_json::from_str(&data.join("\n")).expect("JSON data");
-                }
-                continue; // a keep-alive comment
-            }
-            let chunk = tokio::time::timeout(vici_testkit::EVENT_WAIT, self.response.chunk())
-                .await
-                .expect("an event in time")
-                .expect("the stream is healthy")
-                .expect("the stream is open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
 }
 
 #[tokio::test]

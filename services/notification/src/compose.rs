@@ -1,6 +1,8 @@
 //! The context a message is rendered with, made from the event that asked for it (kept in the
 //! delivery's `data`) and what the worker learned about the recipient: money, dates and links
 //! as finished strings, so templates never do arithmetic (docs/notifications.md).
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -14,6 +16,8 @@ pub struct Facts<'a> {
     pub base: &'a str,
     /// The order's number when the event does not carry it (`payment.failed`).
     pub order_number: Option<&'a str>,
+    /// Names of the products the event names by id (a cart's lines, a low-stock product).
+    pub product_names: &'a HashMap<String, String>,
 }
 
 /// The context of `template` for an event's `data`; an error names what the event lacks.
@@ -62,8 +66,23 @@ pub fn context(template: Template, data: &Value, facts: &Facts) -> Result<Value,
             "order": order(data, facts)?,
             "amount": money(cents(data, "amountCents")?, &currency(data)),
         }),
-        Template::AbandonedCart | Template::LowStock => {
-            return Err(format!("{template} is not sent from events yet"));
+        Template::AbandonedCart => json!({
+            "name": name,
+            "items": cart_lines(data, facts)?,
+            "subtotal": money(cents(data, "subtotalCents")?, &currency(data)),
+            "cart_url": format!("{}/cart", facts.base),
+            "unsubscribe_url": format!("{}/account/preferences", facts.base),
+        }),
+        Template::LowStock => {
+            let id = text(data, "productId")?;
+            json!({
+                "product": {
+                    "name": product_name(facts, &id),
+                    "url": format!("{}/admin/inventory/{}", facts.base, url_escape(&id)),
+                },
+                "available": cents(data, "available")?,
+                "threshold": cents(data, "threshold")?,
+            })
         }
     };
     Ok(context)
@@ -93,6 +112,26 @@ fn currency(data: &Value) -> String {
 
 fn reason(data: &Value) -> String {
     text(data, "reason").unwrap_or_else(|_| "no reason was given".into())
+}
+
+/// A product's name, or words saying it is gone from the catalogue.
+fn product_name(facts: &Facts, id: &str) -> String {
+    let name = facts.product_names.get(id).cloned();
+    name.unwrap_or_else(|| "a product no longer in the catalogue".into())
+}
+
+/// A cart's lines as the reminder lists them.
+fn cart_lines(data: &Value, facts: &Facts) -> Result<Vec<Value>, String> {
+    let lines = data.get("items").and_then(Value::as_array);
+    lines
+        .into_iter()
+        .flatten()
+        .map(|line| {
+            let id = text(line, "productId")?;
+            let name = product_name(facts, &id);
+            Ok(json!({"name": name, "quantity": cents(line, "quantity")?}))
+        })
+        .collect()
 }
 
 /// The order's number and page.

@@ -25,6 +25,18 @@ pub struct NotificationConfig {
     pub poll: Duration,
     /// A delivery still `sending` after this long was interrupted by a crash.
     pub interrupted_after: Duration,
+    pub delays: Delays,
+    /// Update and marketing messages (email and SMS) one user gets a day at most; 0: no limit.
+    pub daily_limit: u32,
+}
+
+/// How long some messages wait before they go, for a later event to change its mind.
+#[derive(Clone, Copy, Debug)]
+pub struct Delays {
+    /// An abandoned-cart reminder: called off if the user orders meanwhile.
+    pub abandoned_cart: Duration,
+    /// Shipping news: a later one for the same order supersedes it meanwhile.
+    pub shipping: Duration,
 }
 
 /// Exponential backoff with jitter: the n-th retry waits `first × 2ⁿ⁻¹` (at most `max`),
@@ -103,6 +115,21 @@ impl Section for NotificationConfig {
             "VICI_NOTIFICATION_INTERRUPTED_AFTER_SECS",
             Some("300"),
         ),
+        key(
+            "notification.abandoned_cart_delay_secs",
+            "VICI_NOTIFICATION_ABANDONED_CART_DELAY_SECS",
+            Some("3600"),
+        ),
+        key(
+            "notification.shipping_window_secs",
+            "VICI_NOTIFICATION_SHIPPING_WINDOW_SECS",
+            Some("30"),
+        ),
+        key(
+            "notification.daily_limit",
+            "VICI_NOTIFICATION_DAILY_LIMIT",
+            Some("10"),
+        ),
     ];
 
     fn parse(s: &Settings) -> Result<Self, ConfigError> {
@@ -143,6 +170,11 @@ impl Section for NotificationConfig {
             concurrency: s.number("notification.concurrency", 1..=256)? as usize,
             poll: s.millis("notification.poll_ms", 10..=60_000)?,
             interrupted_after: s.secs("notification.interrupted_after_secs", 1..=86_400)?,
+            delays: Delays {
+                abandoned_cart: s.secs("notification.abandoned_cart_delay_secs", 0..=7 * 86_400)?,
+                shipping: s.secs("notification.shipping_window_secs", 0..=86_400)?,
+            },
+            daily_limit: s.number("notification.daily_limit", 0..=1_000)? as u32,
         })
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Layout: `plan` says which events become which messages on which channels, `intake` records
 //! them as pending deliveries, `worker` sends them — asking `recipient` who they go to,
-//! `compose` and `message` what they say, `channel` how they leave — and `grpc` serves the
+//! `prepare`, `compose` and `message` what they say, `channel` how they leave — and `grpc` serves the
 //! in-app inbox (live through `live`) and the admin's delivery log; `store` holds the SQL.
 pub mod message;
 
@@ -15,6 +15,7 @@ mod grpc;
 mod intake;
 mod live;
 mod plan;
+mod prepare;
 mod recipient;
 mod store;
 mod worker;
@@ -65,6 +66,7 @@ impl Deps {
             auth: p.client()?,
             users: p.client()?,
             orders: p.client()?,
+            products: p.client()?,
         };
         Ok(Self {
             base: p.base(ServiceName::Notification).await?,
@@ -120,6 +122,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         retry: config.retry,
         concurrency: config.concurrency,
         interrupted_after: config.interrupted_after,
+        daily_limit: config.daily_limit,
         outbox,
         live: live.clone(),
     });
@@ -128,6 +131,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         base.db.clone(),
         base.bus.clone(),
         wake.clone(),
+        config.delays,
         base.shutdown.clone(),
     );
     let api = grpc::Api {

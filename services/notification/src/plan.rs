@@ -3,12 +3,33 @@
 use std::fmt;
 
 use vici_bus::CloudEvent;
-use vici_bus::topics::{ACCOUNT_EVENTS, ORDER_EVENTS, PAYMENT_EVENTS};
+use vici_bus::topics::{
+    ACCOUNT_EVENTS, CART_EVENTS, INVENTORY_EVENTS, ORDER_EVENTS, PAYMENT_EVENTS,
+};
 
 use crate::message::Template;
 
-/// The topics whose events become messages.
-pub const TOPICS: &[&str] = &[ACCOUNT_EVENTS, ORDER_EVENTS, PAYMENT_EVENTS];
+/// The topics whose events become messages (or call one off).
+pub const TOPICS: &[&str] = &[
+    ACCOUNT_EVENTS,
+    ORDER_EVENTS,
+    PAYMENT_EVENTS,
+    CART_EVENTS,
+    INVENTORY_EVENTS,
+];
+
+/// The recipient of the shop's own messages (low stock): every active admin, looked up when
+/// the message is sent.
+pub const ADMINS: &str = "admins";
+
+/// The event that calls off a pending abandoned-cart reminder: the user ordered first.
+pub const ORDER_CREATED: &str = "order.created";
+
+/// Shipping news of one order: a later one supersedes an earlier one still waiting.
+pub const SHIPPING_NEWS: &[Template] = &[Template::OrderShipped, Template::OrderDelivered];
+
+/// Why a superseded piece of shipping news was not sent.
+pub const SUPERSEDED: &str = "superseded by later news of the same order";
 
 /// Where a message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -84,6 +105,8 @@ pub fn route(event_type: &str) -> Option<(Template, &'static [Channel])> {
         "order.cancelled" => (Template::OrderCancelled, EMAIL_APP),
         "order.refunded" => (Template::OrderRefunded, EMAIL_APP),
         "payment.failed" => (Template::PaymentFailed, EMAIL_APP),
+        "cart.abandoned" => (Template::AbandonedCart, EMAIL),
+        "inventory.low_stock" => (Template::LowStock, EMAIL),
         _ => return None,
     };
     Some(routed)
@@ -94,26 +117,40 @@ pub fn route(event_type: &str) -> Option<(Template, &'static [Channel])> {
 pub struct Planned {
     pub template: Template,
     pub channel: Channel,
+    /// A user's id, or [`ADMINS`].
     pub user_id: String,
+    /// What it is about (the order, the product): shipping news of one order supersede each
+    /// other by it.
+    pub about: String,
 }
 
-/// What `event` asks to be sent. An event of a routed type without a valid `userId` is an
-/// error: no retry can mend it, so it goes to the dead letters.
+/// What `event` asks to be sent. An event of a routed type without a valid `userId` (or a
+/// low-stock one without a `productId`) is an error: no retry can mend it, so it goes to the
+/// dead letters.
 pub fn plan(event: &CloudEvent) -> Result<Vec<Planned>, String> {
     let Some((template, channels)) = route(&event.event_type) else {
         return Ok(Vec::new());
     };
-    let given = event.data.get("userId").and_then(|v| v.as_str());
-    let user_id = given
-        .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok())
-        .ok_or_else(|| format!("{} {} has no valid userId", event.event_type, event.id))?
-        .to_string();
+    let field = |name: &str| event.data.get(name).and_then(|v| v.as_str()).map(str::trim);
+    let lacking = |name: &str| format!("{} {} has no valid {name}", event.event_type, event.id);
+    let user_id = match template {
+        Template::LowStock => ADMINS.to_string(),
+        _ => field("userId")
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .ok_or_else(|| lacking("userId"))?
+            .to_string(),
+    };
+    let about = match template {
+        Template::LowStock => field("productId").ok_or_else(|| lacking("productId"))?,
+        _ => field("orderId").unwrap_or(&user_id),
+    };
     Ok(channels
         .iter()
         .map(|&channel| Planned {
             template,
             channel,
             user_id: user_id.clone(),
+            about: about.to_string(),
         })
         .collect())
 }
@@ -142,7 +179,8 @@ mod tests {
             [Planned {
                 template: Template::Welcome,
                 channel: Channel::Email,
-                user_id: user
+                user_id: user.clone(),
+                about: user,
             }]
         );
     }
@@ -154,6 +192,24 @@ mod tests {
         let err = plan(&event("order.confirmed", json!({"userId": "not-a-uuid"}))).unwrap_err();
         assert!(err.contains("no valid userId"), "{err}");
         assert!(plan(&event("payment.failed", json!({}))).is_err());
+    }
+
+    #[test]
+    fn low_stock_goes_to_the_admins_about_its_product() {
+        let low = plan(&event(
+            "inventory.low_stock",
+            json!({"productId": "p1", "available": 3}),
+        ));
+        let low = low.unwrap();
+        assert_eq!(low.len(), 1);
+        assert_eq!(
+            (low[0].user_id.as_str(), low[0].about.as_str()),
+            (ADMINS, "p1")
+        );
+        assert!(plan(&event("inventory.low_stock", json!({}))).is_err());
+        let order = json!({"userId": uuid::Uuid::now_v7().to_string(), "orderId": "o1"});
+        let shipped = plan(&event("order.shipped", order)).unwrap();
+        assert!(shipped.iter().all(|p| p.about == "o1"));
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! Who a message goes to: the user's contact details and preferences, asked of the services
 //! that own them (auth: email and name; user: phone and preferences) when the message is sent,
 //! never read from their tables; and the rule deciding, per channel, whether it goes at all.
+use std::collections::HashMap;
+
 use tonic::Code;
 use vici_kit::grpc::Channel as GrpcChannel;
 use vici_proto::auth::v1 as authpb;
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
 use vici_proto::order::v1 as orderpb;
 use vici_proto::order::v1::order_service_client::OrderServiceClient;
+use vici_proto::product::v1 as productpb;
+use vici_proto::product::v1::product_service_client::ProductServiceClient;
 use vici_proto::user::v1 as userpb;
 use vici_proto::user::v1::user_service_client::UserServiceClient;
 
@@ -42,6 +46,10 @@ pub trait Directory: Send + Sync + 'static {
         user_id: &str,
         order_id: &str,
     ) -> Result<Option<String>, Unavailable>;
+    /// The shop's admins (active or not).
+    async fn admins(&self) -> Result<Vec<Recipient>, Unavailable>;
+    /// The names of the products among `ids` the catalogue has (whatever their status).
+    async fn product_names(&self, ids: &[String]) -> Result<HashMap<String, String>, Unavailable>;
 }
 
 /// Where `channel` reaches `r` for `template`, or why the message is skipped.
@@ -79,7 +87,11 @@ pub struct Services {
     pub auth: AuthServiceClient<GrpcChannel>,
     pub users: UserServiceClient<GrpcChannel>,
     pub orders: OrderServiceClient<GrpcChannel>,
+    pub products: ProductServiceClient<GrpcChannel>,
 }
+
+/// Admins read per page; a shop with more than this many pages of admins is not expected.
+const ADMIN_PAGES: u32 = 10;
 
 fn unavailable(what: &str, s: tonic::Status) -> Unavailable {
     Unavailable(format!("{what}: {} ({:?})", s.message(), s.code()))
@@ -137,6 +149,49 @@ impl Directory for Services {
             Err(s) if matches!(s.code(), Code::NotFound | Code::InvalidArgument) => Ok(None),
             Err(s) => Err(unavailable("reading the order", s)),
         }
+    }
+
+    async fn admins(&self) -> Result<Vec<Recipient>, Unavailable> {
+        let mut admins = Vec::new();
+        for page in 1..=ADMIN_PAGES {
+            let request = authpb::ListAccountsRequest {
+                page: Some(vici_proto::common::v1::PageRequest { page, limit: 100 }),
+                search: String::new(),
+                role: authpb::Role::Admin.into(),
+            };
+            let found = self.auth.clone().list_accounts(request).await;
+            let found = found.map_err(|s| unavailable("listing the admins", s))?;
+            let accounts = found.into_inner().accounts;
+            let last = accounts.len() < 100;
+            admins.extend(accounts.into_iter().map(|a| Recipient {
+                email: a.email,
+                name: a.name,
+                phone: None,
+                active: a.is_active,
+                language: crate::message::FALLBACK_LOCALE.into(),
+                email_notifications: true,
+                sms_notifications: false,
+                marketing_emails: false,
+            }));
+            if last {
+                break;
+            }
+        }
+        Ok(admins)
+    }
+
+    async fn product_names(&self, ids: &[String]) -> Result<HashMap<String, String>, Unavailable> {
+        let request = productpb::GetProductsRequest {
+            ids: ids.to_vec(),
+            include_all_statuses: true,
+        };
+        let products = match self.products.clone().get_products(request).await {
+            Ok(found) => found.into_inner().products,
+            // Ids the catalogue refuses name nothing it has: the message says so.
+            Err(s) if matches!(s.code(), Code::InvalidArgument | Code::NotFound) => Vec::new(),
+            Err(s) => return Err(unavailable("reading the products", s)),
+        };
+        Ok(products.into_iter().map(|p| (p.id, p.name)).collect())
     }
 }
 

@@ -16,13 +16,13 @@ use vici_store::outbox::{Outbox, REDACTED};
 use vici_store::{Db, now_ms};
 
 use crate::channel::{Mail, Mailer, Refusal, Text, Texter};
-use crate::compose::{self, Facts};
 use crate::config::Retry;
 use crate::events;
 use crate::live::Live;
-use crate::message::{Rendered, Template, Templates};
+use crate::message::Templates;
 use crate::plan::Channel;
-use crate::recipient::{self, Directory};
+use crate::prepare::Prepared;
+use crate::recipient::Directory;
 use crate::store::deliveries::{self, Delivery, Outcome, Status};
 use crate::store::inbox::{self, Entry};
 
@@ -42,24 +42,19 @@ pub struct Worker {
     pub retry: Retry,
     pub concurrency: usize,
     pub interrupted_after: Duration,
+    /// Update and marketing messages one user gets a day by email and SMS (0: no limit).
+    pub daily_limit: u32,
     pub outbox: Outbox,
     /// Where each in-app notification goes as it is stored (the live streams).
     pub live: Arc<Live>,
 }
 
 /// How a delivery ends, or waits.
-enum End {
+pub(crate) enum End {
     Sent { provider_id: Option<String> },
     Retry { at: i64, reason: String },
     Failed { reason: String, exhausted: bool },
     Skipped { reason: String },
-}
-
-/// A delivery ready to leave: where to, and what.
-struct Prepared {
-    address: String,
-    name: String,
-    rendered: Rendered,
 }
 
 impl Worker {
@@ -89,6 +84,10 @@ impl Worker {
 
     async fn deliver(&self, d: &Delivery) -> vici_kit::Result<()> {
         let prepared = match self.prepare(d).await {
+            Ok(p) if p.recipients.is_empty() => {
+                let nobody = skipped("the shop has no active admin to tell");
+                return self.end(d, Status::Pending, nobody, None).await;
+            }
             Ok(p) => p,
             Err(end) => return self.end(d, Status::Pending, end, None).await,
         };
@@ -111,57 +110,6 @@ impl Worker {
         }
     }
 
-    /// Who, where and what; or how the delivery ends without leaving.
-    async fn prepare(&self, d: &Delivery) -> Result<Prepared, End> {
-        let who = match self.directory.recipient(&d.user_id).await {
-            Ok(Some(r)) => r,
-            Ok(None) => return Err(skipped("the account does not exist")),
-            Err(e) => return Err(self.transient(d, d.attempts + 1, e.0)),
-        };
-        let mut address = recipient::address(d.template, d.channel, &who).map_err(skipped)?;
-        // A mailed link goes to the address the event names (the one being verified).
-        let given = |field: &str| {
-            d.data
-                .get(field)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        if d.channel == Channel::Email
-            && let Some(email) = given("email")
-        {
-            address = email;
-        }
-        let name = given("name").unwrap_or(who.name);
-        let order_number = match (d.template, given("orderNumber"), given("orderId")) {
-            (Template::PaymentFailed, None, Some(order)) => {
-                match self.directory.order_number(&d.user_id, &order).await {
-                    Ok(n) => n,
-                    Err(e) => return Err(self.transient(d, d.attempts + 1, e.0)),
-                }
-            }
-            _ => None,
-        };
-        let facts = Facts {
-            name: &name,
-            base: &self.public_url,
-            order_number: order_number.as_deref(),
-        };
-        let rendered = compose::context(d.template, &d.data, &facts)
-            .and_then(|ctx| {
-                let rendered = self.templates.render(d.template, &who.language, &ctx);
-                rendered.map_err(|e| e.to_string())
-            })
-            .map_err(|reason| End::Failed {
-                reason,
-                exhausted: false,
-            })?;
-        Ok(Prepared {
-            address,
-            name,
-            rendered,
-        })
-    }
-
     /// Claims `d`, hands it to its provider and records the answer.
     async fn hand_over(&self, d: &Delivery, p: Prepared) -> vici_kit::Result<()> {
         let message_id = match d.channel {
@@ -169,8 +117,9 @@ impl Worker {
             _ => d.id.clone(),
         };
         let mut conn = self.db.writer().acquire().await.map_err(pool_error)?;
+        let recipient = p.recipient();
         let claimed =
-            deliveries::claim(&mut conn, &d.id, &message_id, &p.address, now_ms()).await?;
+            deliveries::claim(&mut conn, &d.id, &message_id, &recipient, now_ms()).await?;
         drop(conn);
         if !claimed {
             return Ok(()); // another worker has it
@@ -179,8 +128,7 @@ impl Worker {
             Channel::Email => {
                 let mail = Mail {
                     message_id,
-                    to: p.address,
-                    to_name: p.name,
+                    to: p.recipients,
                     subject: p.rendered.subject,
                     text: p.rendered.text,
                     html: p.rendered.html,
@@ -190,7 +138,7 @@ impl Worker {
             _ => {
                 let text = Text {
                     delivery_id: d.id.clone(),
-                    to: p.address,
+                    to: recipient,
                     body: p.rendered.short.unwrap_or(p.rendered.subject),
                 };
                 self.texter.send(&text).await
@@ -208,7 +156,7 @@ impl Worker {
     }
 
     /// A transient failure at the `attempt`-th attempt: another try later, or the end.
-    fn transient(&self, d: &Delivery, attempt: i64, reason: String) -> End {
+    pub(crate) fn transient(&self, d: &Delivery, attempt: i64, reason: String) -> End {
         if attempt >= i64::from(self.retry.attempts) {
             let reason = format!("gave up after {attempt} attempts: {reason}");
             return End::Failed {
@@ -298,7 +246,7 @@ impl Worker {
     }
 }
 
-fn skipped(reason: impl Into<String>) -> End {
+pub(crate) fn skipped(reason: impl Into<String>) -> End {
     End::Skipped {
         reason: reason.into(),
     }

@@ -25,6 +25,7 @@ async fn with_nothing_configured_messages_are_written_to_files() {
         .service(vici_auth::service())
         .service(vici_user::service())
         .setting("VICI_NOTIFICATION_POLL_MS", 50)
+        .setting("VICI_NOTIFICATION_SHIPPING_WINDOW_SECS", 0)
         .start()
         .await;
     // A name that looks like an address: the mail still goes to the account's address only.

@@ -1,5 +1,5 @@
-//! The notification service for one case with its real neighbours — auth (accounts, links)
-//! and user (phones, preferences) — on fresh databases, sending mail to a real SMTP server
+//! The notification service for one case with its real neighbours — auth (accounts, links),
+//! user (phones, preferences) and product with inventory (products' names) — on fresh databases, sending mail to a real SMTP server
 //! (aiosmtpd) and text messages to a Twilio-shaped provider, retrying fast. Events of the
 //! other services are published on the bus as they would publish them.
 use serde_json::{Value, json};
@@ -32,6 +32,8 @@ pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
         .service(vici_notification::service())
         .service(vici_auth::service())
         .service(vici_user::service())
+        .service(vici_product::service())
+        .service(vici_inventory::service())
         .setting("VICI_NOTIFICATION_SMTP_URL", smtp.url())
         .setting("VICI_NOTIFICATION_MAIL_FROM", "vici <shop@shop.test>")
         .setting("VICI_NOTIFICATION_SMS_URL", &sms.url)
@@ -42,6 +44,10 @@ pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
         .setting("VICI_NOTIFICATION_RETRY_MAX_MS", 500)
         .setting("VICI_NOTIFICATION_ATTEMPTS", 100)
         .setting("VICI_NOTIFICATION_POLL_MS", 50)
+        // Messages that wait go at once unless a case holds them (by the mail server, or an
+        // hour for a reminder it calls off).
+        .setting("VICI_NOTIFICATION_SHIPPING_WINDOW_SECS", 0)
+        .setting("VICI_NOTIFICATION_ABANDONED_CART_DELAY_SECS", 3600)
         .start()
         .await;
     let db = services.db(ServiceName::Notification).await;
@@ -114,9 +120,35 @@ impl App {
         set_sms(&self.services, user_id, phone, enabled).await;
     }
 
-    /// Publishes an `order.*` event for `user` as the order service does; the event.
+    /// Turns the user's marketing emails on or off.
+    pub async fn set_marketing(&self, user_id: &str, agreed: bool) {
+        let mut users: UserServiceClient<Channel> = self.services.client();
+        let prefs = userpb::UpdatePreferencesRequest {
+            user_id: user_id.into(),
+            marketing_emails: Some(agreed),
+            ..Default::default()
+        };
+        users
+            .update_preferences(prefs)
+            .await
+            .expect_message("marketing");
+    }
+
+    /// Publishes an `order.*` event for `user` about a new order as the order service does.
     pub async fn order_event(&self, kind: &str, user_id: &str, extra: Value) -> CloudEvent {
         let order_id = uuid::Uuid::now_v7().to_string();
+        self.order_event_about(&order_id, kind, user_id, extra)
+            .await
+    }
+
+    /// Publishes an `order.*` event about the order `order_id` of `user`; the event.
+    pub async fn order_event_about(
+        &self,
+        order_id: &str,
+        kind: &str,
+        user_id: &str,
+        extra: Value,
+    ) -> CloudEvent {
         let mut data = json!({
             "orderId": order_id, "orderNumber": format!("VS-{}", &order_id[30..]),
             "userId": user_id, "status": "CONFIRMED", "currency": "USD",
@@ -130,7 +162,7 @@ impl App {
         data.as_object_mut()
             .unwrap()
             .extend(extra.as_object().cloned().unwrap_or_default());
-        let event = CloudEvent::new("order", kind, &order_id, data);
+        let event = CloudEvent::new("order", kind, order_id, data);
         self.publish(&event).await;
         event
     }
@@ -139,6 +171,12 @@ impl App {
         self.services
             .publish(vici_bus::topics::ORDER_EVENTS, event)
             .await;
+    }
+
+    /// Publishes `data` as an event of `kind` on `topic`, as its producer would.
+    pub async fn announce(&self, topic: &str, kind: &str, subject: &str, data: Value) {
+        let event = CloudEvent::new("test", kind, subject, data);
+        self.services.publish(topic, &event).await;
     }
 
     /// The delivery log, filtered (empty strings: any).

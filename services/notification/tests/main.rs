@@ -9,6 +9,7 @@ mod harness;
 mod inbox;
 mod mail;
 mod provider;
+mod rules;
 mod sms;
 
 vici_testkit::on_both_backends!(
@@ -23,4 +24,8 @@ vici_testkit::on_both_backends!(
     failures::a_refused_recipient_fails_once_with_the_reason,
     failures::a_delivery_interrupted_mid_send_is_not_sent_again,
     admin::the_log_filters_and_resends,
+    rules::an_order_calls_off_the_reminder_and_consent_decides_the_rest,
+    rules::later_shipping_news_supersedes_news_still_waiting,
+    rules::low_stock_is_told_to_every_admin,
+    rules::news_stops_at_the_daily_limit_and_receipts_do_not,
 );

@@ -3,6 +3,7 @@
 //! ports, and offers typed request helpers. `VICI_SYSTEM_MODE` picks `embedded` (default) or
 //! `distributed`.
 
+mod event_stream;
 mod own;
 mod process;
 mod redis_db;
@@ -13,6 +14,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub use crate::Reply;
+pub use event_stream::EventStream;
 pub use own::{Broker, OwnShop};
 pub use process::{
     Deployment, Mode, OnParentDeath, dies_with_parent, free_port_base, log_file, vici_bin,
@@ -54,6 +56,8 @@ pub struct Shop {
     pub client: reqwest::Client,
     /// The real SMTP server the shop's notification service sends its mail to.
     pub smtp: crate::SmtpServer,
+    /// The SMS provider its text messages go to.
+    pub sms: crate::SmsProvider,
 }
 
 impl Shop {
@@ -78,8 +82,17 @@ impl Shop {
 
     fn start(mode: Mode, settings: &[(&str, &str)]) -> Self {
         let smtp = crate::SmtpServer::start();
-        let smtp_url = smtp.url();
-        let mut all = vec![("VICI_NOTIFICATION_SMTP_URL", smtp_url.as_str())];
+        let sms = crate::SmsProvider::start();
+        let (smtp_url, sms_url) = (smtp.url(), sms.url());
+        let mut all = vec![
+            ("VICI_NOTIFICATION_SMTP_URL", smtp_url.as_str()),
+            ("VICI_NOTIFICATION_SMS_URL", sms_url.as_str()),
+            ("VICI_NOTIFICATION_SMS_ACCOUNT", crate::SMS_ACCOUNT),
+            ("VICI_NOTIFICATION_SMS_TOKEN", crate::SMS_TOKEN),
+            ("VICI_NOTIFICATION_SMS_FROM", crate::SMS_FROM),
+            // Shipping news goes at once: a test ships and reads the messages.
+            ("VICI_NOTIFICATION_SHIPPING_WINDOW_SECS", "0"),
+        ];
         all.extend_from_slice(settings);
         let deployment = Deployment::start_with(mode, &all);
         let base = format!("http://127.0.0.1:{}", deployment.port_base);
@@ -95,6 +108,7 @@ impl Shop {
             base,
             client,
             smtp,
+            sms,
         }
     }
 

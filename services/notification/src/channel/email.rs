@@ -9,23 +9,29 @@ use lettre::{Address, AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Ex
 
 use super::{Mail, Mailer, Refusal, write_file};
 
-/// Builds the message `mail` is, from `from`. An address that is not one is refused for good.
-pub fn message(from: &Mailbox, mail: &Mail) -> Result<Message, Refusal> {
-    let address: Address =
-        mail.to.trim().parse().map_err(|e| {
-            Refusal::Permanent(format!("`{}` is not an email address: {e}", mail.to))
-        })?;
+/// `name <address>` as a mailbox; an address that is not one is refused for good.
+fn mailbox(name: &str, address: &str) -> Result<Mailbox, Refusal> {
+    let parsed: Address = address
+        .trim()
+        .parse()
+        .map_err(|e| Refusal::Permanent(format!("`{address}` is not an email address: {e}")))?;
     // Names come from users: control characters would end a header line, so they are made
     // spaces (lettre encodes everything else).
-    let name: String = mail
-        .to_name
+    let name: String = name
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
-    Message::builder()
-        .from(from.clone())
-        .to(Mailbox::new(name, address))
+    Ok(Mailbox::new(name, parsed))
+}
+
+/// Builds the message `mail` is, from `from`.
+pub fn message(from: &Mailbox, mail: &Mail) -> Result<Message, Refusal> {
+    let mut builder = Message::builder().from(from.clone());
+    for (name, address) in &mail.to {
+        builder = builder.to(mailbox(name, address)?);
+    }
+    builder
         .subject(mail.subject.as_str())
         .message_id(Some(mail.message_id.clone()))
         .multipart(MultiPart::alternative_plain_html(
@@ -84,7 +90,8 @@ impl Mailer for Files {
         let bytes = message(&self.from, mail)?.formatted();
         let name = format!("{}.eml", file_stem(&mail.message_id));
         write_file(&self.dir, &name, &bytes).await?;
-        tracing::info!(to = %mail.to, subject = %mail.subject, file = %self.dir.join(&name).display(), "mail written");
+        let file = self.dir.join(&name);
+        tracing::info!(subject = %mail.subject, file = %file.display(), "mail written");
         Ok(None)
     }
 }
@@ -106,8 +113,7 @@ mod tests {
     fn mail(to: &str, name: &str) -> Mail {
         Mail {
             message_id: "<0193f0c8-1@shop.example>".into(),
-            to: to.into(),
-            to_name: name.into(),
+            to: vec![(name.into(), to.into())],
             subject: "Order VS-1 confirmed".into(),
             text: "Hello".into(),
             html: "<p>Hello</p>".into(),

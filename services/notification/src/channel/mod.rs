@@ -22,8 +22,8 @@ pub enum Refusal {
 pub struct Mail {
     /// The `Message-ID` header, derived from the delivery, stored before sending.
     pub message_id: String,
-    pub to: String,
-    pub to_name: String,
+    /// `(name, address)` of each recipient.
+    pub to: Vec<(String, String)>,
     pub subject: String,
     pub text: String,
     pub html: String,

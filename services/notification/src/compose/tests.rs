@@ -1,17 +1,23 @@
 //! The contexts made from real event payloads render every routed template in strict mode.
 use serde_json::json;
 
+use std::collections::HashMap;
+
 use super::*;
 use crate::message::Templates;
 use crate::plan::route;
 
 const BASE: &str = "https://shop.example";
 
+static NAMES: std::sync::LazyLock<HashMap<String, String>> =
+    std::sync::LazyLock::new(|| HashMap::from([("p1".to_string(), "Atomic Habits".to_string())]));
+
 fn facts() -> Facts<'static> {
     Facts {
         name: "Ada Lovelace",
         base: BASE,
         order_number: Some("VS-100042"),
+        product_names: &NAMES,
     }
 }
 
@@ -39,13 +45,15 @@ fn data(event_type: &str) -> Value {
             d.remove("orderNumber");
             json!({"reason": "the card was declined", "code": "card_declined"})
         }
+        "cart.abandoned" => json!({"subtotalCents": 3398}),
+        "inventory.low_stock" => json!({"productId": "p2", "available": 3, "threshold": 5}),
         _ => json!({}),
     };
     d.extend(extra.as_object().unwrap().clone());
     Value::Object(d)
 }
 
-const ROUTED: [&str; 9] = [
+const ROUTED: [&str; 11] = [
     "user.registered",
     "user.email_verification_requested",
     "user.password_reset_requested",
@@ -55,6 +63,8 @@ const ROUTED: [&str; 9] = [
     "order.cancelled",
     "order.refunded",
     "payment.failed",
+    "cart.abandoned",
+    "inventory.low_stock",
 ];
 
 #[test]
@@ -130,4 +140,27 @@ fn money_reads_as_shoppers_write_it() {
     assert_eq!(money(-250, "GBP"), "-£2.50");
     assert_eq!(money(120000, "CHF"), "1200.00 CHF");
     assert_eq!(when("not a time"), "not a time");
+}
+
+#[test]
+fn a_reminder_names_the_products_and_a_gone_one_says_so() {
+    let ctx = context(Template::AbandonedCart, &data("cart.abandoned"), &facts()).unwrap();
+    assert_eq!(
+        ctx["items"][0],
+        json!({"name": "Atomic Habits", "quantity": 2})
+    );
+    assert_eq!(
+        ctx["items"][1]["name"],
+        "a product no longer in the catalogue"
+    );
+    assert_eq!(ctx["subtotal"], "$33.98");
+    let low = context(Template::LowStock, &data("inventory.low_stock"), &facts()).unwrap();
+    assert_eq!(
+        low["product"]["url"],
+        "https://shop.example/admin/inventory/p2"
+    );
+    assert_eq!(
+        (low["available"].clone(), low["threshold"].clone()),
+        (json!(3), json!(5))
+    );
 }

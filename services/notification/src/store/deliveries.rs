@@ -54,7 +54,10 @@ pub struct Delivery {
     pub event_id: String,
     pub channel: Channel,
     pub template: Template,
+    /// A user's id, or `plan::ADMINS`.
     pub user_id: String,
+    /// What it is about: the order, the product (`plan::Planned::about`).
+    pub about: String,
     /// The data of the event that asked for it.
     pub data: Value,
     pub status: Status,
@@ -69,8 +72,9 @@ pub struct Delivery {
     pub sent_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, event_id, channel, template, user_id, data, status, attempts, \
-    next_attempt_at, message_id, recipient, reason, resend_of, created_at, updated_at, sent_at";
+const COLUMNS: &str = "id, event_id, channel, template, user_id, about, data, status, \
+    attempts, next_attempt_at, message_id, recipient, reason, resend_of, created_at, updated_at, \
+    sent_at";
 
 fn from_row(r: &AnyRow) -> sqlx::Result<Delivery> {
     let decode = |column: &str, problem: String| sqlx::Error::ColumnDecode {
@@ -89,6 +93,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Delivery> {
         template: Template::parse(&template)
             .ok_or_else(|| decode("template", format!("unknown template {template}")))?,
         user_id: r.try_get("user_id")?,
+        about: r.try_get("about")?,
         data: serde_json::from_str(&data).map_err(|e| decode("data", e.to_string()))?,
         status: Status::parse(&status)
             .ok_or_else(|| decode("status", format!("unknown status {status}")))?,
@@ -107,15 +112,16 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Delivery> {
 /// A new pending delivery; `false` when the (event, channel, template) already has one.
 pub async fn insert(conn: &mut AnyConnection, d: &Delivery) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO deliveries (id, event_id, channel, template, user_id, data, status, attempts, \
-         next_attempt_at, resend_of, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9, $9) ON CONFLICT DO NOTHING",
+        "INSERT INTO deliveries (id, event_id, channel, template, user_id, about, data, status, \
+         attempts, next_attempt_at, resend_of, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9, $10, $10) ON CONFLICT DO NOTHING",
     )
     .bind(&d.id)
     .bind(&d.event_id)
     .bind(d.channel.name())
     .bind(d.template.name())
     .bind(&d.user_id)
+    .bind(&d.about)
     .bind(d.data.to_string())
     .bind(d.next_attempt_at)
     .bind(d.resend_of.clone())

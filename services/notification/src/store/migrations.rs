@@ -2,10 +2,11 @@
 //! (event, channel, template), and the in-app inbox. Times are unix milliseconds, flags 0/1.
 use vici_store::Migration;
 
-pub const ALL: &[Migration] = &[Migration::new(
-    1,
-    "deliveries_inbox",
-    "CREATE TABLE deliveries (
+pub const ALL: &[Migration] = &[
+    Migration::new(
+        1,
+        "deliveries_inbox",
+        "CREATE TABLE deliveries (
         id TEXT PRIMARY KEY,
         event_id TEXT NOT NULL,
         channel TEXT NOT NULL,
@@ -39,4 +40,18 @@ pub const ALL: &[Migration] = &[Migration::new(
      );
      CREATE INDEX inbox_user ON inbox (user_id, created_at);
      CREATE INDEX inbox_unread ON inbox (user_id, is_read);",
-)];
+    ),
+    // What a delivery is about (its order, its product): later shipping news of an order
+    // supersede earlier ones still waiting. When each user last placed an order: a reminder of
+    // a cart abandoned before it is not sent.
+    Migration::new(
+        2,
+        "deliveries_about_and_orders_placed",
+        "ALTER TABLE deliveries ADD COLUMN about TEXT NOT NULL DEFAULT '';
+     CREATE INDEX deliveries_about ON deliveries (user_id, about, status);
+     CREATE TABLE orders_placed (
+        user_id TEXT PRIMARY KEY,
+        last_at BIGINT NOT NULL
+     );",
+    ),
+];
