@@ -47,7 +47,9 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 /// as the `access_token` query parameter (api-contract). Nowhere else, so tokens stay out of
 /// other URLs (and the access log records paths without their query).
 fn event_stream_token(req: &Request) -> Option<String> {
-    if !req.uri().path().ends_with(EVENT_STREAM_PATH) {
+    // The guard sits inside `/api`: axum hands it the path without the prefix.
+    let path = req.uri().path();
+    if path != EVENT_STREAM_PATH && path.strip_prefix("/api") != Some(EVENT_STREAM_PATH) {
         return None;
     }
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(req.uri()).ok()?;

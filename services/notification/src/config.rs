@@ -155,6 +155,13 @@ impl Section for NotificationConfig {
                 })
             }
         };
+        let send_timeout = s.secs("notification.send_timeout_secs", 1..=600)?;
+        let interrupted_after = s.secs("notification.interrupted_after_secs", 1..=86_400)?;
+        if interrupted_after <= send_timeout {
+            let problem = "must be longer than notification.send_timeout_secs: a delivery still \
+                           being sent is not interrupted yet";
+            return Err(s.error("notification.interrupted_after_secs", problem));
+        }
         let retry = Retry {
             first: s.millis("notification.retry_first_ms", 1..=86_400_000)?,
             max: s.millis("notification.retry_max_ms", 1..=7 * 86_400_000)?,
@@ -166,10 +173,10 @@ impl Section for NotificationConfig {
             sms,
             sms_from: s.text("notification.sms_from").unwrap_or_default(),
             retry,
-            send_timeout: s.secs("notification.send_timeout_secs", 1..=600)?,
+            send_timeout,
             concurrency: s.number("notification.concurrency", 1..=256)? as usize,
             poll: s.millis("notification.poll_ms", 10..=60_000)?,
-            interrupted_after: s.secs("notification.interrupted_after_secs", 1..=86_400)?,
+            interrupted_after,
             delays: Delays {
                 abandoned_cart: s.secs("notification.abandoned_cart_delay_secs", 0..=7 * 86_400)?,
                 shipping: s.secs("notification.shipping_window_secs", 0..=86_400)?,

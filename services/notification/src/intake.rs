@@ -18,7 +18,9 @@ use vici_store::{Db, now_ms};
 
 use crate::config::Delays;
 use crate::message::Template;
-use crate::plan::{ORDER_CREATED, Planned, SHIPPING_NEWS, SUPERSEDED, TOPICS, plan, route};
+use crate::plan::{
+    ORDER_CREATED, ORDERED_FIRST, Planned, SHIPPING_NEWS, SUPERSEDED, TOPICS, plan, route,
+};
 use crate::store::deliveries::{self, Delivery, Status};
 use crate::store::orders_placed;
 use crate::store::rules::{self, CallOff};
@@ -42,8 +44,6 @@ impl Intake {
         wait.as_millis() as i64
     }
 }
-
-const ORDERED_FIRST: &str = "the user placed an order first";
 
 /// When `event` happened, in unix milliseconds (its receipt when its time is unreadable).
 fn happened(event: &CloudEvent, now: i64) -> i64 {
@@ -133,7 +133,7 @@ impl EventHandler for Intake {
                 let skipped = deliveries::Outcome::Skipped {
                     reason: ORDERED_FIRST.into(),
                 };
-                deliveries::finish(conn, &delivery.id, Status::Pending, &skipped, now).await?;
+                deliveries::finish(conn, &delivery, &skipped, now).await?;
             }
         }
         Ok(())

@@ -121,6 +121,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         mail_domain: from.email.domain().to_string(),
         retry: config.retry,
         concurrency: config.concurrency,
+        send_timeout: config.send_timeout,
         interrupted_after: config.interrupted_after,
         daily_limit: config.daily_limit,
         outbox,

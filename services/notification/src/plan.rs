@@ -28,6 +28,9 @@ pub const ORDER_CREATED: &str = "order.created";
 /// Shipping news of one order: a later one supersedes an earlier one still waiting.
 pub const SHIPPING_NEWS: &[Template] = &[Template::OrderShipped, Template::OrderDelivered];
 
+/// Why an abandoned-cart reminder was not sent.
+pub const ORDERED_FIRST: &str = "the user placed an order first";
+
 /// Why a superseded piece of shipping news was not sent.
 pub const SUPERSEDED: &str = "superseded by later news of the same order";
 

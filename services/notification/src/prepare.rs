@@ -9,10 +9,10 @@ use vici_store::now_ms;
 
 use crate::compose::{self, Facts};
 use crate::message::{Rendered, Template};
-use crate::plan::{ADMINS, Channel, Kind, SHIPPING_NEWS, SUPERSEDED, kind};
+use crate::plan::{ADMINS, Channel, Kind, ORDERED_FIRST, SHIPPING_NEWS, SUPERSEDED, kind};
 use crate::recipient::{self, Recipient, Unavailable};
 use crate::store::deliveries::Delivery;
-use crate::store::rules;
+use crate::store::{orders_placed, rules};
 use crate::worker::{End, Worker, skipped};
 
 /// A delivery ready to leave.
@@ -103,6 +103,10 @@ impl Worker {
                 return Err(skipped(SUPERSEDED));
             }
         }
+        // Likewise a reminder whose calling off missed it mid-attempt.
+        if d.template == Template::AbandonedCart && self.ordered_since(d).await? {
+            return Err(skipped(ORDERED_FIRST));
+        }
         let who: Recipient = match self.directory.recipient(&d.user_id).await {
             Ok(Some(r)) => r,
             Ok(None) => return Err(skipped("the account does not exist")),
@@ -149,12 +153,28 @@ impl Worker {
         counted.map_err(|e| self.transient(d, d.attempts + 1, e.to_string()))
     }
 
-    /// Every active admin, for the shop's own messages (in English).
+    /// Whether `d`'s user placed an order since `d` was planned.
+    async fn ordered_since(&self, d: &Delivery) -> Result<bool, End> {
+        let failed = |e: String| self.transient(d, d.attempts + 1, e);
+        let mut conn = self
+            .db
+            .reader()
+            .acquire()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let last = orders_placed::last(&mut conn, &d.user_id).await;
+        Ok(last
+            .map_err(|e| failed(e.to_string()))?
+            .is_some_and(|at| at >= d.created_at))
+    }
+
+    /// Every active admin with a usable address, for the shop's own messages (in English):
+    /// one address the mail cannot even be addressed to must not silence the others.
     async fn admins(&self) -> Result<Audience, Unavailable> {
         let admins = self.directory.admins().await?;
         let recipients = admins
             .into_iter()
-            .filter(|a| a.active)
+            .filter(|a| a.active && a.email.parse::<lettre::Address>().is_ok())
             .map(|a| (a.name, a.email))
             .collect();
         Ok(Audience {

@@ -23,7 +23,7 @@ use crate::message::Templates;
 use crate::plan::Channel;
 use crate::prepare::Prepared;
 use crate::recipient::Directory;
-use crate::store::deliveries::{self, Delivery, Outcome, Status};
+use crate::store::deliveries::{self, Delivery, Outcome};
 use crate::store::inbox::{self, Entry};
 
 /// Deliveries read per round.
@@ -41,6 +41,8 @@ pub struct Worker {
     pub mail_domain: String,
     pub retry: Retry,
     pub concurrency: usize,
+    /// How long a provider has to answer one message.
+    pub send_timeout: Duration,
     pub interrupted_after: Duration,
     /// Update and marketing messages one user gets a day by email and SMS (0: no limit).
     pub daily_limit: u32,
@@ -63,14 +65,19 @@ impl Worker {
         let now = now_ms();
         let mut conn = self.db.writer().acquire().await?;
         let cutoff = now - self.interrupted_after.as_millis() as i64;
-        let interrupted = deliveries::fail_interrupted(&mut conn, cutoff, now).await?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "deliveries interrupted mid-send marked failed");
-        }
+        let interrupted = deliveries::interrupted(&mut conn, cutoff).await?;
         let due = deliveries::due(&mut conn, now, BATCH).await?;
         let (pending, earliest) = deliveries::backlog(&mut conn).await?;
         events::backlog(pending, earliest, now);
         drop(conn);
+        for d in &interrupted {
+            tracing::warn!(delivery = %d.id, "delivery interrupted mid-send: failed, not resent");
+            let failed = End::Failed {
+                reason: deliveries::INTERRUPTED.into(),
+                exhausted: false,
+            };
+            self.end(d, failed, None).await?;
+        }
         let handled = due.len();
         futures::stream::iter(due)
             .for_each_concurrent(self.concurrency, |d| async move {
@@ -86,10 +93,10 @@ impl Worker {
         let prepared = match self.prepare(d).await {
             Ok(p) if p.recipients.is_empty() => {
                 let nobody = skipped("the shop has no active admin to tell");
-                return self.end(d, Status::Pending, nobody, None).await;
+                return self.end(d, nobody, None).await;
             }
             Ok(p) => p,
-            Err(end) => return self.end(d, Status::Pending, end, None).await,
+            Err(end) => return self.end(d, end, None).await,
         };
         match d.channel {
             Channel::InApp => {
@@ -104,7 +111,7 @@ impl Worker {
                     created_at: d.created_at,
                 };
                 let sent = End::Sent { provider_id: None };
-                self.end(d, Status::Pending, sent, Some(entry)).await
+                self.end(d, sent, Some(entry)).await
             }
             Channel::Email | Channel::Sms => self.hand_over(d, prepared).await,
         }
@@ -118,12 +125,10 @@ impl Worker {
         };
         let mut conn = self.db.writer().acquire().await.map_err(pool_error)?;
         let recipient = p.recipient();
-        let claimed =
-            deliveries::claim(&mut conn, &d.id, &message_id, &recipient, now_ms()).await?;
+        let claim = deliveries::claim(&mut conn, d, &message_id, &recipient, now_ms()).await?;
         drop(conn);
-        if !claimed {
-            return Ok(()); // another worker has it
-        }
+        // Another worker has it, or had it meanwhile (this copy is stale).
+        let Some(claimed) = claim else { return Ok(()) };
         let answer = match d.channel {
             Channel::Email => {
                 let mail = Mail {
@@ -133,7 +138,7 @@ impl Worker {
                     text: p.rendered.text,
                     html: p.rendered.html,
                 };
-                self.mailer.send(&mail).await
+                self.within_deadline(self.mailer.send(&mail)).await
             }
             _ => {
                 let text = Text {
@@ -141,18 +146,37 @@ impl Worker {
                     to: recipient,
                     body: p.rendered.short.unwrap_or(p.rendered.subject),
                 };
-                self.texter.send(&text).await
+                self.within_deadline(self.texter.send(&text)).await
             }
         };
         let end = match answer {
             Ok(provider_id) => End::Sent { provider_id },
-            Err(Refusal::Transient(reason)) => self.transient(d, d.attempts + 1, reason),
+            Err(Refusal::Transient(reason)) => self.transient(&claimed, claimed.attempts, reason),
             Err(Refusal::Permanent(reason)) => End::Failed {
                 reason,
                 exhausted: false,
             },
+            Err(Refusal::Uncertain(reason)) => End::Failed {
+                reason: format!("{reason}; {}", deliveries::INTERRUPTED),
+                exhausted: false,
+            },
         };
-        self.end(d, Status::Sending, end, None).await
+        self.end(&claimed, end, None).await
+    }
+
+    /// A provider's answer within `send_timeout`; none in time is an uncertain end (the
+    /// message may have been taken).
+    async fn within_deadline(
+        &self,
+        send: impl std::future::Future<Output = Result<Option<String>, Refusal>>,
+    ) -> Result<Option<String>, Refusal> {
+        match tokio::time::timeout(self.send_timeout, send).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Refusal::Uncertain(format!(
+                "no answer within {:?}",
+                self.send_timeout
+            ))),
+        }
     }
 
     /// A transient failure at the `attempt`-th attempt: another try later, or the end.
@@ -173,14 +197,9 @@ impl Worker {
         }
     }
 
-    /// Records `end` of `d` (in state `from`), its event and, for in-app, its `entry`.
-    async fn end(
-        &self,
-        d: &Delivery,
-        from: Status,
-        end: End,
-        entry: Option<Entry>,
-    ) -> vici_kit::Result<()> {
+    /// Records `end` of `d` (as this worker last saw it: its state and attempts), its event
+    /// and, for in-app, its `entry`.
+    async fn end(&self, d: &Delivery, end: End, entry: Option<Entry>) -> vici_kit::Result<()> {
         let now = now_ms();
         let (outcome, status) = match &end {
             End::Sent { provider_id } => (
@@ -211,8 +230,8 @@ impl Worker {
             ),
         };
         let mut tx = self.db.begin().await.map_err(pool_error)?;
-        if !deliveries::finish(&mut tx, &d.id, from, &outcome, now).await? {
-            return Ok(()); // another worker ended it
+        if !deliveries::finish(&mut tx, d, &outcome, now).await? {
+            return Ok(()); // another worker moved it meanwhile
         }
         match &end {
             End::Sent { .. } => {

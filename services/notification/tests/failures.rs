@@ -94,3 +94,27 @@ pub async fn a_delivery_interrupted_mid_send_is_not_sent_again(app: App) {
         .count();
     assert_eq!(welcomes, 1);
 }
+
+pub async fn a_mail_whose_answer_never_comes_is_not_sent_again(app: App) {
+    // The server keeps each mail, then answers after the sender's deadline (2 s here).
+    app.smtp.set_delay(4_000);
+    let user = app.register("ada@example.com", "Ada").await;
+    let log = app.log_until(&user, "both mails ended", ended(2)).await;
+    for d in &log {
+        assert_eq!(d.status, "failed", "{d:?}");
+        assert_eq!(d.attempts, 1, "not retried: {d:?}");
+        let reason = d.reason.clone().unwrap_or_default();
+        assert!(reason.contains("no answer within"), "{reason}");
+        assert!(reason.contains("may have arrived"), "{reason}");
+    }
+    app.smtp.set_delay(0);
+    // A later mail goes through; the two that may have arrived did, once each, and no more.
+    app.order_event("order.confirmed", &user, json!({})).await;
+    let mails = app.smtp.wait_for(3).await;
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    let welcomes = mails
+        .iter()
+        .filter(|m| m.subject.starts_with("Welcome"))
+        .count();
+    assert_eq!(welcomes, 1);
+}

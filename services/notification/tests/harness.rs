@@ -44,6 +44,7 @@ pub async fn run(backend: Backend, case: impl AsyncFnOnce(App)) {
         .setting("VICI_NOTIFICATION_RETRY_MAX_MS", 500)
         .setting("VICI_NOTIFICATION_ATTEMPTS", 100)
         .setting("VICI_NOTIFICATION_POLL_MS", 50)
+        .setting("VICI_NOTIFICATION_SEND_TIMEOUT_SECS", 2)
         // Messages that wait go at once unless a case holds them (by the mail server, or an
         // hour for a reminder it calls off).
         .setting("VICI_NOTIFICATION_SHIPPING_WINDOW_SECS", 0)

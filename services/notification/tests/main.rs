@@ -23,6 +23,7 @@ vici_testkit::on_both_backends!(
     failures::a_server_answering_421_delays_mail_and_loses_none,
     failures::a_refused_recipient_fails_once_with_the_reason,
     failures::a_delivery_interrupted_mid_send_is_not_sent_again,
+    failures::a_mail_whose_answer_never_comes_is_not_sent_again,
     admin::the_log_filters_and_resends,
     rules::an_order_calls_off_the_reminder_and_consent_decides_the_rest,
     rules::later_shipping_news_supersedes_news_still_waiting,

@@ -403,3 +403,23 @@ async fn the_login_budget_is_per_ip_and_off_means_off() {
         .await
         .data();
 }
+
+/// Browsers' EventSource sends no headers, so the notification stream takes the token from
+/// its query; no other route does (a token in a URL ends up in logs and histories).
+#[tokio::test]
+async fn a_token_in_the_query_is_taken_only_by_the_event_stream() {
+    let gw = gateway().await;
+    let token = gw.auth.sign(&claims("customer"));
+    let get = |uri: String| {
+        let app = gw.app.clone();
+        async move { send(&app, Request::get(uri).body(Body::empty()).unwrap()).await }
+    };
+    let elsewhere = format!("{}&access_token={token}", private_probe(&gw).await);
+    get(elsewhere).await.assert_error(401, "UNAUTHORIZED");
+    // Past authentication the stream asks the notification service, which is down here.
+    let stream = format!("/api/users/notifications/stream?access_token={token}");
+    get(stream).await.assert_error(503, "UNAVAILABLE");
+    get("/api/users/notifications/stream?access_token=garbage".into())
+        .await
+        .assert_error(401, "UNAUTHORIZED");
+}

@@ -1,6 +1,8 @@
 //! Email: a multipart (text and HTML) message with the delivery's `Message-ID`, sent over SMTP
-//! with lettre (STARTTLS or TLS as the URL says, pooled connections), or written as an `.eml`
-//! file when no server is configured.
+//! with lettre (STARTTLS or TLS as the URL says), or written as an `.eml` file when no server
+//! is configured. One connection per mail, not a pool: the worker's deadline on a send drops
+//! the send, and a pooled connection cut off mid-command would be handed to the next mail
+//! with the late replies still on the wire (docs/notifications.md "Channels").
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -65,10 +67,26 @@ impl Mailer for Smtp {
         let message = message(&self.from, mail)?;
         match self.transport.send(message).await {
             Ok(_) => Ok(None),
-            Err(e) if e.is_permanent() => Err(Refusal::Permanent(format!("SMTP: {e}"))),
-            // Refused connections, timeouts, 4xx replies: the server may take it later.
-            Err(e) => Err(Refusal::Transient(format!("SMTP: {e}"))),
+            Err(e) => Err(refusal(&e)),
         }
+    }
+}
+
+/// What an SMTP failure means for the mail: a 5xx is final; a 4xx, or a connection that could
+/// not be opened (lettre's `Connection` kind, told only by its message) or secured, took
+/// nothing and may be tried again; anything else happened with the mail possibly handed over.
+fn refusal(e: &lettre::transport::smtp::Error) -> Refusal {
+    let said = format!("SMTP: {e}");
+    if e.is_permanent() || e.is_client() {
+        Refusal::Permanent(said)
+    } else if e.is_transient()
+        || e.is_tls()
+        || e.is_transport_shutdown()
+        || e.to_string().starts_with("Connection error")
+    {
+        Refusal::Transient(said)
+    } else {
+        Refusal::Uncertain(said)
     }
 }
 

@@ -15,6 +15,10 @@ pub enum Refusal {
     /// address that is not one.
     #[error("{0}")]
     Permanent(String),
+    /// The message may or may not have been taken: the connection broke or the answer did not
+    /// come in time after it was handed over. Never retried (at most once).
+    #[error("{0}")]
+    Uncertain(String),
 }
 
 /// A mail ready to go.

@@ -52,7 +52,13 @@ impl Texter for Http {
             .form(&form)
             .send()
             .await
-            .map_err(|e| Refusal::Transient(format!("SMS provider unreachable: {e}")))?;
+            .map_err(|e| {
+                if e.is_connect() {
+                    Refusal::Transient(format!("SMS provider unreachable: {e}"))
+                } else {
+                    Refusal::Uncertain(format!("SMS provider's answer lost: {e}"))
+                }
+            })?;
         let status = sent.status();
         let body: serde_json::Value = sent.json().await.unwrap_or_default();
         let said = |key: &str| body.get(key).and_then(|v| v.as_str()).map(str::to_string);

@@ -161,27 +161,36 @@ pub async fn due(conn: &mut AnyConnection, now: i64, limit: i64) -> Result<Vec<D
         .db_err("decoding the deliveries due")
 }
 
-/// Takes a pending delivery for sending, storing the id it will be known by first; `false`
-/// when another worker took it.
+/// Takes `d` for sending as it was read (pending, with the attempts it had), storing the id it
+/// will be known by first; the delivery as claimed, or `None` when another worker took or
+/// tried it since.
 pub async fn claim(
     conn: &mut AnyConnection,
-    id: &str,
+    d: &Delivery,
     message_id: &str,
     recipient: &str,
     now: i64,
-) -> Result<bool> {
+) -> Result<Option<Delivery>> {
     let done = sqlx::query(
         "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, message_id = $1, \
-         recipient = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'",
+         recipient = $2, updated_at = $3 WHERE id = $4 AND status = 'pending' AND attempts = $5",
     )
     .bind(message_id)
     .bind(recipient)
     .bind(now)
-    .bind(id)
+    .bind(&d.id)
+    .bind(d.attempts)
     .execute(conn)
     .await
     .db_err("claiming a delivery")?;
-    Ok(done.rows_affected() == 1)
+    Ok((done.rows_affected() == 1).then(|| Delivery {
+        status: Status::Sending,
+        attempts: d.attempts + 1,
+        message_id: Some(message_id.to_string()),
+        recipient: Some(recipient.to_string()),
+        updated_at: now,
+        ..d.clone()
+    }))
 }
 
 /// How a delivery ends, or waits for another attempt.
@@ -204,16 +213,16 @@ pub enum Outcome {
     },
 }
 
-/// Records `outcome` for a delivery in state `from`; `false` when it is no longer there. A try
-/// that ends without having been claimed (an in-app one, a lookup that failed) counts as an
-/// attempt here; a claimed one was counted by [`claim`].
+/// Records `outcome` for `d` as it was read (its state and attempts); `false` when it has moved
+/// since. A try that ends without having been claimed (an in-app one, a lookup that failed)
+/// counts as an attempt here; a claimed one was counted by [`claim`].
 pub async fn finish(
     conn: &mut AnyConnection,
-    id: &str,
-    from: Status,
+    d: &Delivery,
     outcome: &Outcome,
     now: i64,
 ) -> Result<bool> {
+    let from = d.status;
     let (status, reason, next, sent_at, provider_id, data) = match outcome {
         Outcome::Sent { provider_id, data } => (
             Status::Sent,
@@ -246,7 +255,7 @@ pub async fn finish(
     let done = sqlx::query(
         "UPDATE deliveries SET status = $1, reason = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
          sent_at = $4, message_id = COALESCE($5, message_id), data = COALESCE($6, data), \
-         updated_at = $7, attempts = attempts + $10 WHERE id = $8 AND status = $9",
+         updated_at = $7, attempts = attempts + $10 WHERE id = $8 AND status = $9 AND attempts = $11",
     )
     .bind(status.name())
     .bind(reason)
@@ -255,11 +264,12 @@ pub async fn finish(
     .bind(provider_id)
     .bind(data)
     .bind(now)
-    .bind(id)
+    .bind(&d.id)
     .bind(from.name())
     .bind(i64::from(
         from == Status::Pending && !matches!(outcome, Outcome::Skipped { .. }),
     ))
+    .bind(d.attempts)
     .execute(conn)
     .await
     .db_err("recording how a delivery went")?;
@@ -268,18 +278,18 @@ pub async fn finish(
 
 /// Deliveries left `sending` since before `before` (their worker died mid-send): they may have
 /// reached the recipient, so they are not sent again but failed for an admin to resend.
-pub async fn fail_interrupted(conn: &mut AnyConnection, before: i64, now: i64) -> Result<u64> {
-    let done = sqlx::query(
-        "UPDATE deliveries SET status = 'failed', reason = $1, updated_at = $2 \
-         WHERE status = 'sending' AND updated_at < $3",
-    )
-    .bind(INTERRUPTED)
-    .bind(now)
+pub async fn interrupted(conn: &mut AnyConnection, before: i64) -> Result<Vec<Delivery>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE status = 'sending' AND updated_at < $1 LIMIT 100"
+    ))
     .bind(before)
-    .execute(conn)
+    .fetch_all(conn)
     .await
-    .db_err("failing interrupted deliveries")?;
-    Ok(done.rows_affected())
+    .db_err("reading interrupted deliveries")?;
+    rows.iter()
+        .map(from_row)
+        .collect::<sqlx::Result<_>>()
+        .db_err("decoding interrupted deliveries")
 }
 
 pub const INTERRUPTED: &str = "interrupted while sending: it may have arrived, so it is not \
