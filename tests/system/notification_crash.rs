@@ -18,7 +18,10 @@ async fn a_worker_killed_mid_batch_sends_no_mail_twice() {
     let mode = Mode::from_env();
     let broker = (mode == Mode::Distributed).then(Broker::start);
     let bus = broker.as_ref().map(|b| format!("kafka://{}", b.address));
+    // A send that would take longer than a second is cut off (the deadline must be below the
+    // time after which a row left `sending` counts as interrupted).
     let mut settings = vec![
+        ("VICI_NOTIFICATION_SEND_TIMEOUT_SECS", "1"),
         ("VICI_NOTIFICATION_INTERRUPTED_AFTER_SECS", "2"),
         ("VICI_NOTIFICATION_CONCURRENCY", "2"),
     ];
