@@ -9,6 +9,7 @@ use serde_json::Value;
 use vici_testkit::eventually;
 use vici_testkit::system::{Broker, DEMO_PASSWORD, Mode, OwnShop, kafka_reader};
 
+use crate::notifications::through_the_api;
 use crate::resilience::{signed_in, wait_healthy};
 
 const USERS: usize = 12;
@@ -63,7 +64,7 @@ async fn a_worker_killed_mid_batch_sends_no_mail_twice() {
         rows.iter()
             .all(|r| r["status"] != "pending" && r["status"] != "sending")
     };
-    eventually("every delivery ended", || async {
+    through_the_api("every delivery ended", || async {
         let rows = log().await;
         ended(&rows) && (mode == Mode::Embedded || rows.len() == USERS * 2)
     })

@@ -3,10 +3,23 @@
 //! admin reads the delivery log.
 use reqwest::Method;
 use serde_json::json;
+use std::time::Duration;
 use vici_testkit::system::{EventStream, Visitor, shop};
-use vici_testkit::{ReceivedMail, eventually};
+
+use vici_testkit::{ReceivedMail, eventually, eventually_every};
 
 use crate::checkout::{admin, buyer, card};
+
+/// Waits until `check` holds, asking the shop's API four times a second for up to a minute: a
+/// 25 ms poll would spend the caller's per-address budget and be answered 429.
+pub async fn through_the_api<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let (every, within) = (Duration::from_millis(250), Duration::from_secs(60));
+    eventually_every(what, every, within, check).await;
+}
 
 /// The mail to `email` whose subject starts with `subject`, once it has arrived.
 async fn mail_to(email: &str, subject: &str) -> ReceivedMail {
@@ -133,7 +146,7 @@ async fn an_order_is_confirmed_by_mail_and_in_the_app() {
     assert!(text.contains(&format!("/orders/{order_id}")), "{text}");
 
     let inbox = || async { v.get("/api/users/notifications").await };
-    eventually("the confirmation in the app", || async {
+    through_the_api("the confirmation in the app", || async {
         inbox().await.text().contains("order_confirmation")
     })
     .await;
