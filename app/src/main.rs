@@ -1,6 +1,7 @@
 //! The `vici` binary: one executable that runs the whole shop (`up`) or chosen services (`serve`),
 //! and administers their databases (`migrate`, `seed`) and configuration (`config`).
 
+mod history;
 mod recs;
 mod run;
 mod services;
@@ -73,6 +74,8 @@ enum Command {
         /// N generated products over the demo categories, for benchmarks.
         #[arg(long, value_name = "N")]
         synthetic: Option<usize>,
+        #[command(flatten)]
+        history: history::HistoryArgs,
     },
     /// Print the effective configuration, secrets masked.
     Config(Overrides),
@@ -218,8 +221,11 @@ fn main() -> ExitCode {
             Command::Serve { services, .. } => run::serve(config, services).await,
             Command::Migrate { services, .. } => run::migrate(config, services).await,
             Command::Seed {
-                file, synthetic, ..
-            } => run::seed(config, file, synthetic).await,
+                file,
+                synthetic,
+                history,
+                ..
+            } => run::seed(config, file, synthetic, history).await,
             Command::Config(_) => {
                 print_config(&config);
                 Ok(())

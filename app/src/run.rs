@@ -149,6 +149,7 @@ pub async fn seed(
     config: Config,
     file: Option<PathBuf>,
     synthetic: Option<usize>,
+    history: crate::history::HistoryArgs,
 ) -> anyhow::Result<()> {
     let catalog = match (file, synthetic) {
         (Some(path), _) => {
@@ -162,7 +163,9 @@ pub async fn seed(
     };
     let all = services::all();
     let platform = Platform::open(config, &all).await?;
-    seed_catalog(&platform, &all, catalog).await
+    let wares = crate::history::wares(&catalog);
+    seed_catalog(&platform, &all, catalog).await?;
+    history.generate(&platform, &wares).await
 }
 
 async fn seed_catalog(

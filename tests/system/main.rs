@@ -3,6 +3,7 @@
 
 mod account;
 mod admin_catalogue;
+mod analytics;
 mod avatar;
 mod backfill;
 mod bad_input;

@@ -10,6 +10,7 @@ use vici_proto::event::v1 as pb;
 use vici_proto::event::v1::event_service_server::EventService;
 use vici_types::{TypedId, UserId};
 
+use crate::analytics;
 use crate::domain::catalogue::Origin;
 use crate::domain::enrich::Context;
 use crate::domain::schema;
@@ -75,6 +76,24 @@ impl EventService for EventApi {
         let mut outcome = self.service.track(&[(&call, &body)]).await?;
         let event_id = outcome.pop().expect("one outcome per event")?;
         Ok(Response::new(pb::TrackEventResponse { event_id }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_dashboard(
+        &self,
+        req: Request<pb::GetDashboardRequest>,
+    ) -> Reply<pb::GetDashboardResponse> {
+        let answer = analytics::answer::dashboard(&self.service.db, req.into_inner().recent);
+        Ok(Response::new(answer.await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_analytics(
+        &self,
+        req: Request<pb::GetAnalyticsRequest>,
+    ) -> Reply<pb::GetAnalyticsResponse> {
+        let answer = analytics::answer::analytics(&self.service.db, req.into_inner());
+        Ok(Response::new(answer.await?))
     }
 
     #[tracing::instrument(skip_all, fields(events = req.get_ref().events_json.len()))]

@@ -13,7 +13,10 @@
 //! - While the broker is away the outbox grows up to `event.spool_limit_mb`; past it behaviour
 //!   events are dropped and counted (`service::spool`).
 //! - Recent events stay for `event.recent_window_hours`, then a purge forgets them.
+//! - The shop's numbers for the admin dashboard and analytics are a projection of order,
+//!   behaviour, catalogue and stock events this service keeps (`analytics`).
 
+pub mod analytics;
 mod config;
 mod domain;
 mod grpc;
@@ -45,6 +48,12 @@ pub fn service() -> Service {
     })
     .migrations(MIGRATIONS)
     .config::<EventConfig>()
+    .seed(|db, catalog| {
+        Box::pin(async move {
+            let filed = analytics::catalogue::seed(&db, &catalog).await?;
+            Ok(format!("{filed} products filed for analytics"))
+        })
+    })
 }
 
 /// What the service runs on.
@@ -80,13 +89,18 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         spool,
     };
     let purge = spawn_purge(base.db.clone(), config, base.shutdown.clone());
+    let projecting =
+        analytics::consume::spawn(base.db.clone(), base.bus.clone(), base.shutdown.clone());
+    let forgetting = analytics::consume::spawn_purge(base.db.clone(), base.shutdown.clone());
     let api = EventServiceServer::new(grpc::EventApi::new(Arc::new(service)));
     Ok(base
         .app(ServiceName::Event, tonic::service::Routes::new(api))
         .with_task(relay)
         .with_task(writing)
         .with_task(purge)
-        .with_task(measure))
+        .with_task(measure)
+        .with_task(projecting)
+        .with_task(forgetting))
 }
 
 /// Forgets the events older than the window, now and every [`PURGE_EVERY`].

@@ -4,6 +4,7 @@
 //! PostgreSQL comes from `VICI_TEST_DATABASE_URL` (default `postgres://root@127.0.0.1:5432/`);
 //! a PostgreSQL that cannot be reached fails those cases: they are never skipped.
 
+mod analytics;
 mod harness;
 mod import;
 mod served;
@@ -19,6 +20,10 @@ vici_testkit::on_both_backends!(
     served::served_events_keep_each_their_own_request,
     served::a_runaway_session_is_flagged_and_spread,
     import::history_is_published_with_its_own_user_and_time,
+    analytics::sales_reconcile_with_the_orders_to_the_cent,
+    analytics::the_funnel_and_the_lists_follow_behaviour,
+    analytics::low_stock_follows_stock_and_catalogue_events,
+    analytics::bad_periods_are_refused,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

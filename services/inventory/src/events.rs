@@ -9,7 +9,8 @@ use crate::store::StockRow;
 pub const RESERVATION_EXPIRED: &str = "inventory.reservation_expired";
 
 /// `inventory.stock_changed` for `row` as it is now, plus the threshold crossings of its move
-/// from `before` available; keyed by product id.
+/// from `before` available; keyed by product id. `threshold` rides along (payloads only grow) so
+/// a projection can list low stock without asking.
 pub fn stock_changed(row: &StockRow, before: i64) -> Vec<CloudEvent> {
     let product = &row.product_id;
     let variant = (!row.variant_id.is_empty()).then_some(&row.variant_id);
@@ -17,7 +18,7 @@ pub fn stock_changed(row: &StockRow, before: i64) -> Vec<CloudEvent> {
         "inventory",
         "inventory.stock_changed",
         product,
-        json!({"productId": product, "variantId": variant, "available": row.available, "reserved": row.reserved}),
+        json!({"productId": product, "variantId": variant, "available": row.available, "reserved": row.reserved, "threshold": row.threshold}),
     )];
     for kind in crossings(before, row.available, row.threshold) {
         events.push(CloudEvent::new(

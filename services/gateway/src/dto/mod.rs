@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin_catalogue;
 pub mod admin_category;
+pub mod analytics;
 pub mod cart;
 mod catalogue;
 pub mod checkout;

@@ -161,3 +161,18 @@ pub struct DeliveriesParams {
     /// Only this user's deliveries.
     user_id: Option<String>,
 }
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnalyticsParams {
+    /// First day (YYYY-MM-DD, UTC; an RFC 3339 time is read as its UTC day). Default: 29
+    /// days before `to`.
+    from: Option<String>,
+    /// Last day, included. Default: today.
+    to: Option<String>,
+    /// `day` (default), `week` (from Monday) or `month`: the buckets of `revenueOverTime`.
+    interval: Option<String>,
+    /// How many top products (default 10, at most 50).
+    #[param(minimum = 1, maximum = 50, default = 10)]
+    limit: Option<u32>,
+}

@@ -13,7 +13,7 @@ const DESCRIPTION: &str = "REST API of the vici online shop. Every answer is env
     `{success: true, data, message?}` (lists add a sibling `pagination` and an `X-Total-Count` \
     header) or `{success: false, statusCode, error, message, details?, requestId}`. Money is in \
     dollars; every response carries `X-Request-Id`. Public routes ignore a missing or invalid \
-    bearer token. Routes whose feature is not built yet answer 501 past their access check.";
+    bearer token.";
 
 /// Every tag a row may use, in the document's order, with its description.
 pub const TAGS: &[(&str, &str)] = &[

@@ -11,7 +11,7 @@ use utoipa::openapi::{
 };
 
 use crate::envelope::Pagination;
-use crate::routes::table::{Access, Body, Components, Reply, Route, Serve, schema_of};
+use crate::routes::table::{Access, Body, Components, Reply, Route, schema_of};
 
 pub fn http_method(route: &Route) -> HttpMethod {
     match route.method.as_str() {
@@ -28,7 +28,7 @@ pub fn operation(route: &Route, components: &mut Components) -> Operation {
         .tag(route.tag)
         .operation_id(Some(route.operation_id))
         .summary(Some(route.summary))
-        .description(description(route));
+        .description(route.description.map(str::to_string));
     for name in route.path_params() {
         op = op.parameter(path_parameter(name));
     }
@@ -51,15 +51,6 @@ pub fn operation(route: &Route, components: &mut Components) -> Operation {
     op.request_body(request_body(route.body, components))
         .responses(responses(route, components))
         .build()
-}
-
-fn description(route: &Route) -> Option<String> {
-    match (&route.serve, route.description) {
-        (Serve::Planned(feature), _) => Some(format!(
-            "{feature} is not available yet: this route answers 501 past its access check."
-        )),
-        (Serve::Handler(_), text) => text.map(str::to_string),
-    }
 }
 
 /// Ids are UUIDs; slugs, `idOrSlug` and media keys are free text.
@@ -150,12 +141,7 @@ fn array(of: RefOr<Schema>) -> RefOr<Schema> {
 }
 
 fn success(route: &Route, components: &mut Components) -> ResponseBuilder {
-    let described = if route.is_planned() {
-        "Once implemented (shapes in the contract)"
-    } else {
-        "Success"
-    };
-    let mut response = ResponseBuilder::new().description(described);
+    let mut response = ResponseBuilder::new().description("Success");
     let Some(reply) = route.reply else {
         return response;
     };
@@ -230,9 +216,6 @@ fn responses(route: &Route, components: &mut Components) -> utoipa::openapi::Res
             format!("Over the per-address or per-user budget{budget}; see `Retry-After`"),
         ));
         refusals.push((503, "A service this route needs is unavailable".into()));
-    }
-    if let Serve::Planned(feature) = route.serve {
-        refusals.push((501, format!("{feature} is not available yet")));
     }
     refusals.extend(route.errors.iter().map(|(s, why)| (*s, why.to_string())));
     let error = schema_of::<crate::error::ErrorBody>(components);

@@ -68,6 +68,29 @@ pub fn user_events(pairs: &[(String, String)]) -> Result<(u32, Option<String>), 
     r.finish((limit.unwrap_or(50), event_type))
 }
 
+/// `from`, `to` and `interval` as given (the event service checks them) and `limit`, the
+/// number of top products.
+pub struct AnalyticsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub interval: Option<String>,
+    pub top: u32,
+}
+
+pub fn analytics(pairs: &[(String, String)]) -> Result<AnalyticsQuery, Invalid> {
+    let mut r = Reader::new(pairs);
+    let from = r.text(&["from"]);
+    let to = r.text(&["to"]);
+    let interval = r.text(&["interval"]);
+    let top = r.parse(&["limit"], |raw| super::fields::parse_limit(raw, 50));
+    r.finish(AnalyticsQuery {
+        from,
+        to,
+        interval,
+        top: top.unwrap_or(10),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

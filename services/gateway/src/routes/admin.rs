@@ -1,30 +1,70 @@
-//! Admin routes of the contract that later issues build (dashboard, analytics), and the catch-alls that keep every other `/admin` path behind the
-//! admin check, so a non-admin learns nothing about which admin routes exist. The built admin
-//! routes live with their areas (catalogue, users, stock and coupons, orders).
+//! The shop's numbers for admins (`/admin/dashboard`, `/admin/analytics`, from the event
+//! service's analytics projection), and the catch-alls that keep every other `/admin` path
+//! behind the admin check, so a non-admin learns nothing about which admin routes exist. The
+//! other admin routes live with their areas (catalogue, users, stock and coupons, orders).
 use axum::Router;
-use axum::http::Method;
+use axum::extract::State;
+use axum::response::Response;
 use axum::routing::any;
+use vici_proto::event::v1 as pb;
 
 use super::table::{Access::Admin, Route};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::extract::AdminUser;
-
-const ANALYTICS: &str = "Shop analytics";
+use crate::dto::analytics::{AnalyticsDto, DashboardDto};
+use crate::dto::params::AnalyticsParams;
+use crate::envelope;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AdminUser, QueryPairs};
+use crate::query;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::planned(Method::GET, Admin, "/admin/dashboard", ANALYTICS).doc(
-            "Admin",
-            "admin_dashboard",
-            "Revenue, orders, customers, low stock, recent orders",
-        ),
-        Route::planned(Method::GET, Admin, "/admin/analytics", ANALYTICS).doc(
-            "Admin",
-            "admin_analytics",
-            "Sales analytics between `from` and `to`",
-        ),
+        Route::get(Admin, "/admin/dashboard", dashboard)
+            .doc(
+                "Admin",
+                "admin_dashboard",
+                "Revenue, orders, customers, orders by status, low stock, recent orders",
+            )
+            .data::<DashboardDto>(),
+        Route::get(Admin, "/admin/analytics", analytics)
+            .doc(
+                "Admin",
+                "admin_analytics",
+                "Sales, funnel and recommendation numbers of a period beside the period before",
+            )
+            .query::<AnalyticsParams>()
+            .data::<AnalyticsDto>(),
     ]
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "GetDashboard"))]
+async fn dashboard(State(state): State<AppState>, _admin: AdminUser) -> ApiResult<Response> {
+    let found = state
+        .events()
+        .get_dashboard(pb::GetDashboardRequest { recent: 10 })
+        .await?
+        .into_inner();
+    Ok(envelope::ok(DashboardDto::from(found)))
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "GetAnalytics"))]
+async fn analytics(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    QueryPairs(pairs): QueryPairs,
+) -> ApiResult<Response> {
+    let q = query::account::analytics(&pairs)?;
+    let found = state
+        .events()
+        .get_analytics(pb::GetAnalyticsRequest {
+            from: q.from,
+            to: q.to,
+            interval: q.interval,
+            top: q.top,
+        })
+        .await?
+        .into_inner();
+    Ok(envelope::ok(AnalyticsDto::from(found)))
 }
 
 /// Authentication first, then "no such admin route".

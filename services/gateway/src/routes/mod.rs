@@ -1,7 +1,7 @@
 //! The REST routes under `/api`, built from one table ([`table`]): each area declares its rows
 //! beside its handlers, and [`build`] turns every row into a served route with the layers its
-//! declaration asks for — the access check, the body limit, the micro-cache — or into a 501
-//! when its feature is still planned. The OpenAPI document is generated from the same rows.
+//! declaration asks for — the access check, the body limit, the micro-cache. The OpenAPI
+//! document is generated from the same rows.
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::Method;
@@ -14,7 +14,7 @@ use crate::cache::{self, MicroCache};
 use crate::extract::admit;
 use crate::identity::Caller;
 use crate::middleware::body_limit;
-use table::{Access, Route, Serve};
+use table::{Access, Route};
 
 pub mod account;
 pub mod admin;
@@ -24,7 +24,6 @@ pub mod media;
 pub mod ops;
 pub mod orders;
 pub mod pages;
-pub mod planned;
 pub mod shopping;
 pub mod table;
 pub mod tracking;
@@ -102,10 +101,7 @@ fn serve(row: Route, json_limit: usize, cache: Option<&MicroCache>) -> MethodRou
     } else {
         json_limit
     };
-    let mut method_router = match row.serve {
-        Serve::Handler(handler) => *handler,
-        Serve::Planned(feature) => planned::handler(row.method, feature),
-    };
+    let mut method_router = *row.serve;
     if let (true, Some(cache)) = (row.cached, cache) {
         method_router = method_router.route_layer(from_fn_with_state(cache.clone(), cache::serve));
     }

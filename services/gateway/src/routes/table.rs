@@ -72,12 +72,6 @@ pub enum Reply {
 /// The media type of a Server-Sent Events answer: it lasts as long as the client listens.
 pub const EVENT_STREAM: &str = "text/event-stream";
 
-/// How a row is served: its handler, or 501 NOT_IMPLEMENTED until `feature` lands.
-pub enum Serve {
-    Handler(Box<MethodRouter<AppState>>),
-    Planned(&'static str),
-}
-
 /// A request header the route reads, for the document.
 #[derive(Clone, Copy)]
 pub struct HeaderDoc {
@@ -106,7 +100,8 @@ pub struct Route {
     /// `/products/{id}`, `/media/{*key}`.
     pub path: &'static str,
     pub access: Access,
-    pub serve: Serve,
+    /// Its handler.
+    pub serve: Box<MethodRouter<AppState>>,
     pub tag: &'static str,
     pub operation_id: &'static str,
     pub summary: &'static str,
@@ -126,7 +121,12 @@ pub struct Route {
 }
 
 impl Route {
-    fn new(method: Method, access: Access, path: &'static str, serve: Serve) -> Self {
+    fn new(
+        method: Method,
+        access: Access,
+        path: &'static str,
+        serve: Box<MethodRouter<AppState>>,
+    ) -> Self {
         Self {
             method,
             path,
@@ -154,12 +154,7 @@ impl Route {
         T: 'static,
     {
         let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
-        Self::new(
-            method,
-            access,
-            path,
-            Serve::Handler(Box::new(on(filter, handler))),
-        )
+        Self::new(method, access, path, Box::new(on(filter, handler)))
     }
 
     pub fn get<H: Handler<T, AppState>, T: 'static>(a: Access, path: &'static str, h: H) -> Self {
@@ -180,17 +175,6 @@ impl Route {
         h: H,
     ) -> Self {
         Self::handled(Method::DELETE, a, path, h)
-    }
-
-    /// A route of the contract that a later issue builds: registered now with its access level,
-    /// answering 501 past the access and body checks.
-    pub fn planned(
-        method: Method,
-        access: Access,
-        path: &'static str,
-        feature: &'static str,
-    ) -> Self {
-        Self::new(method, access, path, Serve::Planned(feature))
     }
 
     /// Its tag, unique operation id and one-line summary.
@@ -331,10 +315,6 @@ impl Route {
     pub fn outside_api(mut self) -> Self {
         self.outside_api = true;
         self
-    }
-
-    pub fn is_planned(&self) -> bool {
-        matches!(self.serve, Serve::Planned(_))
     }
 
     /// Whether the body limit of uploads applies rather than the JSON one.

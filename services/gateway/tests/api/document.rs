@@ -1,5 +1,5 @@
-//! The gateway's own OpenAPI document as tests read it: every operation with its access level
-//! and whether it is planned, so tests pick routes by what they are rather than by name.
+//! The gateway's own OpenAPI document as tests read it: every operation with its access level,
+//! so tests pick routes by what they are rather than by name.
 use serde_json::Value;
 
 use crate::{Gateway, get};
@@ -13,8 +13,6 @@ pub struct Operation {
     pub private: bool,
     /// Needs the admin role (documents a 403).
     pub admin: bool,
-    /// Answers 501 until its feature lands (documents a 501).
-    pub planned: bool,
 }
 
 impl Operation {
@@ -45,27 +43,10 @@ pub async fn operations(gw: &Gateway) -> Vec<Operation> {
                 path: path.clone(),
                 private: op["security"].as_array().is_some_and(|s| !s.is_empty()),
                 admin: responses.get("403").is_some(),
-                planned: responses.get("501").is_some(),
             });
         }
     }
     found
-}
-
-/// The first planned operation of `method` with this access (private, admin).
-pub async fn planned(
-    gw: &Gateway,
-    method: axum::http::Method,
-    private: bool,
-    admin: bool,
-) -> Operation {
-    operations(gw)
-        .await
-        .into_iter()
-        .find(|o| o.planned && o.method == method && o.private == private && o.admin == admin)
-        .unwrap_or_else(|| {
-            panic!("no planned {method} route (private {private}, admin {admin}) left to probe")
-        })
 }
 
 /// Whether `body` is the answer of no route at all (the router's fallbacks).

@@ -7,7 +7,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use vici_identity::revocation;
 use vici_identity::{Claims, SigningKey};
 
-use crate::document::planned;
 use crate::fake_auth::{GOOD_PASSWORD, claims, now};
 use crate::{Gateway, Reply, gateway, gateway_with, send};
 
@@ -101,9 +100,9 @@ async fn roles_decide_admin_routes() {
     let gw = gateway().await;
     let customer = gw.auth.sign(&claims("customer"));
     let admin = gw.auth.sign(&claims("admin"));
-    let probe = planned(&gw, Method::GET, true, true).await.uri();
+    let probe = "/api/admin/dashboard";
     let dashboard = |token: String| {
-        let (gw, probe) = (&gw, &probe);
+        let gw = &gw;
         async move {
             let request = Request::get(probe)
                 .header("authorization", format!("Bearer {token}"))
@@ -115,7 +114,8 @@ async fn roles_decide_admin_routes() {
     dashboard(customer.clone())
         .await
         .assert_error(403, "FORBIDDEN");
-    dashboard(admin).await.assert_error(501, "NOT_IMPLEMENTED");
+    // Past the check: the event service behind it is not running here.
+    dashboard(admin).await.assert_error(503, "UNAVAILABLE");
     // Unknown admin paths hide behind the same check.
     let request = Request::get("/api/admin/secret-thing")
         .header("authorization", format!("Bearer {customer}"))

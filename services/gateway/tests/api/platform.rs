@@ -3,9 +3,8 @@
 use axum::body::Body;
 use axum::http::{Method, Request};
 
-use crate::document::{operations, planned};
+use crate::document::operations;
 use crate::fake::HEADPHONES_ID;
-use crate::fake_auth::claims;
 use crate::{Reply, gateway, gateway_with, get, send};
 use axum::Router;
 
@@ -84,25 +83,6 @@ async fn malformed_or_non_json_bodies_are_400() {
     send(&gw.app, request)
         .await
         .assert_error(400, "VALIDATION_ERROR");
-}
-
-#[tokio::test]
-async fn planned_routes_are_501() {
-    let gw = gateway().await;
-    // Every planned read left is an admin's: past the access check.
-    let read = planned(&gw, Method::GET, true, true).await.uri();
-    let admin = format!("Bearer {}", gw.auth.sign(&claims("admin")));
-    let request = Request::get(&read).header("authorization", &admin);
-    let body = send(&gw.app, request.body(Body::empty()).unwrap())
-        .await
-        .assert_error(501, "NOT_IMPLEMENTED");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("not available yet"),
-        "{body}"
-    );
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ async fn every_documented_operation_is_served_at_its_access_level() {
     let admin = gw.auth.sign(&claims("admin"));
     let ops = operations(&gw).await;
     assert!(ops.len() > 90, "{} operations", ops.len());
-    assert!(ops.iter().any(|o| o.planned) && ops.iter().any(|o| o.admin));
+    assert!(ops.iter().any(|o| o.admin));
     for op in &ops {
         let what = format!("{} {}", op.method, op.path);
         let uri = op.uri();
@@ -46,10 +46,6 @@ async fn every_documented_operation_is_served_at_its_access_level() {
             !fell_through(status, &body),
             "{what}: not routed ({status} {body})"
         );
-        assert_eq!(
-            status == 501,
-            op.planned,
-            "{what}: 501 exactly when planned ({status} {body})"
-        );
+        assert_ne!(status, 501, "{what}: every route is built ({body})");
     }
 }
