@@ -29,6 +29,7 @@ use vici_proto::user::v1::user_service_client::UserServiceClient;
 mod behaviour;
 mod cache;
 mod config;
+mod console;
 mod dto;
 mod envelope;
 mod error;
@@ -66,6 +67,8 @@ pub struct Deps {
     /// Where catalogue changes are announced (`product-events`), to keep the micro-cache fresh.
     pub bus: vici_bus::SharedBus,
     pub shutdown: vici_kit::server::Shutdown,
+    /// Where shoppers reach the shop; an https one makes the console's cookies `Secure`.
+    pub public_url: String,
 }
 
 /// gRPC clients of the services the gateway calls. Channels connect lazily (a service that is
@@ -97,6 +100,7 @@ impl Deps {
             cache: p.cache.clone(),
             bus: p.bus.clone(),
             shutdown: p.shutdown.clone(),
+            public_url: p.config.public_url.clone(),
         })
     }
 }
@@ -272,12 +276,18 @@ fn app(state: AppState) -> Router {
         config.body_limit_bytes,
         state.0.micro_cache.as_ref(),
     );
+    let api = api
+        .layer(from_fn_with_state(state.clone(), behaviour::record_served))
+        .layer(from_fn_with_state(state.clone(), guard::guard));
+    // The console acts through the API itself, in process.
+    let internal = Router::new()
+        .nest("/api", api.clone())
+        .with_state(state.clone());
+    let secure = state.public_url.starts_with("https://");
+    let sessions = console::Sessions::new(state.cache.clone(), secure);
     Router::new()
-        .nest(
-            "/api",
-            api.layer(from_fn_with_state(state.clone(), behaviour::record_served))
-                .layer(from_fn_with_state(state.clone(), guard::guard)),
-        )
+        .nest("/api", api)
+        .nest_service("/admin", console::router(internal, sessions))
         .merge(root)
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
