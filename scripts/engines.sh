@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the real engines the tests need when they are not already running: PostgreSQL, Redis,
 # a Kafka-protocol broker (tansu) and an S3-API server (s3s-fs). Installs the last two from
-# crates.io when missing, and the SMTP server the notification tests start (aiosmtpd) from PyPI. Any engine that cannot be had stops the run: tests never skip.
+# crates.io when missing, the test peers' Python packages (aiosmtpd for the notification tests'
+# SMTP server, Playwright for the admin console's browser test) from PyPI, and Debian's chromium
+# for that browser test. Any engine that cannot be had stops the run: tests never skip.
 set -euo pipefail
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -66,21 +68,49 @@ ensure_s3() {
   wait_port "$S3_PORT" s3s-fs 30
 }
 
-# The notification tests' SMTP server (testing/smtp/server.py) runs on aiosmtpd from PyPI, in a
-# virtual environment kept outside the checkout; VICI_TEST_PYTHON names its interpreter.
-ensure_smtp_server() {
+# The test peers written in Python (testing/smtp/server.py, testing/sms/provider.py,
+# testing/console/console_test.py) run in one virtual environment kept outside the checkout,
+# holding every peer's requirements; it is rebuilt when their text changes. VICI_TEST_PYTHON
+# names its interpreter.
+ensure_test_venv() {
   local venv=${VICI_TEST_VENV:-$HOME/.cache/vici/testenv}
+  local testing
+  testing=$(cd "$(dirname "${BASH_SOURCE[0]}")/../testing" && pwd)
+  local files=("$testing/smtp/requirements.txt" "$testing/console/requirements.txt")
   local wanted
-  wanted=$(cat "$(dirname "${BASH_SOURCE[0]}")/../testing/smtp/requirements.txt")
+  wanted=$(cat "${files[@]}")
   if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$wanted" ]; then
-    echo "engines: installing the test SMTP server (aiosmtpd) into $venv"
+    echo "engines: installing the test peers' Python packages (aiosmtpd, playwright) into $venv"
     rm -rf "$venv"
     python3 -m venv "$venv" \
-      && "$venv/bin/pip" install -q -r "$(dirname "${BASH_SOURCE[0]}")/../testing/smtp/requirements.txt" \
-      || { echo "engines: cannot install aiosmtpd from PyPI" >&2; exit 1; }
+      && "$venv/bin/pip" install -q "${files[@]/#/--requirement=}" \
+      || { echo "engines: cannot install the test peers' packages from PyPI" >&2; exit 1; }
     echo "$wanted" > "$venv/.requirements"
   fi
   export VICI_TEST_PYTHON=$venv/bin/python
+}
+
+# The notification tests' SMTP server (testing/smtp/server.py) runs on aiosmtpd.
+ensure_smtp_server() {
+  ensure_test_venv
+}
+
+# The admin console's browser test (testing/console/console_test.py) drives Debian's chromium
+# through Playwright. Playwright's own browsers come from a CDN this machine cannot reach, so
+# `playwright install` is never run: the test launches /usr/bin/chromium, which
+# VICI_TEST_CHROMIUM names.
+ensure_browser() {
+  local chromium=/usr/bin/chromium
+  if [ ! -x "$chromium" ]; then
+    echo "engines: installing chromium from Debian"
+    (apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }) \
+      >"$ENGINE_LOGS/install-chromium.log" 2>&1 \
+      || { tail -20 "$ENGINE_LOGS/install-chromium.log" >&2; echo "engines: cannot install chromium" >&2; exit 1; }
+  fi
+  ensure_test_venv
+  "$VICI_TEST_PYTHON" -c "import playwright.sync_api" \
+    || { echo "engines: Playwright is missing from $VICI_TEST_PYTHON" >&2; exit 1; }
+  export VICI_TEST_CHROMIUM=$chromium
 }
 
 ensure_all() {
@@ -89,6 +119,7 @@ ensure_all() {
   ensure_kafka
   ensure_s3
   ensure_smtp_server
+  ensure_browser
   export VICI_TEST_DATABASE_URL=${VICI_TEST_DATABASE_URL:-postgres://root@127.0.0.1:5432/}
   export VICI_TEST_REDIS_URL=${VICI_TEST_REDIS_URL:-redis://127.0.0.1:6379}
   export VICI_TEST_KAFKA=${VICI_TEST_KAFKA:-127.0.0.1:9092}

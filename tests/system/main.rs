@@ -13,6 +13,7 @@ mod cart;
 mod catalogue;
 mod checkout;
 mod cli;
+mod console;
 mod identity;
 mod lifecycle;
 mod notification_channels;

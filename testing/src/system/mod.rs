@@ -21,7 +21,7 @@ pub use process::{
 };
 use serde_json::Value;
 pub use tracked::{arrivals, clicks, kafka_reader};
-pub use visitor::{DEMO_PASSWORD, Visitor, random_ip, unique_email};
+pub use visitor::{DEMO_PASSWORD, NEW_PASSWORD, Visitor, random_ip, unique_email};
 
 /// The shop every test of a run shares (booting it costs seconds, so it happens once). It is
 /// booted from a thread that lives as long as the test process: the parent-death signal of its

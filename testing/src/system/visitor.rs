@@ -8,6 +8,9 @@ use super::{Reply, Shop};
 /// The demo users' password (contract §4).
 pub const DEMO_PASSWORD: &str = "password123";
 
+/// The password [`Visitor::register`] gives every new account.
+pub const NEW_PASSWORD: &str = "Sup3r-secret";
+
 /// An address in 10.0.0.0/8, different on every call (for `X-Forwarded-For`).
 pub fn random_ip() -> String {
     let b = uuid::Uuid::new_v4().into_bytes();
@@ -92,7 +95,7 @@ impl<'a> Visitor<'a> {
     pub async fn register(&mut self, tag: &str) -> Reply {
         let body = json!({
             "email": unique_email(tag),
-            "password": "Sup3r-secret",
+            "password": NEW_PASSWORD,
             "firstName": "Test",
             "lastName": tag,
         });

@@ -172,7 +172,8 @@ async fn numbers(db: &Db, p: Period) -> Result<pb::PeriodNumbers, Error> {
         checkouts,
         purchases,
     } = query::sums(db, p).await.map_err(failed)?;
-    let (customers, returning_customers) = query::customers(db, p).await.map_err(failed)?;
+    let (customers, returning_customers) =
+        super::customers::of_period(db, p).await.map_err(failed)?;
     Ok(pb::PeriodNumbers {
         from: label(p.from),
         to: label(p.to),

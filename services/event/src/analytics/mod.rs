@@ -6,11 +6,13 @@
 //!   [`write`] and [`catalogue`] store them (with `rows`' multi-row statements); [`project`] runs a batch in one transaction;
 //!   [`consume`] feeds it from the bus.
 //! - [`query`] and [`answer`] serve the dashboard and the analytics from per-day sums, so an
-//!   answer's cost follows the days asked about, not the orders behind them.
+//!   answer's cost follows the days asked about, not the orders behind them; [`customers`]
+//!   keeps each day's customers as bitmaps so a period's distinct customers are exact and quick.
 //! - [`history`] generates a busy shop's past through the same projection, for benchmarks.
 pub mod answer;
 pub mod catalogue;
 pub mod consume;
+pub mod customers;
 pub mod facts;
 pub mod history;
 pub mod period;

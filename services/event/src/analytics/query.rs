@@ -1,7 +1,6 @@
 //! The projection's reads, one text for SQLite and PostgreSQL. Every period question sums
 //! per-day rows (a year is at most 366 rows of the day table), so an answer costs the days
-//! asked about, not the orders or events behind them; only distinct customers read one row
-//! per customer and day.
+//! asked about, not the orders or events behind them (distinct customers: `customers`).
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 use vici_store::Db;
@@ -65,24 +64,6 @@ pub async fn daily(db: &Db, p: Period) -> Result<Vec<(i64, DaySums)>> {
     rows.iter()
         .map(|r| Ok((r.try_get("day")?, sums_of(r)?)))
         .collect()
-}
-
-/// Customers with a sale in the period, and those of them who are returning: their first
-/// sale was before the period, or they bought twice in it.
-pub async fn customers(db: &Db, p: Period) -> Result<(i64, i64)> {
-    let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS customers, \
-         CAST(COALESCE(SUM(CASE WHEN c.first_day < $1 OR t.orders > 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS returning_customers \
-         FROM (SELECT user_id, SUM(orders) AS orders FROM analytics_customer_days \
-               WHERE day BETWEEN $1 AND $2 GROUP BY user_id HAVING SUM(orders) > 0) t \
-         JOIN analytics_customers c ON c.user_id = t.user_id";
-    let rows = in_period(db, sql, p, None).await?;
-    let Some(row) = rows.first() else {
-        return Ok((0, 0));
-    };
-    Ok((
-        row.try_get("customers")?,
-        row.try_get("returning_customers")?,
-    ))
 }
 
 /// A product's or category's sales in a period.

@@ -155,7 +155,7 @@ pub async fn write(conn: &mut AnyConnection, t: &Tally) -> Result<()> {
     )
     .await?;
     let mut counters = t.counters.clone();
-    *counters.entry(CUSTOMERS.into()).or_default() += customers(conn, t).await?;
+    *counters.entry(CUSTOMERS.into()).or_default() += super::customers::write(conn, t).await?;
     let counters: Vec<Vec<Param>> = counters
         .into_iter()
         .filter(|(_, v)| *v != 0)
@@ -196,19 +196,6 @@ pub async fn write(conn: &mut AnyConnection, t: &Tally) -> Result<()> {
         )
         .await?;
     }
-    let rows: Vec<Vec<Param>> = t
-        .customer_days
-        .iter()
-        .map(|((day, user), n)| vec![(*day).into(), user.into(), (*n).into()])
-        .collect();
-    add_to(
-        conn,
-        "analytics_customer_days",
-        &["day", "user_id"],
-        &["orders"],
-        &rows,
-    )
-    .await?;
     let rows: Vec<Vec<Param>> = t
         .list_days
         .iter()
@@ -251,34 +238,6 @@ fn order_row(o: &OrderRow) -> Vec<Param> {
         o.item_count.into(),
         counted.as_deref().into(),
     ]
-}
-
-/// Adds the customers' counted orders; how many customers started or stopped having one.
-async fn customers(conn: &mut AnyConnection, t: &Tally) -> Result<i64> {
-    let rows: Vec<Vec<Param>> = t
-        .customers
-        .iter()
-        .filter(|(_, c)| c.orders != 0)
-        .map(|(user, c)| vec![user.into(), c.first_day.into(), c.orders.into()])
-        .collect();
-    let now = upsert(
-        conn,
-        "INSERT INTO analytics_customers (user_id, first_day, orders) VALUES ",
-        &rows,
-        " ON CONFLICT (user_id) DO UPDATE SET orders = analytics_customers.orders + excluded.orders, \
-         first_day = CASE WHEN excluded.first_day < analytics_customers.first_day \
-         THEN excluded.first_day ELSE analytics_customers.first_day END \
-         RETURNING user_id, orders",
-    )
-    .await?;
-    let mut change = 0;
-    for r in now {
-        let user: String = r.try_get("user_id")?;
-        let after: i64 = r.try_get("orders")?;
-        let before = after - t.customers.get(&user).map_or(0, |c| c.orders);
-        change += i64::from(after > 0) - i64::from(before > 0);
-    }
-    Ok(change)
 }
 
 /// The visitors' stages, the lists shown and the clicks on them.

@@ -13,7 +13,7 @@
 //!   are what it needs to know to add correctly (an order's counted lines, a visitor's day).
 use vici_store::Migration;
 
-pub const ALL: &[Migration] = &[BEHAVIOUR, ANALYTICS];
+pub const ALL: &[Migration] = &[BEHAVIOUR, ANALYTICS, CUSTOMER_SETS];
 
 const BEHAVIOUR: Migration = Migration::new(
     1,
@@ -81,6 +81,7 @@ const ANALYTICS: Migration = Migration::new(
      );
      CREATE TABLE analytics_customers (
         user_id TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL,
         first_day BIGINT NOT NULL,
         orders BIGINT NOT NULL
      );
@@ -135,3 +136,23 @@ const ANALYTICS: Migration = Migration::new(
      );
      CREATE INDEX analytics_stock_low ON analytics_stock (available);",
 );
+
+/// Each day's customers as compressed bitmaps of their numbers (`crate::analytics::customers`).
+const CUSTOMER_SETS: Migration = Migration {
+    version: 3,
+    name: "analytics_customer_sets",
+    sql: "CREATE TABLE analytics_customer_sets (
+        day BIGINT PRIMARY KEY,
+        buyers BLOB NOT NULL,
+        repeaters BLOB NOT NULL,
+        newcomers BLOB NOT NULL
+     );",
+    postgres_sql: Some(
+        "CREATE TABLE analytics_customer_sets (
+        day BIGINT PRIMARY KEY,
+        buyers BYTEA NOT NULL,
+        repeaters BYTEA NOT NULL,
+        newcomers BYTEA NOT NULL
+     );",
+    ),
+};

@@ -53,6 +53,23 @@ pub fn router(api: Router, sessions: Sessions) -> Router {
         .route("/orders", get(pages::orders::list))
         .route("/orders/{id}", get(pages::orders::show))
         .route("/orders/{id}/status", post(pages::orders::move_status))
+        .route(
+            "/categories",
+            get(pages::shop::categories).post(pages::shop::create_category),
+        )
+        .route("/categories/{id}", post(pages::shop::update_category))
+        .route(
+            "/categories/{id}/delete",
+            post(pages::shop::delete_category),
+        )
+        .route(
+            "/coupons",
+            get(pages::shop::coupons).post(pages::shop::create_coupon),
+        )
+        .route("/coupons/{id}", post(pages::shop::update_coupon))
+        .route("/coupons/{id}/delete", post(pages::shop::delete_coupon))
+        .route("/notifications", get(pages::shop::notifications))
+        .route("/notifications/{id}/resend", post(pages::shop::resend))
         .route("/users", get(pages::users::list))
         .route("/users/{id}", post(pages::users::update))
         .fallback(|| async {

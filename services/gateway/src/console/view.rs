@@ -26,6 +26,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("order.html", include_str!("templates/order.html")),
     ("users.html", include_str!("templates/users.html")),
     ("pager.html", include_str!("templates/pager.html")),
+    ("categories.html", include_str!("templates/categories.html")),
+    ("coupons.html", include_str!("templates/coupons.html")),
+    (
+        "notifications.html",
+        include_str!("templates/notifications.html"),
+    ),
 ];
 
 /// Dollars as the console shows them: `$1,234.50` (nothing known: `$0.00`).
@@ -84,6 +90,10 @@ impl Flash {
             Some("retired") => Some("Product retired: shoppers no longer see it."),
             Some("moved") => Some("Order status changed."),
             Some("user") => Some("Account updated."),
+            Some("category") => Some("Category saved."),
+            Some("coupon") => Some("Coupon saved."),
+            Some("deleted") => Some("Deleted."),
+            Some("resent") => Some("Sent again: a new delivery is in the log."),
             _ => None,
         };
         Self {

@@ -4,6 +4,7 @@ pub mod dashboard;
 pub mod login;
 pub mod orders;
 pub mod products;
+pub mod shop;
 pub mod users;
 
 use serde_json::{Value, json};

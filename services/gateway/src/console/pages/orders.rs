@@ -67,7 +67,7 @@ async fn order_page(admin: &mut Admin, id: &str, flash: Flash) -> Response {
         Err(refusal) => return failed(admin, &refusal),
     };
     let history = admin
-        .get(&format!("/orders/{id}/history"))
+        .get(&format!("/admin/orders/{id}/history"))
         .await
         .map(|a| a["data"].clone())
         .unwrap_or(Value::Array(Vec::new()));

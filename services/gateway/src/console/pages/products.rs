@@ -95,7 +95,7 @@ pub struct ProductForm {
 }
 
 /// A number the admin typed as a JSON number; as typed otherwise, for the API to say why not.
-fn number(text: &str) -> Value {
+pub fn number_or_text(text: &str) -> Value {
     let text = text.trim();
     text.parse::<i64>()
         .map(Value::from)
@@ -106,14 +106,14 @@ fn number(text: &str) -> Value {
 impl ProductForm {
     fn body(&self, creating: bool) -> Value {
         let mut body = json!({
-            "name": self.name.trim(), "price": number(&self.price), "categoryId": self.category_id,
+            "name": self.name.trim(), "price": number_or_text(&self.price), "categoryId": self.category_id,
             "status": self.status, "description": self.description,
         });
         if !self.sku.trim().is_empty() {
             body["sku"] = json!(self.sku.trim());
         }
         if creating {
-            body["stock"] = number(if self.stock.trim().is_empty() {
+            body["stock"] = number_or_text(if self.stock.trim().is_empty() {
                 "0"
             } else {
                 &self.stock
@@ -300,7 +300,7 @@ pub async fn adjust(
     if let Some(refused) = admin.forged(&form.csrf) {
         return refused;
     }
-    let body = json!({"operation": form.operation, "quantity": number(&form.quantity), "reason": form.reason.trim()});
+    let body = json!({"operation": form.operation, "quantity": number_or_text(&form.quantity), "reason": form.reason.trim()});
     let path = format!("/admin/inventory/{}", encode(&id));
     let outcome = admin.call(Method::PUT, &path, Payload::Json(body)).await;
     after(&mut admin, &id, outcome, "stock", None).await

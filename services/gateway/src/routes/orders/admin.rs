@@ -1,5 +1,5 @@
-//! `/admin/orders`: every user's orders with filters (status, date range, customer), one order,
-//! and moves along the state machine with a note and tracking.
+//! `/admin/orders`: every user's orders with filters (status, date range, customer), one order
+//! and its history, and moves along the state machine with a note and tracking.
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
@@ -8,7 +8,7 @@ use vici_types::OrderId;
 use super::history::{order_ref, page_of};
 use crate::AppState;
 use crate::dto::checkout as body;
-use crate::dto::order::OrderDto;
+use crate::dto::order::{OrderDto, history};
 use crate::envelope;
 use crate::error::ApiResult;
 use crate::extract::{AdminUser, Json, PathId, QueryPairs};
@@ -33,6 +33,17 @@ pub async fn get(
     let target = order_ref(admin.user_id.to_string(), id, true);
     let order = state.orders().get_order(target).await?.into_inner();
     Ok(envelope::ok(OrderDto::from(order)))
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "GetHistory", admin = true))]
+pub async fn status_history(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    PathId(id): PathId<OrderId>,
+) -> ApiResult<Response> {
+    let target = order_ref(admin.user_id.to_string(), id, true);
+    let found = state.orders().get_history(target).await?.into_inner();
+    Ok(envelope::ok(history(found)))
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "SetStatus"))]

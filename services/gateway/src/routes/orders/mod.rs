@@ -102,6 +102,13 @@ fn order_routes() -> Vec<Route> {
         Route::get(Admin, "/admin/orders/{id}", admin::get)
             .doc("Admin", "admin_get_order", "One order, whoever placed it")
             .data::<OrderDto>(),
+        Route::get(Admin, "/admin/orders/{id}/history", admin::status_history)
+            .doc(
+                "Admin",
+                "admin_order_history",
+                "An order's status history, whoever placed it",
+            )
+            .items::<HistoryEntryDto>(),
         Route::put(Admin, "/admin/orders/{id}/status", admin::set_status)
             .doc(
                 "Admin",
