@@ -4,7 +4,8 @@ Playwright's sync API, for the system test tests/system/console.rs.
 A customer is refused at the sign-in and a visitor without a session is sent to it; the admin
 signs in, sees the dashboard's charts, creates a product, uploads its picture, restocks it,
 finds it in the list, ships an order through PROCESSING to SHIPPED with tracking, deactivates
-a user and signs out. Every page visited is kept as a full-page screenshot `NN-<step>.png`.
+a user, opens the categories, coupons, notification log and recommendation store, and signs
+out. Every page visited is kept as a full-page screenshot `NN-<step>.png`.
 
 Prints one line of JSON on success: {"productId": ..., "screenshots": [...]}. On a failure it
 prints the error (with the page's address and any server error or script error it saw) to
@@ -273,6 +274,20 @@ def deactivate(c):
     c.done(f'table#users tr[data-id="{user}"] form.deactivate button.deactivate', "user-deactivated")
 
 
+def the_other_pages(c):
+    """The shop's settings and the recommendation store: each opens with its table."""
+    for path, table in [
+        ("/admin/categories", "table#categories"),
+        ("/admin/coupons", "table#coupons"),
+        ("/admin/notifications", "table#deliveries"),
+        ("/admin/recommendations", "table#generations"),
+    ]:
+        c.follow(path, path.rsplit("/", 1)[1])
+        expect(c.page.locator(table)).to_be_visible()
+    # The shop's built-in pipeline has published its generation: it is the one serving.
+    expect(c.page.locator("table#generations tr", has_text="(serving)")).to_have_count(1)
+
+
 def sign_out(c):
     c.submit("form#logout button#sign-out")
     c.at(r"/admin/login")
@@ -291,6 +306,7 @@ def run(c):
     find_product(c, product_id, name)
     ship(c)
     deactivate(c)
+    the_other_pages(c)
     sign_out(c)
     if c.faults:
         raise AssertionError("the console misbehaved along the way:\n" + "\n".join(c.faults))

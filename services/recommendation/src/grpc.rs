@@ -9,6 +9,7 @@ use vici_proto::recommendation::v1::recommendation_service_server::Recommendatio
 
 use crate::serve::{self, Ask, Shelf};
 use crate::store::RecStore;
+use crate::store::generations::GenerationInfo;
 use crate::store::keys::RELEVANCE_CAP;
 
 pub struct RecommendationApi {
@@ -60,6 +61,46 @@ impl RecommendationService for RecommendationApi {
             model_version: answer.model_version.unwrap_or_default(),
             avoid_ids: answer.avoid,
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_generations(
+        &self,
+        _: Request<pb::GetGenerationsRequest>,
+    ) -> Result<Response<pb::Generations>, Status> {
+        let found = self.store.generations().await.map_err(|e| {
+            Error::internal(e.context("reading the recommendation store's generations"))
+        })?;
+        Ok(Response::new(generations(found)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn roll_back(
+        &self,
+        r: Request<pb::RollBackRequest>,
+    ) -> Result<Response<pb::Generations>, Status> {
+        let to = r.into_inner().generation.filter(|g| !g.is_empty());
+        let found = self.store.roll_back(to.as_deref()).await?;
+        Ok(Response::new(generations(found)))
+    }
+}
+
+/// The admin's view of the store: its generations and this replica's pipeline lag.
+fn generations(found: Vec<GenerationInfo>) -> pb::Generations {
+    let batch = crate::pipeline::consume::last_batch();
+    pb::Generations {
+        generations: found
+            .into_iter()
+            .map(|g| pb::Generation {
+                id: g.id,
+                model: g.model,
+                model_version: g.model_version,
+                updated_at: g.updated_at.into_iter().collect(),
+                current: g.current,
+            })
+            .collect(),
+        pipeline_lag_ms: batch.map(|(_, lag)| lag),
+        pipeline_batch_at: batch.map(|(at, _)| at),
     }
 }
 

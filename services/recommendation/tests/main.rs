@@ -14,6 +14,7 @@ vici_testkit::on_both_caches!(
     store::a_store_in_another_format_is_left_alone,
     store::lists_are_replaced_whole_within_their_cap,
     store::serving_follows_the_published_generation,
+    store::an_admin_rolls_back_to_an_earlier_generation,
     store::histories_keep_their_newest_and_sessions_their_views,
     store::hidden_products_and_new_arrivals,
     flow::a_flush_writes_the_lists_the_signals_changed,

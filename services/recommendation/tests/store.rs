@@ -145,6 +145,49 @@ pub async fn serving_follows_the_published_generation(cache: SharedCache) {
     assert_eq!(writer.top(List::Trending, 5).await.unwrap()[0].0, a);
 }
 
+/// An admin sees the generations serving was published over and rolls back to one, or is
+/// told there is none; rolling back keeps the left generation for rolling forward again.
+pub async fn an_admin_rolls_back_to_an_earlier_generation(cache: SharedCache) {
+    let store = RecStore::new(cache.clone());
+    assert_eq!(
+        store.roll_back(None).await.unwrap_err().code,
+        vici_kit::ErrorCode::Conflict,
+        "nothing published yet"
+    );
+    let first = store.prepare().await.unwrap();
+    store
+        .declare_model(&first, "vici-streaming", "1.0")
+        .await
+        .unwrap();
+    store
+        .replace(&first, List::Trending, &[(&product(1), 1.0)], NOW_MS)
+        .await
+        .unwrap();
+    store
+        .publish_generation("2", &[("model", "als"), ("model_version", "7")])
+        .await
+        .unwrap();
+    let seen = store.generations().await.unwrap();
+    let ids: Vec<(&str, bool)> = seen.iter().map(|g| (g.id.as_str(), g.current)).collect();
+    assert_eq!(ids, [("2", true), (first.as_str(), false)]);
+    assert_eq!(seen[1].model_version, "1.0");
+    assert_eq!(seen[1].updated_at, [("trending".to_string(), NOW_MS)]);
+    let unknown = store.roll_back(Some("99")).await.unwrap_err();
+    assert_eq!(unknown.code, vici_kit::ErrorCode::NotFound);
+    let after = store.roll_back(None).await.unwrap();
+    assert_eq!(
+        store.current().await.unwrap().as_deref(),
+        Some(first.as_str())
+    );
+    let ids: Vec<(&str, bool)> = after.iter().map(|g| (g.id.as_str(), g.current)).collect();
+    assert_eq!(
+        ids,
+        [(first.as_str(), true), ("2", false)],
+        "the left one can be gone back to"
+    );
+    assert_eq!(store.top(List::Trending, 5).await.unwrap()[0].0, product(1));
+}
+
 pub async fn histories_keep_their_newest_and_sessions_their_views(cache: SharedCache) {
     let store = RecStore::new(cache.clone());
     for i in 0..60 {

@@ -70,6 +70,11 @@ pub fn router(api: Router, sessions: Sessions) -> Router {
         .route("/coupons/{id}/delete", post(pages::shop::delete_coupon))
         .route("/notifications", get(pages::shop::notifications))
         .route("/notifications/{id}/resend", post(pages::shop::resend))
+        .route("/recommendations", get(pages::recommendations::show))
+        .route(
+            "/recommendations/rollback",
+            post(pages::recommendations::roll_back),
+        )
         .route("/users", get(pages::users::list))
         .route("/users/{id}", post(pages::users::update))
         .fallback(|| async {

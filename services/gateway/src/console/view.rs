@@ -32,6 +32,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("templates/notifications.html"),
     ),
+    (
+        "recommendations.html",
+        include_str!("templates/recommendations.html"),
+    ),
 ];
 
 /// Dollars as the console shows them: `$1,234.50` (nothing known: `$0.00`).
@@ -93,6 +97,7 @@ impl Flash {
             Some("category") => Some("Category saved."),
             Some("coupon") => Some("Coupon saved."),
             Some("deleted") => Some("Deleted."),
+            Some("rolled") => Some("Serving the chosen generation now."),
             Some("resent") => Some("Sent again: a new delivery is in the log."),
             _ => None,
         };
@@ -189,6 +194,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_recommendation_store_renders() {
+        let store = json!({
+            "generations": [{"id": "1", "model": "vici-streaming", "modelVersion": "1", "current": true,
+                             "updatedAt": {"trending": "2026-12-07T00:00:00.000Z"}}],
+            "pipelineLagMs": 120, "pipelineBatchAt": "2026-12-07T00:00:00.000Z",
+        });
+        let ctx = json!({"title": "Recommendations", "store": store, "lists": []});
+        let html = ENV
+            .get_template("recommendations.html")
+            .and_then(|t| t.render(&ctx));
+        let html = html.unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(
+            html.contains("120 ms") && html.contains("(serving)"),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn money_reads_like_money() {
         let m = |x: f64| money(minijinja::Value::from(x));
         assert_eq!(m(1234.5), "$1,234.50");
@@ -203,7 +226,7 @@ mod tests {
             let ctx = json!({
                 "title": "<script>x</script>", "products": [{"id": "p", "name": "<b>Lamp</b>"}],
                 "totals": {}, "period": {"previous": {}}, "charts": {}, "product": {}, "stock": {},
-                "order": {"shippingAddress": {}}, "pages": {}, "query": {},
+                "order": {"shippingAddress": {}}, "pages": {}, "query": {}, "store": {},
             });
             let html = ENV.get_template(name).and_then(|t| t.render(&ctx));
             let html = html.unwrap_or_else(|e| panic!("{name}: {e:#}"));

@@ -9,6 +9,7 @@ mod catalogue;
 pub mod checkout;
 pub mod coupon;
 pub mod events;
+pub mod generations;
 pub mod input;
 pub mod notification;
 pub mod order;

@@ -1,20 +1,25 @@
 //! The shop's numbers for admins (`/admin/dashboard`, `/admin/analytics`, from the event
-//! service's analytics projection), and the catch-alls that keep every other `/admin` path
+//! service's analytics projection), the recommendation store's generations with rollback
+//! (`/admin/recommendations`, beyond the contract), and the catch-alls that keep every other `/admin` path
 //! behind the admin check, so a non-admin learns nothing about which admin routes exist. The
 //! other admin routes live with their areas (catalogue, users, stock and coupons, orders).
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::any;
+use serde::Deserialize;
+use utoipa::ToSchema;
 use vici_proto::event::v1 as pb;
+use vici_proto::recommendation::v1 as rec;
 
 use super::table::{Access::Admin, Route};
 use crate::AppState;
 use crate::dto::analytics::{AnalyticsDto, DashboardDto};
+use crate::dto::generations::GenerationsDto;
 use crate::dto::params::AnalyticsParams;
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AdminUser, QueryPairs};
+use crate::extract::{AdminUser, OptionalJson, QueryPairs};
 use crate::query;
 
 pub fn routes() -> Vec<Route> {
@@ -34,7 +39,55 @@ pub fn routes() -> Vec<Route> {
             )
             .query::<AnalyticsParams>()
             .data::<AnalyticsDto>(),
+        Route::get(Admin, "/admin/recommendations", generations)
+            .doc(
+                "Admin",
+                "admin_recommendation_generations",
+                "The recommendation store's generations and the pipeline's lag",
+            )
+            .data::<GenerationsDto>(),
+        Route::post(Admin, "/admin/recommendations/rollback", roll_back)
+            .doc(
+                "Admin",
+                "admin_recommendation_rollback",
+                "Serve an earlier generation (`generation`, default the one before)",
+            )
+            .optional_json::<RollBackBody>()
+            .data::<GenerationsDto>()
+            .error(409, "There is no earlier generation"),
     ]
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "GetGenerations"))]
+async fn generations(State(state): State<AppState>, _admin: AdminUser) -> ApiResult<Response> {
+    let found = state
+        .recommendations()
+        .get_generations(rec::GetGenerationsRequest {})
+        .await?
+        .into_inner();
+    Ok(envelope::ok(GenerationsDto::from(found)))
+}
+
+/// Which generation to serve again; none: the one before the current.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct RollBackBody {
+    generation: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(rpc = "RollBack"))]
+async fn roll_back(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    OptionalJson(body): OptionalJson<RollBackBody>,
+) -> ApiResult<Response> {
+    let generation = body.unwrap_or_default().generation;
+    tracing::warn!(admin = %admin.user_id, ?generation, "an admin rolls recommendations back");
+    let found = state
+        .recommendations()
+        .roll_back(rec::RollBackRequest { generation })
+        .await?
+        .into_inner();
+    Ok(envelope::ok(GenerationsDto::from(found)))
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "GetDashboard"))]

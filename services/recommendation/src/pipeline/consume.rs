@@ -10,6 +10,7 @@
 //! start, and again after any failure mid-batch (a signal kept but not learnt is learnt then).
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge};
@@ -41,6 +42,17 @@ const SWEEP_IDLE: usize = 1_000;
 const SWEEP_BUSY: usize = 100;
 /// How often journal rows older than the model's memory are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The last batch of live events this replica wrote (unix ms) and its slowest event's lag
+/// (ms), for the admin's view; 0 before the first.
+static LAST_BATCH: AtomicI64 = AtomicI64::new(0);
+static LAST_LAG_MS: AtomicI64 = AtomicI64::new(0);
+
+/// When this replica last wrote a batch of live events and that batch's slowest lag (ms).
+pub fn last_batch() -> Option<(i64, i64)> {
+    let at = LAST_BATCH.load(Ordering::Relaxed);
+    (at > 0).then(|| (at, LAST_LAG_MS.load(Ordering::Relaxed)))
+}
 
 static LAG: LazyLock<Histogram> = LazyLock::new(|| {
     let h = Histogram::with_opts(
@@ -249,8 +261,15 @@ async fn apply(
     }
     let now = now_ms();
     pipeline.flush(now).await?;
+    let mut slowest = None;
     for (_, signal) in new.iter().filter(|(id, _)| !imported.contains(id)) {
-        LAG.observe((now - signal.at_ms).max(0) as f64 / 1000.0);
+        let lag = (now - signal.at_ms).max(0);
+        LAG.observe(lag as f64 / 1000.0);
+        slowest = slowest.max(Some(lag));
+    }
+    if let Some(lag) = slowest {
+        LAST_BATCH.store(now, Ordering::Relaxed);
+        LAST_LAG_MS.store(lag, Ordering::Relaxed);
     }
     // Owed sweeps first: whoever sees these events counted learnt also sees the sweep owed.
     SWEEP_PENDING.set(i64::from(pipeline.sweep_pending()));

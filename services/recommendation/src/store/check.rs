@@ -4,8 +4,8 @@
 use vici_cache::SharedCache;
 
 use super::keys::{
-    CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, RELEVANCE_CAP, TOMBSTONES,
-    VIEWED_CAP, meta,
+    CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, PUBLISHED, PUBLISHED_KEPT,
+    RELEVANCE_CAP, TOMBSTONES, VIEWED_CAP, meta,
 };
 
 /// What a check found.
@@ -89,6 +89,7 @@ fn shape(key: &str) -> Option<(&'static str, Option<usize>)> {
         _ if key == FORMAT_KEY || key == CURRENT => Some(("string", None)),
         _ if key == HIDDEN => Some(("set", None)),
         _ if key == NEW_ARRIVALS || key == TOMBSTONES => Some(("zset", None)),
+        _ if key == PUBLISHED => Some(("list", Some(PUBLISHED_KEPT))),
         ["rec", "live", "session", _, "viewed"] => Some(("list", Some(VIEWED_CAP))),
         ["rec", "live", "session" | "user", _, "history"] => history,
         ["rec", "live", "user", _, "bought"] => history,

@@ -12,6 +12,10 @@ pub const HIDDEN: &str = "rec:hidden";
 pub const NEW_ARRIVALS: &str = "rec:new_arrivals";
 /// Erased user ids → time; writers skip them.
 pub const TOMBSTONES: &str = "rec:tombstones";
+/// vici-owned: the generations `rec:current` pointed at before, newest first, so an admin can
+/// roll back (kept for [`PUBLISHED_KEPT`] flips).
+pub const PUBLISHED: &str = "rec:published";
+pub const PUBLISHED_KEPT: usize = 10;
 
 /// Members a relevance list keeps: beyond 128 Redis leaves its compact encoding.
 pub const RELEVANCE_CAP: usize = 100;

@@ -3,6 +3,7 @@
 //! `rec:current` names (re-read at most once a second) and replaced whole, each within its cap;
 //! the live histories keep their caps and TTLs; the hidden set and new arrivals are vici's own.
 pub mod check;
+pub mod generations;
 pub mod keys;
 mod recent;
 
@@ -15,7 +16,8 @@ use vici_cache::SharedCache;
 
 pub use keys::List;
 use keys::{
-    CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, RELEVANCE_CAP, VIEWED_CAP,
+    CURRENT, FORMAT, FORMAT_KEY, HIDDEN, HISTORY_CAP, NEW_ARRIVALS, PUBLISHED, PUBLISHED_KEPT,
+    RELEVANCE_CAP, VIEWED_CAP,
 };
 use recent::{Recent, RecentMap};
 
@@ -154,9 +156,16 @@ impl RecStore {
     }
 
     /// Points serving at `generation`: publishing a new one, or rolling back to an old one.
+    /// The one it replaces goes first in `rec:published`, for a rollback.
     pub async fn publish(&self, generation: &str) -> anyhow::Result<()> {
+        let before = self.cache.get_string(CURRENT).await?;
         self.cache.set_string(CURRENT, generation, None).await?;
         self.pointer.forget();
+        if let Some(before) = before.filter(|b| b != generation) {
+            self.cache
+                .move_to_front(PUBLISHED, &before, PUBLISHED_KEPT, None)
+                .await?;
+        }
         Ok(())
     }
 

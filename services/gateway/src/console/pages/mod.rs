@@ -4,6 +4,7 @@ pub mod dashboard;
 pub mod login;
 pub mod orders;
 pub mod products;
+pub mod recommendations;
 pub mod shop;
 pub mod users;
 
