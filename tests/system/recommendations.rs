@@ -275,8 +275,11 @@ async fn a_categorys_trending_follows_its_shoppers() {
         viewed(&v, &samsung).await;
     }
     let v = shop().visitor();
+    // The whole subtree's shelf: other tests buy electronics in the shared shop meanwhile, and a
+    // purchase outweighs two views, so the phone's rank is theirs to decide; that it is trending
+    // there at all (not filled in from the catalogue) is this test's.
     eventually("the phone trending in electronics", || async {
-        let shown = shelf(&v, "/api/products/trending?category=electronics&limit=4").await;
+        let shown = shelf(&v, "/api/products/trending?category=electronics&limit=20").await;
         has(&shown, &samsung, "trending")
     })
     .await;
