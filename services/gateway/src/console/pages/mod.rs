@@ -8,7 +8,59 @@ pub mod recommendations;
 pub mod shop;
 pub mod users;
 
+use axum::response::Response;
 use serde_json::{Value, json};
+
+use crate::console::Admin;
+
+/// A list page as asked: its filters (`names`, as typed, empty when not given) and the API's
+/// answer for them at the page asked. The console's list pages sit at the same paths as the
+/// API's lists (`/admin/products` …), so `path` names both.
+pub struct Listed {
+    pub query: Vec<(&'static str, String)>,
+    pub answer: Value,
+}
+
+impl Listed {
+    /// The filters as the page's form shows them again.
+    pub fn shown(&self) -> Value {
+        let shown: serde_json::Map<String, Value> = self
+            .query
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        Value::Object(shown)
+    }
+
+    /// The page's previous and next links.
+    pub fn pages(&self, path: &str) -> Value {
+        pager(path, &self.query, &self.answer)
+    }
+}
+
+/// Reads the list at `path` filtered by the page's `names`; the refusal's page when it fails.
+pub async fn listed(
+    admin: &mut Admin,
+    path: &str,
+    names: &[&'static str],
+    pairs: &[(String, String)],
+) -> Result<Listed, Response> {
+    let query: Vec<(&'static str, String)> = names.iter().map(|k| (*k, param(pairs, k))).collect();
+    let page = param(pairs, "page");
+    let mut asked: Vec<String> = query
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    asked.push(format!(
+        "page={}",
+        encode(if page.is_empty() { "1" } else { &page })
+    ));
+    match admin.get(&format!("{path}?{}", asked.join("&"))).await {
+        Ok(answer) => Ok(Listed { query, answer }),
+        Err(refusal) => Err(dashboard::failed(admin, &refusal)),
+    }
+}
 
 /// The previous and next page links of a list answer's `pagination`, keeping `query`.
 pub fn pager(base: &str, query: &[(&str, String)], answer: &Value) -> Value {

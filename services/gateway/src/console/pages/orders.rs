@@ -9,21 +9,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::dashboard::failed;
-use super::{encode, pager, param};
+use super::{encode, listed};
 use crate::console::view::Flash;
 use crate::console::{Admin, Payload, Refusal, done};
 use crate::extract::QueryPairs;
-
-const STATUSES: [&str; 8] = [
-    "PENDING",
-    "PAYMENT_PENDING",
-    "CONFIRMED",
-    "PROCESSING",
-    "SHIPPED",
-    "DELIVERED",
-    "CANCELLED",
-    "REFUNDED",
-];
+use crate::query::orders::STATUSES;
 
 /// Where an order in `status` may go next (contract: allowed moves).
 fn moves(status: &str) -> &'static [&'static str] {
@@ -39,23 +29,14 @@ fn moves(status: &str) -> &'static [&'static str] {
 }
 
 pub async fn list(mut admin: Admin, QueryPairs(pairs): QueryPairs) -> Response {
-    let status = param(&pairs, "status");
-    let page = param(&pairs, "page");
-    let mut path = format!(
-        "/admin/orders?page={}",
-        encode(if page.is_empty() { "1" } else { &page })
-    );
-    if !status.is_empty() {
-        path.push_str(&format!("&status={}", encode(&status)));
-    }
-    let answer = match admin.get(&path).await {
-        Ok(answer) => answer,
-        Err(refusal) => return failed(&admin, &refusal),
+    const PATH: &str = "/admin/orders";
+    let list = match listed(&mut admin, PATH, &["status"], &pairs).await {
+        Ok(list) => list,
+        Err(failed) => return failed,
     };
     let ctx = json!({
-        "title": "Orders", "section": "orders", "orders": answer["data"], "statuses": STATUSES,
-        "pages": pager("/admin/orders", &[("status", status.clone())], &answer),
-        "query": {"status": status},
+        "title": "Orders", "section": "orders", "orders": list.answer["data"], "statuses": STATUSES,
+        "pages": list.pages(PATH), "query": list.shown(),
     });
     admin.page("orders.html", ctx, Flash::from_query(&pairs))
 }

@@ -7,10 +7,10 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::dashboard::failed;
-use super::{encode, pager, param};
+use super::{encode, listed, param};
 use crate::console::view::Flash;
 use crate::console::{Admin, Payload, done};
 use crate::extract::QueryPairs;
@@ -45,35 +45,15 @@ async fn categories(admin: &mut Admin) -> Vec<Value> {
 }
 
 pub async fn list(mut admin: Admin, QueryPairs(pairs): QueryPairs) -> Response {
-    let query: Vec<(&str, String)> = ["search", "status", "category"]
-        .into_iter()
-        .map(|k| (k, param(&pairs, k)))
-        .collect();
-    let page = param(&pairs, "page");
-    let mut path: Vec<String> = query
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    path.push(format!(
-        "page={}",
-        encode(if page.is_empty() { "1" } else { &page })
-    ));
-    let answer = match admin
-        .get(&format!("/admin/products?{}", path.join("&")))
-        .await
-    {
-        Ok(answer) => answer,
-        Err(refusal) => return failed(&admin, &refusal),
+    const PATH: &str = "/admin/products";
+    let list = match listed(&mut admin, PATH, &["search", "status", "category"], &pairs).await {
+        Ok(list) => list,
+        Err(failed) => return failed,
     };
     let categories = categories(&mut admin).await;
-    let shown: Map<String, Value> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
     let ctx = json!({
-        "title": "Products", "section": "products", "products": answer["data"],
-        "pages": pager("/admin/products", &query, &answer), "query": shown,
+        "title": "Products", "section": "products", "products": list.answer["data"],
+        "pages": list.pages(PATH), "query": list.shown(),
         "statuses": STATUSES, "categories": categories,
     });
     admin.page("products.html", ctx, Flash::from_query(&pairs))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::dashboard::failed;
-use super::{encode, pager, param};
+use super::{encode, listed};
 use crate::console::view::Flash;
 use crate::console::{Admin, Payload, Refusal, done};
 use crate::extract::QueryPairs;
@@ -42,18 +42,44 @@ impl Fields {
     }
 }
 
-/// After a change on page `to`: back to it saying `what`, or the page again with the refusal.
-async fn after(
-    admin: &mut Admin,
-    outcome: Result<Value, Refusal>,
-    to: &str,
+type PageFn = fn(&mut Admin, Flash) -> futures::future::BoxFuture<'_, Response>;
+
+/// A settings page: where it is, and how it is shown again with a refusal.
+struct Section {
+    path: &'static str,
+    page: PageFn,
+}
+
+const CATEGORIES: Section = Section {
+    path: "/admin/categories",
+    page: categories_page,
+};
+const COUPONS: Section = Section {
+    path: "/admin/coupons",
+    page: coupons_page,
+};
+
+/// One row's change on `section`: the form's CSRF token checked, `method path` sent with
+/// `payload` as the admin, then back to the page saying `what`, or the page again with the
+/// refusal.
+async fn change(
+    mut admin: Admin,
+    form: &Fields,
+    section: Section,
     what: &str,
-    page: fn(&mut Admin, Flash) -> futures::future::BoxFuture<'_, Response>,
+    method: Method,
+    path: &str,
+    payload: Payload,
 ) -> Response {
-    match outcome {
-        Ok(_) => done(to, what),
-        Err(refusal @ Refusal::Refused { .. }) => page(admin, Flash::refused(&refusal)).await,
-        Err(refusal) => failed(admin, &refusal),
+    if let Some(refused) = admin.forged(&form.text("csrf")) {
+        return refused;
+    }
+    match admin.call(method, path, payload).await {
+        Ok(_) => done(section.path, what),
+        Err(refusal @ Refusal::Refused { .. }) => {
+            (section.page)(&mut admin, Flash::refused(&refusal)).await
+        }
+        Err(refusal) => failed(&admin, &refusal),
     }
 }
 
@@ -97,35 +123,24 @@ fn tree(all: &[Value]) -> Vec<Value> {
     out
 }
 
-pub async fn create_category(mut admin: Admin, Form(form): Form<Fields>) -> Response {
-    if let Some(refused) = admin.forged(&form.text("csrf")) {
-        return refused;
-    }
-    let outcome = admin
-        .call(
-            Method::POST,
-            "/admin/categories",
-            Payload::Json(form.body(&["name", "parentId", "description"])),
-        )
-        .await;
-    after(
-        &mut admin,
-        outcome,
-        "/admin/categories",
+pub async fn create_category(admin: Admin, Form(form): Form<Fields>) -> Response {
+    change(
+        admin,
+        &form,
+        CATEGORIES,
         "category",
-        categories_page,
+        Method::POST,
+        CATEGORIES.path,
+        Payload::Json(form.body(&["name", "parentId", "description"])),
     )
     .await
 }
 
 pub async fn update_category(
-    mut admin: Admin,
+    admin: Admin,
     Path(id): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Some(refused) = admin.forged(&form.text("csrf")) {
-        return refused;
-    }
     let mut body = form.body(&["name"]);
     // An empty parent moves the category to the top level.
     body["parentId"] = match form.text("parentId") {
@@ -133,33 +148,32 @@ pub async fn update_category(
         p => json!(p),
     };
     let path = format!("/admin/categories/{}", encode(&id));
-    let outcome = admin.call(Method::PUT, &path, Payload::Json(body)).await;
-    after(
-        &mut admin,
-        outcome,
-        "/admin/categories",
+    change(
+        admin,
+        &form,
+        CATEGORIES,
         "category",
-        categories_page,
+        Method::PUT,
+        &path,
+        Payload::Json(body),
     )
     .await
 }
 
 pub async fn delete_category(
-    mut admin: Admin,
+    admin: Admin,
     Path(id): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Some(refused) = admin.forged(&form.text("csrf")) {
-        return refused;
-    }
     let path = format!("/admin/categories/{}", encode(&id));
-    let outcome = admin.call(Method::DELETE, &path, Payload::None).await;
-    after(
-        &mut admin,
-        outcome,
-        "/admin/categories",
+    change(
+        admin,
+        &form,
+        CATEGORIES,
         "deleted",
-        categories_page,
+        Method::DELETE,
+        &path,
+        Payload::None,
     )
     .await
 }
@@ -181,10 +195,7 @@ fn coupons_page(admin: &mut Admin, flash: Flash) -> futures::future::BoxFuture<'
     })
 }
 
-pub async fn create_coupon(mut admin: Admin, Form(form): Form<Fields>) -> Response {
-    if let Some(refused) = admin.forged(&form.text("csrf")) {
-        return refused;
-    }
+pub async fn create_coupon(admin: Admin, Form(form): Form<Fields>) -> Response {
     let mut body = form.body(&[
         "code",
         "kind",
@@ -199,56 +210,51 @@ pub async fn create_coupon(mut admin: Admin, Form(form): Form<Fields>) -> Respon
     if !expires.is_empty() {
         body["expiresAt"] = json!(format!("{expires}T23:59:59Z"));
     }
-    let outcome = admin
-        .call(Method::POST, "/admin/coupons", Payload::Json(body))
-        .await;
-    after(
-        &mut admin,
-        outcome,
-        "/admin/coupons",
+    change(
+        admin,
+        &form,
+        COUPONS,
         "coupon",
-        coupons_page,
+        Method::POST,
+        COUPONS.path,
+        Payload::Json(body),
     )
     .await
 }
 
 pub async fn update_coupon(
-    mut admin: Admin,
+    admin: Admin,
     Path(id): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Some(refused) = admin.forged(&form.text("csrf")) {
-        return refused;
-    }
     let body = json!({"isActive": form.text("isActive") == "true"});
     let path = format!("/admin/coupons/{}", encode(&id));
-    let outcome = admin.call(Method::PUT, &path, Payload::Json(body)).await;
-    after(
-        &mut admin,
-        outcome,
-        "/admin/coupons",
+    change(
+        admin,
+        &form,
+        COUPONS,
         "coupon",
-        coupons_page,
+        Method::PUT,
+        &path,
+        Payload::Json(body),
     )
     .await
 }
 
 pub async fn delete_coupon(
-    mut admin: Admin,
+    admin: Admin,
     Path(id): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Some(refused) = admin.forged(&form.text("csrf")) {
-        return refused;
-    }
     let path = format!("/admin/coupons/{}", encode(&id));
-    let outcome = admin.call(Method::DELETE, &path, Payload::None).await;
-    after(
-        &mut admin,
-        outcome,
-        "/admin/coupons",
+    change(
+        admin,
+        &form,
+        COUPONS,
         "deleted",
-        coupons_page,
+        Method::DELETE,
+        &path,
+        Payload::None,
     )
     .await
 }
@@ -256,34 +262,14 @@ pub async fn delete_coupon(
 // ---- notifications ---------------------------------------------------------------------------
 
 pub async fn notifications(mut admin: Admin, QueryPairs(pairs): QueryPairs) -> Response {
-    let query: Vec<(&str, String)> = ["status", "channel", "userId"]
-        .into_iter()
-        .map(|k| (k, param(&pairs, k)))
-        .collect();
-    let page = param(&pairs, "page");
-    let mut path: Vec<String> = query
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    path.push(format!(
-        "page={}",
-        encode(if page.is_empty() { "1" } else { &page })
-    ));
-    let answer = match admin
-        .get(&format!("/admin/notifications?{}", path.join("&")))
-        .await
-    {
-        Ok(answer) => answer,
-        Err(refusal) => return failed(&admin, &refusal),
+    const PATH: &str = "/admin/notifications";
+    let list = match listed(&mut admin, PATH, &["status", "channel", "userId"], &pairs).await {
+        Ok(list) => list,
+        Err(failed) => return failed,
     };
-    let shown: Map<String, Value> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
     let ctx = json!({
-        "title": "Notifications", "section": "notifications", "deliveries": answer["data"],
-        "pages": pager("/admin/notifications", &query, &answer), "query": shown,
+        "title": "Notifications", "section": "notifications", "deliveries": list.answer["data"],
+        "pages": list.pages(PATH), "query": list.shown(),
         "statuses": ["pending", "sending", "sent", "failed", "skipped"], "channels": ["email", "sms", "in_app"],
     });
     admin.page("notifications.html", ctx, Flash::from_query(&pairs))

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::dashboard::failed;
-use super::{encode, pager, param};
+use super::{encode, listed};
 use crate::console::view::Flash;
 use crate::console::{Admin, Payload, Refusal, done};
 use crate::extract::QueryPairs;
@@ -18,23 +18,14 @@ pub async fn list(mut admin: Admin, QueryPairs(pairs): QueryPairs) -> Response {
 }
 
 async fn list_page(admin: &mut Admin, pairs: &[(String, String)], flash: Flash) -> Response {
-    let search = param(pairs, "search");
-    let page = param(pairs, "page");
-    let mut path = format!(
-        "/admin/users?page={}",
-        encode(if page.is_empty() { "1" } else { &page })
-    );
-    if !search.is_empty() {
-        path.push_str(&format!("&search={}", encode(&search)));
-    }
-    let answer = match admin.get(&path).await {
-        Ok(answer) => answer,
-        Err(refusal) => return failed(admin, &refusal),
+    const PATH: &str = "/admin/users";
+    let list = match listed(admin, PATH, &["search"], pairs).await {
+        Ok(list) => list,
+        Err(failed) => return failed,
     };
     let ctx = json!({
-        "title": "Users", "section": "users", "users": answer["data"],
-        "pages": pager("/admin/users", &[("search", search.clone())], &answer),
-        "query": {"search": search},
+        "title": "Users", "section": "users", "users": list.answer["data"],
+        "pages": list.pages(PATH), "query": list.shown(),
     });
     admin.page("users.html", ctx, flash)
 }
