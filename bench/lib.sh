@@ -24,6 +24,10 @@ LOAD_PREFIX=() SERVER_PREFIX=()
 [[ -n $LOAD_CPUS ]] && LOAD_PREFIX=(taskset -c "$LOAD_CPUS")
 [[ -n $SERVER_CPUS ]] && SERVER_PREFIX=(taskset -c "$SERVER_CPUS")
 
+# The services' shared key: the gRPC ports the scripts call directly (stock checks, reservations)
+# take only calls signed with it, so `vici up` and `vici-bench` get the same one.
+export VICI_SERVICE_KEYS=${VICI_SERVICE_KEYS:-bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+
 log() { echo "[$SCRIPT_NAME $(date +%H:%M:%S)] $*" >&2; }
 NOTES=()
 note() { log "warning: $*"; NOTES+=("$*"); }

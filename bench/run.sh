@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# vici benchmarks: start-up time, idle memory, catalogue throughput against an in-memory baseline,
-# and search latency on a 100 000-product catalogue. Prints a Markdown section to stdout and to
+# vici benchmarks: start-up time, idle memory, catalogue reads against an in-memory baseline on
+# the demo shop with the gateway's micro-cache on and off, and uncached listings, product pages
+# and searches on a 100 000-product catalogue. Prints a Markdown section to stdout and to
 # bench/results-<date>.md; copy it into bench/RESULTS.md. See bench/README.md.
 #
-#   bench/run.sh                  full run (about 13 minutes with the defaults, plus seeding)
+#   bench/run.sh                  full run (about 40 minutes with the defaults, plus seeding)
 #   bench/run.sh --self-test      no vici: a second baseline stands in for it (an A/A check of the
 #                                 tooling; ratios should be close to 1.00)
 #   bench/run.sh --skip-synthetic --skip-build
 #
-# Tunables (environment): DURATION=6 WARMUP=2 REPS=5 CONNECTIONS="1 64" PORT_BASE=4000
+# Tunables (environment): DURATION=6 WARMUP=2 REPS=5 CONNECTIONS="1 64" CACHE_MODES="cached uncached"
+# PORT_BASE=4000
 # SYN_PORT_BASE=4100 BASELINE_PORT=4900 SYNTHETIC=100000 READY_REPS=3 READY_TIMEOUT=120
 # SEED_TIMEOUT=1800 LOAD_CPUS= SERVER_CPUS= (taskset CPU lists, e.g. LOAD_CPUS=0 SERVER_CPUS=1-3)
 set -euo pipefail
@@ -19,6 +21,7 @@ DURATION=${DURATION:-6}
 WARMUP=${WARMUP:-2}
 REPS=${REPS:-5}
 CONNECTIONS=${CONNECTIONS:-"1 64"}
+CACHE_MODES=${CACHE_MODES:-"cached uncached"}
 PORT_BASE=${PORT_BASE:-4000}
 SYN_PORT_BASE=${SYN_PORT_BASE:-4100}
 BASELINE_PORT=${BASELINE_PORT:-4900}
@@ -51,14 +54,14 @@ if [[ $SELF_TEST == 1 ]]; then
       printf '{"id":%d,"slug":"product-%d","name":"Product %d","price_cents":%d,"tags":["a","b"]}' "$i" "$i" "$i" $((1999 + i))
     done; printf ']}'; } >"$SELF_BODY"
 fi
-start_subject() { # data-dir port-base; sets SUBJECT_PID
+start_subject() { # data-dir port-base [NAME=value…]; sets SUBJECT_PID
   if [[ $SELF_TEST == 1 ]]; then
     ports_free "$2" $(($2 + 10))
     "${SERVER_PREFIX[@]}" "$BENCH" baseline --port "$2" --body-file "$SELF_BODY" >>"$WORK/subject-$2.log" 2>&1 &
     VICI_PID=$!
     PIDS+=("$VICI_PID")
   else
-    start_vici "$1" "$2"
+    start_vici "$@"
   fi
   SUBJECT_PID=$VICI_PID
 }
@@ -67,7 +70,8 @@ wait_subject() { # port-base since-ns timeout → prints ms until /health is up 
 }
 
 loads=$(wc -w <<<"$CONNECTIONS")
-estimate=$(((3 * loads * 2 + 3 * loads * (1 - SKIP_SYNTHETIC)) * REPS * (DURATION + WARMUP) / 60 + 1))
+modes=$(wc -w <<<"$CACHE_MODES")
+estimate=$(((3 * modes + 6 * (1 - SKIP_SYNTHETIC)) * loads * 2 * REPS * (DURATION + WARMUP) / 60 + 1))
 log "work dir $WORK; load phases take about $estimate min (plus start-ups and seeding)"
 STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -94,49 +98,57 @@ rss=$(rss_mib "$SUBJECT_PID")
 record_metric "$S_START" "idle RSS of $SUBJECT after 3 s" MiB "$rss"
 
 # ---- b. catalogue scenarios against the baseline --------------------------------------------
-S_CAT="Catalogue (demo shop): $SUBJECT vs in-memory baseline"
-SCENARIOS=(
-  "list products|/api/products?limit=20"
-  "product by slug|/api/products/slug/macbook-pro-16-m3"
-  "search|/api/products/search?q=laptop"
-)
-n=0
-for entry in "${SCENARIOS[@]}"; do
-  name=${entry%%|*} path=${entry#*|} n=$((n + 1))
-  body=$WORK/body-$n.json
-  if ! ctype=$(fetch_ctype "$body" "http://127.0.0.1:$PORT_BASE$path"); then
-    note "skipped \"$name\": $ctype"
-    continue
-  fi
-  start_baseline "$BASELINE_PORT" "$body" "$ctype" "$path"
-  base_pid=$BASE_PID
-  if [[ $n == 1 ]]; then
-    rss=$(rss_mib "$base_pid")
-    record_metric "$S_START" "idle RSS of the baseline (reference)" MiB "$rss"
-  fi
-  log "$name: $(wc -c <"$body") bytes of $ctype"
-  for c in $CONNECTIONS; do
-    for ((rep = 1; rep <= REPS; rep++)); do
-      kill -0 "$SUBJECT_PID" 2>/dev/null || die "$SUBJECT exited"
-      # Alternate the order so slow drifts of the machine hit both sides alike.
-      order=("$SUBJECT" baseline)
-      ((rep % 2 == 0)) && order=(baseline "$SUBJECT")
-      for target in "${order[@]}"; do
-        port=$PORT_BASE
-        [[ $target == baseline ]] && port=$BASELINE_PORT
-        run_load "$S_CAT" "$name" "$target" false "http://127.0.0.1:$port$path" "$c" "run $rep/$REPS"
+against_baseline() { # section port scenario… ("name|path"): each path on the subject vs the baseline
+  local section=$1 port=$2 entry name path body ctype base_pid c rep order target at
+  shift 2
+  for entry in "$@"; do
+    name=${entry%%|*} path=${entry#*|} n=$((n + 1))
+    body=$WORK/body-$n.json
+    if ! ctype=$(fetch_ctype "$body" "http://127.0.0.1:$port$path"); then
+      note "skipped \"$name\": $ctype"
+      continue
+    fi
+    start_baseline "$BASELINE_PORT" "$body" "$ctype" "$path"
+    base_pid=$BASE_PID
+    if [[ $n == 1 ]]; then
+      record_metric "$S_START" "idle RSS of the baseline (reference)" MiB "$(rss_mib "$base_pid")"
+    fi
+    log "$name: $(wc -c <"$body") bytes of $ctype"
+    for c in $CONNECTIONS; do
+      for ((rep = 1; rep <= REPS; rep++)); do
+        kill -0 "$SUBJECT_PID" 2>/dev/null || die "$SUBJECT exited"
+        # Alternate the order so slow drifts of the machine hit both sides alike.
+        order=("$SUBJECT" baseline)
+        ((rep % 2 == 0)) && order=(baseline "$SUBJECT")
+        for target in "${order[@]}"; do
+          at=$port
+          [[ $target == baseline ]] && at=$BASELINE_PORT
+          run_load "$section" "$name" "$target" false "http://127.0.0.1:$at$path" "$c" "run $rep/$REPS"
+        done
       done
     done
+    stop "$base_pid"
   done
-  stop "$base_pid"
+}
+n=0
+for cache in $CACHE_MODES; do
+  if [[ $cache == uncached ]]; then
+    stop "$SUBJECT_PID"
+    start_subject "$DATA" "$PORT_BASE" VICI_GATEWAY_CACHE_TTL_MS=0
+    wait_subject "$PORT_BASE" "$(now_ns)" "$READY_TIMEOUT" >/dev/null
+  fi
+  against_baseline "Catalogue (demo shop, $cache): $SUBJECT vs in-memory baseline" "$PORT_BASE" \
+    "list products|/api/products?limit=20" \
+    "product by slug|/api/products/slug/macbook-pro-16-m3" \
+    "search|/api/products/search?q=laptop"
 done
 rss=$(rss_mib "$SUBJECT_PID")
 record_metric "$S_START" "RSS of $SUBJECT after the catalogue load" MiB "$rss"
 stop "$SUBJECT_PID"
 
-# ---- c. search on a large synthetic catalogue -----------------------------------------------
+# ---- c. a large synthetic catalogue, uncached ------------------------------------------------
 if [[ $SKIP_SYNTHETIC == 0 ]]; then
-  S_SYN="Search on $SYNTHETIC synthetic products ($SUBJECT alone)"
+  S_SYN="$SYNTHETIC synthetic products"
   DATA2=$WORK/data-synthetic
   mkdir -p "$DATA2"
   if [[ $SELF_TEST == 0 ]]; then
@@ -148,24 +160,27 @@ if [[ $SKIP_SYNTHETIC == 0 ]]; then
     record_metric "$S_SYN" "seed $SYNTHETIC products" s "$secs"
   fi
   t0=$(now_ns)
-  start_subject "$DATA2" "$SYN_PORT_BASE"
+  start_subject "$DATA2" "$SYN_PORT_BASE" VICI_GATEWAY_CACHE_TTL_MS=0
   ms=$(wait_subject "$SYN_PORT_BASE" "$t0" "$SEED_TIMEOUT")
   record_metric "$S_SYN" "first start on the seeded data dir" ms "$ms"
   sleep 3
   rss=$(rss_mib "$SUBJECT_PID")
   record_metric "$S_SYN" "idle RSS of $SUBJECT after 3 s" MiB "$rss"
-  for q in wireless premum lam; do
-    path="/api/products/search?q=$q"
-    if ! err=$("$BENCH" fetch --url "http://127.0.0.1:$SYN_PORT_BASE$path" --out "$WORK/syn-$q.json" 2>&1); then
-      note "skipped search q=$q on the synthetic catalogue: ${err#vici-bench: }"
-      continue
-    fi
-    for c in $CONNECTIONS; do
-      for ((rep = 1; rep <= REPS; rep++)); do
-        run_load "$S_SYN" "search q=$q" "$SUBJECT" false "http://127.0.0.1:$SYN_PORT_BASE$path" "$c" "run $rep/$REPS"
-      done
-    done
-  done
+  slug=product-1
+  if [[ $SELF_TEST == 0 ]]; then
+    "$BENCH" fetch --url "http://127.0.0.1:$SYN_PORT_BASE/api/products?limit=1&page=5000" --out "$WORK/one.json" \
+      >/dev/null 2>&1 || die "no synthetic product to open"
+    slug=$(jq -r '.data[0].slug' "$WORK/one.json")
+  fi
+  against_baseline "$SYNTHETIC synthetic products, uncached: $SUBJECT vs in-memory baseline" "$SYN_PORT_BASE" \
+    "list products|/api/products?limit=20" \
+    "list products, category and price|/api/products?limit=20&category=electronics&minPrice=50&sort=price_asc" \
+    "product by slug|/api/products/slug/$slug" \
+    "search q=wireless|/api/products/search?q=wireless" \
+    "search q=premum (typo)|/api/products/search?q=premum" \
+    "search q=lam (prefix)|/api/products/search?q=lam"
+  rss=$(rss_mib "$SUBJECT_PID")
+  record_metric "$S_SYN" "RSS of $SUBJECT after the load" MiB "$rss"
   stop "$SUBJECT_PID"
 fi
 
@@ -179,7 +194,8 @@ title="Benchmark run $STARTED_AT"
   if [[ $SELF_TEST == 1 ]]; then
     echo "subject = a second \`vici-bench baseline\` serving a 4.5 KB JSON body for every path;"
   else
-    echo "vici with VICI_LOG=warn VICI_RATE_LIMITS=off VICI_GATEWAY_CACHE_TTL_MS=${VICI_GATEWAY_CACHE_TTL_MS:-default (1000)}, other settings default;"
+    echo "vici with VICI_LOG=warn VICI_RATE_LIMITS=off, the demo shop with the micro-cache at its default (1 s) and off"
+    echo "(VICI_GATEWAY_CACHE_TTL_MS=0; \"uncached\"), the synthetic catalogue with it off; other settings default;"
   fi
   echo "closed-loop HTTP/1.1 keep-alive load over 127.0.0.1, ${DURATION} s measured after ${WARMUP} s warm-up,"
   echo "$REPS runs per cell (subject and baseline alternating); load average at start: $LOADAVG."

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
-use tonic::transport::{Channel, Endpoint};
+use vici_kit::grpc::Channel;
 use vici_proto::inventory::v1 as pb;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 
@@ -180,15 +180,16 @@ pub async fn run(config: &ReserveConfig) -> anyhow::Result<ReserveReport> {
     })
 }
 
-/// One gRPC channel to the inventory service at `url` (`http://host:port`).
+/// One gRPC channel to the inventory service at `url` (`http://host:port`), calling as one of
+/// the shop's services: the credential is signed with `VICI_SERVICE_KEYS` from the environment,
+/// which the scripts give the server too.
 pub async fn connect(url: &str) -> anyhow::Result<InventoryServiceClient<Channel>> {
-    let channel = Endpoint::from_shared(url.to_string())
-        .with_context(|| format!("bad inventory URL {url}"))?
-        .connect_timeout(Duration::from_secs(2))
-        .tcp_nodelay(true)
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {url}"))?;
+    if let Ok(keys) = std::env::var("VICI_SERVICE_KEYS") {
+        let keys: Vec<String> = keys.split(',').map(|k| k.trim().to_string()).collect();
+        vici_kit::service_auth::install(&keys, "bench");
+    }
+    let channel = vici_kit::grpc::channel(url, Duration::from_secs(30))
+        .with_context(|| format!("bad inventory URL {url}"))?;
     Ok(InventoryServiceClient::new(channel))
 }
 

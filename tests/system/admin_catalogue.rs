@@ -41,6 +41,46 @@ fn ids(list: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The admin leaves one unit, every view shows (and caches) it, a customer buys it: at once,
+/// every view shows the product sold out.
+async fn buy_the_last_unit(
+    shop: &OwnShop,
+    admin: &Visitor<'_>,
+    shopper: &Visitor<'_>,
+    listing: &str,
+    id: &str,
+) {
+    let one = json!({"operation": "SET", "quantity": 1, "reason": "last one"});
+    admin
+        .put(&format!("/api/admin/inventory/{id}"), &one)
+        .await
+        .data();
+    for p in seen(shopper, listing, id, "glowreader").await {
+        let p = p.expect("shown everywhere");
+        assert_eq!((&p["stock"], &p["inStock"]), (&json!(1), &json!(true)));
+    }
+    let mut buyer = shop.visitor();
+    buyer.register("last-unit").await.data();
+    let added = buyer
+        .post("/api/cart/items", &json!({"productId": id, "quantity": 1}))
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let confirm = buyer
+        .request(Method::POST, "/api/checkout/confirm")
+        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+        .json(&json!({"shippingAddress": crate::checkout::ship_to(), "paymentMethod": "pm_card_visa"}));
+    let confirmed = shop.send(confirm).await;
+    assert_eq!(confirmed.status, 201, "{}", confirmed.body);
+    for p in seen(shopper, listing, id, "glowreader").await {
+        let p = p.expect("still shown, sold out");
+        assert_eq!(
+            (&p["stock"], &p["inStock"]),
+            (&json!(0), &json!(false)),
+            "read right after the sale"
+        );
+    }
+}
+
 /// What an anonymous shopper sees of the product: in the listing, on its page, in search.
 async fn seen(shopper: &Visitor<'_>, listing: &str, id: &str, words: &str) -> [Option<Value>; 3] {
     let find = |list: &Value| {
@@ -151,6 +191,8 @@ async fn an_admin_builds_a_product_and_shoppers_see_every_change_at_once() {
     );
     let by_new_name = shopper.get("/api/products/search?q=book%20lights").await;
     assert!(ids(&by_new_name.data()["products"]).contains(&id.as_str()));
+
+    buy_the_last_unit(&shop, &admin, &shopper, &listing, &id).await;
 
     admin
         .bare(Method::DELETE, &format!("/api/admin/products/{id}"))

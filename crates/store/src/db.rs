@@ -41,6 +41,9 @@ const CHECKPOINT_IDLE: Duration = Duration::from_secs(1);
 /// net should the background task fall behind. SQLite's default is 1 000.
 const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
 
+/// A PostgreSQL connection idle longer than this is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), creating the SQLite file or the
     /// PostgreSQL database when missing.
@@ -126,6 +129,18 @@ impl Db {
             .max_connections(10)
             .idle_timeout(Duration::from_secs(60))
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection it hands out by default: a round trip per acquire,
+            // a fifth of a checkout's. A connection in use moments ago is alive; one idle
+            // longer (a restarted server, a dropped link) is still checked before use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await
             .with_context(|| format!("connecting to {}", vici_kit::config::mask_url(url)))?;

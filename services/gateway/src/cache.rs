@@ -3,7 +3,13 @@
 //! On by default for one second (`gateway.cache_ttl_ms`, 0 = off; see docs/decisions.md). Only
 //! answers that are the same for every non-admin caller are cached; a route that personalises
 //! must not sit behind this layer, and admins are never served from it.
+//!
+//! It is never stale after a change the shop knows of: [`MicroCache::clear`] runs after this
+//! replica's own writes (routes declared `refreshes`) and on every catalogue or stock event
+//! (`crate::follow`), and an answer computed while a clear happened is not stored, since it
+//! may predate the change.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,6 +41,8 @@ struct Entry {
 pub struct MicroCache {
     ttl: Duration,
     entries: Arc<Mutex<HashMap<String, Entry>>>,
+    /// Counts clears: an answer is stored only if none happened since its request began.
+    clears: Arc<AtomicU64>,
 }
 
 impl MicroCache {
@@ -42,14 +50,19 @@ impl MicroCache {
         Self {
             ttl,
             entries: Arc::default(),
+            clears: Arc::default(),
         }
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.clears.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
+
+    /// Where the clears stand: pass it to [`MicroCache::put`] for an answer begun now.
+    fn epoch(&self) -> u64 {
+        self.clears.load(Ordering::SeqCst)
     }
 
     fn get(&self, key: &str) -> Option<Entry> {
@@ -60,8 +73,19 @@ impl MicroCache {
             .cloned()
     }
 
-    fn put(&self, key: String, headers: HeaderMap, body: Bytes, served: Option<Served>) {
+    /// Stores an answer whose request began at `epoch`, unless the cache was cleared since.
+    fn put(
+        &self,
+        epoch: u64,
+        key: String,
+        headers: HeaderMap,
+        body: Bytes,
+        served: Option<Served>,
+    ) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if self.clears.load(Ordering::SeqCst) != epoch {
+            return;
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, e| e.stored.elapsed() < self.ttl);
             if entries.len() >= MAX_ENTRIES {
@@ -102,6 +126,7 @@ pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) ->
         }
         return response;
     }
+    let epoch = cache.epoch();
     let response = next.run(req).await;
     if response.status() != StatusCode::OK {
         return response;
@@ -112,7 +137,7 @@ pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) ->
         Ok(bytes) => {
             if bytes.len() <= MAX_BODY_BYTES {
                 let served = parts.extensions.get::<Served>().cloned();
-                cache.put(key, parts.headers.clone(), bytes.clone(), served);
+                cache.put(epoch, key, parts.headers.clone(), bytes.clone(), served);
             }
             Response::from_parts(parts, Body::from(bytes))
         }
@@ -123,6 +148,14 @@ pub async fn serve(State(cache): State<MicroCache>, req: Request, next: Next) ->
     }
 }
 
+/// Middleware of a write route: empties the cache once the write has answered, whatever the
+/// answer (a refused payment can still have released stock; a needless clear costs one miss).
+pub async fn refresh_after(State(cache): State<MicroCache>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    cache.clear();
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +164,7 @@ mod tests {
     fn entries_expire_and_the_map_stays_bounded() {
         let cache = MicroCache::new(Duration::from_millis(30));
         cache.put(
+            cache.epoch(),
             "/a".into(),
             HeaderMap::new(),
             Bytes::from_static(b"1"),
@@ -143,8 +177,43 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         assert!(cache.get("/a").is_none());
         for i in 0..MAX_ENTRIES + 10 {
-            cache.put(format!("/k{i}"), HeaderMap::new(), Bytes::new(), None);
+            cache.put(
+                cache.epoch(),
+                format!("/k{i}"),
+                HeaderMap::new(),
+                Bytes::new(),
+                None,
+            );
         }
         assert!(cache.entries.lock().unwrap().len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn an_answer_begun_before_a_clear_is_not_stored() {
+        let cache = MicroCache::new(Duration::from_secs(60));
+        let begun = cache.epoch();
+        cache.clear();
+        cache.put(
+            begun,
+            "/a".into(),
+            HeaderMap::new(),
+            Bytes::from_static(b"old"),
+            None,
+        );
+        assert!(
+            cache.get("/a").is_none(),
+            "it may show the world before the change"
+        );
+        cache.put(
+            cache.epoch(),
+            "/a".into(),
+            HeaderMap::new(),
+            Bytes::from_static(b"new"),
+            None,
+        );
+        assert_eq!(
+            cache.get("/a").map(|e| e.body),
+            Some(Bytes::from_static(b"new"))
+        );
     }
 }

@@ -229,14 +229,6 @@ impl AppState {
         self.clients.recommendation.clone()
     }
 
-    /// After an admin change of what shoppers see (stock, prices): this replica answers fresh
-    /// at once; other replicas within their micro-cache TTL.
-    pub(crate) fn forget_cached_answers(&self) {
-        if let Some(cache) = &self.0.micro_cache {
-            cache.clear();
-        }
-    }
-
     pub(crate) fn authenticator(&self) -> &identity::Authenticator {
         &self.0.authenticator
     }

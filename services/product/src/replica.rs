@@ -6,7 +6,8 @@
 //!
 //! A category edit (`product.category_updated`, keyed by category id) re-indexes the products
 //! filed under that category the same way, so a renamed category is searchable by its new name
-//! on every replica at once.
+//! on every replica at once. Every category event also drops the category list held in memory
+//! (`search::categories`), so the next read takes the tree as stored.
 //!
 //! Each replica consumes under its own consumer group (every replica must see every event).
 //! Re-indexing is idempotent, so the processed-event ledger that `vici_store::consumer` keeps
@@ -38,6 +39,9 @@ impl EventHandler for Reindex {
     }
 
     async fn handle(&self, conn: &mut AnyConnection, event: &CloudEvent) -> anyhow::Result<()> {
+        if event.event_type.starts_with("product.category_") {
+            self.index.categories.forget();
+        }
         let at = chrono::DateTime::parse_from_rfc3339(&event.time)
             .map(|t| t.timestamp_millis())
             .unwrap_or(i64::MAX);

@@ -47,6 +47,7 @@ pub fn routes() -> Vec<Route> {
             )
             .data::<GenerationsDto>(),
         Route::post(Admin, "/admin/recommendations/rollback", roll_back)
+            .refreshes()
             .doc(
                 "Admin",
                 "admin_recommendation_rollback",

@@ -105,6 +105,10 @@ fn serve(row: Route, json_limit: usize, cache: Option<&MicroCache>) -> MethodRou
     if let (true, Some(cache)) = (row.cached, cache) {
         method_router = method_router.route_layer(from_fn_with_state(cache.clone(), cache::serve));
     }
+    if let (true, Some(cache)) = (row.refreshes, cache) {
+        method_router =
+            method_router.route_layer(from_fn_with_state(cache.clone(), cache::refresh_after));
+    }
     method_router
         .route_layer(DefaultBodyLimit::max(limit))
         .route_layer(from_fn_with_state(limit, body_limit))

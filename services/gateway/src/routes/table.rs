@@ -115,6 +115,9 @@ pub struct Route {
     pub errors: Vec<(u16, &'static str)>,
     /// Answers the gateway's micro-cache may share between (non-admin) callers.
     pub cached: bool,
+    /// A write that can change what cached answers show (stock, prices, ratings): this
+    /// replica's micro-cache is emptied after it answers, so its next read is fresh.
+    pub refreshes: bool,
     /// A budget of its own (`login`, ...), spent by the handler; documented as a 429.
     pub budget: Option<&'static str>,
     pub outside_api: bool,
@@ -143,6 +146,7 @@ impl Route {
             headers: Vec::new(),
             errors: Vec::new(),
             cached: false,
+            refreshes: false,
             budget: None,
             outside_api: false,
         }
@@ -303,6 +307,11 @@ impl Route {
 
     pub fn cached(mut self) -> Self {
         self.cached = true;
+        self
+    }
+
+    pub fn refreshes(mut self) -> Self {
+        self.refreshes = true;
         self
     }
 

@@ -360,7 +360,7 @@ async fn categories_are_listed_whole_and_renames_reach_their_products_at_once() 
 }
 
 #[tokio::test]
-async fn writes_through_one_gateway_reach_the_micro_cache_of_another() {
+async fn writes_and_stock_moves_through_one_gateway_reach_the_micro_cache_of_another() {
     let shop = shop().await;
     let other = vici_gateway::start(Deps::from_platform(shop.services.platform()).unwrap())
         .await
@@ -381,6 +381,20 @@ async fn writes_through_one_gateway_reach_the_micro_cache_of_another() {
         async move {
             get(app, page).await.data().clone()["description"] == "A book about habits, edited"
         }
+    })
+    .await;
+    // A stock move travels on `inventory-events`, not `product-events`.
+    let stock = book["stock"].as_i64().unwrap();
+    shop.admin(
+        Method::PUT,
+        &format!("/api/admin/inventory/{}", book["id"].as_str().unwrap()),
+        Some(json!({"operation": "SET", "quantity": stock + 7, "reason": "delivery"})),
+    )
+    .await
+    .data();
+    vici_testkit::eventually("the other gateway forgets its cached stock", || {
+        let app = &other_app;
+        async move { get(app, page).await.data().clone()["stock"] == stock + 7 }
     })
     .await;
     shop.services.finish().await;

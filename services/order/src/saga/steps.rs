@@ -96,36 +96,13 @@ impl Engine {
 
     /// Step 6: the order row PENDING with its number, its first history entry and
     /// `order.created`, with the step recorded in the same transaction. A repeat finds the row
-    /// and writes nothing.
+    /// and writes nothing. The number's counter row is locked until the commit (every
+    /// checkout waits for it), so it is taken last, after the saga's step and the lookup.
     pub async fn write_order(&self, rec: &Record) -> Result<Order> {
         let now = now_ms();
         let mut tx = self
             .begin("starting the transaction writing an order")
             .await?;
-        if !orders::exists(&mut tx, &rec.order_id).await? {
-            let order = Order {
-                id: rec.order_id.clone(),
-                order_number: orders::next_number(&mut tx).await?,
-                user_id: rec.user_id.clone(),
-                status: OrderStatus::Pending,
-                payment_status: PaymentStatus::Pending,
-                payment_id: None,
-                tracking: None,
-                status_reason: None,
-                draft: rec.draft()?.clone(),
-                created_at: now,
-                updated_at: now,
-            };
-            orders::insert(&mut tx, &order).await?;
-            let placed = HistoryEntry {
-                status: OrderStatus::Pending,
-                note: "Order placed".into(),
-                at: now,
-                by: rec.user_id.to_string(),
-            };
-            orders::add_history(&mut tx, &order.id, &placed).await?;
-            events::enqueue(&mut tx, &order, 0, false).await?;
-        }
         sagas::advance(
             &mut tx,
             &rec.id,
@@ -134,7 +111,34 @@ impl Engine {
             now,
         )
         .await?;
-        let order = moves::load(&mut tx, &rec.order_id).await?;
+        let order = match orders::get(&mut tx, &rec.order_id).await? {
+            Some(written) => written,
+            None => {
+                let order = Order {
+                    id: rec.order_id.clone(),
+                    order_number: orders::next_number(&mut tx).await?,
+                    user_id: rec.user_id.clone(),
+                    status: OrderStatus::Pending,
+                    payment_status: PaymentStatus::Pending,
+                    payment_id: None,
+                    tracking: None,
+                    status_reason: None,
+                    draft: rec.draft()?.clone(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                orders::insert(&mut tx, &order).await?;
+                let placed = HistoryEntry {
+                    status: OrderStatus::Pending,
+                    note: "Order placed".into(),
+                    at: now,
+                    by: rec.user_id.to_string(),
+                };
+                orders::add_history(&mut tx, &order.id, &placed).await?;
+                events::enqueue(&mut tx, &order, 0, false).await?;
+                order
+            }
+        };
         tx.commit().await.db_err("committing a written order")?;
         self.wake();
         Ok(order)

@@ -84,15 +84,6 @@ pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn exists(conn: &mut AnyConnection, id: &OrderId) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_one(conn)
-        .await
-        .db_err("checking whether an order exists")?;
-    Ok(n > 0)
-}
-
 pub async fn get(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>> {
     const READING: &str = "reading an order";
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");

@@ -1,6 +1,5 @@
-//! The product filter of the contract, validated once and then applied by two engines: SQL for
-//! plain listings (`store::products::where_clause`) and the in-memory search table
-//! ([`Filter::admits`]). Both read the same normalised values, so they agree.
+//! The product filter of the contract, validated once and then applied to the in-memory table
+//! of product facts ([`Filter::admits`]) by plain listings and search alike, so they agree.
 use std::collections::HashSet;
 
 use vici_kit::{Error, Result};

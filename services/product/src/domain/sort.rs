@@ -1,6 +1,6 @@
 //! Sort orders and paging of product lists. Every order ends with name then id, so the order is
-//! total and consecutive pages never overlap or skip a product. The store's `ORDER BY` clauses
-//! (`store::products::order_by`) spell the same orders in SQL.
+//! total and consecutive pages never overlap or skip a product. Names compare by their bytes
+//! (the same on every database engine).
 use std::cmp::Ordering;
 
 use super::Facts;

@@ -3,31 +3,37 @@
 //! so a change is searchable at once).
 //!
 //! A query is one pass: tantivy yields every matching `(slot, score)`; the in-memory
-//! [`table::Table`] then filters them with the same [`Filter`] rules the SQL listing uses,
-//! counts facets over the whole match set, and ranks only as far as the requested page.
+//! [`table::Table`] then filters them with the same [`Filter`] rules plain listings use
+//! ([`listing`]), counts facets over the whole match set, and ranks only as far as the requested page.
 //! Everything here is blocking CPU work: callers run it on the blocking pool.
 //!
 //! Beside the index it keeps every product as last indexed ([`SearchIndex::products`]), so a
-//! page of hits, a curated row or a batch asked by id is answered from memory, not SQL.
+//! page of hits, a plain listing, a product page, a curated row or a batch asked by id is
+//! answered from memory, not SQL.
 //!
 //! Other replicas keep their own index in step by consuming `product-events` and re-reading the
 //! product from the shared database (`crate::replica`).
 
+pub mod categories;
 pub mod curated;
+pub mod kept;
+pub mod listing;
 pub mod query;
 pub mod table;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context as _;
 use tantivy::schema::{FAST, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use self::kept::Kept;
+use self::listing::Listings;
 use self::query::{Mode, WeightedField};
 use self::table::{SLOT_FIELD, ScoredSlots, Table};
 use crate::domain::facets::Facets;
-use crate::domain::{Facts, Filter, Product, Scope, Sort, Status};
+use crate::domain::{Facts, Filter, Product, Scope, Sort, Status, StockScope};
 use vici_proto::paging::Page;
 
 pub struct SearchIndex {
@@ -37,8 +43,14 @@ pub struct SearchIndex {
     /// name, description, long description, tags, category name, sku.
     text: [WeightedField; 6],
     table: RwLock<Table>,
+    /// Plain listings kept per shape for the table's version.
+    listings: Listings,
+    /// Search answers kept per words and shape for the table's version.
+    searches: Kept<Found>,
     /// Every product as last indexed, by id.
     catalogue: RwLock<HashMap<String, Arc<Product>>>,
+    /// The category list, held between category changes.
+    pub categories: categories::HeldCategories,
     /// Held from reading products to indexing them (see [`SearchIndex::refresh`]).
     refreshing: tokio::sync::Mutex<()>,
 }
@@ -61,6 +73,21 @@ pub struct SearchHits {
     pub facets: Facets,
     pub best_names: Vec<String>,
 }
+
+/// A whole search answer: every admitted match ranked, and the facets over them.
+struct Found {
+    ranked: Vec<u32>,
+    facets: Facets,
+}
+
+impl Found {
+    fn page(&self, page: Page) -> &[u32] {
+        &self.ranked[page.window(self.ranked.len())]
+    }
+}
+
+/// Slots kept over all search answers (past this they are dropped): 8 MiB of slot numbers.
+const MAX_KEPT_SEARCH_SLOTS: usize = 2_000_000;
 
 /// How many of the best matches feed the "did you mean" suggestions.
 const BEST: usize = 5;
@@ -108,7 +135,10 @@ impl SearchIndex {
             slot,
             text: fields,
             table: RwLock::new(Table::default()),
+            listings: Listings::default(),
+            searches: Kept::new(MAX_KEPT_SEARCH_SLOTS),
             catalogue: RwLock::default(),
+            categories: categories::HeldCategories::default(),
             refreshing: tokio::sync::Mutex::new(()),
         })
     }
@@ -172,6 +202,12 @@ impl SearchIndex {
         self.reader
             .reload()
             .context("reloading the search reader")?;
+        // A search between the facts' change and the reload may have kept an answer from the
+        // old documents under the new version: a version after the reload drops it.
+        self.table
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .changed();
         Ok(())
     }
 
@@ -189,6 +225,43 @@ impl SearchIndex {
     pub fn products(&self, ids: &[String]) -> Vec<Option<Arc<Product>>> {
         let catalogue = self.catalogue.read().unwrap_or_else(|e| e.into_inner());
         ids.iter().map(|id| catalogue.get(id).cloned()).collect()
+    }
+
+    /// The id of the indexed product with `slug`.
+    pub fn id_by_slug(&self, slug: &str) -> Option<String> {
+        let table = self.table.read().unwrap_or_else(|e| e.into_inner());
+        table.id_by_slug(slug).map(str::to_string)
+    }
+
+    /// One page of a plain listing (no search words): the ids shown and the total. `None` when
+    /// the list is not kept and `may_build` is false (building is work for the blocking pool).
+    pub fn list(
+        &self,
+        filter: &Filter,
+        scope: &Scope,
+        sort: Sort,
+        page: Page,
+        may_build: bool,
+    ) -> Option<(Vec<String>, u64)> {
+        let table = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let (slots, total) = self
+            .listings
+            .page(&table, filter, scope, sort, page, may_build)?;
+        let ids = slots.iter().map(|&s| fact(&table, s).id.clone()).collect();
+        Some((ids, total as u64))
+    }
+
+    /// `(min, max, mean, count)` of ACTIVE prices within `categories` (any when `None`).
+    pub fn price_range(&self, categories: Option<&HashSet<String>>) -> (i64, i64, i64, u64) {
+        listing::price_range(
+            &self.table.read().unwrap_or_else(|e| e.into_inner()),
+            categories,
+        )
+    }
+
+    /// ACTIVE products per category (its own, not its descendants').
+    pub fn active_counts(&self) -> HashMap<String, u64> {
+        listing::active_counts(&self.table.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn len(&self) -> usize {
@@ -214,9 +287,43 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// One page of a search. Without an in-stock filter the whole ranked answer is kept for
+    /// the catalogue's version ([`kept`]), so asking again, or for the next page, does not
+    /// search again; the in-stock filter changes with every sale, so it is searched each time.
     pub fn search(&self, p: &SearchParams<'_>) -> anyhow::Result<SearchHits> {
-        let mut hits = self.matches(p.text, &self.text, 2)?;
         let table = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let found = if matches!(p.scope.stock, StockScope::Any) {
+            let words = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let shape = format!(
+                "{}\u{1f}{}",
+                words.to_lowercase(),
+                listing::shape(p.filter, p.scope, p.sort)
+            );
+            self.searches.get_or_build(table.version(), shape, || {
+                let found = self.found(&table, p)?;
+                let weight = found.ranked.len() + 64;
+                anyhow::Ok((Arc::new(found), weight))
+            })?
+        } else {
+            Arc::new(self.found(&table, p)?)
+        };
+        let window = found.page(p.page);
+        Ok(SearchHits {
+            ids: window.iter().map(|&s| fact(&table, s).id.clone()).collect(),
+            total: found.ranked.len() as u64,
+            facets: found.facets.clone(),
+            best_names: found
+                .ranked
+                .iter()
+                .take(BEST)
+                .map(|&s| fact(&table, s).name.clone())
+                .collect(),
+        })
+    }
+
+    /// Every match of `p`'s words that its filter admits, ranked, with facets over them all.
+    fn found(&self, table: &Table, p: &SearchParams<'_>) -> anyhow::Result<Found> {
+        let mut hits = self.matches(p.text, &self.text, 2)?;
         let mut facets = Facets::default();
         let mut per_category = vec![0u64; table.category_count()];
         hits.retain(|&(slot, _)| match table.get(slot) {
@@ -230,24 +337,13 @@ impl SearchIndex {
         for (number, &n) in per_category.iter().enumerate().filter(|(_, n)| **n > 0) {
             facets.add_category(table.category_id(number), n);
         }
-        let total = hits.len();
-        let window = p.page.window(total);
-        let ranked = top(&mut hits, window.end.max(BEST), |a, b| {
+        hits.sort_unstable_by(|a, b| {
             p.sort
-                .compare((fact(&table, a.0), a.1), (fact(&table, b.0), b.1))
+                .compare((fact(table, a.0), a.1), (fact(table, b.0), b.1))
         });
-        Ok(SearchHits {
-            ids: ranked[window.start.min(ranked.len())..window.end.min(ranked.len())]
-                .iter()
-                .map(|&(slot, _)| fact(&table, slot).id.clone())
-                .collect(),
-            total: total as u64,
+        Ok(Found {
+            ranked: hits.into_iter().map(|(slot, _)| slot).collect(),
             facets,
-            best_names: ranked
-                .iter()
-                .take(BEST)
-                .map(|&(slot, _)| fact(&table, slot).name.clone())
-                .collect(),
         })
     }
 

@@ -23,6 +23,10 @@ pub struct Table {
     category_of: Vec<u32>,
     categories: Vec<String>,
     category_numbers: HashMap<String, u32>,
+    /// Slot by slug, so a product page finds its product without SQL.
+    by_slug: HashMap<String, u32>,
+    /// Bumped by every [`Table::put`]: lists derived from the table are valid for one version.
+    version: u64,
 }
 
 impl Table {
@@ -37,16 +41,39 @@ impl Table {
                 n
             }
         };
+        self.version += 1;
         if let Some(&slot) = self.slots.get(&facts.id) {
+            let old_slug = &self.facts[slot as usize].slug;
+            if *old_slug != facts.slug && self.by_slug.get(old_slug) == Some(&slot) {
+                self.by_slug.remove(old_slug);
+            }
+            self.by_slug.insert(facts.slug.clone(), slot);
             self.facts[slot as usize] = facts;
             self.category_of[slot as usize] = category;
             return slot;
         }
         let slot = u32::try_from(self.facts.len()).expect("fewer than 4 billion products");
         self.slots.insert(facts.id.clone(), slot);
+        self.by_slug.insert(facts.slug.clone(), slot);
         self.facts.push(facts);
         self.category_of.push(category);
         slot
+    }
+
+    /// Starts a new version without a change of facts (the full-text side changed).
+    pub fn changed(&mut self) {
+        self.version += 1;
+    }
+
+    /// Changes with every write: what was derived from one version holds until the next.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The id of the product with `slug`.
+    pub fn id_by_slug(&self, slug: &str) -> Option<&str> {
+        let slot = *self.by_slug.get(slug)?;
+        Some(&self.facts[slot as usize].id)
     }
 
     /// The category number of a slot (see [`Table::category_id`]).
@@ -147,6 +174,7 @@ mod tests {
         );
         assert_ne!(a, b);
         assert_eq!(t.get(a).unwrap().price_cents, 2);
+        assert_eq!(t.version(), 3, "every put is a new version");
         assert_eq!(
             t.category_id(t.category_of(a)),
             t.category_id(t.category_of(b)),
@@ -154,5 +182,25 @@ mod tests {
         );
         assert_eq!(t.category_count(), 1);
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn a_renamed_slug_finds_its_product_and_the_old_one_nothing() {
+        let mut t = Table::default();
+        let facts = |id: &str, slug: &str| Facts {
+            id: id.into(),
+            slug: slug.into(),
+            ..Facts::default()
+        };
+        t.put(facts("a", "lamp"));
+        assert_eq!(t.id_by_slug("lamp"), Some("a"));
+        t.put(facts("a", "desk-lamp"));
+        assert_eq!(t.id_by_slug("desk-lamp"), Some("a"));
+        assert_eq!(t.id_by_slug("lamp"), None);
+        // Another product took the old slug before the first one's rename arrived.
+        t.put(facts("b", "desk-lamp"));
+        t.put(facts("a", "floor-lamp"));
+        assert_eq!(t.id_by_slug("desk-lamp"), Some("b"));
+        assert_eq!(t.id_by_slug("floor-lamp"), Some("a"));
     }
 }

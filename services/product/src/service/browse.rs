@@ -1,6 +1,7 @@
 //! Shopper-facing reads: listings, search, autocomplete, one product, batches, curated rows
 //! and price ranges. Every list answers with live stock from one inventory call.
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use vici_kit::error::ResultExt as _;
 use vici_kit::{Error, Result};
@@ -61,19 +62,24 @@ impl Service {
         let categories = if filter.category.is_some() {
             self.categories().await?
         } else {
-            Vec::new()
+            Arc::from(Vec::new())
         };
         let scope = self.scope(&filter, &categories).await?;
         if scope.is_empty(&filter) {
             return Ok((Vec::new(), 0));
         }
         let sort = sort.unwrap_or(Sort::Featured);
-        let (products, total) = {
-            let mut conn = self
-                .read_conn("taking a read connection for a product listing")
-                .await?;
-            store::listing::list(&mut conn, &filter, &scope, sort, page).await?
+        let (ids, total) = match self.index.list(&filter, &scope, sort, page, false) {
+            Some(kept) => kept,
+            None => {
+                let index = self.index.clone();
+                tokio::task::spawn_blocking(move || index.list(&filter, &scope, sort, page, true))
+                    .await
+                    .context("listing task")?
+                    .expect("a list that may be built is built")
+            }
         };
+        let products = self.by_ids(&ids).await?;
         Ok((self.with_stock(products).await?, total))
     }
 
@@ -170,15 +176,18 @@ impl Service {
 
     /// One product by id or slug; unknown, INACTIVE and DRAFT are NOT_FOUND unless `include_all`.
     pub async fn get(&self, key: ProductKey, include_all: bool) -> Result<Stocked> {
-        let (id, slug) = match &key {
-            ProductKey::Id(id) => (Some(id.trim()), None),
-            ProductKey::Slug(slug) => (None, Some(slug.trim())),
-        };
-        let found = {
-            let mut conn = self
-                .read_conn("taking a read connection for a product")
-                .await?;
-            store::products::get(&mut conn, id, slug).await?
+        let found = match key {
+            ProductKey::Id(id) => self.by_ids(&[id.trim().to_string()]).await?.pop(),
+            ProductKey::Slug(slug) => match self.index.id_by_slug(slug.trim()) {
+                Some(id) => self.by_ids(&[id]).await?.pop(),
+                // Not indexed here: perhaps created on another replica a moment ago.
+                None => {
+                    let mut conn = self
+                        .read_conn("taking a read connection for a product")
+                        .await?;
+                    store::products::get(&mut conn, None, Some(slug.trim())).await?
+                }
+            },
         };
         let product = visible(found, include_all)?;
         Ok(self.with_stock(vec![product]).await?.remove(0))
@@ -275,9 +284,6 @@ impl Service {
             }
             None => None,
         };
-        let mut conn = self
-            .read_conn("taking a read connection for the price range")
-            .await?;
-        store::listing::price_range(&mut conn, scope.as_ref()).await
+        Ok(self.index.price_range(scope.as_ref()))
     }
 }

@@ -14,24 +14,18 @@ use crate::{events, store};
 impl Service {
     /// Top-level categories by sort order then name; `tree` nests every level below.
     pub async fn list_categories(&self, tree: bool, include_inactive: bool) -> Result<Vec<Node>> {
-        let mut conn = self
-            .read_conn("taking a read connection for the category tree")
-            .await?;
-        let all = store::categories::all(&mut conn).await?;
-        let counts = store::listing::active_counts(&mut conn).await?;
+        let all = self.categories().await?;
+        let counts = self.index.active_counts();
         let depth = if tree { usize::MAX } else { 0 };
         Ok(category::tree(&all, &counts, None, depth, include_inactive))
     }
 
     /// One category by id or slug, with its (active) children nested.
     pub async fn get_category(&self, key: &str) -> Result<Node> {
-        let mut conn = self
-            .read_conn("taking a read connection for a category")
-            .await?;
-        let all = store::categories::all(&mut conn).await?;
+        let all = self.categories().await?;
         let found =
             category::find(&all, key).ok_or_else(|| Error::not_found("Category not found"))?;
-        let counts = store::listing::active_counts(&mut conn).await?;
+        let counts = self.index.active_counts();
         Ok(category::node(&all, &counts, found, usize::MAX, false))
     }
 
@@ -46,6 +40,7 @@ impl Service {
         store::categories::insert(&mut tx, &created, now_ms()).await?;
         events::emit(&mut tx, &events::category_created(&created)).await?;
         tx.commit().await.db_err("committing the new category")?;
+        self.index.categories.forget();
         self.outbox.wake();
         self.get_category(&created.id).await
     }
@@ -77,6 +72,7 @@ impl Service {
             Vec::new()
         };
         tx.commit().await.db_err("committing the category change")?;
+        self.index.categories.forget();
         self.outbox.wake();
         if !products.is_empty() {
             self.reindex(products).await;
@@ -109,6 +105,7 @@ impl Service {
                 tx.commit()
                     .await
                     .db_err("committing the category deletion")?;
+                self.index.categories.forget();
                 self.outbox.wake();
                 Ok(())
             }

@@ -47,11 +47,18 @@ impl Service {
         self.db.reader().acquire().await.db_err(doing)
     }
 
-    pub async fn categories(&self) -> Result<Vec<Category>> {
+    /// Every category, held in memory between category changes.
+    pub async fn categories(&self) -> Result<Arc<[Category]>> {
+        let forgets = match self.index.categories.get() {
+            Ok(held) => return Ok(held),
+            Err(forgets) => forgets,
+        };
         let mut conn = self
             .read_conn("taking a read connection for the categories")
             .await?;
-        store::categories::all(&mut conn).await
+        let list: Arc<[Category]> = store::categories::all(&mut conn).await?.into();
+        self.index.categories.keep(forgets, list.clone());
+        Ok(list)
     }
 
     /// Resolves the parts of a filter that need the world: the category subtree (from

@@ -4,7 +4,6 @@
 //! only numbers the placeholders of queries whose shape depends on the filter.
 
 pub mod categories;
-pub mod listing;
 pub mod migrations;
 pub mod products;
 pub mod purchases;

@@ -1,5 +1,6 @@
 //! Product rows: one product, a batch, a scan of all, and writes (insert, update). Variants and
-//! tag rows travel with their product. Filtered lists live in `listing`.
+//! tag rows travel with their product. Filtered lists are answered from memory
+//! (`search::listing`).
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::any::AnyRow;

@@ -215,6 +215,7 @@ fn other_routes() -> Vec<Route> {
             )
             .content(super::table::EVENT_STREAM),
         Route::post(User, "/products/{id}/reviews", reviews::create)
+            .refreshes()
             .doc("Reviews", "create_review", "Review a product")
             .describe("One review per user per product; the name and avatar come from the profile.")
             .created()

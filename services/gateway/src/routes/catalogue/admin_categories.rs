@@ -25,18 +25,21 @@ pub fn routes() -> Vec<Route> {
             .query::<CategoriesParams>()
             .page::<CategoryDto>(),
         Route::post(Admin, "/admin/categories", create)
+            .refreshes()
             .doc("Admin", "admin_create_category", "Create a category")
             .created()
             .json::<CategoryBody>()
             .data::<CategoryDto>()
             .error(409, "The slug is taken"),
         Route::put(Admin, "/admin/categories/{id}", update)
+            .refreshes()
             .doc("Admin", "admin_update_category", "Update a category")
             .describe("Only the fields given change; `parentId: null` makes it top-level. A rename shows on its products at once.")
             .json::<CategoryBody>()
             .data::<CategoryDto>()
             .error(409, "The slug is taken"),
         Route::delete(Admin, "/admin/categories/{id}", delete)
+            .refreshes()
             .doc("Admin", "admin_delete_category", "Delete a category")
             .done()
             .error(409, "Products or sub-categories still use it (`details.products` or `details.children` counts them)"),
@@ -80,7 +83,6 @@ pub async fn create(
         .create_category(body.into_input()?)
         .await?
         .into_inner();
-    state.forget_cached_answers();
     Ok(envelope::created(CategoryDto::with_children(&created)))
 }
 
@@ -100,7 +102,6 @@ pub async fn update(
         .update_category(request)
         .await?
         .into_inner();
-    state.forget_cached_answers();
     Ok(envelope::ok(CategoryDto::with_children(&updated)))
 }
 
@@ -112,6 +113,5 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let request = pb::DeleteCategoryRequest { id: id.into() };
     state.products().delete_category(request).await?;
-    state.forget_cached_answers();
     Ok(envelope::done("Category deleted"))
 }

@@ -31,6 +31,7 @@ pub fn routes() -> Vec<Route> {
             .query::<PageParams>()
             .page::<ProductDto>(),
         Route::post(Admin, "/admin/products", create)
+            .refreshes()
             .doc("Admin", "admin_create_product", "Create a product")
             .describe("`name`, `price` and `categoryId` (or `category`, an id or slug) are required; `stock` sets the units in stock to start with.")
             .created()
@@ -38,16 +39,19 @@ pub fn routes() -> Vec<Route> {
             .data::<ProductDto>()
             .error(409, "The slug or SKU is taken"),
         Route::put(Admin, "/admin/products/{id}", update)
+            .refreshes()
             .doc("Admin", "admin_update_product", "Update a product")
             .describe("Only the fields given change. `stock` and `variants` are not changed here: stock goes through `/admin/inventory`.")
             .json::<ProductBody>()
             .data::<ProductDto>()
             .error(409, "The slug or SKU is taken"),
         Route::delete(Admin, "/admin/products/{id}", delete)
+            .refreshes()
             .doc("Admin", "admin_delete_product", "Retire a product (soft delete)")
             .describe("The product becomes INACTIVE: shoppers no longer see it; orders and reviews keep pointing at it.")
             .done(),
         Route::post(Admin, "/admin/products/{id}/images", upload_image)
+            .refreshes()
             .doc("Admin", "admin_upload_product_image", "Upload a product image (multipart)")
             .describe("JPEG, PNG or WebP (decided from the bytes), at most 5 MB; appended to `images`.")
             .upload()
@@ -65,12 +69,6 @@ pub async fn list(
     listed(&state, q.to_request(), &q.list).await
 }
 
-/// The product as stored after an admin write, once this gateway forgot its cached pages.
-fn written(state: &AppState, product: pb::Product) -> ProductDto {
-    state.forget_cached_answers();
-    ProductDto::from(&product)
-}
-
 #[tracing::instrument(skip_all, fields(rpc = "CreateProduct"))]
 pub async fn create(
     State(state): State<AppState>,
@@ -83,7 +81,7 @@ pub async fn create(
         .create_product(input)
         .await
         .map_err(|s| renames.refusal(s))?;
-    Ok(envelope::created(written(&state, created.into_inner())))
+    Ok(envelope::created(ProductDto::from(&created.into_inner())))
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "UpdateProduct", id = %id))]
@@ -103,7 +101,7 @@ pub async fn update(
         .update_product(request)
         .await
         .map_err(|s| renames.refusal(s))?;
-    Ok(envelope::ok(written(&state, updated.into_inner())))
+    Ok(envelope::ok(ProductDto::from(&updated.into_inner())))
 }
 
 #[tracing::instrument(skip_all, fields(rpc = "DeleteProduct", id = %id))]
@@ -114,7 +112,6 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let request = pb::DeleteProductRequest { id: id.into() };
     state.products().delete_product(request).await?;
-    state.forget_cached_answers();
     Ok(envelope::done(
         "The product is retired (INACTIVE): shoppers no longer see it",
     ))
@@ -136,5 +133,5 @@ pub async fn upload_image(
         filename: file.filename,
     };
     let updated = state.products().add_product_image(request).await?;
-    Ok(envelope::ok(written(&state, updated.into_inner())))
+    Ok(envelope::ok(ProductDto::from(&updated.into_inner())))
 }

@@ -41,6 +41,7 @@ fn checkout_routes() -> Vec<Route> {
             .data::<PaymentIntentDto>()
             .error(409, "Cart changed"),
         Route::post(User, "/checkout/confirm", checkout::confirm)
+            .refreshes()
             .doc(
                 "Checkout",
                 "confirm_checkout",
@@ -60,6 +61,7 @@ fn checkout_routes() -> Vec<Route> {
                 "Out of stock, a coupon refused, or another checkout of this user running",
             ),
         Route::post(User, "/orders", checkout::create)
+            .refreshes()
             .doc("Orders", "create_order", "Create an order from the cart")
             .created()
             .optional_json::<PlaceOrderBody>()
@@ -83,12 +85,14 @@ fn order_routes() -> Vec<Route> {
             .doc("Orders", "order_history", "An order's status history")
             .items::<HistoryEntryDto>(),
         Route::post(User, "/orders/{id}/pay", checkout::pay)
+            .refreshes()
             .doc("Orders", "pay_order", "Pay for a pending order")
             .optional_json::<PayBody>()
             .header(IDEMPOTENCY_KEY)
             .data::<OrderDto>()
             .error(402, "The payment was declined"),
         Route::post(User, "/orders/{id}/cancel", history::cancel)
+            .refreshes()
             .doc("Orders", "cancel_order", "Cancel an order before it ships")
             .optional_json::<CancelBody>()
             .data::<OrderDto>()
@@ -110,6 +114,7 @@ fn order_routes() -> Vec<Route> {
             )
             .items::<HistoryEntryDto>(),
         Route::put(Admin, "/admin/orders/{id}/status", admin::set_status)
+            .refreshes()
             .doc(
                 "Admin",
                 "admin_set_order_status",
@@ -119,6 +124,7 @@ fn order_routes() -> Vec<Route> {
             .data::<OrderDto>()
             .error(409, "A move the order's state machine does not allow"),
         Route::post(Public, "/payments/webhook", webhook::receive)
+            .refreshes()
             .doc(
                 "Payments",
                 "payment_webhook",

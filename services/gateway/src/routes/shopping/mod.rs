@@ -89,6 +89,7 @@ fn admin_routes() -> Vec<Route> {
             .doc("Admin", "admin_get_stock", "A product's stock")
             .data::<StockDto>(),
         Route::put(Admin, "/admin/inventory/{productId}", stock::adjust)
+            .refreshes()
             .doc(
                 "Admin",
                 "admin_adjust_stock",

@@ -76,7 +76,6 @@ pub async fn adjust(
         };
         state.inventory().set_threshold(request).await?;
     }
-    state.forget_cached_answers();
     let level = level(&state, &product.id).await?;
     Ok(envelope::ok(StockDto::new(
         level,
