@@ -4,7 +4,8 @@
 //!
 //! A query is one pass: tantivy yields every matching `(slot, score)`; the in-memory
 //! [`table::Table`] then filters them with the same [`Filter`] rules plain listings use
-//! ([`listing`]), counts facets over the whole match set, and ranks only as far as the requested page.
+//! ([`listing`]), counts facets over the whole match set and ranks it all, so the answer can be
+//! kept ([`kept`]) and every later page of it is a slice.
 //! Everything here is blocking CPU work: callers run it on the blocking pool.
 //!
 //! Beside the index it keeps every product as last indexed ([`SearchIndex::products`]), so a
