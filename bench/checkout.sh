@@ -17,7 +17,7 @@
 #                                         checkouts (closed loop in MEMORY_CHUNK s runs, checked)
 #
 # Tunables (environment): DURATION=6 WARMUP=2 REPS=3 SHOPPERS=32 SELLOUT_STOCK=1000 SYNTHETIC=64
-# STACKS="embedded real" PARTS=throughput (and/or memory) MEMORY_CHECKOUTS=100000 MEMORY_CHUNK=20 PG_URL=postgres://root@127.0.0.1:5432 REDIS_URL=redis://127.0.0.1:6379
+# SCENARIOS="distinct hot" STACKS="embedded real" PARTS=throughput (and/or memory) MEMORY_CHECKOUTS=100000 MEMORY_CHUNK=20 PG_URL=postgres://root@127.0.0.1:5432 REDIS_URL=redis://127.0.0.1:6379
 # KAFKA=127.0.0.1:9092 PORT_BASE=4400 BASELINE_PORT=4903 READY_TIMEOUT=120 BUILD_TIMEOUT=3600
 # LOAD_CPUS= SERVER_CPUS= (taskset CPU lists)
 set -euo pipefail
@@ -43,6 +43,7 @@ PLENTY=1000000
 PARTS=${PARTS:-throughput}
 MEMORY_CHECKOUTS=${MEMORY_CHECKOUTS:-100000}
 MEMORY_CHUNK=${MEMORY_CHUNK:-20}
+SCENARIOS=${SCENARIOS:-distinct hot}
 
 parse_args 21 "$@"
 for stack in $STACKS; do
@@ -146,7 +147,7 @@ measure() { # label: the throughput runs on distinct products and on the hot one
   local checks="Checkout, $label: checks after each run (all must be 0)"
   start_baseline "$BASELINE_PORT" "$WORK/confirm-answer.json" application/json /api/checkout/confirm \
     --any-method --status 201
-  for scenario in distinct hot; do
+  for scenario in $SCENARIOS; do
     products=$DISTINCT
     [[ $scenario == hot ]] && products=$HOT
     scenario="$SHOPPERS shoppers, $([[ $scenario == hot ]] && echo "one product" || echo "$SHOPPERS products")"
@@ -202,13 +203,21 @@ memory() { # label: RSS after MEMORY_CHECKOUTS / 10 and after MEMORY_CHECKOUTS c
   local section="Checkout, $label: memory over $MEMORY_CHECKOUTS checkouts ($SHOPPERS shoppers, $SHOPPERS products)"
   local checks="Checkout, $label: checks after the memory run (all must be 0)"
   record_metric "$section" "RSS before the checkouts" MiB "$(rss_mib "$VICI_PID")"
+  local tokens_at=$SECONDS done_now
   while ((total < MEMORY_CHECKOUTS)); do
     kill -0 "$VICI_PID" 2>/dev/null || die "vici exited"
+    # Access tokens live 15 minutes; the run may last longer.
+    if ((SECONDS - tokens_at > 600)); then
+      fresh_tokens
+      tokens_at=$SECONDS
+    fi
     out=$("${CHECKOUT[@]}" --products-file "$DISTINCT" --api "$API" --inventory "$INVENTORY" \
       --duration-secs "$MEMORY_CHUNK" --warmup-secs 0) || [[ $out == *'"oversold":true'* ]] ||
       die "memory run failed"
-    total=$((total + $(json_num checkouts_total "$out")))
-    ANSWERED=$((ANSWERED + $(json_num checkouts_total "$out")))
+    done_now=$(json_num checkouts_total "$out")
+    ((done_now > 0)) || die "memory run: no checkout completed in $MEMORY_CHUNK s: ${out:0:300}"
+    total=$((total + done_now))
+    ANSWERED=$((ANSWERED + done_now))
     stock_checks "$checks" "$out"
     log "  $total checkouts: RSS $(rss_mib "$VICI_PID") MiB, $(json_num requests_per_sec "$out" | cut -d. -f1)/s"
     if [[ -z $rss_first ]] && ((total >= first)); then

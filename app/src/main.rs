@@ -13,6 +13,8 @@ use clap::{Args, Parser, Subcommand};
 
 // Every request allocates many short-lived buffers (protobuf, JSON, SQL rows); glibc's malloc
 // spent ~19 % of the listing path's CPU in a profile. See bench/RESULTS.md for the A/B.
+// Built without transparent huge pages (Cargo.toml: `no_thp`): with them a few touched bytes of
+// its arena made 2 MiB resident, 45 of the 52 MiB of an idle `vici up` (docs/decisions.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use vici_kit::{Config, ServiceName};

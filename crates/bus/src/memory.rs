@@ -2,10 +2,13 @@
 //! committed offsets that share partitions) kept in memory, for `vici up` and tests.
 //!
 //! - A message goes to partition `fnv1a(key) % partitions`, so order holds per key.
-//! - Each partition keeps at most `retained` messages (default [`DEFAULT_RETAINED_PER_PARTITION`]);
-//!   publishing beyond that drops the oldest, and a group whose position fell behind resumes at
-//!   the oldest message still held, as Kafka does with `auto.offset.reset=earliest`. Memory is thus
-//!   bounded while a consumer that keeps up never loses anything.
+//! - A message every group reading its topic has committed is dropped once the partition holds
+//!   more than [`KEPT_AFTER_READ`] messages: memory follows the slowest reader, not the traffic,
+//!   and a group that joins later still finds the recent past. A group counts as a reader while
+//!   it has members subscribed to the topic.
+//! - Each partition keeps at most `retained` messages (default [`DEFAULT_RETAINED_PER_PARTITION`]),
+//!   read or not; publishing beyond that drops the oldest, and a group whose position fell behind
+//!   resumes at the oldest message still held, as Kafka does with `auto.offset.reset=earliest`.
 //! - Subscriptions of one group share its partitions: partition `p` of a topic goes to the
 //!   `(p mod n)`-th of the `n` members subscribed to that topic, in the order they joined. Any join
 //!   or leave re-deals the partitions; a partition that changes hands resumes at the group's
@@ -20,8 +23,11 @@ use tokio::sync::Notify;
 
 use crate::{Bus, Delivery, Subscription, topics::TopicSpec};
 
-/// How many messages a partition keeps before dropping its oldest.
+/// How many messages a partition keeps before dropping its oldest, read or not.
 pub const DEFAULT_RETAINED_PER_PARTITION: usize = 100_000;
+
+/// How many messages every reader has committed a partition keeps for groups that join later.
+pub const KEPT_AFTER_READ: usize = 1_000;
 
 /// The partition of `key` in a topic of `partitions` partitions (FNV-1a: stable across runs).
 pub fn partition_for(key: &str, partitions: i32) -> i32 {
@@ -72,6 +78,14 @@ impl Log {
         }
     }
 
+    /// Drops messages before `read` (committed by every reader) beyond the last [`KEPT_AFTER_READ`].
+    fn drop_read(&mut self, read: i64) {
+        while self.first_offset < read && self.entries.len() > KEPT_AFTER_READ {
+            self.entries.pop_front();
+            self.first_offset += 1;
+        }
+    }
+
     fn get(&self, offset: i64) -> Option<&(String, Bytes)> {
         usize::try_from(offset - self.first_offset)
             .ok()
@@ -98,6 +112,10 @@ struct Group {
 }
 
 impl Group {
+    fn reads(&self, topic: &str) -> bool {
+        self.members.values().any(|t| t.iter().any(|t| t == topic))
+    }
+
     /// Deals every partition of the subscribed topics to the current members.
     fn rebalance(&mut self, topics: &HashMap<String, Vec<Log>>) {
         let mut owners = BTreeMap::new();
@@ -165,6 +183,19 @@ impl Shared {
 }
 
 impl State {
+    /// The offset below which every group reading `key`'s topic has committed (0 when one has
+    /// not committed there yet, or when no group reads it).
+    fn read_by_all(&self, key: &PartitionKey) -> i64 {
+        let mut readers = self.groups.values().filter(|g| g.reads(&key.0)).peekable();
+        if readers.peek().is_none() {
+            return 0;
+        }
+        readers
+            .map(|g| g.committed.get(key).copied().unwrap_or(0))
+            .min()
+            .unwrap_or(0)
+    }
+
     fn create_topic(&mut self, topic: &str, partitions: i32) -> &mut Vec<Log> {
         self.topics
             .entry(topic.to_owned())
@@ -306,7 +337,15 @@ impl Subscription for MemorySubscription {
         let key = (delivery.topic.clone(), delivery.partition);
         match group.owners.get(&key) {
             Some(c) if c.member == self.member => {
-                group.committed.insert(key, delivery.offset + 1);
+                group.committed.insert(key.clone(), delivery.offset + 1);
+                let read = state.read_by_all(&key);
+                if let Some(log) = state
+                    .topics
+                    .get_mut(&key.0)
+                    .and_then(|logs| logs.get_mut(key.1 as usize))
+                {
+                    log.drop_read(read);
+                }
                 Ok(())
             }
             _ => bail!(

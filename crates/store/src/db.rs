@@ -29,7 +29,16 @@ pub struct Db {
 /// Every SQLite connection's settings: WAL (readers never wait for the writer), commits without
 /// fsync (a crash of the machine may lose the last commits, never corrupt the file).
 const PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; \
-    PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;";
+    PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+/// Each connection's own page cache, in KiB, by role. The file's pages stay in the operating
+/// system's cache whatever these say; a connection's cache only saves copying them in. A
+/// service holds a writer, several readers and a checkpointer, and `vici up` runs ten services
+/// with databases in one process, so the size multiplies by about sixty: at 16 MB each the
+/// process grew with its databases towards a gigabyte (docs/performance.md, memory). The writer
+/// keeps more, for the indexes every write walks.
+const WRITER_CACHE_KIB: u32 = 8_000;
+const READER_CACHE_KIB: u32 = 2_000;
+const CHECKPOINTER_CACHE_KIB: u32 = 256;
 /// How often a SQLite database's WAL is copied back into the database file, off the writer,
 /// while it is written to: often, so each copy is short and the writer's own checkpoint (which
 /// holds up every write of the service) rarely comes due. Measured with the checkout benchmark
@@ -91,8 +100,10 @@ impl Db {
         // The writer leaves checkpoints to the background task: a checkpoint in its commit
         // (SQLite's default, every ~4 MiB of WAL) holds every queued write of the service
         // through the checkpoint's fsyncs.
-        let writer_pragmas =
-            format!("{PRAGMAS} PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES};");
+        let writer_pragmas = format!(
+            "{PRAGMAS} PRAGMA cache_size=-{WRITER_CACHE_KIB}; \
+             PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES};"
+        );
         let writer = pool(1, writer_pragmas)
             .connect_with(opts.clone())
             .await
@@ -100,16 +111,20 @@ impl Db {
         let readers = std::thread::available_parallelism()
             .map_or(4, |n| n.get() as u32 * 2)
             .max(4);
-        let reader = pool(readers, PRAGMAS.into())
-            .connect_with(opts.clone())
-            .await
-            .with_context(|| format!("opening SQLite database {path}"))?;
+        let reader = pool(
+            readers,
+            format!("{PRAGMAS} PRAGMA cache_size=-{READER_CACHE_KIB};"),
+        )
+        .connect_with(opts.clone())
+        .await
+        .with_context(|| format!("opening SQLite database {path}"))?;
         let alive = Arc::new(());
         if path != ":memory:" {
             let mut checkpointer = AnyConnection::connect_with(&opts)
                 .await
                 .with_context(|| format!("opening SQLite database {path}"))?;
-            checkpointer.execute(PRAGMAS).await?;
+            let pragmas = format!("{PRAGMAS} PRAGMA cache_size=-{CHECKPOINTER_CACHE_KIB};");
+            checkpointer.execute(pragmas.as_str()).await?;
             spawn_checkpoints(checkpointer, Arc::downgrade(&alive));
         }
         Ok(Self {

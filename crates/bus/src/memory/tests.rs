@@ -159,3 +159,58 @@ async fn busy_partitions_do_not_starve_the_others() {
     ]);
     assert_eq!(first_two, BTreeSet::from([0, 1]));
 }
+
+/// Publishes "0", "1", … to topic `t` under one key.
+async fn publish_numbered(bus: &MemoryBus, n: usize) {
+    for i in 0..n {
+        bus.publish("t", "k", i.to_string().as_bytes())
+            .await
+            .unwrap();
+    }
+}
+
+/// Reads and commits `n` deliveries.
+async fn read_and_commit(sub: &mut Box<dyn Subscription>, n: usize) {
+    for _ in 0..n {
+        let d = recv(sub).await;
+        sub.commit(&d).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn messages_every_reader_committed_are_dropped_beyond_a_recent_tail() {
+    let bus = MemoryBus::new(1);
+    let mut fast = bus.subscribe("fast", &["t"]).await.unwrap();
+    let mut slow = bus.subscribe("slow", &["t"]).await.unwrap();
+    let _elsewhere = bus.subscribe("other-topic", &["u"]).await.unwrap();
+    let total = KEPT_AFTER_READ + 50;
+    publish_numbered(&bus, total).await;
+    read_and_commit(&mut fast, total).await;
+    assert_eq!(
+        bus.retained_range("t", 0),
+        Some((0, total as i64)),
+        "nothing the slow group has not committed is dropped"
+    );
+    read_and_commit(&mut slow, 20).await;
+    assert_eq!(bus.retained_range("t", 0), Some((20, total as i64)));
+    read_and_commit(&mut slow, total - 20).await;
+    assert_eq!(
+        bus.retained_range("t", 0),
+        Some((50, total as i64)),
+        "the last messages stay for groups that join later"
+    );
+    let mut late = bus.subscribe("late", &["t"]).await.unwrap();
+    assert_eq!(recv(&mut late).await.offset, 50);
+}
+
+#[tokio::test]
+async fn a_group_without_members_does_not_hold_messages_back() {
+    let bus = MemoryBus::new(1);
+    let gone = bus.subscribe("gone", &["t"]).await.unwrap();
+    let mut reader = bus.subscribe("reader", &["t"]).await.unwrap();
+    drop(gone);
+    let total = KEPT_AFTER_READ + 5;
+    publish_numbered(&bus, total).await;
+    read_and_commit(&mut reader, total).await;
+    assert_eq!(bus.retained_range("t", 0), Some((5, total as i64)));
+}

@@ -54,4 +54,14 @@ pub const ALL: &[Migration] = &[
         last_at BIGINT NOT NULL
      );",
     ),
+    // The waiting deliveries of one user, found without walking the user's whole history: a
+    // placed order calls off the abandoned-cart reminders still waiting (without an `about`),
+    // and a loyal customer's deliveries grow with every order (bench/RESULTS.md, memory run).
+    // The frequency cap counts what was sent to the user lately the same way.
+    Migration::new(
+        3,
+        "deliveries_waiting_and_sent",
+        "CREATE INDEX deliveries_waiting ON deliveries (user_id, template) WHERE status = 'pending';
+     CREATE INDEX deliveries_sent ON deliveries (user_id, sent_at) WHERE status = 'sent';",
+    ),
 ];
