@@ -160,16 +160,15 @@ pub async fn refresh_after(State(cache): State<MicroCache>, req: Request, next: 
 mod tests {
     use super::*;
 
+    /// Stores `body` for `path` as an answer begun at `epoch`, without headers or a deadline.
+    fn store(cache: &MicroCache, epoch: u64, path: String, body: Bytes) {
+        cache.put(epoch, path, HeaderMap::new(), body, None);
+    }
+
     #[test]
     fn entries_expire_and_the_map_stays_bounded() {
         let cache = MicroCache::new(Duration::from_millis(30));
-        cache.put(
-            cache.epoch(),
-            "/a".into(),
-            HeaderMap::new(),
-            Bytes::from_static(b"1"),
-            None,
-        );
+        store(&cache, cache.epoch(), "/a".into(), Bytes::from_static(b"1"));
         assert_eq!(
             cache.get("/a").map(|e| e.body),
             Some(Bytes::from_static(b"1"))
@@ -177,13 +176,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         assert!(cache.get("/a").is_none());
         for i in 0..MAX_ENTRIES + 10 {
-            cache.put(
-                cache.epoch(),
-                format!("/k{i}"),
-                HeaderMap::new(),
-                Bytes::new(),
-                None,
-            );
+            store(&cache, cache.epoch(), format!("/k{i}"), Bytes::new());
         }
         assert!(cache.entries.lock().unwrap().len() <= MAX_ENTRIES);
     }
@@ -193,23 +186,16 @@ mod tests {
         let cache = MicroCache::new(Duration::from_secs(60));
         let begun = cache.epoch();
         cache.clear();
-        cache.put(
-            begun,
-            "/a".into(),
-            HeaderMap::new(),
-            Bytes::from_static(b"old"),
-            None,
-        );
+        store(&cache, begun, "/a".into(), Bytes::from_static(b"old"));
         assert!(
             cache.get("/a").is_none(),
             "it may show the world before the change"
         );
-        cache.put(
+        store(
+            &cache,
             cache.epoch(),
             "/a".into(),
-            HeaderMap::new(),
             Bytes::from_static(b"new"),
-            None,
         );
         assert_eq!(
             cache.get("/a").map(|e| e.body),
