@@ -18,7 +18,7 @@
 #
 # Tunables (environment): DURATION=6 WARMUP=2 REPS=3 SHOPPERS=32 SELLOUT_STOCK=1000 SYNTHETIC=64
 # SCENARIOS="distinct hot" STACKS="embedded real" PARTS=throughput (and/or memory) MEMORY_CHECKOUTS=100000 MEMORY_CHUNK=20 PG_URL=postgres://root@127.0.0.1:5432 REDIS_URL=redis://127.0.0.1:6379
-# KAFKA=127.0.0.1:9092 PORT_BASE=4400 BASELINE_PORT=4903 READY_TIMEOUT=120 BUILD_TIMEOUT=3600
+# KAFKA=127.0.0.1:9092 (default: a fresh tansu on KAFKA_PORT=9192) PORT_BASE=4400 BASELINE_PORT=4903 READY_TIMEOUT=120 BUILD_TIMEOUT=3600
 # LOAD_CPUS= SERVER_CPUS= (taskset CPU lists)
 set -euo pipefail
 
@@ -34,7 +34,11 @@ SYNTHETIC=${SYNTHETIC:-64}
 STACKS=${STACKS:-"embedded real"}
 PG_URL=${PG_URL:-postgres://root@127.0.0.1:5432}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
-KAFKA=${KAFKA:-127.0.0.1:9092}
+# Unset: a fresh tansu on KAFKA_PORT for each run on the real stack (its in-memory store makes
+# every fetch cost grow with all it holds, so a broker that served the tests for an hour makes a
+# checkout look slower; see docs/performance.md). Set: that broker, as it is.
+KAFKA=${KAFKA:-}
+KAFKA_PORT=${KAFKA_PORT:-9192}
 PORT_BASE=${PORT_BASE:-4400}
 BASELINE_PORT=${BASELINE_PORT:-4903}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
@@ -51,7 +55,13 @@ for stack in $STACKS; do
     embedded) command -v sqlite3 >/dev/null || die "sqlite3 is needed to read the payments and orders" ;;
     real)
       command -v psql >/dev/null || die "psql is needed for STACKS=real"
-      port_busy "${KAFKA##*:}" || die "no Kafka-protocol broker on $KAFKA (scripts/engines.sh starts one)"
+      if [[ -n $KAFKA ]]; then
+        port_busy "${KAFKA##*:}" || die "no Kafka-protocol broker on $KAFKA"
+      else
+        TANSU=$(PATH="$HOME/.cargo/bin:$PATH" command -v tansu) ||
+          die "tansu is needed for STACKS=real without KAFKA (scripts/engines.sh installs it)"
+        port_busy "$KAFKA_PORT" && die "port $KAFKA_PORT (KAFKA_PORT) is already in use"
+      fi
       port_busy "${REDIS_URL##*:}" || die "no Redis at $REDIS_URL"
       ;;
     *) die "STACKS: unknown stack $stack (embedded, real)" ;;
@@ -65,6 +75,21 @@ INVENTORY=http://127.0.0.1:$((PORT_BASE + 4))
 DISTINCT=$WORK/distinct.txt HOT=$WORK/hot.txt
 CHECKOUT=("$BENCH" checkout --header-file "$HEADERS" --json)
 FAILED=0
+
+# ---- a broker of its own ----------------------------------------------------------------------
+fresh_broker() { # starts tansu on KAFKA_PORT with nothing stored; sets BROKER_PID
+  "$TANSU" broker --listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+    --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+    --storage-engine memory://tansu/ >"$WORK/tansu.log" 2>&1 &
+  BROKER_PID=$!
+  PIDS+=("$BROKER_PID")
+  local tries=0
+  until port_busy "$KAFKA_PORT"; do
+    ((++tries < 300)) || die "tansu did not listen on $KAFKA_PORT (see $WORK/tansu.log)"
+    kill -0 "$BROKER_PID" 2>/dev/null || die "tansu exited (see $WORK/tansu.log)"
+    sleep 0.1
+  done
+}
 
 # ---- checks against the databases ------------------------------------------------------------
 sql() { # service query → the rows, `|`-separated, from that service's database in this stack
@@ -243,7 +268,9 @@ for STACK in $STACKS; do
     PG_PREFIX=vici_bench_checkout_$$_$(date +%s)
     version=$(psql "$PG_URL/postgres" -Atc 'SHOW server_version') || die "PostgreSQL at $PG_URL is not reachable"
     CLEANUP_HOOKS+=("drop_databases $PG_PREFIX")
-    envs=("VICI_DATABASE_URL=$PG_URL/${PG_PREFIX}_{service}" "VICI_CACHE_URL=$REDIS_URL" "VICI_BUS_URL=kafka://$KAFKA")
+    broker=$KAFKA
+    [[ -z $broker ]] && fresh_broker && broker=127.0.0.1:$KAFKA_PORT
+    envs=("VICI_DATABASE_URL=$PG_URL/${PG_PREFIX}_{service}" "VICI_CACHE_URL=$REDIS_URL" "VICI_BUS_URL=kafka://$broker")
     label="PostgreSQL ${version%% *} + Redis + Kafka protocol (tansu)"
   fi
   ON_STACKS+=("$label")
@@ -258,7 +285,10 @@ for STACK in $STACKS; do
   [[ $PARTS == *throughput* ]] && measure "${label%% (*}"
   [[ $PARTS == *memory* ]] && memory "${label%% (*}"
   stop "$VICI_PID"
-  [[ $STACK == real ]] && drop_databases "$PG_PREFIX"
+  if [[ $STACK == real ]]; then
+    drop_databases "$PG_PREFIX"
+    [[ -n ${BROKER_PID:-} ]] && stop "$BROKER_PID"
+  fi
 done
 
 # ---- report -----------------------------------------------------------------------------------

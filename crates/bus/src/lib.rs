@@ -30,6 +30,8 @@ pub trait Subscription: Send {
     async fn next(&mut self) -> anyhow::Result<Delivery>;
     /// Marks `delivery` (and everything before it on its partition) as processed for the group.
     /// Fails when the partition has meanwhile moved to another member; it then gets the delivery.
+    /// Kafka sends the marks in batches (within a second, and when the member leaves or loses
+    /// the partition): a crash can bring back the last second's deliveries.
     async fn commit(&mut self, delivery: &Delivery) -> anyhow::Result<()>;
 }
 

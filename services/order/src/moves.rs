@@ -68,6 +68,11 @@ pub async fn load(conn: &mut AnyConnection, order_id: &OrderId) -> Result<Order>
     orders::get(conn, order_id).await?.ok_or_else(not_found)
 }
 
+/// Locks the order's row for the caller's transaction and loads it.
+pub async fn lock(conn: &mut AnyConnection, order_id: &OrderId) -> Result<Order> {
+    orders::lock(conn, order_id).await?.ok_or_else(not_found)
+}
+
 /// Applies `mv` to the order as it is now in the caller's transaction; the order afterwards.
 /// CONFLICT when the table does not allow the move (or a concurrent move got there first).
 pub async fn apply(
@@ -122,9 +127,8 @@ pub async fn cancel(
     mv: Move,
     now: i64,
 ) -> Result<Order> {
-    orders::lock_row(conn, order_id).await?;
+    let o = lock(conn, order_id).await?;
     if sagas::taking_payment(conn, order_id).await? {
-        let o = load(conn, order_id).await?;
         return Err(Error::conflict(format!(
             "The payment for order {} is being taken right now; try again in a moment (once \
              it is taken, cancelling refunds it)",

@@ -136,7 +136,7 @@ impl Engine {
         if let Err(e) = self.reserve(&rec).await {
             return self.fail(&rec, e, undo_all(NOT_COMPLETED, None)).await;
         }
-        self.reached(&mut rec, Step::Reserved, stop).await?;
+        self.passed(&mut rec, Step::Reserved, stop)?;
         if let Err(e) = self.redeem_coupon(&rec).await {
             return self.fail(&rec, e, undo_all(NOT_COMPLETED, None)).await;
         }

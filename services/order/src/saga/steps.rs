@@ -96,8 +96,8 @@ impl Engine {
 
     /// Step 6: the order row PENDING with its number, its first history entry and
     /// `order.created`, with the step recorded in the same transaction. A repeat finds the row
-    /// and writes nothing. The number's counter row is locked until the commit (every
-    /// checkout waits for it), so it is taken last, after the saga's step and the lookup.
+    /// and writes nothing. The number is taken last, after the saga's step and the lookup: on
+    /// SQLite it is a counter row held until the commit (`orders::next_number`).
     pub async fn write_order(&self, rec: &Record) -> Result<Order> {
         let now = now_ms();
         let mut tx = self
@@ -185,8 +185,7 @@ impl Engine {
         let mut tx = self
             .begin("starting the transaction claiming an order's payment")
             .await?;
-        orders::lock_row(&mut tx, &rec.order_id).await?;
-        let order = moves::load(&mut tx, &rec.order_id).await?;
+        let order = moves::lock(&mut tx, &rec.order_id).await?;
         if order.status == OrderStatus::Cancelled {
             return Err(Error::conflict(format!(
                 "Order {} was cancelled before its payment was taken; nothing was charged",

@@ -23,27 +23,20 @@ pub async fn claim(
     now: i64,
     expired_before: i64,
 ) -> Result<Option<Existing>> {
-    sqlx::query(
-        "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND idem_key = $3 \
-         AND created_at < $4",
-    )
-    .bind(user_id.as_str())
-    .bind(key.scope.as_str())
-    .bind(key.key.as_str())
-    .bind(expired_before)
-    .execute(&mut *conn)
-    .await
-    .db_err("deleting an expired idempotency key")?;
+    // One statement (one commit): an expired row is taken over in place.
     let claimed = sqlx::query(
         "INSERT INTO idempotency_keys (user_id, scope, idem_key, fingerprint, state, outcome, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, 'in_progress', NULL, $5, $5) \
-         ON CONFLICT (user_id, scope, idem_key) DO NOTHING",
+         ON CONFLICT (user_id, scope, idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, \
+         state = excluded.state, outcome = NULL, created_at = excluded.created_at, \
+         updated_at = excluded.updated_at WHERE idempotency_keys.created_at < $6",
     )
     .bind(user_id.as_str())
     .bind(key.scope.as_str())
     .bind(key.key.as_str())
     .bind(fingerprint)
     .bind(now)
+    .bind(expired_before)
     .execute(&mut *conn)
     .await
     .db_err("claiming an idempotency key")?

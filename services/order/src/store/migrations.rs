@@ -1,9 +1,11 @@
 //! The order service's schema (scope "order"). Numbers are BIGINT, times unix milliseconds,
 //! snapshots JSON text, as everywhere.
 //!
-//! - `order_counters`: one row per counter; the next order number is an UPDATE … RETURNING in
-//!   the order's own transaction (a row lock on PostgreSQL, the single writer on SQLite), so
-//!   numbers are unique and a rolled-back order gives its number back.
+//! - `order_counters`: one row per counter; on SQLite the next order number is an UPDATE …
+//!   RETURNING in the order's own transaction (its single writer serialises orders anyway), so
+//!   a rolled-back order gives its number back. On PostgreSQL the sequence `order_numbers`
+//!   (migration 2) continues from the counter: no row lock held by every checkout until its
+//!   commit, and a rolled-back order leaves a gap.
 //! - `orders.draft`: the immutable snapshot (items, addresses, totals, method); what changes
 //!   (statuses, payment id, tracking, reason) has columns of its own.
 //! - `idempotency_keys`: one row per (user, scope, key), `in_progress` until its outcome is
@@ -13,7 +15,9 @@
 //! - `checkout_locks`: one row per user while a checkout or payment of theirs runs.
 use vici_store::Migration;
 
-pub const ALL: &[Migration] = &[Migration::new(
+pub const ALL: &[Migration] = &[TABLES, ORDER_NUMBER_SEQUENCE];
+
+const TABLES: Migration = Migration::new(
     1,
     "orders_history_idempotency_sagas",
     "CREATE TABLE order_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -81,4 +85,16 @@ pub const ALL: &[Migration] = &[Migration::new(
         holder TEXT NOT NULL,
         acquired_at BIGINT NOT NULL
      );",
-)];
+);
+
+/// PostgreSQL's order numbers from a sequence that goes on from the counter; SQLite keeps
+/// counting on the counter row.
+const ORDER_NUMBER_SEQUENCE: Migration = Migration {
+    version: 2,
+    name: "order_number_sequence",
+    sql: "SELECT 1",
+    postgres_sql: Some(
+        "CREATE SEQUENCE order_numbers;
+         SELECT setval('order_numbers', value) FROM order_counters WHERE name = 'order_number';",
+    ),
+};

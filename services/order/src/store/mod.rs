@@ -24,4 +24,51 @@ mod tests {
         drop(conn);
         vici_testkit::discard(db).await;
     }
+
+    /// A key is claimed once; a claim of a taken key reads its row; a row past its keep is
+    /// taken over in place by the next claim, with the new request's fingerprint.
+    async fn claims_take_over_only_expired_keys(db: vici_store::Db) {
+        use super::idempotency::claim;
+        use vici_types::IdempotencyKey;
+        use vici_types::idempotency::{Key, Scope};
+        db.migrate("order", super::migrations::ALL).await.unwrap();
+        let mut conn = db.writer().acquire().await.expect("a connection");
+        let user = UserId::trusted("user".into());
+        let key = IdempotencyKey {
+            scope: Scope::Confirm,
+            key: Key::trusted("k1".into()),
+        };
+        let first = claim(&mut conn, &user, &key, "body-a", 1_000, 0)
+            .await
+            .unwrap();
+        assert!(first.is_none(), "a new key is claimed");
+        let taken = claim(&mut conn, &user, &key, "body-b", 2_000, 500)
+            .await
+            .unwrap();
+        let taken = taken.expect("a live key is not claimed again");
+        assert_eq!(
+            (taken.fingerprint.as_str(), taken.outcome),
+            ("body-a", None)
+        );
+        let expired = claim(&mut conn, &user, &key, "body-b", 3_000, 1_500)
+            .await
+            .unwrap();
+        assert!(expired.is_none(), "an expired key is claimed afresh");
+        let again = claim(&mut conn, &user, &key, "body-c", 3_500, 1_500)
+            .await
+            .unwrap();
+        assert_eq!(again.expect("taken").fingerprint, "body-b");
+        drop(conn);
+        vici_testkit::discard(db).await;
+    }
+
+    #[tokio::test]
+    async fn claims_take_over_only_expired_keys_on_sqlite() {
+        claims_take_over_only_expired_keys(vici_testkit::fresh_sqlite("order").await).await;
+    }
+
+    #[tokio::test]
+    async fn claims_take_over_only_expired_keys_on_postgres() {
+        claims_take_over_only_expired_keys(vici_testkit::fresh_postgres("order").await).await;
+    }
 }

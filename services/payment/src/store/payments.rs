@@ -53,7 +53,17 @@ async fn one(
     let sql = format!(
         "SELECT {COLUMNS} FROM payments WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT 1"
     );
-    sqlx::query(&sql)
+    returned(conn, &sql, value, doing).await
+}
+
+/// The payment `sql` (bound to `value`) returns, if any.
+async fn returned(
+    conn: &mut AnyConnection,
+    sql: &str,
+    value: &str,
+    doing: &'static str,
+) -> Result<Option<Payment>> {
+    sqlx::query(sql)
         .bind(value)
         .fetch_optional(conn)
         .await
@@ -153,14 +163,13 @@ pub async fn by_intent(conn: &mut AnyConnection, intent_id: &str) -> Result<Opti
     .await
 }
 
-/// Takes the payment for the rest of the transaction and reads it as it now is.
+/// Takes the payment for the rest of the transaction and reads it as it now is, in one
+/// statement (an UPDATE that changes nothing takes the row lock on PostgreSQL, and SQLite has
+/// no `FOR UPDATE`).
 pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<Option<Payment>> {
-    sqlx::query("UPDATE payments SET updated_at = updated_at WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .db_err("locking a payment")?;
-    one(conn, "id = $1", id, "reading a locked payment").await
+    let sql =
+        format!("UPDATE payments SET updated_at = updated_at WHERE id = $1 RETURNING {COLUMNS}");
+    returned(conn, &sql, id, "locking a payment").await
 }
 
 /// Writes the mutable fields of `p` (read under [`lock`] with status `before`), logging the
