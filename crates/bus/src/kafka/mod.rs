@@ -1,14 +1,17 @@
 //! The Kafka adapter (any Kafka-protocol broker, e.g. Apache Kafka, Redpanda, tansu): an
-//! idempotent producer, consumer-group subscriptions that commit explicitly, and topic creation
-//! through the admin API.
+//! idempotent producer, consumer-group subscriptions whose commits are stored per event and
+//! sent in batches, and topic creation through the admin API.
 //!
 //! Broker findings that shaped it (tansu 0.6, our test broker, with librdkafka 2.12):
 //! - tansu does not auto-create topics: a produce to an unknown topic just times out. So the
 //!   adapter creates a topic the first time this process publishes or subscribes to it (as the
 //!   in-process broker does), treating "already exists" as success. Behaviour thus never hangs
 //!   on a broker's `auto.create.topics.enable`.
-//! - The idempotent producer, consumer groups, synchronous commits, CreateTopics with replication
+//! - The idempotent producer, consumer groups, offset commits, CreateTopics with replication
 //!   factor -1 and `retention.ms` all work against it.
+//! - Its fetch always waits the whole `fetch.wait.max.ms`, data or not, and its memory storage
+//!   lists every stored batch of a partition per fetch, so a fetch costs more the more the
+//!   broker holds (docs/performance.md §3). Apache Kafka answers as soon as data is there.
 //! - A member joining a group that already has one waits about 3 s for the rebalance before its
 //!   first delivery; a member that leaves cleanly hands its partitions over in under a second.
 //! - With `memory://` storage, topics, messages and committed offsets vanish when it restarts.

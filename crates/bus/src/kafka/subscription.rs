@@ -1,11 +1,10 @@
 //! A consumer group member: receives, stores the offsets its caller commits for librdkafka to
 //! send in batches (every [`COMMIT_INTERVAL`], on a rebalance and on leaving), and starts over
-//! as a new member
-//! (leaving, then joining again) when its group stops working for it. The soak found two such
-//! cases with tansu: a member whose partitions were revoked, or that just joined, and that is
-//! never given an assignment (even an empty one) within [`REJOIN_LIMIT`]; and a group that
-//! stands still behind waiting messages for [`progress::STALL_LIMIT`] while this member has
-//! nothing to receive (`progress`). Offsets are the group's, so the new member resumes after
+//! as a new member (leaving, then joining again) when its group stops working for it. The
+//! soak found two such cases with tansu: a member whose partitions were revoked, or that just
+//! joined, and that is never given an assignment (even an empty one) within [`REJOIN_LIMIT`];
+//! and a group that stands still behind waiting messages for [`progress::STALL_LIMIT`] while
+//! this member has nothing to receive (`progress`). Offsets are the group's, so the new member resumes after
 //! the last commit, and what was delivered but not committed comes again.
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};

@@ -131,8 +131,9 @@ impl Engine {
     /// hook says so: for the steps recovery decides on without their record. Held stock and a
     /// redeemed coupon are released on every undo (idempotently, by order id; releasing what
     /// was never held is a no-op), and whether the money was authorised or captured recovery
-    /// asks the payment service, the owner of that fact, once the order is written (step 6, which is recorded). Each checkout then writes four fewer
-    /// times to the order database (a commit each: SQLite's single writer, PostgreSQL's WAL).
+    /// asks the payment service, the owner of that fact, once the order is written (step 6,
+    /// which is recorded). Each checkout then writes four fewer times to the order database
+    /// (a commit each: SQLite's single writer, PostgreSQL's WAL).
     pub(crate) fn passed(&self, rec: &mut Record, step: Step, stop: Option<Step>) -> Result<()> {
         rec.step = step;
         stop_at(rec, step, stop)

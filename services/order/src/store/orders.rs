@@ -95,14 +95,23 @@ pub async fn insert(conn: &mut AnyConnection, order: &Order) -> Result<bool> {
 }
 
 pub async fn get(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>> {
-    const READING: &str = "reading an order";
     let sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");
-    let row = sqlx::query(&sql)
+    returned(conn, &sql, id, "reading an order").await
+}
+
+/// The order `sql` (bound to the order id `id`) returns, if any.
+async fn returned(
+    conn: &mut AnyConnection,
+    sql: &str,
+    id: &OrderId,
+    doing: &'static str,
+) -> Result<Option<Order>> {
+    let row = sqlx::query(sql)
         .bind(id.as_str())
         .fetch_optional(conn)
         .await
-        .db_err(READING)?;
-    row.as_ref().map(from_row).transpose().db_err(READING)
+        .db_err(doing)?;
+    row.as_ref().map(from_row).transpose().db_err(doing)
 }
 
 /// The orders of `user_id` in `status`, newest first.
@@ -152,15 +161,9 @@ pub async fn save(conn: &mut AnyConnection, order: &Order, from: OrderStatus) ->
 /// payment meet (see `moves::cancel`). One statement: an UPDATE that changes nothing takes
 /// the row lock on PostgreSQL, and SQLite has no `FOR UPDATE`.
 pub async fn lock(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>> {
-    const LOCKING: &str = "locking an order row";
     let sql =
         format!("UPDATE orders SET updated_at = updated_at WHERE id = $1 RETURNING {COLUMNS}");
-    let row = sqlx::query(&sql)
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await
-        .db_err(LOCKING)?;
-    row.as_ref().map(from_row).transpose().db_err(LOCKING)
+    returned(conn, &sql, id, "locking an order row").await
 }
 
 pub async fn add_history(
