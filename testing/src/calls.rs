@@ -65,6 +65,14 @@ impl Services {
         (level.available, level.reserved)
     }
 
+    /// Waits until the inventory service reports `want` (available, reserved) for a product:
+    /// after a change made where it does not hear of it at once (another replica, a sweep run
+    /// directly on its database), which reaches its known levels by the bus.
+    pub async fn stock_becomes(&self, product_id: &str, want: (i64, i64)) {
+        let what = format!("the stock of {product_id} to become {want:?}");
+        crate::eventually(&what, || async { self.stock(product_id).await == want }).await;
+    }
+
     /// `user`'s cart.
     pub async fn cart_of(&self, user: &str) -> cart::Cart {
         let request = cart::CartRef {

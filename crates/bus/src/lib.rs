@@ -2,6 +2,7 @@
 //! adapter, the CloudEvents envelope every message uses, and the topic list of events.md.
 
 pub mod envelope;
+mod follow;
 pub mod kafka;
 pub mod memory;
 pub mod topics;
@@ -9,6 +10,7 @@ pub mod topics;
 use std::sync::Arc;
 
 pub use envelope::CloudEvent;
+pub use follow::follow_every_event;
 
 /// One message as received: the raw CloudEvent JSON and where it came from.
 #[derive(Clone, Debug)]

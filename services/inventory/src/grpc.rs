@@ -11,6 +11,7 @@ use vici_types::{OrderId, ProductId, TypedId, VariantId};
 
 use crate::domain::reservation::{self as rules, LineInput};
 use crate::domain::{self, Operation, apply_operation};
+use crate::known::KnownLevels;
 use crate::reservations::Reservations;
 use crate::store::reservations::Reservation;
 use crate::store::{self, StockRow, stock};
@@ -28,9 +29,13 @@ impl Inventory {
         &self.reservations.db
     }
 
+    fn known(&self) -> &KnownLevels {
+        &self.reservations.levels
+    }
+
     async fn level(&self, product_id: &ProductId) -> Result<pb::StockLevel, Status> {
         let ids = [product_id.clone()];
-        let rows = stock::levels(self.db(), &ids).await?;
+        let rows = self.known().levels(self.db(), &ids).await?;
         Ok(fold_levels(&ids, rows).remove(0))
     }
 }
@@ -123,7 +128,7 @@ impl InventoryService for Inventory {
         req: Request<pb::GetStockLevelsRequest>,
     ) -> Result<Response<pb::StockLevels>, Status> {
         let ids = product_ids(&req.into_inner().product_ids)?;
-        let rows = stock::levels(self.db(), &ids).await?;
+        let rows = self.known().levels(self.db(), &ids).await?;
         Ok(Response::new(pb::StockLevels {
             levels: fold_levels(&ids, rows),
         }))
@@ -160,7 +165,10 @@ impl InventoryService for Inventory {
                 item.quantity,
             ));
         }
-        stock::insert_missing(self.db(), &rows).await?;
+        let created = stock::insert_missing(self.db(), &rows).await;
+        self.known()
+            .forget(rows.iter().map(|(product, _, _)| product.as_str()));
+        created?;
         Ok(Response::new(Empty {}))
     }
 
@@ -186,7 +194,7 @@ impl InventoryService for Inventory {
         } else {
             r.actor.as_str()
         };
-        stock::adjust(
+        let adjusted = stock::adjust(
             self.db(),
             &product,
             variant.as_ref(),
@@ -194,7 +202,9 @@ impl InventoryService for Inventory {
             actor,
             |before| apply_operation(before, op, r.quantity),
         )
-        .await?;
+        .await;
+        self.known().forget([product.as_str()]);
+        adjusted?;
         self.reservations.outbox.wake();
         Ok(Response::new(self.level(&product).await?))
     }
@@ -239,7 +249,9 @@ impl InventoryService for Inventory {
         let r = req.into_inner();
         let product_id = ProductId::parse(&r.product_id)?;
         let threshold = domain::threshold(r.low_stock_threshold)?;
-        if !stock::set_threshold(self.db(), &product_id, threshold).await? {
+        let set = stock::set_threshold(self.db(), &product_id, threshold).await;
+        self.known().forget([product_id.as_str()]);
+        if !set? {
             return Err(domain::no_stock_record(product_id.as_str(), "").into());
         }
         tracing::info!(threshold, actor = %r.actor, "low-stock threshold set");

@@ -16,6 +16,7 @@ mod config;
 mod domain;
 mod events;
 mod grpc;
+mod known;
 mod reservations;
 mod store;
 
@@ -76,9 +77,12 @@ impl Deps {
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let Deps { base, config } = deps;
     let (outbox, relay) = base.outbox();
+    let levels = known::KnownLevels::default();
+    let follower = levels.follow(base.bus.clone(), base.shutdown.clone());
     let sweeper = reservations::sweeper(
         base.db.clone(),
         outbox.clone(),
+        levels.clone(),
         config.sweep_interval,
         base.shutdown.clone(),
     );
@@ -86,12 +90,14 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         db: base.db.clone(),
         outbox,
         default_ttl: config.reservation_ttl,
+        levels,
     });
     let routes = tonic::service::Routes::new(InventoryServiceServer::new(svc));
     Ok(base
         .app(ServiceName::Inventory, routes)
         .with_task(relay)
-        .with_task(sweeper))
+        .with_task(sweeper)
+        .with_task(follower))
 }
 
 /// Seeds the stock of every product and variant of `catalog` that has no stock record yet.

@@ -14,6 +14,7 @@ use crate::domain::reservation::{
     reservation_not_found,
 };
 use crate::events;
+use crate::known::KnownLevels;
 use crate::store::reservations::{self as store, Created, Reservation};
 
 pub struct Reservations {
@@ -21,6 +22,8 @@ pub struct Reservations {
     pub outbox: Outbox,
     /// The hold of a reservation whose caller names no TTL.
     pub default_ttl: Duration,
+    /// Forgotten after every stock move here, before the caller hears of it.
+    pub levels: KnownLevels,
 }
 
 impl Reservations {
@@ -38,7 +41,10 @@ impl Reservations {
         }
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_at = now_ms().saturating_add(ttl_ms);
-        match store::create(&self.db, order_id, &lines, expires_at).await? {
+        let created = store::create(&self.db, order_id, &lines, expires_at).await;
+        self.levels
+            .forget(lines.iter().map(|l| l.product_id.as_str()));
+        match created? {
             Created::New(r) => {
                 self.outbox.wake();
                 Ok(r)
@@ -54,19 +60,37 @@ impl Reservations {
     }
 
     pub async fn commit(&self, order_id: &OrderId) -> Result<Reservation> {
-        let (r, moved) = advance(&self.db, order_id.as_str(), commit_step, None).await?;
-        if moved {
-            self.outbox.wake();
-        }
-        Ok(r)
+        self.advance(order_id, commit_step, None).await
     }
 
     pub async fn release(&self, order_id: &OrderId, note: Option<&str>) -> Result<Reservation> {
-        let (r, moved) = advance(&self.db, order_id.as_str(), release_step, note).await?;
-        if moved {
-            self.outbox.wake();
+        self.advance(order_id, release_step, note).await
+    }
+
+    /// [`advance`], then what a stock move here owes: the levels forgotten (all of them when
+    /// the call failed on our side, since its move may have committed), the relay woken.
+    async fn advance(
+        &self,
+        order_id: &OrderId,
+        decide: fn(Status) -> Step,
+        note: Option<&str>,
+    ) -> Result<Reservation> {
+        match advance(&self.db, order_id.as_str(), decide, note).await {
+            Ok((r, moved)) => {
+                if moved {
+                    self.levels
+                        .forget(r.lines.iter().map(|l| l.product_id.as_str()));
+                    self.outbox.wake();
+                }
+                Ok(r)
+            }
+            Err(e) => {
+                if e.code.is_server_fault() {
+                    self.levels.forget_all();
+                }
+                Err(e)
+            }
         }
-        Ok(r)
     }
 
     pub async fn get(&self, order_id: &OrderId) -> Result<Reservation> {
@@ -162,6 +186,7 @@ pub async fn sweep_expired(db: &Db, now_ms: i64) -> anyhow::Result<usize> {
 pub fn sweeper(
     db: Db,
     outbox: Outbox,
+    levels: KnownLevels,
     every: Duration,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
@@ -171,7 +196,11 @@ pub fn sweeper(
                 _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(every) => {}
             }
-            match sweep_expired(&db, now_ms()).await {
+            let swept = sweep_expired(&db, now_ms()).await;
+            if !matches!(swept, Ok(0)) {
+                levels.forget_all();
+            }
+            match swept {
                 Ok(0) => {}
                 Ok(n) => {
                     outbox.wake();

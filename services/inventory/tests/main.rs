@@ -6,6 +6,7 @@
 mod expiry;
 mod harness;
 mod hot_item;
+mod known;
 mod lifecycle;
 mod reserve;
 mod stock;
@@ -35,4 +36,6 @@ vici_testkit::on_both_backends!(
     expiry::the_sweeper_expires_once_and_announces_it,
     expiry::the_sweeper_leaves_live_and_finished_reservations_alone,
     expiry::the_background_sweeper_runs,
+    known::levels_are_remembered_until_a_change_here_or_on_the_bus,
+    known::a_reservation_and_its_release_show_at_once,
 );

@@ -204,15 +204,15 @@ pub struct FacetsDto {
 
 /// `GET /products/search`'s `data`.
 #[derive(Serialize, ToSchema)]
-pub struct SearchResultDto {
-    pub products: Vec<ProductDto>,
+pub struct SearchResultDto<'a> {
+    pub products: Vec<ProductDto<'a>>,
     pub total: u64,
     pub suggestions: Vec<String>,
     pub facets: FacetsDto,
 }
 
-impl From<&pb::SearchProductsResponse> for SearchResultDto {
-    fn from(r: &pb::SearchProductsResponse) -> Self {
+impl<'a> From<&'a pb::SearchProductsResponse> for SearchResultDto<'a> {
+    fn from(r: &'a pb::SearchProductsResponse) -> Self {
         Self {
             products: r.products.iter().map(ProductDto::from).collect(),
             total: r.page.as_ref().map_or(0, |p| p.total),

@@ -10,28 +10,31 @@ use vici_proto::vocabulary::Spelled;
 
 use super::{dollars, one_decimal};
 
+/// A view of the protobuf product, borrowed rather than copied: a listing renders twenty of
+/// them per answer, and copying every string into an owned DTO first cost as much as writing
+/// the JSON.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct VariantDto {
-    pub id: String,
-    pub name: String,
-    pub sku: String,
+pub struct VariantDto<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub sku: &'a str,
     /// Dollars.
     #[schema(example = 129.99)]
     pub price: f64,
     pub stock: i64,
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: BTreeMap<&'a str, &'a str>,
 }
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ProductDto {
+pub struct ProductDto<'a> {
     #[schema(format = Uuid)]
-    pub id: String,
-    pub name: String,
-    pub slug: String,
-    pub description: String,
-    pub long_description: String,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub description: &'a str,
+    pub long_description: &'a str,
     /// Dollars, at most two decimals.
     #[schema(example = 129.99)]
     pub price: f64,
@@ -40,15 +43,15 @@ pub struct ProductDto {
     #[schema(example = 159.99)]
     pub original_price: Option<f64>,
     #[schema(example = "USD")]
-    pub currency: String,
-    pub category_id: String,
-    pub category_name: String,
+    pub currency: &'a str,
+    pub category_id: &'a str,
+    pub category_name: &'a str,
     /// Same as `categoryName`.
-    pub category: String,
-    pub category_slug: String,
-    pub images: Vec<String>,
+    pub category: &'a str,
+    pub category_slug: &'a str,
+    pub images: &'a [String],
     /// Same as `images[0]`.
-    pub image: Option<String>,
+    pub image: Option<&'a str>,
     /// 0–5, one decimal.
     #[schema(example = 4.5)]
     pub rating: f64,
@@ -64,33 +67,33 @@ pub struct ProductDto {
     /// Same as `specifications`.
     #[schema(value_type = Object)]
     pub specs: Map<String, Value>,
-    pub tags: Vec<String>,
+    pub tags: &'a [String],
     pub is_new: bool,
     pub is_featured: bool,
     pub is_on_sale: bool,
     /// Same as `isOnSale`.
     pub is_sale: bool,
-    pub sku: String,
+    pub sku: &'a str,
     /// `ACTIVE` | `INACTIVE` | `OUT_OF_STOCK` | `DRAFT`.
     #[schema(example = "ACTIVE")]
-    pub status: String,
-    pub variants: Vec<VariantDto>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub status: &'static str,
+    pub variants: Vec<VariantDto<'a>>,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
 }
 
-impl From<&Variant> for VariantDto {
-    fn from(v: &Variant) -> Self {
+impl<'a> From<&'a Variant> for VariantDto<'a> {
+    fn from(v: &'a Variant) -> Self {
         Self {
-            id: v.id.clone(),
-            name: v.name.clone(),
-            sku: v.sku.clone(),
+            id: &v.id,
+            name: &v.name,
+            sku: &v.sku,
             price: dollars(v.price_cents),
             stock: v.stock.max(0),
             attributes: v
                 .attributes
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
         }
     }
@@ -99,31 +102,34 @@ impl From<&Variant> for VariantDto {
 /// The stored JSON object of specifications; anything else (empty, malformed, not an object)
 /// renders as `{}` rather than failing the page.
 fn specifications(json: &str) -> Map<String, Value> {
+    if json.is_empty() || json == "{}" {
+        return Map::new();
+    }
     match serde_json::from_str::<Value>(json) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     }
 }
 
-impl From<&Product> for ProductDto {
-    fn from(p: &Product) -> Self {
+impl<'a> From<&'a Product> for ProductDto<'a> {
+    fn from(p: &'a Product) -> Self {
         let specs = specifications(&p.specifications_json);
         let stock = p.stock.max(0);
         Self {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            slug: p.slug.clone(),
-            description: p.description.clone(),
-            long_description: p.long_description.clone(),
+            id: &p.id,
+            name: &p.name,
+            slug: &p.slug,
+            description: &p.description,
+            long_description: &p.long_description,
             price: dollars(p.price_cents),
             original_price: p.original_price_cents.map(dollars),
-            currency: p.currency.clone(),
-            category_id: p.category_id.clone(),
-            category_name: p.category_name.clone(),
-            category: p.category_name.clone(),
-            category_slug: p.category_slug.clone(),
-            images: p.images.clone(),
-            image: p.images.first().cloned(),
+            currency: &p.currency,
+            category_id: &p.category_id,
+            category_name: &p.category_name,
+            category: &p.category_name,
+            category_slug: &p.category_slug,
+            images: &p.images,
+            image: p.images.first().map(String::as_str),
             rating: one_decimal(p.rating),
             review_count: p.review_count,
             reviews: p.review_count,
@@ -131,16 +137,16 @@ impl From<&Product> for ProductDto {
             in_stock: stock > 0,
             specifications: specs.clone(),
             specs,
-            tags: p.tags.clone(),
+            tags: &p.tags,
             is_new: p.is_new,
             is_featured: p.is_featured,
             is_on_sale: p.is_on_sale,
             is_sale: p.is_on_sale,
-            sku: p.sku.clone(),
-            status: p.status().spelling().to_string(),
+            sku: &p.sku,
+            status: p.status().spelling(),
             variants: p.variants.iter().map(VariantDto::from).collect(),
-            created_at: p.created_at.clone(),
-            updated_at: p.updated_at.clone(),
+            created_at: &p.created_at,
+            updated_at: &p.updated_at,
         }
     }
 }

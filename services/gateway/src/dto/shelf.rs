@@ -23,10 +23,10 @@ pub struct ShelfMeta {
 
 /// A shelf: `data` with `pagination` and `meta`.
 #[derive(Serialize, ToSchema)]
-pub struct ShelfEnvelope {
+pub struct ShelfEnvelope<'a> {
     /// Always `true`.
     pub success: bool,
-    pub data: Vec<ProductDto>,
+    pub data: Vec<ProductDto<'a>>,
     pub pagination: Pagination,
     pub meta: ShelfMeta,
 }

@@ -291,7 +291,13 @@ impl SearchIndex {
     /// One page of a search. Without an in-stock filter the whole ranked answer is kept for
     /// the catalogue's version ([`kept`]), so asking again, or for the next page, does not
     /// search again; the in-stock filter changes with every sale, so it is searched each time.
-    pub fn search(&self, p: &SearchParams<'_>) -> anyhow::Result<SearchHits> {
+    /// `None` when the answer is not kept and `may_search` is false (searching is work for the
+    /// blocking pool; a kept answer is not).
+    pub fn search(
+        &self,
+        p: &SearchParams<'_>,
+        may_search: bool,
+    ) -> anyhow::Result<Option<SearchHits>> {
         let table = self.table.read().unwrap_or_else(|e| e.into_inner());
         let found = if matches!(p.scope.stock, StockScope::Any) {
             let words = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -300,16 +306,22 @@ impl SearchIndex {
                 words.to_lowercase(),
                 listing::shape(p.filter, p.scope, p.sort)
             );
-            self.searches.get_or_build(table.version(), shape, || {
-                let found = self.found(&table, p)?;
-                let weight = found.ranked.len() + 64;
-                anyhow::Ok((Arc::new(found), weight))
-            })?
-        } else {
+            match self.searches.get(table.version(), &shape) {
+                Some(kept) => kept,
+                None if !may_search => return Ok(None),
+                None => self.searches.get_or_build(table.version(), shape, || {
+                    let found = self.found(&table, p)?;
+                    let weight = found.ranked.len() + 64;
+                    anyhow::Ok((Arc::new(found), weight))
+                })?,
+            }
+        } else if may_search {
             Arc::new(self.found(&table, p)?)
+        } else {
+            return Ok(None);
         };
         let window = found.page(p.page);
-        Ok(SearchHits {
+        Ok(Some(SearchHits {
             ids: window.iter().map(|&s| fact(&table, s).id.clone()).collect(),
             total: found.ranked.len() as u64,
             facets: found.facets.clone(),
@@ -319,7 +331,7 @@ impl SearchIndex {
                 .take(BEST)
                 .map(|&s| fact(&table, s).name.clone())
                 .collect(),
-        })
+        }))
     }
 
     /// Every match of `p`'s words that its filter admits, ranked, with facets over them all.

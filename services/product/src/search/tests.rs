@@ -75,13 +75,17 @@ fn search_latency() {
             };
             let t = std::time::Instant::now();
             let hits = index
-                .search(&SearchParams {
-                    text: q,
-                    filter: &filter,
-                    scope: &scope,
-                    sort,
-                    page: Page::new(1, 20),
-                })
+                .search(
+                    &SearchParams {
+                        text: q,
+                        filter: &filter,
+                        scope: &scope,
+                        sort,
+                        page: Page::new(1, 20),
+                    },
+                    true,
+                )
+                .unwrap()
                 .unwrap();
             times.push((t.elapsed(), q, hits.total));
         }
@@ -161,7 +165,47 @@ async fn a_refresh_that_read_earlier_never_lands_last() {
             sort: Sort::Relevance,
             page: Page::new(1, 20),
         };
-        index.search(&params).unwrap().total
+        index.search(&params, true).unwrap().unwrap().total
     };
     assert_eq!((found("fresh"), found("stale")), (1, 0));
+}
+
+#[test]
+fn a_search_answers_without_searching_only_when_its_answer_is_kept() {
+    let index = SearchIndex::new().unwrap();
+    let mut catalogue = products(50);
+    index.upsert(&catalogue).unwrap();
+    let filter = Filter::active();
+    let (any, in_stock) = (
+        Scope::default(),
+        Scope {
+            stock: StockScope::Exclude(HashSet::new()),
+            ..Scope::default()
+        },
+    );
+    let words = catalogue[0].name.clone();
+    let search = |scope: &Scope, may_search| {
+        let params = SearchParams {
+            text: &words,
+            filter: &filter,
+            scope,
+            sort: Sort::Relevance,
+            page: Page::new(1, 20),
+        };
+        index.search(&params, may_search).unwrap().map(|h| h.ids)
+    };
+    assert!(search(&any, false).is_none(), "nothing kept yet");
+    let searched = search(&any, true).expect("searched");
+    assert!(searched.contains(&catalogue[0].id));
+    assert_eq!(search(&any, false), Some(searched), "kept");
+    assert!(
+        search(&in_stock, false).is_none(),
+        "in-stock answers are never kept"
+    );
+    catalogue[0].name = "Renamed".into();
+    index.upsert(&catalogue[..1]).unwrap();
+    assert!(
+        search(&any, false).is_none(),
+        "a catalogue write drops what was kept"
+    );
 }

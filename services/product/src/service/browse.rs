@@ -104,18 +104,26 @@ impl Service {
         let index = self.index.clone();
         let query = text.clone();
         let sort = sort.unwrap_or(Sort::Relevance);
-        let hits = tokio::task::spawn_blocking(move || {
-            index.search(&SearchParams {
-                text: &query,
-                filter: &filter,
-                scope: &scope,
-                sort,
-                page,
-            })
-        })
-        .await
-        .context("search task")?
-        .context("searching the index")?;
+        let search = move |may_search| {
+            index.search(
+                &SearchParams {
+                    text: &query,
+                    filter: &filter,
+                    scope: &scope,
+                    sort,
+                    page,
+                },
+                may_search,
+            )
+        };
+        let hits = match search(false).context("searching the index")? {
+            Some(kept) => kept,
+            None => tokio::task::spawn_blocking(move || search(true))
+                .await
+                .context("search task")?
+                .context("searching the index")?
+                .expect("a search that may run answers"),
+        };
         let products = self.by_ids(&hits.ids).await?;
         let best: Vec<&str> = hits.best_names.iter().map(String::as_str).collect();
         let names = |id: &str| {
