@@ -249,12 +249,26 @@ impl Subscription for KafkaSubscription {
 }
 
 /// Dropping a consumer leaves the group (so its partitions move at once rather than after the
-/// session timeout), which blocks until the coordinator answers: done on a blocking thread.
-/// Returns the task doing it, for a caller that waits until the member has left.
+/// session timeout), which blocks until the coordinator answers — for good when the broker is
+/// gone. So the drop runs on a thread of its own, waited for by a blocking task for at most
+/// [`LEAVE_TIMEOUT`]: a runtime shutting down waits for its blocking tasks, and must not wait
+/// for a broker that will never answer (a test runtime hung so once its private broker had
+/// stopped). Returns the task, for a caller that waits until the member has left.
 fn close(consumer: Option<Arc<Member>>) -> Option<tokio::task::JoinHandle<()>> {
     let consumer = consumer?;
     let runtime = tokio::runtime::Handle::try_current().ok()?;
-    Some(runtime.spawn_blocking(move || drop(consumer)))
+    Some(runtime.spawn_blocking(move || {
+        let (left, leaving) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(consumer);
+            let _ = left.send(());
+        });
+        if leaving.recv_timeout(LEAVE_TIMEOUT).is_err() {
+            tracing::warn!(
+                "a Kafka group member did not leave within {LEAVE_TIMEOUT:?}; left behind"
+            );
+        }
+    }))
 }
 
 impl Drop for KafkaSubscription {
