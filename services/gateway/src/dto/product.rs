@@ -10,9 +10,7 @@ use vici_proto::vocabulary::Spelled;
 
 use super::{dollars, one_decimal};
 
-/// A view of the protobuf product, borrowed rather than copied: a listing renders twenty of
-/// them per answer, and copying every string into an owned DTO first cost as much as writing
-/// the JSON.
+/// A variant as the product view shows it, borrowed like the product.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantDto<'a> {
@@ -26,6 +24,9 @@ pub struct VariantDto<'a> {
     pub attributes: BTreeMap<&'a str, &'a str>,
 }
 
+/// A view of the protobuf product, borrowed rather than copied: a listing renders twenty of
+/// them per answer, and copying every string into an owned DTO first cost as much as writing
+/// the JSON.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductDto<'a> {
