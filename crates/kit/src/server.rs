@@ -31,6 +31,9 @@ pub struct ServiceApp {
     own_health: bool,
     /// `/metrics` is served on an address of its own ([`serve_metrics`]), not here.
     metrics_elsewhere: bool,
+    /// The API object callers in this process may call directly (see
+    /// [`crate::grpc::LocalService`]).
+    typed: Option<crate::grpc::TypedApi>,
 }
 
 impl ServiceApp {
@@ -46,6 +49,7 @@ impl ServiceApp {
             tasks: Vec::new(),
             own_health: false,
             metrics_elsewhere: false,
+            typed: None,
         }
     }
 
@@ -58,7 +62,19 @@ impl ServiceApp {
             tasks: Vec::new(),
             own_health: true,
             metrics_elsewhere: false,
+            typed: None,
         }
+    }
+
+    /// Offers `api` (the service's tonic trait as an `Arc<dyn …>`) to callers in this process,
+    /// who find it by that type ([`crate::grpc::LocalService::typed`]).
+    pub fn with_typed_api<T: Send + Sync + 'static>(mut self, api: T) -> Self {
+        self.typed = Some(Arc::new(api));
+        self
+    }
+
+    pub fn typed_api(&self) -> Option<crate::grpc::TypedApi> {
+        self.typed.clone()
     }
 
     pub fn with_check(mut self, check: Arc<dyn ReadyCheck>) -> Self {

@@ -125,7 +125,13 @@ impl Platform {
 
     /// Calls from this process to `app`'s service go to it in place from now on.
     pub fn started(&self, app: &ServiceApp) {
-        self.local[&app.name].start(app.local_routes());
+        self.local[&app.name].start(app.local_routes(), app.typed_api());
+    }
+
+    /// `service` as this process may call it in place once started (see
+    /// [`LocalService::typed`]).
+    pub fn local(&self, service: ServiceName) -> LocalService {
+        self.local[&service].clone()
     }
 }
 

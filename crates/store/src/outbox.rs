@@ -122,6 +122,15 @@ pub async fn enqueue_rows(conn: &mut AnyConnection, rows: &[Row<'_>]) -> Result<
     Ok(())
 }
 
+/// Whether a row waits to be published, as the transaction behind `conn` sees the outbox: a
+/// writer that publishes its own events at once does so only when nothing waits before them.
+pub async fn any_pending(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    let waiting = sqlx::query("SELECT 1 AS waiting FROM outbox WHERE published_at IS NULL LIMIT 1")
+        .fetch_optional(conn)
+        .await?;
+    Ok(waiting.is_some())
+}
+
 /// Handle to a service's outbox relay; `wake` after a commit publishes without waiting for the
 /// next poll.
 #[derive(Clone)]

@@ -5,8 +5,9 @@
 //!
 //! - An event is checked against its type, enriched (the user from the verified token only, the
 //!   network cut to a prefix, a bot flag), then recorded with its id (a client's retry is found
-//!   and published once) and written to the outbox in the same transaction: the outbox is the
-//!   spool that publishes it, in order per key, after a broker outage or a crash.
+//!   and published once) and handed to the bus before its transaction commits; what the bus
+//!   does not take goes to the outbox in that transaction: the outbox is the spool that
+//!   publishes it, in order per key, after a broker outage or a crash.
 //! - Events of concurrent calls share one transaction (`service::writer`).
 //! - A refused event is kept on `user-events.invalid` with the reason.
 //! - Each session has a budget (`service::budget`); past it events are flagged, keyed apart.
@@ -76,8 +77,12 @@ impl Deps {
 pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let Deps { base, config } = deps;
     let (outbox, relay) = base.outbox();
-    let (writer, writing) =
-        service::writer::Writer::start(base.db.clone(), outbox, base.shutdown.clone());
+    let (writer, writing) = service::writer::Writer::start(
+        base.db.clone(),
+        base.bus.clone(),
+        outbox,
+        base.shutdown.clone(),
+    );
     let spool = service::spool::Spool::new(config.spool_limit_bytes);
     let measure = spool
         .clone()

@@ -13,6 +13,7 @@ mod track;
 
 vici_testkit::on_both_backends!(
     track::an_event_is_published_on_its_topics_enriched,
+    track::events_the_bus_takes_at_once_never_wait_in_the_outbox,
     track::a_batch_posted_twice_is_published_once,
     track::bad_events_are_refused_and_kept_on_the_invalid_topic,
     track::a_users_recent_events_come_newest_first,

@@ -66,6 +66,29 @@ pub async fn an_event_is_published_on_its_topics_enriched(app: App) {
     assert!(search.data.get("userId").is_none());
 }
 
+/// While the bus takes events at once, they are written once (as recent events) and never
+/// pass through the outbox, whose insert, relay read and marking cost twice the writing.
+pub async fn events_the_bus_takes_at_once_never_wait_in_the_outbox(app: App) {
+    let batch: Vec<Value> = (0..20)
+        .map(|i| json!({"type": "behaviour.product_view", "productId": format!("p-{i}")}))
+        .collect();
+    let answer = app.batch(browser(None, Some("tab-9")), &batch).await;
+    assert_eq!(answer.accepted, 20, "{answer:?}");
+    let mut views = app.services.drain("views", &[PRODUCT_VIEWS]).await;
+    let seen = views.until(|got| got.len() == 20).await;
+    assert_eq!(
+        seen.iter().map(|e| &e.id).collect::<Vec<_>>(),
+        answer.event_ids.iter().collect::<Vec<_>>(),
+        "published in order"
+    );
+    let db = app.services.db(vici_testkit::ServiceName::Event).await;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "no outbox row, published or waiting");
+}
+
 pub async fn a_batch_posted_twice_is_published_once(app: App) {
     let ids: Vec<String> = (0..3).map(|_| new_id()).collect();
     let batch: Vec<Value> = ids

@@ -12,7 +12,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use tonic_health::pb::health_client::HealthClient;
 use tower_http::compression::CompressionLayer;
 use vici_kit::ServiceName;
-use vici_kit::grpc::{self, Channel};
+use vici_kit::grpc::{self, Channel, LocalService};
 use vici_kit::server::ServiceApp;
 use vici_platform::{Platform, Service};
 use vici_proto::auth::v1::auth_service_client::AuthServiceClient;
@@ -41,6 +41,7 @@ mod identity;
 mod limits;
 mod middleware;
 mod openapi;
+mod product_reads;
 mod query;
 mod routes;
 mod shape;
@@ -87,12 +88,17 @@ pub struct Clients {
     pub notification: NotificationServiceClient<Channel>,
     /// One health probe per downstream service (every service but the gateway), for `/health`.
     pub health: Vec<(ServiceName, HealthClient<Channel>)>,
+    /// The product service when this process runs it too, for its hottest reads
+    /// (`product_reads`).
+    pub product_here: LocalService,
 }
 
 impl Deps {
     pub fn from_platform(p: &Platform) -> anyhow::Result<Self> {
         let config: GatewayConfig = p.section()?;
-        let clients = Clients::connect_with(config.timeout, |s, t| p.channel_with_timeout(s, t))?;
+        let mut clients =
+            Clients::connect_with(config.timeout, |s, t| p.channel_with_timeout(s, t))?;
+        clients.product_here = p.local(ServiceName::Product);
         Ok(Self {
             config,
             clients,
@@ -150,6 +156,7 @@ impl Clients {
             recommendation,
             notification,
             health,
+            product_here: LocalService::default(),
         })
     }
 }

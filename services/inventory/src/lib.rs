@@ -20,11 +20,15 @@ mod known;
 mod reservations;
 mod store;
 
+use std::sync::Arc;
+
 use vici_catalog::Catalog;
 use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
 use vici_platform::{Platform, Service};
-use vici_proto::inventory::v1::inventory_service_server::InventoryServiceServer;
+use vici_proto::inventory::v1::inventory_service_server::{
+    InventoryService, InventoryServiceServer,
+};
 use vici_store::{Db, Migration, ServiceBase};
 
 pub use config::InventoryConfig;
@@ -86,15 +90,19 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         config.sweep_interval,
         base.shutdown.clone(),
     );
-    let svc = grpc::Inventory::new(reservations::Reservations {
+    let svc = Arc::new(grpc::Inventory::new(reservations::Reservations {
         db: base.db.clone(),
         outbox,
         default_ttl: config.reservation_ttl,
         levels,
-    });
-    let routes = tonic::service::Routes::new(InventoryServiceServer::new(svc));
+    }));
+    let routes = tonic::service::Routes::new(InventoryServiceServer::from_arc(svc.clone()));
+    // The product service asks for stock with every page it answers: in one process it
+    // calls this object directly.
+    let typed: Arc<dyn InventoryService> = svc;
     Ok(base
         .app(ServiceName::Inventory, routes)
+        .with_typed_api(typed)
         .with_task(relay)
         .with_task(sweeper)
         .with_task(follower))

@@ -27,7 +27,7 @@ use vici_kit::ServiceName;
 use vici_kit::server::ServiceApp;
 use vici_platform::{Platform, Service as Entry};
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
-use vici_proto::product::v1::product_service_server::ProductServiceServer;
+use vici_proto::product::v1::product_service_server::{ProductService, ProductServiceServer};
 use vici_store::{Db, Migration, ServiceBase, now_ms};
 
 use crate::search::SearchIndex;
@@ -51,6 +51,8 @@ pub struct Deps {
     pub base: ServiceBase,
     pub blob: vici_blob::SharedBlob,
     pub inventory: InventoryServiceClient<vici_kit::grpc::Channel>,
+    /// The inventory service when this process runs it too, called in place for stock.
+    pub inventory_here: vici_kit::grpc::LocalService,
     /// Base of image URLs, e.g. `http://localhost:3000`.
     pub public_url: String,
 }
@@ -61,6 +63,7 @@ impl Deps {
             base: p.base(ServiceName::Product).await?,
             blob: p.blob.clone(),
             inventory: p.client()?,
+            inventory_here: p.local(ServiceName::Inventory),
             public_url: p.config.public_url.clone(),
         })
     }
@@ -88,6 +91,7 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
         base,
         blob,
         inventory,
+        inventory_here,
         public_url,
     } = deps;
     let ServiceBase { db, bus, shutdown } = base.clone();
@@ -100,15 +104,19 @@ pub async fn start(deps: Deps) -> anyhow::Result<ServiceApp> {
     let service = Service {
         db,
         index,
-        stock: Stock::new(inventory),
+        stock: Stock::new(inventory, inventory_here),
         outbox,
         blob,
         public_url,
     };
-    let api = ProductServiceServer::new(grpc::ProductApi::new(Arc::new(service)))
+    let api = Arc::new(grpc::ProductApi::new(Arc::new(service)));
+    let server = ProductServiceServer::from_arc(api.clone())
         .max_decoding_message_size(vici_kit::grpc::MAX_MESSAGE_BYTES);
+    // The gateway's catalogue reads: in one process it calls this object directly.
+    let typed: Arc<dyn ProductService> = api;
     Ok(base
-        .app(ServiceName::Product, tonic::service::Routes::new(api))
+        .app(ServiceName::Product, tonic::service::Routes::new(server))
+        .with_typed_api(typed)
         .with_task(relay)
         .with_task(replica)
         .with_task(purchases))

@@ -27,8 +27,6 @@ pub const INVALID_TOPIC: &str = "user-events.invalid";
 const INVALID_TOPICS: &[&str] = &[INVALID_TOPIC];
 /// The CloudEvents `source` of everything this service publishes.
 const SOURCE: &str = "event";
-/// About what a CloudEvent's envelope adds to its data (ids, type, source, time, subject).
-const ENVELOPE_BYTES: usize = 300;
 /// Longest part of a rejected body kept on the invalid topic.
 const INVALID_KEPT_BYTES: usize = 4_096;
 
@@ -89,7 +87,7 @@ impl Service {
                 Ok(checked) => {
                     let kind = checked.event_type.name;
                     let next = self.accepted(checked, call.context, now);
-                    outcomes.push(Ok(next.event.id.clone()));
+                    outcomes.push(Ok(next.id().to_string()));
                     (next, Some(kind))
                 }
                 Err(refusal) => {
@@ -99,9 +97,8 @@ impl Service {
                     (next, None)
                 }
             };
-            let rows = next.topics.len() as u64;
-            let row_bytes = (next.event.data.to_string().len() + ENVELOPE_BYTES) as u64;
-            if self.spool.take(rows, rows * row_bytes) {
+            let (rows, bytes) = next.spool_size();
+            if self.spool.take(rows, bytes) {
                 ready.push(next);
                 kinds.push(kind);
             }
@@ -162,12 +159,7 @@ impl Service {
             // shopper's other events are on.
             key = format!("throttled:{}", event.id);
         }
-        Ready {
-            event,
-            topics: checked.event_type.topics,
-            key,
-            recent: Some(recent),
-        }
+        Ready::new(event, checked.event_type.topics, key, Some(recent))
     }
 
     /// The newest `limit` (1–100) events of `user_id`, as published.
@@ -221,10 +213,5 @@ fn invalid(body: &Value, refusal: &Error, call: &Call<'_>) -> Ready {
         "userId": context.user_id,
     });
     let event = CloudEvent::new(SOURCE, "behaviour.invalid", &key, data);
-    Ready {
-        event,
-        topics: INVALID_TOPICS,
-        key,
-        recent: None,
-    }
+    Ready::new(event, INVALID_TOPICS, key, None)
 }

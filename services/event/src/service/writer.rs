@@ -1,10 +1,20 @@
 //! Recording accepted events: each one in the recent-events table (its id finds a client's
-//! retry) and in the outbox (which publishes it, also after a broker outage or a crash), events
-//! of concurrent calls together in one transaction, so a busy shop pays one commit for many
-//! events rather than one each.
+//! retry) and published, events of concurrent calls together in one transaction, so a busy shop
+//! pays one commit for many events rather than one each.
+//!
+//! A behaviour event is the fact itself (no other change of the shop's state rides on its
+//! transaction), so it is handed to the bus inside the transaction, before the commit: the
+//! answer waits for both, and a crash between them leaves the caller unanswered, whose retry
+//! records it and publishes it again (consumers de-duplicate on the id, as for any redelivery).
+//! Only what the bus did not take waits in the outbox, which then publishes it, also after a
+//! broker outage or a crash; while anything waits there, new events queue behind it, keeping
+//! their order per key. A shop whose broker answers so writes each event once instead of three
+//! times (the outbox's insert, its relay's read and its marking).
+use std::time::Duration;
+
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
-use vici_bus::CloudEvent;
+use vici_bus::{CloudEvent, Outgoing, SharedBus};
 use vici_kit::{Error, Result};
 use vici_store::error::map_sqlx;
 use vici_store::outbox::{self, Outbox};
@@ -16,16 +26,49 @@ use crate::store;
 const MOST_PER_COMMIT: usize = 1_000;
 /// Calls waiting for the writer before new ones wait to hand theirs over.
 const QUEUE: usize = 1_024;
+/// How long a transaction waits for the bus to take its events before they wait in the outbox
+/// instead: a broker that stopped answering holds the writer (and SQLite's write lock) this
+/// long once, and the batches after go to the outbox until it is empty again.
+const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
-/// One event ready to be recorded.
+/// One event ready to be recorded, with its JSON as published (made once: it is kept,
+/// published and measured against the spool's cap).
 pub struct Ready {
-    pub event: CloudEvent,
+    event: CloudEvent,
+    payload: String,
     /// `user-events` first, then the subset topic, if any.
-    pub topics: &'static [&'static str],
-    pub key: String,
+    topics: &'static [&'static str],
+    key: String,
     /// Kept in the recent events (an accepted behaviour event) or only published (a rejected
     /// event's record on `user-events.invalid`).
-    pub recent: Option<store::Recent>,
+    recent: Option<store::Recent>,
+}
+
+impl Ready {
+    pub fn new(
+        event: CloudEvent,
+        topics: &'static [&'static str],
+        key: String,
+        recent: Option<store::Recent>,
+    ) -> Self {
+        Self {
+            payload: event.to_json_text(),
+            event,
+            topics,
+            key,
+            recent,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.event.id
+    }
+
+    /// The outbox rows it takes and their bytes, when it has to wait there.
+    pub fn spool_size(&self) -> (u64, u64) {
+        let rows = self.topics.len() as u64;
+        (rows, rows * self.payload.len() as u64)
+    }
 }
 
 struct Job {
@@ -40,14 +83,19 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writing task on `db`, waking `outbox` after each commit.
+    /// Starts the writing task on `db`, publishing to `bus`, and waking `outbox` after a commit
+    /// that left events in it.
     pub fn start(
         db: Db,
+        bus: SharedBus,
         outbox: Outbox,
         shutdown: CancellationToken,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (jobs, mut waiting) = mpsc::channel::<Job>(QUEUE);
         let task = tokio::spawn(async move {
+            // Whether the outbox was seen empty since the writer last left events in it (at
+            // start, rows of an earlier run may wait).
+            let mut outbox_clear = false;
             loop {
                 let first = tokio::select! {
                     job = waiting.recv() => match job { Some(job) => job, None => return },
@@ -65,9 +113,9 @@ impl Writer {
                     }
                 }
                 let started = std::time::Instant::now();
-                let written = write(&db, &batch).await;
+                let written = write(&db, &bus, &mut outbox_clear, &batch).await;
                 super::counts::recorded(started.elapsed().as_secs_f64());
-                if written.is_ok() {
+                if written.is_ok() && !outbox_clear {
                     outbox.wake();
                 }
                 hand_back(batch, written);
@@ -91,18 +139,22 @@ impl Writer {
     }
 }
 
-/// Writes every job's events in one transaction; per event, whether it was new.
-async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Vec<bool>>> {
+/// Writes every job's events in one transaction, publishing the new ones (see the module's
+/// note); per job, per event, whether it was new.
+async fn write(
+    db: &Db,
+    bus: &SharedBus,
+    outbox_clear: &mut bool,
+    batch: &[Job],
+) -> Result<Vec<Vec<bool>>> {
     let events: Vec<&Ready> = batch.iter().flat_map(|job| &job.events).collect();
-    let payloads: Vec<String> = events.iter().map(|r| r.event.to_json_text()).collect();
     let kept: Vec<store::Kept> = events
         .iter()
-        .zip(&payloads)
-        .filter_map(|(ready, payload)| {
+        .filter_map(|ready| {
             Some(store::Kept {
                 event: &ready.event,
                 recent: ready.recent.as_ref()?,
-                payload,
+                payload: &ready.payload,
             })
         })
         .collect();
@@ -120,20 +172,36 @@ async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Vec<bool>>> {
         .collect();
     let rows: Vec<outbox::Row> = events
         .iter()
-        .zip(&payloads)
         .zip(&fresh)
         .filter(|(_, new)| **new)
-        .flat_map(|((ready, payload), _)| {
+        .flat_map(|(ready, _)| {
             ready.topics.iter().map(move |topic| outbox::Row {
                 id: uuid::Uuid::now_v7().to_string(),
                 topic,
                 key: &ready.key,
-                payload,
+                payload: &ready.payload,
                 kept: None,
             })
         })
         .collect();
-    outbox::enqueue_rows(&mut tx, &rows)
+    if !*outbox_clear {
+        *outbox_clear = !outbox::any_pending(&mut tx)
+            .await
+            .map_err(|e| map_sqlx(e, &[], "looking for events waiting in the outbox"))?;
+    }
+    let published = if *outbox_clear {
+        publish_now(bus, &rows).await
+    } else {
+        0
+    };
+    if published < rows.len() && *outbox_clear {
+        *outbox_clear = false;
+        tracing::warn!(
+            waiting = rows.len() - published,
+            "the bus did not take behaviour events at once; they wait in the outbox"
+        );
+    }
+    outbox::enqueue_rows(&mut tx, &rows[published..])
         .await
         .map_err(|e| map_sqlx(e, &[], "writing behaviour events to the outbox"))?;
     tx.commit()
@@ -144,6 +212,23 @@ async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Vec<bool>>> {
         .iter()
         .map(|job| fresh.by_ref().take(job.events.len()).collect())
         .collect())
+}
+
+/// Hands `rows` to the bus, waiting at most [`PUBLISH_WAIT`]; how many it took, in order (the
+/// rest wait in the outbox, so nothing after a refused event overtakes it).
+async fn publish_now(bus: &SharedBus, rows: &[outbox::Row<'_>]) -> usize {
+    let outgoing: Vec<Outgoing> = rows
+        .iter()
+        .map(|row| Outgoing {
+            topic: row.topic,
+            key: row.key,
+            payload: row.payload.as_bytes(),
+        })
+        .collect();
+    match tokio::time::timeout(PUBLISH_WAIT, bus.publish_all(&outgoing)).await {
+        Ok(results) => results.iter().take_while(|r| r.is_ok()).count(),
+        Err(_) => 0,
+    }
 }
 
 /// Tells each job's caller how its events fared: on a failure, the same error to each (its

@@ -4,7 +4,8 @@
 //!   a day): its primary key is the event's id, so a client's retry with the same id is found
 //!   and not published twice; `GetUserEvents` reads it newest first per user; the
 //!   recommendation service can rebuild its state from it.
-//! - The event itself travels through the service's outbox (the platform's table), written in
+//! - The event itself is published before its transaction commits, or, when the bus does not
+//!   take it at once, travels through the service's outbox (the platform's table), written in
 //!   the same transaction: an accepted event is published even if the broker is down for long
 //!   or the process dies, in order per key. The outbox is the spool.
 //! - `analytics_*` (v2) is the shop's numbers, projected from order, behaviour, product and

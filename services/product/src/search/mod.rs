@@ -34,6 +34,7 @@ use self::listing::Listings;
 use self::query::{Mode, WeightedField};
 use self::table::{SLOT_FIELD, ScoredSlots, Table};
 use crate::domain::facets::Facets;
+use crate::domain::text::suggestions;
 use crate::domain::{Facts, Filter, Product, Scope, Sort, Status, StockScope};
 use vici_proto::paging::Page;
 
@@ -65,20 +66,23 @@ pub struct SearchParams<'a> {
     pub page: Page,
 }
 
-/// One page of matches, the total across pages, facets over all of them, and the names of the
-/// best few (for suggestions).
+/// One page of matches, the total across pages, facets over all of them, and the "did you
+/// mean" suggestions.
 #[derive(Debug, Default)]
 pub struct SearchHits {
     pub ids: Vec<String>,
     pub total: u64,
     pub facets: Facets,
-    pub best_names: Vec<String>,
+    pub suggestions: Vec<String>,
 }
 
-/// A whole search answer: every admitted match ranked, and the facets over them.
+/// A whole search answer: every admitted match ranked, the facets over them, and the
+/// suggestions from the best of them (made with the answer, so a kept answer does not correct
+/// its query's typos again each time it is asked for).
 struct Found {
     ranked: Vec<u32>,
     facets: Facets,
+    suggestions: Vec<String>,
 }
 
 impl Found {
@@ -90,8 +94,9 @@ impl Found {
 /// Slots kept over all search answers (past this they are dropped): 8 MiB of slot numbers.
 const MAX_KEPT_SEARCH_SLOTS: usize = 2_000_000;
 
-/// How many of the best matches feed the "did you mean" suggestions.
+/// How many of the best matches feed the "did you mean" suggestions, and most suggestions.
 const BEST: usize = 5;
+const SUGGESTIONS: usize = 5;
 /// Writer memory: enough to index a 100 000-product catalogue in a handful of segments.
 const WRITER_BYTES: usize = 64 * 1024 * 1024;
 
@@ -325,12 +330,7 @@ impl SearchIndex {
             ids: window.iter().map(|&s| fact(&table, s).id.clone()).collect(),
             total: found.ranked.len() as u64,
             facets: found.facets.clone(),
-            best_names: found
-                .ranked
-                .iter()
-                .take(BEST)
-                .map(|&s| fact(&table, s).name.clone())
-                .collect(),
+            suggestions: found.suggestions.clone(),
         }))
     }
 
@@ -354,9 +354,19 @@ impl SearchIndex {
             p.sort
                 .compare((fact(table, a.0), a.1), (fact(table, b.0), b.1))
         });
+        let best: Vec<&str> = hits
+            .iter()
+            .take(BEST)
+            .map(|&(slot, _)| fact(table, slot).name.as_str())
+            .collect();
+        // The words as the kept answer's shape has them: one answer serves every spelling of
+        // them.
+        let words = p.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let suggestions = suggestions(&words, &best, SUGGESTIONS);
         Ok(Found {
             ranked: hits.into_iter().map(|(slot, _)| slot).collect(),
             facets,
+            suggestions,
         })
     }
 

@@ -11,7 +11,7 @@ use crate::domain::category;
 use crate::domain::curated::{self, Kind};
 use crate::domain::facets::Facets;
 use crate::domain::sort::clamp_limit;
-use crate::domain::text::{suggestions, words_start_with};
+use crate::domain::text::words_start_with;
 use crate::domain::{Filter, Sort, Status};
 use crate::search::SearchParams;
 use crate::search::curated::Row;
@@ -125,7 +125,6 @@ impl Service {
                 .expect("a search that may run answers"),
         };
         let products = self.by_ids(&hits.ids).await?;
-        let best: Vec<&str> = hits.best_names.iter().map(String::as_str).collect();
         let names = |id: &str| {
             categories
                 .iter()
@@ -135,7 +134,7 @@ impl Service {
         Ok(SearchResult {
             products: self.with_stock(products).await?,
             total: hits.total,
-            suggestions: suggestions(&text, &best, 5),
+            suggestions: hits.suggestions,
             categories: hits
                 .facets
                 .categories_by_count()

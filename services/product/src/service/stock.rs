@@ -8,12 +8,18 @@
 //! product ids — never one call per product), and the in-stock filter asks once for the ids
 //! that are unavailable (`ListUnavailable`) and excludes them in the query. When inventory does
 //! not answer, a read fails with UNAVAILABLE rather than pretending stock is zero.
+//!
+//! The levels are asked for with every page, so where this process runs the inventory service
+//! too, they are asked of its API object directly: encoding, routing and the layers of a
+//! call cost several times the answer itself (docs/performance.md).
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use vici_kit::Result;
-use vici_kit::grpc::Channel;
+use vici_kit::grpc::{Channel, LocalService};
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
+use vici_proto::inventory::v1::inventory_service_server::InventoryService;
 use vici_proto::inventory::v1::{GetStockLevelsRequest, InitStockItem, InitStockRequest};
 
 /// Available stock of a product and of each of its variants (by variant id).
@@ -26,11 +32,12 @@ pub struct StockLevel {
 #[derive(Clone)]
 pub struct Stock {
     client: InventoryServiceClient<Channel>,
+    here: LocalService,
 }
 
 impl Stock {
-    pub fn new(client: InventoryServiceClient<Channel>) -> Self {
-        Self { client }
+    pub fn new(client: InventoryServiceClient<Channel>, here: LocalService) -> Self {
+        Self { client, here }
     }
 
     /// Stock of `ids` in one call; ids inventory does not know report zero (its contract).
@@ -38,11 +45,15 @@ impl Stock {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let reply = self
-            .client
-            .clone()
-            .get_stock_levels(GetStockLevelsRequest { product_ids: ids })
-            .await?;
+        let request = GetStockLevelsRequest { product_ids: ids };
+        let reply = match self.here.typed::<Arc<dyn InventoryService>>() {
+            Some(inventory) => {
+                inventory
+                    .get_stock_levels(tonic::Request::new(request))
+                    .await?
+            }
+            None => self.client.clone().get_stock_levels(request).await?,
+        };
         Ok(reply
             .into_inner()
             .levels

@@ -53,7 +53,7 @@ async fn list_page(
     request: ListProductsRequest,
     q: &ListQuery,
 ) -> ApiResult<ProductPage> {
-    let result = state.products().list_products(request).await;
+    let result = state.list_products(request).await;
     empty_if_unknown_category(result, q.filter.category.as_deref())
 }
 
@@ -84,7 +84,7 @@ async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiRe
         key: Some(key),
         include_all_statuses: admin,
     };
-    let product = state.products().get_product(request).await?.into_inner();
+    let product = state.get_product(request).await?.into_inner();
     // An administrator looking a product over is not shopping.
     let view = (!admin)
         .then(|| ServedEvent::product_view(&product.id, &product.category_id, product.price_cents));
@@ -128,7 +128,7 @@ pub async fn search(
     QueryPairs(pairs): QueryPairs,
 ) -> ApiResult<Response> {
     let q = query::search(&pairs)?;
-    let result = state.products().search_products(q.to_request()).await;
+    let result = state.search_products(q.to_request()).await;
     let found = empty_if_unknown_category(result, q.filter.category.as_deref())?;
     let pagination = Pagination::from_info(found.page.as_ref(), q.page);
     let total = total_of(found.page.as_ref());

@@ -20,7 +20,7 @@ async fn product(state: &AppState, id: ProductId) -> ApiResult<vici_proto::produ
         key: Some(get_product_request::Key::Id(id.into())),
         include_all_statuses: true,
     };
-    Ok(state.products().get_product(request).await?.into_inner())
+    Ok(state.get_product(request).await?.into_inner())
 }
 
 async fn level(state: &AppState, product_id: &str) -> ApiResult<pb::StockLevel> {
