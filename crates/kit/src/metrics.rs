@@ -78,14 +78,32 @@ pub async fn track(State(service): State<ServiceName>, req: Request, next: Next)
     } else {
         response.status().as_u16().to_string()
     };
+    record(service, protocol, &route, &status, started);
+    response
+}
+
+/// Counts a call of `service`'s RPC at gRPC `path` that skipped its routes (a typed call in
+/// place, see `grpc::LocalService::typed`), as [`track`] counts a routed one.
+pub async fn track_typed<T>(
+    service: ServiceName,
+    path: &str,
+    call: impl Future<Output = Result<T, tonic::Status>>,
+) -> Result<T, tonic::Status> {
+    let started = Instant::now();
+    let answer = call.await;
+    let code = answer.as_ref().map_or_else(|s| s.code() as i32, |_| 0);
+    record(service, "grpc", path, &code.to_string(), started);
+    answer
+}
+
+fn record(service: ServiceName, protocol: &str, route: &str, status: &str, started: Instant) {
     let red = &*RED;
     red.requests
-        .with_label_values(&[service.as_str(), protocol, &route, &status])
+        .with_label_values(&[service.as_str(), protocol, route, status])
         .inc();
     red.latency
-        .with_label_values(&[service.as_str(), protocol, &route])
+        .with_label_values(&[service.as_str(), protocol, route])
         .observe(started.elapsed().as_secs_f64());
-    response
 }
 
 /// Registers a business counter (e.g. `vici_cart_adds_total`); keep it in a `LazyLock` so it is

@@ -28,7 +28,8 @@ const MOST_PER_COMMIT: usize = 1_000;
 const QUEUE: usize = 1_024;
 /// How long a transaction waits for the bus to take its events before they wait in the outbox
 /// instead: a broker that stopped answering holds the writer (and SQLite's write lock) this
-/// long once, and the batches after go to the outbox until it is empty again.
+/// long, and the batches after go to the outbox until it is empty again. Far beyond a healthy
+/// broker's acknowledgement, so a busy one does not send events the long way round.
 const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
 /// One event ready to be recorded, with its JSON as published (made once: it is kept,
@@ -93,9 +94,6 @@ impl Writer {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (jobs, mut waiting) = mpsc::channel::<Job>(QUEUE);
         let task = tokio::spawn(async move {
-            // Whether the outbox was seen empty since the writer last left events in it (at
-            // start, rows of an earlier run may wait).
-            let mut outbox_clear = false;
             loop {
                 let first = tokio::select! {
                     job = waiting.recv() => match job { Some(job) => job, None => return },
@@ -113,12 +111,12 @@ impl Writer {
                     }
                 }
                 let started = std::time::Instant::now();
-                let written = write(&db, &bus, &mut outbox_clear, &batch).await;
+                let written = write(&db, &bus, &batch).await;
                 super::counts::recorded(started.elapsed().as_secs_f64());
-                if written.is_ok() && !outbox_clear {
+                if let Ok((_, true)) = written {
                     outbox.wake();
                 }
-                hand_back(batch, written);
+                hand_back(batch, written.map(|(fresh, _)| fresh));
             }
         });
         (Self { jobs }, task)
@@ -140,13 +138,8 @@ impl Writer {
 }
 
 /// Writes every job's events in one transaction, publishing the new ones (see the module's
-/// note); per job, per event, whether it was new.
-async fn write(
-    db: &Db,
-    bus: &SharedBus,
-    outbox_clear: &mut bool,
-    batch: &[Job],
-) -> Result<Vec<Vec<bool>>> {
+/// note); per job, per event, whether it was new; and whether some wait in the outbox.
+async fn write(db: &Db, bus: &SharedBus, batch: &[Job]) -> Result<(Vec<Vec<bool>>, bool)> {
     let events: Vec<&Ready> = batch.iter().flat_map(|job| &job.events).collect();
     let kept: Vec<store::Kept> = events
         .iter()
@@ -184,18 +177,17 @@ async fn write(
             })
         })
         .collect();
-    if !*outbox_clear {
-        *outbox_clear = !outbox::any_pending(&mut tx)
+    // Asked every time, not remembered: on PostgreSQL another replica's events may be waiting.
+    let outbox_clear = rows.is_empty()
+        || !outbox::any_pending(&mut tx)
             .await
             .map_err(|e| map_sqlx(e, &[], "looking for events waiting in the outbox"))?;
-    }
-    let published = if *outbox_clear {
+    let published = if outbox_clear {
         publish_now(bus, &rows).await
     } else {
         0
     };
-    if published < rows.len() && *outbox_clear {
-        *outbox_clear = false;
+    if published < rows.len() && outbox_clear {
         tracing::warn!(
             waiting = rows.len() - published,
             "the bus did not take behaviour events at once; they wait in the outbox"
@@ -208,10 +200,11 @@ async fn write(
         .await
         .map_err(|e| map_sqlx(e, &[], "committing the events transaction"))?;
     let mut fresh = fresh.into_iter();
-    Ok(batch
+    let per_job = batch
         .iter()
         .map(|job| fresh.by_ref().take(job.events.len()).collect())
-        .collect())
+        .collect();
+    Ok((per_job, published < rows.len()))
 }
 
 /// Hands `rows` to the bus, waiting at most [`PUBLISH_WAIT`]; how many it took, in order (the

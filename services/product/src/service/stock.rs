@@ -15,8 +15,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use vici_kit::Result;
 use vici_kit::grpc::{Channel, LocalService};
+use vici_kit::metrics::track_typed;
+use vici_kit::{Result, ServiceName};
 use vici_proto::common::v1::Empty;
 use vici_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use vici_proto::inventory::v1::inventory_service_server::InventoryService;
@@ -28,6 +29,9 @@ pub struct StockLevel {
     pub available: i64,
     pub variants: HashMap<String, i64>,
 }
+
+/// The stock read's gRPC name, for the inventory service's metrics of a call in place.
+const GET_STOCK_LEVELS: &str = "/vici.inventory.v1.InventoryService/GetStockLevels";
 
 #[derive(Clone)]
 pub struct Stock {
@@ -48,9 +52,8 @@ impl Stock {
         let request = GetStockLevelsRequest { product_ids: ids };
         let reply = match self.here.typed::<Arc<dyn InventoryService>>() {
             Some(inventory) => {
-                inventory
-                    .get_stock_levels(tonic::Request::new(request))
-                    .await?
+                let call = inventory.get_stock_levels(tonic::Request::new(request));
+                track_typed(ServiceName::Inventory, GET_STOCK_LEVELS, call).await?
             }
             None => self.client.clone().get_stock_levels(request).await?,
         };
