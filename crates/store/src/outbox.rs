@@ -1,6 +1,7 @@
 //! The transactional outbox: an event is written in the same transaction as the change it
 //! announces, and a relay publishes pending rows to the bus in order, at least once.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::{AnyConnection, Row as _};
@@ -136,6 +137,19 @@ pub async fn any_pending(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> 
 #[derive(Clone)]
 pub struct Outbox {
     notify: Arc<Notify>,
+    holds: Arc<AtomicUsize>,
+}
+
+/// While alive, the relay publishes nothing (see [`Outbox::hold`]); dropped, it wakes it.
+pub struct Hold {
+    outbox: Outbox,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.outbox.holds.fetch_sub(1, Ordering::SeqCst);
+        self.outbox.wake();
+    }
 }
 
 /// Rows published per round: enough that a busy service's events travel in few produce requests.
@@ -153,11 +167,18 @@ impl Outbox {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let notify = Arc::new(Notify::new());
         let wake = notify.clone();
+        let holds = Arc::new(AtomicUsize::new(0));
+        let held = holds.clone();
         let task = tokio::spawn(async move {
             let mut backoff = POLL;
             let mut last_purge = 0i64;
             loop {
-                match relay_once(&db, &bus).await {
+                let round = if held.load(Ordering::SeqCst) > 0 {
+                    Ok(0)
+                } else {
+                    relay_once(&db, &bus).await
+                };
+                match round {
                     Ok(n) if n as i64 == BATCH => continue,
                     Ok(_) => backoff = POLL,
                     Err(e) => {
@@ -180,14 +201,28 @@ impl Outbox {
                     _ = tokio::time::sleep(backoff) => {}
                 }
             }
-            // Publish what committed before shutdown, best effort.
-            let _ = tokio::time::timeout(Duration::from_secs(2), relay_once(&db, &bus)).await;
+            // Publish what committed before shutdown, best effort (held rows are a writer's in
+            // flight: the next start sends them).
+            if held.load(Ordering::SeqCst) == 0 {
+                let _ = tokio::time::timeout(Duration::from_secs(2), relay_once(&db, &bus)).await;
+            }
         });
-        (Self { notify }, task)
+        (Self { notify, holds }, task)
     }
 
     pub fn wake(&self) {
         self.notify.notify_one();
+    }
+
+    /// Keeps the relay from publishing until the [`Hold`] is dropped: for a writer whose own
+    /// publication of rows it also wrote here is still in flight (the relay would send them a
+    /// second time); the writer marks those the broker took ([`mark_published`]) before it
+    /// lets go.
+    pub fn hold(&self) -> Hold {
+        self.holds.fetch_add(1, Ordering::SeqCst);
+        Hold {
+            outbox: self.clone(),
+        }
     }
 }
 
@@ -238,7 +273,8 @@ pub async fn relay_once(db: &Db, bus: &SharedBus) -> anyhow::Result<usize> {
     }
 }
 
-async fn mark_published(db: &Db, ids: &[String]) -> anyhow::Result<()> {
+/// Marks the rows `ids` published.
+pub async fn mark_published(db: &Db, ids: &[String]) -> anyhow::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! through the outbox), reading a user's recent ones, and the published schemas.
 pub mod budget;
 pub mod counts;
+mod publish;
 pub mod spool;
 pub mod writer;
 

@@ -7,30 +7,25 @@
 //! answer waits for both, and a crash between them leaves the caller unanswered, whose retry
 //! records it and publishes it again (consumers de-duplicate on the id, as for any redelivery).
 //! Only what the bus did not take waits in the outbox, which then publishes it, also after a
-//! broker outage or a crash; while anything waits there, new events queue behind it, keeping
-//! their order per key. A shop whose broker answers so writes each event once instead of three
+//! broker outage or a crash (what was still in flight when the wait ran out is settled first:
+//! `publish`); while anything waits there, new events queue behind it, keeping their order per
+//! key. A shop whose broker answers so writes each event once instead of three
 //! times (the outbox's insert, its relay's read and its marking).
-use std::time::Duration;
-
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
-use vici_bus::{CloudEvent, Outgoing, SharedBus};
+use vici_bus::{CloudEvent, SharedBus};
 use vici_kit::{Error, Result};
 use vici_store::error::map_sqlx;
 use vici_store::outbox::{self, Outbox};
 use vici_store::{Db, now_ms};
 
+use super::publish::{self, Handed};
 use crate::store;
 
 /// Most events written in one transaction.
 const MOST_PER_COMMIT: usize = 1_000;
 /// Calls waiting for the writer before new ones wait to hand theirs over.
 const QUEUE: usize = 1_024;
-/// How long a transaction waits for the bus to take its events before they wait in the outbox
-/// instead: a broker that stopped answering holds the writer (and SQLite's write lock) this
-/// long, and the batches after go to the outbox until it is empty again. Far beyond a healthy
-/// broker's acknowledgement, so a busy one does not send events the long way round.
-const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
 /// One event ready to be recorded, with its JSON as published (made once: it is kept,
 /// published and measured against the spool's cap).
@@ -111,7 +106,7 @@ impl Writer {
                     }
                 }
                 let started = std::time::Instant::now();
-                let written = write(&db, &bus, &batch).await;
+                let written = write(&db, &bus, &outbox, &batch).await;
                 super::counts::recorded(started.elapsed().as_secs_f64());
                 if let Ok((_, true)) = written {
                     outbox.wake();
@@ -139,7 +134,12 @@ impl Writer {
 
 /// Writes every job's events in one transaction, publishing the new ones (see the module's
 /// note); per job, per event, whether it was new; and whether some wait in the outbox.
-async fn write(db: &Db, bus: &SharedBus, batch: &[Job]) -> Result<(Vec<Vec<bool>>, bool)> {
+async fn write(
+    db: &Db,
+    bus: &SharedBus,
+    outbox: &Outbox,
+    batch: &[Job],
+) -> Result<(Vec<Vec<bool>>, bool)> {
     let events: Vec<&Ready> = batch.iter().flat_map(|job| &job.events).collect();
     let kept: Vec<store::Kept> = events
         .iter()
@@ -182,10 +182,14 @@ async fn write(db: &Db, bus: &SharedBus, batch: &[Job]) -> Result<(Vec<Vec<bool>
         || !outbox::any_pending(&mut tx)
             .await
             .map_err(|e| map_sqlx(e, &[], "looking for events waiting in the outbox"))?;
-    let published = if outbox_clear {
-        publish_now(bus, &rows).await
+    let handed = if outbox_clear {
+        publish::hand_over(bus, &rows).await
     } else {
-        0
+        Handed::Took(0)
+    };
+    let (published, in_flight) = match handed {
+        Handed::Took(n) => (n, None),
+        Handed::InFlight(flight) => (0, Some(flight)),
     };
     if published < rows.len() && outbox_clear {
         tracing::warn!(
@@ -196,32 +200,20 @@ async fn write(db: &Db, bus: &SharedBus, batch: &[Job]) -> Result<(Vec<Vec<bool>
     outbox::enqueue_rows(&mut tx, &rows[published..])
         .await
         .map_err(|e| map_sqlx(e, &[], "writing behaviour events to the outbox"))?;
+    // Held from before the commit, so the relay cannot send rows still in flight a second time.
+    let hold = in_flight.as_ref().map(|_| outbox.hold());
     tx.commit()
         .await
         .map_err(|e| map_sqlx(e, &[], "committing the events transaction"))?;
+    if let (Some(flight), Some(hold)) = (in_flight, hold) {
+        flight.settle(db.clone(), hold);
+    }
     let mut fresh = fresh.into_iter();
     let per_job = batch
         .iter()
         .map(|job| fresh.by_ref().take(job.events.len()).collect())
         .collect();
     Ok((per_job, published < rows.len()))
-}
-
-/// Hands `rows` to the bus, waiting at most [`PUBLISH_WAIT`]; how many it took, in order (the
-/// rest wait in the outbox, so nothing after a refused event overtakes it).
-async fn publish_now(bus: &SharedBus, rows: &[outbox::Row<'_>]) -> usize {
-    let outgoing: Vec<Outgoing> = rows
-        .iter()
-        .map(|row| Outgoing {
-            topic: row.topic,
-            key: row.key,
-            payload: row.payload.as_bytes(),
-        })
-        .collect();
-    match tokio::time::timeout(PUBLISH_WAIT, bus.publish_all(&outgoing)).await {
-        Ok(results) => results.iter().take_while(|r| r.is_ok()).count(),
-        Err(_) => 0,
-    }
 }
 
 /// Tells each job's caller how its events fared: on a failure, the same error to each (its
