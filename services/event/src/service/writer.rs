@@ -9,8 +9,8 @@
 //! Only what the bus did not take waits in the outbox, which then publishes it, also after a
 //! broker outage or a crash (what was still in flight when the wait ran out is settled first:
 //! `publish`); while anything waits there, new events queue behind it, keeping their order per
-//! key. A shop whose broker answers so writes each event once instead of three
-//! times (the outbox's insert, its relay's read and its marking).
+//! key. A shop whose broker answers so writes each event once (its recent-events row), not four
+//! times (with the outbox's insert, its relay's read and its marking).
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use vici_bus::{CloudEvent, SharedBus};
