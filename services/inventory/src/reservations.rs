@@ -36,9 +36,8 @@ impl Reservations {
         ttl: Duration,
     ) -> Result<Reservation> {
         let order_id = order_id.as_str();
-        if let Some(existing) = store::get(&self.db, order_id).await? {
-            return same_lines(existing, &lines);
-        }
+        // No read first: the reservation's row goes in before any stock is touched, so a
+        // repeat finds the order's reservation there (`Created::Exists`) and moves nothing.
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_at = now_ms().saturating_add(ttl_ms);
         let created = store::create(&self.db, order_id, &lines, expires_at).await;
@@ -50,7 +49,8 @@ impl Reservations {
                 Ok(r)
             }
             Created::Exists => {
-                // A concurrent call for the same order committed first: answer with its result.
+                // A repeat, or a concurrent call for the same order that committed first:
+                // answer with that reservation.
                 let winner = store::get(&self.db, order_id).await?.ok_or_else(|| {
                     Error::unavailable("This order's reservation is changing; please retry")
                 })?;

@@ -81,7 +81,12 @@ pub async fn apply(
     mv: Move,
     now: i64,
 ) -> Result<Order> {
-    let mut o = load(conn, order_id).await?;
+    let o = load(conn, order_id).await?;
+    apply_to(conn, o, mv, now).await
+}
+
+/// [`apply`] to `o`, the order as the caller's transaction has just read it.
+pub async fn apply_to(conn: &mut AnyConnection, mut o: Order, mv: Move, now: i64) -> Result<Order> {
     let from = o.status;
     check_move(&o.order_number, from, mv.to)?;
     o.status = mv.to;

@@ -220,12 +220,17 @@ impl Basket {
     pub fn clear(&mut self, only: &[CartLineId]) {
         let (gone, kept): (Vec<Line>, Vec<Line>) = std::mem::take(&mut self.lines)
             .into_iter()
-            .partition(|l| only.is_empty() || only.iter().any(|id| id.as_str() == l.id));
+            .partition(|l| Self::leaves(only, l));
         self.lines = kept;
         for line in gone {
             self.writes.push(Write::Delete { line_id: line.id });
             self.moved(line.item, -line.quantity, line.unit_price_cents);
         }
+    }
+
+    /// Whether [`Self::clear`] of `only` takes `line`.
+    pub fn leaves(only: &[CartLineId], line: &Line) -> bool {
+        only.is_empty() || only.iter().any(|id| id.as_str() == line.id)
     }
 
     /// Adds `quantity` to the item's line, or opens one, with no checks.

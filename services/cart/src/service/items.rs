@@ -94,7 +94,9 @@ impl Service {
         only: &[CartLineId],
     ) -> Result<View> {
         let session_id = (!after_order).then_some(session_id);
-        let mut s = self.open("clear", user_id, &[], session_id).await?;
+        let mut s = self
+            .open_leaving("clear", user_id, &[], session_id, Some(only))
+            .await?;
         s.basket.clear(only);
         s.cart.coupon_id = None;
         self.commit(s).await

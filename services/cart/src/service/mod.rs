@@ -10,7 +10,7 @@ use vici_kit::Result;
 use vici_store::error::SqlxResultExt as _;
 use vici_store::outbox::Outbox;
 use vici_store::{Db, now_ms};
-use vici_types::UserId;
+use vici_types::{CartLineId, UserId};
 
 use crate::catalogue::SharedCatalogue;
 use crate::domain::cart::{Basket, Cart, Line};
@@ -77,15 +77,34 @@ impl Service {
         products: &[String],
         session_id: Option<String>,
     ) -> Result<Session> {
+        self.open_leaving(operation, user_id, products, session_id, None)
+            .await
+    }
+
+    /// [`Self::open`] for a change whose `leaving` lines (all of them when empty) go: the
+    /// catalogue is asked only about the lines that stay, so emptying a cart after an order
+    /// reads neither the cart's products first nor the catalogue.
+    pub async fn open_leaving(
+        &self,
+        operation: &'static str,
+        user_id: &UserId,
+        products: &[String],
+        session_id: Option<String>,
+        leaving: Option<&[CartLineId]>,
+    ) -> Result<Session> {
         let user_id = user_id.as_str();
-        let mut known = {
-            let mut conn = self
-                .db
-                .reader()
-                .acquire()
-                .await
-                .db_err("taking a read connection for the cart's products")?;
-            carts::product_ids(&mut conn, user_id).await?
+        let mut known = match leaving {
+            // The lines that stay are read under the lock below and asked about then.
+            Some(_) => Vec::new(),
+            None => {
+                let mut conn = self
+                    .db
+                    .reader()
+                    .acquire()
+                    .await
+                    .db_err("taking a read connection for the cart's products")?;
+                carts::product_ids(&mut conn, user_id).await?
+            }
         };
         known.extend_from_slice(products);
         let mut snapshot = Snapshot::default();
@@ -98,7 +117,11 @@ impl Service {
                 .db_err("starting the cart change transaction")?;
             let cart = store::lock_cart(&mut tx, user_id, now_ms()).await?;
             let lines = carts::lines(&mut tx, &cart.id).await?;
-            let ids: Vec<String> = lines.iter().map(|l| l.item.product_id.clone()).collect();
+            let ids: Vec<String> = lines
+                .iter()
+                .filter(|l| !leaving.is_some_and(|gone| Basket::leaves(gone, l)))
+                .map(|l| l.item.product_id.clone())
+                .collect();
             if attempt < ATTEMPTS && !snapshot.missing(ids.iter().map(String::as_str)).is_empty() {
                 tx.rollback()
                     .await

@@ -26,16 +26,20 @@ pub struct Reservation {
 /// What [`get`] says it was doing when a reservation's own row cannot be read.
 const READING: &str = "reading a reservation";
 
-/// The reservation of `order_id`, if it has one.
+/// The reservation of `order_id`, if it has one: its row and its lines in one statement (a
+/// checkout reads it at every step after the first).
 pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
-    let Some(head) = sqlx::query(
-        "SELECT id, status, expires_at, created_at, updated_at FROM reservations WHERE order_id = $1",
+    let rows = sqlx::query(
+        "SELECT r.id, r.status, r.expires_at, r.created_at, r.updated_at, \
+         l.product_id, l.variant_id, l.quantity \
+         FROM reservations r LEFT JOIN reservation_lines l ON l.reservation_id = r.id \
+         WHERE r.order_id = $1",
     )
     .bind(order_id)
-    .fetch_optional(db.reader())
+    .fetch_all(db.reader())
     .await
-    .db_err(READING)?
-    else {
+    .db_err(READING)?;
+    let Some(head) = rows.first() else {
         return Ok(None);
     };
     let id: String = head.try_get("id").db_err(READING)?;
@@ -45,24 +49,21 @@ pub async fn get(db: &Db, order_id: &str) -> Result<Option<Reservation>> {
             "reservation {id}: unknown status {status:?}"
         ))
     })?;
-    let rows = sqlx::query(
-        "SELECT product_id, variant_id, quantity FROM reservation_lines WHERE reservation_id = $1",
-    )
-    .bind(&id)
-    .fetch_all(db.reader())
-    .await
-    .db_err("reading a reservation's lines")?;
-    let mut lines = rows
-        .iter()
-        .map(|r| {
-            Ok(Line {
-                product_id: r.try_get("product_id")?,
-                variant_id: r.try_get("variant_id")?,
-                quantity: r.try_get("quantity")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .db_err("reading a reservation's lines")?;
+    let mut lines = Vec::with_capacity(rows.len());
+    for r in &rows {
+        // A reservation always has lines; the outer join keeps its row readable if not.
+        let Some(product_id) = r
+            .try_get::<Option<String>, _>("product_id")
+            .db_err(READING)?
+        else {
+            continue;
+        };
+        lines.push(Line {
+            product_id,
+            variant_id: r.try_get("variant_id").db_err(READING)?,
+            quantity: r.try_get("quantity").db_err(READING)?,
+        });
+    }
     // Rust's order, not the database collation's: it is the lock order every writer follows.
     lines.sort();
     Ok(Some(Reservation {

@@ -159,6 +159,13 @@ impl Engine {
     /// with its order) and its idempotency row settled, in one transaction.
     pub(crate) async fn end(&self, rec: &Record, state: State, settle: Settle) -> Result<()> {
         let now = now_ms();
+        let settles = rec.idempotency.is_some() && !matches!(settle, Settle::AsIs);
+        if rec.step >= Step::Finalised && !settles {
+            // The usual end of a checkout: the lock and the answer went with the order, so
+            // the state alone is left, one statement without a transaction around it.
+            let mut conn = self.writer("taking a connection to end a saga").await?;
+            return sagas::end(&mut conn, &rec.id, state, now).await;
+        }
         let mut tx = self.begin("starting the transaction ending a saga").await?;
         sagas::end(&mut tx, &rec.id, state, now).await?;
         if rec.step < Step::Finalised {

@@ -96,8 +96,8 @@ impl Engine {
 
     /// Step 6: the order row PENDING with its number, its first history entry and
     /// `order.created`, with the step recorded in the same transaction. A repeat finds the row
-    /// and writes nothing. The number is taken last, after the saga's step and the lookup: on
-    /// SQLite it is a counter row held until the commit (`orders::next_number`).
+    /// and writes nothing. The number is taken after the saga's step: on SQLite it is a
+    /// counter row held until the commit (`orders::next_number`).
     pub async fn write_order(&self, rec: &Record) -> Result<Order> {
         let now = now_ms();
         let mut tx = self
@@ -111,33 +111,33 @@ impl Engine {
             now,
         )
         .await?;
-        let order = match orders::get(&mut tx, &rec.order_id).await? {
-            Some(written) => written,
-            None => {
-                let order = Order {
-                    id: rec.order_id.clone(),
-                    order_number: orders::next_number(&mut tx).await?,
-                    user_id: rec.user_id.clone(),
-                    status: OrderStatus::Pending,
-                    payment_status: PaymentStatus::Pending,
-                    payment_id: None,
-                    tracking: None,
-                    status_reason: None,
-                    draft: rec.draft()?.clone(),
-                    created_at: now,
-                    updated_at: now,
-                };
-                orders::insert(&mut tx, &order).await?;
-                let placed = HistoryEntry {
-                    status: OrderStatus::Pending,
-                    note: "Order placed".into(),
-                    at: now,
-                    by: rec.user_id.to_string(),
-                };
-                orders::add_history(&mut tx, &order.id, &placed).await?;
-                events::enqueue(&mut tx, &order, 0, false).await?;
-                order
-            }
+        let order = Order {
+            id: rec.order_id.clone(),
+            order_number: orders::next_number(&mut tx).await?,
+            user_id: rec.user_id.clone(),
+            status: OrderStatus::Pending,
+            payment_status: PaymentStatus::Pending,
+            payment_id: None,
+            tracking: None,
+            status_reason: None,
+            draft: rec.draft()?.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        // Written without a read first: a repeat (recovery after a crash) finds the row there,
+        // reads it, and leaves a gap where the number it took would have been.
+        let order = if orders::insert(&mut tx, &order).await? {
+            let placed = HistoryEntry {
+                status: OrderStatus::Pending,
+                note: "Order placed".into(),
+                at: now,
+                by: rec.user_id.to_string(),
+            };
+            orders::add_history(&mut tx, &order.id, &placed).await?;
+            events::enqueue(&mut tx, &order, 0, false).await?;
+            order
+        } else {
+            moves::load(&mut tx, &rec.order_id).await?
         };
         tx.commit().await.db_err("committing a written order")?;
         self.wake();
@@ -147,15 +147,24 @@ impl Engine {
     /// Step 7: authorises the attempt recorded on the saga. A decline is an answer (status
     /// FAILED), not an error.
     pub async fn authorize(&self, rec: &Record) -> Result<Payment> {
-        let order = self.order(&rec.order_id).await?;
+        // A checkout's record carries the draft its order was written from; a payment of an
+        // existing order reads it.
+        let read;
+        let draft = match &rec.draft {
+            Some(draft) => draft,
+            None => {
+                read = self.order(&rec.order_id).await?;
+                &read.draft
+            }
+        };
         let request = Authorization {
             order_id: rec.order_id.clone(),
             attempt_id: rec.attempt_id.clone(),
             user_id: rec.user_id.clone(),
             payment_method: rec.payment_method.clone(),
-            amount_cents: order.draft.totals.total_cents,
-            currency: order.draft.currency.clone(),
-            intent_id: order.draft.payment_intent_id.clone(),
+            amount_cents: draft.totals.total_cents,
+            currency: draft.currency.clone(),
+            intent_id: draft.payment_intent_id.clone(),
         };
         self.payments.authorize(request).await
     }
@@ -217,7 +226,7 @@ impl Engine {
         let order = if current.status == mv.to {
             current
         } else {
-            moves::apply(&mut tx, &rec.order_id, mv, now).await?
+            moves::apply_to(&mut tx, current, mv, now).await?
         };
         sagas::advance(&mut tx, &rec.id, Step::Finalised, self.due_after(now), now).await?;
         sagas::unlock(&mut tx, &rec.user_id, &rec.id).await?;

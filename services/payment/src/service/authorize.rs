@@ -51,8 +51,9 @@ impl Service {
                 .check_method(&req.payment_method)
                 .map_err(|e| e.into_error(Some("paymentMethod")))?;
         }
+        let made = self.intent_for(&req).await?;
         let payment = loop {
-            let theirs = match self.start_attempt(&req).await? {
+            let theirs = match self.start_attempt(&req, made.as_deref()).await? {
                 Start::Mine(p) => break p,
                 Start::Theirs(p) => p,
             };
@@ -81,15 +82,36 @@ impl Service {
         self.run_attempt(payment).await
     }
 
+    /// The provider's intent for a card attempt whose client made none, created before the
+    /// attempt's row so the row is written once with it (before: a transaction more per
+    /// checkout to record it). Keyed by the attempt id, so a duplicate or a retry of the
+    /// attempt gets the same intent; one made for an attempt the database then refuses is
+    /// never confirmed, so nothing is charged through it.
+    async fn intent_for(&self, req: &AuthorizeRequest) -> Result<Option<String>> {
+        if req.payment_method == CASH_ON_DELIVERY || req.intent_id.is_some() {
+            return Ok(None);
+        }
+        let created = self
+            .provider
+            .create_intent(NewIntent {
+                amount_cents: req.amount_cents,
+                currency: &req.currency,
+                user_id: req.user_id.as_str(),
+                order_id: Some(req.order_id.as_str()),
+                idempotency_key: &create_key(&req.attempt_id),
+            })
+            .await
+            .map_err(|e| e.into_error(Some("paymentMethod")))?;
+        Ok(Some(created.id))
+    }
+
     /// Inserts the attempt, or finds it. The intent named by the request is checked and
-    /// claimed in the same transaction, so an order never keeps an intent it was refused.
-    async fn start_attempt(&self, req: &AuthorizeRequest) -> Result<Start> {
+    /// claimed in the same transaction, so an order never keeps an intent it was refused;
+    /// `made` is the one [`Self::intent_for`] created.
+    async fn start_attempt(&self, req: &AuthorizeRequest, made: Option<&str>) -> Result<Start> {
         let mut tx = self
             .begin("starting the transaction of a new payment attempt")
             .await?;
-        if let Some(p) = payments::by_attempt(&mut tx, &req.attempt_id).await? {
-            return Ok(Start::Theirs(p));
-        }
         let now = now_ms();
         let cash = req.payment_method == CASH_ON_DELIVERY;
         let payment = Payment {
@@ -97,10 +119,10 @@ impl Service {
             order_id: req.order_id.to_string(),
             user_id: req.user_id.to_string(),
             attempt_id: req.attempt_id.clone(),
-            intent_id: if cash {
-                String::new()
-            } else {
-                req.intent_id.clone().unwrap_or_default()
+            intent_id: match (&req.intent_id, made) {
+                _ if cash => String::new(),
+                (Some(claimed), _) => claimed.clone(),
+                (None, made) => made.unwrap_or_default().to_string(),
             },
             payment_method: req.payment_method.clone(),
             amount_cents: req.amount_cents,
@@ -122,6 +144,8 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
+        // Inserted without a read first: a repeat of the attempt (or a second attempt for an
+        // order with a live payment) is refused by a unique key, and then read.
         if !payments::insert(&mut tx, &payment).await? {
             return match payments::by_attempt(&mut tx, &req.attempt_id).await? {
                 Some(p) => Ok(Start::Theirs(p)),
@@ -199,8 +223,9 @@ impl Service {
         Ok(Some(p))
     }
 
-    /// The provider calls of an attempt this caller holds: the intent (when the client made
-    /// none), then the confirmation. Keys come from the attempt id, so a takeover repeats them.
+    /// The provider calls of an attempt this caller holds: the intent (when its row has none,
+    /// written before intents were made first), then the confirmation. Keys come from the
+    /// attempt id, so a takeover repeats them.
     async fn run_attempt(&self, mut p: Payment) -> Result<Payment> {
         if p.intent_id.is_empty() {
             let created = self
@@ -210,7 +235,7 @@ impl Service {
                     currency: &p.currency,
                     user_id: &p.user_id,
                     order_id: Some(&p.order_id),
-                    idempotency_key: &format!("vici:attempt:{}:create", p.attempt_id),
+                    idempotency_key: &create_key(&p.attempt_id),
                 })
                 .await;
             match created {
@@ -315,4 +340,9 @@ impl Service {
             .await?;
         Ok(p)
     }
+}
+
+/// The provider's idempotency key for creating an attempt's intent.
+fn create_key(attempt_id: &str) -> String {
+    format!("vici:attempt:{attempt_id}:create")
 }
