@@ -147,7 +147,7 @@ pub async fn a_decline_is_recorded_and_announced(app: App) {
     );
 }
 
-pub async fn identical_attempts_call_the_provider_once(app: App) {
+pub async fn identical_attempts_are_authorised_once(app: App) {
     let (order, attempt, user) = (new_id(), new_id(), new_id());
     let calls = join_all((0..10).map(|_| {
         let mut c = app.client();
@@ -162,8 +162,8 @@ pub async fn identical_attempts_call_the_provider_once(app: App) {
     assert!(payments.iter().all(|p| p == &payments[0]), "{payments:#?}");
     assert_eq!(payments[0].status().spelling(), "AUTHORIZED");
     assert_eq!(app.provider.calls("authorizations"), 1);
-    // Each duplicate may ask for the attempt's intent (keyed by the attempt id at a real
-    // provider, so one intent); only the first's is recorded and confirmed.
+    // A duplicate that finds no row yet may ask for the attempt's intent too (keyed by the
+    // attempt id at a real provider, so one intent); only the first row's is confirmed.
     assert!((1..=10).contains(&app.provider.calls("intents")));
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE order_id = $1")
         .bind(&order)

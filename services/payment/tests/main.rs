@@ -18,7 +18,7 @@ vici_testkit::on_both_backends!(
     worker_threads = 4;
     authorize::test_methods_behave_as_named,
     authorize::a_decline_is_recorded_and_announced,
-    authorize::identical_attempts_call_the_provider_once,
+    authorize::identical_attempts_are_authorised_once,
     authorize::a_second_attempt_while_one_is_live_conflicts,
     authorize::one_live_payment_per_order_under_concurrency,
     intents::intents_are_idempotent_per_user_and_key,

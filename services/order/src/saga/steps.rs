@@ -124,8 +124,8 @@ impl Engine {
             created_at: now,
             updated_at: now,
         };
-        // Written without a read first: a repeat (recovery after a crash) finds the row there,
-        // reads it, and leaves a gap where the number it took would have been.
+        // Written without a read first: a repeat of the step would find the row there and read
+        // it, leaving a gap where the number it took would have been (on SQLite too).
         let order = if orders::insert(&mut tx, &order).await? {
             let placed = HistoryEntry {
                 status: OrderStatus::Pending,

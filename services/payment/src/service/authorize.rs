@@ -1,7 +1,9 @@
 //! Authorize: one row per attempt, inserted PROCESSING under a lease before the provider is
-//! called, so a concurrent duplicate of the attempt waits for the first caller's outcome and a
-//! second attempt for an order that has a live payment is refused by the database
-//! (`payments_live_order`). Cash on delivery is recorded PENDING and never reaches a provider.
+//! asked to confirm, so a concurrent duplicate of the attempt waits for the first caller's
+//! outcome and a second attempt for an order that has a live payment is refused by the
+//! database (`payments_live_order`). A card attempt's intent is asked for just before its row
+//! (see [`Service::intent_for`]). Cash on delivery is recorded PENDING and never reaches a
+//! provider.
 use vici_kit::{Error, Result};
 use vici_store::now_ms;
 use vici_types::{OrderId, UserId};
@@ -82,13 +84,18 @@ impl Service {
         self.run_attempt(payment).await
     }
 
-    /// The provider's intent for a card attempt whose client made none, created before the
-    /// attempt's row so the row is written once with it (before: a transaction more per
-    /// checkout to record it). Keyed by the attempt id, so a duplicate or a retry of the
-    /// attempt gets the same intent; one made for an attempt the database then refuses is
-    /// never confirmed, so nothing is charged through it.
+    /// The provider's intent for a card attempt whose client made none and which has no row
+    /// yet, created before the row so the row is written once with it (before: a transaction
+    /// more per checkout to record it). Keyed by the attempt id, so duplicates racing here get
+    /// the same intent; one made for an attempt the database then refuses is never confirmed,
+    /// so nothing is charged through it. An attempt that has a row, or whose request failed
+    /// while a duplicate's row appeared (Stripe refuses a key another request holds), asks
+    /// nothing: the loop in [`Self::authorize`] waits for that row's outcome, as before.
     async fn intent_for(&self, req: &AuthorizeRequest) -> Result<Option<String>> {
-        if req.payment_method == CASH_ON_DELIVERY || req.intent_id.is_some() {
+        if req.payment_method == CASH_ON_DELIVERY
+            || req.intent_id.is_some()
+            || self.attempt_recorded(&req.attempt_id).await?
+        {
             return Ok(None);
         }
         let created = self
@@ -100,9 +107,19 @@ impl Service {
                 order_id: Some(req.order_id.as_str()),
                 idempotency_key: &create_key(&req.attempt_id),
             })
-            .await
-            .map_err(|e| e.into_error(Some("paymentMethod")))?;
-        Ok(Some(created.id))
+            .await;
+        match created {
+            Ok(c) => Ok(Some(c.id)),
+            Err(_) if self.attempt_recorded(&req.attempt_id).await? => Ok(None),
+            Err(e) => Err(e.into_error(Some("paymentMethod"))),
+        }
+    }
+
+    async fn attempt_recorded(&self, attempt_id: &str) -> Result<bool> {
+        let mut conn = self
+            .reader("taking a read connection to look a payment attempt up")
+            .await?;
+        Ok(payments::by_attempt(&mut conn, attempt_id).await?.is_some())
     }
 
     /// Inserts the attempt, or finds it. The intent named by the request is checked and
@@ -144,8 +161,8 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        // Inserted without a read first: a repeat of the attempt (or a second attempt for an
-        // order with a live payment) is refused by a unique key, and then read.
+        // A duplicate that got here (or a second attempt for an order with a live payment) is
+        // refused by a unique key, and then read.
         if !payments::insert(&mut tx, &payment).await? {
             return match payments::by_attempt(&mut tx, &req.attempt_id).await? {
                 Some(p) => Ok(Start::Theirs(p)),
