@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use vici_proto::product::v1 as pb;
 
+use super::rendered::{self, RenderedProduct};
 use super::{ProductDto, dollars, one_decimal};
 use crate::envelope::Pagination;
 
@@ -204,17 +205,18 @@ pub struct FacetsDto {
 
 /// `GET /products/search`'s `data`.
 #[derive(Serialize, ToSchema)]
-pub struct SearchResultDto<'a> {
-    pub products: Vec<ProductDto<'a>>,
+pub struct SearchResultDto {
+    #[schema(value_type = Vec<ProductDto>)]
+    pub products: Vec<RenderedProduct>,
     pub total: u64,
     pub suggestions: Vec<String>,
     pub facets: FacetsDto,
 }
 
-impl<'a> From<&'a pb::SearchProductsResponse> for SearchResultDto<'a> {
-    fn from(r: &'a pb::SearchProductsResponse) -> Self {
+impl From<&pb::SearchProductsResponse> for SearchResultDto {
+    fn from(r: &pb::SearchProductsResponse) -> Self {
         Self {
-            products: r.products.iter().map(ProductDto::from).collect(),
+            products: rendered::products(&r.products),
             total: r.page.as_ref().map_or(0, |p| p.total),
             suggestions: r.suggestions.clone(),
             facets: FacetsDto {

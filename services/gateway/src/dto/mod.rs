@@ -16,6 +16,7 @@ pub mod order;
 pub mod order_bodies;
 pub mod params;
 mod product;
+pub mod rendered;
 mod shelf;
 pub mod stock;
 
@@ -24,6 +25,7 @@ pub use catalogue::{
     SuggestionDto,
 };
 pub use product::ProductDto;
+pub use rendered::RenderedProduct;
 pub use shelf::{ShelfEnvelope, ShelfMeta};
 
 /// Cents → a dollar amount with at most two decimals (`12999` → `129.99`). The division is

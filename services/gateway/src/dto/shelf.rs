@@ -2,7 +2,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ProductDto;
+use super::{ProductDto, RenderedProduct};
 use crate::envelope::Pagination;
 
 /// Where a shelf came from (recommendations.md §4), as its impression event names it too.
@@ -23,10 +23,11 @@ pub struct ShelfMeta {
 
 /// A shelf: `data` with `pagination` and `meta`.
 #[derive(Serialize, ToSchema)]
-pub struct ShelfEnvelope<'a> {
+pub struct ShelfEnvelope {
     /// Always `true`.
     pub success: bool,
-    pub data: Vec<ProductDto<'a>>,
+    #[schema(value_type = Vec<ProductDto>)]
+    pub data: Vec<RenderedProduct>,
     pub pagination: Pagination,
     pub meta: ShelfMeta,
 }

@@ -9,7 +9,7 @@ use vici_types::ProductId;
 use super::empty_if_unknown_category;
 use crate::AppState;
 use crate::behaviour::{self, ServedEvent};
-use crate::dto::{ProductDto, SearchResultDto, SuggestionDto};
+use crate::dto::{self, SearchResultDto, SuggestionDto};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
 use crate::extract::{MaybeAuthUser, Path, PathId, QueryPairs};
@@ -58,8 +58,10 @@ async fn list_page(
 }
 
 fn render(page: &ProductPage, q: &ListQuery) -> Response {
-    let products: Vec<ProductDto> = page.products.iter().map(ProductDto::from).collect();
-    envelope::list(products, Pagination::from_info(page.page.as_ref(), q.page))
+    envelope::list(
+        dto::rendered::products(&page.products),
+        Pagination::from_info(page.page.as_ref(), q.page),
+    )
 }
 
 /// The ids of `products`, in the order shown.
@@ -89,7 +91,7 @@ async fn get_product(state: &AppState, key: Key, caller: MaybeAuthUser) -> ApiRe
     let view = (!admin)
         .then(|| ServedEvent::product_view(&product.id, &product.category_id, product.price_cents));
     Ok(behaviour::served(
-        envelope::ok(ProductDto::from(&product)),
+        envelope::ok(dto::rendered::product(&product)),
         view,
     ))
 }

@@ -17,7 +17,7 @@ use vici_types::ProductId;
 
 use crate::AppState;
 use crate::behaviour::{self, ServedEvent, Shopper};
-use crate::dto::{ProductDto, ShelfEnvelope, ShelfMeta};
+use crate::dto::{self, ShelfEnvelope, ShelfMeta};
 use crate::envelope::{self, Pagination};
 use crate::error::ApiResult;
 use crate::extract::{PathId, QueryPairs};
@@ -186,7 +186,7 @@ async fn shelf(
     let impression = ServedEvent::impression(kind.spelling(), &ids, &meta);
     let body = ShelfEnvelope {
         success: true,
-        data: filled.products.iter().map(ProductDto::from).collect(),
+        data: dto::rendered::products(&filled.products),
         pagination: Pagination::whole(ids.len(), q.limit),
         meta,
     };
