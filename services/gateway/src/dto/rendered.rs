@@ -46,7 +46,7 @@ type Renderings = HashMap<String, Arc<Rendering>>;
 
 /// Renderings by product id in two generations: when the young one is full it becomes the old
 /// one, and a product read from the old one moves back, so the products being read survive and
-/// a catalogue browsed end to end costs one generation's bytes at most.
+/// a catalogue browsed end to end costs two generations' bytes at most.
 struct Memo {
     generations: Mutex<Generations>,
     budget: usize,
